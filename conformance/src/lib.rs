@@ -1,0 +1,90 @@
+//! Shared helpers for the conformance tests: finding the oracles (GNU binutils for s390,
+//! Hercules 3.13) and a small seeded random generator so every generated corpus can be
+//! reproduced from its seed.
+//!
+//! Oracle policy: when `VM390_ORACLES=require` (as `.ci/run` sets it), a missing oracle is a
+//! test failure. Otherwise a test that needs a missing oracle says so on stderr and returns.
+
+use std::path::{Path, PathBuf};
+
+/// Whether oracles are required (`VM390_ORACLES=require`).
+pub fn oracles_required() -> bool {
+    std::env::var("VM390_ORACLES").is_ok_and(|v| v == "require")
+}
+
+/// Finds an oracle program on `PATH`. Returns `None` (after saying so) when it is missing and
+/// oracles are not required; panics when they are.
+pub fn oracle(program: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
+    });
+    match found {
+        Some(p) => Some(p),
+        None if oracles_required() => {
+            panic!("oracle {program} is not installed and VM390_ORACLES=require")
+        }
+        None => {
+            eprintln!("SKIPPED: oracle {program} is not installed (set VM390_ORACLES=require to fail instead)");
+            None
+        }
+    }
+}
+
+/// The repository root (the workspace directory).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// `../shared/` beside the repository, if present (required under `VM390_ORACLES=require`).
+pub fn shared_dir() -> Option<PathBuf> {
+    let p = workspace_root().parent().unwrap().join("shared");
+    if p.is_dir() {
+        Some(p)
+    } else if oracles_required() {
+        panic!("{} is missing and VM390_ORACLES=require", p.display())
+    } else {
+        eprintln!("SKIPPED: {} is missing", p.display());
+        None
+    }
+}
+
+/// xorshift64* : small, fast, and reproducible from its seed.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed (0 is replaced by a fixed non-zero value).
+    pub fn new(seed: u64) -> Rng {
+        Rng(if seed == 0 {
+            0x9E37_79B9_7F4A_7C15
+        } else {
+            seed
+        })
+    }
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + self.below((hi - lo + 1) as u64) as i64
+    }
+    /// Picks one element.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}

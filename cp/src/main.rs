@@ -1,0 +1,36 @@
+//! `vm390`: a control program in user space that runs guests written for IBM's VM.
+//! See ARCHITECTURE.md for the walk from here to a running guest.
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+mod cli;
+
+/// vm390 - a VM/370-style control program: runs S/370 and ESA/390 guests and answers their
+/// DIAGNOSE calls.
+#[derive(Parser, Debug)]
+#[command(name = "vm390", version, about, long_about = None)]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Disassemble a flat S/370 or ESA/390 image, one line per instruction.
+    Disasm(cli::disasm::DisasmArgs),
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match args.command {
+        Some(Command::Disasm(a)) => cli::disasm::run(&a),
+        None => {
+            // No guest is built in yet: the default is the help text.
+            let _ = Args::command().print_help();
+            println!();
+            ExitCode::SUCCESS
+        }
+    }
+}
