@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod cli;
+use cp as _;
 
 /// vm390 - a VM/370-style control program: runs S/370 and ESA/390 guests and answers their
 /// DIAGNOSE calls.

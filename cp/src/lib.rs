@@ -1,0 +1,4 @@
+//! The vm390 control program: guest storage, the CPU interpreter, interruptions, and the
+//! commands of the `vm390` binary.
+
+pub mod cpu;
