@@ -2,3 +2,5 @@
 //! commands of the `vm390` binary.
 
 pub mod cpu;
+pub mod runner;
+pub mod storage;

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod cli;
-use cp as _;
 
 /// vm390 - a VM/370-style control program: runs S/370 and ESA/390 guests and answers their
 /// DIAGNOSE calls.
@@ -21,12 +20,15 @@ struct Args {
 enum Command {
     /// Disassemble a flat S/370 or ESA/390 image, one line per instruction.
     Disasm(cli::disasm::DisasmArgs),
+    /// Run flat S/370 or ESA/390 images headless until a disabled wait.
+    Run(cli::run::RunArgs),
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     match args.command {
         Some(Command::Disasm(a)) => cli::disasm::run(&a),
+        Some(Command::Run(a)) => cli::run::run(&a),
         None => {
             // No guest is built in yet: the default is the help text.
             let _ = Args::command().print_help();

@@ -1,6 +1,7 @@
 //! The `vm390` subcommands.
 
 pub mod disasm;
+pub mod run;
 
 use s390_decoder::Arch;
 

@@ -1,4 +1,580 @@
-//! The CPU: S/370 and ESA/390 instruction execution.
+//! The CPU: S/370 and ESA/390 instruction execution, interruptions and the run loop.
+//!
+//! Guest faults are values: every instruction returns `Result<(), ProgramInterrupt>` and `?`
+//! carries a program check up to the run loop, which stores the old PSW and loads the new one
+//! as the architecture says. Nothing a guest does can panic the CP.
 
 pub mod decimal;
+mod exec;
 pub mod hfp;
+mod op;
+pub mod psw;
+
+use s390_decoder::Arch;
+
+pub use op::Op;
+pub use psw::Psw;
+
+use crate::storage::{AbsAddr, AccessFault, RealAddr, Storage};
+
+/// A program-interruption code (SA22-7201 figure 6-4; GA22-7000 chapter 6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ProgramInterrupt(pub u16);
+
+impl ProgramInterrupt {
+    /// Operation exception.
+    pub const OPERATION: Self = Self(0x01);
+    /// Privileged-operation exception.
+    pub const PRIVILEGED: Self = Self(0x02);
+    /// Execute exception.
+    pub const EXECUTE: Self = Self(0x03);
+    /// Protection exception.
+    pub const PROTECTION: Self = Self(0x04);
+    /// Addressing exception.
+    pub const ADDRESSING: Self = Self(0x05);
+    /// Specification exception.
+    pub const SPECIFICATION: Self = Self(0x06);
+    /// Data exception.
+    pub const DATA: Self = Self(0x07);
+    /// Fixed-point-overflow exception.
+    pub const FIXED_OVERFLOW: Self = Self(0x08);
+    /// Fixed-point-divide exception.
+    pub const FIXED_DIVIDE: Self = Self(0x09);
+    /// Decimal-overflow exception.
+    pub const DECIMAL_OVERFLOW: Self = Self(0x0A);
+    /// Decimal-divide exception.
+    pub const DECIMAL_DIVIDE: Self = Self(0x0B);
+    /// Exponent-overflow exception.
+    pub const EXPONENT_OVERFLOW: Self = Self(0x0C);
+    /// Exponent-underflow exception.
+    pub const EXPONENT_UNDERFLOW: Self = Self(0x0D);
+    /// Significance exception.
+    pub const SIGNIFICANCE: Self = Self(0x0E);
+    /// Floating-point-divide exception.
+    pub const FLOATING_DIVIDE: Self = Self(0x0F);
+    /// Special-operation exception.
+    pub const SPECIAL_OPERATION: Self = Self(0x13);
+    /// Square-root exception.
+    pub const SQUARE_ROOT: Self = Self(0x1D);
+    /// Monitor event.
+    pub const MONITOR_EVENT: Self = Self(0x40);
+}
+
+impl From<AccessFault> for ProgramInterrupt {
+    fn from(f: AccessFault) -> Self {
+        match f {
+            AccessFault::Addressing => ProgramInterrupt::ADDRESSING,
+            AccessFault::Protection => ProgramInterrupt::PROTECTION,
+        }
+    }
+}
+
+/// Result of executing one instruction.
+pub type Exec = Result<(), ProgramInterrupt>;
+
+/// Why the CPU stopped running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// A wait-state PSW with every interruption disabled.
+    DisabledWait,
+    /// A program interruption whose new PSW is itself invalid.
+    ProgramInterruptLoop,
+    /// The instruction limit was reached.
+    InstructionLimit,
+    /// An enabled wait with no interruption that could ever end it.
+    EnabledWaitForever,
+    /// The supervisor asked to stop (a CP command, end of input).
+    Halted,
+}
+
+/// The control program's side of the virtual machine: what the CPU hands over.
+pub trait Supervisor {
+    /// DIAGNOSE `code` with register fields `rx`, `ry` (privilege already checked). The default
+    /// answer is the specification exception of an unknown code.
+    fn diagnose(&mut self, cpu: &mut Cpu, rx: u8, ry: u8, code: u32) -> Exec {
+        let _ = (cpu, rx, ry, code);
+        Err(ProgramInterrupt::SPECIFICATION)
+    }
+    /// An S/370 I/O instruction (SIO, SIOF, TIO, CLRIO, HIO, HDV, TCH) for device `addr`;
+    /// returns the condition code. Default: not operational.
+    fn s370_io(&mut self, cpu: &mut Cpu, op: s390_decoder::Opcode, addr: u32) -> Result<u8, ProgramInterrupt> {
+        let _ = (cpu, op, addr);
+        Ok(3)
+    }
+    /// Whether an I/O interruption is pending (checked when the CPU is enabled).
+    fn io_pending(&mut self, cpu: &mut Cpu) -> bool {
+        let _ = cpu;
+        false
+    }
+    /// Presents a pending I/O interruption (stores what the architecture stores), if any.
+    fn take_io_interrupt(&mut self, cpu: &mut Cpu) -> bool {
+        let _ = cpu;
+        false
+    }
+    /// The CPU entered an enabled wait with nothing pending: the supervisor may block for input.
+    /// Returns false when nothing can ever arrive.
+    fn wait(&mut self, cpu: &mut Cpu) -> bool {
+        let _ = cpu;
+        false
+    }
+}
+
+/// A supervisor with no devices that refuses every DIAGNOSE.
+#[derive(Debug, Default)]
+pub struct NoSupervisor;
+impl Supervisor for NoSupervisor {}
+
+/// Low-storage locations (SA22-7201 figure 3-9; GA22-7000 figure 3-4).
+pub mod low {
+    /// Restart new PSW.
+    pub const RESTART_NEW: u32 = 0x00;
+    /// Restart old PSW.
+    pub const RESTART_OLD: u32 = 0x08;
+    /// External old PSW.
+    pub const EXTERNAL_OLD: u32 = 0x18;
+    /// Supervisor-call old PSW.
+    pub const SVC_OLD: u32 = 0x20;
+    /// Program old PSW.
+    pub const PROGRAM_OLD: u32 = 0x28;
+    /// I/O old PSW.
+    pub const IO_OLD: u32 = 0x38;
+    /// S/370 interval timer.
+    pub const INTERVAL_TIMER: u32 = 0x50;
+    /// External new PSW.
+    pub const EXTERNAL_NEW: u32 = 0x58;
+    /// Supervisor-call new PSW.
+    pub const SVC_NEW: u32 = 0x60;
+    /// Program new PSW.
+    pub const PROGRAM_NEW: u32 = 0x68;
+    /// I/O new PSW.
+    pub const IO_NEW: u32 = 0x78;
+    /// CPU address (external interruption).
+    pub const EXT_CPU_ADDR: u32 = 0x84;
+    /// External-interruption code.
+    pub const EXT_CODE: u32 = 0x86;
+    /// SVC interruption identification (ILC, code).
+    pub const SVC_ID: u32 = 0x88;
+    /// Program interruption identification (ILC, code).
+    pub const PGM_ID: u32 = 0x8C;
+    /// Monitor class number.
+    pub const MONITOR_CLASS: u32 = 0x95;
+    /// Monitor code.
+    pub const MONITOR_CODE: u32 = 0x9C;
+}
+
+/// External-interruption codes.
+pub mod ext {
+    /// Interval timer (S/370).
+    pub const INTERVAL_TIMER: u16 = 0x0080;
+    /// Clock comparator.
+    pub const CLOCK_COMPARATOR: u16 = 0x1004;
+    /// CPU timer.
+    pub const CPU_TIMER: u16 = 0x1005;
+}
+
+/// TOD clock: microseconds since 1900 in bits 0-51.
+fn host_tod() -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    // 1900-01-01 to 1970-01-01: 2,208,988,800 seconds.
+    let us = (now.as_micros() as u64).wrapping_add(2_208_988_800 * 1_000_000);
+    us << 12
+}
+
+/// One CPU with its storage.
+pub struct Cpu {
+    /// General registers.
+    pub gpr: [u32; 16],
+    /// Floating-point registers (short values in the high 32 bits).
+    pub fpr: [u64; 16],
+    /// Control registers.
+    pub cr: [u32; 16],
+    /// Access registers.
+    pub ar: [u32; 16],
+    /// Floating-point-control register.
+    pub fpc: u32,
+    /// The PSW. While an instruction executes, `psw.ia` already addresses the next one.
+    pub psw: Psw,
+    /// The architecture (S/370 or ESA/390).
+    pub arch: Arch,
+    /// Main storage.
+    pub mem: Storage,
+    /// Instructions executed.
+    pub instructions: u64,
+    /// Address of the instruction executing (for relative branches and EX).
+    pub(crate) cur_ia: u32,
+    /// Length of the instruction executing (its ILC in bytes; EX's when executed by EX).
+    pub(crate) cur_len: u8,
+    in_execute: bool,
+    /// Clock comparator.
+    pub clock_comparator: u64,
+    /// CPU timer, kept as the TOD value at which it reaches zero.
+    cpu_timer_zero_at: u64,
+    tod_offset: i64,
+    last_timer_tod: u64,
+    pending_ext: Vec<u16>,
+    /// Counts of DIAGNOSE codes executed.
+    pub diag_counts: std::collections::BTreeMap<u32, u64>,
+    /// Predecoded instructions of the pages that were executed.
+    icache: op::ICache,
+}
+
+impl std::fmt::Debug for Cpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cpu")
+            .field("psw", &self.psw)
+            .field("gpr", &self.gpr)
+            .finish()
+    }
+}
+
+impl Cpu {
+    /// A CPU in the reset state with `mem` as its storage.
+    pub fn new(arch: Arch, mem: Storage) -> Cpu {
+        let mut cr = [0u32; 16];
+        // Initial CPU reset values (SA22-7201 figure 4-3; GA22-7000 figure 4-7).
+        match arch {
+            Arch::Esa390 => {
+                cr[0] = 0x0000_00E0;
+                cr[14] = 0xC200_0000;
+                cr[15] = 0x0000_0200;
+            }
+            Arch::S370 => {
+                cr[0] = 0x0000_00E0; // interval timer, interrupt key, external signal masks
+                cr[2] = 0xFFFF_FFFF; // channel masks
+                cr[14] = 0xC2E0_0000;
+            }
+        }
+        let size = mem.size() as usize;
+        let now = host_tod();
+        Cpu {
+            gpr: [0; 16],
+            fpr: [0; 16],
+            cr,
+            ar: [0; 16],
+            fpc: 0,
+            psw: Psw::default(),
+            arch,
+            mem,
+            instructions: 0,
+            cur_ia: 0,
+            cur_len: 0,
+            in_execute: false,
+            clock_comparator: u64::MAX,
+            cpu_timer_zero_at: u64::MAX,
+            tod_offset: 0,
+            last_timer_tod: now,
+            pending_ext: Vec::new(),
+            diag_counts: Default::default(),
+            icache: op::ICache::new(size),
+        }
+    }
+
+    /// The TOD clock value now.
+    pub fn tod(&self) -> u64 {
+        (host_tod() as i64).wrapping_add(self.tod_offset) as u64
+    }
+    /// Sets the TOD clock (SCK).
+    pub fn set_tod(&mut self, v: u64) {
+        self.tod_offset = (v as i64).wrapping_sub(host_tod() as i64);
+    }
+    /// The CPU timer value now.
+    pub fn cpu_timer(&self) -> i64 {
+        if self.cpu_timer_zero_at == u64::MAX {
+            return i64::MAX;
+        }
+        (self.cpu_timer_zero_at as i64).wrapping_sub(self.tod() as i64)
+    }
+    /// Sets the CPU timer (SPT).
+    pub fn set_cpu_timer(&mut self, v: i64) {
+        self.cpu_timer_zero_at = (self.tod() as i64).wrapping_add(v) as u64;
+    }
+
+    /// Loads the PSW from 8 bytes at absolute 0, as IPL does.
+    pub fn ipl_psw(&mut self) -> Result<(), Stop> {
+        let b = self.read_psw_at(0);
+        let (psw, valid) = Psw::from_bytes(self.arch, b);
+        self.psw = psw;
+        if valid {
+            Ok(())
+        } else {
+            Err(Stop::ProgramInterruptLoop)
+        }
+    }
+
+    fn read_psw_at(&self, real: u32) -> [u8; 8] {
+        let a = self.mem.absolute(RealAddr(real));
+        self.mem.read_u64(a).to_be_bytes()
+    }
+
+    fn write_psw_at(&mut self, real: u32, psw: &Psw) {
+        let a = self.mem.absolute(RealAddr(real));
+        self.mem.write_u64(a, u64::from_be_bytes(psw.to_bytes(self.arch)));
+        self.icache.invalidate_range(a.0, 8);
+    }
+
+    fn write_low_u8(&mut self, real: u32, v: u8) {
+        let a = self.mem.absolute(RealAddr(real)).0 as usize;
+        self.mem.bytes_mut()[a] = v;
+        self.icache.invalidate_range(a as u32, 1);
+    }
+    fn write_low_u16(&mut self, real: u32, v: u16) {
+        let a = self.mem.absolute(RealAddr(real));
+        self.mem.write_u16(a, v);
+        self.icache.invalidate_range(a.0, 2);
+    }
+
+    /// Swaps PSWs for an interruption: stores the current PSW at `old`, loads the one at
+    /// `new`. Returns false if the new PSW is invalid.
+    fn swap_psw(&mut self, old: u32, new: u32) -> bool {
+        let cur = self.psw;
+        self.write_psw_at(old, &cur);
+        let (psw, valid) = Psw::from_bytes(self.arch, self.read_psw_at(new));
+        self.psw = psw;
+        valid
+    }
+
+    /// Takes a program interruption with the current instruction's ILC. Returns false if the
+    /// program new PSW is invalid (a program-interruption loop).
+    pub fn program_interrupt(&mut self, code: ProgramInterrupt) -> bool {
+        let ilc = self.cur_len;
+        self.program_interrupt_ilc(code, ilc)
+    }
+
+    fn program_interrupt_ilc(&mut self, code: ProgramInterrupt, ilc_bytes: u8) -> bool {
+        if self.psw.bc_mode(self.arch) {
+            self.psw.int_code = code.0;
+            self.psw.ilc = ilc_bytes >> 1;
+        } else {
+            self.write_low_u8(low::PGM_ID, 0);
+            self.write_low_u8(low::PGM_ID + 1, ilc_bytes);
+            self.write_low_u16(low::PGM_ID + 2, code.0);
+        }
+        self.swap_psw(low::PROGRAM_OLD, low::PROGRAM_NEW)
+    }
+
+    fn svc_interrupt(&mut self, code: u8) -> bool {
+        let ilc = self.cur_len;
+        if self.psw.bc_mode(self.arch) {
+            self.psw.int_code = code as u16;
+            self.psw.ilc = ilc >> 1;
+        } else {
+            self.write_low_u8(low::SVC_ID, 0);
+            self.write_low_u8(low::SVC_ID + 1, ilc);
+            self.write_low_u16(low::SVC_ID + 2, code as u16);
+        }
+        self.swap_psw(low::SVC_OLD, low::SVC_NEW)
+    }
+
+    /// Presents an external interruption with `code`.
+    pub fn external_interrupt(&mut self, code: u16) -> bool {
+        if self.psw.bc_mode(self.arch) {
+            self.psw.int_code = code;
+        } else {
+            self.write_low_u16(low::EXT_CPU_ADDR, 0);
+            self.write_low_u16(low::EXT_CODE, code);
+        }
+        self.swap_psw(low::EXTERNAL_OLD, low::EXTERNAL_NEW)
+    }
+
+    /// Presents an I/O interruption: stores the old PSW (with `bc_code`, the device address, in
+    /// BC mode) and loads the I/O new PSW. The caller has stored the CSW.
+    pub fn io_interrupt(&mut self, bc_code: u16) -> bool {
+        if self.psw.bc_mode(self.arch) {
+            self.psw.int_code = bc_code;
+        } else if self.arch == Arch::S370 {
+            // EC mode: the device address goes to X'BA'.
+            self.write_low_u16(0xBA, bc_code);
+        }
+        self.swap_psw(low::IO_OLD, low::IO_NEW)
+    }
+
+    /// Queues an external interruption (presented when the CPU is enabled).
+    pub fn raise_external(&mut self, code: u16) {
+        if !self.pending_ext.contains(&code) {
+            self.pending_ext.push(code);
+        }
+    }
+
+    /// Updates the timers and queues their external interruptions.
+    fn tick_timers(&mut self) {
+        let now = self.tod();
+        // Clock comparator: CR0 bit 20 subclass mask (X'00000800').
+        if self.clock_comparator != u64::MAX && now > self.clock_comparator && self.cr[0] & 0x800 != 0 {
+            self.raise_external(ext::CLOCK_COMPARATOR);
+        }
+        // CPU timer: CR0 bit 21 (X'00000400').
+        if self.cpu_timer_zero_at != u64::MAX && self.cpu_timer() < 0 && self.cr[0] & 0x400 != 0 {
+            self.raise_external(ext::CPU_TIMER);
+        }
+        if self.arch == Arch::S370 {
+            // Interval timer at X'50': bit 23 is 1/300 s; CR0 bit 24 (X'80') is its mask.
+            let elapsed_us = (now.wrapping_sub(self.last_timer_tod) >> 12) as i64;
+            let units = elapsed_us * 300 * 256 / 1_000_000; // bit 31 units (1/76800 s)
+            if units > 0 {
+                self.last_timer_tod = now;
+                let a = self.mem.absolute(RealAddr(low::INTERVAL_TIMER));
+                let old = self.mem.read_u32(a) as i32;
+                let new = old.wrapping_sub(units as i32);
+                self.mem.write_u32(a, new as u32);
+                if old >= 0 && new < 0 && self.cr[0] & 0x80 != 0 {
+                    self.raise_external(ext::INTERVAL_TIMER);
+                }
+            }
+        }
+    }
+
+    /// Presents a pending external interruption if enabled. Returns Err on an invalid new PSW.
+    fn take_pending(&mut self, sup: &mut dyn Supervisor) -> Result<bool, Stop> {
+        if self.psw.ext_enabled() && !self.pending_ext.is_empty() {
+            let code = self.pending_ext.remove(0);
+            if !self.external_interrupt(code) {
+                return Err(Stop::ProgramInterruptLoop);
+            }
+            return Ok(true);
+        }
+        if self.psw.io_enabled(self.arch) && sup.io_pending(self) {
+            let taken = sup.take_io_interrupt(self);
+            if taken {
+                let (_, valid) = Psw::from_bytes(self.arch, self.psw.to_bytes(self.arch));
+                if !valid {
+                    return Err(Stop::ProgramInterruptLoop);
+                }
+            }
+            return Ok(taken);
+        }
+        Ok(false)
+    }
+
+    /// Runs until a stop condition or `limit` instructions (counted in `self.instructions`).
+    pub fn run(&mut self, sup: &mut dyn Supervisor, limit: u64) -> Stop {
+        const BATCH: u64 = 4096;
+        loop {
+            self.tick_timers();
+            match self.take_pending(sup) {
+                Err(stop) => return stop,
+                Ok(_) => {}
+            }
+            if self.psw.wait() {
+                let enabled = self.psw.ext_enabled() || self.psw.io_enabled(self.arch);
+                if !enabled {
+                    return Stop::DisabledWait;
+                }
+                // Enabled wait: until an interruption is due.
+                let timers_armed = self.psw.ext_enabled()
+                    && ((self.clock_comparator != u64::MAX && self.cr[0] & 0x800 != 0)
+                        || (self.cpu_timer_zero_at != u64::MAX && self.cr[0] & 0x400 != 0)
+                        || (self.arch == Arch::S370 && self.cr[0] & 0x80 != 0));
+                if !self.pending_ext.is_empty() {
+                    continue;
+                }
+                if sup.wait(self) {
+                    continue;
+                }
+                if timers_armed {
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                    continue;
+                }
+                return Stop::EnabledWaitForever;
+            }
+            if self.instructions >= limit {
+                return Stop::InstructionLimit;
+            }
+            let budget = (limit - self.instructions).min(BATCH);
+            if let Err(stop) = self.run_batch(sup, budget) {
+                return stop;
+            }
+        }
+    }
+
+    /// Executes up to `budget` instructions; returns early on a PSW change that needs the
+    /// outer loop (wait state, enabling).
+    fn run_batch(&mut self, sup: &mut dyn Supervisor, budget: u64) -> Result<(), Stop> {
+        let end = self.instructions + budget;
+        while self.instructions < end {
+            let ia = self.psw.ia;
+            let op = match self.fetch_op(ia) {
+                Ok(op) => op,
+                Err(code) => {
+                    self.instructions += 1;
+                    // The instruction could not be fetched: ILC from the opcode if known.
+                    if !self.program_interrupt_ilc(code, self.cur_len) {
+                        return Err(Stop::ProgramInterruptLoop);
+                    }
+                    return Ok(());
+                }
+            };
+            self.cur_ia = ia;
+            self.cur_len = op.len;
+            self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
+            self.instructions += 1;
+            if let Err(code) = self.execute(sup, &op) {
+                if code == exec::STOP_BATCH {
+                    return Ok(());
+                }
+                if !self.program_interrupt(code) {
+                    return Err(Stop::ProgramInterruptLoop);
+                }
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Fetches (from the predecoded cache, or decodes) the instruction at `ia`.
+    #[inline(always)]
+    fn fetch_op(&mut self, ia: u32) -> Result<Op, ProgramInterrupt> {
+        if ia & 1 != 0 {
+            self.cur_len = 0;
+            return Err(ProgramInterrupt::SPECIFICATION);
+        }
+        let abs = self.mem.absolute(RealAddr(ia));
+        if let Some(op) = self.icache.get(abs.0) {
+            return Ok(op);
+        }
+        self.fetch_op_slow(ia, abs)
+    }
+
+    #[cold]
+    fn fetch_op_slow(&mut self, ia: u32, abs: AbsAddr) -> Result<Op, ProgramInterrupt> {
+        let bytes = self.fetch_instruction_bytes(ia, abs)?;
+        let op = Op::decode(self.arch, &bytes);
+        if op.len > 0 && (ia & 0xFFF) + op.len as u32 <= 0x1000 {
+            self.icache.put(abs.0, op, self.mem.size());
+        }
+        self.cur_len = op.len;
+        Ok(op)
+    }
+
+    fn fetch_instruction_bytes(&mut self, ia: u32, abs: AbsAddr) -> Result<[u8; 6], ProgramInterrupt> {
+        let mut bytes = [0u8; 6];
+        if !self.mem.contains(abs, 2) {
+            self.cur_len = 0;
+            return Err(ProgramInterrupt::ADDRESSING);
+        }
+        bytes[0] = self.mem.bytes()[abs.0 as usize];
+        bytes[1] = self.mem.bytes()[abs.0 as usize + 1];
+        let len = s390_decoder::instruction_length(bytes[0]);
+        self.cur_len = len as u8;
+        for i in 2..len {
+            let a = self.mem.absolute(RealAddr(ia.wrapping_add(i as u32) & self.psw.amask()));
+            if !self.mem.contains(a, 1) {
+                return Err(ProgramInterrupt::ADDRESSING);
+            }
+            bytes[i] = self.mem.bytes()[a.0 as usize];
+        }
+        Ok(bytes)
+    }
+
+    /// Marks stores into storage so predecoded instructions there are redone.
+    #[inline(always)]
+    pub(crate) fn stored(&mut self, abs: u32, len: u32) {
+        self.icache.invalidate_range(abs, len);
+    }
+
+    /// Invalidates every predecoded instruction (after storage was changed from outside).
+    pub fn invalidate_all(&mut self) {
+        self.icache.clear();
+    }
+}

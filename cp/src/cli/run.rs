@@ -1,0 +1,183 @@
+//! `vm390 run`: the headless runner. Loads flat images, starts the CPU with the PSW at
+//! absolute 0 as after IPL, runs to a disabled wait (exit 0), a program-interruption loop
+//! (exit 2) or the instruction limit (exit 3; also an enabled wait that nothing can end), and
+//! reports the final state for people or as one JSON object.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cp::cpu::{Cpu, Stop};
+use cp::runner::Runner;
+use cp::storage::{AbsAddr, Storage};
+use s390_decoder::Arch;
+
+/// An image to load: `PATH[@HEXADDR]`.
+#[derive(Clone, Debug)]
+pub struct ImageArg {
+    path: PathBuf,
+    addr: u32,
+}
+
+fn parse_image(s: &str) -> Result<ImageArg, String> {
+    match s.rsplit_once('@') {
+        Some((p, a)) if !p.is_empty() => Ok(ImageArg {
+            path: PathBuf::from(p),
+            addr: super::parse_hex(a)?,
+        }),
+        _ => Ok(ImageArg {
+            path: PathBuf::from(s),
+            addr: 0,
+        }),
+    }
+}
+
+/// Parses `SIZE` with an optional K or M suffix.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], 1024),
+        Some('M' | 'm') => (&t[..t.len() - 1], 1024 * 1024),
+        Some('G' | 'g') => (&t[..t.len() - 1], 1024 * 1024 * 1024),
+        _ => (t, 1),
+    };
+    let n: u64 = num.parse().map_err(|_| format!("'{s}' is not a storage size (like 512K, 16M)"))?;
+    Ok(n * mult)
+}
+
+/// `ADDR.LEN`, both hexadecimal.
+fn parse_dump(s: &str) -> Result<(u32, u32), String> {
+    let (a, l) = s
+        .split_once('.')
+        .ok_or_else(|| format!("'{s}' is not ADDR.LEN (hexadecimal)"))?;
+    Ok((super::parse_hex(a)?, super::parse_hex(l)?))
+}
+
+/// Arguments of `vm390 run`.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Architecture: s370 or esa390.
+    #[arg(long, default_value = "esa390", value_parser = super::parse_arch)]
+    pub arch: Arch,
+    /// Storage size, bytes with an optional K or M suffix.
+    #[arg(long, default_value = "16M", value_parser = parse_size)]
+    pub storage: u64,
+    /// Stop after this many instructions (exit status 3).
+    #[arg(long)]
+    pub max_instructions: Option<u64>,
+    /// Report storage ADDR.LEN (hexadecimal) at the end; may be repeated.
+    #[arg(long, value_parser = parse_dump)]
+    pub dump: Vec<(u32, u32)>,
+    /// Print one JSON object on stdout instead of the report for people.
+    #[arg(long)]
+    pub json: bool,
+    /// Flat images, each loaded at its hexadecimal address (default 0).
+    #[arg(required = true, value_parser = parse_image)]
+    pub images: Vec<ImageArg>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02X}");
+    }
+    s
+}
+
+/// Runs `vm390 run`.
+pub fn run(a: &RunArgs) -> ExitCode {
+    let mem = match Storage::new(a.storage) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("vm390 run: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut cpu = Cpu::new(a.arch, mem);
+    for img in &a.images {
+        let data = match std::fs::read(&img.path) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("vm390 run: cannot read {}: {e}", img.path.display());
+                return ExitCode::from(1);
+            }
+        };
+        if cpu.mem.load(AbsAddr(img.addr), &data).is_err() {
+            eprintln!(
+                "vm390 run: {} ({} bytes at {:X}) does not fit in {} bytes of storage",
+                img.path.display(),
+                data.len(),
+                img.addr,
+                cpu.mem.size()
+            );
+            return ExitCode::from(1);
+        }
+    }
+    let mut runner = Runner::default();
+    let stop = match cpu.ipl_psw() {
+        Ok(()) => cpu.run(&mut runner, a.max_instructions.unwrap_or(u64::MAX)),
+        Err(stop) => stop,
+    };
+    let (name, code) = match stop {
+        Stop::DisabledWait => ("disabled-wait", 0),
+        Stop::ProgramInterruptLoop => ("program-interrupt-loop", 2),
+        Stop::InstructionLimit => ("instruction-limit", 3),
+        Stop::EnabledWaitForever => ("enabled-wait", 3),
+        Stop::Halted => ("halted", 0),
+    };
+    let psw = cpu.psw.to_u64(cpu.arch);
+    let mut dumps = Vec::new();
+    for &(addr, len) in &a.dump {
+        let start = addr.min(cpu.mem.size()) as usize;
+        let end = (addr as u64 + len as u64).min(cpu.mem.size() as u64) as usize;
+        dumps.push((addr, hex(&cpu.mem.bytes()[start..end])));
+    }
+    let mut out = String::new();
+    if a.json {
+        let _ = write!(out, "{{\"stop\":\"{name}\",\"psw\":\"{psw:016X}\",\"gpr\":[");
+        for (i, g) in cpu.gpr.iter().enumerate() {
+            let _ = write!(out, "{}\"{g:08X}\"", if i > 0 { "," } else { "" });
+        }
+        out.push_str("],\"fpr\":[");
+        for (i, f) in cpu.fpr.iter().enumerate() {
+            let _ = write!(out, "{}\"{f:016X}\"", if i > 0 { "," } else { "" });
+        }
+        let _ = write!(out, "],\"instructions\":{},\"storage\":{{", cpu.instructions);
+        for (i, (addr, h)) in dumps.iter().enumerate() {
+            let _ = write!(out, "{}\"{addr:08X}\":\"{h}\"", if i > 0 { "," } else { "" });
+        }
+        out.push_str("},\"diagnose\":{");
+        for (i, (code, n)) in cpu.diag_counts.iter().enumerate() {
+            let _ = write!(out, "{}\"{code:04X}\":{n}", if i > 0 { "," } else { "" });
+        }
+        out.push_str("}}");
+        println!("{out}");
+    } else {
+        let _ = writeln!(out, "stop:         {name}");
+        let _ = writeln!(out, "PSW:          {:08X} {:08X}", psw >> 32, psw as u32);
+        for row in 0..4 {
+            let _ = write!(out, "GR{:<2}-GR{:<2}:  ", row * 4, row * 4 + 3);
+            for i in 0..4 {
+                let _ = write!(out, "{:08X} ", cpu.gpr[row * 4 + i]);
+            }
+            out.pop();
+            out.push('\n');
+        }
+        for row in 0..4 {
+            let _ = write!(out, "FPR{:<2}-FPR{:<2}:", row * 4, row * 4 + 3);
+            for i in 0..4 {
+                let _ = write!(out, " {:016X}", cpu.fpr[row * 4 + i]);
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(out, "instructions: {}", cpu.instructions);
+        for (addr, h) in &dumps {
+            let _ = writeln!(out, "storage {addr:08X}: {h}");
+        }
+        for (code, n) in &cpu.diag_counts {
+            let _ = writeln!(out, "DIAGNOSE X'{code:03X}': {n}");
+        }
+        print!("{out}");
+    }
+    ExitCode::from(code)
+}

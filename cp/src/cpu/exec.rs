@@ -1,0 +1,1692 @@
+//! Instruction execution. `psw.ia` already addresses the next instruction when an instruction
+//! runs, so a program check reports the updated address as the architecture requires for
+//! suppressed and completed instructions (SA22-7201 section 6.6.3, "Instruction-length code"
+//! and "Types of instruction ending").
+
+use s390_decoder::{Arch, Opcode, Privilege};
+
+use super::psw::{mask, Psw};
+use super::{Cpu, Exec, Op, ProgramInterrupt as P, Supervisor};
+use crate::storage::{AbsAddr, RealAddr};
+
+/// Not a program interruption: ends the current batch so the run loop looks at the PSW again
+/// (after LPSW, SSM and the like enable interruptions or enter the wait state).
+pub(super) const STOP_BATCH: P = P(0xFFFF);
+
+#[inline(always)]
+fn cc_signed(v: i32) -> u8 {
+    match v {
+        0 => 0,
+        v if v < 0 => 1,
+        _ => 2,
+    }
+}
+
+#[inline(always)]
+fn cc_logical_add(result: u32, carry: bool) -> u8 {
+    (if result != 0 { 1 } else { 0 }) | (if carry { 2 } else { 0 })
+}
+
+impl Cpu {
+    // ---------------------------------------------------------------- addresses
+
+    #[inline(always)]
+    pub(crate) fn ea(&self, x: u8, b: u8, d: u16) -> u32 {
+        let mut a = d as u32;
+        if x != 0 {
+            a = a.wrapping_add(self.gpr[x as usize]);
+        }
+        if b != 0 {
+            a = a.wrapping_add(self.gpr[b as usize]);
+        }
+        a & self.psw.amask()
+    }
+
+    #[inline(always)]
+    fn key(&self) -> u8 {
+        self.psw.key
+    }
+
+    /// Validates an access of `len` (1..=4096) bytes at effective address `ea`. Returns the
+    /// absolute address when the bytes are contiguous in absolute storage, None when they wrap
+    /// or cross a prefixed page (then use [`Cpu::abs_of`] byte by byte).
+    #[inline(always)]
+    pub(crate) fn access(&mut self, ea: u32, len: u32, store: bool) -> Result<Option<u32>, P> {
+        let key = self.key();
+        if (ea & 0xFFF) + len <= 0x1000
+            || (self.mem.prefix() == 0 && ea as u64 + len as u64 - 1 <= self.psw.amask() as u64)
+        {
+            let a = self.mem.absolute(RealAddr(ea));
+            if store {
+                self.mem.check_store(a, len, key)?;
+            } else {
+                self.mem.check_fetch(a, len, key)?;
+            }
+            return Ok(Some(a.0));
+        }
+        self.access_slow(ea, len, store)
+    }
+
+    #[cold]
+    fn access_slow(&mut self, ea: u32, len: u32, store: bool) -> Result<Option<u32>, P> {
+        let key = self.key();
+        let amask = self.psw.amask();
+        let mut off = 0u32;
+        while off < len {
+            let e = ea.wrapping_add(off) & amask;
+            let n = (0x1000 - (e & 0xFFF)).min(len - off);
+            let a = self.mem.absolute(RealAddr(e));
+            if store {
+                self.mem.check_store(a, n, key)?;
+            } else {
+                self.mem.check_fetch(a, n, key)?;
+            }
+            off += n;
+        }
+        Ok(None)
+    }
+
+    /// Absolute address of the byte at `ea + off` (already validated).
+    #[inline(always)]
+    pub(crate) fn abs_of(&self, ea: u32, off: u32) -> usize {
+        self.mem
+            .absolute(RealAddr(ea.wrapping_add(off) & self.psw.amask()))
+            .0 as usize
+    }
+
+    #[inline(always)]
+    pub(crate) fn read_u8(&mut self, ea: u32) -> Result<u8, P> {
+        let a = self.access(ea, 1, false)?.unwrap_or_else(|| self.abs_of(ea, 0) as u32);
+        Ok(self.mem.bytes()[a as usize])
+    }
+
+    #[inline(always)]
+    pub(crate) fn read_u16(&mut self, ea: u32) -> Result<u16, P> {
+        match self.access(ea, 2, false)? {
+            Some(a) => Ok(self.mem.read_u16(AbsAddr(a))),
+            None => {
+                let mut b = [0u8; 2];
+                self.read_bytes_checked(ea, &mut b);
+                Ok(u16::from_be_bytes(b))
+            }
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn read_u32(&mut self, ea: u32) -> Result<u32, P> {
+        match self.access(ea, 4, false)? {
+            Some(a) => Ok(self.mem.read_u32(AbsAddr(a))),
+            None => {
+                let mut b = [0u8; 4];
+                self.read_bytes_checked(ea, &mut b);
+                Ok(u32::from_be_bytes(b))
+            }
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn read_u64(&mut self, ea: u32) -> Result<u64, P> {
+        match self.access(ea, 8, false)? {
+            Some(a) => Ok(self.mem.read_u64(AbsAddr(a))),
+            None => {
+                let mut b = [0u8; 8];
+                self.read_bytes_checked(ea, &mut b);
+                Ok(u64::from_be_bytes(b))
+            }
+        }
+    }
+
+    /// Reads bytes already validated.
+    fn read_bytes_checked(&self, ea: u32, out: &mut [u8]) {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.mem.bytes()[self.abs_of(ea, i as u32)];
+        }
+    }
+
+    /// Reads `out.len()` (<= 4096) bytes.
+    pub(crate) fn read_bytes(&mut self, ea: u32, out: &mut [u8]) -> Exec {
+        if out.is_empty() {
+            return Ok(());
+        }
+        match self.access(ea, out.len() as u32, false)? {
+            Some(a) => out.copy_from_slice(&self.mem.bytes()[a as usize..a as usize + out.len()]),
+            None => self.read_bytes_checked(ea, out),
+        }
+        Ok(())
+    }
+
+    /// Writes bytes (<= 4096) already validated for store.
+    fn write_bytes_checked(&mut self, ea: u32, data: &[u8]) {
+        for (i, &b) in data.iter().enumerate() {
+            let a = self.abs_of(ea, i as u32);
+            self.mem.bytes_mut()[a] = b;
+            self.stored(a as u32, 1);
+        }
+    }
+
+    /// Writes `data` (<= 4096 bytes).
+    pub(crate) fn write_bytes(&mut self, ea: u32, data: &[u8]) -> Exec {
+        if data.is_empty() {
+            return Ok(());
+        }
+        match self.access(ea, data.len() as u32, true)? {
+            Some(a) => {
+                self.mem.bytes_mut()[a as usize..a as usize + data.len()].copy_from_slice(data);
+                self.stored(a, data.len() as u32);
+            }
+            None => self.write_bytes_checked(ea, data),
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(crate) fn write_u8(&mut self, ea: u32, v: u8) -> Exec {
+        let a = self.access(ea, 1, true)?.unwrap_or_else(|| self.abs_of(ea, 0) as u32);
+        self.mem.bytes_mut()[a as usize] = v;
+        self.stored(a, 1);
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(crate) fn write_u16(&mut self, ea: u32, v: u16) -> Exec {
+        match self.access(ea, 2, true)? {
+            Some(a) => {
+                self.mem.write_u16(AbsAddr(a), v);
+                self.stored(a, 2);
+            }
+            None => self.write_bytes_checked(ea, &v.to_be_bytes()),
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(crate) fn write_u32(&mut self, ea: u32, v: u32) -> Exec {
+        match self.access(ea, 4, true)? {
+            Some(a) => {
+                self.mem.write_u32(AbsAddr(a), v);
+                self.stored(a, 4);
+            }
+            None => self.write_bytes_checked(ea, &v.to_be_bytes()),
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(crate) fn write_u64(&mut self, ea: u32, v: u64) -> Exec {
+        match self.access(ea, 8, true)? {
+            Some(a) => {
+                self.mem.write_u64(AbsAddr(a), v);
+                self.stored(a, 8);
+            }
+            None => self.write_bytes_checked(ea, &v.to_be_bytes()),
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// Sets the CC for a signed result and raises fixed-point overflow if it overflowed and
+    /// the program mask allows (the result is already stored: completion).
+    #[inline(always)]
+    fn arith_result(&mut self, v: i32, overflow: bool) -> Exec {
+        if overflow {
+            self.psw.cc = 3;
+            if self.psw.prog_mask & mask::FIXED_OVERFLOW != 0 {
+                return Err(P::FIXED_OVERFLOW);
+            }
+        } else {
+            self.psw.cc = cc_signed(v);
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn add(&mut self, r: usize, b: i32) -> Exec {
+        let (v, o) = (self.gpr[r] as i32).overflowing_add(b);
+        self.gpr[r] = v as u32;
+        self.arith_result(v, o)
+    }
+
+    #[inline(always)]
+    fn sub(&mut self, r: usize, b: i32) -> Exec {
+        let (v, o) = (self.gpr[r] as i32).overflowing_sub(b);
+        self.gpr[r] = v as u32;
+        self.arith_result(v, o)
+    }
+
+    #[inline(always)]
+    fn add_logical(&mut self, r: usize, b: u32) {
+        let (v, c) = self.gpr[r].overflowing_add(b);
+        self.gpr[r] = v;
+        self.psw.cc = cc_logical_add(v, c);
+    }
+
+    #[inline(always)]
+    fn sub_logical(&mut self, r: usize, b: u32) {
+        let a = self.gpr[r];
+        let v = a.wrapping_sub(b);
+        self.gpr[r] = v;
+        self.psw.cc = cc_logical_add(v, a >= b);
+    }
+
+    #[inline(always)]
+    fn compare_signed(&mut self, a: i32, b: i32) {
+        self.psw.cc = match a.cmp(&b) {
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Less => 1,
+            std::cmp::Ordering::Greater => 2,
+        };
+    }
+
+    #[inline(always)]
+    fn compare_logical(&mut self, a: u64, b: u64) {
+        self.psw.cc = match a.cmp(&b) {
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Less => 1,
+            std::cmp::Ordering::Greater => 2,
+        };
+    }
+
+    /// Link information for BAL/BALR (24-bit mode: ILC, CC, program mask in bits 0-7).
+    fn bal_link(&self) -> u32 {
+        if self.psw.amode31 {
+            0x8000_0000 | self.psw.ia
+        } else {
+            ((self.cur_len as u32 >> 1) << 30)
+                | ((self.psw.cc as u32) << 28)
+                | ((self.psw.prog_mask as u32) << 24)
+                | (self.psw.ia & 0x00FF_FFFF)
+        }
+    }
+
+    /// Link information for BAS/BASR/BRAS/BRASL.
+    fn bas_link(&self) -> u32 {
+        if self.psw.amode31 {
+            0x8000_0000 | self.psw.ia
+        } else {
+            self.psw.ia & 0x00FF_FFFF
+        }
+    }
+
+    #[inline(always)]
+    fn branch(&mut self, target: u32) {
+        self.psw.ia = target & self.psw.amask();
+    }
+
+    #[inline(always)]
+    fn rel_target(&self, halfwords: i32) -> u32 {
+        self.cur_ia.wrapping_add((halfwords as u32).wrapping_mul(2)) & self.psw.amask()
+    }
+
+    #[inline(always)]
+    fn even(r: u8) -> Result<usize, P> {
+        if r & 1 != 0 {
+            Err(P::SPECIFICATION)
+        } else {
+            Ok(r as usize)
+        }
+    }
+
+    fn pair(&self, r: usize) -> u64 {
+        ((self.gpr[r] as u64) << 32) | self.gpr[r + 1] as u64
+    }
+
+    fn set_pair(&mut self, r: usize, v: u64) {
+        self.gpr[r] = (v >> 32) as u32;
+        self.gpr[r + 1] = v as u32;
+    }
+
+    /// Loads a PSW from storage (LPSW); an invalid one is loaded and then reported as a
+    /// specification exception.
+    fn load_psw(&mut self, bytes: [u8; 8]) -> Exec {
+        let (psw, valid) = Psw::from_bytes(self.arch, bytes);
+        self.psw = psw;
+        if !valid {
+            return Err(P::SPECIFICATION);
+        }
+        Err(STOP_BATCH)
+    }
+
+    // ---------------------------------------------------------------- dispatch
+
+    /// Executes one decoded instruction.
+    #[inline(always)]
+    pub(super) fn execute(&mut self, sup: &mut dyn Supervisor, op: &Op) -> Exec {
+        if op.invalid {
+            return Err(P::OPERATION);
+        }
+        let info = op.opcode.info();
+        if info.privilege == Privilege::Privileged && self.psw.problem_state() {
+            return Err(P::PRIVILEGED);
+        }
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        use Opcode::*;
+        match op.opcode {
+            // ---- loads and stores
+            LR => self.gpr[r1] = self.gpr[r2],
+            L => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.gpr[r1] = self.read_u32(a)?;
+            }
+            LH => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.gpr[r1] = self.read_u16(a)? as i16 as i32 as u32;
+            }
+            LHI => self.gpr[r1] = op.imm as u32,
+            LA => self.gpr[r1] = self.ea(op.x2, op.b2, op.d2),
+            LAE => {
+                self.gpr[r1] = self.ea(op.x2, op.b2, op.d2);
+                self.ar[r1] = if op.b2 == 0 { 0 } else { self.ar[op.b2 as usize] };
+            }
+            LARL => self.gpr[r1] = self.rel_target(op.imm),
+            ST => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.write_u32(a, self.gpr[r1])?;
+            }
+            STH => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.write_u16(a, self.gpr[r1] as u16)?;
+            }
+            STC => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.write_u8(a, self.gpr[r1] as u8)?;
+            }
+            IC => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let b = self.read_u8(a)?;
+                self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00) | b as u32;
+            }
+            LM => {
+                let a = self.ea(0, op.b2, op.d2);
+                let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+                self.access(a, n * 4, false)?;
+                for i in 0..n {
+                    let v = self.read_u32(a.wrapping_add(i * 4) & self.psw.amask())?;
+                    self.gpr[(r1 + i as usize) % 16] = v;
+                }
+            }
+            STM => {
+                let a = self.ea(0, op.b2, op.d2);
+                let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+                self.access(a, n * 4, true)?;
+                for i in 0..n {
+                    let v = self.gpr[(r1 + i as usize) % 16];
+                    self.write_u32(a.wrapping_add(i * 4) & self.psw.amask(), v)?;
+                }
+            }
+            ICM => {
+                let a = self.ea(0, op.b2, op.d2);
+                let m = op.r3;
+                let n = m.count_ones();
+                let mut bytes = [0u8; 4];
+                self.read_bytes(a, &mut bytes[..n as usize])?;
+                let mut v = self.gpr[r1];
+                let mut k = 0;
+                for i in 0..4 {
+                    if m & (8 >> i) != 0 {
+                        let shift = 24 - 8 * i;
+                        v = (v & !(0xFF << shift)) | ((bytes[k] as u32) << shift);
+                        k += 1;
+                    }
+                }
+                self.gpr[r1] = v;
+                self.psw.cc = if m == 0 || bytes[..n as usize].iter().all(|&b| b == 0) {
+                    0
+                } else if bytes[0] & 0x80 != 0 {
+                    1
+                } else {
+                    2
+                };
+            }
+            STCM => {
+                let a = self.ea(0, op.b2, op.d2);
+                let m = op.r3;
+                let mut bytes = [0u8; 4];
+                let mut k = 0;
+                for i in 0..4 {
+                    if m & (8 >> i) != 0 {
+                        bytes[k] = (self.gpr[r1] >> (24 - 8 * i)) as u8;
+                        k += 1;
+                    }
+                }
+                self.write_bytes(a, &bytes[..k])?;
+            }
+            CLM => {
+                let a = self.ea(0, op.b2, op.d2);
+                let m = op.r3;
+                let n = m.count_ones() as usize;
+                let mut bytes = [0u8; 4];
+                self.read_bytes(a, &mut bytes[..n])?;
+                let mut reg = [0u8; 4];
+                let mut k = 0;
+                for i in 0..4 {
+                    if m & (8 >> i) != 0 {
+                        reg[k] = (self.gpr[r1] >> (24 - 8 * i)) as u8;
+                        k += 1;
+                    }
+                }
+                self.psw.cc = match reg[..n].cmp(&bytes[..n]) {
+                    std::cmp::Ordering::Equal => 0,
+                    std::cmp::Ordering::Less => 1,
+                    std::cmp::Ordering::Greater => 2,
+                };
+            }
+            LTR => {
+                self.gpr[r1] = self.gpr[r2];
+                self.psw.cc = cc_signed(self.gpr[r1] as i32);
+            }
+            LCR => {
+                let (v, o) = (0i32).overflowing_sub(self.gpr[r2] as i32);
+                self.gpr[r1] = v as u32;
+                self.arith_result(v, o)?;
+            }
+            LNR => {
+                let v = self.gpr[r2] as i32;
+                let v = if v > 0 { -v } else { v };
+                self.gpr[r1] = v as u32;
+                self.psw.cc = if v == 0 { 0 } else { 1 };
+            }
+            LPR => {
+                let v = self.gpr[r2] as i32;
+                let (v, o) = if v < 0 { v.overflowing_neg() } else { (v, false) };
+                self.gpr[r1] = v as u32;
+                self.arith_result(v, o)?;
+            }
+            LRVR => self.gpr[r1] = self.gpr[r2].swap_bytes(),
+            LRV => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.gpr[r1] = self.read_u32(a)?.swap_bytes();
+            }
+            LRVH => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let v = self.read_u16(a)?.swap_bytes();
+                self.gpr[r1] = (self.gpr[r1] & 0xFFFF_0000) | v as u32;
+            }
+            STRV => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.write_u32(a, self.gpr[r1].swap_bytes())?;
+            }
+            STRVH => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.write_u16(a, (self.gpr[r1] as u16).swap_bytes())?;
+            }
+
+            // ---- binary arithmetic
+            AR => self.add(r1, self.gpr[r2] as i32)?,
+            A => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let v = self.read_u32(a)? as i32;
+                self.add(r1, v)?
+            }
+            AH => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let v = self.read_u16(a)? as i16 as i32;
+                self.add(r1, v)?
+            }
+            AHI => self.add(r1, op.imm)?,
+            SR => self.sub(r1, self.gpr[r2] as i32)?,
+            S => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let v = self.read_u32(a)? as i32;
+                self.sub(r1, v)?
+            }
+            SH => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let v = self.read_u16(a)? as i16 as i32;
+                self.sub(r1, v)?
+            }
+            ALR => self.add_logical(r1, self.gpr[r2]),
+            AL => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let v = self.read_u32(a)?;
+                self.add_logical(r1, v)
+            }
+            SLR => self.sub_logical(r1, self.gpr[r2]),
+            SL => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let v = self.read_u32(a)?;
+                self.sub_logical(r1, v)
+            }
+            ALCR | ALC => {
+                let v = if op.opcode == ALCR {
+                    self.gpr[r2]
+                } else {
+                    let a = self.ea(op.x2, op.b2, op.d2);
+                    self.read_u32(a)?
+                };
+                let carry_in = (self.psw.cc >> 1) as u64;
+                let sum = self.gpr[r1] as u64 + v as u64 + carry_in;
+                self.gpr[r1] = sum as u32;
+                self.psw.cc = cc_logical_add(sum as u32, sum >> 32 != 0);
+            }
+            SLBR | SLB => {
+                let v = if op.opcode == SLBR {
+                    self.gpr[r2]
+                } else {
+                    let a = self.ea(op.x2, op.b2, op.d2);
+                    self.read_u32(a)?
+                };
+                let borrow_in = if self.psw.cc & 2 == 0 { 1u64 } else { 0 };
+                let a = self.gpr[r1] as u64;
+                let r = a.wrapping_sub(v as u64).wrapping_sub(borrow_in);
+                self.gpr[r1] = r as u32;
+                self.psw.cc = cc_logical_add(r as u32, a >= v as u64 + borrow_in);
+            }
+            MR | M => {
+                let r1 = Self::even(op.r1)?;
+                let v = if op.opcode == MR {
+                    self.gpr[r2]
+                } else {
+                    let a = self.ea(op.x2, op.b2, op.d2);
+                    self.read_u32(a)?
+                };
+                let p = (self.gpr[r1 + 1] as i32 as i64) * (v as i32 as i64);
+                self.set_pair(r1, p as u64);
+            }
+            MH => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let v = self.read_u16(a)? as i16 as i32;
+                self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
+            }
+            MHI => self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(op.imm) as u32,
+            MSR => self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(self.gpr[r2] as i32) as u32,
+            MS => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let v = self.read_u32(a)? as i32;
+                self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
+            }
+            MLR | ML => {
+                let r1 = Self::even(op.r1)?;
+                let v = if op.opcode == MLR {
+                    self.gpr[r2]
+                } else {
+                    let a = self.ea(op.x2, op.b2, op.d2);
+                    self.read_u32(a)?
+                };
+                let p = self.gpr[r1 + 1] as u64 * v as u64;
+                self.set_pair(r1, p);
+            }
+            DR | D => {
+                let r1 = Self::even(op.r1)?;
+                let v = if op.opcode == DR {
+                    self.gpr[r2]
+                } else {
+                    let a = self.ea(op.x2, op.b2, op.d2);
+                    self.read_u32(a)?
+                } as i32 as i64;
+                let n = self.pair(r1) as i64;
+                if v == 0 {
+                    return Err(P::FIXED_DIVIDE);
+                }
+                let q = n.wrapping_div(v);
+                let r = n.wrapping_rem(v);
+                if q > i32::MAX as i64 || q < i32::MIN as i64 || (n == i64::MIN && v == -1) {
+                    return Err(P::FIXED_DIVIDE);
+                }
+                self.gpr[r1] = r as u32;
+                self.gpr[r1 + 1] = q as u32;
+            }
+            DLR | DL => {
+                let r1 = Self::even(op.r1)?;
+                let v = if op.opcode == DLR {
+                    self.gpr[r2]
+                } else {
+                    let a = self.ea(op.x2, op.b2, op.d2);
+                    self.read_u32(a)?
+                } as u64;
+                let n = self.pair(r1);
+                if v == 0 || n / v > u32::MAX as u64 {
+                    return Err(P::FIXED_DIVIDE);
+                }
+                self.gpr[r1] = (n % v) as u32;
+                self.gpr[r1 + 1] = (n / v) as u32;
+            }
+
+            // ---- comparison
+            CR => self.compare_signed(self.gpr[r1] as i32, self.gpr[r2] as i32),
+            C => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let v = self.read_u32(a)? as i32;
+                self.compare_signed(self.gpr[r1] as i32, v)
+            }
+            CH => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let v = self.read_u16(a)? as i16 as i32;
+                self.compare_signed(self.gpr[r1] as i32, v)
+            }
+            CHI => self.compare_signed(self.gpr[r1] as i32, op.imm),
+            CLR => self.compare_logical(self.gpr[r1] as u64, self.gpr[r2] as u64),
+            CL => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let v = self.read_u32(a)?;
+                self.compare_logical(self.gpr[r1] as u64, v as u64)
+            }
+            CLI => {
+                let a = self.ea(0, op.b1, op.d1);
+                let v = self.read_u8(a)?;
+                self.compare_logical(v as u64, op.imm as u64)
+            }
+            CLC => {
+                let a1 = self.ea(0, op.b1, op.d1);
+                let a2 = self.ea(0, op.b2, op.d2);
+                let n = op.l as usize + 1;
+                let mut x = [0u8; 256];
+                let mut y = [0u8; 256];
+                self.read_bytes(a1, &mut x[..n])?;
+                self.read_bytes(a2, &mut y[..n])?;
+                self.psw.cc = match x[..n].cmp(&y[..n]) {
+                    std::cmp::Ordering::Equal => 0,
+                    std::cmp::Ordering::Less => 1,
+                    std::cmp::Ordering::Greater => 2,
+                };
+            }
+            CS => {
+                let a = self.ea(0, op.b2, op.d2);
+                if a & 3 != 0 {
+                    return Err(P::SPECIFICATION);
+                }
+                self.access(a, 4, true)?;
+                let cur = self.read_u32(a)?;
+                if cur == self.gpr[r1] {
+                    self.write_u32(a, self.gpr[r3])?;
+                    self.psw.cc = 0;
+                } else {
+                    self.gpr[r1] = cur;
+                    self.psw.cc = 1;
+                }
+            }
+            CDS => {
+                let r1 = Self::even(op.r1)?;
+                let r3 = Self::even(op.r3)?;
+                let a = self.ea(0, op.b2, op.d2);
+                if a & 7 != 0 {
+                    return Err(P::SPECIFICATION);
+                }
+                self.access(a, 8, true)?;
+                let cur = self.read_u64(a)?;
+                if cur == self.pair(r1) {
+                    self.write_u64(a, self.pair(r3))?;
+                    self.psw.cc = 0;
+                } else {
+                    self.set_pair(r1, cur);
+                    self.psw.cc = 1;
+                }
+            }
+
+            // ---- logical
+            NR => {
+                self.gpr[r1] &= self.gpr[r2];
+                self.psw.cc = (self.gpr[r1] != 0) as u8;
+            }
+            OR => {
+                self.gpr[r1] |= self.gpr[r2];
+                self.psw.cc = (self.gpr[r1] != 0) as u8;
+            }
+            XR => {
+                self.gpr[r1] ^= self.gpr[r2];
+                self.psw.cc = (self.gpr[r1] != 0) as u8;
+            }
+            N | O | X => {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                let v = self.read_u32(a)?;
+                let r = match op.opcode {
+                    N => self.gpr[r1] & v,
+                    O => self.gpr[r1] | v,
+                    _ => self.gpr[r1] ^ v,
+                };
+                self.gpr[r1] = r;
+                self.psw.cc = (r != 0) as u8;
+            }
+            NI | OI | XI => {
+                let a = self.ea(0, op.b1, op.d1);
+                self.access(a, 1, true)?;
+                let v = self.read_u8(a)?;
+                let i = op.imm as u8;
+                let r = match op.opcode {
+                    NI => v & i,
+                    OI => v | i,
+                    _ => v ^ i,
+                };
+                self.write_u8(a, r)?;
+                self.psw.cc = (r != 0) as u8;
+            }
+            NC | OC | XC => {
+                let a1 = self.ea(0, op.b1, op.d1);
+                let a2 = self.ea(0, op.b2, op.d2);
+                let n = op.l as u32 + 1;
+                self.access(a1, n, true)?;
+                self.access(a2, n, false)?;
+                let mut any = false;
+                // Byte by byte, left to right: overlap behaves as the architecture says.
+                for i in 0..n {
+                    let x = self.mem.bytes()[self.abs_of(a1, i)];
+                    let y = self.mem.bytes()[self.abs_of(a2, i)];
+                    let r = match op.opcode {
+                        NC => x & y,
+                        OC => x | y,
+                        _ => x ^ y,
+                    };
+                    any |= r != 0;
+                    let at = self.abs_of(a1, i);
+                    self.mem.bytes_mut()[at] = r;
+                }
+                self.stored_range(a1, n);
+                self.psw.cc = any as u8;
+            }
+            TM => {
+                let a = self.ea(0, op.b1, op.d1);
+                let v = self.read_u8(a)? & op.imm as u8;
+                self.psw.cc = if v == 0 {
+                    0
+                } else if v == op.imm as u8 {
+                    3
+                } else {
+                    1
+                };
+            }
+            TMLH | TMLL => {
+                let m = op.imm as u16;
+                let v = if op.opcode == TMLH {
+                    (self.gpr[r1] >> 16) as u16
+                } else {
+                    self.gpr[r1] as u16
+                } & m;
+                self.psw.cc = if v == 0 {
+                    0
+                } else if v == m {
+                    3
+                } else if v & (0x8000u16 >> m.leading_zeros()) != 0 {
+                    2
+                } else {
+                    1
+                };
+            }
+
+            // ---- moves
+            MVI => {
+                let a = self.ea(0, op.b1, op.d1);
+                self.write_u8(a, op.imm as u8)?;
+            }
+            MVC => {
+                let a1 = self.ea(0, op.b1, op.d1);
+                let a2 = self.ea(0, op.b2, op.d2);
+                let n = op.l as u32 + 1;
+                let d = self.access(a1, n, true)?;
+                let s = self.access(a2, n, false)?;
+                match (d, s) {
+                    (Some(d), Some(s)) if d >= s + n || s >= d + n || d <= s => {
+                        // Left to right one byte at a time equals a forward copy here.
+                        let bytes = self.mem.bytes_mut();
+                        if d >= s + n || s >= d + n {
+                            bytes.copy_within(s as usize..(s + n) as usize, d as usize);
+                        } else {
+                            for i in 0..n as usize {
+                                bytes[d as usize + i] = bytes[s as usize + i];
+                            }
+                        }
+                        self.stored(d, n);
+                    }
+                    _ => {
+                        for i in 0..n {
+                            let v = self.mem.bytes()[self.abs_of(a2, i)];
+                            let at = self.abs_of(a1, i);
+                            self.mem.bytes_mut()[at] = v;
+                        }
+                        self.stored_range(a1, n);
+                    }
+                }
+            }
+            MVN | MVZ => {
+                let a1 = self.ea(0, op.b1, op.d1);
+                let a2 = self.ea(0, op.b2, op.d2);
+                let n = op.l as u32 + 1;
+                self.access(a1, n, true)?;
+                self.access(a2, n, false)?;
+                let keep = if op.opcode == MVN { 0xF0 } else { 0x0F };
+                for i in 0..n {
+                    let s = self.mem.bytes()[self.abs_of(a2, i)];
+                    let at = self.abs_of(a1, i);
+                    let d = self.mem.bytes()[at];
+                    self.mem.bytes_mut()[at] = (d & keep) | (s & !keep);
+                }
+                self.stored_range(a1, n);
+            }
+            MVCIN => {
+                let a1 = self.ea(0, op.b1, op.d1);
+                let a2 = self.ea(0, op.b2, op.d2);
+                let n = op.l as u32 + 1;
+                // The second operand's rightmost byte is at a2; it is fetched right to left.
+                let start2 = a2.wrapping_sub(n - 1) & self.psw.amask();
+                self.access(a1, n, true)?;
+                self.access(start2, n, false)?;
+                let mut buf = [0u8; 256];
+                for i in 0..n {
+                    buf[i as usize] = self.mem.bytes()[self.abs_of(start2, n - 1 - i)];
+                }
+                self.write_bytes(a1, &buf[..n as usize])?;
+            }
+            MVCL => self.mvcl(op)?,
+            CLCL => self.clcl(op)?,
+            TR => {
+                let a1 = self.ea(0, op.b1, op.d1);
+                let a2 = self.ea(0, op.b2, op.d2);
+                let n = op.l as u32 + 1;
+                self.access(a1, n, true)?;
+                for i in 0..n {
+                    let at = self.abs_of(a1, i);
+                    let b = self.mem.bytes()[at];
+                    let t = self.read_u8(a2.wrapping_add(b as u32) & self.psw.amask())?;
+                    self.mem.bytes_mut()[at] = t;
+                }
+                self.stored_range(a1, n);
+            }
+            TRT => {
+                let a1 = self.ea(0, op.b1, op.d1);
+                let a2 = self.ea(0, op.b2, op.d2);
+                let n = op.l as u32 + 1;
+                self.access(a1, n, false)?;
+                self.psw.cc = 0;
+                for i in 0..n {
+                    let b = self.mem.bytes()[self.abs_of(a1, i)];
+                    let f = self.read_u8(a2.wrapping_add(b as u32) & self.psw.amask())?;
+                    if f != 0 {
+                        let addr = a1.wrapping_add(i) & self.psw.amask();
+                        if self.psw.amode31 {
+                            self.gpr[1] = addr;
+                        } else {
+                            self.gpr[1] = (self.gpr[1] & 0xFF00_0000) | addr;
+                        }
+                        self.gpr[2] = (self.gpr[2] & 0xFFFF_FF00) | f as u32;
+                        self.psw.cc = if i == n - 1 { 2 } else { 1 };
+                        break;
+                    }
+                }
+            }
+            MVST | CLST | SRST => self.string_op(op)?,
+            CKSM => self.checksum(op)?,
+
+            // ---- shifts
+            SLL | SRL | SLA | SRA | SLDL | SRDL | SLDA | SRDA => self.shift(op)?,
+            RLL => {
+                let n = self.ea(0, op.b2, op.d2) & 31;
+                self.gpr[r1] = self.gpr[r3].rotate_left(n);
+            }
+
+            // ---- branches
+            BCR => {
+                if op.r1 & (8 >> self.psw.cc) != 0 && op.r2 != 0 {
+                    self.branch(self.gpr[r2]);
+                }
+            }
+            BC => {
+                if op.r1 & (8 >> self.psw.cc) != 0 {
+                    let t = self.ea(op.x2, op.b2, op.d2);
+                    self.branch(t);
+                }
+            }
+            BRC => {
+                if op.r1 & (8 >> self.psw.cc) != 0 {
+                    self.psw.ia = self.rel_target(op.imm);
+                }
+            }
+            BRCL => {
+                if op.r1 & (8 >> self.psw.cc) != 0 {
+                    self.psw.ia = self.rel_target(op.imm);
+                }
+            }
+            BALR | BASR => {
+                let t = self.gpr[r2];
+                self.gpr[r1] = if op.opcode == BALR { self.bal_link() } else { self.bas_link() };
+                if op.r2 != 0 {
+                    self.branch(t);
+                }
+            }
+            BAL | BAS => {
+                let t = self.ea(op.x2, op.b2, op.d2);
+                self.gpr[r1] = if op.opcode == BAL { self.bal_link() } else { self.bas_link() };
+                self.branch(t);
+            }
+            BRAS | BRASL => {
+                self.gpr[r1] = self.bas_link();
+                self.psw.ia = self.rel_target(op.imm);
+            }
+            BCTR => {
+                let t = self.gpr[r2];
+                self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
+                if self.gpr[r1] != 0 && op.r2 != 0 {
+                    self.branch(t);
+                }
+            }
+            BCT => {
+                let t = self.ea(op.x2, op.b2, op.d2);
+                self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
+                if self.gpr[r1] != 0 {
+                    self.branch(t);
+                }
+            }
+            BRCT => {
+                self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
+                if self.gpr[r1] != 0 {
+                    self.psw.ia = self.rel_target(op.imm);
+                }
+            }
+            BXH | BXLE | BRXH | BRXLE => {
+                let t = match op.opcode {
+                    BXH | BXLE => self.ea(0, op.b2, op.d2),
+                    _ => self.rel_target(op.imm),
+                };
+                let incr = self.gpr[r3] as i32;
+                let cmp = self.gpr[r3 | 1] as i32;
+                let sum = (self.gpr[r1] as i32).wrapping_add(incr);
+                self.gpr[r1] = sum as u32;
+                let high = sum > cmp;
+                if high == matches!(op.opcode, BXH | BRXH) {
+                    self.branch(t);
+                }
+            }
+            BSM => {
+                let t = self.gpr[r2];
+                if op.r1 != 0 {
+                    let bit = if self.psw.amode31 { 0x8000_0000 } else { 0 };
+                    self.gpr[r1] = (self.gpr[r1] & 0x7FFF_FFFF) | bit;
+                }
+                if op.r2 != 0 {
+                    self.set_amode(t)?;
+                }
+            }
+            BASSM => {
+                let t = self.gpr[r2];
+                self.gpr[r1] = self.bas_link();
+                if op.r2 != 0 {
+                    self.set_amode(t)?;
+                }
+            }
+            EX => return self.execute_ex(sup, op),
+
+            // ---- status
+            IPM => {
+                self.gpr[r1] = (self.gpr[r1] & 0x00FF_FFFF)
+                    | ((self.psw.cc as u32) << 28)
+                    | ((self.psw.prog_mask as u32) << 24);
+            }
+            SPM => {
+                self.psw.cc = ((self.gpr[r1] >> 28) & 3) as u8;
+                self.psw.prog_mask = ((self.gpr[r1] >> 24) & 15) as u8;
+            }
+            SVC => {
+                if !self.svc_interrupt(op.imm as u8) {
+                    // The SVC new PSW is invalid: a specification exception in the new PSW.
+                    return Err(P::SPECIFICATION);
+                }
+                return Err(STOP_BATCH);
+            }
+            MC => {
+                if op.imm & 0xF0 != 0 {
+                    return Err(P::SPECIFICATION);
+                }
+                let class = op.imm as u32 & 15;
+                if self.cr[8] & (0x8000 >> class) != 0 {
+                    let code = self.ea(0, op.b1, op.d1);
+                    self.write_low(super::low::MONITOR_CLASS, &[class as u8]);
+                    self.write_low(super::low::MONITOR_CODE, &code.to_be_bytes());
+                    return Err(P::MONITOR_EVENT);
+                }
+            }
+            TS => {
+                let a = self.ea(0, op.b2, op.d2);
+                self.access(a, 1, true)?;
+                let v = self.read_u8(a)?;
+                self.write_u8(a, 0xFF)?;
+                self.psw.cc = v >> 7;
+            }
+            TAM => {
+                self.psw.cc = if self.psw.amode31 { 1 } else { 0 };
+            }
+            SAM24 => {
+                if self.psw.ia > 0x00FF_FFFF {
+                    return Err(P::SPECIFICATION);
+                }
+                self.psw.amode31 = false;
+            }
+            SAM31 => {
+                if self.arch != Arch::Esa390 {
+                    return Err(P::OPERATION);
+                }
+                self.psw.amode31 = true;
+            }
+            EPSW => {
+                let b = self.psw.to_bytes(self.arch);
+                self.gpr[r1] = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+                if op.r2 != 0 {
+                    self.gpr[r2] = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
+                }
+            }
+            STCK => {
+                let a = self.ea(0, op.b2, op.d2);
+                let t = self.tod();
+                self.write_u64(a, t)?;
+                self.psw.cc = 0;
+            }
+            STCKE => {
+                let a = self.ea(0, op.b2, op.d2);
+                let t = self.tod();
+                let mut b = [0u8; 16];
+                b[1..9].copy_from_slice(&t.to_be_bytes());
+                self.write_bytes(a, &b)?;
+                self.psw.cc = 0;
+            }
+            EAR => self.gpr[r1] = self.ar[r2],
+            SAR => self.ar[r1] = self.gpr[r2],
+            CPYA => self.ar[r1] = self.ar[r2],
+            LAM | STAM => {
+                let a = self.ea(0, op.b2, op.d2);
+                if a & 3 != 0 {
+                    return Err(P::SPECIFICATION);
+                }
+                let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+                self.access(a, n * 4, op.opcode == STAM)?;
+                for i in 0..n {
+                    let r = (r1 + i as usize) % 16;
+                    let at = a.wrapping_add(i * 4) & self.psw.amask();
+                    if op.opcode == LAM {
+                        self.ar[r] = self.read_u32(at)?;
+                    } else {
+                        self.write_u32(at, self.ar[r])?;
+                    }
+                }
+            }
+
+            // ---- control (privileged checked above)
+            LPSW => {
+                let a = self.ea(0, op.b2, op.d2);
+                if a & 7 != 0 {
+                    return Err(P::SPECIFICATION);
+                }
+                let v = self.read_u64(a)?;
+                return self.load_psw(v.to_be_bytes());
+            }
+            SSM => {
+                if self.arch == Arch::S370 && !self.psw.bc_mode(self.arch) && self.cr[0] & 0x4000_0000 != 0 {
+                    return Err(P::SPECIAL_OPERATION);
+                }
+                let a = self.ea(0, op.b2, op.d2);
+                let v = self.read_u8(a)?;
+                if !self.psw.bc_mode(self.arch) && v & 0xB8 != 0 {
+                    return Err(P::SPECIFICATION);
+                }
+                self.psw.mask = v;
+                return Err(STOP_BATCH);
+            }
+            STNSM | STOSM => {
+                let a = self.ea(0, op.b1, op.d1);
+                self.write_u8(a, self.psw.mask)?;
+                let i = op.imm as u8;
+                let m = if op.opcode == STNSM { self.psw.mask & i } else { self.psw.mask | i };
+                if !self.psw.bc_mode(self.arch) && m & 0xB8 != 0 {
+                    return Err(P::SPECIFICATION);
+                }
+                self.psw.mask = m;
+                return Err(STOP_BATCH);
+            }
+            LCTL => {
+                let a = self.ea(0, op.b2, op.d2);
+                if a & 3 != 0 {
+                    return Err(P::SPECIFICATION);
+                }
+                let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+                self.access(a, n * 4, false)?;
+                for i in 0..n {
+                    self.cr[(r1 + i as usize) % 16] = self.read_u32(a.wrapping_add(i * 4) & self.psw.amask())?;
+                }
+                return Err(STOP_BATCH);
+            }
+            STCTL => {
+                let a = self.ea(0, op.b2, op.d2);
+                if a & 3 != 0 {
+                    return Err(P::SPECIFICATION);
+                }
+                let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+                self.access(a, n * 4, true)?;
+                for i in 0..n {
+                    let v = self.cr[(r1 + i as usize) % 16];
+                    self.write_u32(a.wrapping_add(i * 4) & self.psw.amask(), v)?;
+                }
+            }
+            SPKA => {
+                let k = ((self.ea(0, op.b2, op.d2) >> 4) & 15) as u8;
+                // Semiprivileged: in problem state the key mask in CR3 must allow the key.
+                if self.psw.problem_state() && self.cr[3] & (0x8000 >> k) == 0 {
+                    return Err(P::PRIVILEGED);
+                }
+                self.psw.key = k;
+            }
+            IPK => {
+                if self.psw.problem_state() && self.cr[0] & 0x0800_0000 == 0 {
+                    return Err(P::PRIVILEGED);
+                }
+                self.gpr[2] = (self.gpr[2] & 0xFFFF_FF00) | ((self.psw.key as u32) << 4);
+            }
+            ISK | ISKE => {
+                let a = self.gpr[r2] & self.psw.amask();
+                let abs = self.mem.absolute(RealAddr(a));
+                if !self.mem.contains(abs, 1) {
+                    return Err(P::ADDRESSING);
+                }
+                let k = self.mem.key(abs);
+                self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00)
+                    | if op.opcode == ISK && self.psw.bc_mode(self.arch) && self.arch == Arch::S370 {
+                        (k & 0xFE) as u32
+                    } else {
+                        (k & 0xFE) as u32
+                    };
+            }
+            SSK | SSKE => {
+                let a = self.gpr[r2] & self.psw.amask();
+                let abs = self.mem.absolute(RealAddr(a));
+                if !self.mem.contains(abs, 1) {
+                    return Err(P::ADDRESSING);
+                }
+                let k = self.gpr[r1] as u8 & 0xFE;
+                if op.opcode == SSKE {
+                    let frame = abs.0 & !0xFFF;
+                    self.mem.set_key(AbsAddr(frame), k);
+                    if self.mem.contains(AbsAddr(frame + 2048), 1) {
+                        self.mem.set_key(AbsAddr(frame + 2048), k);
+                    }
+                } else {
+                    self.mem.set_key(abs, k);
+                }
+            }
+            IVSK => {
+                let a = self.gpr[r2] & self.psw.amask();
+                let abs = self.mem.absolute(RealAddr(a));
+                if !self.mem.contains(abs, 1) {
+                    return Err(P::ADDRESSING);
+                }
+                self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00) | (self.mem.key(abs) & 0xF8) as u32;
+            }
+            RRBE | RRB => {
+                let a = if op.opcode == RRB { self.ea(0, op.b2, op.d2) } else { self.gpr[r2] & self.psw.amask() };
+                let abs = self.mem.absolute(RealAddr(a));
+                if !self.mem.contains(abs, 1) {
+                    return Err(P::ADDRESSING);
+                }
+                let k = self.mem.key(abs);
+                self.psw.cc = (k >> 1) & 3;
+                self.mem.set_key(abs, k & !crate::storage::key::REFERENCE);
+            }
+            STIDP => {
+                let a = self.ea(0, op.b2, op.d2);
+                if a & 7 != 0 {
+                    return Err(P::SPECIFICATION);
+                }
+                // Version X'FF' says "running under a hypervisor" (SA22-7201 STIDP).
+                self.write_u64(a, 0xFF00_0001_3090_0000)?;
+            }
+            STAP => {
+                let a = self.ea(0, op.b2, op.d2);
+                if a & 1 != 0 {
+                    return Err(P::SPECIFICATION);
+                }
+                self.write_u16(a, 0)?;
+            }
+            SPX => {
+                let a = self.ea(0, op.b2, op.d2);
+                if a & 3 != 0 {
+                    return Err(P::SPECIFICATION);
+                }
+                let p = self.read_u32(a)? & 0x7FFF_F000;
+                if !self.mem.contains(AbsAddr(p), 4096) {
+                    return Err(P::ADDRESSING);
+                }
+                self.mem.set_prefix(p);
+                self.invalidate_all();
+            }
+            STPX => {
+                let a = self.ea(0, op.b2, op.d2);
+                if a & 3 != 0 {
+                    return Err(P::SPECIFICATION);
+                }
+                self.write_u32(a, self.mem.prefix())?;
+            }
+            SCK => {
+                let a = self.ea(0, op.b2, op.d2);
+                let v = self.read_u64(a)?;
+                self.set_tod(v);
+                self.psw.cc = 0;
+            }
+            SCKC => {
+                let a = self.ea(0, op.b2, op.d2);
+                self.clock_comparator = self.read_u64(a)?;
+                return Err(STOP_BATCH);
+            }
+            STCKC => {
+                let a = self.ea(0, op.b2, op.d2);
+                self.write_u64(a, self.clock_comparator)?;
+            }
+            SPT => {
+                let a = self.ea(0, op.b2, op.d2);
+                let v = self.read_u64(a)? as i64;
+                self.set_cpu_timer(v);
+                return Err(STOP_BATCH);
+            }
+            STPT => {
+                let a = self.ea(0, op.b2, op.d2);
+                let v = self.cpu_timer();
+                self.write_u64(a, v as u64)?;
+            }
+            TPROT => {
+                let a1 = self.ea(0, op.b1, op.d1);
+                let k = ((self.ea(0, op.b2, op.d2) >> 4) & 15) as u8;
+                let abs = self.mem.absolute(RealAddr(a1));
+                if !self.mem.contains(abs, 1) {
+                    return Err(P::ADDRESSING);
+                }
+                let sk = self.mem.key(abs);
+                let store_ok = k == 0 || sk >> 4 == k;
+                let fetch_ok = store_ok || sk & crate::storage::key::FETCH == 0;
+                self.psw.cc = match (store_ok, fetch_ok) {
+                    (true, _) => 0,
+                    (false, true) => 1,
+                    _ => 2,
+                };
+            }
+            SIGP => {
+                // One CPU: any order to another CPU address is "not operational".
+                let cpu_addr = self.ea(0, op.b2, op.d2) & 0xFFFF;
+                let _ = cpu_addr;
+                self.psw.cc = 3;
+            }
+            PTLB | PALB | IPTE | CSP | PGIN | PGOUT => {
+                if matches!(op.opcode, PGIN | PGOUT) {
+                    self.psw.cc = 3;
+                }
+                if op.opcode == CSP {
+                    return Err(P::OPERATION);
+                }
+            }
+            STFL => {
+                // Facility list at X'C8': N3 (ESA/390 mode) and z/Architecture installed bits off.
+                self.write_low(0xC8, &[0x80, 0, 0, 0]);
+            }
+            DIAG => {
+                let code = self.ea(0, op.b2, op.d2);
+                *self.diag_counts.entry(code).or_default() += 1;
+                return sup.diagnose(self, op.r1, op.r3, code);
+            }
+            SIO | SIOF | TIO | CLRIO | HIO | HDV | TCH => {
+                let addr = self.ea(0, op.b2, op.d2) & 0xFFFF;
+                let cc = sup.s370_io(self, op.opcode, addr)?;
+                self.psw.cc = cc;
+                return Err(STOP_BATCH);
+            }
+            STIDC => {
+                let a = self.ea(0, op.b2, op.d2);
+                let _ = a;
+                self.psw.cc = 3;
+            }
+            CSCH | HSCH | MSCH | SSCH | STSCH | TSCH | RSCH | XSCH | RCHP | SCHM | SAL | STCRW
+            | STCPS | CLRCH | CONCS | DISCS => {
+                // No channel subsystem devices behind this CPU: not operational.
+                self.psw.cc = 3;
+            }
+            TPI => {
+                let a = self.ea(0, op.b2, op.d2);
+                let _ = a;
+                self.psw.cc = 0;
+            }
+
+            // ---- decimal and floating point live in their own files
+            _ => return self.execute_more(sup, op),
+        }
+        Ok(())
+    }
+
+    fn execute_more(&mut self, _sup: &mut dyn Supervisor, op: &Op) -> Exec {
+        if let Some(r) = self.execute_decimal(op) {
+            return r;
+        }
+        if let Some(r) = self.execute_float(op) {
+            return r;
+        }
+        Err(P::OPERATION)
+    }
+
+    /// Marks `n` bytes stored at effective address `ea` (possibly not contiguous).
+    fn stored_range(&mut self, ea: u32, n: u32) {
+        if (ea & 0xFFF) + n <= 0x1000 {
+            let a = self.abs_of(ea, 0) as u32;
+            self.stored(a, n);
+        } else {
+            for i in 0..n {
+                let a = self.abs_of(ea, i) as u32;
+                self.stored(a, 1);
+            }
+        }
+    }
+
+    /// Stores into the prefix area (interruption codes and the like).
+    pub(crate) fn write_low(&mut self, real: u32, data: &[u8]) {
+        let a = self.mem.absolute(RealAddr(real)).0 as usize;
+        self.mem.bytes_mut()[a..a + data.len()].copy_from_slice(data);
+        self.stored(a as u32, data.len() as u32);
+    }
+
+    fn set_amode(&mut self, t: u32) -> Exec {
+        if self.arch == Arch::S370 {
+            self.branch(t & 0x00FF_FFFF);
+            return Ok(());
+        }
+        if t & 0x8000_0000 != 0 {
+            self.psw.amode31 = true;
+            self.psw.ia = t & 0x7FFF_FFFF;
+        } else {
+            self.psw.amode31 = false;
+            self.psw.ia = t & 0x00FF_FFFF;
+        }
+        Ok(())
+    }
+
+    fn execute_ex(&mut self, sup: &mut dyn Supervisor, op: &Op) -> Exec {
+        if self.in_execute {
+            return Err(P::EXECUTE);
+        }
+        let a = self.ea(op.x2, op.b2, op.d2);
+        if a & 1 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        let mut bytes = [0u8; 6];
+        bytes[0] = self.read_u8(a)?;
+        let len = s390_decoder::instruction_length(bytes[0]) as u32;
+        for i in 1..len {
+            bytes[i as usize] = self.read_u8(a.wrapping_add(i) & self.psw.amask())?;
+        }
+        if op.r1 != 0 {
+            bytes[1] |= self.gpr[op.r1 as usize] as u8;
+        }
+        let target = Op::decode(self.arch, &bytes);
+        if !target.invalid && target.opcode == Opcode::EX {
+            return Err(P::EXECUTE);
+        }
+        let saved = self.cur_ia;
+        self.cur_ia = a;
+        self.in_execute = true;
+        let r = self.execute(sup, &target);
+        self.in_execute = false;
+        self.cur_ia = saved;
+        r
+    }
+
+    fn shift(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let n = self.ea(0, op.b2, op.d2) & 63;
+        let r1 = op.r1 as usize;
+        match op.opcode {
+            SLL => self.gpr[r1] = if n >= 32 { 0 } else { self.gpr[r1] << n },
+            SRL => self.gpr[r1] = if n >= 32 { 0 } else { self.gpr[r1] >> n },
+            SRA => {
+                let v = (self.gpr[r1] as i32) >> n.min(31);
+                self.gpr[r1] = v as u32;
+                self.psw.cc = cc_signed(v);
+            }
+            SLA => {
+                let v = self.gpr[r1] as i32;
+                let sign = v & i32::MIN;
+                let mut overflow = false;
+                let mut x = v;
+                for _ in 0..n {
+                    x <<= 1;
+                    if (x & i32::MIN) != sign {
+                        overflow = true;
+                    }
+                }
+                let r = (x & i32::MAX) | sign;
+                self.gpr[r1] = r as u32;
+                return self.arith_result(r, overflow);
+            }
+            SLDL | SRDL | SLDA | SRDA => {
+                let r1 = Self::even(op.r1)?;
+                let v = self.pair(r1);
+                match op.opcode {
+                    SLDL => self.set_pair(r1, if n >= 64 { 0 } else { v << n }),
+                    SRDL => self.set_pair(r1, if n >= 64 { 0 } else { v >> n }),
+                    SRDA => {
+                        let r = (v as i64) >> n.min(63);
+                        self.set_pair(r1, r as u64);
+                        self.psw.cc = match r {
+                            0 => 0,
+                            r if r < 0 => 1,
+                            _ => 2,
+                        };
+                    }
+                    _ => {
+                        let v = v as i64;
+                        let sign = v & i64::MIN;
+                        let mut overflow = false;
+                        let mut x = v;
+                        for _ in 0..n {
+                            x <<= 1;
+                            if (x & i64::MIN) != sign {
+                                overflow = true;
+                            }
+                        }
+                        let r = (x & i64::MAX) | sign;
+                        self.set_pair(r1, r as u64);
+                        if overflow {
+                            self.psw.cc = 3;
+                            if self.psw.prog_mask & mask::FIXED_OVERFLOW != 0 {
+                                return Err(P::FIXED_OVERFLOW);
+                            }
+                        } else {
+                            self.psw.cc = match r {
+                                0 => 0,
+                                r if r < 0 => 1,
+                                _ => 2,
+                            };
+                        }
+                    }
+                }
+            }
+            _ => unreachable!("shift called for {:?}", op.opcode),
+        }
+        Ok(())
+    }
+
+    /// Address from a register, in the addressing mode.
+    fn reg_addr(&self, r: usize) -> u32 {
+        self.gpr[r] & self.psw.amask()
+    }
+
+    fn set_reg_addr(&mut self, r: usize, a: u32) {
+        if self.psw.amode31 {
+            self.gpr[r] = a & 0x7FFF_FFFF;
+        } else {
+            self.gpr[r] = (self.gpr[r] & 0xFF00_0000) | (a & 0x00FF_FFFF);
+        }
+    }
+
+    /// MVCL (SA22-7201 "MOVE LONG"). Completed in one execution.
+    fn mvcl(&mut self, op: &Op) -> Exec {
+        let r1 = Self::even(op.r1)?;
+        let r2 = Self::even(op.r2)?;
+        let mut d = self.reg_addr(r1);
+        let mut dl = self.gpr[r1 + 1] & 0x00FF_FFFF;
+        let mut s = self.reg_addr(r2);
+        let mut sl = self.gpr[r2 + 1] & 0x00FF_FFFF;
+        let pad = (self.gpr[r2 + 1] >> 24) as u8;
+        self.psw.cc = match dl.cmp(&sl) {
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Less => 1,
+            std::cmp::Ordering::Greater => 2,
+        };
+        // Destructive overlap: the destination starts inside the source that is moved.
+        let moved = dl.min(sl);
+        if moved > 1 && d > s && d < s.wrapping_add(moved) {
+            self.psw.cc = 3;
+            return Ok(());
+        }
+        let amask = self.psw.amask();
+        while dl > 0 {
+            let chunk = dl.min(0x1000 - (d & 0xFFF));
+            let chunk = if sl > 0 { chunk.min(sl).min(0x1000 - (s & 0xFFF)) } else { chunk };
+            let mut buf = [0u8; 4096];
+            let n = chunk as usize;
+            if sl > 0 {
+                self.read_bytes(s, &mut buf[..n])?;
+            } else {
+                buf[..n].fill(pad);
+            }
+            self.write_bytes(d, &buf[..n])?;
+            d = d.wrapping_add(chunk) & amask;
+            dl -= chunk;
+            if sl > 0 {
+                s = s.wrapping_add(chunk) & amask;
+                sl -= chunk;
+            }
+            self.set_reg_addr(r1, d);
+            self.gpr[r1 + 1] = (self.gpr[r1 + 1] & 0xFF00_0000) | dl;
+            self.set_reg_addr(r2, s);
+            self.gpr[r2 + 1] = (self.gpr[r2 + 1] & 0xFF00_0000) | sl;
+        }
+        Ok(())
+    }
+
+    /// CLCL (SA22-7201 "COMPARE LOGICAL LONG").
+    fn clcl(&mut self, op: &Op) -> Exec {
+        let r1 = Self::even(op.r1)?;
+        let r2 = Self::even(op.r2)?;
+        let mut a = self.reg_addr(r1);
+        let mut al = self.gpr[r1 + 1] & 0x00FF_FFFF;
+        let mut b = self.reg_addr(r2);
+        let mut bl = self.gpr[r2 + 1] & 0x00FF_FFFF;
+        let pad = (self.gpr[r2 + 1] >> 24) as u8;
+        let amask = self.psw.amask();
+        let mut cc = 0;
+        while al > 0 || bl > 0 {
+            let x = if al > 0 { self.read_u8(a)? } else { pad };
+            let y = if bl > 0 { self.read_u8(b)? } else { pad };
+            if x != y {
+                cc = if x < y { 1 } else { 2 };
+                break;
+            }
+            if al > 0 {
+                a = a.wrapping_add(1) & amask;
+                al -= 1;
+            }
+            if bl > 0 {
+                b = b.wrapping_add(1) & amask;
+                bl -= 1;
+            }
+        }
+        self.set_reg_addr(r1, a);
+        self.gpr[r1 + 1] = (self.gpr[r1 + 1] & 0xFF00_0000) | al;
+        self.set_reg_addr(r2, b);
+        self.gpr[r2 + 1] = (self.gpr[r2 + 1] & 0xFF00_0000) | bl;
+        self.psw.cc = cc;
+        Ok(())
+    }
+
+    /// MVST, CLST, SRST: the terminating character is in GR0 bits 24-31 (bits 0-23 must be
+    /// zero). Completed in one execution.
+    fn string_op(&mut self, op: &Op) -> Exec {
+        if self.gpr[0] & 0xFFFF_FF00 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        let end = self.gpr[0] as u8;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let amask = self.psw.amask();
+        match op.opcode {
+            Opcode::MVST => {
+                let mut d = self.reg_addr(r1);
+                let mut s = self.reg_addr(r2);
+                loop {
+                    let c = self.read_u8(s)?;
+                    self.write_u8(d, c)?;
+                    if c == end {
+                        self.set_reg_addr(r1, d);
+                        self.psw.cc = 1;
+                        return Ok(());
+                    }
+                    d = d.wrapping_add(1) & amask;
+                    s = s.wrapping_add(1) & amask;
+                }
+            }
+            Opcode::CLST => {
+                let mut a = self.reg_addr(r1);
+                let mut b = self.reg_addr(r2);
+                loop {
+                    let x = self.read_u8(a)?;
+                    let y = self.read_u8(b)?;
+                    if x == end && y == end {
+                        self.psw.cc = 0;
+                        return Ok(());
+                    }
+                    if x == end || y == end || x != y {
+                        self.psw.cc = if x == end || (y != end && x < y) { 1 } else { 2 };
+                        self.set_reg_addr(r1, a);
+                        self.set_reg_addr(r2, b);
+                        return Ok(());
+                    }
+                    a = a.wrapping_add(1) & amask;
+                    b = b.wrapping_add(1) & amask;
+                }
+            }
+            _ => {
+                // SRST: search from R2 up to (not including) R1.
+                let stop = self.reg_addr(r1);
+                let mut a = self.reg_addr(r2);
+                loop {
+                    if a == stop {
+                        self.psw.cc = 2;
+                        return Ok(());
+                    }
+                    if self.read_u8(a)? == end {
+                        self.set_reg_addr(r1, a);
+                        self.psw.cc = 1;
+                        return Ok(());
+                    }
+                    a = a.wrapping_add(1) & amask;
+                }
+            }
+        }
+    }
+
+    /// CKSM (SA22-7201 "CHECKSUM"). Completed in one execution.
+    fn checksum(&mut self, op: &Op) -> Exec {
+        let r2 = Self::even(op.r2)?;
+        let r1 = op.r1 as usize;
+        let mut a = self.reg_addr(r2);
+        let mut len = self.gpr[r2 + 1];
+        let mut sum = self.gpr[r1];
+        let amask = self.psw.amask();
+        while len > 0 {
+            let mut w = [0u8; 4];
+            let n = len.min(4) as usize;
+            self.read_bytes(a, &mut w[..n])?;
+            let (s, c) = sum.overflowing_add(u32::from_be_bytes(w));
+            sum = s.wrapping_add(c as u32);
+            a = a.wrapping_add(n as u32) & amask;
+            len -= n as u32;
+        }
+        self.gpr[r1] = sum;
+        self.set_reg_addr(r2, a);
+        self.gpr[r2 + 1] = 0;
+        self.psw.cc = 0;
+        Ok(())
+    }
+
+    /// Decimal instructions (glue to [`super::decimal`]).
+    fn execute_decimal(&mut self, op: &Op) -> Option<Exec> {
+        let _ = op;
+        None
+    }
+
+    /// Floating-point instructions (glue to [`super::hfp`]).
+    fn execute_float(&mut self, op: &Op) -> Option<Exec> {
+        let _ = op;
+        None
+    }
+}

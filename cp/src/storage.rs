@@ -1,0 +1,265 @@
+//! Guest storage: an anonymous memory mapping (pages are touched only when used), prefixing,
+//! and storage keys with fetch protection and reference and change bits.
+//!
+//! Addresses: a real address ([`RealAddr`]) is what a DAT-off program forms; prefixing turns
+//! it into an absolute address ([`AbsAddr`]) that indexes the mapping (ESA/390 POP SA22-7201
+//! section 3.7 "Prefixing"; S/370 POP GA22-7000 chapter 3 "Prefixing").
+//!
+//! Storage keys are kept per 2 KiB block as System/370 defines them; in ESA/390 mode SSKE sets
+//! both blocks of a 4 KiB frame and ISKE reads the first (SA22-7201 section 3.4.1).
+
+use memmap2::MmapMut;
+
+/// A real address: what an instruction with DAT off forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RealAddr(pub u32);
+
+/// An absolute address: a real address after prefixing; indexes main storage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AbsAddr(pub u32);
+
+/// Storage-key bits (SA22-7201 figure 3-2): access-control bits 0-3, fetch-protection bit 4,
+/// reference bit 5, change bit 6, in a byte as ISK/ISKE present them.
+pub mod key {
+    /// Fetch-protection bit.
+    pub const FETCH: u8 = 0x08;
+    /// Reference bit.
+    pub const REFERENCE: u8 = 0x04;
+    /// Change bit.
+    pub const CHANGE: u8 = 0x02;
+}
+
+/// Storage block size for keys.
+pub const KEY_BLOCK: u32 = 2048;
+
+/// Why a storage access was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessFault {
+    /// Beyond the configured storage (addressing exception).
+    Addressing,
+    /// Key-controlled protection (protection exception).
+    Protection,
+}
+
+/// Main storage of one virtual machine.
+pub struct Storage {
+    map: MmapMut,
+    size: u32,
+    keys: Vec<u8>,
+    prefix: u32,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage")
+            .field("size", &self.size)
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+/// Smallest and largest storage sizes.
+pub const MIN_SIZE: u64 = 64 * 1024;
+/// Largest storage size (2 GiB, the 31-bit limit).
+pub const MAX_SIZE: u64 = 2 * 1024 * 1024 * 1024;
+
+impl Storage {
+    /// Storage of `size` bytes (a multiple of 4 KiB from 64 KiB to 2 GiB), zeroed, keys zero.
+    pub fn new(size: u64) -> std::io::Result<Storage> {
+        if !(MIN_SIZE..=MAX_SIZE).contains(&size) || size % 4096 != 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("storage size {size} must be a multiple of 4K from 64K to 2G"),
+            ));
+        }
+        let map = MmapMut::map_anon(size as usize)?;
+        Ok(Storage {
+            map,
+            size: (size - 1) as u32 + 1,
+            keys: vec![0; (size / KEY_BLOCK as u64) as usize],
+            prefix: 0,
+        })
+    }
+
+    /// Size in bytes.
+    #[inline(always)]
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+
+    /// The prefix (a multiple of 4 KiB).
+    pub fn prefix(&self) -> u32 {
+        self.prefix
+    }
+
+    /// Sets the prefix (the caller has validated it).
+    pub fn set_prefix(&mut self, p: u32) {
+        self.prefix = p & 0x7FFF_F000;
+    }
+
+    /// Applies prefixing to a real address.
+    #[inline(always)]
+    pub fn absolute(&self, real: RealAddr) -> AbsAddr {
+        let r = real.0;
+        let page = r & 0x7FFF_F000;
+        AbsAddr(if page == 0 {
+            r | self.prefix
+        } else if page == self.prefix {
+            r & 0xFFF
+        } else {
+            r
+        })
+    }
+
+    /// The whole of storage as bytes (absolute addresses).
+    #[inline(always)]
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+
+    /// The whole of storage, writable (absolute addresses). Does not touch keys.
+    #[inline(always)]
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.map
+    }
+
+    /// Whether `len` bytes at absolute `a` are inside storage.
+    #[inline(always)]
+    pub fn contains(&self, a: AbsAddr, len: u32) -> bool {
+        (a.0 as u64 + len as u64) <= self.size as u64
+    }
+
+    /// The storage key byte of the block holding absolute `a` (a inside storage).
+    #[inline(always)]
+    pub fn key(&self, a: AbsAddr) -> u8 {
+        self.keys[(a.0 / KEY_BLOCK) as usize]
+    }
+
+    /// Sets the storage key byte of the block holding absolute `a`.
+    pub fn set_key(&mut self, a: AbsAddr, k: u8) {
+        self.keys[(a.0 / KEY_BLOCK) as usize] = k & 0xFE;
+    }
+
+    /// Checks a fetch of `len` (1..=4096) bytes at absolute `a` with access key `akey`
+    /// (0-15), and sets the reference bits.
+    #[inline(always)]
+    pub fn check_fetch(&mut self, a: AbsAddr, len: u32, akey: u8) -> Result<(), AccessFault> {
+        if !self.contains(a, len) {
+            return Err(AccessFault::Addressing);
+        }
+        let first = a.0 / KEY_BLOCK;
+        let last = (a.0 + len - 1) / KEY_BLOCK;
+        for b in first..=last {
+            let k = &mut self.keys[b as usize];
+            if akey != 0 && (*k & key::FETCH) != 0 && (*k >> 4) != akey {
+                return Err(AccessFault::Protection);
+            }
+            *k |= key::REFERENCE;
+        }
+        Ok(())
+    }
+
+    /// Checks a store of `len` (1..=4096) bytes at absolute `a` with access key `akey`, and
+    /// sets the reference and change bits.
+    #[inline(always)]
+    pub fn check_store(&mut self, a: AbsAddr, len: u32, akey: u8) -> Result<(), AccessFault> {
+        if !self.contains(a, len) {
+            return Err(AccessFault::Addressing);
+        }
+        let first = a.0 / KEY_BLOCK;
+        let last = (a.0 + len - 1) / KEY_BLOCK;
+        for b in first..=last {
+            let k = &mut self.keys[b as usize];
+            if akey != 0 && (*k >> 4) != akey {
+                return Err(AccessFault::Protection);
+            }
+            *k |= key::REFERENCE | key::CHANGE;
+        }
+        Ok(())
+    }
+
+    /// Big-endian halfword at absolute `a` (inside storage).
+    #[inline(always)]
+    pub fn read_u16(&self, a: AbsAddr) -> u16 {
+        let i = a.0 as usize;
+        u16::from_be_bytes([self.map[i], self.map[i + 1]])
+    }
+    /// Big-endian word at absolute `a` (inside storage).
+    #[inline(always)]
+    pub fn read_u32(&self, a: AbsAddr) -> u32 {
+        let i = a.0 as usize;
+        u32::from_be_bytes(self.map[i..i + 4].try_into().unwrap())
+    }
+    /// Big-endian doubleword at absolute `a` (inside storage).
+    #[inline(always)]
+    pub fn read_u64(&self, a: AbsAddr) -> u64 {
+        let i = a.0 as usize;
+        u64::from_be_bytes(self.map[i..i + 8].try_into().unwrap())
+    }
+    /// Stores a big-endian halfword at absolute `a` (inside storage); no key handling.
+    #[inline(always)]
+    pub fn write_u16(&mut self, a: AbsAddr, v: u16) {
+        let i = a.0 as usize;
+        self.map[i..i + 2].copy_from_slice(&v.to_be_bytes());
+    }
+    /// Stores a big-endian word at absolute `a` (inside storage); no key handling.
+    #[inline(always)]
+    pub fn write_u32(&mut self, a: AbsAddr, v: u32) {
+        let i = a.0 as usize;
+        self.map[i..i + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    /// Stores a big-endian doubleword at absolute `a` (inside storage); no key handling.
+    #[inline(always)]
+    pub fn write_u64(&mut self, a: AbsAddr, v: u64) {
+        let i = a.0 as usize;
+        self.map[i..i + 8].copy_from_slice(&v.to_be_bytes());
+    }
+
+    /// Copies `data` into storage at absolute `a` (image loading); fails if it does not fit.
+    pub fn load(&mut self, a: AbsAddr, data: &[u8]) -> Result<(), AccessFault> {
+        if !self.contains(a, data.len() as u32) || data.len() as u64 > self.size as u64 {
+            return Err(AccessFault::Addressing);
+        }
+        self.map[a.0 as usize..a.0 as usize + data.len()].copy_from_slice(data);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixing_swaps_page_zero_and_the_prefix_page() {
+        let mut s = Storage::new(1 << 20).unwrap();
+        s.set_prefix(0x3000);
+        assert_eq!(s.absolute(RealAddr(0x10)), AbsAddr(0x3010));
+        assert_eq!(s.absolute(RealAddr(0x3010)), AbsAddr(0x10));
+        assert_eq!(s.absolute(RealAddr(0x5010)), AbsAddr(0x5010));
+    }
+
+    #[test]
+    fn sizes_are_checked() {
+        assert!(Storage::new(32 * 1024).is_err());
+        assert!(Storage::new(64 * 1024 + 1).is_err());
+        assert_eq!(Storage::new(64 * 1024).unwrap().size(), 65536);
+    }
+
+    #[test]
+    fn keys_protect_and_record_reference_and_change() {
+        let mut s = Storage::new(1 << 16).unwrap();
+        let a = AbsAddr(0x1000);
+        s.set_key(a, 0x30 | key::FETCH);
+        assert_eq!(s.check_store(a, 4, 2), Err(AccessFault::Protection));
+        assert_eq!(s.check_fetch(a, 4, 2), Err(AccessFault::Protection));
+        assert_eq!(s.check_fetch(a, 4, 3), Ok(()));
+        assert_eq!(s.key(a) & key::REFERENCE, key::REFERENCE);
+        assert_eq!(s.key(a) & key::CHANGE, 0);
+        assert_eq!(s.check_store(a, 4, 0), Ok(()));
+        assert_eq!(s.key(a) & key::CHANGE, key::CHANGE);
+        // Crossing into the next block checks it too.
+        s.set_key(AbsAddr(0x1800), 0x50);
+        assert_eq!(s.check_store(AbsAddr(0x17FE), 4, 3), Err(AccessFault::Protection));
+        assert_eq!(s.check_fetch(AbsAddr(0xFFFE), 4, 0), Err(AccessFault::Addressing));
+    }
+}
