@@ -146,9 +146,26 @@ fn bad_digit_byte(b: u8) -> bool {
     b >= 0xA0 || (b & 0x0F) >= 0x0A
 }
 
+const NIBBLES: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+
+/// Value of up to 8 bytes of packed digits (no sign nibble), or `None` if a nibble is
+/// not a decimal digit. All eight byte lanes are worked on at once.
 #[inline]
-fn acc2(acc: u64, b: u8) -> u64 {
-    acc * 100 + u64::from(b >> 4) * 10 + u64::from(b & 0x0F)
+fn bcd_value(bytes: &[u8]) -> Option<u64> {
+    debug_assert!(bytes.len() <= 8);
+    let x = match <[u8; 8]>::try_from(bytes) {
+        Ok(word) => u64::from_be_bytes(word),
+        Err(_) => bytes.iter().fold(0u64, |x, &b| (x << 8) | u64::from(b)),
+    };
+    let (high, low) = ((x >> 4) & NIBBLES, x & NIBBLES);
+    // A nibble of 10 or more carries into the top half of its byte lane when 6 is added.
+    if ((high + 0x0606_0606_0606_0606) | (low + 0x0606_0606_0606_0606)) & !NIBBLES != 0 {
+        return None;
+    }
+    let v = high * 10 + low; // byte lanes 0..=99
+    let v = ((v >> 8) & 0x00FF_00FF_00FF_00FF) * 100 + (v & 0x00FF_00FF_00FF_00FF);
+    let v = ((v >> 16) & 0x0000_FFFF_0000_FFFF) * 10_000 + (v & 0x0000_FFFF_0000_FFFF);
+    Some((v >> 32) * 100_000_000 + (v & 0xFFFF_FFFF))
 }
 
 /// Check a packed operand for valid digit and sign codes and return its value.
@@ -161,25 +178,19 @@ fn parse(op: &[u8]) -> Result<Packed, DecimalFault> {
     // Up to 7 leading bytes (14 digits) go into `hi`, the last 8 body bytes plus the
     // digit of the sign byte (17 digits) into `lo`; both fit a u64.
     let split = body.len().saturating_sub(8);
-    let mut hi = 0u64;
-    for &b in &body[..split] {
-        if bad_digit_byte(b) {
-            return Err(DecimalFault::Data);
-        }
-        hi = acc2(hi, b);
-    }
-    let mut lo = 0u64;
-    for &b in &body[split..] {
-        if bad_digit_byte(b) {
-            return Err(DecimalFault::Data);
-        }
-        lo = acc2(lo, b);
-    }
     let sign = last & 0x0F;
+    let hi = if split == 0 {
+        Some(0)
+    } else {
+        bcd_value(&body[..split])
+    };
+    let (Some(hi), Some(lo)) = (hi, bcd_value(&body[split..])) else {
+        return Err(DecimalFault::Data);
+    };
     if last >= 0xA0 || sign < 0x0A {
         return Err(DecimalFault::Data);
     }
-    lo = lo * 10 + u64::from(last >> 4);
+    let lo = lo * 10 + u64::from(last >> 4);
     let lo_digits = 2 * (body.len() - split) + 1;
     let mag = if hi == 0 {
         u128::from(lo)
@@ -200,7 +211,7 @@ fn emit(out: &mut [u8], mag: u128, neg: bool) {
     check_len(n);
     debug_assert!(mag < POW10[32]);
     // lo holds digits 0..=18, hi digits 19..=30.
-    let (mut lo, mut hi) = if mag < POW10[19] {
+    let (mut lo, hi) = if mag < POW10[19] {
         (mag as u64, 0u64)
     } else {
         ((mag % POW10[19]) as u64, (mag / POW10[19]) as u64)
@@ -208,11 +219,25 @@ fn emit(out: &mut [u8], mag: u128, neg: bool) {
     let sign = if neg { MINUS } else { PLUS };
     out[n - 1] = (((lo % 10) as u8) << 4) | sign;
     lo /= 10;
-    for k in 1..n {
-        let src = if k <= 9 { &mut lo } else { &mut hi };
-        let pair = (*src % 100) as u8;
-        *src /= 100;
-        out[n - 1 - k] = ((pair / 10) << 4) | (pair % 10);
+    // Digit pairs right to left: bytes n-2 ..= n-10 from lo, the rest from hi.
+    let body = &mut out[..n - 1];
+    let split = body.len().saturating_sub(9);
+    let (hi_bytes, lo_bytes) = body.split_at_mut(split);
+    fill_pairs(lo_bytes, lo);
+    fill_pairs(hi_bytes, hi);
+}
+
+/// Store the low decimal digits of `v`, two per byte, right to left into `out`.
+#[inline]
+fn fill_pairs(out: &mut [u8], mut v: u64) {
+    for b in out.iter_mut().rev() {
+        if v == 0 {
+            *b = 0;
+            continue;
+        }
+        let pair = (v % 100) as u8;
+        v /= 100;
+        *b = ((pair / 10) << 4) | (pair % 10);
     }
 }
 
@@ -220,7 +245,8 @@ fn emit(out: &mut [u8], mag: u128, neg: bool) {
 /// make a zero result positive unless there was overflow, and set the condition code.
 #[inline]
 fn signed_result(len: usize, mag: u128, neg: bool, overflow: bool) -> DecimalResult {
-    let truncated = mag % POW10[digits(len)];
+    let limit = POW10[digits(len)];
+    let truncated = if mag < limit { mag } else { mag % limit };
     let neg = neg && (overflow || truncated != 0);
     let cc = if overflow {
         3
@@ -458,7 +484,7 @@ pub fn shift_and_round(op1: &[u8], shift: u8, round: u8) -> Result<DecimalResult
         Ok(signed_result(len, mag, a.neg, overflow))
     } else {
         let n = 64 - shift; // 1..=32
-        // Leftmost digit shifted out is digit n-1 (counting from the right, from 0).
+                            // Leftmost digit shifted out is digit n-1 (counting from the right, from 0).
         let out_digit = (a.mag / POW10[n - 1]) % 10;
         let carry = u128::from(out_digit + u128::from(round) >= 10);
         let mag = a.mag / POW10[n] + carry;
@@ -613,11 +639,7 @@ pub fn edit(pattern: &[u8], source: &[u8]) -> Result<EditResult, DecimalFault> {
 pub fn convert_to_binary_wrapping(op: &[u8; 8]) -> Result<(i32, bool), DecimalFault> {
     let p = parse(op)?;
     // At most 15 digits, so this fits an i64.
-    let v = if p.neg {
-        -(p.mag as i64)
-    } else {
-        p.mag as i64
-    };
+    let v = if p.neg { -(p.mag as i64) } else { p.mag as i64 };
     Ok((v as i32, i32::try_from(v).is_err()))
 }
 
@@ -928,7 +950,12 @@ mod tests {
     #[test]
     fn ap_basic() {
         check(add(&[0x12, 0x3C], &[0x4C]), &[0x12, 0x7C], 2, false);
-        check(add(&[0x00, 0x12, 0x3C], &[0x99, 0x9D]), &[0x00, 0x87, 0x6D], 1, false);
+        check(
+            add(&[0x00, 0x12, 0x3C], &[0x99, 0x9D]),
+            &[0x00, 0x87, 0x6D],
+            1,
+            false,
+        );
         check(add(&[0x12, 0x3D], &[0x12, 0x3C]), &[0x00, 0x0C], 0, false);
         // Non-preferred signs in, preferred out.
         check(add(&[0x01, 0x2F], &[0x3A]), &[0x01, 0x5C], 2, false);
@@ -1014,11 +1041,21 @@ mod tests {
     #[test]
     fn sp_basic() {
         check(subtract(&[0x12, 0x3C], &[0x4C]), &[0x11, 0x9C], 2, false);
-        check(subtract(&[0x01, 0x2C], &[0x12, 0x3C]), &[0x11, 0x1D], 1, false);
+        check(
+            subtract(&[0x01, 0x2C], &[0x12, 0x3C]),
+            &[0x11, 0x1D],
+            1,
+            false,
+        );
         check(subtract(&[0x12, 0x3D], &[0x4D]), &[0x11, 0x9D], 1, false);
         check(subtract(&[0x12, 0x3D], &[0x4C]), &[0x12, 0x7D], 1, false);
         // X - X = +0 even for a negative X.
-        check(subtract(&[0x12, 0x3D], &[0x12, 0x3D]), &[0x00, 0x0C], 0, false);
+        check(
+            subtract(&[0x12, 0x3D], &[0x12, 0x3D]),
+            &[0x00, 0x0C],
+            0,
+            false,
+        );
         check(subtract(&[0x0C], &[0x0D]), &[0x0C], 0, false);
     }
 
@@ -1039,14 +1076,29 @@ mod tests {
 
     #[test]
     fn zap_basic() {
-        check(zero_and_add(4, &[0x12, 0x3F]), &[0x00, 0x00, 0x12, 0x3C], 2, false);
-        check(zero_and_add(3, &[0x00, 0x12, 0x3B]), &[0x00, 0x12, 0x3D], 1, false);
+        check(
+            zero_and_add(4, &[0x12, 0x3F]),
+            &[0x00, 0x00, 0x12, 0x3C],
+            2,
+            false,
+        );
+        check(
+            zero_and_add(3, &[0x00, 0x12, 0x3B]),
+            &[0x00, 0x12, 0x3D],
+            1,
+            false,
+        );
         check(zero_and_add(1, &[0x00, 0x00, 0x5A]), &[0x5C], 2, false);
-        check(zero_and_add(16, &[0x9D]), &{
-            let mut e = [0u8; 16];
-            e[15] = 0x9D;
-            e
-        }, 1, false);
+        check(
+            zero_and_add(16, &[0x9D]),
+            &{
+                let mut e = [0u8; 16];
+                e[15] = 0x9D;
+                e
+            },
+            1,
+            false,
+        );
     }
 
     #[test]
@@ -1130,8 +1182,8 @@ mod tests {
         assert_eq!(
             r.as_bytes(),
             &[
-                0x00, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x98, 0x00, 0x00, 0x00, 0x00, 0x00,
-                0x00, 0x00, 0x1D
+                0x09, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x98, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                0x00, 0x1D
             ]
         );
     }
@@ -1142,21 +1194,33 @@ mod tests {
         let mut op1c = op1;
         op1c[15] = 0x0C;
         assert_eq!(multiply(&op1c, &[0x00; 9]).unwrap_err(), Specification);
-        assert_eq!(multiply(&[0x00, 0x1C], &[0x00, 0x2C]).unwrap_err(), Specification);
+        assert_eq!(
+            multiply(&[0x00, 0x1C], &[0x00, 0x2C]).unwrap_err(),
+            Specification
+        );
         assert_eq!(multiply(&[0x1C], &[0x00, 0x2C]).unwrap_err(), Specification);
         // Specification is recognized before data.
-        assert_eq!(multiply(&[0xFF, 0xFF], &[0xFF, 0xFF]).unwrap_err(), Specification);
+        assert_eq!(
+            multiply(&[0xFF, 0xFF], &[0xFF, 0xFF]).unwrap_err(),
+            Specification
+        );
     }
 
     #[test]
     fn mp_data() {
         // Multiplicand needs L2 bytes of leftmost zeros.
         assert_eq!(multiply(&[0x01, 0x23, 0x4C], &[0x2C]).unwrap_err(), Data);
-        assert_eq!(multiply(&[0x00, 0x12, 0x3C], &[0x00, 0x2C]).unwrap_err(), Data);
+        assert_eq!(
+            multiply(&[0x00, 0x12, 0x3C], &[0x00, 0x2C]).unwrap_err(),
+            Data
+        );
         let r = multiply(&[0x00, 0x00, 0x99, 0x9C], &[0x99, 0x9C]).unwrap();
         assert_eq!(r.as_bytes(), &[0x09, 0x98, 0x00, 0x1C]);
         // Invalid codes.
-        assert_eq!(multiply(&[0x00, 0x12, 0x3C], &[0x2E, 0x2C][1..]).ok().map(|r| r.len), Some(3));
+        assert_eq!(
+            multiply(&[0x00, 0x12, 0x3C], &[0x2C]).unwrap().as_bytes(),
+            &[0x00, 0x24, 0x6C]
+        );
         assert_eq!(multiply(&[0x00, 0x12, 0x33], &[0x2C]).unwrap_err(), Data);
         assert_eq!(multiply(&[0x00, 0x12, 0x3C], &[0x22]).unwrap_err(), Data);
         assert_eq!(multiply(&[0x0A, 0x12, 0x3C], &[0x2C]).unwrap_err(), Data);
@@ -1193,7 +1257,7 @@ mod tests {
     fn dp_largest() {
         // 31-digit dividend, 15-digit divisor, 15-digit quotient.
         let mut d1 = [0u8; 16];
-        d1[0] = 0x09; // digit 1 of 31 nonzero would be too large for the quotient field
+        d1[0] = 0x09; // a nonzero leftmost digit would always be a divide exception
         d1[15] = 0x0C;
         let divisor = [0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9C];
         // dividend = 9 * 10^29, quotient = 900000000000000 (15 digits), remainder...
@@ -1228,7 +1292,10 @@ mod tests {
             let (bq, br) = r.as_bytes().split_at(l1 - l2);
             assert_eq!(dec(bq).abs(), q);
             assert_eq!(dec(br).abs(), a.abs() % b.abs());
-            assert_eq!(bq[bq.len() - 1] & 0xF, if (a < 0) != (b < 0) { 0xD } else { 0xC });
+            assert_eq!(
+                bq[bq.len() - 1] & 0xF,
+                if (a < 0) != (b < 0) { 0xD } else { 0xC }
+            );
             assert_eq!(br[br.len() - 1] & 0xF, if a < 0 { 0xD } else { 0xC });
             done += 1;
         }
@@ -1238,11 +1305,17 @@ mod tests {
     fn dp_divide_exceptions() {
         // Zero divisor, either sign, even with a zero dividend.
         assert_eq!(divide(&[0x00, 0x12, 0x3C], &[0x0C]).unwrap_err(), Divide);
-        assert_eq!(divide(&[0x00, 0x00, 0x0C], &[0x00, 0x0D]).unwrap_err(), Divide);
-        // Quotient too large: 1000 / 1 needs 4 digits, field has 3 (2 bytes).
-        assert_eq!(divide(&[0x00, 0x10, 0x00, 0x0C], &[0x01, 0x0C]).unwrap_err(), Divide);
+        assert_eq!(
+            divide(&[0x00, 0x00, 0x0C], &[0x00, 0x0D]).unwrap_err(),
+            Divide
+        );
+        // Quotient too large: 10000 / 10 = 1000 needs 4 digits, the field has 3.
+        assert_eq!(
+            divide(&[0x00, 0x10, 0x00, 0x0C], &[0x01, 0x0C]).unwrap_err(),
+            Divide
+        );
         // Quotient 999 just fits: 9990 / 10.
-        let r = divide(&[0x00, 0x99, 0x90, 0x0C], &[0x01, 0x0C]).unwrap();
+        let r = divide(&[0x00, 0x09, 0x99, 0x0C], &[0x01, 0x0C]).unwrap();
         assert_eq!(r.as_bytes(), &[0x99, 0x9C, 0x00, 0x0C]);
         // Leftmost dividend digit nonzero always means too large.
         assert_eq!(divide(&[0x10, 0x0C], &[0x9C]).unwrap_err(), Divide);
@@ -1251,7 +1324,10 @@ mod tests {
     #[test]
     fn dp_specification_and_data() {
         assert_eq!(divide(&[0x1C], &[0x1C]).unwrap_err(), Specification);
-        assert_eq!(divide(&[0x00, 0x1C], &[0x00, 0x1C]).unwrap_err(), Specification);
+        assert_eq!(
+            divide(&[0x00, 0x1C], &[0x00, 0x1C]).unwrap_err(),
+            Specification
+        );
         let mut big = [0u8; 16];
         big[15] = 0x1C;
         let mut nine = [0u8; 9];
@@ -1268,23 +1344,58 @@ mod tests {
 
     #[test]
     fn srp_left() {
-        check(shift_and_round(&[0x00, 0x01, 0x23, 0x4C], 3, 0), &[0x01, 0x23, 0x40, 0x0C], 2, false);
-        check(shift_and_round(&[0x00, 0x12, 0x3D], 1, 5), &[0x01, 0x23, 0x0D], 1, false);
+        check(
+            shift_and_round(&[0x00, 0x01, 0x23, 0x4C], 3, 0),
+            &[0x12, 0x34, 0x00, 0x0C],
+            2,
+            false,
+        );
+        check(
+            shift_and_round(&[0x00, 0x12, 0x3D], 1, 5),
+            &[0x01, 0x23, 0x0D],
+            1,
+            false,
+        );
         // Only the low six bits of the address count.
-        check(shift_and_round(&[0x00, 0x12, 0x3D], 0x41, 0), &[0x01, 0x23, 0x0D], 1, false);
+        check(
+            shift_and_round(&[0x00, 0x12, 0x3D], 0x41, 0),
+            &[0x01, 0x23, 0x0D],
+            1,
+            false,
+        );
         // Zero stays zero (positive), no overflow even at 31.
-        check(shift_and_round(&[0x00, 0x0D], 31, 0), &[0x00, 0x0C], 0, false);
+        check(
+            shift_and_round(&[0x00, 0x0D], 31, 0),
+            &[0x00, 0x0C],
+            0,
+            false,
+        );
     }
 
     #[test]
     fn srp_left_overflow() {
-        check(shift_and_round(&[0x01, 0x23, 0x4C], 2, 0), &[0x23, 0x40, 0x0C], 3, true);
+        check(
+            shift_and_round(&[0x01, 0x23, 0x4C], 2, 0),
+            &[0x23, 0x40, 0x0C],
+            3,
+            true,
+        );
         // All nonzero digits lost: zero result keeps the original (minus) sign.
-        check(shift_and_round(&[0x00, 0x12, 0x3D], 5, 0), &[0x00, 0x00, 0x0D], 3, true);
+        check(
+            shift_and_round(&[0x00, 0x12, 0x3D], 5, 0),
+            &[0x00, 0x00, 0x0D],
+            3,
+            true,
+        );
         check(shift_and_round(&[0x1D], 31, 0), &[0x0D], 3, true);
         check(shift_and_round(&[0x1B], 1, 0), &[0x0D], 3, true);
         // Exactly full: no overflow.
-        check(shift_and_round(&[0x00, 0x1C], 2, 0), &[0x10, 0x0C], 2, false);
+        check(
+            shift_and_round(&[0x00, 0x1C], 2, 0),
+            &[0x10, 0x0C],
+            2,
+            false,
+        );
         // Large shifts of long fields.
         let mut f = [0u8; 16];
         f[15] = 0x1C;
@@ -1301,38 +1412,42 @@ mod tests {
         // 12345678 right 3 with rounding 5: 12346.
         check(
             shift_and_round(&[0x01, 0x23, 0x45, 0x67, 0x8C], 64 - 3, 5),
-            &[0x00, 0x00, 0x01, 0x23, 0x46, 0x8C][1..],
+            &[0x00, 0x00, 0x12, 0x34, 0x6C],
             2,
             false,
         );
         // Same without rounding: 12345.
         check(
             shift_and_round(&[0x01, 0x23, 0x45, 0x67, 0x8C], 64 - 3, 0),
-            &[0x00, 0x01, 0x23, 0x45, 0x8C][..].iter().copied().collect::<Vec<_>>()[..]
-                .iter()
-                .map(|&b| b)
-                .collect::<Vec<_>>()[..]
-                .to_vec()
-                .as_slice()
-                .iter()
-                .copied()
-                .enumerate()
-                .map(|(i, b)| if i == 4 { 0x5C } else { b })
-                .collect::<Vec<_>>()
-                .as_slice(),
+            &[0x00, 0x00, 0x12, 0x34, 0x5C],
             2,
             false,
         );
         // Carry propagation: 99995 right 1 round 5 = 10000.
-        check(shift_and_round(&[0x09, 0x99, 0x95, 0x0F], 63, 5), &[0x00, 0x10, 0x00, 0x0C], 2, false);
+        check(
+            shift_and_round(&[0x00, 0x99, 0x99, 0x5F], 63, 5),
+            &[0x00, 0x10, 0x00, 0x0C],
+            2,
+            false,
+        );
         // Negative value rounds by magnitude: -15 right 1 round 5 = -2.
-        check(shift_and_round(&[0x01, 0x5D], 63, 5), &[0x00, 0x2D], 1, false);
+        check(
+            shift_and_round(&[0x01, 0x5D], 63, 5),
+            &[0x00, 0x2D],
+            1,
+            false,
+        );
         // -4 right 1 round 5 = -0 -> +0.
         check(shift_and_round(&[0x4D], 63, 5), &[0x0C], 0, false);
         // 5 right 1 round 5 = 1.
         check(shift_and_round(&[0x5C], 63, 5), &[0x1C], 2, false);
         // Rounding digit 9 with 1 shifted out rounds up.
-        check(shift_and_round(&[0x00, 0x1C], 63, 9), &[0x00, 0x1C], 2, false);
+        check(
+            shift_and_round(&[0x00, 0x1C], 63, 9),
+            &[0x00, 0x1C],
+            2,
+            false,
+        );
     }
 
     #[test]
@@ -1354,9 +1469,24 @@ mod tests {
 
     #[test]
     fn srp_zero_shift() {
-        check(shift_and_round(&[0x12, 0x3F], 0, 0), &[0x12, 0x3C], 2, false);
-        check(shift_and_round(&[0x00, 0x0D], 0, 0), &[0x00, 0x0C], 0, false);
-        check(shift_and_round(&[0x12, 0x3B], 0, 9), &[0x12, 0x3D], 1, false);
+        check(
+            shift_and_round(&[0x12, 0x3F], 0, 0),
+            &[0x12, 0x3C],
+            2,
+            false,
+        );
+        check(
+            shift_and_round(&[0x00, 0x0D], 0, 0),
+            &[0x00, 0x0C],
+            0,
+            false,
+        );
+        check(
+            shift_and_round(&[0x12, 0x3B], 0, 9),
+            &[0x12, 0x3D],
+            1,
+            false,
+        );
     }
 
     #[test]
@@ -1387,7 +1517,13 @@ mod tests {
     // ----- ED / EDMK -----------------------------------------------------------------
 
     #[track_caller]
-    fn check_edit(pattern: &[u8], source: &[u8], bytes: &[u8], cc: u8, mark: Option<usize>) -> usize {
+    fn check_edit(
+        pattern: &[u8],
+        source: &[u8],
+        bytes: &[u8],
+        cc: u8,
+        mark: Option<usize>,
+    ) -> usize {
         let r = edit(pattern, source).expect("edit faulted");
         assert_eq!(r.as_bytes(), bytes, "edited bytes");
         assert_eq!(r.cc, cc, "condition code");
@@ -1399,12 +1535,16 @@ mod tests {
     fn ed_pop_example() {
         // Pattern " dd,dsd.dd CR" and source 0257426- (2,574.26 negative): the
         // Principles of Operation's worked EDIT example, result "  2,574.26 CR", cc 1.
-        let pattern = [0x40, 0x20, 0x20, 0x6B, 0x20, 0x21, 0x20, 0x4B, 0x20, 0x20, 0x40, 0xC3, 0xD9];
+        let pattern = [
+            0x40, 0x20, 0x20, 0x6B, 0x20, 0x21, 0x20, 0x4B, 0x20, 0x20, 0x40, 0xC3, 0xD9,
+        ];
         let source = [0x02, 0x57, 0x42, 0x6D];
         let used = check_edit(
             &pattern,
             &source,
-            &[0x40, 0x40, 0xF2, 0x6B, 0xF5, 0xF7, 0xF4, 0x4B, 0xF2, 0xF6, 0x40, 0xC3, 0xD9],
+            &[
+                0x40, 0x40, 0xF2, 0x6B, 0xF5, 0xF7, 0xF4, 0x4B, 0xF2, 0xF6, 0x40, 0xC3, 0xD9,
+            ],
             1,
             Some(2),
         );
@@ -1414,7 +1554,9 @@ mod tests {
         check_edit(
             &pattern,
             &[0x02, 0x57, 0x42, 0x6C],
-            &[0x40, 0x40, 0xF2, 0x6B, 0xF5, 0xF7, 0xF4, 0x4B, 0xF2, 0xF6, 0x40, 0x40, 0x40],
+            &[
+                0x40, 0x40, 0xF2, 0x6B, 0xF5, 0xF7, 0xF4, 0x4B, 0xF2, 0xF6, 0x40, 0x40, 0x40,
+            ],
             2,
             Some(2),
         );
@@ -1422,18 +1564,28 @@ mod tests {
 
     #[test]
     fn ed_zero_source_and_significance_starter() {
-        let pattern = [0x40, 0x20, 0x20, 0x6B, 0x20, 0x21, 0x20, 0x4B, 0x20, 0x20, 0x40, 0xC3, 0xD9];
+        let pattern = [
+            0x40, 0x20, 0x20, 0x6B, 0x20, 0x21, 0x20, 0x4B, 0x20, 0x20, 0x40, 0xC3, 0xD9,
+        ];
         // All zeros, minus: the starter forces ".00", the indicator is still on, but cc is
         // 0 because the digits are all zero; the message bytes after the sign stay.
         check_edit(
             &pattern,
             &[0x00, 0x00, 0x00, 0x0D],
-            &[0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0xF0, 0x4B, 0xF0, 0xF0, 0x40, 0xC3, 0xD9],
+            &[
+                0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0xF0, 0x4B, 0xF0, 0xF0, 0x40, 0xC3, 0xD9,
+            ],
             0,
             None,
         );
         // No starter, fill blank, all zeros: the whole field is blanked.
-        check_edit(&[0x40, 0x20, 0x20, 0x20], &[0x00, 0x0C], &[0x40; 4], 0, None);
+        check_edit(
+            &[0x40, 0x20, 0x20, 0x20],
+            &[0x00, 0x0C],
+            &[0x40; 4],
+            0,
+            None,
+        );
     }
 
     #[test]
@@ -1442,30 +1594,67 @@ mod tests {
         let pattern = [0x5C, 0x20, 0x20, 0x6B, 0x20, 0x20, 0x20, 0x4B, 0x20, 0x20];
         check_edit(
             &pattern,
-            &[0x00, 0x01, 0x23, 0x45, 0x0C][1..],
-            &[0x5C, 0x5C, 0x5C, 0x5C, 0x5C, 0xF1, 0xF2, 0x4B, 0xF3, 0xF4],
+            &[0x00, 0x12, 0x34, 0x5C],
+            &[0x5C, 0x5C, 0x5C, 0x5C, 0xF1, 0xF2, 0xF3, 0x4B, 0xF4, 0xF5],
             2,
-            Some(5),
+            Some(4),
         );
     }
 
     #[test]
     fn ed_fill_byte_that_is_a_digit_selector() {
         // The first byte is both the fill (X'20') and a digit selector.
-        check_edit(&[0x20, 0x20, 0x20], &[0x01, 0x2C], &[0x20, 0xF1, 0xF2], 2, Some(1));
-        check_edit(&[0x20, 0x20, 0x20], &[0x10, 0x2C], &[0xF1, 0xF0, 0xF2], 2, Some(0));
+        check_edit(
+            &[0x20, 0x20, 0x20],
+            &[0x01, 0x2C],
+            &[0x20, 0xF1, 0xF2],
+            2,
+            Some(1),
+        );
+        check_edit(
+            &[0x20, 0x20, 0x20],
+            &[0x10, 0x2C],
+            &[0xF1, 0xF0, 0xF2],
+            2,
+            Some(0),
+        );
         // Significance starter as fill: zero digit gives fill, then significance is on.
-        check_edit(&[0x21, 0x20, 0x20], &[0x00, 0x0D], &[0x21, 0xF0, 0xF0], 0, None);
+        check_edit(
+            &[0x21, 0x20, 0x20],
+            &[0x00, 0x0D],
+            &[0x21, 0xF0, 0xF0],
+            0,
+            None,
+        );
     }
 
     #[test]
     fn ed_minus_keeps_significance_plus_turns_it_off() {
-        // Pattern d d - where the trailing message byte shows only for negatives.
-        let pattern = [0x40, 0x20, 0x20, 0x60];
-        check_edit(&pattern, &[0x12, 0x3D][..1].iter().chain(&[0x3D]).copied().collect::<Vec<_>>(), &[0x40, 0xF1, 0xF2, 0x40], 2, Some(1));
+        // The sign byte is never fetched here, so the indicator stays on although the
+        // number is positive: the message byte is kept and cc is 1.
+        let used = check_edit(
+            &[0x40, 0x20, 0x20, 0x60],
+            &[0x12, 0x3C],
+            &[0x40, 0xF1, 0xF2, 0x60],
+            1,
+            Some(1),
+        );
+        assert_eq!(used, 1);
         // Here the sign comes with the last digit used: 1 2 then byte 3D.
-        check_edit(&[0x40, 0x20, 0x20, 0x20, 0x60], &[0x12, 0x3D], &[0x40, 0xF1, 0xF2, 0xF3, 0x60], 1, Some(1));
-        check_edit(&[0x40, 0x20, 0x20, 0x20, 0x60], &[0x12, 0x3B], &[0x40, 0xF1, 0xF2, 0xF3, 0x60], 1, Some(1));
+        check_edit(
+            &[0x40, 0x20, 0x20, 0x20, 0x60],
+            &[0x12, 0x3D],
+            &[0x40, 0xF1, 0xF2, 0xF3, 0x60],
+            1,
+            Some(1),
+        );
+        check_edit(
+            &[0x40, 0x20, 0x20, 0x20, 0x60],
+            &[0x12, 0x3B],
+            &[0x40, 0xF1, 0xF2, 0xF3, 0x60],
+            1,
+            Some(1),
+        );
         for plus in [0xA, 0xC, 0xE, 0xF] {
             check_edit(
                 &[0x40, 0x20, 0x20, 0x20, 0x60],
@@ -1520,16 +1709,34 @@ mod tests {
             Some(8),
         );
         // Pattern ending with a field separator: the last field has no digits, cc 0.
-        check_edit(&[0x40, 0x20, 0x20, 0x20, 0x22], &[0x12, 0x3D], &[0x40, 0xF1, 0xF2, 0xF3, 0x40], 0, Some(1));
+        check_edit(
+            &[0x40, 0x20, 0x20, 0x20, 0x22],
+            &[0x12, 0x3D],
+            &[0x40, 0xF1, 0xF2, 0xF3, 0x40],
+            0,
+            Some(1),
+        );
     }
 
     #[test]
     fn ed_starter_mark_rules() {
         // A significance starter with a zero digit sets the indicator but does not mark;
         // later nonzero digits are not marked either because the indicator is on.
-        check_edit(&[0x40, 0x21, 0x20, 0x20], &[0x00, 0x5C], &[0x40, 0x40, 0xF0, 0xF5], 2, None);
+        check_edit(
+            &[0x40, 0x21, 0x20, 0x20],
+            &[0x00, 0x5C],
+            &[0x40, 0x40, 0xF0, 0xF5],
+            2,
+            None,
+        );
         // A nonzero digit at the starter is marked.
-        check_edit(&[0x40, 0x21, 0x20, 0x20], &[0x10, 0x5C], &[0x40, 0xF1, 0xF0, 0xF5], 2, Some(1));
+        check_edit(
+            &[0x40, 0x21, 0x20, 0x20],
+            &[0x10, 0x5C],
+            &[0x40, 0xF1, 0xF0, 0xF5],
+            2,
+            Some(1),
+        );
     }
 
     #[test]
@@ -1545,7 +1752,10 @@ mod tests {
         // Invalid left digit.
         assert_eq!(edit(&[0x40, 0x20], &[0xA1]).unwrap_err(), Data);
         // A sign code in a left (digit) position.
-        assert_eq!(edit(&[0x40, 0x20, 0x20, 0x20], &[0x12, 0xC3]).unwrap_err(), Data);
+        assert_eq!(
+            edit(&[0x40, 0x20, 0x20, 0x20], &[0x12, 0xC3]).unwrap_err(),
+            Data
+        );
         // A right nibble that is a sign ends the byte; the next byte's left nibble is
         // then the digit, and is checked.
         assert_eq!(edit(&[0x40, 0x20, 0x20], &[0x1C, 0xF0]).unwrap_err(), Data);
@@ -1578,24 +1788,28 @@ mod tests {
     #[test]
     fn pack_lengths_and_no_checks() {
         // Short result: leftmost source digits lost.
-        assert_eq!(pack(2, &[0xF1, 0xF2, 0xF3, 0xF4, 0xC5]).as_bytes(), &[0x34, 0x5C]);
+        assert_eq!(
+            pack(2, &[0xF1, 0xF2, 0xF3, 0xF4, 0xC5]).as_bytes(),
+            &[0x34, 0x5C]
+        );
         assert_eq!(pack(1, &[0xF1, 0xD2]).as_bytes(), &[0x2D]);
         // One source byte only swaps.
         assert_eq!(pack(3, &[0x12]).as_bytes(), &[0x00, 0x00, 0x21]);
         // Zones ignored except the rightmost; no validity checks at all.
-        assert_eq!(pack(3, &[0xAB, 0x3C, 0x7E, 0x4F]).as_bytes(), &[0x0B, 0xCE, 0xF4]);
+        assert_eq!(
+            pack(3, &[0xAB, 0x3C, 0x7E, 0x4F]).as_bytes(),
+            &[0x0B, 0xCE, 0xF4]
+        );
         // Even number of source bytes.
-        assert_eq!(pack(3, &[0xF9, 0xF8, 0xF7, 0xF6]).as_bytes(), &[0x09, 0x87, 0x6F]);
-        // 16-byte result from 16 source bytes: 31 digits don't all fit.
+        assert_eq!(
+            pack(3, &[0xF9, 0xF8, 0xF7, 0xF6]).as_bytes(),
+            &[0x09, 0x87, 0x6F]
+        );
+        // 8-byte result from 16 source bytes: the leftmost digit is lost.
         let src: Vec<u8> = (0..16u8).map(|i| 0xF0 | (i % 10)).collect();
         assert_eq!(
             pack(8, &src).as_bytes(),
-            &[0x78, 0x90, 0x12, 0x34, 0x56, 0x78, 0x94, 0x5F][..]
-                .iter()
-                .copied()
-                .enumerate()
-                .map(|(i, b)| if i == 0 { 0x18 } else { b })
-                .collect::<Vec<_>>()[..]
+            &[0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x5F]
         );
     }
 
@@ -1608,25 +1822,24 @@ mod tests {
 
     #[test]
     fn unpack_lengths_and_no_checks() {
-        assert_eq!(unpack(7, &[0x12, 0x3C]).as_bytes(), &[0xF0, 0xF0, 0xF0, 0xF0, 0xF1, 0xF2, 0xC3]);
+        assert_eq!(
+            unpack(7, &[0x12, 0x3C]).as_bytes(),
+            &[0xF0, 0xF0, 0xF0, 0xF0, 0xF1, 0xF2, 0xC3]
+        );
         assert_eq!(unpack(2, &[0x12, 0x34, 0x5C]).as_bytes(), &[0xF4, 0xC5]);
         assert_eq!(unpack(1, &[0x5F]).as_bytes(), &[0xF5]);
-        assert_eq!(unpack(4, &[0xAB, 0xCD]).as_bytes(), &[0xF0, 0xFA, 0xFB, 0xDC]);
+        assert_eq!(
+            unpack(4, &[0xAB, 0xCD]).as_bytes(),
+            &[0xF0, 0xFA, 0xFB, 0xDC]
+        );
+        // 17 source digits into 16 bytes: the leftmost digit is lost.
         let r = unpack(16, &[0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56, 0x7C]);
         assert_eq!(
             r.as_bytes(),
             &[
-                0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xF0, 0xF1, 0xF2, 0xF3,
-                0xF4, 0xF5, 0xC6
-            ][..]
-                .iter()
-                .copied()
-                .collect::<Vec<_>>()[..]
-                .iter()
-                .copied()
-                .enumerate()
-                .map(|(i, b)| if i == 15 { 0xC7 } else { [0xF0u8, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xF0, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6][i + 1].max(b) & 0 | b })
-                .collect::<Vec<_>>()[..]
+                0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xF0, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5,
+                0xF6, 0xC7
+            ]
         );
     }
 
@@ -1640,10 +1853,16 @@ mod tests {
     #[test]
     fn mvo_lengths() {
         // Short first operand: leftmost second-operand digits lost.
-        assert_eq!(move_with_offset(&[0x00, 0x0F], &[0x12, 0x34, 0x56]).as_bytes(), &[0x45, 0x6F]);
+        assert_eq!(
+            move_with_offset(&[0x00, 0x0F], &[0x12, 0x34, 0x56]).as_bytes(),
+            &[0x45, 0x6F]
+        );
         assert_eq!(move_with_offset(&[0xFF], &[0x12]).as_bytes(), &[0x2F]);
         // Kept nibble is not checked; no validity checks anywhere.
-        assert_eq!(move_with_offset(&[0xAA, 0xA3], &[0xBC]).as_bytes(), &[0x0B, 0xC3]);
+        assert_eq!(
+            move_with_offset(&[0xAA, 0xA3], &[0xBC]).as_bytes(),
+            &[0x0B, 0xC3]
+        );
         assert_eq!(
             move_with_offset(&[0x11; 5], &[0x12, 0x34]).as_bytes(),
             &[0x00, 0x00, 0x01, 0x23, 0x41]
@@ -1698,17 +1917,16 @@ mod tests {
         // Right to left: byte 3 <- C4; byte 2 <- F3 (held 2); byte 1 <- F2;
         // byte 0 <- low digit of w[1], which is now F2 -> F2.
         assert_eq!(w, [0xF2, 0xF2, 0xF3, 0xC4]);
-        // MVO with the first operand one byte to the right of the second.
+        // MVO with the first operand one byte to the right of the second: the reads
+        // stay ahead of the writes, so this matches a full read first.
         let mut w = [0x12, 0x34, 0x56, 0x7C];
         move_with_offset_in_window(&mut w, 1, 3, 0, 3);
-        // byte 3 <- 6|C (fetched 56, held 5); byte 2 <- 4 5 (fetched 34); byte 1 <- 2 3
-        // (fetched 12, held 1); stored right to left, reads stay ahead of writes.
-        assert_eq!(w, [0x12, 0x12, 0x34, 0x6C].map(|b| b).iter().copied().collect::<Vec<_>>()[..]
-            .iter()
-            .copied()
-            .enumerate()
-            .map(|(i, b)| match i { 1 => 0x23, 2 => 0x45, _ => b })
-            .collect::<Vec<_>>()[..]);
+        assert_eq!(w, [0x12, 0x23, 0x45, 0x6C]);
+        // MVO with the first operand ending left of the second: each fetch sees the
+        // byte just stored (a full read first would give 45 67 C6).
+        let mut w = [0x12, 0x34, 0x56, 0x7C];
+        move_with_offset_in_window(&mut w, 0, 3, 0, 4);
+        assert_eq!(w, [0x7C, 0x67, 0xC6, 0x7C]);
     }
 
     // ----- CVB / CVD -----------------------------------------------------------------
@@ -1723,8 +1941,8 @@ mod tests {
 
     #[test]
     fn cvb_edges() {
-        let max = [0x00, 0x00, 0x00, 0x02, 0x14, 0x74, 0x83, 0x64, 0x7C];
-        assert_eq!(convert_to_binary(max[1..].try_into().unwrap()), Ok(i32::MAX));
+        let max = [0x00, 0x00, 0x02, 0x14, 0x74, 0x83, 0x64, 0x7C];
+        assert_eq!(convert_to_binary(&max), Ok(i32::MAX));
         let min = [0x00, 0x00, 0x02, 0x14, 0x74, 0x83, 0x64, 0x8D];
         assert_eq!(convert_to_binary(&min), Ok(i32::MIN));
         let over = [0x00, 0x00, 0x02, 0x14, 0x74, 0x83, 0x64, 0x8C];
@@ -1739,9 +1957,15 @@ mod tests {
             convert_to_binary_wrapping(&big),
             Ok((999_999_999_999_999i64 as i32, true))
         );
-        assert_eq!(convert_to_binary_wrapping(&big).unwrap().0 as u32, 0xA4C6_7FFF);
+        assert_eq!(
+            convert_to_binary_wrapping(&big).unwrap().0 as u32,
+            0xA4C6_7FFF
+        );
         let big_neg = [0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9B];
-        assert_eq!(convert_to_binary_wrapping(&big_neg).unwrap().0 as u32, 0x5B39_8001);
+        assert_eq!(
+            convert_to_binary_wrapping(&big_neg).unwrap().0 as u32,
+            0x5B39_8001
+        );
         assert_eq!(convert_to_binary(&[0, 0, 0, 0, 0, 0, 0, 0x0D]), Ok(0));
         assert_eq!(convert_to_binary(&[0, 0, 0, 0, 0, 0, 0, 0x1F]), Ok(1));
         assert_eq!(convert_to_binary(&[0, 0, 0, 0, 0, 0, 0, 0x1B]), Ok(-1));
@@ -1750,21 +1974,42 @@ mod tests {
     #[test]
     fn cvb_data_exceptions() {
         assert_eq!(convert_to_binary(&[0, 0, 0, 0, 0, 0, 0, 0x19]), Err(Data));
-        assert_eq!(convert_to_binary(&[0, 0, 0, 0, 0, 0, 0x0A, 0x1C]), Err(Data));
-        assert_eq!(convert_to_binary(&[0xA0, 0, 0, 0, 0, 0, 0, 0x1C]), Err(Data));
+        assert_eq!(
+            convert_to_binary(&[0, 0, 0, 0, 0, 0, 0x0A, 0x1C]),
+            Err(Data)
+        );
+        assert_eq!(
+            convert_to_binary(&[0xA0, 0, 0, 0, 0, 0, 0, 0x1C]),
+            Err(Data)
+        );
         // Data takes precedence over an out-of-range value.
-        assert_eq!(convert_to_binary(&[0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99]), Err(Data));
+        assert_eq!(
+            convert_to_binary(&[0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99]),
+            Err(Data)
+        );
     }
 
     #[test]
     fn cvd_values() {
         // The POP example: X'00000F0F' = 3855.
-        assert_eq!(convert_to_decimal(0x0F0F), [0, 0, 0, 0, 0, 0x03, 0x85, 0x5C]);
+        assert_eq!(
+            convert_to_decimal(0x0F0F),
+            [0, 0, 0, 0, 0, 0x03, 0x85, 0x5C]
+        );
         assert_eq!(convert_to_decimal(0), [0, 0, 0, 0, 0, 0, 0, 0x0C]);
         assert_eq!(convert_to_decimal(-1), [0, 0, 0, 0, 0, 0, 0, 0x1D]);
-        assert_eq!(convert_to_decimal(i32::MAX), [0, 0, 0x02, 0x14, 0x74, 0x83, 0x64, 0x7C]);
-        assert_eq!(convert_to_decimal(i32::MIN), [0, 0, 0x02, 0x14, 0x74, 0x83, 0x64, 0x8D]);
-        assert_eq!(convert_to_decimal(-25594), [0, 0, 0, 0, 0, 0x25, 0x59, 0x4D]);
+        assert_eq!(
+            convert_to_decimal(i32::MAX),
+            [0, 0, 0x02, 0x14, 0x74, 0x83, 0x64, 0x7C]
+        );
+        assert_eq!(
+            convert_to_decimal(i32::MIN),
+            [0, 0, 0x02, 0x14, 0x74, 0x83, 0x64, 0x8D]
+        );
+        assert_eq!(
+            convert_to_decimal(-25594),
+            [0, 0, 0, 0, 0, 0x25, 0x59, 0x4D]
+        );
     }
 
     #[test]
