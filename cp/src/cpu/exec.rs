@@ -289,7 +289,7 @@ impl Cpu {
 
     /// Link information for BAL/BALR (24-bit mode: ILC, CC, program mask in bits 0-7).
     fn bal_link(&self) -> u32 {
-        if self.psw.amode31 {
+        if self.psw.amode31() {
             0x8000_0000 | self.psw.ia
         } else {
             ((self.cur_len as u32 >> 1) << 30)
@@ -301,7 +301,7 @@ impl Cpu {
 
     /// Link information for BAS/BASR/BRAS/BRASL.
     fn bas_link(&self) -> u32 {
-        if self.psw.amode31 {
+        if self.psw.amode31() {
             0x8000_0000 | self.psw.ia
         } else {
             self.psw.ia & 0x00FF_FFFF
@@ -349,968 +349,11 @@ impl Cpu {
 
     // ---------------------------------------------------------------- dispatch
 
-    /// Executes one decoded instruction.
-    #[inline(always)]
-    pub(super) fn execute(&mut self, sup: &mut dyn Supervisor, op: &Op) -> Exec {
-        if op.invalid {
-            return Err(P::OPERATION);
-        }
-        let info = op.opcode.info();
-        if info.privilege == Privilege::Privileged && self.psw.problem_state() {
-            return Err(P::PRIVILEGED);
-        }
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
+    /// Executes an instruction that needs the supervisor (DIAGNOSE, I/O, EXECUTE).
+    pub(super) fn execute_supervised(&mut self, sup: &mut dyn Supervisor, op: &Op) -> Exec {
         use Opcode::*;
         match op.opcode {
-            // ---- loads and stores
-            LR => self.gpr[r1] = self.gpr[r2],
-            L => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.gpr[r1] = self.read_u32(a)?;
-            }
-            LH => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.gpr[r1] = self.read_u16(a)? as i16 as i32 as u32;
-            }
-            LHI => self.gpr[r1] = op.imm as u32,
-            LA => self.gpr[r1] = self.ea(op.x2, op.b2, op.d2),
-            LAE => {
-                self.gpr[r1] = self.ea(op.x2, op.b2, op.d2);
-                self.ar[r1] = if op.b2 == 0 { 0 } else { self.ar[op.b2 as usize] };
-            }
-            LARL => self.gpr[r1] = self.rel_target(op.imm),
-            ST => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.write_u32(a, self.gpr[r1])?;
-            }
-            STH => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.write_u16(a, self.gpr[r1] as u16)?;
-            }
-            STC => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.write_u8(a, self.gpr[r1] as u8)?;
-            }
-            IC => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let b = self.read_u8(a)?;
-                self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00) | b as u32;
-            }
-            LM => {
-                let a = self.ea(0, op.b2, op.d2);
-                let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-                self.access(a, n * 4, false)?;
-                for i in 0..n {
-                    let v = self.read_u32(a.wrapping_add(i * 4) & self.psw.amask())?;
-                    self.gpr[(r1 + i as usize) % 16] = v;
-                }
-            }
-            STM => {
-                let a = self.ea(0, op.b2, op.d2);
-                let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-                self.access(a, n * 4, true)?;
-                for i in 0..n {
-                    let v = self.gpr[(r1 + i as usize) % 16];
-                    self.write_u32(a.wrapping_add(i * 4) & self.psw.amask(), v)?;
-                }
-            }
-            ICM => {
-                let a = self.ea(0, op.b2, op.d2);
-                let m = op.r3;
-                let n = m.count_ones();
-                let mut bytes = [0u8; 4];
-                self.read_bytes(a, &mut bytes[..n as usize])?;
-                let mut v = self.gpr[r1];
-                let mut k = 0;
-                for i in 0..4 {
-                    if m & (8 >> i) != 0 {
-                        let shift = 24 - 8 * i;
-                        v = (v & !(0xFF << shift)) | ((bytes[k] as u32) << shift);
-                        k += 1;
-                    }
-                }
-                self.gpr[r1] = v;
-                self.psw.cc = if m == 0 || bytes[..n as usize].iter().all(|&b| b == 0) {
-                    0
-                } else if bytes[0] & 0x80 != 0 {
-                    1
-                } else {
-                    2
-                };
-            }
-            STCM => {
-                let a = self.ea(0, op.b2, op.d2);
-                let m = op.r3;
-                let mut bytes = [0u8; 4];
-                let mut k = 0;
-                for i in 0..4 {
-                    if m & (8 >> i) != 0 {
-                        bytes[k] = (self.gpr[r1] >> (24 - 8 * i)) as u8;
-                        k += 1;
-                    }
-                }
-                self.write_bytes(a, &bytes[..k])?;
-            }
-            CLM => {
-                let a = self.ea(0, op.b2, op.d2);
-                let m = op.r3;
-                let n = m.count_ones() as usize;
-                let mut bytes = [0u8; 4];
-                self.read_bytes(a, &mut bytes[..n])?;
-                let mut reg = [0u8; 4];
-                let mut k = 0;
-                for i in 0..4 {
-                    if m & (8 >> i) != 0 {
-                        reg[k] = (self.gpr[r1] >> (24 - 8 * i)) as u8;
-                        k += 1;
-                    }
-                }
-                self.psw.cc = match reg[..n].cmp(&bytes[..n]) {
-                    std::cmp::Ordering::Equal => 0,
-                    std::cmp::Ordering::Less => 1,
-                    std::cmp::Ordering::Greater => 2,
-                };
-            }
-            LTR => {
-                self.gpr[r1] = self.gpr[r2];
-                self.psw.cc = cc_signed(self.gpr[r1] as i32);
-            }
-            LCR => {
-                let (v, o) = (0i32).overflowing_sub(self.gpr[r2] as i32);
-                self.gpr[r1] = v as u32;
-                self.arith_result(v, o)?;
-            }
-            LNR => {
-                let v = self.gpr[r2] as i32;
-                let v = if v > 0 { -v } else { v };
-                self.gpr[r1] = v as u32;
-                self.psw.cc = if v == 0 { 0 } else { 1 };
-            }
-            LPR => {
-                let v = self.gpr[r2] as i32;
-                let (v, o) = if v < 0 { v.overflowing_neg() } else { (v, false) };
-                self.gpr[r1] = v as u32;
-                self.arith_result(v, o)?;
-            }
-            LRVR => self.gpr[r1] = self.gpr[r2].swap_bytes(),
-            LRV => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.gpr[r1] = self.read_u32(a)?.swap_bytes();
-            }
-            LRVH => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let v = self.read_u16(a)?.swap_bytes();
-                self.gpr[r1] = (self.gpr[r1] & 0xFFFF_0000) | v as u32;
-            }
-            STRV => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.write_u32(a, self.gpr[r1].swap_bytes())?;
-            }
-            STRVH => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.write_u16(a, (self.gpr[r1] as u16).swap_bytes())?;
-            }
-
-            // ---- binary arithmetic
-            AR => self.add(r1, self.gpr[r2] as i32)?,
-            A => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let v = self.read_u32(a)? as i32;
-                self.add(r1, v)?
-            }
-            AH => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let v = self.read_u16(a)? as i16 as i32;
-                self.add(r1, v)?
-            }
-            AHI => self.add(r1, op.imm)?,
-            SR => self.sub(r1, self.gpr[r2] as i32)?,
-            S => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let v = self.read_u32(a)? as i32;
-                self.sub(r1, v)?
-            }
-            SH => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let v = self.read_u16(a)? as i16 as i32;
-                self.sub(r1, v)?
-            }
-            ALR => self.add_logical(r1, self.gpr[r2]),
-            AL => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let v = self.read_u32(a)?;
-                self.add_logical(r1, v)
-            }
-            SLR => self.sub_logical(r1, self.gpr[r2]),
-            SL => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let v = self.read_u32(a)?;
-                self.sub_logical(r1, v)
-            }
-            ALCR | ALC => {
-                let v = if op.opcode == ALCR {
-                    self.gpr[r2]
-                } else {
-                    let a = self.ea(op.x2, op.b2, op.d2);
-                    self.read_u32(a)?
-                };
-                let carry_in = (self.psw.cc >> 1) as u64;
-                let sum = self.gpr[r1] as u64 + v as u64 + carry_in;
-                self.gpr[r1] = sum as u32;
-                self.psw.cc = cc_logical_add(sum as u32, sum >> 32 != 0);
-            }
-            SLBR | SLB => {
-                let v = if op.opcode == SLBR {
-                    self.gpr[r2]
-                } else {
-                    let a = self.ea(op.x2, op.b2, op.d2);
-                    self.read_u32(a)?
-                };
-                let borrow_in = if self.psw.cc & 2 == 0 { 1u64 } else { 0 };
-                let a = self.gpr[r1] as u64;
-                let r = a.wrapping_sub(v as u64).wrapping_sub(borrow_in);
-                self.gpr[r1] = r as u32;
-                self.psw.cc = cc_logical_add(r as u32, a >= v as u64 + borrow_in);
-            }
-            MR | M => {
-                let r1 = Self::even(op.r1)?;
-                let v = if op.opcode == MR {
-                    self.gpr[r2]
-                } else {
-                    let a = self.ea(op.x2, op.b2, op.d2);
-                    self.read_u32(a)?
-                };
-                let p = (self.gpr[r1 + 1] as i32 as i64) * (v as i32 as i64);
-                self.set_pair(r1, p as u64);
-            }
-            MH => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let v = self.read_u16(a)? as i16 as i32;
-                self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
-            }
-            MHI => self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(op.imm) as u32,
-            MSR => self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(self.gpr[r2] as i32) as u32,
-            MS => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let v = self.read_u32(a)? as i32;
-                self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
-            }
-            MLR | ML => {
-                let r1 = Self::even(op.r1)?;
-                let v = if op.opcode == MLR {
-                    self.gpr[r2]
-                } else {
-                    let a = self.ea(op.x2, op.b2, op.d2);
-                    self.read_u32(a)?
-                };
-                let p = self.gpr[r1 + 1] as u64 * v as u64;
-                self.set_pair(r1, p);
-            }
-            DR | D => {
-                let r1 = Self::even(op.r1)?;
-                let v = if op.opcode == DR {
-                    self.gpr[r2]
-                } else {
-                    let a = self.ea(op.x2, op.b2, op.d2);
-                    self.read_u32(a)?
-                } as i32 as i64;
-                let n = self.pair(r1) as i64;
-                if v == 0 {
-                    return Err(P::FIXED_DIVIDE);
-                }
-                let q = n.wrapping_div(v);
-                let r = n.wrapping_rem(v);
-                if q > i32::MAX as i64 || q < i32::MIN as i64 || (n == i64::MIN && v == -1) {
-                    return Err(P::FIXED_DIVIDE);
-                }
-                self.gpr[r1] = r as u32;
-                self.gpr[r1 + 1] = q as u32;
-            }
-            DLR | DL => {
-                let r1 = Self::even(op.r1)?;
-                let v = if op.opcode == DLR {
-                    self.gpr[r2]
-                } else {
-                    let a = self.ea(op.x2, op.b2, op.d2);
-                    self.read_u32(a)?
-                } as u64;
-                let n = self.pair(r1);
-                if v == 0 || n / v > u32::MAX as u64 {
-                    return Err(P::FIXED_DIVIDE);
-                }
-                self.gpr[r1] = (n % v) as u32;
-                self.gpr[r1 + 1] = (n / v) as u32;
-            }
-
-            // ---- comparison
-            CR => self.compare_signed(self.gpr[r1] as i32, self.gpr[r2] as i32),
-            C => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let v = self.read_u32(a)? as i32;
-                self.compare_signed(self.gpr[r1] as i32, v)
-            }
-            CH => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let v = self.read_u16(a)? as i16 as i32;
-                self.compare_signed(self.gpr[r1] as i32, v)
-            }
-            CHI => self.compare_signed(self.gpr[r1] as i32, op.imm),
-            CLR => self.compare_logical(self.gpr[r1] as u64, self.gpr[r2] as u64),
-            CL => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let v = self.read_u32(a)?;
-                self.compare_logical(self.gpr[r1] as u64, v as u64)
-            }
-            CLI => {
-                let a = self.ea(0, op.b1, op.d1);
-                let v = self.read_u8(a)?;
-                self.compare_logical(v as u64, op.imm as u64)
-            }
-            CLC => {
-                let a1 = self.ea(0, op.b1, op.d1);
-                let a2 = self.ea(0, op.b2, op.d2);
-                let n = op.l as usize + 1;
-                let mut x = [0u8; 256];
-                let mut y = [0u8; 256];
-                self.read_bytes(a1, &mut x[..n])?;
-                self.read_bytes(a2, &mut y[..n])?;
-                self.psw.cc = match x[..n].cmp(&y[..n]) {
-                    std::cmp::Ordering::Equal => 0,
-                    std::cmp::Ordering::Less => 1,
-                    std::cmp::Ordering::Greater => 2,
-                };
-            }
-            CS => {
-                let a = self.ea(0, op.b2, op.d2);
-                if a & 3 != 0 {
-                    return Err(P::SPECIFICATION);
-                }
-                self.access(a, 4, true)?;
-                let cur = self.read_u32(a)?;
-                if cur == self.gpr[r1] {
-                    self.write_u32(a, self.gpr[r3])?;
-                    self.psw.cc = 0;
-                } else {
-                    self.gpr[r1] = cur;
-                    self.psw.cc = 1;
-                }
-            }
-            CDS => {
-                let r1 = Self::even(op.r1)?;
-                let r3 = Self::even(op.r3)?;
-                let a = self.ea(0, op.b2, op.d2);
-                if a & 7 != 0 {
-                    return Err(P::SPECIFICATION);
-                }
-                self.access(a, 8, true)?;
-                let cur = self.read_u64(a)?;
-                if cur == self.pair(r1) {
-                    self.write_u64(a, self.pair(r3))?;
-                    self.psw.cc = 0;
-                } else {
-                    self.set_pair(r1, cur);
-                    self.psw.cc = 1;
-                }
-            }
-
-            // ---- logical
-            NR => {
-                self.gpr[r1] &= self.gpr[r2];
-                self.psw.cc = (self.gpr[r1] != 0) as u8;
-            }
-            OR => {
-                self.gpr[r1] |= self.gpr[r2];
-                self.psw.cc = (self.gpr[r1] != 0) as u8;
-            }
-            XR => {
-                self.gpr[r1] ^= self.gpr[r2];
-                self.psw.cc = (self.gpr[r1] != 0) as u8;
-            }
-            N | O | X => {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                let v = self.read_u32(a)?;
-                let r = match op.opcode {
-                    N => self.gpr[r1] & v,
-                    O => self.gpr[r1] | v,
-                    _ => self.gpr[r1] ^ v,
-                };
-                self.gpr[r1] = r;
-                self.psw.cc = (r != 0) as u8;
-            }
-            NI | OI | XI => {
-                let a = self.ea(0, op.b1, op.d1);
-                self.access(a, 1, true)?;
-                let v = self.read_u8(a)?;
-                let i = op.imm as u8;
-                let r = match op.opcode {
-                    NI => v & i,
-                    OI => v | i,
-                    _ => v ^ i,
-                };
-                self.write_u8(a, r)?;
-                self.psw.cc = (r != 0) as u8;
-            }
-            NC | OC | XC => {
-                let a1 = self.ea(0, op.b1, op.d1);
-                let a2 = self.ea(0, op.b2, op.d2);
-                let n = op.l as u32 + 1;
-                self.access(a1, n, true)?;
-                self.access(a2, n, false)?;
-                let mut any = false;
-                // Byte by byte, left to right: overlap behaves as the architecture says.
-                for i in 0..n {
-                    let x = self.mem.bytes()[self.abs_of(a1, i)];
-                    let y = self.mem.bytes()[self.abs_of(a2, i)];
-                    let r = match op.opcode {
-                        NC => x & y,
-                        OC => x | y,
-                        _ => x ^ y,
-                    };
-                    any |= r != 0;
-                    let at = self.abs_of(a1, i);
-                    self.mem.bytes_mut()[at] = r;
-                }
-                self.stored_range(a1, n);
-                self.psw.cc = any as u8;
-            }
-            TM => {
-                let a = self.ea(0, op.b1, op.d1);
-                let v = self.read_u8(a)? & op.imm as u8;
-                self.psw.cc = if v == 0 {
-                    0
-                } else if v == op.imm as u8 {
-                    3
-                } else {
-                    1
-                };
-            }
-            TMLH | TMLL => {
-                let m = op.imm as u16;
-                let v = if op.opcode == TMLH {
-                    (self.gpr[r1] >> 16) as u16
-                } else {
-                    self.gpr[r1] as u16
-                } & m;
-                self.psw.cc = if v == 0 {
-                    0
-                } else if v == m {
-                    3
-                } else if v & (0x8000u16 >> m.leading_zeros()) != 0 {
-                    2
-                } else {
-                    1
-                };
-            }
-
-            // ---- moves
-            MVI => {
-                let a = self.ea(0, op.b1, op.d1);
-                self.write_u8(a, op.imm as u8)?;
-            }
-            MVC => {
-                let a1 = self.ea(0, op.b1, op.d1);
-                let a2 = self.ea(0, op.b2, op.d2);
-                let n = op.l as u32 + 1;
-                let d = self.access(a1, n, true)?;
-                let s = self.access(a2, n, false)?;
-                match (d, s) {
-                    (Some(d), Some(s)) if d >= s + n || s >= d + n || d <= s => {
-                        // Left to right one byte at a time equals a forward copy here.
-                        let bytes = self.mem.bytes_mut();
-                        if d >= s + n || s >= d + n {
-                            bytes.copy_within(s as usize..(s + n) as usize, d as usize);
-                        } else {
-                            for i in 0..n as usize {
-                                bytes[d as usize + i] = bytes[s as usize + i];
-                            }
-                        }
-                        self.stored(d, n);
-                    }
-                    _ => {
-                        for i in 0..n {
-                            let v = self.mem.bytes()[self.abs_of(a2, i)];
-                            let at = self.abs_of(a1, i);
-                            self.mem.bytes_mut()[at] = v;
-                        }
-                        self.stored_range(a1, n);
-                    }
-                }
-            }
-            MVN | MVZ => {
-                let a1 = self.ea(0, op.b1, op.d1);
-                let a2 = self.ea(0, op.b2, op.d2);
-                let n = op.l as u32 + 1;
-                self.access(a1, n, true)?;
-                self.access(a2, n, false)?;
-                let keep = if op.opcode == MVN { 0xF0 } else { 0x0F };
-                for i in 0..n {
-                    let s = self.mem.bytes()[self.abs_of(a2, i)];
-                    let at = self.abs_of(a1, i);
-                    let d = self.mem.bytes()[at];
-                    self.mem.bytes_mut()[at] = (d & keep) | (s & !keep);
-                }
-                self.stored_range(a1, n);
-            }
-            MVCIN => {
-                let a1 = self.ea(0, op.b1, op.d1);
-                let a2 = self.ea(0, op.b2, op.d2);
-                let n = op.l as u32 + 1;
-                // The second operand's rightmost byte is at a2; it is fetched right to left.
-                let start2 = a2.wrapping_sub(n - 1) & self.psw.amask();
-                self.access(a1, n, true)?;
-                self.access(start2, n, false)?;
-                let mut buf = [0u8; 256];
-                for i in 0..n {
-                    buf[i as usize] = self.mem.bytes()[self.abs_of(start2, n - 1 - i)];
-                }
-                self.write_bytes(a1, &buf[..n as usize])?;
-            }
-            MVCL => self.mvcl(op)?,
-            CLCL => self.clcl(op)?,
-            TR => {
-                let a1 = self.ea(0, op.b1, op.d1);
-                let a2 = self.ea(0, op.b2, op.d2);
-                let n = op.l as u32 + 1;
-                self.access(a1, n, true)?;
-                for i in 0..n {
-                    let at = self.abs_of(a1, i);
-                    let b = self.mem.bytes()[at];
-                    let t = self.read_u8(a2.wrapping_add(b as u32) & self.psw.amask())?;
-                    self.mem.bytes_mut()[at] = t;
-                }
-                self.stored_range(a1, n);
-            }
-            TRT => {
-                let a1 = self.ea(0, op.b1, op.d1);
-                let a2 = self.ea(0, op.b2, op.d2);
-                let n = op.l as u32 + 1;
-                self.access(a1, n, false)?;
-                self.psw.cc = 0;
-                for i in 0..n {
-                    let b = self.mem.bytes()[self.abs_of(a1, i)];
-                    let f = self.read_u8(a2.wrapping_add(b as u32) & self.psw.amask())?;
-                    if f != 0 {
-                        let addr = a1.wrapping_add(i) & self.psw.amask();
-                        if self.psw.amode31 {
-                            self.gpr[1] = addr;
-                        } else {
-                            self.gpr[1] = (self.gpr[1] & 0xFF00_0000) | addr;
-                        }
-                        self.gpr[2] = (self.gpr[2] & 0xFFFF_FF00) | f as u32;
-                        self.psw.cc = if i == n - 1 { 2 } else { 1 };
-                        break;
-                    }
-                }
-            }
-            MVST | CLST | SRST => self.string_op(op)?,
-            CKSM => self.checksum(op)?,
-
-            // ---- shifts
-            SLL | SRL | SLA | SRA | SLDL | SRDL | SLDA | SRDA => self.shift(op)?,
-            RLL => {
-                let n = self.ea(0, op.b2, op.d2) & 31;
-                self.gpr[r1] = self.gpr[r3].rotate_left(n);
-            }
-
-            // ---- branches
-            BCR => {
-                if op.r1 & (8 >> self.psw.cc) != 0 && op.r2 != 0 {
-                    self.branch(self.gpr[r2]);
-                }
-            }
-            BC => {
-                if op.r1 & (8 >> self.psw.cc) != 0 {
-                    let t = self.ea(op.x2, op.b2, op.d2);
-                    self.branch(t);
-                }
-            }
-            BRC => {
-                if op.r1 & (8 >> self.psw.cc) != 0 {
-                    self.psw.ia = self.rel_target(op.imm);
-                }
-            }
-            BRCL => {
-                if op.r1 & (8 >> self.psw.cc) != 0 {
-                    self.psw.ia = self.rel_target(op.imm);
-                }
-            }
-            BALR | BASR => {
-                let t = self.gpr[r2];
-                self.gpr[r1] = if op.opcode == BALR { self.bal_link() } else { self.bas_link() };
-                if op.r2 != 0 {
-                    self.branch(t);
-                }
-            }
-            BAL | BAS => {
-                let t = self.ea(op.x2, op.b2, op.d2);
-                self.gpr[r1] = if op.opcode == BAL { self.bal_link() } else { self.bas_link() };
-                self.branch(t);
-            }
-            BRAS | BRASL => {
-                self.gpr[r1] = self.bas_link();
-                self.psw.ia = self.rel_target(op.imm);
-            }
-            BCTR => {
-                let t = self.gpr[r2];
-                self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
-                if self.gpr[r1] != 0 && op.r2 != 0 {
-                    self.branch(t);
-                }
-            }
-            BCT => {
-                let t = self.ea(op.x2, op.b2, op.d2);
-                self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
-                if self.gpr[r1] != 0 {
-                    self.branch(t);
-                }
-            }
-            BRCT => {
-                self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
-                if self.gpr[r1] != 0 {
-                    self.psw.ia = self.rel_target(op.imm);
-                }
-            }
-            BXH | BXLE | BRXH | BRXLE => {
-                let t = match op.opcode {
-                    BXH | BXLE => self.ea(0, op.b2, op.d2),
-                    _ => self.rel_target(op.imm),
-                };
-                let incr = self.gpr[r3] as i32;
-                let cmp = self.gpr[r3 | 1] as i32;
-                let sum = (self.gpr[r1] as i32).wrapping_add(incr);
-                self.gpr[r1] = sum as u32;
-                let high = sum > cmp;
-                if high == matches!(op.opcode, BXH | BRXH) {
-                    self.branch(t);
-                }
-            }
-            BSM => {
-                let t = self.gpr[r2];
-                if op.r1 != 0 {
-                    let bit = if self.psw.amode31 { 0x8000_0000 } else { 0 };
-                    self.gpr[r1] = (self.gpr[r1] & 0x7FFF_FFFF) | bit;
-                }
-                if op.r2 != 0 {
-                    self.set_amode(t)?;
-                }
-            }
-            BASSM => {
-                let t = self.gpr[r2];
-                self.gpr[r1] = self.bas_link();
-                if op.r2 != 0 {
-                    self.set_amode(t)?;
-                }
-            }
             EX => return self.execute_ex(sup, op),
-
-            // ---- status
-            IPM => {
-                self.gpr[r1] = (self.gpr[r1] & 0x00FF_FFFF)
-                    | ((self.psw.cc as u32) << 28)
-                    | ((self.psw.prog_mask as u32) << 24);
-            }
-            SPM => {
-                self.psw.cc = ((self.gpr[r1] >> 28) & 3) as u8;
-                self.psw.prog_mask = ((self.gpr[r1] >> 24) & 15) as u8;
-            }
-            SVC => {
-                if !self.svc_interrupt(op.imm as u8) {
-                    // The SVC new PSW is invalid: a specification exception in the new PSW.
-                    return Err(P::SPECIFICATION);
-                }
-                return Err(STOP_BATCH);
-            }
-            MC => {
-                if op.imm & 0xF0 != 0 {
-                    return Err(P::SPECIFICATION);
-                }
-                let class = op.imm as u32 & 15;
-                if self.cr[8] & (0x8000 >> class) != 0 {
-                    let code = self.ea(0, op.b1, op.d1);
-                    self.write_low(super::low::MONITOR_CLASS, &[class as u8]);
-                    self.write_low(super::low::MONITOR_CODE, &code.to_be_bytes());
-                    return Err(P::MONITOR_EVENT);
-                }
-            }
-            TS => {
-                let a = self.ea(0, op.b2, op.d2);
-                self.access(a, 1, true)?;
-                let v = self.read_u8(a)?;
-                self.write_u8(a, 0xFF)?;
-                self.psw.cc = v >> 7;
-            }
-            TAM => {
-                self.psw.cc = if self.psw.amode31 { 1 } else { 0 };
-            }
-            SAM24 => {
-                if self.psw.ia > 0x00FF_FFFF {
-                    return Err(P::SPECIFICATION);
-                }
-                self.psw.amode31 = false;
-            }
-            SAM31 => {
-                if self.arch != Arch::Esa390 {
-                    return Err(P::OPERATION);
-                }
-                self.psw.amode31 = true;
-            }
-            EPSW => {
-                let b = self.psw.to_bytes(self.arch);
-                self.gpr[r1] = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-                if op.r2 != 0 {
-                    self.gpr[r2] = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
-                }
-            }
-            STCK => {
-                let a = self.ea(0, op.b2, op.d2);
-                let t = self.tod();
-                self.write_u64(a, t)?;
-                self.psw.cc = 0;
-            }
-            STCKE => {
-                let a = self.ea(0, op.b2, op.d2);
-                let t = self.tod();
-                let mut b = [0u8; 16];
-                b[1..9].copy_from_slice(&t.to_be_bytes());
-                self.write_bytes(a, &b)?;
-                self.psw.cc = 0;
-            }
-            EAR => self.gpr[r1] = self.ar[r2],
-            SAR => self.ar[r1] = self.gpr[r2],
-            CPYA => self.ar[r1] = self.ar[r2],
-            LAM | STAM => {
-                let a = self.ea(0, op.b2, op.d2);
-                if a & 3 != 0 {
-                    return Err(P::SPECIFICATION);
-                }
-                let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-                self.access(a, n * 4, op.opcode == STAM)?;
-                for i in 0..n {
-                    let r = (r1 + i as usize) % 16;
-                    let at = a.wrapping_add(i * 4) & self.psw.amask();
-                    if op.opcode == LAM {
-                        self.ar[r] = self.read_u32(at)?;
-                    } else {
-                        self.write_u32(at, self.ar[r])?;
-                    }
-                }
-            }
-
-            // ---- control (privileged checked above)
-            LPSW => {
-                let a = self.ea(0, op.b2, op.d2);
-                if a & 7 != 0 {
-                    return Err(P::SPECIFICATION);
-                }
-                let v = self.read_u64(a)?;
-                return self.load_psw(v.to_be_bytes());
-            }
-            SSM => {
-                if self.arch == Arch::S370 && !self.psw.bc_mode(self.arch) && self.cr[0] & 0x4000_0000 != 0 {
-                    return Err(P::SPECIAL_OPERATION);
-                }
-                let a = self.ea(0, op.b2, op.d2);
-                let v = self.read_u8(a)?;
-                if !self.psw.bc_mode(self.arch) && v & 0xB8 != 0 {
-                    return Err(P::SPECIFICATION);
-                }
-                self.psw.mask = v;
-                return Err(STOP_BATCH);
-            }
-            STNSM | STOSM => {
-                let a = self.ea(0, op.b1, op.d1);
-                self.write_u8(a, self.psw.mask)?;
-                let i = op.imm as u8;
-                let m = if op.opcode == STNSM { self.psw.mask & i } else { self.psw.mask | i };
-                if !self.psw.bc_mode(self.arch) && m & 0xB8 != 0 {
-                    return Err(P::SPECIFICATION);
-                }
-                self.psw.mask = m;
-                return Err(STOP_BATCH);
-            }
-            LCTL => {
-                let a = self.ea(0, op.b2, op.d2);
-                if a & 3 != 0 {
-                    return Err(P::SPECIFICATION);
-                }
-                let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-                self.access(a, n * 4, false)?;
-                for i in 0..n {
-                    self.cr[(r1 + i as usize) % 16] = self.read_u32(a.wrapping_add(i * 4) & self.psw.amask())?;
-                }
-                return Err(STOP_BATCH);
-            }
-            STCTL => {
-                let a = self.ea(0, op.b2, op.d2);
-                if a & 3 != 0 {
-                    return Err(P::SPECIFICATION);
-                }
-                let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-                self.access(a, n * 4, true)?;
-                for i in 0..n {
-                    let v = self.cr[(r1 + i as usize) % 16];
-                    self.write_u32(a.wrapping_add(i * 4) & self.psw.amask(), v)?;
-                }
-            }
-            SPKA => {
-                let k = ((self.ea(0, op.b2, op.d2) >> 4) & 15) as u8;
-                // Semiprivileged: in problem state the key mask in CR3 must allow the key.
-                if self.psw.problem_state() && self.cr[3] & (0x8000 >> k) == 0 {
-                    return Err(P::PRIVILEGED);
-                }
-                self.psw.key = k;
-            }
-            IPK => {
-                if self.psw.problem_state() && self.cr[0] & 0x0800_0000 == 0 {
-                    return Err(P::PRIVILEGED);
-                }
-                self.gpr[2] = (self.gpr[2] & 0xFFFF_FF00) | ((self.psw.key as u32) << 4);
-            }
-            ISK | ISKE => {
-                let a = self.gpr[r2] & self.psw.amask();
-                let abs = self.mem.absolute(RealAddr(a));
-                if !self.mem.contains(abs, 1) {
-                    return Err(P::ADDRESSING);
-                }
-                let k = self.mem.key(abs);
-                self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00)
-                    | if op.opcode == ISK && self.psw.bc_mode(self.arch) && self.arch == Arch::S370 {
-                        (k & 0xFE) as u32
-                    } else {
-                        (k & 0xFE) as u32
-                    };
-            }
-            SSK | SSKE => {
-                let a = self.gpr[r2] & self.psw.amask();
-                let abs = self.mem.absolute(RealAddr(a));
-                if !self.mem.contains(abs, 1) {
-                    return Err(P::ADDRESSING);
-                }
-                let k = self.gpr[r1] as u8 & 0xFE;
-                if op.opcode == SSKE {
-                    let frame = abs.0 & !0xFFF;
-                    self.mem.set_key(AbsAddr(frame), k);
-                    if self.mem.contains(AbsAddr(frame + 2048), 1) {
-                        self.mem.set_key(AbsAddr(frame + 2048), k);
-                    }
-                } else {
-                    self.mem.set_key(abs, k);
-                }
-            }
-            IVSK => {
-                let a = self.gpr[r2] & self.psw.amask();
-                let abs = self.mem.absolute(RealAddr(a));
-                if !self.mem.contains(abs, 1) {
-                    return Err(P::ADDRESSING);
-                }
-                self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00) | (self.mem.key(abs) & 0xF8) as u32;
-            }
-            RRBE | RRB => {
-                let a = if op.opcode == RRB { self.ea(0, op.b2, op.d2) } else { self.gpr[r2] & self.psw.amask() };
-                let abs = self.mem.absolute(RealAddr(a));
-                if !self.mem.contains(abs, 1) {
-                    return Err(P::ADDRESSING);
-                }
-                let k = self.mem.key(abs);
-                self.psw.cc = (k >> 1) & 3;
-                self.mem.set_key(abs, k & !crate::storage::key::REFERENCE);
-            }
-            STIDP => {
-                let a = self.ea(0, op.b2, op.d2);
-                if a & 7 != 0 {
-                    return Err(P::SPECIFICATION);
-                }
-                // Version X'FF' says "running under a hypervisor" (SA22-7201 STIDP).
-                self.write_u64(a, 0xFF00_0001_3090_0000)?;
-            }
-            STAP => {
-                let a = self.ea(0, op.b2, op.d2);
-                if a & 1 != 0 {
-                    return Err(P::SPECIFICATION);
-                }
-                self.write_u16(a, 0)?;
-            }
-            SPX => {
-                let a = self.ea(0, op.b2, op.d2);
-                if a & 3 != 0 {
-                    return Err(P::SPECIFICATION);
-                }
-                let p = self.read_u32(a)? & 0x7FFF_F000;
-                if !self.mem.contains(AbsAddr(p), 4096) {
-                    return Err(P::ADDRESSING);
-                }
-                self.mem.set_prefix(p);
-                self.invalidate_all();
-            }
-            STPX => {
-                let a = self.ea(0, op.b2, op.d2);
-                if a & 3 != 0 {
-                    return Err(P::SPECIFICATION);
-                }
-                self.write_u32(a, self.mem.prefix())?;
-            }
-            SCK => {
-                let a = self.ea(0, op.b2, op.d2);
-                let v = self.read_u64(a)?;
-                self.set_tod(v);
-                self.psw.cc = 0;
-            }
-            SCKC => {
-                let a = self.ea(0, op.b2, op.d2);
-                self.clock_comparator = self.read_u64(a)?;
-                return Err(STOP_BATCH);
-            }
-            STCKC => {
-                let a = self.ea(0, op.b2, op.d2);
-                self.write_u64(a, self.clock_comparator)?;
-            }
-            SPT => {
-                let a = self.ea(0, op.b2, op.d2);
-                let v = self.read_u64(a)? as i64;
-                self.set_cpu_timer(v);
-                return Err(STOP_BATCH);
-            }
-            STPT => {
-                let a = self.ea(0, op.b2, op.d2);
-                let v = self.cpu_timer();
-                self.write_u64(a, v as u64)?;
-            }
-            TPROT => {
-                let a1 = self.ea(0, op.b1, op.d1);
-                let k = ((self.ea(0, op.b2, op.d2) >> 4) & 15) as u8;
-                let abs = self.mem.absolute(RealAddr(a1));
-                if !self.mem.contains(abs, 1) {
-                    return Err(P::ADDRESSING);
-                }
-                let sk = self.mem.key(abs);
-                let store_ok = k == 0 || sk >> 4 == k;
-                let fetch_ok = store_ok || sk & crate::storage::key::FETCH == 0;
-                self.psw.cc = match (store_ok, fetch_ok) {
-                    (true, _) => 0,
-                    (false, true) => 1,
-                    _ => 2,
-                };
-            }
-            SIGP => {
-                // One CPU: any order to another CPU address is "not operational".
-                let cpu_addr = self.ea(0, op.b2, op.d2) & 0xFFFF;
-                let _ = cpu_addr;
-                self.psw.cc = 3;
-            }
-            PTLB | PALB | IPTE | CSP | PGIN | PGOUT => {
-                if matches!(op.opcode, PGIN | PGOUT) {
-                    self.psw.cc = 3;
-                }
-                if op.opcode == CSP {
-                    return Err(P::OPERATION);
-                }
-            }
-            STFL => {
-                // Facility list at X'C8': N3 (ESA/390 mode) and z/Architecture installed bits off.
-                self.write_low(0xC8, &[0x80, 0, 0, 0]);
-            }
             DIAG => {
                 let code = self.ea(0, op.b2, op.d2);
                 *self.diag_counts.entry(code).or_default() += 1;
@@ -1322,37 +365,1917 @@ impl Cpu {
                 self.psw.cc = cc;
                 return Err(STOP_BATCH);
             }
-            STIDC => {
-                let a = self.ea(0, op.b2, op.d2);
-                let _ = a;
-                self.psw.cc = 3;
-            }
-            CSCH | HSCH | MSCH | SSCH | STSCH | TSCH | RSCH | XSCH | RCHP | SCHM | SAL | STCRW
-            | STCPS | CLRCH | CONCS | DISCS => {
-                // No channel subsystem devices behind this CPU: not operational.
-                self.psw.cc = 3;
-            }
-            TPI => {
-                let a = self.ea(0, op.b2, op.d2);
-                let _ = a;
-                self.psw.cc = 0;
-            }
-
-            // ---- decimal and floating point live in their own files
-            _ => return self.execute_more(sup, op),
+            _ => unreachable!("{:?} does not need the supervisor", op.opcode),
         }
+    }
+
+    /// Executes any decoded instruction (EXECUTE's target, tests).
+    pub(crate) fn execute(&mut self, sup: &mut dyn Supervisor, op: &Op) -> Exec {
+        match (op.handler)(self, op) {
+            Err(NEEDS_SUPERVISOR) => self.execute_supervised(sup, op),
+            r => r,
+        }
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.gpr[r1] = self.gpr[r2];
         Ok(())
     }
 
-    fn execute_more(&mut self, _sup: &mut dyn Supervisor, op: &Op) -> Exec {
-        if let Some(r) = self.execute_decimal(op) {
-            return r;
-        }
-        if let Some(r) = self.execute_float(op) {
-            return r;
-        }
-        Err(P::OPERATION)
+    #[allow(unused_variables, unused_imports)]
+    fn i_l(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.gpr[r1] = self.read_u32(a)?;
+        Ok(())
     }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lh(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.gpr[r1] = self.read_u16(a)? as i16 as i32 as u32;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lhi(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.gpr[r1] = op.imm as u32;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_la(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.gpr[r1] = self.ea(op.x2, op.b2, op.d2);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lae(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            self.gpr[r1] = self.ea(op.x2, op.b2, op.d2);
+            self.ar[r1] = if op.b2 == 0 { 0 } else { self.ar[op.b2 as usize] };
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_larl(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.gpr[r1] = self.rel_target(op.imm);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_st(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.write_u32(a, self.gpr[r1])?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_sth(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.write_u16(a, self.gpr[r1] as u16)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stc(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.write_u8(a, self.gpr[r1] as u8)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ic(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let b = self.read_u8(a)?;
+            self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00) | b as u32;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lm(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+            self.access(a, n * 4, false)?;
+            for i in 0..n {
+                let v = self.read_u32(a.wrapping_add(i * 4) & self.psw.amask())?;
+                self.gpr[(r1 + i as usize) % 16] = v;
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stm(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+            self.access(a, n * 4, true)?;
+            for i in 0..n {
+                let v = self.gpr[(r1 + i as usize) % 16];
+                self.write_u32(a.wrapping_add(i * 4) & self.psw.amask(), v)?;
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_icm(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            let m = op.r3;
+            let n = m.count_ones();
+            let mut bytes = [0u8; 4];
+            self.read_bytes(a, &mut bytes[..n as usize])?;
+            let mut v = self.gpr[r1];
+            let mut k = 0;
+            for i in 0..4 {
+                if m & (8 >> i) != 0 {
+                    let shift = 24 - 8 * i;
+                    v = (v & !(0xFF << shift)) | ((bytes[k] as u32) << shift);
+                    k += 1;
+                }
+            }
+            self.gpr[r1] = v;
+            self.psw.cc = if m == 0 || bytes[..n as usize].iter().all(|&b| b == 0) {
+                0
+            } else if bytes[0] & 0x80 != 0 {
+                1
+            } else {
+                2
+            };
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stcm(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            let m = op.r3;
+            let mut bytes = [0u8; 4];
+            let mut k = 0;
+            for i in 0..4 {
+                if m & (8 >> i) != 0 {
+                    bytes[k] = (self.gpr[r1] >> (24 - 8 * i)) as u8;
+                    k += 1;
+                }
+            }
+            self.write_bytes(a, &bytes[..k])?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_clm(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            let m = op.r3;
+            let n = m.count_ones() as usize;
+            let mut bytes = [0u8; 4];
+            self.read_bytes(a, &mut bytes[..n])?;
+            let mut reg = [0u8; 4];
+            let mut k = 0;
+            for i in 0..4 {
+                if m & (8 >> i) != 0 {
+                    reg[k] = (self.gpr[r1] >> (24 - 8 * i)) as u8;
+                    k += 1;
+                }
+            }
+            self.psw.cc = match reg[..n].cmp(&bytes[..n]) {
+                std::cmp::Ordering::Equal => 0,
+                std::cmp::Ordering::Less => 1,
+                std::cmp::Ordering::Greater => 2,
+            };
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ltr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            self.gpr[r1] = self.gpr[r2];
+            self.psw.cc = cc_signed(self.gpr[r1] as i32);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lcr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let (v, o) = (0i32).overflowing_sub(self.gpr[r2] as i32);
+            self.gpr[r1] = v as u32;
+            self.arith_result(v, o)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lnr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let v = self.gpr[r2] as i32;
+            let v = if v > 0 { -v } else { v };
+            self.gpr[r1] = v as u32;
+            self.psw.cc = if v == 0 { 0 } else { 1 };
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lpr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let v = self.gpr[r2] as i32;
+            let (v, o) = if v < 0 { v.overflowing_neg() } else { (v, false) };
+            self.gpr[r1] = v as u32;
+            self.arith_result(v, o)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lrvr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.gpr[r1] = self.gpr[r2].swap_bytes();
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lrv(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.gpr[r1] = self.read_u32(a)?.swap_bytes();
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lrvh(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let v = self.read_u16(a)?.swap_bytes();
+            self.gpr[r1] = (self.gpr[r1] & 0xFFFF_0000) | v as u32;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_strv(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.write_u32(a, self.gpr[r1].swap_bytes())?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_strvh(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.write_u16(a, (self.gpr[r1] as u16).swap_bytes())?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ar(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.add(r1, self.gpr[r2] as i32)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_a(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let v = self.read_u32(a)? as i32;
+            self.add(r1, v)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ah(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let v = self.read_u16(a)? as i16 as i32;
+            self.add(r1, v)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ahi(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.add(r1, op.imm)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_sr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.sub(r1, self.gpr[r2] as i32)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_s(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let v = self.read_u32(a)? as i32;
+            self.sub(r1, v)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_sh(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let v = self.read_u16(a)? as i16 as i32;
+            self.sub(r1, v)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_alr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.add_logical(r1, self.gpr[r2]);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_al(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let v = self.read_u32(a)?;
+            self.add_logical(r1, v);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_slr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.sub_logical(r1, self.gpr[r2]);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_sl(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let v = self.read_u32(a)?;
+            self.sub_logical(r1, v);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_alcr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let v = if op.opcode == ALCR {
+                self.gpr[r2]
+            } else {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.read_u32(a)?
+            };
+            let carry_in = (self.psw.cc >> 1) as u64;
+            let sum = self.gpr[r1] as u64 + v as u64 + carry_in;
+            self.gpr[r1] = sum as u32;
+            self.psw.cc = cc_logical_add(sum as u32, sum >> 32 != 0);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_slbr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let v = if op.opcode == SLBR {
+                self.gpr[r2]
+            } else {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.read_u32(a)?
+            };
+            let borrow_in = if self.psw.cc & 2 == 0 { 1u64 } else { 0 };
+            let a = self.gpr[r1] as u64;
+            let r = a.wrapping_sub(v as u64).wrapping_sub(borrow_in);
+            self.gpr[r1] = r as u32;
+            self.psw.cc = cc_logical_add(r as u32, a >= v as u64 + borrow_in);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_mr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let r1 = Self::even(op.r1)?;
+            let v = if op.opcode == MR {
+                self.gpr[r2]
+            } else {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.read_u32(a)?
+            };
+            let p = (self.gpr[r1 + 1] as i32 as i64) * (v as i32 as i64);
+            self.set_pair(r1, p as u64);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_mh(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let v = self.read_u16(a)? as i16 as i32;
+            self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_mhi(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(op.imm) as u32;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_msr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(self.gpr[r2] as i32) as u32;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ms(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let v = self.read_u32(a)? as i32;
+            self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_mlr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let r1 = Self::even(op.r1)?;
+            let v = if op.opcode == MLR {
+                self.gpr[r2]
+            } else {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.read_u32(a)?
+            };
+            let p = self.gpr[r1 + 1] as u64 * v as u64;
+            self.set_pair(r1, p);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_dr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let r1 = Self::even(op.r1)?;
+            let v = if op.opcode == DR {
+                self.gpr[r2]
+            } else {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.read_u32(a)?
+            } as i32 as i64;
+            let n = self.pair(r1) as i64;
+            if v == 0 {
+                return Err(P::FIXED_DIVIDE);
+            }
+            let q = n.wrapping_div(v);
+            let r = n.wrapping_rem(v);
+            if q > i32::MAX as i64 || q < i32::MIN as i64 || (n == i64::MIN && v == -1) {
+                return Err(P::FIXED_DIVIDE);
+            }
+            self.gpr[r1] = r as u32;
+            self.gpr[r1 + 1] = q as u32;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_dlr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let r1 = Self::even(op.r1)?;
+            let v = if op.opcode == DLR {
+                self.gpr[r2]
+            } else {
+                let a = self.ea(op.x2, op.b2, op.d2);
+                self.read_u32(a)?
+            } as u64;
+            let n = self.pair(r1);
+            if v == 0 || n / v > u32::MAX as u64 {
+                return Err(P::FIXED_DIVIDE);
+            }
+            self.gpr[r1] = (n % v) as u32;
+            self.gpr[r1 + 1] = (n / v) as u32;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_cr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.compare_signed(self.gpr[r1] as i32, self.gpr[r2] as i32);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_c(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let v = self.read_u32(a)? as i32;
+            self.compare_signed(self.gpr[r1] as i32, v);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ch(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let v = self.read_u16(a)? as i16 as i32;
+            self.compare_signed(self.gpr[r1] as i32, v);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_chi(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.compare_signed(self.gpr[r1] as i32, op.imm);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_clr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.compare_logical(self.gpr[r1] as u64, self.gpr[r2] as u64);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_cl(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let v = self.read_u32(a)?;
+            self.compare_logical(self.gpr[r1] as u64, v as u64);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_cli(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b1, op.d1);
+            let v = self.read_u8(a)?;
+            self.compare_logical(v as u64, op.imm as u64);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_clc(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a1 = self.ea(0, op.b1, op.d1);
+            let a2 = self.ea(0, op.b2, op.d2);
+            let n = op.l as usize + 1;
+            let mut x = [0u8; 256];
+            let mut y = [0u8; 256];
+            self.read_bytes(a1, &mut x[..n])?;
+            self.read_bytes(a2, &mut y[..n])?;
+            self.psw.cc = match x[..n].cmp(&y[..n]) {
+                std::cmp::Ordering::Equal => 0,
+                std::cmp::Ordering::Less => 1,
+                std::cmp::Ordering::Greater => 2,
+            };
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_cs(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            if a & 3 != 0 {
+                return Err(P::SPECIFICATION);
+            }
+            self.access(a, 4, true)?;
+            let cur = self.read_u32(a)?;
+            if cur == self.gpr[r1] {
+                self.write_u32(a, self.gpr[r3])?;
+                self.psw.cc = 0;
+            } else {
+                self.gpr[r1] = cur;
+                self.psw.cc = 1;
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_cds(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let r1 = Self::even(op.r1)?;
+            let r3 = Self::even(op.r3)?;
+            let a = self.ea(0, op.b2, op.d2);
+            if a & 7 != 0 {
+                return Err(P::SPECIFICATION);
+            }
+            self.access(a, 8, true)?;
+            let cur = self.read_u64(a)?;
+            if cur == self.pair(r1) {
+                self.write_u64(a, self.pair(r3))?;
+                self.psw.cc = 0;
+            } else {
+                self.set_pair(r1, cur);
+                self.psw.cc = 1;
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_nr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            self.gpr[r1] &= self.gpr[r2];
+            self.psw.cc = (self.gpr[r1] != 0) as u8;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_or(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            self.gpr[r1] |= self.gpr[r2];
+            self.psw.cc = (self.gpr[r1] != 0) as u8;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_xr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            self.gpr[r1] ^= self.gpr[r2];
+            self.psw.cc = (self.gpr[r1] != 0) as u8;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_n(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(op.x2, op.b2, op.d2);
+            let v = self.read_u32(a)?;
+            let r = match op.opcode {
+                N => self.gpr[r1] & v,
+                O => self.gpr[r1] | v,
+                _ => self.gpr[r1] ^ v,
+            };
+            self.gpr[r1] = r;
+            self.psw.cc = (r != 0) as u8;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ni(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b1, op.d1);
+            self.access(a, 1, true)?;
+            let v = self.read_u8(a)?;
+            let i = op.imm as u8;
+            let r = match op.opcode {
+                NI => v & i,
+                OI => v | i,
+                _ => v ^ i,
+            };
+            self.write_u8(a, r)?;
+            self.psw.cc = (r != 0) as u8;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_nc(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a1 = self.ea(0, op.b1, op.d1);
+            let a2 = self.ea(0, op.b2, op.d2);
+            let n = op.l as u32 + 1;
+            self.access(a1, n, true)?;
+            self.access(a2, n, false)?;
+            let mut any = false;
+            // Byte by byte, left to right: overlap behaves as the architecture says.
+            for i in 0..n {
+                let x = self.mem.bytes()[self.abs_of(a1, i)];
+                let y = self.mem.bytes()[self.abs_of(a2, i)];
+                let r = match op.opcode {
+                    NC => x & y,
+                    OC => x | y,
+                    _ => x ^ y,
+                };
+                any |= r != 0;
+                let at = self.abs_of(a1, i);
+                self.mem.bytes_mut()[at] = r;
+            }
+            self.stored_range(a1, n);
+            self.psw.cc = any as u8;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_tm(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b1, op.d1);
+            let v = self.read_u8(a)? & op.imm as u8;
+            self.psw.cc = if v == 0 {
+                0
+            } else if v == op.imm as u8 {
+                3
+            } else {
+                1
+            };
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_tmlh(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let m = op.imm as u16;
+            let v = if op.opcode == TMLH {
+                (self.gpr[r1] >> 16) as u16
+            } else {
+                self.gpr[r1] as u16
+            } & m;
+            self.psw.cc = if v == 0 {
+                0
+            } else if v == m {
+                3
+            } else if v & (0x8000u16 >> m.leading_zeros()) != 0 {
+                2
+            } else {
+                1
+            };
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_mvi(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b1, op.d1);
+            self.write_u8(a, op.imm as u8)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_mvc(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a1 = self.ea(0, op.b1, op.d1);
+            let a2 = self.ea(0, op.b2, op.d2);
+            let n = op.l as u32 + 1;
+            let d = self.access(a1, n, true)?;
+            let s = self.access(a2, n, false)?;
+            match (d, s) {
+                (Some(d), Some(s)) if d >= s + n || s >= d + n || d <= s => {
+                    // Left to right one byte at a time equals a forward copy here.
+                    let bytes = self.mem.bytes_mut();
+                    if d >= s + n || s >= d + n {
+                        bytes.copy_within(s as usize..(s + n) as usize, d as usize);
+                    } else {
+                        for i in 0..n as usize {
+                            bytes[d as usize + i] = bytes[s as usize + i];
+                        }
+                    }
+                    self.stored(d, n);
+                }
+                _ => {
+                    for i in 0..n {
+                        let v = self.mem.bytes()[self.abs_of(a2, i)];
+                        let at = self.abs_of(a1, i);
+                        self.mem.bytes_mut()[at] = v;
+                    }
+                    self.stored_range(a1, n);
+                }
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_mvn(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a1 = self.ea(0, op.b1, op.d1);
+            let a2 = self.ea(0, op.b2, op.d2);
+            let n = op.l as u32 + 1;
+            self.access(a1, n, true)?;
+            self.access(a2, n, false)?;
+            let keep = if op.opcode == MVN { 0xF0 } else { 0x0F };
+            for i in 0..n {
+                let s = self.mem.bytes()[self.abs_of(a2, i)];
+                let at = self.abs_of(a1, i);
+                let d = self.mem.bytes()[at];
+                self.mem.bytes_mut()[at] = (d & keep) | (s & !keep);
+            }
+            self.stored_range(a1, n);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_mvcin(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a1 = self.ea(0, op.b1, op.d1);
+            let a2 = self.ea(0, op.b2, op.d2);
+            let n = op.l as u32 + 1;
+            // The second operand's rightmost byte is at a2; it is fetched right to left.
+            let start2 = a2.wrapping_sub(n - 1) & self.psw.amask();
+            self.access(a1, n, true)?;
+            self.access(start2, n, false)?;
+            let mut buf = [0u8; 256];
+            for i in 0..n {
+                buf[i as usize] = self.mem.bytes()[self.abs_of(start2, n - 1 - i)];
+            }
+            self.write_bytes(a1, &buf[..n as usize])?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_mvcl(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.mvcl(op)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_clcl(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.clcl(op)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_tr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a1 = self.ea(0, op.b1, op.d1);
+            let a2 = self.ea(0, op.b2, op.d2);
+            let n = op.l as u32 + 1;
+            self.access(a1, n, true)?;
+            for i in 0..n {
+                let at = self.abs_of(a1, i);
+                let b = self.mem.bytes()[at];
+                let t = self.read_u8(a2.wrapping_add(b as u32) & self.psw.amask())?;
+                self.mem.bytes_mut()[at] = t;
+            }
+            self.stored_range(a1, n);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_trt(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a1 = self.ea(0, op.b1, op.d1);
+            let a2 = self.ea(0, op.b2, op.d2);
+            let n = op.l as u32 + 1;
+            self.access(a1, n, false)?;
+            self.psw.cc = 0;
+            for i in 0..n {
+                let b = self.mem.bytes()[self.abs_of(a1, i)];
+                let f = self.read_u8(a2.wrapping_add(b as u32) & self.psw.amask())?;
+                if f != 0 {
+                    let addr = a1.wrapping_add(i) & self.psw.amask();
+                    if self.psw.amode31() {
+                        self.gpr[1] = addr;
+                    } else {
+                        self.gpr[1] = (self.gpr[1] & 0xFF00_0000) | addr;
+                    }
+                    self.gpr[2] = (self.gpr[2] & 0xFFFF_FF00) | f as u32;
+                    self.psw.cc = if i == n - 1 { 2 } else { 1 };
+                    break;
+                }
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_mvst(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.string_op(op)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_cksm(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.checksum(op)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_sll(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.shift(op)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_rll(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let n = self.ea(0, op.b2, op.d2) & 31;
+            self.gpr[r1] = self.gpr[r3].rotate_left(n);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_bcr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            if op.r1 & (8 >> self.psw.cc) != 0 && op.r2 != 0 {
+                self.branch(self.gpr[r2]);
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_bc(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            if op.r1 & (8 >> self.psw.cc) != 0 {
+                let t = self.ea(op.x2, op.b2, op.d2);
+                self.branch(t);
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_brc(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            if op.r1 & (8 >> self.psw.cc) != 0 {
+                self.psw.ia = self.rel_target(op.imm);
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_brcl(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            if op.r1 & (8 >> self.psw.cc) != 0 {
+                self.psw.ia = self.rel_target(op.imm);
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_balr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let t = self.gpr[r2];
+            self.gpr[r1] = if op.opcode == BALR { self.bal_link() } else { self.bas_link() };
+            if op.r2 != 0 {
+                self.branch(t);
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_bal(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let t = self.ea(op.x2, op.b2, op.d2);
+            self.gpr[r1] = if op.opcode == BAL { self.bal_link() } else { self.bas_link() };
+            self.branch(t);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_bras(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            self.gpr[r1] = self.bas_link();
+            self.psw.ia = self.rel_target(op.imm);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_bctr(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let t = self.gpr[r2];
+            self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
+            if self.gpr[r1] != 0 && op.r2 != 0 {
+                self.branch(t);
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_bct(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let t = self.ea(op.x2, op.b2, op.d2);
+            self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
+            if self.gpr[r1] != 0 {
+                self.branch(t);
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_brct(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
+            if self.gpr[r1] != 0 {
+                self.psw.ia = self.rel_target(op.imm);
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_bxh(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let t = match op.opcode {
+                BXH | BXLE => self.ea(0, op.b2, op.d2),
+                _ => self.rel_target(op.imm),
+            };
+            let incr = self.gpr[r3] as i32;
+            let cmp = self.gpr[r3 | 1] as i32;
+            let sum = (self.gpr[r1] as i32).wrapping_add(incr);
+            self.gpr[r1] = sum as u32;
+            let high = sum > cmp;
+            if high == matches!(op.opcode, BXH | BRXH) {
+                self.branch(t);
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_bsm(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let t = self.gpr[r2];
+            if op.r1 != 0 {
+                let bit = if self.psw.amode31() { 0x8000_0000 } else { 0 };
+                self.gpr[r1] = (self.gpr[r1] & 0x7FFF_FFFF) | bit;
+            }
+            if op.r2 != 0 {
+                self.set_amode(t)?;
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_bassm(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let t = self.gpr[r2];
+            self.gpr[r1] = self.bas_link();
+            if op.r2 != 0 {
+                self.set_amode(t)?;
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ipm(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            self.gpr[r1] = (self.gpr[r1] & 0x00FF_FFFF)
+                | ((self.psw.cc as u32) << 28)
+                | ((self.psw.prog_mask as u32) << 24);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_spm(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            self.psw.cc = ((self.gpr[r1] >> 28) & 3) as u8;
+            self.psw.prog_mask = ((self.gpr[r1] >> 24) & 15) as u8;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_svc(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            if !self.svc_interrupt(op.imm as u8) {
+                // The SVC new PSW is invalid: a specification exception in the new PSW.
+                return Err(P::SPECIFICATION);
+            }
+            Err(STOP_BATCH)
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_mc(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            if op.imm & 0xF0 != 0 {
+                return Err(P::SPECIFICATION);
+            }
+            let class = op.imm as u32 & 15;
+            if self.cr[8] & (0x8000 >> class) != 0 {
+                let code = self.ea(0, op.b1, op.d1);
+                self.write_low(super::low::MONITOR_CLASS, &[class as u8]);
+                self.write_low(super::low::MONITOR_CODE, &code.to_be_bytes());
+                return Err(P::MONITOR_EVENT);
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ts(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            self.access(a, 1, true)?;
+            let v = self.read_u8(a)?;
+            self.write_u8(a, 0xFF)?;
+            self.psw.cc = v >> 7;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_tam(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            self.psw.cc = if self.psw.amode31() { 1 } else { 0 };
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_sam24(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            if self.psw.ia > 0x00FF_FFFF {
+                return Err(P::SPECIFICATION);
+            }
+            self.psw.set_amode31(false);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_sam31(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            if self.arch != Arch::Esa390 {
+                return Err(P::OPERATION);
+            }
+            self.psw.set_amode31(true);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_epsw(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let b = self.psw.to_bytes(self.arch);
+            self.gpr[r1] = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+            if op.r2 != 0 {
+                self.gpr[r2] = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stck(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            let t = self.tod();
+            self.write_u64(a, t)?;
+            self.psw.cc = 0;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stcke(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            let t = self.tod();
+            let mut b = [0u8; 16];
+            b[1..9].copy_from_slice(&t.to_be_bytes());
+            self.write_bytes(a, &b)?;
+            self.psw.cc = 0;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ear(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.gpr[r1] = self.ar[r2];
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_sar(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.ar[r1] = self.gpr[r2];
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_cpya(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+        self.ar[r1] = self.ar[r2];
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lam(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            if a & 3 != 0 {
+                return Err(P::SPECIFICATION);
+            }
+            let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+            self.access(a, n * 4, op.opcode == STAM)?;
+            for i in 0..n {
+                let r = (r1 + i as usize) % 16;
+                let at = a.wrapping_add(i * 4) & self.psw.amask();
+                if op.opcode == LAM {
+                    self.ar[r] = self.read_u32(at)?;
+                } else {
+                    self.write_u32(at, self.ar[r])?;
+                }
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lpsw(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            if a & 7 != 0 {
+                return Err(P::SPECIFICATION);
+            }
+            let v = self.read_u64(a)?;
+            self.load_psw(v.to_be_bytes())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ssm(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            if self.arch == Arch::S370 && !self.psw.bc_mode(self.arch) && self.cr[0] & 0x4000_0000 != 0 {
+                return Err(P::SPECIAL_OPERATION);
+            }
+            let a = self.ea(0, op.b2, op.d2);
+            let v = self.read_u8(a)?;
+            if !self.psw.bc_mode(self.arch) && v & 0xB8 != 0 {
+                return Err(P::SPECIFICATION);
+            }
+            self.psw.mask = v;
+            Err(STOP_BATCH)
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stnsm(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b1, op.d1);
+            self.write_u8(a, self.psw.mask)?;
+            let i = op.imm as u8;
+            let m = if op.opcode == STNSM { self.psw.mask & i } else { self.psw.mask | i };
+            if !self.psw.bc_mode(self.arch) && m & 0xB8 != 0 {
+                return Err(P::SPECIFICATION);
+            }
+            self.psw.mask = m;
+            Err(STOP_BATCH)
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_lctl(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            if a & 3 != 0 {
+                return Err(P::SPECIFICATION);
+            }
+            let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+            self.access(a, n * 4, false)?;
+            for i in 0..n {
+                self.cr[(r1 + i as usize) % 16] = self.read_u32(a.wrapping_add(i * 4) & self.psw.amask())?;
+            }
+            Err(STOP_BATCH)
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stctl(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            if a & 3 != 0 {
+                return Err(P::SPECIFICATION);
+            }
+            let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+            self.access(a, n * 4, true)?;
+            for i in 0..n {
+                let v = self.cr[(r1 + i as usize) % 16];
+                self.write_u32(a.wrapping_add(i * 4) & self.psw.amask(), v)?;
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_spka(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let k = ((self.ea(0, op.b2, op.d2) >> 4) & 15) as u8;
+            // Semiprivileged: in problem state the key mask in CR3 must allow the key.
+            if self.psw.problem_state() && self.cr[3] & (0x8000 >> k) == 0 {
+                return Err(P::PRIVILEGED);
+            }
+            self.psw.key = k;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ipk(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            if self.psw.problem_state() && self.cr[0] & 0x0800_0000 == 0 {
+                return Err(P::PRIVILEGED);
+            }
+            self.gpr[2] = (self.gpr[2] & 0xFFFF_FF00) | ((self.psw.key as u32) << 4);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_isk(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.gpr[r2] & self.psw.amask();
+            let abs = self.mem.absolute(RealAddr(a));
+            if !self.mem.contains(abs, 1) {
+                return Err(P::ADDRESSING);
+            }
+            let k = self.mem.key(abs);
+            self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00)
+                | if op.opcode == ISK && self.psw.bc_mode(self.arch) && self.arch == Arch::S370 {
+                    (k & 0xFE) as u32
+                } else {
+                    (k & 0xFE) as u32
+                };
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ssk(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.gpr[r2] & self.psw.amask();
+            let abs = self.mem.absolute(RealAddr(a));
+            if !self.mem.contains(abs, 1) {
+                return Err(P::ADDRESSING);
+            }
+            let k = self.gpr[r1] as u8 & 0xFE;
+            if op.opcode == SSKE {
+                let frame = abs.0 & !0xFFF;
+                self.mem.set_key(AbsAddr(frame), k);
+                if self.mem.contains(AbsAddr(frame + 2048), 1) {
+                    self.mem.set_key(AbsAddr(frame + 2048), k);
+                }
+            } else {
+                self.mem.set_key(abs, k);
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ivsk(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.gpr[r2] & self.psw.amask();
+            let abs = self.mem.absolute(RealAddr(a));
+            if !self.mem.contains(abs, 1) {
+                return Err(P::ADDRESSING);
+            }
+            self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00) | (self.mem.key(abs) & 0xF8) as u32;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_rrbe(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = if op.opcode == RRB { self.ea(0, op.b2, op.d2) } else { self.gpr[r2] & self.psw.amask() };
+            let abs = self.mem.absolute(RealAddr(a));
+            if !self.mem.contains(abs, 1) {
+                return Err(P::ADDRESSING);
+            }
+            let k = self.mem.key(abs);
+            self.psw.cc = (k >> 1) & 3;
+            self.mem.set_key(abs, k & !crate::storage::key::REFERENCE);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stidp(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            if a & 7 != 0 {
+                return Err(P::SPECIFICATION);
+            }
+            // Version X'FF' says "running under a hypervisor" (SA22-7201 STIDP).
+            self.write_u64(a, 0xFF00_0001_3090_0000)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stap(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            if a & 1 != 0 {
+                return Err(P::SPECIFICATION);
+            }
+            self.write_u16(a, 0)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_spx(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            if a & 3 != 0 {
+                return Err(P::SPECIFICATION);
+            }
+            let p = self.read_u32(a)? & 0x7FFF_F000;
+            if !self.mem.contains(AbsAddr(p), 4096) {
+                return Err(P::ADDRESSING);
+            }
+            self.mem.set_prefix(p);
+            self.invalidate_all();
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stpx(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            if a & 3 != 0 {
+                return Err(P::SPECIFICATION);
+            }
+            self.write_u32(a, self.mem.prefix())?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_sck(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            let v = self.read_u64(a)?;
+            self.set_tod(v);
+            self.psw.cc = 0;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_sckc(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            self.clock_comparator = self.read_u64(a)?;
+            Err(STOP_BATCH)
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stckc(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            self.write_u64(a, self.clock_comparator)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_spt(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            let v = self.read_u64(a)? as i64;
+            self.set_cpu_timer(v);
+            Err(STOP_BATCH)
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stpt(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            let v = self.cpu_timer();
+            self.write_u64(a, v as u64)?;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_tprot(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a1 = self.ea(0, op.b1, op.d1);
+            let k = ((self.ea(0, op.b2, op.d2) >> 4) & 15) as u8;
+            let abs = self.mem.absolute(RealAddr(a1));
+            if !self.mem.contains(abs, 1) {
+                return Err(P::ADDRESSING);
+            }
+            let sk = self.mem.key(abs);
+            let store_ok = k == 0 || sk >> 4 == k;
+            let fetch_ok = store_ok || sk & crate::storage::key::FETCH == 0;
+            self.psw.cc = match (store_ok, fetch_ok) {
+                (true, _) => 0,
+                (false, true) => 1,
+                _ => 2,
+            };
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_sigp(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            // One CPU: any order to another CPU address is "not operational".
+            let cpu_addr = self.ea(0, op.b2, op.d2) & 0xFFFF;
+            let _ = cpu_addr;
+            self.psw.cc = 3;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_ptlb(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            if matches!(op.opcode, PGIN | PGOUT) {
+                self.psw.cc = 3;
+            }
+            if op.opcode == CSP {
+                return Err(P::OPERATION);
+            }
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stfl(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            // Facility list at X'C8': N3 (ESA/390 mode) and z/Architecture installed bits off.
+            self.write_low(0xC8, &[0x80, 0, 0, 0]);
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_stidc(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            let _ = a;
+            self.psw.cc = 3;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_csch(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            // No channel subsystem devices behind this CPU: not operational.
+            self.psw.cc = 3;
+        Ok(())
+    }
+
+    #[allow(unused_variables, unused_imports)]
+    fn i_tpi(&mut self, op: &Op) -> Exec {
+        use Opcode::*;
+        let r1 = op.r1 as usize;
+        let r2 = op.r2 as usize;
+        let r3 = op.r3 as usize;
+            let a = self.ea(0, op.b2, op.d2);
+            let _ = a;
+            self.psw.cc = 0;
+        Ok(())
+    }
+
 
     /// Marks `n` bytes stored at effective address `ea` (possibly not contiguous).
     fn stored_range(&mut self, ea: u32, n: u32) {
@@ -1380,10 +2303,10 @@ impl Cpu {
             return Ok(());
         }
         if t & 0x8000_0000 != 0 {
-            self.psw.amode31 = true;
+            self.psw.set_amode31(true);
             self.psw.ia = t & 0x7FFF_FFFF;
         } else {
-            self.psw.amode31 = false;
+            self.psw.set_amode31(false);
             self.psw.ia = t & 0x00FF_FFFF;
         }
         Ok(())
@@ -1500,7 +2423,7 @@ impl Cpu {
     }
 
     fn set_reg_addr(&mut self, r: usize, a: u32) {
-        if self.psw.amode31 {
+        if self.psw.amode31() {
             self.gpr[r] = a & 0x7FFF_FFFF;
         } else {
             self.gpr[r] = (self.gpr[r] & 0xFF00_0000) | (a & 0x00FF_FFFF);
@@ -1678,15 +2601,193 @@ impl Cpu {
         Ok(())
     }
 
-    /// Decimal instructions (glue to [`super::decimal`]).
-    fn execute_decimal(&mut self, op: &Op) -> Option<Exec> {
-        let _ = op;
-        None
-    }
-
     /// Floating-point instructions (glue to [`super::hfp`]).
     fn execute_float(&mut self, op: &Op) -> Option<Exec> {
         let _ = op;
         None
+    }
+}
+
+/// An instruction's execution function.
+pub type Handler = fn(&mut Cpu, &Op) -> Exec;
+
+/// Returned by a handler when the instruction needs the supervisor.
+pub(super) const NEEDS_SUPERVISOR: P = P(0xFFFE);
+
+impl Cpu {
+    fn i_supervised(&mut self, _op: &Op) -> Exec {
+        Err(NEEDS_SUPERVISOR)
+    }
+    fn i_more(&mut self, op: &Op) -> Exec {
+        if let Some(r) = self.execute_decimal(op) {
+            return r;
+        }
+        if let Some(r) = self.execute_float(op) {
+            return r;
+        }
+        Err(P::OPERATION)
+    }
+    fn i_invalid(&mut self, _op: &Op) -> Exec {
+        Err(P::OPERATION)
+    }
+    /// A privileged instruction: the privileged-operation exception in problem state, else
+    /// the instruction's own handler.
+    fn i_privileged(&mut self, op: &Op) -> Exec {
+        if self.psw.problem_state() {
+            return Err(P::PRIVILEGED);
+        }
+        (handler_of(op.opcode))(self, op)
+    }
+}
+
+/// The execution function of an opcode.
+pub(super) fn handler_of(opcode: Opcode) -> Handler {
+    use Opcode::*;
+    match opcode {
+        LR => Cpu::i_lr,
+        L => Cpu::i_l,
+        LH => Cpu::i_lh,
+        LHI => Cpu::i_lhi,
+        LA => Cpu::i_la,
+        LAE => Cpu::i_lae,
+        LARL => Cpu::i_larl,
+        ST => Cpu::i_st,
+        STH => Cpu::i_sth,
+        STC => Cpu::i_stc,
+        IC => Cpu::i_ic,
+        LM => Cpu::i_lm,
+        STM => Cpu::i_stm,
+        ICM => Cpu::i_icm,
+        STCM => Cpu::i_stcm,
+        CLM => Cpu::i_clm,
+        LTR => Cpu::i_ltr,
+        LCR => Cpu::i_lcr,
+        LNR => Cpu::i_lnr,
+        LPR => Cpu::i_lpr,
+        LRVR => Cpu::i_lrvr,
+        LRV => Cpu::i_lrv,
+        LRVH => Cpu::i_lrvh,
+        STRV => Cpu::i_strv,
+        STRVH => Cpu::i_strvh,
+        AR => Cpu::i_ar,
+        A => Cpu::i_a,
+        AH => Cpu::i_ah,
+        AHI => Cpu::i_ahi,
+        SR => Cpu::i_sr,
+        S => Cpu::i_s,
+        SH => Cpu::i_sh,
+        ALR => Cpu::i_alr,
+        AL => Cpu::i_al,
+        SLR => Cpu::i_slr,
+        SL => Cpu::i_sl,
+        ALCR | ALC => Cpu::i_alcr,
+        SLBR | SLB => Cpu::i_slbr,
+        MR | M => Cpu::i_mr,
+        MH => Cpu::i_mh,
+        MHI => Cpu::i_mhi,
+        MSR => Cpu::i_msr,
+        MS => Cpu::i_ms,
+        MLR | ML => Cpu::i_mlr,
+        DR | D => Cpu::i_dr,
+        DLR | DL => Cpu::i_dlr,
+        CR => Cpu::i_cr,
+        C => Cpu::i_c,
+        CH => Cpu::i_ch,
+        CHI => Cpu::i_chi,
+        CLR => Cpu::i_clr,
+        CL => Cpu::i_cl,
+        CLI => Cpu::i_cli,
+        CLC => Cpu::i_clc,
+        CS => Cpu::i_cs,
+        CDS => Cpu::i_cds,
+        NR => Cpu::i_nr,
+        OR => Cpu::i_or,
+        XR => Cpu::i_xr,
+        N | O | X => Cpu::i_n,
+        NI | OI | XI => Cpu::i_ni,
+        NC | OC | XC => Cpu::i_nc,
+        TM => Cpu::i_tm,
+        TMLH | TMLL => Cpu::i_tmlh,
+        MVI => Cpu::i_mvi,
+        MVC => Cpu::i_mvc,
+        MVN | MVZ => Cpu::i_mvn,
+        MVCIN => Cpu::i_mvcin,
+        MVCL => Cpu::i_mvcl,
+        CLCL => Cpu::i_clcl,
+        TR => Cpu::i_tr,
+        TRT => Cpu::i_trt,
+        MVST | CLST | SRST => Cpu::i_mvst,
+        CKSM => Cpu::i_cksm,
+        SLL | SRL | SLA | SRA | SLDL | SRDL | SLDA | SRDA => Cpu::i_sll,
+        RLL => Cpu::i_rll,
+        BCR => Cpu::i_bcr,
+        BC => Cpu::i_bc,
+        BRC => Cpu::i_brc,
+        BRCL => Cpu::i_brcl,
+        BALR | BASR => Cpu::i_balr,
+        BAL | BAS => Cpu::i_bal,
+        BRAS | BRASL => Cpu::i_bras,
+        BCTR => Cpu::i_bctr,
+        BCT => Cpu::i_bct,
+        BRCT => Cpu::i_brct,
+        BXH | BXLE | BRXH | BRXLE => Cpu::i_bxh,
+        BSM => Cpu::i_bsm,
+        BASSM => Cpu::i_bassm,
+        IPM => Cpu::i_ipm,
+        SPM => Cpu::i_spm,
+        SVC => Cpu::i_svc,
+        MC => Cpu::i_mc,
+        TS => Cpu::i_ts,
+        TAM => Cpu::i_tam,
+        SAM24 => Cpu::i_sam24,
+        SAM31 => Cpu::i_sam31,
+        EPSW => Cpu::i_epsw,
+        STCK => Cpu::i_stck,
+        STCKE => Cpu::i_stcke,
+        EAR => Cpu::i_ear,
+        SAR => Cpu::i_sar,
+        CPYA => Cpu::i_cpya,
+        LAM | STAM => Cpu::i_lam,
+        LPSW => Cpu::i_lpsw,
+        SSM => Cpu::i_ssm,
+        STNSM | STOSM => Cpu::i_stnsm,
+        LCTL => Cpu::i_lctl,
+        STCTL => Cpu::i_stctl,
+        SPKA => Cpu::i_spka,
+        IPK => Cpu::i_ipk,
+        ISK | ISKE => Cpu::i_isk,
+        SSK | SSKE => Cpu::i_ssk,
+        IVSK => Cpu::i_ivsk,
+        RRBE | RRB => Cpu::i_rrbe,
+        STIDP => Cpu::i_stidp,
+        STAP => Cpu::i_stap,
+        SPX => Cpu::i_spx,
+        STPX => Cpu::i_stpx,
+        SCK => Cpu::i_sck,
+        SCKC => Cpu::i_sckc,
+        STCKC => Cpu::i_stckc,
+        SPT => Cpu::i_spt,
+        STPT => Cpu::i_stpt,
+        TPROT => Cpu::i_tprot,
+        SIGP => Cpu::i_sigp,
+        PTLB | PALB | IPTE | CSP | PGIN | PGOUT => Cpu::i_ptlb,
+        STFL => Cpu::i_stfl,
+        STIDC => Cpu::i_stidc,
+        CSCH | HSCH | MSCH | SSCH | STSCH | TSCH | RSCH | XSCH | RCHP | SCHM | SAL | STCRW | STCPS | CLRCH | CONCS | DISCS => Cpu::i_csch,
+        TPI => Cpu::i_tpi,
+        EX | DIAG | SIO | SIOF | TIO | CLRIO | HIO | HDV | TCH => Cpu::i_supervised,
+        _ => Cpu::i_more,
+    }
+}
+
+/// The handler stored in a predecoded instruction: privileged instructions go through the
+/// privilege check, bytes that are no instruction give the operation exception.
+pub(super) fn handler_for(opcode: Opcode, invalid: bool) -> Handler {
+    if invalid {
+        Cpu::i_invalid
+    } else if opcode.info().privilege == Privilege::Privileged {
+        Cpu::i_privileged
+    } else {
+        handler_of(opcode)
     }
 }

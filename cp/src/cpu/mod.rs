@@ -5,6 +5,7 @@
 //! as the architecture says. Nothing a guest does can panic the CP.
 
 pub mod decimal;
+mod decimal_ops;
 mod exec;
 pub mod hfp;
 mod op;
@@ -492,24 +493,71 @@ impl Cpu {
     /// outer loop (wait state, enabling).
     fn run_batch(&mut self, sup: &mut dyn Supervisor, budget: u64) -> Result<(), Stop> {
         let end = self.instructions + budget;
+        // The page of real storage the last instruction came from, and its cache page.
+        let mut page_real = u32::MAX;
+        let mut page_no = 0usize;
         while self.instructions < end {
             let ia = self.psw.ia;
-            let op = match self.fetch_op(ia) {
-                Ok(op) => op,
-                Err(code) => {
-                    self.instructions += 1;
-                    // The instruction could not be fetched: ILC from the opcode if known.
-                    if !self.program_interrupt_ilc(code, self.cur_len) {
-                        return Err(Stop::ProgramInterruptLoop);
+            if ia & 0xFFFF_F001 != page_real {
+                match self.enter_page(ia) {
+                    Ok(Some(p)) => {
+                        page_real = ia & 0xFFFF_F000;
+                        page_no = p;
                     }
-                    return Ok(());
+                    Ok(None) => {
+                        // An instruction that cannot be cached (odd address, page-crossing).
+                        page_real = u32::MAX;
+                    }
+                    Err(code) => {
+                        self.instructions += 1;
+                        if !self.program_interrupt_ilc(code, self.cur_len) {
+                            return Err(Stop::ProgramInterruptLoop);
+                        }
+                        return Ok(());
+                    }
+                }
+            }
+            let op = if page_real != u32::MAX {
+                let op = *self.icache.slot(page_no, ia);
+                if op.len != 0 {
+                    op
+                } else {
+                    match self.fetch_op(ia) {
+                        Ok(op) => op,
+                        Err(code) => {
+                            self.instructions += 1;
+                            if !self.program_interrupt_ilc(code, self.cur_len) {
+                                return Err(Stop::ProgramInterruptLoop);
+                            }
+                            return Ok(());
+                        }
+                    }
+                }
+            } else {
+                match self.fetch_op(ia) {
+                    Ok(op) => op,
+                    Err(code) => {
+                        self.instructions += 1;
+                        if !self.program_interrupt_ilc(code, self.cur_len) {
+                            return Err(Stop::ProgramInterruptLoop);
+                        }
+                        return Ok(());
+                    }
                 }
             };
             self.cur_ia = ia;
             self.cur_len = op.len;
             self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
             self.instructions += 1;
-            if let Err(code) = self.execute(sup, &op) {
+            if let Err(code) = (op.handler)(self, &op) {
+                let code = if code == exec::NEEDS_SUPERVISOR {
+                    match self.execute_supervised(sup, &op) {
+                        Ok(()) => continue,
+                        Err(c) => c,
+                    }
+                } else {
+                    code
+                };
                 if code == exec::STOP_BATCH {
                     return Ok(());
                 }
@@ -520,6 +568,20 @@ impl Cpu {
             }
         }
         Ok(())
+    }
+
+    /// Finds the cache page for the instruction at `ia` (allocating it). None when the
+    /// address is odd: the fetch path then reports it.
+    fn enter_page(&mut self, ia: u32) -> Result<Option<usize>, ProgramInterrupt> {
+        if ia & 1 != 0 {
+            return Ok(None);
+        }
+        let abs = self.mem.absolute(RealAddr(ia));
+        if !self.mem.contains(abs, 2) {
+            self.cur_len = 0;
+            return Err(ProgramInterrupt::ADDRESSING);
+        }
+        Ok(Some(self.icache.page(abs.0)))
     }
 
     /// Fetches (from the predecoded cache, or decodes) the instruction at `ia`.

@@ -6,9 +6,18 @@
 
 use s390_decoder::{field, instruction_length, lookup, Arch, Format, Opcode};
 
+use super::exec::{handler_for, Handler};
+use super::{Cpu, Exec, ProgramInterrupt};
+
+fn no_instruction(_: &mut Cpu, _: &Op) -> Exec {
+    Err(ProgramInterrupt::OPERATION)
+}
+
 /// A decoded instruction: the opcode and its fields, named by their usual roles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct Op {
+    /// The execution function.
+    pub handler: Handler,
     /// The opcode (meaningless when `invalid`).
     pub opcode: Opcode,
     /// Length in bytes; 0 marks an empty cache slot.
@@ -39,6 +48,7 @@ pub struct Op {
 
 impl Op {
     const EMPTY: Op = Op {
+        handler: no_instruction,
         opcode: Opcode::PR,
         len: 0,
         invalid: true,
@@ -72,6 +82,7 @@ impl Op {
         };
         op.opcode = opcode;
         op.invalid = false;
+        op.handler = handler_for(opcode, false);
         let f = |s: u8, w: u8| field(raw, s, w);
         let n = |s: u8| field(raw, s, 4) as u8;
         let sext16 = |v: u64| v as u16 as i16 as i32;
@@ -182,6 +193,23 @@ impl ICache {
         let page = self.pages.get((abs >> 12) as usize)?.as_ref()?;
         let op = page[((abs & 0xFFF) >> 1) as usize];
         (op.len != 0).then_some(op)
+    }
+
+    /// The cache page number for absolute address `abs` (inside storage), allocated.
+    pub(crate) fn page(&mut self, abs: u32) -> usize {
+        let n = (abs >> 12) as usize;
+        self.pages[n].get_or_insert_with(|| Box::new([Op::EMPTY; 2048]));
+        n
+    }
+
+    /// The slot for `ia` in cache page `page` (allocated by [`ICache::page`]); its `len` is
+    /// zero when nothing is decoded there.
+    #[inline(always)]
+    pub(crate) fn slot(&self, page: usize, ia: u32) -> &Op {
+        match &self.pages[page] {
+            Some(p) => &p[((ia & 0xFFF) >> 1) as usize],
+            None => &Op::EMPTY,
+        }
     }
 
     pub(crate) fn put(&mut self, abs: u32, op: Op, storage_size: u32) {

@@ -27,7 +27,7 @@ pub mod mask {
 
 /// A PSW, kept decomposed; [`Psw::to_bytes`] and [`Psw::from_bytes`] convert to the stored
 /// formats of each architecture.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Psw {
     /// Byte 0: ESA/390 and EC mode: PER (X'40'), DAT (X'04'), I/O (X'02'), external (X'01');
     /// BC mode: the system mask (channel masks 0-5, X'02' I/O channels 6 and up, X'01' external).
@@ -42,14 +42,32 @@ pub struct Psw {
     pub cc: u8,
     /// Program mask.
     pub prog_mask: u8,
-    /// 31-bit addressing (ESA/390 only).
-    pub amode31: bool,
+    /// Addressing-mode mask: X'7FFFFFFF' in 31-bit mode (ESA/390 only), X'00FFFFFF' in
+    /// 24-bit mode.
+    pub amask: u32,
     /// Instruction address.
     pub ia: u32,
     /// BC mode: the interruption code kept in bits 16-31.
     pub int_code: u16,
     /// BC mode: the instruction-length code (halfwords) kept in bits 32-33.
     pub ilc: u8,
+}
+
+impl Default for Psw {
+    fn default() -> Psw {
+        Psw {
+            mask: 0,
+            key: 0,
+            flags: 0,
+            asc: 0,
+            cc: 0,
+            prog_mask: 0,
+            amask: 0x00FF_FFFF,
+            ia: 0,
+            int_code: 0,
+            ilc: 0,
+        }
+    }
 }
 
 impl Psw {
@@ -82,11 +100,16 @@ impl Psw {
     /// The addressing-mode mask for effective addresses.
     #[inline(always)]
     pub fn amask(&self) -> u32 {
-        if self.amode31 {
-            0x7FFF_FFFF
-        } else {
-            0x00FF_FFFF
-        }
+        self.amask
+    }
+    /// 31-bit addressing mode.
+    #[inline(always)]
+    pub fn amode31(&self) -> bool {
+        self.amask == 0x7FFF_FFFF
+    }
+    /// Sets the addressing mode.
+    pub fn set_amode31(&mut self, on: bool) {
+        self.amask = if on { 0x7FFF_FFFF } else { 0x00FF_FFFF };
     }
 
     /// The PSW as stored in storage.
@@ -102,7 +125,7 @@ impl Psw {
             [self.mask, b1, ic[0], ic[1], w[0], w[1], w[2], w[3]]
         } else {
             let b2 = ((self.asc & 3) << 6) | ((self.cc & 3) << 4) | (self.prog_mask & 15);
-            let w = if self.amode31 {
+            let w = if self.amode31() {
                 0x8000_0000 | (self.ia & 0x7FFF_FFFF)
             } else {
                 self.ia & 0x7FFF_FFFF
@@ -132,7 +155,7 @@ impl Psw {
                 asc: 0,
                 cc: ((w >> 28) & 3) as u8,
                 prog_mask: ((w >> 24) & 15) as u8,
-                amode31: false,
+                amask: 0x00FF_FFFF,
                 ia: w & 0x00FF_FFFF,
                 int_code: u16::from_be_bytes([b[2], b[3]]),
                 ilc: (w >> 30) as u8,
@@ -147,7 +170,7 @@ impl Psw {
             asc: b[2] >> 6,
             cc: (b[2] >> 4) & 3,
             prog_mask: b[2] & 15,
-            amode31,
+            amask: if amode31 { 0x7FFF_FFFF } else { 0x00FF_FFFF },
             ia: w & 0x7FFF_FFFF,
             int_code: 0,
             ilc: 0,
@@ -176,7 +199,7 @@ mod tests {
         let b = [0x07, 0x1D, 0x20, 0x00, 0x80, 0x00, 0x02, 0x00];
         let (p, ok) = Psw::from_bytes(Arch::Esa390, b);
         assert!(ok);
-        assert_eq!((p.key, p.cc, p.amode31, p.ia), (1, 2, true, 0x200));
+        assert_eq!((p.key, p.cc, p.amode31(), p.ia), (1, 2, true, 0x200));
         assert!(p.problem_state());
         assert_eq!(p.to_bytes(Arch::Esa390), b);
         // Bit 12 zero is invalid in ESA/390.

@@ -1,0 +1,100 @@
+//! `vm390 run` from the binary: loading, stop conditions, exit status and the JSON report.
+use std::process::Command;
+
+fn vm390() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vm390"))
+}
+
+fn image(name: &str, words: &[(u32, &[u8])]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("vm390-run-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut img = vec![0u8; 0x400];
+    for (addr, bytes) in words {
+        img[*addr as usize..*addr as usize + bytes.len()].copy_from_slice(bytes);
+    }
+    let p = dir.join("img.bin");
+    std::fs::write(&p, img).unwrap();
+    p
+}
+
+fn field<'a>(json: &'a str, key: &str) -> &'a str {
+    let at = json.find(&format!("\"{key}\":")).unwrap() + key.len() + 3;
+    let rest = &json[at..];
+    let end = rest.find([',', '}']).unwrap();
+    rest[..end].trim_matches('"')
+}
+
+#[test]
+fn disabled_wait_reports_state_as_json() {
+    // PSW -> X'200'; LHI 1,5; AHI 1,-7; ST 1,X'300'; LPSW X'210'; wait PSW at X'210'.
+    let p = image(
+        "wait",
+        &[
+            (0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]),
+            (0x200, &[0xA7, 0x18, 0x00, 0x05, 0xA7, 0x1A, 0xFF, 0xF9, 0x50, 0x10, 0x03, 0x00, 0x82, 0x00, 0x02, 0x10]),
+            (0x210, &[0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x60, 0x0D]),
+        ],
+    );
+    let out = vm390().args(["run", "--json", "--dump", "300.4"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(json.lines().count(), 1, "{json}");
+    assert_eq!(field(&json, "stop"), "disabled-wait");
+    assert_eq!(field(&json, "psw"), "000A00000000600D");
+    assert!(json.contains("\"gpr\":[\"00000000\",\"FFFFFFFE\","), "{json}");
+    assert!(json.contains("\"storage\":{\"00000300\":\"FFFFFFFE\"}"), "{json}");
+    assert_eq!(field(&json, "instructions"), "4");
+}
+
+#[test]
+fn program_interrupt_loop_exits_2_and_limit_exits_3() {
+    // Operation exception at X'200' with a program new PSW that is invalid (bit 12 zero).
+    let p = image(
+        "loop",
+        &[(0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]), (0x200, &[0x00, 0x00])],
+    );
+    let out = vm390().args(["run", "--json"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(field(&String::from_utf8(out.stdout).unwrap(), "stop"), "program-interrupt-loop");
+    // J * forever: the limit stops it.
+    let p = image(
+        "limit",
+        &[(0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]), (0x200, &[0xA7, 0xF4, 0x00, 0x00])],
+    );
+    let out = vm390().args(["run", "--json", "--max-instructions", "1000"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(field(&json, "stop"), "instruction-limit");
+    assert_eq!(field(&json, "instructions"), "1000");
+}
+
+#[test]
+fn program_check_is_reflected_with_code_and_ilc() {
+    // DR 3,1 (odd register: specification), program new PSW = disabled wait X'DEAD'.
+    let p = image(
+        "pgm",
+        &[
+            (0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]),
+            (0x68, &[0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0xDE, 0xAD]),
+            (0x200, &[0x1D, 0x31]),
+        ],
+    );
+    let out = vm390().args(["run", "--json", "--dump", "28.8", "--dump", "8C.4"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(field(&json, "psw"), "000A00000000DEAD");
+    // Old PSW points past the DR; ILC 2 bytes, code 6.
+    assert!(json.contains("\"00000028\":\"0008000080000202\""), "{json}");
+    assert!(json.contains("\"0000008C\":\"00020006\""), "{json}");
+}
+
+#[test]
+fn bad_arguments_and_files_are_one_line_errors() {
+    let out = vm390().args(["run", "/nonexistent/x.bin"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("/nonexistent/x.bin"));
+    let p = image("big", &[]);
+    let out = vm390().args(["run", "--storage", "64K"]).arg(format!("{}@FFFF", p.display())).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("does not fit"));
+}
