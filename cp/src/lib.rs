@@ -2,5 +2,6 @@
 //! commands of the `vm390` binary.
 
 pub mod cpu;
+pub mod directory;
 pub mod runner;
 pub mod storage;
