@@ -3,5 +3,6 @@
 
 pub mod cpu;
 pub mod directory;
+pub mod nss;
 pub mod runner;
 pub mod storage;
