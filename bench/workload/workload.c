@@ -15,7 +15,7 @@ typedef unsigned int u32;
 typedef int s32;
 typedef unsigned char u8;
 
-#define ROUNDS 100
+#define ROUNDS 150
 
 /* result words in low storage, addresses from workload.ld */
 extern volatile u32 result_fail;   /* 0x314 */
