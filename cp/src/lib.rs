@@ -2,6 +2,7 @@
 //! commands of the `vm390` binary.
 
 pub mod cpu;
+pub mod dasd;
 pub mod directory;
 pub mod nss;
 pub mod runner;
