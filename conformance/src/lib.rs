@@ -7,6 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod gen;
+pub mod hercules;
+
 /// Whether oracles are required (`VM390_ORACLES=require`).
 pub fn oracles_required() -> bool {
     std::env::var("VM390_ORACLES").is_ok_and(|v| v == "require")

@@ -1,0 +1,1649 @@
+//! Seeded random guest programs for the Hercules differential test (`tests/hercules_diff.rs`).
+//!
+//! A program is GNU as source (`s390x-linux-gnu-as -m31 -mesa`, linked at 0) for a 4 KiB
+//! image that runs with DAT off in supervisor state, key 0:
+//!
+//! | address | what |
+//! | --- | --- |
+//! | `000` | initial PSW (ESA/390: EC format, 31- or 24-bit; S/370: BC mode), random CC and program mask |
+//! | `060` | SVC new PSW -> `SVC_HANDLER` (which resumes at the SVC old PSW) |
+//! | `068` | program new PSW -> `PGM_HANDLER` |
+//! | `200` | prologue (LCTL CR0 for the AFP registers, LM of all GPRs, LD of the FPRs), the random body, the epilogue (STM/STD at `600`/`640`, LPSW of the `600D` wait PSW), then EX targets |
+//! | `570` | program-check handler: logs the interruption (8 x 8 bytes at `6F0`: interruption code + old-PSW address in ESA/390, the old BC PSW in S/370), counts it (unary, `6D8`) and resumes at the old PSW; at the 16th it stores the registers and loads the `DEAD` wait PSW. It uses only MVC, CLI, BC, STM, STD and LPSW. |
+//! | `5F8` | SVC handler: `LPSW` of the SVC old PSW |
+//! | `600` | GPR save, `640` FPR save (16 x 8; S/370 only 0,2,4,6 at their slots) |
+//! | `6C0` | wait PSWs (`DEAD`, `600D`), CR0 value (`6D0`), program-check count (`6D8`) and log (`6F0`) |
+//! | `730` | initial GPRs (R12 = `800`, the fixed base register), `770` initial FPRs |
+//! | `800`-`FFF` | data: random bytes, packed-decimal slots, edit patterns, zoned digits, a TRT table, HFP numbers |
+//!
+//! Every storage operand the body uses is based on R12 (never a target) with a displacement
+//! that keeps the whole operand inside `800`-`FFF`, so the comparison window `000`-`FFF` holds
+//! every effect. Operands are biased toward valid ones (even pairs, valid packed fields,
+//! aligned CS/CDS); a few percent are invalid on purpose so program checks are compared too.
+//!
+//! Program `i` of a corpus uses seed `base + i`; the seed is scrambled before it seeds
+//! [`Rng`], so neighbouring seeds give unrelated programs.
+
+use std::fmt::Write as _;
+
+pub use s390_decoder::Arch;
+
+use s390_decoder::{Format, Opcode};
+
+use crate::Rng;
+
+/// Where the code starts (the initial PSW points here).
+pub const CODE: u32 = 0x200;
+/// Program-check handler.
+pub const PGM_HANDLER: u32 = 0x570;
+/// SVC handler.
+pub const SVC_HANDLER: u32 = 0x5F8;
+/// STM 0,15 target of the epilogue and of the handler's give-up path.
+pub const GPR_SAVE: u32 = 0x600;
+/// STD target (FPR n at `FPR_SAVE + 8n`).
+pub const FPR_SAVE: u32 = 0x640;
+/// Disabled-wait PSW loaded after too many program checks (address `DEAD`).
+pub const DEAD_PSW: u32 = 0x6C0;
+/// Disabled-wait PSW loaded at the normal end (address `600D`).
+pub const GOOD_PSW: u32 = 0x6C8;
+/// The value CR0 is loaded with when the AFP registers are enabled.
+pub const CR0_VALUE: u32 = 0x6D0;
+/// Set to X'FF' when the handler gives up: a program check after that (in the STM/STD of
+/// the give-up path) loads the `DEAD` PSW at once instead of looping.
+pub const GIVE_UP_FLAG: u32 = 0x6D4;
+/// Count of program interruptions, in unary so that the handler needs nothing but MVC, CLI
+/// and BC: 17 bytes, initially 16 zeros and X'FF'; each interruption shifts it left one
+/// byte, so after k interruptions the last k+1 bytes are X'FF'.
+pub const PGM_COUNT: u32 = 0x6D8;
+/// Log of the last 8 program interruptions, 8 bytes each, newest last.
+pub const PGM_LOG: u32 = 0x6F0;
+/// Initial GPR values (LM source).
+pub const GPR_INIT: u32 = 0x730;
+/// Initial FPR values (LD sources).
+pub const FPR_INIT: u32 = 0x770;
+/// The data area (R12 points here).
+pub const DATA: u32 = 0x800;
+/// Length of the data area.
+pub const DATA_LEN: u32 = 0x800;
+/// The compared storage window is `0..WINDOW_LEN`.
+pub const WINDOW_LEN: u32 = 0x1000;
+/// Instruction address of the normal-end wait PSW.
+pub const GOOD: u32 = 0x600D;
+/// Instruction address of the give-up wait PSW.
+pub const DEAD: u32 = 0xDEAD;
+/// Program checks tolerated before the handler gives up.
+pub const PGM_LIMIT: u32 = 16;
+
+/// Bytes of code the random body may take (the code area is `CODE..PGM_HANDLER`, minus
+/// prologue, epilogue and EX targets).
+const BODY_BUDGET: u32 = 560;
+
+// Data regions, as displacements from R12.
+const RANDOM: (u32, u32) = (0x000, 0x200);
+const PACKED: u32 = 0x200; // 32 slots x 16 bytes
+const PATTERN: (u32, u32) = (0x400, 0x480);
+const ZONED: (u32, u32) = (0x480, 0x500);
+const TRT_TABLE: u32 = 0x500;
+const HFP: u32 = 0x600; // 32 long HFP numbers
+const MISC: (u32, u32) = (0x700, 0x800);
+
+/// One unit of the random body: an instruction, possibly with set-up instructions before it
+/// or wrapped in a forward branch. Items are independent, so a failing program can be reduced
+/// by dropping items.
+#[derive(Clone, Debug)]
+pub struct Item {
+    /// The instruction under test (upper case), for reports and the allowlist.
+    pub mnemonic: &'static str,
+    /// Source lines (each ends in a newline).
+    pub text: String,
+    /// EX targets this item needs (placed after the epilogue, never executed directly).
+    pub targets: String,
+    /// Bytes of code in `text` (targets are counted separately).
+    pub size: u32,
+    /// Bytes of code in `targets`.
+    pub target_size: u32,
+}
+
+/// A generated program.
+#[derive(Clone, Debug)]
+pub struct Program {
+    /// The seed it was generated from.
+    pub seed: u64,
+    /// Its architecture (ESA/390 or System/370 BC mode).
+    pub arch: Arch,
+    /// ESA/390: CR0 bit 13 (AFP-register control) set and all 16 FPRs used. S/370: false.
+    pub afp: bool,
+    /// ESA/390: 31-bit addressing mode (else 24-bit).
+    pub amode31: bool,
+    /// Initial condition code.
+    pub cc: u8,
+    /// Initial program mask.
+    pub program_mask: u8,
+    /// Initial GPRs (R12 = `DATA`).
+    pub gpr: [u32; 16],
+    /// Initial FPRs (long HFP; in S/370 only 0,2,4,6 are loaded).
+    pub fpr: [u64; 16],
+    /// The data area `800`-`FFF`.
+    pub data: Vec<u8>,
+    /// The random body.
+    pub items: Vec<Item>,
+}
+
+/// splitmix64: turns consecutive seeds into unrelated generator states.
+fn scramble(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Generates the program for `seed`.
+pub fn generate(arch: Arch, seed: u64) -> Program {
+    let mut rng = Rng::new(scramble(seed ^ if arch == Arch::S370 { 0x370 } else { 0 }));
+    let esa = arch == Arch::Esa390;
+    let afp = esa && rng.below(4) != 0;
+    let amode31 = esa && rng.below(4) != 0;
+    let cc = rng.below(4) as u8;
+    let program_mask = if rng.below(2) == 0 {
+        0
+    } else {
+        rng.below(16) as u8
+    };
+    let mut gpr = [0u32; 16];
+    for r in gpr.iter_mut() {
+        *r = interesting_word(&mut rng);
+    }
+    gpr[12] = DATA;
+    let mut fpr = [0u64; 16];
+    for f in fpr.iter_mut() {
+        *f = hfp_long(&mut rng);
+    }
+    let data = data_area(&mut rng);
+    let mut g = Gen {
+        rng,
+        arch,
+        afp,
+        label: 0,
+    };
+    let target = g.rng.range(10, 40) as usize;
+    let mut items = Vec::new();
+    let mut size = 0;
+    let mut target_size = 0;
+    while items.len() < target {
+        let item = g.item(0);
+        if size + item.size + target_size + item.target_size > BODY_BUDGET {
+            break;
+        }
+        size += item.size;
+        target_size += item.target_size;
+        items.push(item);
+    }
+    Program {
+        seed,
+        arch,
+        afp,
+        amode31,
+        cc,
+        program_mask,
+        gpr,
+        fpr,
+        data,
+        items,
+    }
+}
+
+/// A register value: random, small, or one of the boundary values.
+fn interesting_word(rng: &mut Rng) -> u32 {
+    match rng.below(10) {
+        0..=3 => rng.next_u64() as u32,
+        4 => rng.below(16) as u32,
+        5 => (rng.range(-300, 300) as i32) as u32,
+        6 => *rng.pick(&[
+            0,
+            1,
+            0x7FFF_FFFF,
+            0x8000_0000,
+            0xFFFF_FFFF,
+            0x8000_0001,
+            0xFFFF_8000,
+            0x0000_7FFF,
+            0x00FF_FFFF,
+            0x4000_0000,
+        ]),
+        7 => (rng.next_u64() as u32) >> rng.below(32),
+        8 => rng.below(0x1000) as u32,
+        _ => (rng.next_u64() as u32) & 0xFF00_FF00,
+    }
+}
+
+/// A long HFP number: mostly normalized with a moderate exponent, sometimes zero, unnormalized,
+/// extreme or plain random bits.
+fn hfp_long(rng: &mut Rng) -> u64 {
+    let sign = rng.below(2) << 63;
+    let frac = |rng: &mut Rng| {
+        let mut f = rng.next_u64() & 0x00FF_FFFF_FFFF_FFFF;
+        if rng.below(3) == 0 {
+            // short fraction: trailing zeros, exact results more likely
+            f &= 0x00FF_FFFF_0000_0000;
+        }
+        if f >> 52 == 0 {
+            f |= (1 + rng.below(15)) << 52;
+        }
+        f
+    };
+    match rng.below(20) {
+        0 | 1 => 0,
+        2 => 1 << 63,
+        3 | 4 => rng.next_u64(),
+        5 => sign | (rng.range(0x38, 0x48) as u64) << 56 | (frac(rng) >> (4 * rng.range(1, 5))),
+        6 => sign | (*rng.pick(&[0x00u64, 0x01, 0x02, 0x7D, 0x7E, 0x7F]) << 56) | frac(rng),
+        _ => sign | (rng.range(0x3C, 0x44) as u64) << 56 | frac(rng),
+    }
+}
+
+/// The data area: see the region constants.
+fn data_area(rng: &mut Rng) -> Vec<u8> {
+    let mut d = vec![0u8; DATA_LEN as usize];
+    for b in d[RANDOM.0 as usize..RANDOM.1 as usize].iter_mut() {
+        *b = rng.next_u64() as u8;
+    }
+    for b in d[MISC.0 as usize..MISC.1 as usize].iter_mut() {
+        *b = match rng.below(4) {
+            0 => 0,
+            _ => rng.next_u64() as u8,
+        };
+    }
+    // Packed slots: 31 digits + sign, right-aligned significant digits.
+    for slot in 0..32u32 {
+        let ndigits = *rng.pick(&[0u32, 1, 2, 3, 4, 5, 7, 9, 11, 15, 20, 31]);
+        let mut nibbles = [0u8; 32];
+        for k in 0..ndigits as usize {
+            let n = 30 - k;
+            nibbles[n] = if rng.below(60) == 0 {
+                10 + rng.below(6) as u8
+            } else {
+                rng.below(10) as u8
+            };
+        }
+        nibbles[31] = match rng.below(40) {
+            0 => rng.below(10) as u8,
+            1..=4 => 0xF,
+            5 => 0xA,
+            6 => 0xB,
+            7 => 0xE,
+            8..=22 => 0xC,
+            _ => 0xD,
+        };
+        let base = (PACKED + slot * 16) as usize;
+        for k in 0..16 {
+            d[base + k] = nibbles[2 * k] << 4 | nibbles[2 * k + 1];
+        }
+    }
+    // Edit patterns.
+    for (i, b) in d[PATTERN.0 as usize..PATTERN.1 as usize]
+        .iter_mut()
+        .enumerate()
+    {
+        *b = if i % 16 == 0 {
+            *rng.pick(&[0x40, 0x5C, 0xF0, 0x21])
+        } else {
+            match rng.below(20) {
+                0..=11 => 0x20,
+                12 | 13 => 0x21,
+                14 => 0x22,
+                15 => 0x6B,
+                16 => 0x4B,
+                17 => 0xC3,
+                18 => 0x60,
+                _ => rng.next_u64() as u8,
+            }
+        };
+    }
+    // Zoned digits.
+    for b in d[ZONED.0 as usize..ZONED.1 as usize].iter_mut() {
+        *b = match rng.below(10) {
+            0 => 0xC0 | rng.below(10) as u8,
+            1 => 0xD0 | rng.below(10) as u8,
+            2 => rng.next_u64() as u8,
+            _ => 0xF0 | rng.below(10) as u8,
+        };
+    }
+    // TRT table: mostly zero.
+    for b in d[TRT_TABLE as usize..TRT_TABLE as usize + 256].iter_mut() {
+        *b = if rng.below(7) == 0 {
+            1 + rng.below(255) as u8
+        } else {
+            0
+        };
+    }
+    // HFP numbers.
+    for k in 0..32usize {
+        let v = hfp_long(rng);
+        d[HFP as usize + 8 * k..HFP as usize + 8 * k + 8].copy_from_slice(&v.to_be_bytes());
+    }
+    d
+}
+
+/// The templates: mnemonic, weight, and whether System/370 has the instruction.
+const TEMPLATES: &[(&str, u32, bool)] = &[
+    // general RR
+    ("LR", 3, true),
+    ("AR", 4, true),
+    ("SR", 4, true),
+    ("ALR", 4, true),
+    ("SLR", 4, true),
+    ("NR", 2, true),
+    ("OR", 2, true),
+    ("XR", 2, true),
+    ("CR", 3, true),
+    ("CLR", 3, true),
+    ("LTR", 2, true),
+    ("LCR", 2, true),
+    ("LNR", 2, true),
+    ("LPR", 2, true),
+    ("MR", 3, true),
+    ("DR", 3, true),
+    ("MSR", 2, false),
+    ("MLR", 2, false),
+    ("DLR", 2, false),
+    ("ALCR", 2, false),
+    ("SLBR", 2, false),
+    ("LRVR", 2, false),
+    ("BCTR", 1, true),
+    ("BALR", 2, true),
+    ("BASR", 1, true),
+    ("SPM", 2, true),
+    ("IPM", 4, false),
+    // general RX
+    ("L", 2, true),
+    ("A", 3, true),
+    ("S", 3, true),
+    ("AL", 3, true),
+    ("SL", 3, true),
+    ("N", 2, true),
+    ("O", 2, true),
+    ("X", 2, true),
+    ("C", 2, true),
+    ("CL", 2, true),
+    ("M", 2, true),
+    ("D", 3, true),
+    ("MS", 2, false),
+    ("IC", 2, true),
+    ("STC", 2, true),
+    ("LH", 2, true),
+    ("AH", 2, true),
+    ("SH", 2, true),
+    ("MH", 2, true),
+    ("CH", 2, true),
+    ("STH", 2, true),
+    ("ST", 2, true),
+    ("LA", 4, true),
+    ("CVB", 3, true),
+    ("CVD", 3, true),
+    ("LRV", 1, false),
+    ("STRV", 1, false),
+    ("EX", 3, true),
+    // RS
+    ("LM", 2, true),
+    ("STM", 2, true),
+    ("SLL", 2, true),
+    ("SRL", 2, true),
+    ("SLA", 3, true),
+    ("SRA", 2, true),
+    ("SLDL", 2, true),
+    ("SRDL", 2, true),
+    ("SLDA", 3, true),
+    ("SRDA", 2, true),
+    ("RLL", 2, false),
+    ("CS", 2, true),
+    ("CDS", 2, true),
+    ("CLM", 2, true),
+    ("ICM", 3, true),
+    ("STCM", 2, true),
+    // RI
+    ("AHI", 3, false),
+    ("LHI", 2, false),
+    ("MHI", 2, false),
+    ("CHI", 2, false),
+    ("TMLH", 2, false),
+    ("TMLL", 2, false),
+    // SI, S
+    ("MVI", 2, true),
+    ("NI", 2, true),
+    ("OI", 2, true),
+    ("XI", 2, true),
+    ("CLI", 2, true),
+    ("TM", 3, true),
+    ("TS", 1, true),
+    // SS
+    ("MVC", 3, true),
+    ("NC", 2, true),
+    ("OC", 2, true),
+    ("XC", 2, true),
+    ("CLC", 3, true),
+    ("MVN", 1, true),
+    ("MVZ", 1, true),
+    ("MVCIN", 2, false),
+    ("TR", 2, true),
+    ("TRT", 3, true),
+    ("ED", 3, true),
+    ("EDMK", 3, true),
+    ("PACK", 2, true),
+    ("UNPK", 2, true),
+    ("MVO", 2, true),
+    ("ZAP", 3, true),
+    ("AP", 4, true),
+    ("SP", 4, true),
+    ("MP", 3, true),
+    ("DP", 3, true),
+    ("CP", 3, true),
+    ("SRP", 3, true),
+    ("MVCL", 3, true),
+    ("CLCL", 3, true),
+    // branches over the next item
+    ("BC", 3, true),
+    ("BCR", 1, true),
+    ("BCT", 2, true),
+    ("BCTR", 2, true),
+    ("BXH", 2, true),
+    ("BXLE", 2, true),
+    ("BAL", 1, true),
+    ("BAS", 1, true),
+    ("BRC", 2, false),
+    ("BRCT", 1, false),
+    ("BRAS", 1, false),
+    ("BRXH", 1, false),
+    ("BRXLE", 1, false),
+    ("SVC", 1, true),
+    // HFP RR
+    ("LER", 1, true),
+    ("LDR", 2, true),
+    ("LTER", 1, true),
+    ("LTDR", 2, true),
+    ("LCER", 1, true),
+    ("LCDR", 1, true),
+    ("LPER", 1, true),
+    ("LPDR", 1, true),
+    ("LNER", 1, true),
+    ("LNDR", 1, true),
+    ("AER", 2, true),
+    ("ADR", 3, true),
+    ("SER", 2, true),
+    ("SDR", 3, true),
+    ("MDER", 2, true),
+    ("MDR", 3, true),
+    ("DER", 2, true),
+    ("DDR", 3, true),
+    ("CER", 2, true),
+    ("CDR", 2, true),
+    ("AUR", 2, true),
+    ("SUR", 2, true),
+    ("AWR", 2, true),
+    ("SWR", 2, true),
+    ("HER", 2, true),
+    ("HDR", 2, true),
+    ("AXR", 2, true),
+    ("SXR", 2, true),
+    ("MXR", 2, true),
+    ("MXDR", 2, true),
+    ("LDXR", 2, true),
+    ("LEDR", 2, true),
+    ("SQDR", 2, false),
+    ("SQER", 2, false),
+    ("LDER", 1, false),
+    ("LXDR", 1, false),
+    ("LXER", 1, false),
+    ("DXR", 1, false),
+    ("SQXR", 1, false),
+    ("LTXR", 1, false),
+    ("LCXR", 1, false),
+    ("LPXR", 1, false),
+    ("LNXR", 1, false),
+    ("LXR", 1, false),
+    ("LEXR", 1, false),
+    ("LZER", 1, false),
+    ("LZDR", 1, false),
+    ("LZXR", 1, false),
+    ("FIER", 1, false),
+    ("FIDR", 1, false),
+    ("FIXR", 1, false),
+    ("CXR", 1, false),
+    ("MEER", 1, false),
+    ("CEFR", 1, false),
+    ("CDFR", 1, false),
+    ("CXFR", 1, false),
+    ("CFER", 1, false),
+    ("CFDR", 1, false),
+    ("CFXR", 1, false),
+    // HFP RX
+    ("LE", 2, true),
+    ("LD", 2, true),
+    ("STE", 2, true),
+    ("STD", 2, true),
+    ("AE", 1, true),
+    ("AD", 2, true),
+    ("SE", 1, true),
+    ("SD", 1, true),
+    ("MDE", 1, true),
+    ("MD", 1, true),
+    ("DE", 1, true),
+    ("DD", 1, true),
+    ("CE", 1, true),
+    ("CD", 1, true),
+    ("AU", 1, true),
+    ("AW", 1, true),
+    ("SU", 1, true),
+    ("SW", 1, true),
+    ("MXD", 1, true),
+];
+
+/// Templates that branch over the following item (first entry of a duplicated name wins
+/// for the plain form; `BCTR` appears twice: as a plain decrement and as a branch).
+const BRANCHES: &[&str] = &[
+    "BC", "BCR", "BCT", "BXH", "BXLE", "BAL", "BAS", "BRC", "BRCT", "BRAS", "BRXH", "BRXLE",
+];
+
+/// The mnemonics a program for `arch` may contain (for tests of the table itself).
+pub fn mnemonics(arch: Arch) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = TEMPLATES
+        .iter()
+        .filter(|t| arch == Arch::Esa390 || t.2)
+        .map(|t| t.0)
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+struct Gen {
+    rng: Rng,
+    arch: Arch,
+    afp: bool,
+    label: u32,
+}
+
+impl Item {
+    fn new(mnemonic: &'static str) -> Item {
+        Item {
+            mnemonic,
+            text: String::new(),
+            targets: String::new(),
+            size: 0,
+            target_size: 0,
+        }
+    }
+    fn ins(&mut self, len: u32, line: String) {
+        writeln!(self.text, "        {line}").unwrap();
+        self.size += len;
+    }
+}
+
+/// Whether GNU as accepts `f` as an extended floating-point register pair.
+fn gas_fp_pair(f: u8) -> bool {
+    matches!(f, 0 | 1 | 4 | 5 | 8 | 9 | 12 | 13)
+}
+
+/// Appends instruction `m` with `operands` (GNU as syntax) to `it`. GNU as refuses odd
+/// register pairs and invalid extended floating-point pairs, so when `gas_ok` is false the
+/// instruction is written as `.insn` with the same operands (it then raises a specification
+/// exception, which is what is tested).
+fn emit(it: &mut Item, m: &'static str, operands: String, gas_ok: bool) {
+    let len = ilen(opbyte(m));
+    if gas_ok {
+        it.ins(len, format!("{} {operands}", m.to_lowercase()));
+        return;
+    }
+    let op = Opcode::from_mnemonic(m).expect("mnemonic in the instruction table");
+    let bits = op.opcode_bits();
+    let (fmt, code, operands) = match op.info().format {
+        Format::RR => ("rr", (bits >> 40) << 8, operands),
+        Format::RRE if !operands.contains(',') => {
+            ("rre", (bits >> 32) << 16, format!("{operands},%f0"))
+        }
+        Format::RRE => ("rre", (bits >> 32) << 16, operands),
+        Format::RX => (
+            "rx",
+            (bits >> 40) << 24,
+            operands.replace("(%r12)", "(%r0,%r12)"),
+        ),
+        Format::RS => {
+            // shifts: R3 is unused, an immediate amount is D2 with B2 = 0
+            let mut parts: Vec<String> = operands.split(',').map(str::to_string).collect();
+            if parts.len() == 2 {
+                if !parts[1].contains('(') {
+                    parts[1].push_str("(%r0)");
+                }
+                parts.insert(1, "%r0".into());
+            }
+            ("rs", (bits >> 40) << 24, parts.join(","))
+        }
+        f => panic!("no .insn form for {m} ({f:?})"),
+    };
+    it.ins(len, format!(".insn {fmt},0x{code:X},{operands}  # {m}"));
+}
+
+/// Instruction length from the first opcode byte (bits 0-1).
+fn ilen(first: u8) -> u32 {
+    match first >> 6 {
+        0 => 2,
+        1 | 2 => 4,
+        _ => 6,
+    }
+}
+
+/// First opcode byte of the mnemonics used in set-up code and templates (only its two
+/// high bits matter, for the length).
+fn opbyte(m: &str) -> u8 {
+    match m {
+        // RR
+        "LR" | "AR" | "SR" | "ALR" | "SLR" | "NR" | "OR" | "XR" | "CR" | "CLR" | "LTR" | "LCR"
+        | "LNR" | "LPR" | "MR" | "DR" | "BCTR" | "BALR" | "BASR" | "SPM" | "BCR" | "SVC"
+        | "MVCL" | "CLCL" | "LER" | "LDR" | "LTER" | "LTDR" | "LCER" | "LCDR" | "LPER" | "LPDR"
+        | "LNER" | "LNDR" | "AER" | "ADR" | "SER" | "SDR" | "MDER" | "MDR" | "DER" | "DDR"
+        | "CER" | "CDR" | "AUR" | "SUR" | "AWR" | "SWR" | "HER" | "HDR" | "AXR" | "SXR" | "MXR"
+        | "MXDR" | "LDXR" | "LEDR" => 0x10,
+        // RX, RS, RI, SI, S, RRE
+        "L" | "A" | "S" | "AL" | "SL" | "N" | "O" | "X" | "C" | "CL" | "M" | "D" | "MS" | "IC"
+        | "STC" | "LH" | "AH" | "SH" | "MH" | "CH" | "STH" | "ST" | "LA" | "CVB" | "CVD" | "EX"
+        | "LM" | "STM" | "SLL" | "SRL" | "SLA" | "SRA" | "SLDL" | "SRDL" | "SLDA" | "SRDA"
+        | "CS" | "CDS" | "CLM" | "ICM" | "STCM" | "AHI" | "LHI" | "MHI" | "CHI" | "TMLH"
+        | "TMLL" | "MVI" | "NI" | "OI" | "XI" | "CLI" | "TM" | "TS" | "BC" | "BCT" | "BXH"
+        | "BXLE" | "BAL" | "BAS" | "BRC" | "BRCT" | "BRAS" | "BRXH" | "BRXLE" | "LE" | "LD"
+        | "STE" | "STD" | "AE" | "AD" | "SE" | "SD" | "MDE" | "MD" | "DE" | "DD" | "CE" | "CD"
+        | "AU" | "AW" | "SU" | "SW" | "MXD" | "MSR" | "MLR" | "DLR" | "ALCR" | "SLBR" | "LRVR"
+        | "IPM" | "SQDR" | "SQER" | "LDER" | "LXDR" | "LXER" | "DXR" | "SQXR" | "LTXR" | "LCXR"
+        | "LPXR" | "LNXR" | "LXR" | "LEXR" | "LZER" | "LZDR" | "LZXR" | "FIER" | "FIDR"
+        | "FIXR" | "CXR" | "MEER" | "CEFR" | "CDFR" | "CXFR" | "CFER" | "CFDR" | "CFXR"
+        | "LCTL" | "LPSW" => 0x50,
+        // SS, RXE, RSE
+        _ => 0xD0,
+    }
+}
+
+impl Gen {
+    fn chance(&mut self, percent: u64) -> bool {
+        self.rng.below(100) < percent
+    }
+
+    /// A register that may be written: anything but the base register R12.
+    fn tgt(&mut self) -> u8 {
+        let r = self.rng.below(15) as u8;
+        if r >= 12 {
+            r + 1
+        } else {
+            r
+        }
+    }
+
+    /// Any register (read only).
+    fn any(&mut self) -> u8 {
+        self.rng.below(16) as u8
+    }
+
+    /// The even register of a writable pair; about 4% odd (specification exception), never
+    /// 11 (a wrong implementation would then clobber R12).
+    fn pair(&mut self) -> u8 {
+        if self.chance(4) {
+            *self.rng.pick(&[1, 3, 5, 7, 9, 13, 15])
+        } else {
+            *self.rng.pick(&[0, 2, 4, 6, 8, 10, 14])
+        }
+    }
+
+    /// An even register of a read-only pair.
+    fn pair_any(&mut self) -> u8 {
+        2 * self.rng.below(8) as u8
+    }
+
+    /// A floating-point register: 0,2,4,6 unless the AFP registers are enabled; rarely
+    /// another one (an exception).
+    fn fpr(&mut self) -> u8 {
+        if self.afp {
+            self.rng.below(16) as u8
+        } else if self.chance(3) {
+            self.rng.below(if self.arch == Arch::S370 { 8 } else { 16 }) as u8
+        } else {
+            2 * self.rng.below(4) as u8
+        }
+    }
+
+    /// An extended-pair register GNU as accepts (so RRF forms need no `.insn`).
+    fn fpr_ext_gas(&mut self) -> u8 {
+        loop {
+            let f = self.fpr_ext();
+            if gas_fp_pair(f) {
+                return f;
+            }
+        }
+    }
+
+    /// A register designating an extended HFP pair; rarely an invalid one.
+    fn fpr_ext(&mut self) -> u8 {
+        if self.chance(4) {
+            return if self.afp {
+                *self.rng.pick(&[2, 3, 6, 7, 10, 11, 14, 15])
+            } else {
+                *self.rng.pick(&[2, 6, 1])
+            };
+        }
+        if self.afp {
+            *self.rng.pick(&[0, 1, 4, 5, 8, 9, 12, 13])
+        } else {
+            *self.rng.pick(&[0, 4])
+        }
+    }
+
+    fn label(&mut self) -> String {
+        self.label += 1;
+        format!(".L{}", self.label)
+    }
+
+    /// A displacement (from R12) for an operand of `len` bytes, aligned to `align` most of
+    /// the time, anywhere in the data area.
+    fn disp(&mut self, len: u32, align: u32) -> u32 {
+        let max = DATA_LEN - len;
+        let d = self.rng.below(max as u64 + 1) as u32;
+        if align > 1 && self.chance(85) {
+            d / align * align
+        } else {
+            d
+        }
+    }
+
+    /// A displacement inside `region` for `len` bytes (clamped to the data area).
+    fn disp_in(&mut self, region: (u32, u32), len: u32) -> u32 {
+        let hi = region.1.min(DATA_LEN).saturating_sub(len).max(region.0);
+        self.rng.range(region.0 as i64, hi as i64) as u32
+    }
+
+    /// `len` bytes of a packed slot, ending at the slot's end (so they are a valid number).
+    fn packed(&mut self, len: u32) -> (u32, u32) {
+        let slot = self.rng.below(32) as u32;
+        (PACKED + slot * 16 + 16 - len, slot)
+    }
+
+    /// A second packed slot different from `other`.
+    fn packed_other(&mut self, len: u32, other: u32) -> u32 {
+        loop {
+            let (d, s) = self.packed(len);
+            if s != other {
+                return d;
+            }
+        }
+    }
+
+    /// A shift operand: mostly an immediate amount, sometimes D(B) with a random base.
+    fn shift(&mut self) -> String {
+        if self.chance(75) {
+            format!("{}", self.rng.below(64))
+        } else {
+            let b = 1 + self.rng.below(15);
+            format!("{}(%r{b})", self.rng.below(4096))
+        }
+    }
+
+    /// A byte length 1..=256 biased toward short operands.
+    fn ss_len(&mut self) -> u32 {
+        match self.rng.below(4) {
+            0 => self.rng.range(1, 256) as u32,
+            1 => self.rng.range(1, 32) as u32,
+            _ => self.rng.range(1, 8) as u32,
+        }
+    }
+
+    /// A random item (depth 0 may be a branch around another item).
+    fn item(&mut self, depth: u32) -> Item {
+        let esa = self.arch == Arch::Esa390;
+        let total: u32 = TEMPLATES
+            .iter()
+            .filter(|t| esa || t.2)
+            .filter(|t| depth == 0 || !BRANCHES.contains(&t.0))
+            .map(|t| t.1)
+            .sum();
+        let mut pick = self.rng.below(total as u64) as u32;
+        let mut chosen = TEMPLATES[0].0;
+        let mut is_second_bctr = false;
+        let mut seen_bctr = false;
+        for t in TEMPLATES {
+            if !(esa || t.2) || (depth > 0 && BRANCHES.contains(&t.0)) {
+                continue;
+            }
+            if pick < t.1 {
+                chosen = t.0;
+                is_second_bctr = t.0 == "BCTR" && seen_bctr;
+                break;
+            }
+            pick -= t.1;
+            if t.0 == "BCTR" {
+                seen_bctr = true;
+            }
+        }
+        if BRANCHES.contains(&chosen) || (is_second_bctr && depth == 0) {
+            self.branch(chosen, depth)
+        } else {
+            self.plain(chosen)
+        }
+    }
+
+    /// A branch over the next item.
+    fn branch(&mut self, m: &'static str, depth: u32) -> Item {
+        let mut it = Item::new(m);
+        let skip = self.label();
+        let lc = m.to_lowercase();
+        let l = ilen(opbyte(m));
+        match m {
+            "BC" | "BRC" => {
+                let mask = self.rng.below(16);
+                it.ins(l, format!("{lc} {mask},{skip}"));
+            }
+            "BCR" => {
+                let mask = self.rng.below(16);
+                if self.chance(10) {
+                    it.ins(2, format!("bcr {mask},%r0"));
+                } else {
+                    let x = self.nonzero_tgt();
+                    it.ins(4, format!("la %r{x},{skip}"));
+                    it.ins(2, format!("bcr {mask},%r{x}"));
+                }
+            }
+            "BCT" | "BRCT" | "BAL" | "BAS" | "BRAS" => {
+                let t = self.tgt();
+                it.ins(l, format!("{lc} %r{t},{skip}"));
+            }
+            "BCTR" => {
+                let x = self.nonzero_tgt();
+                let mut t = self.tgt();
+                while t == x {
+                    t = self.tgt();
+                }
+                it.ins(4, format!("la %r{x},{skip}"));
+                it.ins(2, format!("bctr %r{t},%r{x}"));
+            }
+            "BXH" | "BXLE" | "BRXH" | "BRXLE" => {
+                let t = self.tgt();
+                let a = self.any();
+                it.ins(l, format!("{lc} %r{t},%r{a},{skip}"));
+            }
+            _ => unreachable!("{m}"),
+        }
+        let inner = self.item(depth + 1);
+        it.text.push_str(&inner.text);
+        it.targets.push_str(&inner.targets);
+        it.size += inner.size;
+        it.target_size += inner.target_size;
+        writeln!(it.text, "{skip}:").unwrap();
+        it
+    }
+
+    fn nonzero_tgt(&mut self) -> u8 {
+        loop {
+            let r = self.tgt();
+            if r != 0 {
+                return r;
+            }
+        }
+    }
+
+    /// `D(%r12)` for an operand of `len` bytes aligned to `align` (mostly).
+    fn mem(&mut self, len: u32, align: u32) -> String {
+        format!("{}(%r12)", self.disp(len, align))
+    }
+
+    /// A long HFP storage operand: mostly from the HFP numbers.
+    fn hfp_mem(&mut self, len: u32) -> String {
+        let d = if self.chance(70) {
+            HFP + 8 * self.rng.below(32) as u32
+        } else {
+            self.disp(len, 8) / len * len
+        };
+        format!("{d}(%r12)")
+    }
+
+    fn plain(&mut self, m: &'static str) -> Item {
+        let mut it = Item::new(m);
+        let lc = m.to_lowercase();
+        let l = ilen(opbyte(m));
+        match m {
+            "LR" | "AR" | "SR" | "ALR" | "SLR" | "NR" | "OR" | "XR" | "LTR" | "LCR" | "LNR"
+            | "LPR" | "MSR" | "ALCR" | "SLBR" | "LRVR" => {
+                let (t, a) = (self.tgt(), self.any());
+                it.ins(l, format!("{lc} %r{t},%r{a}"));
+            }
+            "CR" | "CLR" => {
+                let (a, b) = (self.any(), self.any());
+                it.ins(l, format!("{lc} %r{a},%r{b}"));
+            }
+            "MR" | "MLR" => {
+                let (p, a) = (self.pair(), self.any());
+                emit(&mut it, m, format!("%r{p},%r{a}"), p % 2 == 0);
+            }
+            "DR" | "DLR" => {
+                let (p, a) = (self.pair(), self.any());
+                if p % 2 == 0 && self.chance(60) {
+                    let s = if m == "DR" { "srda" } else { "srdl" };
+                    it.ins(4, format!("{s} %r{p},32"));
+                }
+                emit(&mut it, m, format!("%r{p},%r{a}"), p % 2 == 0);
+            }
+            "BCTR" => {
+                let t = self.tgt();
+                it.ins(2, format!("bctr %r{t},%r0"));
+            }
+            "BALR" | "BASR" => {
+                let t = self.tgt();
+                it.ins(2, format!("{lc} %r{t},%r0"));
+            }
+            "SPM" => {
+                let a = self.any();
+                it.ins(2, format!("spm %r{a}"));
+            }
+            "IPM" => {
+                let t = self.tgt();
+                it.ins(4, format!("ipm %r{t}"));
+            }
+            "L" | "A" | "S" | "AL" | "SL" | "N" | "O" | "X" | "MS" | "LRV" => {
+                let t = self.tgt();
+                let mem = self.mem(4, 4);
+                it.ins(l, format!("{lc} %r{t},{mem}"));
+            }
+            "C" | "CL" | "ST" | "STRV" => {
+                let a = self.any();
+                let mem = self.mem(4, 4);
+                it.ins(l, format!("{lc} %r{a},{mem}"));
+            }
+            "M" | "D" => {
+                let p = self.pair();
+                let mem = self.mem(4, 4);
+                if m == "D" && p % 2 == 0 && self.chance(60) {
+                    it.ins(4, format!("srda %r{p},32"));
+                }
+                emit(&mut it, m, format!("%r{p},{mem}"), p % 2 == 0);
+            }
+            "IC" => {
+                let t = self.tgt();
+                let mem = self.mem(1, 1);
+                it.ins(l, format!("ic %r{t},{mem}"));
+            }
+            "STC" => {
+                let a = self.any();
+                let mem = self.mem(1, 1);
+                it.ins(l, format!("stc %r{a},{mem}"));
+            }
+            "LH" | "AH" | "SH" | "MH" => {
+                let t = self.tgt();
+                let mem = self.mem(2, 2);
+                it.ins(l, format!("{lc} %r{t},{mem}"));
+            }
+            "CH" | "STH" => {
+                let a = self.any();
+                let mem = self.mem(2, 2);
+                it.ins(l, format!("{lc} %r{a},{mem}"));
+            }
+            "LA" => {
+                let t = self.tgt();
+                let d = self.rng.below(4096);
+                let (x, b) = (self.any(), self.any());
+                it.ins(4, format!("la %r{t},{d}(%r{x},%r{b})"));
+            }
+            "CVB" => {
+                let t = self.tgt();
+                let d = if self.chance(70) {
+                    let (d, _) = self.packed(8);
+                    d
+                } else {
+                    self.disp(8, 8)
+                };
+                if self.chance(40) {
+                    let a = self.any();
+                    it.ins(4, format!("cvd %r{a},{d}(%r12)"));
+                }
+                it.ins(4, format!("cvb %r{t},{d}(%r12)"));
+            }
+            "CVD" => {
+                let a = self.any();
+                let d = if self.chance(50) {
+                    self.packed(8).0
+                } else {
+                    self.disp(8, 8)
+                };
+                it.ins(4, format!("cvd %r{a},{d}(%r12)"));
+            }
+            "EX" => self.ex(&mut it),
+            "LM" => {
+                // a range that does not include R12
+                let (r1, n) = loop {
+                    let r1 = self.any();
+                    let n = self.rng.range(1, 16) as u8;
+                    if (0..n).all(|k| (r1 + k) % 16 != 12) {
+                        break (r1, n);
+                    }
+                };
+                let r3 = (r1 + n - 1) % 16;
+                let mem = self.mem(4 * n as u32, 4);
+                it.ins(4, format!("lm %r{r1},%r{r3},{mem}"));
+            }
+            "STM" => {
+                let (r1, r3) = (self.any(), self.any());
+                let n = (r3 as u32 + 16 - r1 as u32) % 16 + 1;
+                let mem = self.mem(4 * n, 4);
+                it.ins(4, format!("stm %r{r1},%r{r3},{mem}"));
+            }
+            "SLL" | "SRL" | "SLA" | "SRA" => {
+                let t = self.tgt();
+                let s = self.shift();
+                it.ins(4, format!("{lc} %r{t},{s}"));
+            }
+            "SLDL" | "SRDL" | "SLDA" | "SRDA" => {
+                let p = self.pair();
+                let s = self.shift();
+                emit(&mut it, m, format!("%r{p},{s}"), p % 2 == 0);
+            }
+            "RLL" => {
+                let (t, a) = (self.tgt(), self.any());
+                let s = self.shift();
+                it.ins(6, format!("rll %r{t},%r{a},{s}"));
+            }
+            "CS" => {
+                let (t, a) = (self.tgt(), self.any());
+                let d = if self.chance(92) {
+                    self.disp(4, 4) / 4 * 4
+                } else {
+                    self.disp(4, 1) | 1
+                };
+                if self.chance(50) {
+                    it.ins(4, format!("l %r{t},{d}(%r12)"));
+                }
+                it.ins(4, format!("cs %r{t},%r{a},{d}(%r12)"));
+            }
+            "CDS" => {
+                let (p, a) = (self.pair(), self.pair_any());
+                let d = if self.chance(92) {
+                    self.disp(8, 8) / 8 * 8
+                } else {
+                    (self.disp(8, 1) / 4 * 4) | 4
+                };
+                if p % 2 == 0 && self.chance(50) {
+                    it.ins(4, format!("lm %r{p},%r{},{d}(%r12)", p + 1));
+                }
+                emit(&mut it, m, format!("%r{p},%r{a},{d}(%r12)"), p % 2 == 0);
+            }
+            "CLM" | "ICM" | "STCM" => {
+                let r = if m == "ICM" { self.tgt() } else { self.any() };
+                let mask = self.rng.below(16) as u32;
+                let mem = self.mem(mask.count_ones().max(1), 1);
+                it.ins(4, format!("{lc} %r{r},{mask},{mem}"));
+            }
+            "AHI" | "LHI" | "MHI" => {
+                let t = self.tgt();
+                let i = self.imm16();
+                it.ins(4, format!("{lc} %r{t},{i}"));
+            }
+            "CHI" => {
+                let a = self.any();
+                let i = self.imm16();
+                it.ins(4, format!("chi %r{a},{i}"));
+            }
+            "TMLH" | "TMLL" => {
+                let a = self.any();
+                let i = self.rng.below(65536);
+                it.ins(4, format!("{lc} %r{a},{i}"));
+            }
+            "MVI" | "NI" | "OI" | "XI" | "CLI" | "TM" => {
+                let mem = self.mem(1, 1);
+                let i = self.rng.below(256);
+                it.ins(4, format!("{lc} {mem},{i}"));
+            }
+            "TS" => {
+                let mem = self.mem(1, 1);
+                it.ins(4, format!("ts {mem}"));
+            }
+            "MVC" | "NC" | "OC" | "XC" | "CLC" | "MVN" | "MVZ" => {
+                // overlap is architecturally defined (byte by byte) for all of these
+                let n = self.ss_len();
+                let d1 = self.disp(n, 1);
+                let d2 = if self.chance(15) {
+                    // near d1: overlapping operands
+                    let lo = d1.saturating_sub(8);
+                    let hi = (d1 + 8).min(DATA_LEN - n);
+                    self.rng.range(lo as i64, hi as i64) as u32
+                } else {
+                    self.disp(n, 1)
+                };
+                it.ins(6, format!("{lc} {d1}({n},%r12),{d2}(%r12)"));
+            }
+            "MVCIN" => {
+                let n = self.ss_len();
+                let (d1, d2) = self.disjoint(n, n);
+                // the second operand address designates its rightmost byte
+                it.ins(6, format!("mvcin {d1}({n},%r12),{}(%r12)", d2 + n - 1));
+            }
+            "TR" => {
+                let n = self.ss_len();
+                let (d1, d2) = self.disjoint(n, 256);
+                it.ins(6, format!("tr {d1}({n},%r12),{d2}(%r12)"));
+            }
+            "TRT" => {
+                let n = self.ss_len();
+                let d1 = self.disp(n, 1);
+                let d2 = if self.chance(60) {
+                    TRT_TABLE
+                } else {
+                    self.disp(256, 1)
+                };
+                it.ins(6, format!("trt {d1}({n},%r12),{d2}(%r12)"));
+            }
+            "ED" | "EDMK" => {
+                let n = if self.chance(80) {
+                    self.rng.range(1, 24) as u32
+                } else {
+                    self.ss_len()
+                };
+                let src_len = n / 2 + 1;
+                let (d1, d2) = loop {
+                    let d1 = if self.chance(75) {
+                        self.disp_in(PATTERN, n)
+                    } else {
+                        self.disp(n, 1)
+                    };
+                    let d2 = if self.chance(85) {
+                        self.disp_in((PACKED, PACKED + 0x200), src_len)
+                    } else {
+                        self.disp(src_len, 1)
+                    };
+                    if d1 + n <= d2 || d2 + src_len <= d1 {
+                        break (d1, d2);
+                    }
+                };
+                if m == "EDMK" && self.chance(50) {
+                    let t = self.tgt();
+                    it.ins(4, format!("la %r1,{}(%r{t})", self.rng.below(16)));
+                }
+                it.ins(6, format!("{lc} {d1}({n},%r12),{d2}(%r12)"));
+            }
+            "PACK" => {
+                let (l1, l2) = (self.rng.range(1, 16) as u32, self.rng.range(1, 16) as u32);
+                let d2 = self.disp_in(ZONED, l2);
+                let d1 = loop {
+                    let d1 = if self.chance(50) {
+                        self.packed(l1).0
+                    } else {
+                        self.disp(l1, 1)
+                    };
+                    if d1 + l1 <= d2 || d2 + l2 <= d1 {
+                        break d1;
+                    }
+                };
+                it.ins(6, format!("pack {d1}({l1},%r12),{d2}({l2},%r12)"));
+            }
+            "UNPK" => {
+                let (l1, l2) = (self.rng.range(1, 16) as u32, self.rng.range(1, 16) as u32);
+                let (d2, _) = self.packed(l2);
+                let d1 = loop {
+                    let d1 = if self.chance(50) {
+                        self.disp_in(ZONED, l1)
+                    } else {
+                        self.disp(l1, 1)
+                    };
+                    if d1 + l1 <= d2 || d2 + l2 <= d1 {
+                        break d1;
+                    }
+                };
+                it.ins(6, format!("unpk {d1}({l1},%r12),{d2}({l2},%r12)"));
+            }
+            "MVO" => {
+                let (l1, l2) = (self.rng.range(1, 16) as u32, self.rng.range(1, 16) as u32);
+                let (d1, s1) = self.packed(l1);
+                let d2 = if self.chance(70) {
+                    self.packed_other(l2, s1)
+                } else {
+                    self.disp_in(RANDOM, l2)
+                };
+                it.ins(6, format!("mvo {d1}({l1},%r12),{d2}({l2},%r12)"));
+            }
+            "ZAP" | "AP" | "SP" | "CP" => {
+                let (l1, l2) = (self.rng.range(1, 16) as u32, self.rng.range(1, 16) as u32);
+                let (d1, s1) = self.packed(l1);
+                let d2 = if self.chance(10) {
+                    // same slot: the rightmost bytes coincide, which is allowed
+                    PACKED + s1 * 16 + 16 - l2
+                } else {
+                    self.packed_other(l2, s1)
+                };
+                it.ins(6, format!("{lc} {d1}({l1},%r12),{d2}({l2},%r12)"));
+            }
+            "MP" | "DP" => {
+                let (l1, l2) = if self.chance(90) {
+                    let l1 = self.rng.range(2, 16) as u32;
+                    let l2 = self.rng.range(1, (l1 as i64 - 1).min(8)) as u32;
+                    (l1, l2)
+                } else {
+                    (self.rng.range(1, 16) as u32, self.rng.range(1, 16) as u32)
+                };
+                let (d1, s1) = self.packed(l1);
+                let d2 = self.packed_other(l2, s1);
+                it.ins(6, format!("{lc} {d1}({l1},%r12),{d2}({l2},%r12)"));
+            }
+            "SRP" => {
+                let l1 = self.rng.range(1, 16) as u32;
+                let (d1, _) = self.packed(l1);
+                let shift = match self.rng.below(3) {
+                    0 => self.rng.below(64),
+                    1 => self.rng.below(8),
+                    _ => 64 - self.rng.range(1, 8) as u64,
+                };
+                let round = self.rng.below(10);
+                it.ins(6, format!("srp {d1}({l1},%r12),{shift},{round}"));
+            }
+            "MVCL" | "CLCL" => {
+                let p1 = *self.rng.pick(&[0u8, 2, 4, 6, 8, 10, 14]);
+                let p2 = if self.chance(5) {
+                    p1
+                } else {
+                    loop {
+                        let p = *self.rng.pick(&[0u8, 2, 4, 6, 8, 10, 14]);
+                        if p != p1 {
+                            break p;
+                        }
+                    }
+                };
+                let l1 = self.mvcl_len();
+                let l2 = if self.chance(30) { l1 } else { self.mvcl_len() };
+                let d1 = self.disp(l1, 1);
+                let (lo, hi) = (d1.saturating_sub(16), (d1 + 16).min(DATA_LEN - l2));
+                let d2 = if lo <= hi && self.chance(20) {
+                    // near d1: overlapping operands (MVCL: CC 3 when destructive)
+                    self.rng.range(lo as i64, hi as i64) as u32
+                } else {
+                    self.disp(l2, 1)
+                };
+                let pad = self.disp(1, 1);
+                it.ins(4, format!("la %r{p1},{d1}(%r12)"));
+                it.ins(4, format!("la %r{},{l1}", p1 + 1));
+                it.ins(4, format!("la %r{p2},{d2}(%r12)"));
+                it.ins(4, format!("la %r{},{l2}", p2 + 1));
+                it.ins(4, format!("icm %r{},8,{pad}(%r12)", p2 + 1));
+                it.ins(2, format!("{lc} %r{p1},%r{p2}"));
+            }
+            "SVC" => {
+                let i = self.rng.below(256);
+                it.ins(2, format!("svc {i}"));
+            }
+            // HFP, register operands
+            "LER" | "LDR" | "LTER" | "LTDR" | "LCER" | "LCDR" | "LPER" | "LPDR" | "LNER"
+            | "LNDR" | "AER" | "ADR" | "SER" | "SDR" | "MDER" | "MDR" | "DER" | "DDR" | "CER"
+            | "CDR" | "AUR" | "SUR" | "AWR" | "SWR" | "HER" | "HDR" | "LEDR" | "SQDR" | "SQER"
+            | "LDER" | "MEER" | "FIER" | "FIDR" => {
+                let (a, b) = (self.fpr(), self.fpr());
+                it.ins(l, format!("{lc} %f{a},%f{b}"));
+            }
+            "AXR" | "SXR" | "MXR" | "DXR" | "SQXR" | "LTXR" | "LCXR" | "LPXR" | "LNXR" | "LXR"
+            | "FIXR" | "CXR" => {
+                let (a, b) = (self.fpr_ext(), self.fpr_ext());
+                emit(
+                    &mut it,
+                    m,
+                    format!("%f{a},%f{b}"),
+                    gas_fp_pair(a) && gas_fp_pair(b),
+                );
+            }
+            "MXDR" | "LXDR" | "LXER" => {
+                let (a, b) = (self.fpr_ext(), self.fpr());
+                emit(&mut it, m, format!("%f{a},%f{b}"), gas_fp_pair(a));
+            }
+            "LDXR" | "LEXR" => {
+                let (a, b) = (self.fpr(), self.fpr_ext());
+                emit(&mut it, m, format!("%f{a},%f{b}"), gas_fp_pair(b));
+            }
+            "LZER" | "LZDR" => {
+                let a = self.fpr();
+                it.ins(4, format!("{lc} %f{a}"));
+            }
+            "LZXR" => {
+                let a = self.fpr_ext();
+                emit(&mut it, m, format!("%f{a}"), gas_fp_pair(a));
+            }
+            "CEFR" | "CDFR" => {
+                let (a, r) = (self.fpr(), self.any());
+                it.ins(4, format!("{lc} %f{a},%r{r}"));
+            }
+            "CXFR" => {
+                let (a, r) = (self.fpr_ext_gas(), self.any());
+                it.ins(4, format!("cxfr %f{a},%r{r}"));
+            }
+            "CFER" | "CFDR" | "CFXR" => {
+                let t = self.tgt();
+                let f = if m == "CFXR" {
+                    self.fpr_ext_gas()
+                } else {
+                    self.fpr()
+                };
+                let mode = *self.rng.pick(&[0, 1, 4, 5, 6, 7]);
+                it.ins(4, format!("{lc} %r{t},{mode},%f{f}"));
+            }
+            // HFP, storage operands
+            "LE" | "STE" | "AE" | "SE" | "MDE" | "DE" | "CE" | "AU" | "SU" => {
+                let f = self.fpr();
+                let mem = self.hfp_mem(4);
+                it.ins(4, format!("{lc} %f{f},{mem}"));
+            }
+            "LD" | "STD" | "AD" | "SD" | "MD" | "DD" | "CD" | "AW" | "SW" => {
+                let f = self.fpr();
+                let mem = self.hfp_mem(8);
+                it.ins(4, format!("{lc} %f{f},{mem}"));
+            }
+            "MXD" => {
+                let f = self.fpr_ext();
+                let mem = self.hfp_mem(8);
+                emit(&mut it, m, format!("%f{f},{mem}"), gas_fp_pair(f));
+            }
+            _ => unreachable!("no template for {m}"),
+        }
+        it
+    }
+
+    fn mvcl_len(&mut self) -> u32 {
+        let max = if self.chance(50) { 64 } else { 0x400 };
+        self.rng.below(max) as u32
+    }
+
+    fn imm16(&mut self) -> i64 {
+        match self.rng.below(3) {
+            0 => self.rng.range(-16, 16),
+            1 => *self.rng.pick(&[-32768, 32767, -1, 0, 1, 0x4000]),
+            _ => self.rng.range(-32768, 32767),
+        }
+    }
+
+    /// Displacements of two disjoint operands of `n1` and `n2` bytes.
+    fn disjoint(&mut self, n1: u32, n2: u32) -> (u32, u32) {
+        loop {
+            let d1 = self.disp(n1, 1);
+            let d2 = self.disp(n2, 1);
+            if d1 + n1 <= d2 || d2 + n2 <= d1 {
+                return (d1, d2);
+            }
+        }
+    }
+
+    /// EXECUTE of an SS or SI target placed after the epilogue. The target's length or
+    /// immediate byte is ORed with bits 24-31 of R1, so storage operands leave room for 256
+    /// bytes. Rarely the target is itself an EX (execute exception).
+    fn ex(&mut self, it: &mut Item) {
+        let r = if self.chance(20) { 0 } else { self.any() };
+        let x = self.label();
+        let kind = self.rng.below(20);
+        let (len, text) = match kind {
+            0..=9 => {
+                let m = *self.rng.pick(&["mvc", "xc", "nc", "oc", "clc"]);
+                let n = self.rng.range(1, 8) as u32;
+                let d1 = self.disp(256, 1);
+                let d2 = self.disp(256, 1);
+                (6, format!("{m} {d1}({n},%r12),{d2}(%r12)"))
+            }
+            10 | 11 => {
+                let d1 = self.rng.below(0x100);
+                let d2 = self.rng.range(0x300, 0x700);
+                (6, format!("tr {d1}(1,%r12),{d2}(%r12)"))
+            }
+            12..=17 => {
+                let m = *self.rng.pick(&["mvi", "cli", "tm", "ni", "oi", "xi"]);
+                let d = self.disp(1, 1);
+                (4, format!("{m} {d}(%r12),{}", self.rng.below(256)))
+            }
+            18 => {
+                let d = self.disp(256, 1);
+                (6, format!("trt {d}(1,%r12),{TRT_TABLE}(%r12)"))
+            }
+            _ => (4, format!("ex %r0,{x}")),
+        };
+        writeln!(it.targets, "{x}:     {text}").unwrap();
+        it.target_size += len;
+        it.ins(4, format!("ex %r{r},{x}"));
+    }
+}
+
+impl Program {
+    /// The assembler source of the whole program.
+    pub fn source(&self) -> String {
+        self.source_with(&vec![true; self.items.len()])
+    }
+
+    /// The source with only the items where `keep[i]` is true (for reduction).
+    pub fn source_with(&self, keep: &[bool]) -> String {
+        let esa = self.arch == Arch::Esa390;
+        let mut s = String::new();
+        let w = &mut s;
+        writeln!(
+            w,
+            "# vm390 hercules-diff program: seed {} arch {} afp {} amode {} (regenerate with conformance::gen::generate)",
+            self.seed,
+            self.arch.name(),
+            self.afp as u8,
+            if self.amode31 { 31 } else { 24 }
+        )
+        .unwrap();
+        writeln!(w, "        .text\n        .globl _start\n_start:").unwrap();
+        let (psw0, psw1) = self.initial_psw();
+        writeln!(w, "        .long 0x{psw0:08X},0x{psw1:08X}  # initial PSW").unwrap();
+        let (svc0, svc1) = new_psw(self.arch, SVC_HANDLER);
+        let (pgm0, pgm1) = new_psw(self.arch, PGM_HANDLER);
+        writeln!(w, "        .org 0x60").unwrap();
+        writeln!(w, "        .long 0x{svc0:08X},0x{svc1:08X}  # SVC new PSW").unwrap();
+        writeln!(
+            w,
+            "        .long 0x{pgm0:08X},0x{pgm1:08X}  # program new PSW"
+        )
+        .unwrap();
+        writeln!(w, "        .org 0x{CODE:X}").unwrap();
+        if self.afp {
+            writeln!(w, "        lctl %c0,%c0,0x{CR0_VALUE:X}").unwrap();
+        }
+        writeln!(w, "        lm %r0,%r15,0x{GPR_INIT:X}").unwrap();
+        for f in self.fprs() {
+            writeln!(w, "        ld %f{f},0x{:X}", FPR_INIT + 8 * f as u32).unwrap();
+        }
+        writeln!(w, "# body").unwrap();
+        let mut targets = String::new();
+        for (item, _) in self.items.iter().zip(keep).filter(|(_, k)| **k) {
+            w.push_str(&item.text);
+            targets.push_str(&item.targets);
+        }
+        writeln!(w, "# epilogue").unwrap();
+        self.store_all(w);
+        writeln!(w, "        lpsw 0x{GOOD_PSW:X}").unwrap();
+        writeln!(w, "# EX targets").unwrap();
+        w.push_str(&targets);
+        writeln!(w, "        .org 0x{PGM_HANDLER:X}").unwrap();
+        writeln!(
+            w,
+            "# program-check handler: log, count, give up after {PGM_LIMIT}, resume"
+        )
+        .unwrap();
+        writeln!(w, "        cli 0x{GIVE_UP_FLAG:X}(%r0),0xFF").unwrap();
+        writeln!(w, "        bc 8,.Lstop").unwrap();
+        writeln!(
+            w,
+            "        mvc 0x{PGM_LOG:X}(56,%r0),0x{:X}(%r0)",
+            PGM_LOG + 8
+        )
+        .unwrap();
+        if esa {
+            writeln!(w, "        mvc 0x{:X}(4,%r0),0x8C(%r0)", PGM_LOG + 56).unwrap();
+            writeln!(w, "        mvc 0x{:X}(4,%r0),0x2C(%r0)", PGM_LOG + 60).unwrap();
+        } else {
+            writeln!(w, "        mvc 0x{:X}(8,%r0),0x28(%r0)", PGM_LOG + 56).unwrap();
+        }
+        writeln!(
+            w,
+            "        mvc 0x{PGM_COUNT:X}(16,%r0),0x{:X}(%r0)",
+            PGM_COUNT + 1
+        )
+        .unwrap();
+        writeln!(w, "        cli 0x{PGM_COUNT:X}(%r0),0xFF").unwrap();
+        writeln!(w, "        bc 8,.Ldead").unwrap();
+        writeln!(w, "        lpsw 0x28").unwrap();
+        writeln!(w, ".Ldead:").unwrap();
+        writeln!(w, "        mvi 0x{GIVE_UP_FLAG:X}(%r0),0xFF").unwrap();
+        self.store_all(w);
+        writeln!(w, ".Lstop:").unwrap();
+        writeln!(w, "        lpsw 0x{DEAD_PSW:X}").unwrap();
+        writeln!(w, "        .org 0x{SVC_HANDLER:X}").unwrap();
+        writeln!(w, "        lpsw 0x20  # SVC: resume").unwrap();
+        writeln!(w, "        .org 0x{DEAD_PSW:X}").unwrap();
+        let wait = if esa { 0x000A_0000u32 } else { 0x0002_0000 };
+        writeln!(w, "        .long 0x{wait:08X},0x{DEAD:08X}").unwrap();
+        writeln!(w, "        .long 0x{wait:08X},0x{GOOD:08X}").unwrap();
+        writeln!(w, "        .org 0x{CR0_VALUE:X}").unwrap();
+        writeln!(
+            w,
+            "        .long 0x000400E0  # CR0: AFP-register control + reset bits"
+        )
+        .unwrap();
+        writeln!(w, "        .org 0x{:X}", PGM_COUNT + PGM_LIMIT).unwrap();
+        writeln!(w, "        .byte 0xFF  # program-check count (unary)").unwrap();
+        writeln!(w, "        .org 0x{GPR_INIT:X}").unwrap();
+        for chunk in self.gpr.chunks(4) {
+            let v: Vec<String> = chunk.iter().map(|r| format!("0x{r:08X}")).collect();
+            writeln!(w, "        .long {}", v.join(",")).unwrap();
+        }
+        writeln!(w, "        .org 0x{FPR_INIT:X}").unwrap();
+        for f in self.fpr {
+            writeln!(w, "        .long 0x{:08X},0x{:08X}", f >> 32, f as u32).unwrap();
+        }
+        writeln!(w, "        .org 0x{DATA:X}").unwrap();
+        for chunk in self.data.chunks(16) {
+            let v: Vec<String> = chunk.iter().map(|b| format!("0x{b:02X}")).collect();
+            writeln!(w, "        .byte {}", v.join(",")).unwrap();
+        }
+        writeln!(w, "        .org 0x{WINDOW_LEN:X}").unwrap();
+        s
+    }
+
+    /// The FPRs the program loads and stores.
+    pub fn fprs(&self) -> Vec<u8> {
+        if self.afp {
+            (0..16).collect()
+        } else {
+            vec![0, 2, 4, 6]
+        }
+    }
+
+    fn store_all(&self, w: &mut String) {
+        writeln!(w, "        stm %r0,%r15,0x{GPR_SAVE:X}").unwrap();
+        for f in self.fprs() {
+            writeln!(w, "        std %f{f},0x{:X}", FPR_SAVE + 8 * f as u32).unwrap();
+        }
+    }
+
+    /// The initial PSW (two words).
+    pub fn initial_psw(&self) -> (u32, u32) {
+        let (cc, pm) = (self.cc as u32, self.program_mask as u32);
+        match self.arch {
+            Arch::Esa390 => (
+                0x0008_0000 | cc << 12 | pm << 8,
+                if self.amode31 { 0x8000_0000 } else { 0 } | CODE,
+            ),
+            Arch::S370 => (0, cc << 28 | pm << 24 | CODE),
+        }
+    }
+
+    /// The mnemonics of the kept items, in order.
+    pub fn mnemonics(&self, keep: &[bool]) -> Vec<&'static str> {
+        self.items
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(i, _)| i.mnemonic)
+            .collect()
+    }
+}
+
+/// An interruption new PSW: disabled, supervisor state, key 0, pointing at `addr`.
+fn new_psw(arch: Arch, addr: u32) -> (u32, u32) {
+    match arch {
+        Arch::Esa390 => (0x0008_0000, 0x8000_0000 | addr),
+        Arch::S370 => (0, addr),
+    }
+}
+
+/// Names the place an address of the window belongs to, for mismatch reports.
+pub fn describe(addr: u32) -> String {
+    match addr {
+        0x00..=0x07 => "initial PSW".into(),
+        0x08..=0x0F => "restart old PSW".into(),
+        0x20..=0x27 => "SVC old PSW".into(),
+        0x28..=0x2F => "program old PSW".into(),
+        0x50..=0x53 => "interval timer (S/370)".into(),
+        0x88..=0x8B => "SVC interruption code".into(),
+        0x8C..=0x8F => "program interruption code".into(),
+        0x90..=0x9F => "translation-exception id / DXC / monitor".into(),
+        a if (CODE..PGM_HANDLER).contains(&a) => "code".into(),
+        a if (GPR_SAVE..FPR_SAVE).contains(&a) => format!("saved R{}", (a - GPR_SAVE) / 4),
+        a if (FPR_SAVE..DEAD_PSW).contains(&a) => format!("saved F{}", (a - FPR_SAVE) / 8),
+        a if (PGM_COUNT..=PGM_COUNT + PGM_LIMIT).contains(&a) => "program-check count".into(),
+        a if a == GIVE_UP_FLAG => "give-up flag".into(),
+        a if (PGM_LOG..PGM_LOG + 64).contains(&a) => {
+            format!("program-check log entry {}", 8 - (a - PGM_LOG) / 8)
+        }
+        a if (DATA..DATA + DATA_LEN).contains(&a) => {
+            let d = a - DATA;
+            let region = match d {
+                0x000..=0x1FF => "random",
+                0x200..=0x3FF => "packed slots",
+                0x400..=0x47F => "edit patterns",
+                0x480..=0x4FF => "zoned",
+                0x500..=0x5FF => "TRT table",
+                0x600..=0x6FF => "HFP numbers",
+                _ => "misc",
+            };
+            format!("data+{d:03X} ({region})")
+        }
+        _ => "low core".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic() {
+        for arch in [Arch::Esa390, Arch::S370] {
+            for seed in 0..50 {
+                assert_eq!(generate(arch, seed).source(), generate(arch, seed).source());
+            }
+        }
+        assert_ne!(
+            generate(Arch::Esa390, 1).source(),
+            generate(Arch::Esa390, 2).source()
+        );
+    }
+
+    /// Every template exists in the decoder's table for the architectures it is used in.
+    #[test]
+    fn templates_match_the_instruction_table() {
+        for arch in [Arch::Esa390, Arch::S370] {
+            for m in mnemonics(arch) {
+                let op = Opcode::from_mnemonic(m).unwrap_or_else(|| panic!("{m} not in table"));
+                assert!(op.in_arch(arch), "{m} is not a {} instruction", arch.name());
+                assert_eq!(
+                    ilen(opbyte(m)) as usize,
+                    op.length(),
+                    "length of {m} in the generator"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn body_fits() {
+        for arch in [Arch::Esa390, Arch::S370] {
+            for seed in 0..300 {
+                let p = generate(arch, seed);
+                let size: u32 = p.items.iter().map(|i| i.size + i.target_size).sum();
+                assert!(size <= BODY_BUDGET);
+                assert!(p.items.len() >= 5, "seed {seed}: {} items", p.items.len());
+            }
+        }
+    }
+}
