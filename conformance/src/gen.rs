@@ -85,7 +85,14 @@ const PATTERN: (u32, u32) = (0x400, 0x480);
 const ZONED: (u32, u32) = (0x480, 0x500);
 const TRT_TABLE: u32 = 0x500;
 const HFP: u32 = 0x600; // 32 long HFP numbers
-const MISC: (u32, u32) = (0x700, 0x800);
+const MISC: (u32, u32) = (0x700, 0x780);
+/// Source digits for ED/EDMK: valid digit codes only, never written. An invalid digit makes
+/// ED/EDMK end with a data exception after storing part of the result or none of it (the
+/// Principles of Operation allow termination or suppression, GA22-7000 "Data Exception",
+/// programming note 1), so ED sources must stay valid for the comparison to be exact.
+const ED_SOURCE: (u32, u32) = (0x780, 0x800);
+/// Operands that may be written end below [`ED_SOURCE`].
+const WRITABLE_END: u32 = ED_SOURCE.0;
 
 /// One unit of the random body: an instruction, possibly with set-up instructions before it
 /// or wrapped in a forward branch. Items are independent, so a failing program can be reduced
@@ -253,6 +260,19 @@ fn data_area(rng: &mut Rng) -> Vec<u8> {
             _ => rng.next_u64() as u8,
         };
     }
+    // ED/EDMK sources: digits, some right halves are sign codes.
+    for b in d[ED_SOURCE.0 as usize..ED_SOURCE.1 as usize].iter_mut() {
+        let left = match rng.below(3) {
+            0 => 0,
+            _ => rng.below(10) as u8,
+        };
+        let right = match rng.below(6) {
+            0 => 0xA + rng.below(6) as u8,
+            1 => 0,
+            _ => rng.below(10) as u8,
+        };
+        *b = left << 4 | right;
+    }
     // Packed slots: 31 digits + sign, right-aligned significant digits.
     for slot in 0..32u32 {
         let ndigits = *rng.pick(&[0u32, 1, 2, 3, 4, 5, 7, 9, 11, 15, 20, 31]);
@@ -324,223 +344,233 @@ fn data_area(rng: &mut Rng) -> Vec<u8> {
     d
 }
 
-/// The templates: mnemonic, weight, and whether System/370 has the instruction.
-const TEMPLATES: &[(&str, u32, bool)] = &[
+/// The templates: mnemonic, weight, whether System/370 has the instruction, and whether it
+/// is a branch over the following item.
+const TEMPLATES: &[(&str, u32, bool, bool)] = &[
     // general RR
-    ("LR", 3, true),
-    ("AR", 4, true),
-    ("SR", 4, true),
-    ("ALR", 4, true),
-    ("SLR", 4, true),
-    ("NR", 2, true),
-    ("OR", 2, true),
-    ("XR", 2, true),
-    ("CR", 3, true),
-    ("CLR", 3, true),
-    ("LTR", 2, true),
-    ("LCR", 2, true),
-    ("LNR", 2, true),
-    ("LPR", 2, true),
-    ("MR", 3, true),
-    ("DR", 3, true),
-    ("MSR", 2, false),
-    ("MLR", 2, false),
-    ("DLR", 2, false),
-    ("ALCR", 2, false),
-    ("SLBR", 2, false),
-    ("LRVR", 2, false),
-    ("BCTR", 1, true),
-    ("BALR", 2, true),
-    ("BASR", 1, true),
-    ("SPM", 2, true),
-    ("IPM", 4, false),
+    ("LR", 3, true, false),
+    ("AR", 4, true, false),
+    ("SR", 4, true, false),
+    ("ALR", 4, true, false),
+    ("SLR", 4, true, false),
+    ("NR", 2, true, false),
+    ("OR", 2, true, false),
+    ("XR", 2, true, false),
+    ("CR", 3, true, false),
+    ("CLR", 3, true, false),
+    ("LTR", 2, true, false),
+    ("LCR", 2, true, false),
+    ("LNR", 2, true, false),
+    ("LPR", 2, true, false),
+    ("MR", 3, true, false),
+    ("DR", 3, true, false),
+    ("MSR", 2, false, false),
+    ("MLR", 2, false, false),
+    ("DLR", 2, false, false),
+    ("ALCR", 2, false, false),
+    ("SLBR", 2, false, false),
+    ("LRVR", 2, false, false),
+    ("BCTR", 1, true, false),
+    ("BALR", 2, true, false),
+    ("BASR", 1, true, false),
+    ("SPM", 2, true, false),
+    ("IPM", 4, false, false),
     // general RX
-    ("L", 2, true),
-    ("A", 3, true),
-    ("S", 3, true),
-    ("AL", 3, true),
-    ("SL", 3, true),
-    ("N", 2, true),
-    ("O", 2, true),
-    ("X", 2, true),
-    ("C", 2, true),
-    ("CL", 2, true),
-    ("M", 2, true),
-    ("D", 3, true),
-    ("MS", 2, false),
-    ("IC", 2, true),
-    ("STC", 2, true),
-    ("LH", 2, true),
-    ("AH", 2, true),
-    ("SH", 2, true),
-    ("MH", 2, true),
-    ("CH", 2, true),
-    ("STH", 2, true),
-    ("ST", 2, true),
-    ("LA", 4, true),
-    ("CVB", 3, true),
-    ("CVD", 3, true),
-    ("LRV", 1, false),
-    ("STRV", 1, false),
-    ("EX", 3, true),
+    ("L", 2, true, false),
+    ("A", 3, true, false),
+    ("S", 3, true, false),
+    ("AL", 3, true, false),
+    ("SL", 3, true, false),
+    ("N", 2, true, false),
+    ("O", 2, true, false),
+    ("X", 2, true, false),
+    ("C", 2, true, false),
+    ("CL", 2, true, false),
+    ("M", 2, true, false),
+    ("D", 3, true, false),
+    ("MS", 2, false, false),
+    ("IC", 2, true, false),
+    ("STC", 2, true, false),
+    ("LH", 2, true, false),
+    ("AH", 2, true, false),
+    ("SH", 2, true, false),
+    ("MH", 2, true, false),
+    ("CH", 2, true, false),
+    ("STH", 2, true, false),
+    ("ST", 2, true, false),
+    ("LA", 4, true, false),
+    ("CVB", 3, true, false),
+    ("CVD", 3, true, false),
+    ("LRV", 1, false, false),
+    ("STRV", 1, false, false),
+    ("EX", 3, true, false),
     // RS
-    ("LM", 2, true),
-    ("STM", 2, true),
-    ("SLL", 2, true),
-    ("SRL", 2, true),
-    ("SLA", 3, true),
-    ("SRA", 2, true),
-    ("SLDL", 2, true),
-    ("SRDL", 2, true),
-    ("SLDA", 3, true),
-    ("SRDA", 2, true),
-    ("RLL", 2, false),
-    ("CS", 2, true),
-    ("CDS", 2, true),
-    ("CLM", 2, true),
-    ("ICM", 3, true),
-    ("STCM", 2, true),
+    ("LM", 2, true, false),
+    ("STM", 2, true, false),
+    ("SLL", 2, true, false),
+    ("SRL", 2, true, false),
+    ("SLA", 3, true, false),
+    ("SRA", 2, true, false),
+    ("SLDL", 2, true, false),
+    ("SRDL", 2, true, false),
+    ("SLDA", 3, true, false),
+    ("SRDA", 2, true, false),
+    ("RLL", 2, false, false),
+    ("CS", 2, true, false),
+    ("CDS", 2, true, false),
+    ("CLM", 2, true, false),
+    ("ICM", 3, true, false),
+    ("STCM", 2, true, false),
     // RI
-    ("AHI", 3, false),
-    ("LHI", 2, false),
-    ("MHI", 2, false),
-    ("CHI", 2, false),
-    ("TMLH", 2, false),
-    ("TMLL", 2, false),
+    ("AHI", 3, false, false),
+    ("LHI", 2, false, false),
+    ("MHI", 2, false, false),
+    ("CHI", 2, false, false),
+    ("TMLH", 2, false, false),
+    ("TMLL", 2, false, false),
     // SI, S
-    ("MVI", 2, true),
-    ("NI", 2, true),
-    ("OI", 2, true),
-    ("XI", 2, true),
-    ("CLI", 2, true),
-    ("TM", 3, true),
-    ("TS", 1, true),
+    ("MVI", 2, true, false),
+    ("NI", 2, true, false),
+    ("OI", 2, true, false),
+    ("XI", 2, true, false),
+    ("CLI", 2, true, false),
+    ("TM", 3, true, false),
+    ("TS", 1, true, false),
     // SS
-    ("MVC", 3, true),
-    ("NC", 2, true),
-    ("OC", 2, true),
-    ("XC", 2, true),
-    ("CLC", 3, true),
-    ("MVN", 1, true),
-    ("MVZ", 1, true),
-    ("MVCIN", 2, false),
-    ("TR", 2, true),
-    ("TRT", 3, true),
-    ("ED", 3, true),
-    ("EDMK", 3, true),
-    ("PACK", 2, true),
-    ("UNPK", 2, true),
-    ("MVO", 2, true),
-    ("ZAP", 3, true),
-    ("AP", 4, true),
-    ("SP", 4, true),
-    ("MP", 3, true),
-    ("DP", 3, true),
-    ("CP", 3, true),
-    ("SRP", 3, true),
-    ("MVCL", 3, true),
-    ("CLCL", 3, true),
+    ("MVC", 3, true, false),
+    ("NC", 2, true, false),
+    ("OC", 2, true, false),
+    ("XC", 2, true, false),
+    ("CLC", 3, true, false),
+    ("MVN", 1, true, false),
+    ("MVZ", 1, true, false),
+    ("MVCIN", 2, false, false),
+    ("TR", 2, true, false),
+    ("TRT", 3, true, false),
+    ("ED", 3, true, false),
+    ("EDMK", 3, true, false),
+    ("PACK", 2, true, false),
+    ("UNPK", 2, true, false),
+    ("MVO", 2, true, false),
+    ("ZAP", 3, true, false),
+    ("AP", 4, true, false),
+    ("SP", 4, true, false),
+    ("MP", 3, true, false),
+    ("DP", 3, true, false),
+    ("CP", 3, true, false),
+    ("SRP", 3, true, false),
+    ("MVCL", 3, true, false),
+    ("CLCL", 3, true, false),
     // branches over the next item
-    ("BC", 3, true),
-    ("BCR", 1, true),
-    ("BCT", 2, true),
-    ("BCTR", 2, true),
-    ("BXH", 2, true),
-    ("BXLE", 2, true),
-    ("BAL", 1, true),
-    ("BAS", 1, true),
-    ("BRC", 2, false),
-    ("BRCT", 1, false),
-    ("BRAS", 1, false),
-    ("BRXH", 1, false),
-    ("BRXLE", 1, false),
-    ("SVC", 1, true),
+    ("BC", 3, true, true),
+    ("BCR", 1, true, true),
+    ("BCT", 2, true, true),
+    ("BCTR", 2, true, true),
+    ("BXH", 2, true, true),
+    ("BXLE", 2, true, true),
+    ("BAL", 1, true, true),
+    ("BAS", 1, true, true),
+    ("BRC", 2, false, true),
+    ("BRCT", 1, false, true),
+    ("BRAS", 1, false, true),
+    ("BRXH", 1, false, true),
+    ("BRXLE", 1, false, true),
+    ("BSM", 1, false, true),
+    ("BASSM", 1, false, true),
+    ("SVC", 1, true, false),
+    // addressing mode, PSW, access registers, key-controlled move
+    ("BSM", 1, false, false),
+    ("SAM24", 1, false, false),
+    ("SAM31", 1, false, false),
+    ("TAM", 1, false, false),
+    ("EPSW", 1, false, false),
+    ("IPK", 1, true, false),
+    ("SAR", 1, false, false),
+    ("EAR", 1, false, false),
+    ("CPYA", 1, false, false),
+    ("LAM", 1, false, false),
+    ("STAM", 1, false, false),
+    ("MVCK", 1, true, false),
     // HFP RR
-    ("LER", 1, true),
-    ("LDR", 2, true),
-    ("LTER", 1, true),
-    ("LTDR", 2, true),
-    ("LCER", 1, true),
-    ("LCDR", 1, true),
-    ("LPER", 1, true),
-    ("LPDR", 1, true),
-    ("LNER", 1, true),
-    ("LNDR", 1, true),
-    ("AER", 2, true),
-    ("ADR", 3, true),
-    ("SER", 2, true),
-    ("SDR", 3, true),
-    ("MDER", 2, true),
-    ("MDR", 3, true),
-    ("DER", 2, true),
-    ("DDR", 3, true),
-    ("CER", 2, true),
-    ("CDR", 2, true),
-    ("AUR", 2, true),
-    ("SUR", 2, true),
-    ("AWR", 2, true),
-    ("SWR", 2, true),
-    ("HER", 2, true),
-    ("HDR", 2, true),
-    ("AXR", 2, true),
-    ("SXR", 2, true),
-    ("MXR", 2, true),
-    ("MXDR", 2, true),
-    ("LDXR", 2, true),
-    ("LEDR", 2, true),
-    ("SQDR", 2, false),
-    ("SQER", 2, false),
-    ("LDER", 1, false),
-    ("LXDR", 1, false),
-    ("LXER", 1, false),
-    ("DXR", 1, false),
-    ("SQXR", 1, false),
-    ("LTXR", 1, false),
-    ("LCXR", 1, false),
-    ("LPXR", 1, false),
-    ("LNXR", 1, false),
-    ("LXR", 1, false),
-    ("LEXR", 1, false),
-    ("LZER", 1, false),
-    ("LZDR", 1, false),
-    ("LZXR", 1, false),
-    ("FIER", 1, false),
-    ("FIDR", 1, false),
-    ("FIXR", 1, false),
-    ("CXR", 1, false),
-    ("MEER", 1, false),
-    ("CEFR", 1, false),
-    ("CDFR", 1, false),
-    ("CXFR", 1, false),
-    ("CFER", 1, false),
-    ("CFDR", 1, false),
-    ("CFXR", 1, false),
+    ("LER", 1, true, false),
+    ("LDR", 2, true, false),
+    ("LTER", 1, true, false),
+    ("LTDR", 2, true, false),
+    ("LCER", 1, true, false),
+    ("LCDR", 1, true, false),
+    ("LPER", 1, true, false),
+    ("LPDR", 1, true, false),
+    ("LNER", 1, true, false),
+    ("LNDR", 1, true, false),
+    ("AER", 2, true, false),
+    ("ADR", 3, true, false),
+    ("SER", 2, true, false),
+    ("SDR", 3, true, false),
+    ("MDER", 2, true, false),
+    ("MDR", 3, true, false),
+    ("DER", 2, true, false),
+    ("DDR", 3, true, false),
+    ("CER", 2, true, false),
+    ("CDR", 2, true, false),
+    ("AUR", 2, true, false),
+    ("SUR", 2, true, false),
+    ("AWR", 2, true, false),
+    ("SWR", 2, true, false),
+    ("HER", 2, true, false),
+    ("HDR", 2, true, false),
+    ("AXR", 2, true, false),
+    ("SXR", 2, true, false),
+    ("MXR", 2, true, false),
+    ("MXDR", 2, true, false),
+    ("LDXR", 2, true, false),
+    ("LEDR", 2, true, false),
+    ("SQDR", 2, false, false),
+    ("SQER", 2, false, false),
+    ("LDER", 1, false, false),
+    ("LXDR", 1, false, false),
+    ("LXER", 1, false, false),
+    ("DXR", 1, false, false),
+    ("SQXR", 1, false, false),
+    ("LTXR", 1, false, false),
+    ("LCXR", 1, false, false),
+    ("LPXR", 1, false, false),
+    ("LNXR", 1, false, false),
+    ("LXR", 1, false, false),
+    ("LEXR", 1, false, false),
+    ("LZER", 1, false, false),
+    ("LZDR", 1, false, false),
+    ("LZXR", 1, false, false),
+    ("FIER", 1, false, false),
+    ("FIDR", 1, false, false),
+    ("FIXR", 1, false, false),
+    ("CXR", 1, false, false),
+    ("MEER", 1, false, false),
+    ("CEFR", 1, false, false),
+    ("CDFR", 1, false, false),
+    ("CXFR", 1, false, false),
+    ("CFER", 1, false, false),
+    ("CFDR", 1, false, false),
+    ("CFXR", 1, false, false),
     // HFP RX
-    ("LE", 2, true),
-    ("LD", 2, true),
-    ("STE", 2, true),
-    ("STD", 2, true),
-    ("AE", 1, true),
-    ("AD", 2, true),
-    ("SE", 1, true),
-    ("SD", 1, true),
-    ("MDE", 1, true),
-    ("MD", 1, true),
-    ("DE", 1, true),
-    ("DD", 1, true),
-    ("CE", 1, true),
-    ("CD", 1, true),
-    ("AU", 1, true),
-    ("AW", 1, true),
-    ("SU", 1, true),
-    ("SW", 1, true),
-    ("MXD", 1, true),
-];
-
-/// Templates that branch over the following item (first entry of a duplicated name wins
-/// for the plain form; `BCTR` appears twice: as a plain decrement and as a branch).
-const BRANCHES: &[&str] = &[
-    "BC", "BCR", "BCT", "BXH", "BXLE", "BAL", "BAS", "BRC", "BRCT", "BRAS", "BRXH", "BRXLE",
+    ("LE", 2, true, false),
+    ("LD", 2, true, false),
+    ("STE", 2, true, false),
+    ("STD", 2, true, false),
+    ("AE", 1, true, false),
+    ("AD", 2, true, false),
+    ("SE", 1, true, false),
+    ("SD", 1, true, false),
+    ("MDE", 1, true, false),
+    ("MD", 1, true, false),
+    ("DE", 1, true, false),
+    ("DD", 1, true, false),
+    ("CE", 1, true, false),
+    ("CD", 1, true, false),
+    ("AU", 1, true, false),
+    ("AW", 1, true, false),
+    ("SU", 1, true, false),
+    ("SW", 1, true, false),
+    ("MXD", 1, true, false),
 ];
 
 /// The mnemonics a program for `arch` may contain (for tests of the table itself).
@@ -588,7 +618,7 @@ fn gas_fp_pair(f: u8) -> bool {
 /// instruction is written as `.insn` with the same operands (it then raises a specification
 /// exception, which is what is tested).
 fn emit(it: &mut Item, m: &'static str, operands: String, gas_ok: bool) {
-    let len = ilen(opbyte(m));
+    let len = op_len(m);
     if gas_ok {
         it.ins(len, format!("{} {operands}", m.to_lowercase()));
         return;
@@ -622,42 +652,11 @@ fn emit(it: &mut Item, m: &'static str, operands: String, gas_ok: bool) {
     it.ins(len, format!(".insn {fmt},0x{code:X},{operands}  # {m}"));
 }
 
-/// Instruction length from the first opcode byte (bits 0-1).
-fn ilen(first: u8) -> u32 {
-    match first >> 6 {
-        0 => 2,
-        1 | 2 => 4,
-        _ => 6,
-    }
-}
-
-/// First opcode byte of the mnemonics used in set-up code and templates (only its two
-/// high bits matter, for the length).
-fn opbyte(m: &str) -> u8 {
-    match m {
-        // RR
-        "LR" | "AR" | "SR" | "ALR" | "SLR" | "NR" | "OR" | "XR" | "CR" | "CLR" | "LTR" | "LCR"
-        | "LNR" | "LPR" | "MR" | "DR" | "BCTR" | "BALR" | "BASR" | "SPM" | "BCR" | "SVC"
-        | "MVCL" | "CLCL" | "LER" | "LDR" | "LTER" | "LTDR" | "LCER" | "LCDR" | "LPER" | "LPDR"
-        | "LNER" | "LNDR" | "AER" | "ADR" | "SER" | "SDR" | "MDER" | "MDR" | "DER" | "DDR"
-        | "CER" | "CDR" | "AUR" | "SUR" | "AWR" | "SWR" | "HER" | "HDR" | "AXR" | "SXR" | "MXR"
-        | "MXDR" | "LDXR" | "LEDR" => 0x10,
-        // RX, RS, RI, SI, S, RRE
-        "L" | "A" | "S" | "AL" | "SL" | "N" | "O" | "X" | "C" | "CL" | "M" | "D" | "MS" | "IC"
-        | "STC" | "LH" | "AH" | "SH" | "MH" | "CH" | "STH" | "ST" | "LA" | "CVB" | "CVD" | "EX"
-        | "LM" | "STM" | "SLL" | "SRL" | "SLA" | "SRA" | "SLDL" | "SRDL" | "SLDA" | "SRDA"
-        | "CS" | "CDS" | "CLM" | "ICM" | "STCM" | "AHI" | "LHI" | "MHI" | "CHI" | "TMLH"
-        | "TMLL" | "MVI" | "NI" | "OI" | "XI" | "CLI" | "TM" | "TS" | "BC" | "BCT" | "BXH"
-        | "BXLE" | "BAL" | "BAS" | "BRC" | "BRCT" | "BRAS" | "BRXH" | "BRXLE" | "LE" | "LD"
-        | "STE" | "STD" | "AE" | "AD" | "SE" | "SD" | "MDE" | "MD" | "DE" | "DD" | "CE" | "CD"
-        | "AU" | "AW" | "SU" | "SW" | "MXD" | "MSR" | "MLR" | "DLR" | "ALCR" | "SLBR" | "LRVR"
-        | "IPM" | "SQDR" | "SQER" | "LDER" | "LXDR" | "LXER" | "DXR" | "SQXR" | "LTXR" | "LCXR"
-        | "LPXR" | "LNXR" | "LXR" | "LEXR" | "LZER" | "LZDR" | "LZXR" | "FIER" | "FIDR"
-        | "FIXR" | "CXR" | "MEER" | "CEFR" | "CDFR" | "CXFR" | "CFER" | "CFDR" | "CFXR"
-        | "LCTL" | "LPSW" => 0x50,
-        // SS, RXE, RSE
-        _ => 0xD0,
-    }
+/// The length of instruction `m` (from the decoder's instruction table).
+fn op_len(m: &str) -> u32 {
+    Opcode::from_mnemonic(m)
+        .unwrap_or_else(|| panic!("{m} is not in the instruction table"))
+        .length() as u32
 }
 
 impl Gen {
@@ -700,7 +699,7 @@ impl Gen {
     fn fpr(&mut self) -> u8 {
         if self.afp {
             self.rng.below(16) as u8
-        } else if self.chance(3) {
+        } else if self.rng.below(1000) < 15 {
             self.rng.below(if self.arch == Arch::S370 { 8 } else { 16 }) as u8
         } else {
             2 * self.rng.below(4) as u8
@@ -741,7 +740,7 @@ impl Gen {
     /// A displacement (from R12) for an operand of `len` bytes, aligned to `align` most of
     /// the time, anywhere in the data area.
     fn disp(&mut self, len: u32, align: u32) -> u32 {
-        let max = DATA_LEN - len;
+        let max = WRITABLE_END - len;
         let d = self.rng.below(max as u64 + 1) as u32;
         if align > 1 && self.chance(85) {
             d / align * align
@@ -794,35 +793,20 @@ impl Gen {
     /// A random item (depth 0 may be a branch around another item).
     fn item(&mut self, depth: u32) -> Item {
         let esa = self.arch == Arch::Esa390;
-        let total: u32 = TEMPLATES
-            .iter()
-            .filter(|t| esa || t.2)
-            .filter(|t| depth == 0 || !BRANCHES.contains(&t.0))
-            .map(|t| t.1)
-            .sum();
+        let usable = |t: &&(&str, u32, bool, bool)| (esa || t.2) && (depth == 0 || !t.3);
+        let total: u32 = TEMPLATES.iter().filter(usable).map(|t| t.1).sum();
         let mut pick = self.rng.below(total as u64) as u32;
-        let mut chosen = TEMPLATES[0].0;
-        let mut is_second_bctr = false;
-        let mut seen_bctr = false;
-        for t in TEMPLATES {
-            if !(esa || t.2) || (depth > 0 && BRANCHES.contains(&t.0)) {
-                continue;
-            }
+        for t in TEMPLATES.iter().filter(usable) {
             if pick < t.1 {
-                chosen = t.0;
-                is_second_bctr = t.0 == "BCTR" && seen_bctr;
-                break;
+                return if t.3 {
+                    self.branch(t.0, depth)
+                } else {
+                    self.plain(t.0)
+                };
             }
             pick -= t.1;
-            if t.0 == "BCTR" {
-                seen_bctr = true;
-            }
         }
-        if BRANCHES.contains(&chosen) || (is_second_bctr && depth == 0) {
-            self.branch(chosen, depth)
-        } else {
-            self.plain(chosen)
-        }
+        unreachable!()
     }
 
     /// A branch over the next item.
@@ -830,7 +814,7 @@ impl Gen {
         let mut it = Item::new(m);
         let skip = self.label();
         let lc = m.to_lowercase();
-        let l = ilen(opbyte(m));
+        let l = op_len(m);
         match m {
             "BC" | "BRC" => {
                 let mask = self.rng.below(16);
@@ -863,6 +847,21 @@ impl Gen {
                 let t = self.tgt();
                 let a = self.any();
                 it.ins(l, format!("{lc} %r{t},%r{a},{skip}"));
+            }
+            "BSM" | "BASSM" => {
+                // branch to the label in 24- or 31-bit mode; the mode stays switched
+                let x = self.nonzero_tgt();
+                let t = if m == "BSM" && self.chance(30) {
+                    0
+                } else {
+                    self.tgt()
+                };
+                let word = self.label();
+                let bit = if self.chance(50) { "0x80000000+" } else { "" };
+                writeln!(it.targets, "        .balign 4\n{word}: .long {bit}{skip}").unwrap();
+                it.target_size += 7;
+                it.ins(4, format!("l %r{x},{word}"));
+                it.ins(2, format!("{lc} %r{t},%r{x}"));
             }
             _ => unreachable!("{m}"),
         }
@@ -902,7 +901,7 @@ impl Gen {
     fn plain(&mut self, m: &'static str) -> Item {
         let mut it = Item::new(m);
         let lc = m.to_lowercase();
-        let l = ilen(opbyte(m));
+        let l = op_len(m);
         match m {
             "LR" | "AR" | "SR" | "ALR" | "SLR" | "NR" | "OR" | "XR" | "LTR" | "LCR" | "LNR"
             | "LPR" | "MSR" | "ALCR" | "SLBR" | "LRVR" => {
@@ -1104,7 +1103,7 @@ impl Gen {
                 let d2 = if self.chance(15) {
                     // near d1: overlapping operands
                     let lo = d1.saturating_sub(8);
-                    let hi = (d1 + 8).min(DATA_LEN - n);
+                    let hi = (d1 + 8).min(WRITABLE_END - n);
                     self.rng.range(lo as i64, hi as i64) as u32
                 } else {
                     self.disp(n, 1)
@@ -1145,11 +1144,7 @@ impl Gen {
                     } else {
                         self.disp(n, 1)
                     };
-                    let d2 = if self.chance(85) {
-                        self.disp_in((PACKED, PACKED + 0x200), src_len)
-                    } else {
-                        self.disp(src_len, 1)
-                    };
+                    let d2 = self.disp_in(ED_SOURCE, src_len);
                     if d1 + n <= d2 || d2 + src_len <= d1 {
                         break (d1, d2);
                     }
@@ -1249,7 +1244,7 @@ impl Gen {
                 let l1 = self.mvcl_len();
                 let l2 = if self.chance(30) { l1 } else { self.mvcl_len() };
                 let d1 = self.disp(l1, 1);
-                let (lo, hi) = (d1.saturating_sub(16), (d1 + 16).min(DATA_LEN - l2));
+                let (lo, hi) = (d1.saturating_sub(16), (d1 + 16).min(WRITABLE_END - l2));
                 let d2 = if lo <= hi && self.chance(20) {
                     // near d1: overlapping operands (MVCL: CC 3 when destructive)
                     self.rng.range(lo as i64, hi as i64) as u32
@@ -1267,6 +1262,49 @@ impl Gen {
             "SVC" => {
                 let i = self.rng.below(256);
                 it.ins(2, format!("svc {i}"));
+            }
+            "BSM" => {
+                // R2 = 0: only sets bit 0 of R1 to the addressing mode
+                let t = self.tgt();
+                it.ins(2, format!("bsm %r{t},%r0"));
+            }
+            "SAM24" | "SAM31" | "TAM" => it.ins(2, lc),
+            "EPSW" => {
+                let t = self.tgt();
+                let t2 = if self.chance(20) { 0 } else { self.tgt() };
+                it.ins(4, format!("epsw %r{t},%r{t2}"));
+            }
+            "IPK" => it.ins(4, "ipk".into()),
+            "SAR" => {
+                let (a, r) = (self.any(), self.any());
+                it.ins(4, format!("sar %a{a},%r{r}"));
+            }
+            "EAR" => {
+                let (t, a) = (self.tgt(), self.any());
+                it.ins(4, format!("ear %r{t},%a{a}"));
+            }
+            "CPYA" => {
+                let (a, b) = (self.any(), self.any());
+                it.ins(4, format!("cpya %a{a},%a{b}"));
+            }
+            "LAM" | "STAM" => {
+                let (a1, a3) = (self.any(), self.any());
+                let n = (a3 as u32 + 16 - a1 as u32) % 16 + 1;
+                let mem = self.mem(4 * n, 4);
+                it.ins(4, format!("{lc} %a{a1},%a{a3},{mem}"));
+            }
+            "MVCK" => {
+                // true length in R1 (more than 256: CC 3, 256 moved), source key from R3
+                let r1 = self.tgt();
+                let len = match self.rng.below(4) {
+                    0 => self.rng.range(257, 400) as u32,
+                    1 => 0,
+                    _ => self.ss_len(),
+                };
+                let (d1, d2) = self.disjoint(len.clamp(1, 256), len.clamp(1, 256));
+                let r3 = self.any();
+                it.ins(4, format!("la %r{r1},{len}"));
+                it.ins(6, format!("mvck {d1}(%r{r1},%r12),{d2}(%r12),%r{r3}"));
             }
             // HFP, register operands
             "LER" | "LDR" | "LTER" | "LTDR" | "LCER" | "LCDR" | "LPER" | "LPDR" | "LNER"
@@ -1588,6 +1626,7 @@ pub fn describe(addr: u32) -> String {
         a if (DATA..DATA + DATA_LEN).contains(&a) => {
             let d = a - DATA;
             let region = match d {
+                0x780.. => "ED sources",
                 0x000..=0x1FF => "random",
                 0x200..=0x3FF => "packed slots",
                 0x400..=0x47F => "edit patterns",
@@ -1626,11 +1665,6 @@ mod tests {
             for m in mnemonics(arch) {
                 let op = Opcode::from_mnemonic(m).unwrap_or_else(|| panic!("{m} not in table"));
                 assert!(op.in_arch(arch), "{m} is not a {} instruction", arch.name());
-                assert_eq!(
-                    ilen(opbyte(m)) as usize,
-                    op.length(),
-                    "length of {m} in the generator"
-                );
             }
         }
     }

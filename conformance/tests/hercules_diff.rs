@@ -10,7 +10,8 @@
 //! Principles of Operation reference), matched against the reduced program.
 //!
 //! Knobs (environment): `VM390_HERCULES_DIFF_SEED` (base seed), `VM390_HERCULES_DIFF_ESA` and
-//! `VM390_HERCULES_DIFF_S370` (program counts), `VM390_HERCULES_DIFF_JOBS` (parallel runs).
+//! `VM390_HERCULES_DIFF_S370` (program counts), `VM390_HERCULES_DIFF_JOBS` (parallel runs),
+//! `VM390_HERCULES_DIFF_REDUCE` (how many failing programs to reduce).
 //! Program `i` uses seed `base + i`; reproduce one with `VM390_HERCULES_DIFF_SEED=<seed>
 //! VM390_HERCULES_DIFF_ESA=1 VM390_HERCULES_DIFF_S370=0` (or the reverse for S/370).
 
@@ -673,7 +674,20 @@ fn hercules_vs_vm390() {
     if !failures.is_empty() {
         std::fs::create_dir_all(&report_dir).unwrap();
     }
-    let reduce_n = failures.len().min(REDUCE_MAX);
+    // Interleave the architectures so both get reduced when there are many failures.
+    let (esa, s370): (Vec<Failure>, Vec<Failure>) = failures
+        .drain(..)
+        .partition(|f| f.program.arch == Arch::Esa390);
+    let (mut esa, mut s370) = (esa.into_iter(), s370.into_iter());
+    loop {
+        match (esa.next(), s370.next()) {
+            (None, None) => break,
+            (a, b) => failures.extend(a.into_iter().chain(b)),
+        }
+    }
+    let reduce_n = failures
+        .len()
+        .min(env_u64("VM390_HERCULES_DIFF_REDUCE", REDUCE_MAX as u64) as usize);
     let reduce_started = Instant::now();
     let to_reduce: Vec<Mutex<Failure>> = failures.drain(..reduce_n).map(Mutex::new).collect();
     parallel(&setup, &to_reduce, |dir, f| {
