@@ -24,6 +24,10 @@
 //!   space, ascending), the header counters (size, used, free, free_total, free_largest,
 //!   free_number, free_imbed) and clears the "opened" bit.
 //!
+//! If the program dies between flushes, only tracks written since the last flush can be
+//! affected (after a crash of the whole machine, such a track may read back wrong): space
+//! in use at the last flush is never overwritten before the next one.
+//!
 //! Free space is derived from the L1/L2 tables (the gaps between used spaces), not trusted
 //! from the free chain, so a file with a stale chain is repaired on the first flush. A file
 //! whose "opened" or "space errors" bit is set is refused for writing (another program

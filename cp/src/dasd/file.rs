@@ -152,7 +152,7 @@ impl ImageFile {
             .map_err(|e| DasdError::io(&self.path, None, "sync", e))
     }
 
-    /// A buffered sequential writer for creating a new image.
+    /// The underlying file, for writing a new image sequentially (call `refresh_len` after).
     pub(crate) fn raw_file(&mut self) -> &mut File {
         &mut self.file
     }

@@ -535,3 +535,74 @@ fn cckd_error_messages_name_offset() {
     std::fs::write(&p, b"CKD_S370").unwrap();
     assert!(matches!(open(&p, true), Err(DasdError::Unsupported { .. })));
 }
+
+/// A track of one of several kinds (null formats, small uncompressed, CMS blocks,
+/// incompressible, keyed) chosen by `kind`.
+pub(super) fn varied_track(cyl: u16, head: u16, kind: u64, seed: u64) -> Track {
+    match kind % 6 {
+        0 => Track::formatted(cyl, head),
+        1 => {
+            let mut t = Track::formatted(cyl, head);
+            t.records.push(Record::new(cyl, head, 1, Vec::new()));
+            t
+        }
+        2 => {
+            let mut t = Track::formatted(cyl, head);
+            let n = 1 + (seed % 5) as usize;
+            t.records
+                .push(Record::new(cyl, head, 1, vec![seed as u8; n * 50]));
+            t
+        }
+        3 => cms_track(cyl, head, seed as u32, 1 + (seed % 19) as u8),
+        4 => noise_track(cyl, head, seed),
+        _ => {
+            let mut t = noise_track(cyl, head, seed);
+            t.records.truncate(1 + (seed % 4) as usize);
+            t
+        }
+    }
+}
+
+#[test]
+fn cckd_random_write_sessions_stay_consistent() {
+    let dir = tmp();
+    let p = dir.path().join("rnd.cckd");
+    let (cyls, heads) = (12u16, 30u16);
+    drop(create_cckd(&p, 0x3350, cyls).unwrap());
+    let mut model: std::collections::HashMap<(u16, u16), Track> = Default::default();
+    let mut rng = Rng(0x1234_5678_9ABC_DEF1);
+    let mut img = open(&p, false).unwrap();
+    for step in 0..1500 {
+        let r = rng.next();
+        // Few hot tracks, so that space is freed and reused a lot.
+        let t = (r >> 8) % if r % 3 == 0 { 360 } else { 12 };
+        let (c, h) = ((t / 30) as u16, (t % 30) as u16);
+        let trk = varied_track(c, h, r >> 20, rng.next());
+        img.write_track(c, h, &trk).unwrap();
+        model.insert((c, h), trk);
+        match rng.next() % 40 {
+            0..=3 => {
+                img.flush().unwrap();
+                check_cckd_file(&p).unwrap_or_else(|e| panic!("step {step}: {e}"));
+            }
+            4 => {
+                drop(img);
+                check_cckd_file(&p).unwrap_or_else(|e| panic!("step {step}: {e}"));
+                img = open(&p, false).unwrap();
+            }
+            _ => {}
+        }
+    }
+    drop(img);
+    check_cckd_file(&p).unwrap();
+    let mut img = open(&p, true).unwrap();
+    for c in 0..cyls {
+        for h in 0..heads {
+            let want = model
+                .get(&(c, h))
+                .cloned()
+                .unwrap_or_else(|| Track::formatted(c, h));
+            assert_eq!(img.read_track(c, h).unwrap(), want, "{c} {h}");
+        }
+    }
+}
