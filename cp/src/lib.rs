@@ -4,6 +4,7 @@
 pub mod cpu;
 pub mod dasd;
 pub mod directory;
+pub mod fuzzing;
 pub mod nss;
 pub mod runner;
 pub mod storage;

@@ -41,7 +41,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         Some('G' | 'g') => (&t[..t.len() - 1], 1024 * 1024 * 1024),
         _ => (t, 1),
     };
-    let n: u64 = num.parse().map_err(|_| format!("'{s}' is not a storage size (like 512K, 16M)"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a storage size (like 512K, 16M)"))?;
     Ok(n * mult)
 }
 
@@ -113,7 +115,7 @@ pub fn run(a: &RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    let mut runner = Runner::default();
+    let mut runner = Runner;
     let stop = match cpu.ipl_psw() {
         Ok(()) => cpu.run(&mut runner, a.max_instructions.unwrap_or(u64::MAX)),
         Err(stop) => stop,
@@ -134,7 +136,10 @@ pub fn run(a: &RunArgs) -> ExitCode {
     }
     let mut out = String::new();
     if a.json {
-        let _ = write!(out, "{{\"stop\":\"{name}\",\"psw\":\"{psw:016X}\",\"gpr\":[");
+        let _ = write!(
+            out,
+            "{{\"stop\":\"{name}\",\"psw\":\"{psw:016X}\",\"gpr\":["
+        );
         for (i, g) in cpu.gpr.iter().enumerate() {
             let _ = write!(out, "{}\"{g:08X}\"", if i > 0 { "," } else { "" });
         }
@@ -142,9 +147,17 @@ pub fn run(a: &RunArgs) -> ExitCode {
         for (i, f) in cpu.fpr.iter().enumerate() {
             let _ = write!(out, "{}\"{f:016X}\"", if i > 0 { "," } else { "" });
         }
-        let _ = write!(out, "],\"instructions\":{},\"storage\":{{", cpu.instructions);
+        let _ = write!(
+            out,
+            "],\"instructions\":{},\"storage\":{{",
+            cpu.instructions
+        );
         for (i, (addr, h)) in dumps.iter().enumerate() {
-            let _ = write!(out, "{}\"{addr:08X}\":\"{h}\"", if i > 0 { "," } else { "" });
+            let _ = write!(
+                out,
+                "{}\"{addr:08X}\":\"{h}\"",
+                if i > 0 { "," } else { "" }
+            );
         }
         out.push_str("},\"diagnose\":{");
         for (i, (code, n)) in cpu.diag_counts.iter().enumerate() {

@@ -61,7 +61,9 @@ impl Cpu {
         self.write_bytes(a1, &w[o1..o1 + l1])
     }
 
-    /// Executes a decimal instruction; None if `op` is not one.
+    /// Executes a decimal instruction; None if `op` is not one. (Each arm is a closure so
+    /// that `?` ends just that instruction.)
+    #[allow(clippy::redundant_closure_call)]
     pub(super) fn execute_decimal(&mut self, op: &Op) -> Option<Exec> {
         use Opcode::*;
         Some(match op.opcode {
@@ -71,7 +73,10 @@ impl Cpu {
                 let l1 = op.r1 as usize + 1;
                 let l2 = op.r3 as usize + 1;
                 if matches!(op.opcode, PACK | UNPK | MVO) {
-                    if overlap(a1, l1 as u32, a2, l2 as u32) && a1 + (l1 as u32) < 0x00FF_FFFF && a2 + (l2 as u32) < 0x00FF_FFFF {
+                    if overlap(a1, l1 as u32, a2, l2 as u32)
+                        && a1 + (l1 as u32) < 0x00FF_FFFF
+                        && a2 + (l2 as u32) < 0x00FF_FFFF
+                    {
                         return self.decimal_window(op, a1, l1, a2, l2);
                     }
                     let x = self.fetch_operand(a2, l2)?;

@@ -96,7 +96,9 @@ impl Cpu {
 
     #[inline(always)]
     pub(crate) fn read_u8(&mut self, ea: u32) -> Result<u8, P> {
-        let a = self.access(ea, 1, false)?.unwrap_or_else(|| self.abs_of(ea, 0) as u32);
+        let a = self
+            .access(ea, 1, false)?
+            .unwrap_or_else(|| self.abs_of(ea, 0) as u32);
         Ok(self.mem.bytes()[a as usize])
     }
 
@@ -181,7 +183,9 @@ impl Cpu {
 
     #[inline(always)]
     pub(crate) fn write_u8(&mut self, ea: u32, v: u8) -> Exec {
-        let a = self.access(ea, 1, true)?.unwrap_or_else(|| self.abs_of(ea, 0) as u32);
+        let a = self
+            .access(ea, 1, true)?
+            .unwrap_or_else(|| self.abs_of(ea, 0) as u32);
         self.mem.bytes_mut()[a as usize] = v;
         self.stored(a, 1);
         Ok(())
@@ -353,19 +357,19 @@ impl Cpu {
     pub(super) fn execute_supervised(&mut self, sup: &mut dyn Supervisor, op: &Op) -> Exec {
         use Opcode::*;
         match op.opcode {
-            EX => return self.execute_ex(sup, op),
+            EX => self.execute_ex(sup, op),
             DIAG => {
                 let code = self.ea(0, op.b2, op.d2);
                 *self.diag_counts.entry(code).or_default() += 1;
-                return sup.diagnose(self, op.r1, op.r3, code);
+                sup.diagnose(self, op.r1, op.r3, code)
             }
             SIO | SIOF | TIO | CLRIO | HIO | HDV | TCH => {
                 let addr = self.ea(0, op.b2, op.d2) & 0xFFFF;
                 let cc = sup.s370_io(self, op.opcode, addr)?;
                 self.psw.cc = cc;
-                return Err(STOP_BATCH);
+                Err(STOP_BATCH)
             }
-            _ => unreachable!("{:?} does not need the supervisor", op.opcode),
+            _ => Err(P::OPERATION),
         }
     }
 
@@ -393,8 +397,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            self.gpr[r1] = self.read_u32(a)?;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        self.gpr[r1] = self.read_u32(a)?;
         Ok(())
     }
 
@@ -404,8 +408,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            self.gpr[r1] = self.read_u16(a)? as i16 as i32 as u32;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        self.gpr[r1] = self.read_u16(a)? as i16 as i32 as u32;
         Ok(())
     }
 
@@ -435,8 +439,12 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            self.gpr[r1] = self.ea(op.x2, op.b2, op.d2);
-            self.ar[r1] = if op.b2 == 0 { 0 } else { self.ar[op.b2 as usize] };
+        self.gpr[r1] = self.ea(op.x2, op.b2, op.d2);
+        self.ar[r1] = if op.b2 == 0 {
+            0
+        } else {
+            self.ar[op.b2 as usize]
+        };
         Ok(())
     }
 
@@ -456,8 +464,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            self.write_u32(a, self.gpr[r1])?;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        self.write_u32(a, self.gpr[r1])?;
         Ok(())
     }
 
@@ -467,8 +475,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            self.write_u16(a, self.gpr[r1] as u16)?;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        self.write_u16(a, self.gpr[r1] as u16)?;
         Ok(())
     }
 
@@ -478,8 +486,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            self.write_u8(a, self.gpr[r1] as u8)?;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        self.write_u8(a, self.gpr[r1] as u8)?;
         Ok(())
     }
 
@@ -489,9 +497,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let b = self.read_u8(a)?;
-            self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00) | b as u32;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let b = self.read_u8(a)?;
+        self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00) | b as u32;
         Ok(())
     }
 
@@ -501,13 +509,13 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-            self.access(a, n * 4, false)?;
-            for i in 0..n {
-                let v = self.read_u32(a.wrapping_add(i * 4) & self.psw.amask())?;
-                self.gpr[(r1 + i as usize) % 16] = v;
-            }
+        let a = self.ea(0, op.b2, op.d2);
+        let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+        self.access(a, n * 4, false)?;
+        for i in 0..n {
+            let v = self.read_u32(a.wrapping_add(i * 4) & self.psw.amask())?;
+            self.gpr[(r1 + i as usize) % 16] = v;
+        }
         Ok(())
     }
 
@@ -517,13 +525,13 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-            self.access(a, n * 4, true)?;
-            for i in 0..n {
-                let v = self.gpr[(r1 + i as usize) % 16];
-                self.write_u32(a.wrapping_add(i * 4) & self.psw.amask(), v)?;
-            }
+        let a = self.ea(0, op.b2, op.d2);
+        let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+        self.access(a, n * 4, true)?;
+        for i in 0..n {
+            let v = self.gpr[(r1 + i as usize) % 16];
+            self.write_u32(a.wrapping_add(i * 4) & self.psw.amask(), v)?;
+        }
         Ok(())
     }
 
@@ -533,28 +541,28 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            let m = op.r3;
-            let n = m.count_ones();
-            let mut bytes = [0u8; 4];
-            self.read_bytes(a, &mut bytes[..n as usize])?;
-            let mut v = self.gpr[r1];
-            let mut k = 0;
-            for i in 0..4 {
-                if m & (8 >> i) != 0 {
-                    let shift = 24 - 8 * i;
-                    v = (v & !(0xFF << shift)) | ((bytes[k] as u32) << shift);
-                    k += 1;
-                }
+        let a = self.ea(0, op.b2, op.d2);
+        let m = op.r3;
+        let n = m.count_ones();
+        let mut bytes = [0u8; 4];
+        self.read_bytes(a, &mut bytes[..n as usize])?;
+        let mut v = self.gpr[r1];
+        let mut k = 0;
+        for i in 0..4 {
+            if m & (8 >> i) != 0 {
+                let shift = 24 - 8 * i;
+                v = (v & !(0xFF << shift)) | ((bytes[k] as u32) << shift);
+                k += 1;
             }
-            self.gpr[r1] = v;
-            self.psw.cc = if m == 0 || bytes[..n as usize].iter().all(|&b| b == 0) {
-                0
-            } else if bytes[0] & 0x80 != 0 {
-                1
-            } else {
-                2
-            };
+        }
+        self.gpr[r1] = v;
+        self.psw.cc = if m == 0 || bytes[..n as usize].iter().all(|&b| b == 0) {
+            0
+        } else if bytes[0] & 0x80 != 0 {
+            1
+        } else {
+            2
+        };
         Ok(())
     }
 
@@ -564,17 +572,17 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            let m = op.r3;
-            let mut bytes = [0u8; 4];
-            let mut k = 0;
-            for i in 0..4 {
-                if m & (8 >> i) != 0 {
-                    bytes[k] = (self.gpr[r1] >> (24 - 8 * i)) as u8;
-                    k += 1;
-                }
+        let a = self.ea(0, op.b2, op.d2);
+        let m = op.r3;
+        let mut bytes = [0u8; 4];
+        let mut k = 0;
+        for i in 0..4 {
+            if m & (8 >> i) != 0 {
+                bytes[k] = (self.gpr[r1] >> (24 - 8 * i)) as u8;
+                k += 1;
             }
-            self.write_bytes(a, &bytes[..k])?;
+        }
+        self.write_bytes(a, &bytes[..k])?;
         Ok(())
     }
 
@@ -584,24 +592,24 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            let m = op.r3;
-            let n = m.count_ones() as usize;
-            let mut bytes = [0u8; 4];
-            self.read_bytes(a, &mut bytes[..n])?;
-            let mut reg = [0u8; 4];
-            let mut k = 0;
-            for i in 0..4 {
-                if m & (8 >> i) != 0 {
-                    reg[k] = (self.gpr[r1] >> (24 - 8 * i)) as u8;
-                    k += 1;
-                }
+        let a = self.ea(0, op.b2, op.d2);
+        let m = op.r3;
+        let n = m.count_ones() as usize;
+        let mut bytes = [0u8; 4];
+        self.read_bytes(a, &mut bytes[..n])?;
+        let mut reg = [0u8; 4];
+        let mut k = 0;
+        for i in 0..4 {
+            if m & (8 >> i) != 0 {
+                reg[k] = (self.gpr[r1] >> (24 - 8 * i)) as u8;
+                k += 1;
             }
-            self.psw.cc = match reg[..n].cmp(&bytes[..n]) {
-                std::cmp::Ordering::Equal => 0,
-                std::cmp::Ordering::Less => 1,
-                std::cmp::Ordering::Greater => 2,
-            };
+        }
+        self.psw.cc = match reg[..n].cmp(&bytes[..n]) {
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Less => 1,
+            std::cmp::Ordering::Greater => 2,
+        };
         Ok(())
     }
 
@@ -611,8 +619,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            self.gpr[r1] = self.gpr[r2];
-            self.psw.cc = cc_signed(self.gpr[r1] as i32);
+        self.gpr[r1] = self.gpr[r2];
+        self.psw.cc = cc_signed(self.gpr[r1] as i32);
         Ok(())
     }
 
@@ -622,9 +630,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let (v, o) = (0i32).overflowing_sub(self.gpr[r2] as i32);
-            self.gpr[r1] = v as u32;
-            self.arith_result(v, o)?;
+        let (v, o) = (0i32).overflowing_sub(self.gpr[r2] as i32);
+        self.gpr[r1] = v as u32;
+        self.arith_result(v, o)?;
         Ok(())
     }
 
@@ -634,10 +642,10 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let v = self.gpr[r2] as i32;
-            let v = if v > 0 { -v } else { v };
-            self.gpr[r1] = v as u32;
-            self.psw.cc = if v == 0 { 0 } else { 1 };
+        let v = self.gpr[r2] as i32;
+        let v = if v > 0 { -v } else { v };
+        self.gpr[r1] = v as u32;
+        self.psw.cc = if v == 0 { 0 } else { 1 };
         Ok(())
     }
 
@@ -647,10 +655,14 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let v = self.gpr[r2] as i32;
-            let (v, o) = if v < 0 { v.overflowing_neg() } else { (v, false) };
-            self.gpr[r1] = v as u32;
-            self.arith_result(v, o)?;
+        let v = self.gpr[r2] as i32;
+        let (v, o) = if v < 0 {
+            v.overflowing_neg()
+        } else {
+            (v, false)
+        };
+        self.gpr[r1] = v as u32;
+        self.arith_result(v, o)?;
         Ok(())
     }
 
@@ -670,8 +682,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            self.gpr[r1] = self.read_u32(a)?.swap_bytes();
+        let a = self.ea(op.x2, op.b2, op.d2);
+        self.gpr[r1] = self.read_u32(a)?.swap_bytes();
         Ok(())
     }
 
@@ -681,9 +693,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let v = self.read_u16(a)?.swap_bytes();
-            self.gpr[r1] = (self.gpr[r1] & 0xFFFF_0000) | v as u32;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let v = self.read_u16(a)?.swap_bytes();
+        self.gpr[r1] = (self.gpr[r1] & 0xFFFF_0000) | v as u32;
         Ok(())
     }
 
@@ -693,8 +705,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            self.write_u32(a, self.gpr[r1].swap_bytes())?;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        self.write_u32(a, self.gpr[r1].swap_bytes())?;
         Ok(())
     }
 
@@ -704,8 +716,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            self.write_u16(a, (self.gpr[r1] as u16).swap_bytes())?;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        self.write_u16(a, (self.gpr[r1] as u16).swap_bytes())?;
         Ok(())
     }
 
@@ -725,9 +737,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let v = self.read_u32(a)? as i32;
-            self.add(r1, v)?;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let v = self.read_u32(a)? as i32;
+        self.add(r1, v)?;
         Ok(())
     }
 
@@ -737,9 +749,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let v = self.read_u16(a)? as i16 as i32;
-            self.add(r1, v)?;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let v = self.read_u16(a)? as i16 as i32;
+        self.add(r1, v)?;
         Ok(())
     }
 
@@ -769,9 +781,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let v = self.read_u32(a)? as i32;
-            self.sub(r1, v)?;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let v = self.read_u32(a)? as i32;
+        self.sub(r1, v)?;
         Ok(())
     }
 
@@ -781,9 +793,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let v = self.read_u16(a)? as i16 as i32;
-            self.sub(r1, v)?;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let v = self.read_u16(a)? as i16 as i32;
+        self.sub(r1, v)?;
         Ok(())
     }
 
@@ -803,9 +815,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let v = self.read_u32(a)?;
-            self.add_logical(r1, v);
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let v = self.read_u32(a)?;
+        self.add_logical(r1, v);
         Ok(())
     }
 
@@ -825,9 +837,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let v = self.read_u32(a)?;
-            self.sub_logical(r1, v);
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let v = self.read_u32(a)?;
+        self.sub_logical(r1, v);
         Ok(())
     }
 
@@ -837,16 +849,16 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let v = if op.opcode == ALCR {
-                self.gpr[r2]
-            } else {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.read_u32(a)?
-            };
-            let carry_in = (self.psw.cc >> 1) as u64;
-            let sum = self.gpr[r1] as u64 + v as u64 + carry_in;
-            self.gpr[r1] = sum as u32;
-            self.psw.cc = cc_logical_add(sum as u32, sum >> 32 != 0);
+        let v = if op.opcode == ALCR {
+            self.gpr[r2]
+        } else {
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.read_u32(a)?
+        };
+        let carry_in = (self.psw.cc >> 1) as u64;
+        let sum = self.gpr[r1] as u64 + v as u64 + carry_in;
+        self.gpr[r1] = sum as u32;
+        self.psw.cc = cc_logical_add(sum as u32, sum >> 32 != 0);
         Ok(())
     }
 
@@ -856,17 +868,17 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let v = if op.opcode == SLBR {
-                self.gpr[r2]
-            } else {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.read_u32(a)?
-            };
-            let borrow_in = if self.psw.cc & 2 == 0 { 1u64 } else { 0 };
-            let a = self.gpr[r1] as u64;
-            let r = a.wrapping_sub(v as u64).wrapping_sub(borrow_in);
-            self.gpr[r1] = r as u32;
-            self.psw.cc = cc_logical_add(r as u32, a >= v as u64 + borrow_in);
+        let v = if op.opcode == SLBR {
+            self.gpr[r2]
+        } else {
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.read_u32(a)?
+        };
+        let borrow_in = if self.psw.cc & 2 == 0 { 1u64 } else { 0 };
+        let a = self.gpr[r1] as u64;
+        let r = a.wrapping_sub(v as u64).wrapping_sub(borrow_in);
+        self.gpr[r1] = r as u32;
+        self.psw.cc = cc_logical_add(r as u32, a >= v as u64 + borrow_in);
         Ok(())
     }
 
@@ -876,15 +888,15 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let r1 = Self::even(op.r1)?;
-            let v = if op.opcode == MR {
-                self.gpr[r2]
-            } else {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.read_u32(a)?
-            };
-            let p = (self.gpr[r1 + 1] as i32 as i64) * (v as i32 as i64);
-            self.set_pair(r1, p as u64);
+        let r1 = Self::even(op.r1)?;
+        let v = if op.opcode == MR {
+            self.gpr[r2]
+        } else {
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.read_u32(a)?
+        };
+        let p = (self.gpr[r1 + 1] as i32 as i64) * (v as i32 as i64);
+        self.set_pair(r1, p as u64);
         Ok(())
     }
 
@@ -894,9 +906,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let v = self.read_u16(a)? as i16 as i32;
-            self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let v = self.read_u16(a)? as i16 as i32;
+        self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
         Ok(())
     }
 
@@ -926,9 +938,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let v = self.read_u32(a)? as i32;
-            self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let v = self.read_u32(a)? as i32;
+        self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
         Ok(())
     }
 
@@ -938,15 +950,15 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let r1 = Self::even(op.r1)?;
-            let v = if op.opcode == MLR {
-                self.gpr[r2]
-            } else {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.read_u32(a)?
-            };
-            let p = self.gpr[r1 + 1] as u64 * v as u64;
-            self.set_pair(r1, p);
+        let r1 = Self::even(op.r1)?;
+        let v = if op.opcode == MLR {
+            self.gpr[r2]
+        } else {
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.read_u32(a)?
+        };
+        let p = self.gpr[r1 + 1] as u64 * v as u64;
+        self.set_pair(r1, p);
         Ok(())
     }
 
@@ -956,24 +968,24 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let r1 = Self::even(op.r1)?;
-            let v = if op.opcode == DR {
-                self.gpr[r2]
-            } else {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.read_u32(a)?
-            } as i32 as i64;
-            let n = self.pair(r1) as i64;
-            if v == 0 {
-                return Err(P::FIXED_DIVIDE);
-            }
-            let q = n.wrapping_div(v);
-            let r = n.wrapping_rem(v);
-            if q > i32::MAX as i64 || q < i32::MIN as i64 || (n == i64::MIN && v == -1) {
-                return Err(P::FIXED_DIVIDE);
-            }
-            self.gpr[r1] = r as u32;
-            self.gpr[r1 + 1] = q as u32;
+        let r1 = Self::even(op.r1)?;
+        let v = if op.opcode == DR {
+            self.gpr[r2]
+        } else {
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.read_u32(a)?
+        } as i32 as i64;
+        let n = self.pair(r1) as i64;
+        if v == 0 {
+            return Err(P::FIXED_DIVIDE);
+        }
+        let q = n.wrapping_div(v);
+        let r = n.wrapping_rem(v);
+        if q > i32::MAX as i64 || q < i32::MIN as i64 || (n == i64::MIN && v == -1) {
+            return Err(P::FIXED_DIVIDE);
+        }
+        self.gpr[r1] = r as u32;
+        self.gpr[r1 + 1] = q as u32;
         Ok(())
     }
 
@@ -983,19 +995,19 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let r1 = Self::even(op.r1)?;
-            let v = if op.opcode == DLR {
-                self.gpr[r2]
-            } else {
-                let a = self.ea(op.x2, op.b2, op.d2);
-                self.read_u32(a)?
-            } as u64;
-            let n = self.pair(r1);
-            if v == 0 || n / v > u32::MAX as u64 {
-                return Err(P::FIXED_DIVIDE);
-            }
-            self.gpr[r1] = (n % v) as u32;
-            self.gpr[r1 + 1] = (n / v) as u32;
+        let r1 = Self::even(op.r1)?;
+        let v = if op.opcode == DLR {
+            self.gpr[r2]
+        } else {
+            let a = self.ea(op.x2, op.b2, op.d2);
+            self.read_u32(a)?
+        } as u64;
+        let n = self.pair(r1);
+        if v == 0 || n / v > u32::MAX as u64 {
+            return Err(P::FIXED_DIVIDE);
+        }
+        self.gpr[r1] = (n % v) as u32;
+        self.gpr[r1 + 1] = (n / v) as u32;
         Ok(())
     }
 
@@ -1015,9 +1027,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let v = self.read_u32(a)? as i32;
-            self.compare_signed(self.gpr[r1] as i32, v);
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let v = self.read_u32(a)? as i32;
+        self.compare_signed(self.gpr[r1] as i32, v);
         Ok(())
     }
 
@@ -1027,9 +1039,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let v = self.read_u16(a)? as i16 as i32;
-            self.compare_signed(self.gpr[r1] as i32, v);
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let v = self.read_u16(a)? as i16 as i32;
+        self.compare_signed(self.gpr[r1] as i32, v);
         Ok(())
     }
 
@@ -1059,9 +1071,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let v = self.read_u32(a)?;
-            self.compare_logical(self.gpr[r1] as u64, v as u64);
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let v = self.read_u32(a)?;
+        self.compare_logical(self.gpr[r1] as u64, v as u64);
         Ok(())
     }
 
@@ -1071,9 +1083,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b1, op.d1);
-            let v = self.read_u8(a)?;
-            self.compare_logical(v as u64, op.imm as u64);
+        let a = self.ea(0, op.b1, op.d1);
+        let v = self.read_u8(a)?;
+        self.compare_logical(v as u64, op.imm as u64);
         Ok(())
     }
 
@@ -1083,18 +1095,18 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a1 = self.ea(0, op.b1, op.d1);
-            let a2 = self.ea(0, op.b2, op.d2);
-            let n = op.l as usize + 1;
-            let mut x = [0u8; 256];
-            let mut y = [0u8; 256];
-            self.read_bytes(a1, &mut x[..n])?;
-            self.read_bytes(a2, &mut y[..n])?;
-            self.psw.cc = match x[..n].cmp(&y[..n]) {
-                std::cmp::Ordering::Equal => 0,
-                std::cmp::Ordering::Less => 1,
-                std::cmp::Ordering::Greater => 2,
-            };
+        let a1 = self.ea(0, op.b1, op.d1);
+        let a2 = self.ea(0, op.b2, op.d2);
+        let n = op.l as usize + 1;
+        let mut x = [0u8; 256];
+        let mut y = [0u8; 256];
+        self.read_bytes(a1, &mut x[..n])?;
+        self.read_bytes(a2, &mut y[..n])?;
+        self.psw.cc = match x[..n].cmp(&y[..n]) {
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Less => 1,
+            std::cmp::Ordering::Greater => 2,
+        };
         Ok(())
     }
 
@@ -1104,19 +1116,19 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            if a & 3 != 0 {
-                return Err(P::SPECIFICATION);
-            }
-            self.access(a, 4, true)?;
-            let cur = self.read_u32(a)?;
-            if cur == self.gpr[r1] {
-                self.write_u32(a, self.gpr[r3])?;
-                self.psw.cc = 0;
-            } else {
-                self.gpr[r1] = cur;
-                self.psw.cc = 1;
-            }
+        let a = self.ea(0, op.b2, op.d2);
+        if a & 3 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        self.access(a, 4, true)?;
+        let cur = self.read_u32(a)?;
+        if cur == self.gpr[r1] {
+            self.write_u32(a, self.gpr[r3])?;
+            self.psw.cc = 0;
+        } else {
+            self.gpr[r1] = cur;
+            self.psw.cc = 1;
+        }
         Ok(())
     }
 
@@ -1126,21 +1138,21 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let r1 = Self::even(op.r1)?;
-            let r3 = Self::even(op.r3)?;
-            let a = self.ea(0, op.b2, op.d2);
-            if a & 7 != 0 {
-                return Err(P::SPECIFICATION);
-            }
-            self.access(a, 8, true)?;
-            let cur = self.read_u64(a)?;
-            if cur == self.pair(r1) {
-                self.write_u64(a, self.pair(r3))?;
-                self.psw.cc = 0;
-            } else {
-                self.set_pair(r1, cur);
-                self.psw.cc = 1;
-            }
+        let r1 = Self::even(op.r1)?;
+        let r3 = Self::even(op.r3)?;
+        let a = self.ea(0, op.b2, op.d2);
+        if a & 7 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        self.access(a, 8, true)?;
+        let cur = self.read_u64(a)?;
+        if cur == self.pair(r1) {
+            self.write_u64(a, self.pair(r3))?;
+            self.psw.cc = 0;
+        } else {
+            self.set_pair(r1, cur);
+            self.psw.cc = 1;
+        }
         Ok(())
     }
 
@@ -1150,8 +1162,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            self.gpr[r1] &= self.gpr[r2];
-            self.psw.cc = (self.gpr[r1] != 0) as u8;
+        self.gpr[r1] &= self.gpr[r2];
+        self.psw.cc = (self.gpr[r1] != 0) as u8;
         Ok(())
     }
 
@@ -1161,8 +1173,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            self.gpr[r1] |= self.gpr[r2];
-            self.psw.cc = (self.gpr[r1] != 0) as u8;
+        self.gpr[r1] |= self.gpr[r2];
+        self.psw.cc = (self.gpr[r1] != 0) as u8;
         Ok(())
     }
 
@@ -1172,8 +1184,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            self.gpr[r1] ^= self.gpr[r2];
-            self.psw.cc = (self.gpr[r1] != 0) as u8;
+        self.gpr[r1] ^= self.gpr[r2];
+        self.psw.cc = (self.gpr[r1] != 0) as u8;
         Ok(())
     }
 
@@ -1183,15 +1195,15 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(op.x2, op.b2, op.d2);
-            let v = self.read_u32(a)?;
-            let r = match op.opcode {
-                N => self.gpr[r1] & v,
-                O => self.gpr[r1] | v,
-                _ => self.gpr[r1] ^ v,
-            };
-            self.gpr[r1] = r;
-            self.psw.cc = (r != 0) as u8;
+        let a = self.ea(op.x2, op.b2, op.d2);
+        let v = self.read_u32(a)?;
+        let r = match op.opcode {
+            N => self.gpr[r1] & v,
+            O => self.gpr[r1] | v,
+            _ => self.gpr[r1] ^ v,
+        };
+        self.gpr[r1] = r;
+        self.psw.cc = (r != 0) as u8;
         Ok(())
     }
 
@@ -1201,17 +1213,17 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b1, op.d1);
-            self.access(a, 1, true)?;
-            let v = self.read_u8(a)?;
-            let i = op.imm as u8;
-            let r = match op.opcode {
-                NI => v & i,
-                OI => v | i,
-                _ => v ^ i,
-            };
-            self.write_u8(a, r)?;
-            self.psw.cc = (r != 0) as u8;
+        let a = self.ea(0, op.b1, op.d1);
+        self.access(a, 1, true)?;
+        let v = self.read_u8(a)?;
+        let i = op.imm as u8;
+        let r = match op.opcode {
+            NI => v & i,
+            OI => v | i,
+            _ => v ^ i,
+        };
+        self.write_u8(a, r)?;
+        self.psw.cc = (r != 0) as u8;
         Ok(())
     }
 
@@ -1221,27 +1233,27 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a1 = self.ea(0, op.b1, op.d1);
-            let a2 = self.ea(0, op.b2, op.d2);
-            let n = op.l as u32 + 1;
-            self.access(a1, n, true)?;
-            self.access(a2, n, false)?;
-            let mut any = false;
-            // Byte by byte, left to right: overlap behaves as the architecture says.
-            for i in 0..n {
-                let x = self.mem.bytes()[self.abs_of(a1, i)];
-                let y = self.mem.bytes()[self.abs_of(a2, i)];
-                let r = match op.opcode {
-                    NC => x & y,
-                    OC => x | y,
-                    _ => x ^ y,
-                };
-                any |= r != 0;
-                let at = self.abs_of(a1, i);
-                self.mem.bytes_mut()[at] = r;
-            }
-            self.stored_range(a1, n);
-            self.psw.cc = any as u8;
+        let a1 = self.ea(0, op.b1, op.d1);
+        let a2 = self.ea(0, op.b2, op.d2);
+        let n = op.l as u32 + 1;
+        self.access(a1, n, true)?;
+        self.access(a2, n, false)?;
+        let mut any = false;
+        // Byte by byte, left to right: overlap behaves as the architecture says.
+        for i in 0..n {
+            let x = self.mem.bytes()[self.abs_of(a1, i)];
+            let y = self.mem.bytes()[self.abs_of(a2, i)];
+            let r = match op.opcode {
+                NC => x & y,
+                OC => x | y,
+                _ => x ^ y,
+            };
+            any |= r != 0;
+            let at = self.abs_of(a1, i);
+            self.mem.bytes_mut()[at] = r;
+        }
+        self.stored_range(a1, n);
+        self.psw.cc = any as u8;
         Ok(())
     }
 
@@ -1251,15 +1263,15 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b1, op.d1);
-            let v = self.read_u8(a)? & op.imm as u8;
-            self.psw.cc = if v == 0 {
-                0
-            } else if v == op.imm as u8 {
-                3
-            } else {
-                1
-            };
+        let a = self.ea(0, op.b1, op.d1);
+        let v = self.read_u8(a)? & op.imm as u8;
+        self.psw.cc = if v == 0 {
+            0
+        } else if v == op.imm as u8 {
+            3
+        } else {
+            1
+        };
         Ok(())
     }
 
@@ -1269,21 +1281,21 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let m = op.imm as u16;
-            let v = if op.opcode == TMLH {
-                (self.gpr[r1] >> 16) as u16
-            } else {
-                self.gpr[r1] as u16
-            } & m;
-            self.psw.cc = if v == 0 {
-                0
-            } else if v == m {
-                3
-            } else if v & (0x8000u16 >> m.leading_zeros()) != 0 {
-                2
-            } else {
-                1
-            };
+        let m = op.imm as u16;
+        let v = if op.opcode == TMLH {
+            (self.gpr[r1] >> 16) as u16
+        } else {
+            self.gpr[r1] as u16
+        } & m;
+        self.psw.cc = if v == 0 {
+            0
+        } else if v == m {
+            3
+        } else if v & (0x8000u16 >> m.leading_zeros()) != 0 {
+            2
+        } else {
+            1
+        };
         Ok(())
     }
 
@@ -1293,8 +1305,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b1, op.d1);
-            self.write_u8(a, op.imm as u8)?;
+        let a = self.ea(0, op.b1, op.d1);
+        self.write_u8(a, op.imm as u8)?;
         Ok(())
     }
 
@@ -1304,33 +1316,33 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a1 = self.ea(0, op.b1, op.d1);
-            let a2 = self.ea(0, op.b2, op.d2);
-            let n = op.l as u32 + 1;
-            let d = self.access(a1, n, true)?;
-            let s = self.access(a2, n, false)?;
-            match (d, s) {
-                (Some(d), Some(s)) if d >= s + n || s >= d + n || d <= s => {
-                    // Left to right one byte at a time equals a forward copy here.
-                    let bytes = self.mem.bytes_mut();
-                    if d >= s + n || s >= d + n {
-                        bytes.copy_within(s as usize..(s + n) as usize, d as usize);
-                    } else {
-                        for i in 0..n as usize {
-                            bytes[d as usize + i] = bytes[s as usize + i];
-                        }
+        let a1 = self.ea(0, op.b1, op.d1);
+        let a2 = self.ea(0, op.b2, op.d2);
+        let n = op.l as u32 + 1;
+        let d = self.access(a1, n, true)?;
+        let s = self.access(a2, n, false)?;
+        match (d, s) {
+            (Some(d), Some(s)) if d >= s + n || s >= d + n || d <= s => {
+                // Left to right one byte at a time equals a forward copy here.
+                let bytes = self.mem.bytes_mut();
+                if d >= s + n || s >= d + n {
+                    bytes.copy_within(s as usize..(s + n) as usize, d as usize);
+                } else {
+                    for i in 0..n as usize {
+                        bytes[d as usize + i] = bytes[s as usize + i];
                     }
-                    self.stored(d, n);
                 }
-                _ => {
-                    for i in 0..n {
-                        let v = self.mem.bytes()[self.abs_of(a2, i)];
-                        let at = self.abs_of(a1, i);
-                        self.mem.bytes_mut()[at] = v;
-                    }
-                    self.stored_range(a1, n);
-                }
+                self.stored(d, n);
             }
+            _ => {
+                for i in 0..n {
+                    let v = self.mem.bytes()[self.abs_of(a2, i)];
+                    let at = self.abs_of(a1, i);
+                    self.mem.bytes_mut()[at] = v;
+                }
+                self.stored_range(a1, n);
+            }
+        }
         Ok(())
     }
 
@@ -1340,19 +1352,19 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a1 = self.ea(0, op.b1, op.d1);
-            let a2 = self.ea(0, op.b2, op.d2);
-            let n = op.l as u32 + 1;
-            self.access(a1, n, true)?;
-            self.access(a2, n, false)?;
-            let keep = if op.opcode == MVN { 0xF0 } else { 0x0F };
-            for i in 0..n {
-                let s = self.mem.bytes()[self.abs_of(a2, i)];
-                let at = self.abs_of(a1, i);
-                let d = self.mem.bytes()[at];
-                self.mem.bytes_mut()[at] = (d & keep) | (s & !keep);
-            }
-            self.stored_range(a1, n);
+        let a1 = self.ea(0, op.b1, op.d1);
+        let a2 = self.ea(0, op.b2, op.d2);
+        let n = op.l as u32 + 1;
+        self.access(a1, n, true)?;
+        self.access(a2, n, false)?;
+        let keep = if op.opcode == MVN { 0xF0 } else { 0x0F };
+        for i in 0..n {
+            let s = self.mem.bytes()[self.abs_of(a2, i)];
+            let at = self.abs_of(a1, i);
+            let d = self.mem.bytes()[at];
+            self.mem.bytes_mut()[at] = (d & keep) | (s & !keep);
+        }
+        self.stored_range(a1, n);
         Ok(())
     }
 
@@ -1362,18 +1374,18 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a1 = self.ea(0, op.b1, op.d1);
-            let a2 = self.ea(0, op.b2, op.d2);
-            let n = op.l as u32 + 1;
-            // The second operand's rightmost byte is at a2; it is fetched right to left.
-            let start2 = a2.wrapping_sub(n - 1) & self.psw.amask();
-            self.access(a1, n, true)?;
-            self.access(start2, n, false)?;
-            let mut buf = [0u8; 256];
-            for i in 0..n {
-                buf[i as usize] = self.mem.bytes()[self.abs_of(start2, n - 1 - i)];
-            }
-            self.write_bytes(a1, &buf[..n as usize])?;
+        let a1 = self.ea(0, op.b1, op.d1);
+        let a2 = self.ea(0, op.b2, op.d2);
+        let n = op.l as u32 + 1;
+        // The second operand's rightmost byte is at a2; it is fetched right to left.
+        let start2 = a2.wrapping_sub(n - 1) & self.psw.amask();
+        self.access(a1, n, true)?;
+        self.access(start2, n, false)?;
+        let mut buf = [0u8; 256];
+        for i in 0..n {
+            buf[i as usize] = self.mem.bytes()[self.abs_of(start2, n - 1 - i)];
+        }
+        self.write_bytes(a1, &buf[..n as usize])?;
         Ok(())
     }
 
@@ -1403,17 +1415,17 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a1 = self.ea(0, op.b1, op.d1);
-            let a2 = self.ea(0, op.b2, op.d2);
-            let n = op.l as u32 + 1;
-            self.access(a1, n, true)?;
-            for i in 0..n {
-                let at = self.abs_of(a1, i);
-                let b = self.mem.bytes()[at];
-                let t = self.read_u8(a2.wrapping_add(b as u32) & self.psw.amask())?;
-                self.mem.bytes_mut()[at] = t;
-            }
-            self.stored_range(a1, n);
+        let a1 = self.ea(0, op.b1, op.d1);
+        let a2 = self.ea(0, op.b2, op.d2);
+        let n = op.l as u32 + 1;
+        self.access(a1, n, true)?;
+        for i in 0..n {
+            let at = self.abs_of(a1, i);
+            let b = self.mem.bytes()[at];
+            let t = self.read_u8(a2.wrapping_add(b as u32) & self.psw.amask())?;
+            self.mem.bytes_mut()[at] = t;
+        }
+        self.stored_range(a1, n);
         Ok(())
     }
 
@@ -1423,26 +1435,26 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a1 = self.ea(0, op.b1, op.d1);
-            let a2 = self.ea(0, op.b2, op.d2);
-            let n = op.l as u32 + 1;
-            self.access(a1, n, false)?;
-            self.psw.cc = 0;
-            for i in 0..n {
-                let b = self.mem.bytes()[self.abs_of(a1, i)];
-                let f = self.read_u8(a2.wrapping_add(b as u32) & self.psw.amask())?;
-                if f != 0 {
-                    let addr = a1.wrapping_add(i) & self.psw.amask();
-                    if self.psw.amode31() {
-                        self.gpr[1] = addr;
-                    } else {
-                        self.gpr[1] = (self.gpr[1] & 0xFF00_0000) | addr;
-                    }
-                    self.gpr[2] = (self.gpr[2] & 0xFFFF_FF00) | f as u32;
-                    self.psw.cc = if i == n - 1 { 2 } else { 1 };
-                    break;
+        let a1 = self.ea(0, op.b1, op.d1);
+        let a2 = self.ea(0, op.b2, op.d2);
+        let n = op.l as u32 + 1;
+        self.access(a1, n, false)?;
+        self.psw.cc = 0;
+        for i in 0..n {
+            let b = self.mem.bytes()[self.abs_of(a1, i)];
+            let f = self.read_u8(a2.wrapping_add(b as u32) & self.psw.amask())?;
+            if f != 0 {
+                let addr = a1.wrapping_add(i) & self.psw.amask();
+                if self.psw.amode31() {
+                    self.gpr[1] = addr;
+                } else {
+                    self.gpr[1] = (self.gpr[1] & 0xFF00_0000) | addr;
                 }
+                self.gpr[2] = (self.gpr[2] & 0xFFFF_FF00) | f as u32;
+                self.psw.cc = if i == n - 1 { 2 } else { 1 };
+                break;
             }
+        }
         Ok(())
     }
 
@@ -1482,8 +1494,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let n = self.ea(0, op.b2, op.d2) & 31;
-            self.gpr[r1] = self.gpr[r3].rotate_left(n);
+        let n = self.ea(0, op.b2, op.d2) & 31;
+        self.gpr[r1] = self.gpr[r3].rotate_left(n);
         Ok(())
     }
 
@@ -1493,9 +1505,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            if op.r1 & (8 >> self.psw.cc) != 0 && op.r2 != 0 {
-                self.branch(self.gpr[r2]);
-            }
+        if op.r1 & (8 >> self.psw.cc) != 0 && op.r2 != 0 {
+            self.branch(self.gpr[r2]);
+        }
         Ok(())
     }
 
@@ -1505,10 +1517,10 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            if op.r1 & (8 >> self.psw.cc) != 0 {
-                let t = self.ea(op.x2, op.b2, op.d2);
-                self.branch(t);
-            }
+        if op.r1 & (8 >> self.psw.cc) != 0 {
+            let t = self.ea(op.x2, op.b2, op.d2);
+            self.branch(t);
+        }
         Ok(())
     }
 
@@ -1518,9 +1530,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            if op.r1 & (8 >> self.psw.cc) != 0 {
-                self.psw.ia = self.rel_target(op.imm);
-            }
+        if op.r1 & (8 >> self.psw.cc) != 0 {
+            self.psw.ia = self.rel_target(op.imm);
+        }
         Ok(())
     }
 
@@ -1530,9 +1542,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            if op.r1 & (8 >> self.psw.cc) != 0 {
-                self.psw.ia = self.rel_target(op.imm);
-            }
+        if op.r1 & (8 >> self.psw.cc) != 0 {
+            self.psw.ia = self.rel_target(op.imm);
+        }
         Ok(())
     }
 
@@ -1542,11 +1554,15 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let t = self.gpr[r2];
-            self.gpr[r1] = if op.opcode == BALR { self.bal_link() } else { self.bas_link() };
-            if op.r2 != 0 {
-                self.branch(t);
-            }
+        let t = self.gpr[r2];
+        self.gpr[r1] = if op.opcode == BALR {
+            self.bal_link()
+        } else {
+            self.bas_link()
+        };
+        if op.r2 != 0 {
+            self.branch(t);
+        }
         Ok(())
     }
 
@@ -1556,9 +1572,13 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let t = self.ea(op.x2, op.b2, op.d2);
-            self.gpr[r1] = if op.opcode == BAL { self.bal_link() } else { self.bas_link() };
-            self.branch(t);
+        let t = self.ea(op.x2, op.b2, op.d2);
+        self.gpr[r1] = if op.opcode == BAL {
+            self.bal_link()
+        } else {
+            self.bas_link()
+        };
+        self.branch(t);
         Ok(())
     }
 
@@ -1568,8 +1588,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            self.gpr[r1] = self.bas_link();
-            self.psw.ia = self.rel_target(op.imm);
+        self.gpr[r1] = self.bas_link();
+        self.psw.ia = self.rel_target(op.imm);
         Ok(())
     }
 
@@ -1579,11 +1599,11 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let t = self.gpr[r2];
-            self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
-            if self.gpr[r1] != 0 && op.r2 != 0 {
-                self.branch(t);
-            }
+        let t = self.gpr[r2];
+        self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
+        if self.gpr[r1] != 0 && op.r2 != 0 {
+            self.branch(t);
+        }
         Ok(())
     }
 
@@ -1593,11 +1613,11 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let t = self.ea(op.x2, op.b2, op.d2);
-            self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
-            if self.gpr[r1] != 0 {
-                self.branch(t);
-            }
+        let t = self.ea(op.x2, op.b2, op.d2);
+        self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
+        if self.gpr[r1] != 0 {
+            self.branch(t);
+        }
         Ok(())
     }
 
@@ -1607,10 +1627,10 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
-            if self.gpr[r1] != 0 {
-                self.psw.ia = self.rel_target(op.imm);
-            }
+        self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
+        if self.gpr[r1] != 0 {
+            self.psw.ia = self.rel_target(op.imm);
+        }
         Ok(())
     }
 
@@ -1620,18 +1640,18 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let t = match op.opcode {
-                BXH | BXLE => self.ea(0, op.b2, op.d2),
-                _ => self.rel_target(op.imm),
-            };
-            let incr = self.gpr[r3] as i32;
-            let cmp = self.gpr[r3 | 1] as i32;
-            let sum = (self.gpr[r1] as i32).wrapping_add(incr);
-            self.gpr[r1] = sum as u32;
-            let high = sum > cmp;
-            if high == matches!(op.opcode, BXH | BRXH) {
-                self.branch(t);
-            }
+        let t = match op.opcode {
+            BXH | BXLE => self.ea(0, op.b2, op.d2),
+            _ => self.rel_target(op.imm),
+        };
+        let incr = self.gpr[r3] as i32;
+        let cmp = self.gpr[r3 | 1] as i32;
+        let sum = (self.gpr[r1] as i32).wrapping_add(incr);
+        self.gpr[r1] = sum as u32;
+        let high = sum > cmp;
+        if high == matches!(op.opcode, BXH | BRXH) {
+            self.branch(t);
+        }
         Ok(())
     }
 
@@ -1641,14 +1661,14 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let t = self.gpr[r2];
-            if op.r1 != 0 {
-                let bit = if self.psw.amode31() { 0x8000_0000 } else { 0 };
-                self.gpr[r1] = (self.gpr[r1] & 0x7FFF_FFFF) | bit;
-            }
-            if op.r2 != 0 {
-                self.set_amode(t)?;
-            }
+        let t = self.gpr[r2];
+        if op.r1 != 0 {
+            let bit = if self.psw.amode31() { 0x8000_0000 } else { 0 };
+            self.gpr[r1] = (self.gpr[r1] & 0x7FFF_FFFF) | bit;
+        }
+        if op.r2 != 0 {
+            self.set_amode(t)?;
+        }
         Ok(())
     }
 
@@ -1658,11 +1678,11 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let t = self.gpr[r2];
-            self.gpr[r1] = self.bas_link();
-            if op.r2 != 0 {
-                self.set_amode(t)?;
-            }
+        let t = self.gpr[r2];
+        self.gpr[r1] = self.bas_link();
+        if op.r2 != 0 {
+            self.set_amode(t)?;
+        }
         Ok(())
     }
 
@@ -1672,9 +1692,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            self.gpr[r1] = (self.gpr[r1] & 0x00FF_FFFF)
-                | ((self.psw.cc as u32) << 28)
-                | ((self.psw.prog_mask as u32) << 24);
+        self.gpr[r1] = (self.gpr[r1] & 0x00FF_FFFF)
+            | ((self.psw.cc as u32) << 28)
+            | ((self.psw.prog_mask as u32) << 24);
         Ok(())
     }
 
@@ -1684,8 +1704,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            self.psw.cc = ((self.gpr[r1] >> 28) & 3) as u8;
-            self.psw.prog_mask = ((self.gpr[r1] >> 24) & 15) as u8;
+        self.psw.cc = ((self.gpr[r1] >> 28) & 3) as u8;
+        self.psw.prog_mask = ((self.gpr[r1] >> 24) & 15) as u8;
         Ok(())
     }
 
@@ -1695,11 +1715,11 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            if !self.svc_interrupt(op.imm as u8) {
-                // The SVC new PSW is invalid: a specification exception in the new PSW.
-                return Err(P::SPECIFICATION);
-            }
-            Err(STOP_BATCH)
+        if !self.svc_interrupt(op.imm as u8) {
+            // The SVC new PSW is invalid: a specification exception in the new PSW.
+            return Err(P::SPECIFICATION);
+        }
+        Err(STOP_BATCH)
     }
 
     #[allow(unused_variables, unused_imports)]
@@ -1708,16 +1728,16 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            if op.imm & 0xF0 != 0 {
-                return Err(P::SPECIFICATION);
-            }
-            let class = op.imm as u32 & 15;
-            if self.cr[8] & (0x8000 >> class) != 0 {
-                let code = self.ea(0, op.b1, op.d1);
-                self.write_low(super::low::MONITOR_CLASS, &[class as u8]);
-                self.write_low(super::low::MONITOR_CODE, &code.to_be_bytes());
-                return Err(P::MONITOR_EVENT);
-            }
+        if op.imm & 0xF0 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        let class = op.imm as u32 & 15;
+        if self.cr[8] & (0x8000 >> class) != 0 {
+            let code = self.ea(0, op.b1, op.d1);
+            self.write_low(super::low::MONITOR_CLASS, &[class as u8]);
+            self.write_low(super::low::MONITOR_CODE, &code.to_be_bytes());
+            return Err(P::MONITOR_EVENT);
+        }
         Ok(())
     }
 
@@ -1727,11 +1747,11 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            self.access(a, 1, true)?;
-            let v = self.read_u8(a)?;
-            self.write_u8(a, 0xFF)?;
-            self.psw.cc = v >> 7;
+        let a = self.ea(0, op.b2, op.d2);
+        self.access(a, 1, true)?;
+        let v = self.read_u8(a)?;
+        self.write_u8(a, 0xFF)?;
+        self.psw.cc = v >> 7;
         Ok(())
     }
 
@@ -1741,7 +1761,7 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            self.psw.cc = if self.psw.amode31() { 1 } else { 0 };
+        self.psw.cc = if self.psw.amode31() { 1 } else { 0 };
         Ok(())
     }
 
@@ -1751,10 +1771,10 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            if self.psw.ia > 0x00FF_FFFF {
-                return Err(P::SPECIFICATION);
-            }
-            self.psw.set_amode31(false);
+        if self.psw.ia > 0x00FF_FFFF {
+            return Err(P::SPECIFICATION);
+        }
+        self.psw.set_amode31(false);
         Ok(())
     }
 
@@ -1764,10 +1784,10 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            if self.arch != Arch::Esa390 {
-                return Err(P::OPERATION);
-            }
-            self.psw.set_amode31(true);
+        if self.arch != Arch::Esa390 {
+            return Err(P::OPERATION);
+        }
+        self.psw.set_amode31(true);
         Ok(())
     }
 
@@ -1777,11 +1797,11 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let b = self.psw.to_bytes(self.arch);
-            self.gpr[r1] = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-            if op.r2 != 0 {
-                self.gpr[r2] = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
-            }
+        let b = self.psw.to_bytes(self.arch);
+        self.gpr[r1] = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        if op.r2 != 0 {
+            self.gpr[r2] = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
+        }
         Ok(())
     }
 
@@ -1791,10 +1811,10 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            let t = self.tod();
-            self.write_u64(a, t)?;
-            self.psw.cc = 0;
+        let a = self.ea(0, op.b2, op.d2);
+        let t = self.tod();
+        self.write_u64(a, t)?;
+        self.psw.cc = 0;
         Ok(())
     }
 
@@ -1804,12 +1824,12 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            let t = self.tod();
-            let mut b = [0u8; 16];
-            b[1..9].copy_from_slice(&t.to_be_bytes());
-            self.write_bytes(a, &b)?;
-            self.psw.cc = 0;
+        let a = self.ea(0, op.b2, op.d2);
+        let t = self.tod();
+        let mut b = [0u8; 16];
+        b[1..9].copy_from_slice(&t.to_be_bytes());
+        self.write_bytes(a, &b)?;
+        self.psw.cc = 0;
         Ok(())
     }
 
@@ -1849,21 +1869,21 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            if a & 3 != 0 {
-                return Err(P::SPECIFICATION);
+        let a = self.ea(0, op.b2, op.d2);
+        if a & 3 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+        self.access(a, n * 4, op.opcode == STAM)?;
+        for i in 0..n {
+            let r = (r1 + i as usize) % 16;
+            let at = a.wrapping_add(i * 4) & self.psw.amask();
+            if op.opcode == LAM {
+                self.ar[r] = self.read_u32(at)?;
+            } else {
+                self.write_u32(at, self.ar[r])?;
             }
-            let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-            self.access(a, n * 4, op.opcode == STAM)?;
-            for i in 0..n {
-                let r = (r1 + i as usize) % 16;
-                let at = a.wrapping_add(i * 4) & self.psw.amask();
-                if op.opcode == LAM {
-                    self.ar[r] = self.read_u32(at)?;
-                } else {
-                    self.write_u32(at, self.ar[r])?;
-                }
-            }
+        }
         Ok(())
     }
 
@@ -1873,12 +1893,12 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            if a & 7 != 0 {
-                return Err(P::SPECIFICATION);
-            }
-            let v = self.read_u64(a)?;
-            self.load_psw(v.to_be_bytes())
+        let a = self.ea(0, op.b2, op.d2);
+        if a & 7 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        let v = self.read_u64(a)?;
+        self.load_psw(v.to_be_bytes())
     }
 
     #[allow(unused_variables, unused_imports)]
@@ -1887,16 +1907,17 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            if self.arch == Arch::S370 && !self.psw.bc_mode(self.arch) && self.cr[0] & 0x4000_0000 != 0 {
-                return Err(P::SPECIAL_OPERATION);
-            }
-            let a = self.ea(0, op.b2, op.d2);
-            let v = self.read_u8(a)?;
-            if !self.psw.bc_mode(self.arch) && v & 0xB8 != 0 {
-                return Err(P::SPECIFICATION);
-            }
-            self.psw.mask = v;
-            Err(STOP_BATCH)
+        if self.arch == Arch::S370 && !self.psw.bc_mode(self.arch) && self.cr[0] & 0x4000_0000 != 0
+        {
+            return Err(P::SPECIAL_OPERATION);
+        }
+        let a = self.ea(0, op.b2, op.d2);
+        let v = self.read_u8(a)?;
+        if !self.psw.bc_mode(self.arch) && v & 0xB8 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        self.psw.mask = v;
+        Err(STOP_BATCH)
     }
 
     #[allow(unused_variables, unused_imports)]
@@ -1905,15 +1926,19 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b1, op.d1);
-            self.write_u8(a, self.psw.mask)?;
-            let i = op.imm as u8;
-            let m = if op.opcode == STNSM { self.psw.mask & i } else { self.psw.mask | i };
-            if !self.psw.bc_mode(self.arch) && m & 0xB8 != 0 {
-                return Err(P::SPECIFICATION);
-            }
-            self.psw.mask = m;
-            Err(STOP_BATCH)
+        let a = self.ea(0, op.b1, op.d1);
+        self.write_u8(a, self.psw.mask)?;
+        let i = op.imm as u8;
+        let m = if op.opcode == STNSM {
+            self.psw.mask & i
+        } else {
+            self.psw.mask | i
+        };
+        if !self.psw.bc_mode(self.arch) && m & 0xB8 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        self.psw.mask = m;
+        Err(STOP_BATCH)
     }
 
     #[allow(unused_variables, unused_imports)]
@@ -1922,16 +1947,17 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            if a & 3 != 0 {
-                return Err(P::SPECIFICATION);
-            }
-            let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-            self.access(a, n * 4, false)?;
-            for i in 0..n {
-                self.cr[(r1 + i as usize) % 16] = self.read_u32(a.wrapping_add(i * 4) & self.psw.amask())?;
-            }
-            Err(STOP_BATCH)
+        let a = self.ea(0, op.b2, op.d2);
+        if a & 3 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+        self.access(a, n * 4, false)?;
+        for i in 0..n {
+            self.cr[(r1 + i as usize) % 16] =
+                self.read_u32(a.wrapping_add(i * 4) & self.psw.amask())?;
+        }
+        Err(STOP_BATCH)
     }
 
     #[allow(unused_variables, unused_imports)]
@@ -1940,16 +1966,16 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            if a & 3 != 0 {
-                return Err(P::SPECIFICATION);
-            }
-            let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-            self.access(a, n * 4, true)?;
-            for i in 0..n {
-                let v = self.cr[(r1 + i as usize) % 16];
-                self.write_u32(a.wrapping_add(i * 4) & self.psw.amask(), v)?;
-            }
+        let a = self.ea(0, op.b2, op.d2);
+        if a & 3 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        let n = ((r3 + 16 - r1) % 16 + 1) as u32;
+        self.access(a, n * 4, true)?;
+        for i in 0..n {
+            let v = self.cr[(r1 + i as usize) % 16];
+            self.write_u32(a.wrapping_add(i * 4) & self.psw.amask(), v)?;
+        }
         Ok(())
     }
 
@@ -1959,12 +1985,12 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let k = ((self.ea(0, op.b2, op.d2) >> 4) & 15) as u8;
-            // Semiprivileged: in problem state the key mask in CR3 must allow the key.
-            if self.psw.problem_state() && self.cr[3] & (0x8000 >> k) == 0 {
-                return Err(P::PRIVILEGED);
-            }
-            self.psw.key = k;
+        let k = ((self.ea(0, op.b2, op.d2) >> 4) & 15) as u8;
+        // Semiprivileged: in problem state the key mask in CR3 must allow the key.
+        if self.psw.problem_state() && self.cr[3] & (0x8000 >> k) == 0 {
+            return Err(P::PRIVILEGED);
+        }
+        self.psw.key = k;
         Ok(())
     }
 
@@ -1974,10 +2000,10 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            if self.psw.problem_state() && self.cr[0] & 0x0800_0000 == 0 {
-                return Err(P::PRIVILEGED);
-            }
-            self.gpr[2] = (self.gpr[2] & 0xFFFF_FF00) | ((self.psw.key as u32) << 4);
+        if self.psw.problem_state() && self.cr[0] & 0x0800_0000 == 0 {
+            return Err(P::PRIVILEGED);
+        }
+        self.gpr[2] = (self.gpr[2] & 0xFFFF_FF00) | ((self.psw.key as u32) << 4);
         Ok(())
     }
 
@@ -1987,18 +2013,13 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.gpr[r2] & self.psw.amask();
-            let abs = self.mem.absolute(RealAddr(a));
-            if !self.mem.contains(abs, 1) {
-                return Err(P::ADDRESSING);
-            }
-            let k = self.mem.key(abs);
-            self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00)
-                | if op.opcode == ISK && self.psw.bc_mode(self.arch) && self.arch == Arch::S370 {
-                    (k & 0xFE) as u32
-                } else {
-                    (k & 0xFE) as u32
-                };
+        let a = self.gpr[r2] & self.psw.amask();
+        let abs = self.mem.absolute(RealAddr(a));
+        if !self.mem.contains(abs, 1) {
+            return Err(P::ADDRESSING);
+        }
+        let k = self.mem.key(abs);
+        self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00) | (k & 0xFE) as u32;
         Ok(())
     }
 
@@ -2008,21 +2029,21 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.gpr[r2] & self.psw.amask();
-            let abs = self.mem.absolute(RealAddr(a));
-            if !self.mem.contains(abs, 1) {
-                return Err(P::ADDRESSING);
+        let a = self.gpr[r2] & self.psw.amask();
+        let abs = self.mem.absolute(RealAddr(a));
+        if !self.mem.contains(abs, 1) {
+            return Err(P::ADDRESSING);
+        }
+        let k = self.gpr[r1] as u8 & 0xFE;
+        if op.opcode == SSKE {
+            let frame = abs.0 & !0xFFF;
+            self.mem.set_key(AbsAddr(frame), k);
+            if self.mem.contains(AbsAddr(frame + 2048), 1) {
+                self.mem.set_key(AbsAddr(frame + 2048), k);
             }
-            let k = self.gpr[r1] as u8 & 0xFE;
-            if op.opcode == SSKE {
-                let frame = abs.0 & !0xFFF;
-                self.mem.set_key(AbsAddr(frame), k);
-                if self.mem.contains(AbsAddr(frame + 2048), 1) {
-                    self.mem.set_key(AbsAddr(frame + 2048), k);
-                }
-            } else {
-                self.mem.set_key(abs, k);
-            }
+        } else {
+            self.mem.set_key(abs, k);
+        }
         Ok(())
     }
 
@@ -2032,12 +2053,12 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.gpr[r2] & self.psw.amask();
-            let abs = self.mem.absolute(RealAddr(a));
-            if !self.mem.contains(abs, 1) {
-                return Err(P::ADDRESSING);
-            }
-            self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00) | (self.mem.key(abs) & 0xF8) as u32;
+        let a = self.gpr[r2] & self.psw.amask();
+        let abs = self.mem.absolute(RealAddr(a));
+        if !self.mem.contains(abs, 1) {
+            return Err(P::ADDRESSING);
+        }
+        self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00) | (self.mem.key(abs) & 0xF8) as u32;
         Ok(())
     }
 
@@ -2047,14 +2068,18 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = if op.opcode == RRB { self.ea(0, op.b2, op.d2) } else { self.gpr[r2] & self.psw.amask() };
-            let abs = self.mem.absolute(RealAddr(a));
-            if !self.mem.contains(abs, 1) {
-                return Err(P::ADDRESSING);
-            }
-            let k = self.mem.key(abs);
-            self.psw.cc = (k >> 1) & 3;
-            self.mem.set_key(abs, k & !crate::storage::key::REFERENCE);
+        let a = if op.opcode == RRB {
+            self.ea(0, op.b2, op.d2)
+        } else {
+            self.gpr[r2] & self.psw.amask()
+        };
+        let abs = self.mem.absolute(RealAddr(a));
+        if !self.mem.contains(abs, 1) {
+            return Err(P::ADDRESSING);
+        }
+        let k = self.mem.key(abs);
+        self.psw.cc = (k >> 1) & 3;
+        self.mem.set_key(abs, k & !crate::storage::key::REFERENCE);
         Ok(())
     }
 
@@ -2064,12 +2089,12 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            if a & 7 != 0 {
-                return Err(P::SPECIFICATION);
-            }
-            // Version X'FF' says "running under a hypervisor" (SA22-7201 STIDP).
-            self.write_u64(a, 0xFF00_0001_3090_0000)?;
+        let a = self.ea(0, op.b2, op.d2);
+        if a & 7 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        // Version X'FF' says "running under a hypervisor" (SA22-7201 STIDP).
+        self.write_u64(a, 0xFF00_0001_3090_0000)?;
         Ok(())
     }
 
@@ -2079,11 +2104,11 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            if a & 1 != 0 {
-                return Err(P::SPECIFICATION);
-            }
-            self.write_u16(a, 0)?;
+        let a = self.ea(0, op.b2, op.d2);
+        if a & 1 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        self.write_u16(a, 0)?;
         Ok(())
     }
 
@@ -2093,16 +2118,16 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            if a & 3 != 0 {
-                return Err(P::SPECIFICATION);
-            }
-            let p = self.read_u32(a)? & 0x7FFF_F000;
-            if !self.mem.contains(AbsAddr(p), 4096) {
-                return Err(P::ADDRESSING);
-            }
-            self.mem.set_prefix(p);
-            self.invalidate_all();
+        let a = self.ea(0, op.b2, op.d2);
+        if a & 3 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        let p = self.read_u32(a)? & 0x7FFF_F000;
+        if !self.mem.contains(AbsAddr(p), 4096) {
+            return Err(P::ADDRESSING);
+        }
+        self.mem.set_prefix(p);
+        self.invalidate_all();
         Ok(())
     }
 
@@ -2112,11 +2137,11 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            if a & 3 != 0 {
-                return Err(P::SPECIFICATION);
-            }
-            self.write_u32(a, self.mem.prefix())?;
+        let a = self.ea(0, op.b2, op.d2);
+        if a & 3 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        self.write_u32(a, self.mem.prefix())?;
         Ok(())
     }
 
@@ -2126,10 +2151,10 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            let v = self.read_u64(a)?;
-            self.set_tod(v);
-            self.psw.cc = 0;
+        let a = self.ea(0, op.b2, op.d2);
+        let v = self.read_u64(a)?;
+        self.set_tod(v);
+        self.psw.cc = 0;
         Ok(())
     }
 
@@ -2139,9 +2164,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            self.clock_comparator = self.read_u64(a)?;
-            Err(STOP_BATCH)
+        let a = self.ea(0, op.b2, op.d2);
+        self.clock_comparator = self.read_u64(a)?;
+        Err(STOP_BATCH)
     }
 
     #[allow(unused_variables, unused_imports)]
@@ -2150,8 +2175,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            self.write_u64(a, self.clock_comparator)?;
+        let a = self.ea(0, op.b2, op.d2);
+        self.write_u64(a, self.clock_comparator)?;
         Ok(())
     }
 
@@ -2161,10 +2186,10 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            let v = self.read_u64(a)? as i64;
-            self.set_cpu_timer(v);
-            Err(STOP_BATCH)
+        let a = self.ea(0, op.b2, op.d2);
+        let v = self.read_u64(a)? as i64;
+        self.set_cpu_timer(v);
+        Err(STOP_BATCH)
     }
 
     #[allow(unused_variables, unused_imports)]
@@ -2173,9 +2198,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            let v = self.cpu_timer();
-            self.write_u64(a, v as u64)?;
+        let a = self.ea(0, op.b2, op.d2);
+        let v = self.cpu_timer();
+        self.write_u64(a, v as u64)?;
         Ok(())
     }
 
@@ -2185,20 +2210,20 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a1 = self.ea(0, op.b1, op.d1);
-            let k = ((self.ea(0, op.b2, op.d2) >> 4) & 15) as u8;
-            let abs = self.mem.absolute(RealAddr(a1));
-            if !self.mem.contains(abs, 1) {
-                return Err(P::ADDRESSING);
-            }
-            let sk = self.mem.key(abs);
-            let store_ok = k == 0 || sk >> 4 == k;
-            let fetch_ok = store_ok || sk & crate::storage::key::FETCH == 0;
-            self.psw.cc = match (store_ok, fetch_ok) {
-                (true, _) => 0,
-                (false, true) => 1,
-                _ => 2,
-            };
+        let a1 = self.ea(0, op.b1, op.d1);
+        let k = ((self.ea(0, op.b2, op.d2) >> 4) & 15) as u8;
+        let abs = self.mem.absolute(RealAddr(a1));
+        if !self.mem.contains(abs, 1) {
+            return Err(P::ADDRESSING);
+        }
+        let sk = self.mem.key(abs);
+        let store_ok = k == 0 || sk >> 4 == k;
+        let fetch_ok = store_ok || sk & crate::storage::key::FETCH == 0;
+        self.psw.cc = match (store_ok, fetch_ok) {
+            (true, _) => 0,
+            (false, true) => 1,
+            _ => 2,
+        };
         Ok(())
     }
 
@@ -2208,10 +2233,10 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            // One CPU: any order to another CPU address is "not operational".
-            let cpu_addr = self.ea(0, op.b2, op.d2) & 0xFFFF;
-            let _ = cpu_addr;
-            self.psw.cc = 3;
+        // One CPU: any order to another CPU address is "not operational".
+        let cpu_addr = self.ea(0, op.b2, op.d2) & 0xFFFF;
+        let _ = cpu_addr;
+        self.psw.cc = 3;
         Ok(())
     }
 
@@ -2221,12 +2246,12 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            if matches!(op.opcode, PGIN | PGOUT) {
-                self.psw.cc = 3;
-            }
-            if op.opcode == CSP {
-                return Err(P::OPERATION);
-            }
+        if matches!(op.opcode, PGIN | PGOUT) {
+            self.psw.cc = 3;
+        }
+        if op.opcode == CSP {
+            return Err(P::OPERATION);
+        }
         Ok(())
     }
 
@@ -2236,8 +2261,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            // Facility list at X'C8': N3 (ESA/390 mode) and z/Architecture installed bits off.
-            self.write_low(0xC8, &[0x80, 0, 0, 0]);
+        // Facility list at X'C8': N3 (ESA/390 mode) and z/Architecture installed bits off.
+        self.write_low(0xC8, &[0x80, 0, 0, 0]);
         Ok(())
     }
 
@@ -2247,9 +2272,9 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            let _ = a;
-            self.psw.cc = 3;
+        let a = self.ea(0, op.b2, op.d2);
+        let _ = a;
+        self.psw.cc = 3;
         Ok(())
     }
 
@@ -2259,8 +2284,8 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            // No channel subsystem devices behind this CPU: not operational.
-            self.psw.cc = 3;
+        // No channel subsystem devices behind this CPU: not operational.
+        self.psw.cc = 3;
         Ok(())
     }
 
@@ -2270,12 +2295,11 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
-            let a = self.ea(0, op.b2, op.d2);
-            let _ = a;
-            self.psw.cc = 0;
+        let a = self.ea(0, op.b2, op.d2);
+        let _ = a;
+        self.psw.cc = 0;
         Ok(())
     }
-
 
     /// Marks `n` bytes stored at effective address `ea` (possibly not contiguous).
     fn stored_range(&mut self, ea: u32, n: u32) {
@@ -2453,7 +2477,11 @@ impl Cpu {
         let amask = self.psw.amask();
         while dl > 0 {
             let chunk = dl.min(0x1000 - (d & 0xFFF));
-            let chunk = if sl > 0 { chunk.min(sl).min(0x1000 - (s & 0xFFF)) } else { chunk };
+            let chunk = if sl > 0 {
+                chunk.min(sl).min(0x1000 - (s & 0xFFF))
+            } else {
+                chunk
+            };
             let mut buf = [0u8; 4096];
             let n = chunk as usize;
             if sl > 0 {
@@ -2548,7 +2576,11 @@ impl Cpu {
                         return Ok(());
                     }
                     if x == end || y == end || x != y {
-                        self.psw.cc = if x == end || (y != end && x < y) { 1 } else { 2 };
+                        self.psw.cc = if x == end || (y != end && x < y) {
+                            1
+                        } else {
+                            2
+                        };
                         self.set_reg_addr(r1, a);
                         self.set_reg_addr(r2, b);
                         return Ok(());
@@ -2599,12 +2631,6 @@ impl Cpu {
         self.gpr[r2 + 1] = 0;
         self.psw.cc = 0;
         Ok(())
-    }
-
-    /// Floating-point instructions (glue to [`super::hfp`]).
-    fn execute_float(&mut self, op: &Op) -> Option<Exec> {
-        let _ = op;
-        None
     }
 }
 
@@ -2773,7 +2799,8 @@ pub(super) fn handler_of(opcode: Opcode) -> Handler {
         PTLB | PALB | IPTE | CSP | PGIN | PGOUT => Cpu::i_ptlb,
         STFL => Cpu::i_stfl,
         STIDC => Cpu::i_stidc,
-        CSCH | HSCH | MSCH | SSCH | STSCH | TSCH | RSCH | XSCH | RCHP | SCHM | SAL | STCRW | STCPS | CLRCH | CONCS | DISCS => Cpu::i_csch,
+        CSCH | HSCH | MSCH | SSCH | STSCH | TSCH | RSCH | XSCH | RCHP | SCHM | SAL | STCRW
+        | STCPS | CLRCH | CONCS | DISCS => Cpu::i_csch,
         TPI => Cpu::i_tpi,
         EX | DIAG | SIO | SIOF | TIO | CLRIO | HIO | HDV | TCH => Cpu::i_supervised,
         _ => Cpu::i_more,

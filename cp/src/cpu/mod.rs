@@ -7,6 +7,7 @@
 pub mod decimal;
 mod decimal_ops;
 mod exec;
+mod float_ops;
 pub mod hfp;
 mod op;
 pub mod psw;
@@ -98,7 +99,12 @@ pub trait Supervisor {
     }
     /// An S/370 I/O instruction (SIO, SIOF, TIO, CLRIO, HIO, HDV, TCH) for device `addr`;
     /// returns the condition code. Default: not operational.
-    fn s370_io(&mut self, cpu: &mut Cpu, op: s390_decoder::Opcode, addr: u32) -> Result<u8, ProgramInterrupt> {
+    fn s370_io(
+        &mut self,
+        cpu: &mut Cpu,
+        op: s390_decoder::Opcode,
+        addr: u32,
+    ) -> Result<u8, ProgramInterrupt> {
         let _ = (cpu, op, addr);
         Ok(3)
     }
@@ -311,7 +317,8 @@ impl Cpu {
 
     fn write_psw_at(&mut self, real: u32, psw: &Psw) {
         let a = self.mem.absolute(RealAddr(real));
-        self.mem.write_u64(a, u64::from_be_bytes(psw.to_bytes(self.arch)));
+        self.mem
+            .write_u64(a, u64::from_be_bytes(psw.to_bytes(self.arch)));
         self.icache.invalidate_range(a.0, 8);
     }
 
@@ -402,7 +409,10 @@ impl Cpu {
     fn tick_timers(&mut self) {
         let now = self.tod();
         // Clock comparator: CR0 bit 20 subclass mask (X'00000800').
-        if self.clock_comparator != u64::MAX && now > self.clock_comparator && self.cr[0] & 0x800 != 0 {
+        if self.clock_comparator != u64::MAX
+            && now > self.clock_comparator
+            && self.cr[0] & 0x800 != 0
+        {
             self.raise_external(ext::CLOCK_COMPARATOR);
         }
         // CPU timer: CR0 bit 21 (X'00000400').
@@ -424,6 +434,36 @@ impl Cpu {
                 }
             }
         }
+    }
+
+    /// Moves the TOD clock forward to the next timer event (clock comparator, CPU timer,
+    /// S/370 interval timer); false when no armed timer will ever fire.
+    fn skip_to_next_timer(&mut self) -> bool {
+        let now = self.tod();
+        let mut target = u64::MAX;
+        if self.clock_comparator != u64::MAX && self.cr[0] & 0x800 != 0 {
+            target = target.min(self.clock_comparator.saturating_add(1 << 12));
+        }
+        if self.cpu_timer_zero_at != u64::MAX && self.cr[0] & 0x400 != 0 {
+            target = target.min(self.cpu_timer_zero_at.saturating_add(1 << 12));
+        }
+        if self.arch == Arch::S370 && self.cr[0] & 0x80 != 0 {
+            let a = self.mem.absolute(RealAddr(low::INTERVAL_TIMER));
+            let v = self.mem.read_u32(a) as i32;
+            if v >= 0 {
+                // Bit 31 of the interval timer is 1/76800 s; the TOD's bit 51 is 1 us.
+                let us = (v as u64 + 1) * 1_000_000 / 76_800 + 1;
+                target = target.min(now.saturating_add(us << 12));
+            }
+        }
+        if target == u64::MAX {
+            return false;
+        }
+        if target > now {
+            self.tod_offset = self.tod_offset.wrapping_add((target - now) as i64);
+        }
+        self.tick_timers();
+        true
     }
 
     /// Presents a pending external interruption if enabled. Returns Err on an invalid new PSW.
@@ -451,11 +491,11 @@ impl Cpu {
     /// Runs until a stop condition or `limit` instructions (counted in `self.instructions`).
     pub fn run(&mut self, sup: &mut dyn Supervisor, limit: u64) -> Stop {
         const BATCH: u64 = 4096;
+        let mut idle = 0u64;
         loop {
             self.tick_timers();
-            match self.take_pending(sup) {
-                Err(stop) => return stop,
-                Ok(_) => {}
+            if let Err(stop) = self.take_pending(sup) {
+                return stop;
             }
             if self.psw.wait() {
                 let enabled = self.psw.ext_enabled() || self.psw.io_enabled(self.arch);
@@ -467,14 +507,20 @@ impl Cpu {
                     && ((self.clock_comparator != u64::MAX && self.cr[0] & 0x800 != 0)
                         || (self.cpu_timer_zero_at != u64::MAX && self.cr[0] & 0x400 != 0)
                         || (self.arch == Arch::S370 && self.cr[0] & 0x80 != 0));
-                if !self.pending_ext.is_empty() {
+                if self.psw.ext_enabled() && !self.pending_ext.is_empty() {
                     continue;
                 }
                 if sup.wait(self) {
                     continue;
                 }
-                if timers_armed {
-                    std::thread::sleep(std::time::Duration::from_micros(200));
+                // Nothing but a timer can end this wait: let virtual time pass to the next
+                // timer event at once, as an idle virtual machine's time passes. Each such
+                // wait counts against the limit so a guest that only ever waits still stops.
+                if timers_armed && self.skip_to_next_timer() {
+                    idle += 1;
+                    if self.instructions.saturating_add(idle) >= limit {
+                        return Stop::InstructionLimit;
+                    }
                     continue;
                 }
                 return Stop::EnabledWaitForever;
@@ -609,7 +655,11 @@ impl Cpu {
         Ok(op)
     }
 
-    fn fetch_instruction_bytes(&mut self, ia: u32, abs: AbsAddr) -> Result<[u8; 6], ProgramInterrupt> {
+    fn fetch_instruction_bytes(
+        &mut self,
+        ia: u32,
+        abs: AbsAddr,
+    ) -> Result<[u8; 6], ProgramInterrupt> {
         let mut bytes = [0u8; 6];
         if !self.mem.contains(abs, 2) {
             self.cur_len = 0;
@@ -619,12 +669,14 @@ impl Cpu {
         bytes[1] = self.mem.bytes()[abs.0 as usize + 1];
         let len = s390_decoder::instruction_length(bytes[0]);
         self.cur_len = len as u8;
-        for i in 2..len {
-            let a = self.mem.absolute(RealAddr(ia.wrapping_add(i as u32) & self.psw.amask()));
+        for (i, b) in bytes.iter_mut().enumerate().take(len).skip(2) {
+            let a = self
+                .mem
+                .absolute(RealAddr(ia.wrapping_add(i as u32) & self.psw.amask()));
             if !self.mem.contains(a, 1) {
                 return Err(ProgramInterrupt::ADDRESSING);
             }
-            bytes[i] = self.mem.bytes()[a.0 as usize];
+            *b = self.mem.bytes()[a.0 as usize];
         }
         Ok(bytes)
     }

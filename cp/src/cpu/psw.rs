@@ -213,7 +213,10 @@ mod tests {
         let b = [0xFF, 0x01, 0x00, 0x0C, 0x9F, 0x01, 0x23, 0x44];
         let (p, ok) = Psw::from_bytes(Arch::S370, b);
         assert!(ok && p.bc_mode(Arch::S370));
-        assert_eq!((p.ilc, p.cc, p.prog_mask, p.ia, p.int_code), (2, 1, 15, 0x012344, 12));
+        assert_eq!(
+            (p.ilc, p.cc, p.prog_mask, p.ia, p.int_code),
+            (2, 1, 15, 0x012344, 12)
+        );
         assert_eq!(p.to_bytes(Arch::S370), b);
     }
 }

@@ -1,0 +1,56 @@
+//! Runs arbitrary bytes as a guest for a bounded number of instructions: the entry point of
+//! the fuzz target (`fuzz/fuzz_targets/guest.rs`) and of the no-panic test. Whatever the
+//! bytes do, the CP must end in a stop condition, never a panic.
+
+use s390_decoder::Arch;
+
+use crate::cpu::{Cpu, Stop};
+use crate::runner::Runner;
+use crate::storage::{AbsAddr, Storage};
+
+/// Loads `data` at 0 (after an initial PSW taken from its first 8 bytes, made valid for the
+/// architecture chosen by the first byte) and runs at most `limit` instructions.
+pub fn run_bytes(data: &[u8], limit: u64) -> Stop {
+    let arch = if data.first().is_some_and(|b| b & 1 != 0) {
+        Arch::S370
+    } else {
+        Arch::Esa390
+    };
+    let mut mem = Storage::new(64 * 1024).expect("64K of storage");
+    let n = data.len().min(64 * 1024);
+    let _ = mem.load(AbsAddr(0), &data[..n]);
+    // Make the restart PSW and the program new PSW point into the image so random code runs
+    // and program checks re-enter it, as a real guest's would.
+    let entry = 0x200u32;
+    let psw = match arch {
+        Arch::Esa390 => [
+            0x00,
+            0x08,
+            0x00,
+            0x00,
+            0x80,
+            0x00,
+            (entry >> 8) as u8,
+            entry as u8,
+        ],
+        Arch::S370 => [
+            0x00,
+            0x00,
+            0x00,
+            0x00,
+            0x00,
+            0x00,
+            (entry >> 8) as u8,
+            entry as u8,
+        ],
+    };
+    let _ = mem.load(AbsAddr(0), &psw);
+    if data.get(1).is_some_and(|b| b & 1 != 0) {
+        let _ = mem.load(AbsAddr(0x68), &psw);
+    }
+    let mut cpu = Cpu::new(arch, mem);
+    match cpu.ipl_psw() {
+        Ok(()) => cpu.run(&mut Runner, limit),
+        Err(stop) => stop,
+    }
+}
