@@ -259,7 +259,13 @@ mod tests {
         assert_eq!(s.key(a) & key::CHANGE, key::CHANGE);
         // Crossing into the next block checks it too.
         s.set_key(AbsAddr(0x1800), 0x50);
-        assert_eq!(s.check_store(AbsAddr(0x17FE), 4, 3), Err(AccessFault::Protection));
-        assert_eq!(s.check_fetch(AbsAddr(0xFFFE), 4, 0), Err(AccessFault::Addressing));
+        assert_eq!(
+            s.check_store(AbsAddr(0x17FE), 4, 3),
+            Err(AccessFault::Protection)
+        );
+        assert_eq!(
+            s.check_fetch(AbsAddr(0xFFFE), 4, 0),
+            Err(AccessFault::Addressing)
+        );
     }
 }

@@ -31,18 +31,34 @@ fn disabled_wait_reports_state_as_json() {
         "wait",
         &[
             (0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]),
-            (0x200, &[0xA7, 0x18, 0x00, 0x05, 0xA7, 0x1A, 0xFF, 0xF9, 0x50, 0x10, 0x03, 0x00, 0x82, 0x00, 0x02, 0x10]),
+            (
+                0x200,
+                &[
+                    0xA7, 0x18, 0x00, 0x05, 0xA7, 0x1A, 0xFF, 0xF9, 0x50, 0x10, 0x03, 0x00, 0x82,
+                    0x00, 0x02, 0x10,
+                ],
+            ),
             (0x210, &[0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x60, 0x0D]),
         ],
     );
-    let out = vm390().args(["run", "--json", "--dump", "300.4"]).arg(&p).output().unwrap();
+    let out = vm390()
+        .args(["run", "--json", "--dump", "300.4"])
+        .arg(&p)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let json = String::from_utf8(out.stdout).unwrap();
     assert_eq!(json.lines().count(), 1, "{json}");
     assert_eq!(field(&json, "stop"), "disabled-wait");
     assert_eq!(field(&json, "psw"), "000A00000000600D");
-    assert!(json.contains("\"gpr\":[\"00000000\",\"FFFFFFFE\","), "{json}");
-    assert!(json.contains("\"storage\":{\"00000300\":\"FFFFFFFE\"}"), "{json}");
+    assert!(
+        json.contains("\"gpr\":[\"00000000\",\"FFFFFFFE\","),
+        "{json}"
+    );
+    assert!(
+        json.contains("\"storage\":{\"00000300\":\"FFFFFFFE\"}"),
+        "{json}"
+    );
     assert_eq!(field(&json, "instructions"), "4");
 }
 
@@ -51,17 +67,30 @@ fn program_interrupt_loop_exits_2_and_limit_exits_3() {
     // Operation exception at X'200' with a program new PSW that is invalid (bit 12 zero).
     let p = image(
         "loop",
-        &[(0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]), (0x200, &[0x00, 0x00])],
+        &[
+            (0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]),
+            (0x200, &[0x00, 0x00]),
+        ],
     );
     let out = vm390().args(["run", "--json"]).arg(&p).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(field(&String::from_utf8(out.stdout).unwrap(), "stop"), "program-interrupt-loop");
+    assert_eq!(
+        field(&String::from_utf8(out.stdout).unwrap(), "stop"),
+        "program-interrupt-loop"
+    );
     // J * forever: the limit stops it.
     let p = image(
         "limit",
-        &[(0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]), (0x200, &[0xA7, 0xF4, 0x00, 0x00])],
+        &[
+            (0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]),
+            (0x200, &[0xA7, 0xF4, 0x00, 0x00]),
+        ],
     );
-    let out = vm390().args(["run", "--json", "--max-instructions", "1000"]).arg(&p).output().unwrap();
+    let out = vm390()
+        .args(["run", "--json", "--max-instructions", "1000"])
+        .arg(&p)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let json = String::from_utf8(out.stdout).unwrap();
     assert_eq!(field(&json, "stop"), "instruction-limit");
@@ -79,7 +108,11 @@ fn program_check_is_reflected_with_code_and_ilc() {
             (0x200, &[0x1D, 0x31]),
         ],
     );
-    let out = vm390().args(["run", "--json", "--dump", "28.8", "--dump", "8C.4"]).arg(&p).output().unwrap();
+    let out = vm390()
+        .args(["run", "--json", "--dump", "28.8", "--dump", "8C.4"])
+        .arg(&p)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let json = String::from_utf8(out.stdout).unwrap();
     assert_eq!(field(&json, "psw"), "000A00000000DEAD");
@@ -90,11 +123,22 @@ fn program_check_is_reflected_with_code_and_ilc() {
 
 #[test]
 fn bad_arguments_and_files_are_one_line_errors() {
-    let out = vm390().args(["run", "/nonexistent/x.bin"]).output().unwrap();
+    let out = vm390()
+        .args(["run", "/nonexistent/x.bin"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("/nonexistent/x.bin"));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("/nonexistent/x.bin"));
     let p = image("big", &[]);
-    let out = vm390().args(["run", "--storage", "64K"]).arg(format!("{}@FFFF", p.display())).output().unwrap();
+    let out = vm390()
+        .args(["run", "--storage", "64K"])
+        .arg(format!("{}@FFFF", p.display()))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("does not fit"));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("does not fit"));
 }
