@@ -5,7 +5,7 @@
 //!
 //! | address | what |
 //! | --- | --- |
-//! | `000` | initial PSW (ESA/390: EC format, 31- or 24-bit; S/370: BC mode), random CC and program mask |
+//! | `000` | initial PSW (ESA/390: EC format, 31- or 24-bit; S/370: BC mode, a quarter in EC mode), random CC and program mask |
 //! | `060` | SVC new PSW -> `SVC_HANDLER` (which resumes at the SVC old PSW) |
 //! | `068` | program new PSW -> `PGM_HANDLER` |
 //! | `200` | prologue (LCTL CR0 for the AFP registers, LM of all GPRs, LD of the FPRs), the random body, the epilogue (STM/STD at `600`/`640`, LPSW of the `600D` wait PSW), then EX targets |
@@ -122,6 +122,9 @@ pub struct Program {
     pub afp: bool,
     /// ESA/390: 31-bit addressing mode (else 24-bit).
     pub amode31: bool,
+    /// EC-mode PSWs: always in ESA/390, a quarter of the System/370 programs (the rest run
+    /// in BC mode, as CMS does).
+    pub ec: bool,
     /// Initial condition code.
     pub cc: u8,
     /// Initial program mask.
@@ -146,10 +149,21 @@ fn scramble(seed: u64) -> u64 {
 
 /// Generates the program for `seed`.
 pub fn generate(arch: Arch, seed: u64) -> Program {
+    generate_excluding(arch, seed, &[])
+}
+
+/// Pseudo-mnemonic for [`generate_excluding`]: no FPR other than 0, 2, 4, 6 in programs
+/// that leave the AFP-register control off (no AFP-register data exceptions).
+pub const AFP_DATA: &str = "AFP-DATA";
+
+/// Generates the program for `seed` without the templates named in `exclude` (mnemonics,
+/// upper case, or [`AFP_DATA`]); for looking past a known mismatch.
+pub fn generate_excluding(arch: Arch, seed: u64, exclude: &[String]) -> Program {
     let mut rng = Rng::new(scramble(seed ^ if arch == Arch::S370 { 0x370 } else { 0 }));
     let esa = arch == Arch::Esa390;
     let afp = esa && rng.below(4) != 0;
     let amode31 = esa && rng.below(4) != 0;
+    let ec = esa || rng.below(4) == 0;
     let cc = rng.below(4) as u8;
     let program_mask = if rng.below(2) == 0 {
         0
@@ -171,6 +185,7 @@ pub fn generate(arch: Arch, seed: u64) -> Program {
         arch,
         afp,
         label: 0,
+        exclude: exclude.to_vec(),
     };
     let target = g.rng.range(10, 40) as usize;
     let mut items = Vec::new();
@@ -190,6 +205,7 @@ pub fn generate(arch: Arch, seed: u64) -> Program {
         arch,
         afp,
         amode31,
+        ec,
         cc,
         program_mask,
         gpr,
@@ -590,6 +606,7 @@ struct Gen {
     arch: Arch,
     afp: bool,
     label: u32,
+    exclude: Vec<String>,
 }
 
 impl Item {
@@ -699,7 +716,7 @@ impl Gen {
     fn fpr(&mut self) -> u8 {
         if self.afp {
             self.rng.below(16) as u8
-        } else if self.rng.below(1000) < 15 {
+        } else if self.rng.below(1000) < 15 && !self.exclude.iter().any(|e| e == AFP_DATA) {
             self.rng.below(if self.arch == Arch::S370 { 8 } else { 16 }) as u8
         } else {
             2 * self.rng.below(4) as u8
@@ -721,6 +738,8 @@ impl Gen {
         if self.chance(4) {
             return if self.afp {
                 *self.rng.pick(&[2, 3, 6, 7, 10, 11, 14, 15])
+            } else if self.exclude.iter().any(|e| e == AFP_DATA) {
+                *self.rng.pick(&[2, 6])
             } else {
                 *self.rng.pick(&[2, 6, 1])
             };
@@ -793,7 +812,10 @@ impl Gen {
     /// A random item (depth 0 may be a branch around another item).
     fn item(&mut self, depth: u32) -> Item {
         let esa = self.arch == Arch::Esa390;
-        let usable = |t: &&(&str, u32, bool, bool)| (esa || t.2) && (depth == 0 || !t.3);
+        let exclude = &self.exclude;
+        let usable = |t: &&(&str, u32, bool, bool)| {
+            (esa || t.2) && (depth == 0 || !t.3) && !exclude.iter().any(|e| e == t.0)
+        };
         let total: u32 = TEMPLATES.iter().filter(usable).map(|t| t.1).sum();
         let mut pick = self.rng.below(total as u64) as u32;
         for t in TEMPLATES.iter().filter(usable) {
@@ -1448,14 +1470,14 @@ impl Program {
 
     /// The source with only the items where `keep[i]` is true (for reduction).
     pub fn source_with(&self, keep: &[bool]) -> String {
-        let esa = self.arch == Arch::Esa390;
         let mut s = String::new();
         let w = &mut s;
         writeln!(
             w,
-            "# vm390 hercules-diff program: seed {} arch {} afp {} amode {} (regenerate with conformance::gen::generate)",
+            "# vm390 hercules-diff program: seed {} arch {} {} afp {} amode {} (regenerate with conformance::gen::generate)",
             self.seed,
             self.arch.name(),
+            if self.ec { "EC" } else { "BC" },
             self.afp as u8,
             if self.amode31 { 31 } else { 24 }
         )
@@ -1463,8 +1485,8 @@ impl Program {
         writeln!(w, "        .text\n        .globl _start\n_start:").unwrap();
         let (psw0, psw1) = self.initial_psw();
         writeln!(w, "        .long 0x{psw0:08X},0x{psw1:08X}  # initial PSW").unwrap();
-        let (svc0, svc1) = new_psw(self.arch, SVC_HANDLER);
-        let (pgm0, pgm1) = new_psw(self.arch, PGM_HANDLER);
+        let (svc0, svc1) = self.new_psw(SVC_HANDLER);
+        let (pgm0, pgm1) = self.new_psw(PGM_HANDLER);
         writeln!(w, "        .org 0x60").unwrap();
         writeln!(w, "        .long 0x{svc0:08X},0x{svc1:08X}  # SVC new PSW").unwrap();
         writeln!(
@@ -1505,7 +1527,7 @@ impl Program {
             PGM_LOG + 8
         )
         .unwrap();
-        if esa {
+        if self.ec {
             writeln!(w, "        mvc 0x{:X}(4,%r0),0x8C(%r0)", PGM_LOG + 56).unwrap();
             writeln!(w, "        mvc 0x{:X}(4,%r0),0x2C(%r0)", PGM_LOG + 60).unwrap();
         } else {
@@ -1528,7 +1550,7 @@ impl Program {
         writeln!(w, "        .org 0x{SVC_HANDLER:X}").unwrap();
         writeln!(w, "        lpsw 0x20  # SVC: resume").unwrap();
         writeln!(w, "        .org 0x{DEAD_PSW:X}").unwrap();
-        let wait = if esa { 0x000A_0000u32 } else { 0x0002_0000 };
+        let wait = if self.ec { 0x000A_0000u32 } else { 0x0002_0000 };
         writeln!(w, "        .long 0x{wait:08X},0x{DEAD:08X}").unwrap();
         writeln!(w, "        .long 0x{wait:08X},0x{GOOD:08X}").unwrap();
         writeln!(w, "        .org 0x{CR0_VALUE:X}").unwrap();
@@ -1581,7 +1603,17 @@ impl Program {
                 0x0008_0000 | cc << 12 | pm << 8,
                 if self.amode31 { 0x8000_0000 } else { 0 } | CODE,
             ),
+            Arch::S370 if self.ec => (0x0008_0000 | cc << 12 | pm << 8, CODE),
             Arch::S370 => (0, cc << 28 | pm << 24 | CODE),
+        }
+    }
+
+    /// An interruption new PSW: disabled, supervisor state, key 0, pointing at `addr`.
+    fn new_psw(&self, addr: u32) -> (u32, u32) {
+        match self.arch {
+            Arch::Esa390 => (0x0008_0000, 0x8000_0000 | addr),
+            Arch::S370 if self.ec => (0x0008_0000, addr),
+            Arch::S370 => (0, addr),
         }
     }
 
@@ -1593,14 +1625,6 @@ impl Program {
             .filter(|(_, k)| **k)
             .map(|(i, _)| i.mnemonic)
             .collect()
-    }
-}
-
-/// An interruption new PSW: disabled, supervisor state, key 0, pointing at `addr`.
-fn new_psw(arch: Arch, addr: u32) -> (u32, u32) {
-    match arch {
-        Arch::Esa390 => (0x0008_0000, 0x8000_0000 | addr),
-        Arch::S370 => (0, addr),
     }
 }
 
