@@ -541,35 +541,36 @@ impl Cpu {
         let end = self.instructions + budget;
         // The page of real storage the last instruction came from, and its cache page.
         let mut page_real = u32::MAX;
-        let mut page_no = 0usize;
+        let mut page: Option<std::rc::Rc<op::Page>> = None;
         while self.instructions < end {
             let ia = self.psw.ia;
             if ia & 0xFFFF_F001 != page_real {
-                match self.enter_page(ia) {
-                    Ok(Some(p)) => {
+                page = None;
+                page_real = u32::MAX;
+                if ia & 1 == 0 {
+                    let abs = self.mem.absolute(RealAddr(ia));
+                    if self.mem.contains(abs, 2) {
+                        page = Some(self.icache.page(abs.0));
                         page_real = ia & 0xFFFF_F000;
-                        page_no = p;
-                    }
-                    Ok(None) => {
-                        // An instruction that cannot be cached (odd address, page-crossing).
-                        page_real = u32::MAX;
-                    }
-                    Err(code) => {
-                        self.instructions += 1;
-                        if !self.program_interrupt_ilc(code, self.cur_len) {
-                            return Err(Stop::ProgramInterruptLoop);
-                        }
-                        return Ok(());
                     }
                 }
             }
-            let op = if page_real != u32::MAX {
-                let op = *self.icache.slot(page_no, ia);
-                if op.len != 0 {
-                    op
-                } else {
+            let slot = match &page {
+                Some(p) => {
+                    let s = &p[((ia & 0xFFF) >> 1) as usize];
+                    s.valid().then_some(s)
+                }
+                None => None,
+            };
+            let result = match slot {
+                Some(slot) => self.step(sup, ia, &slot.op),
+                None => {
+                    // Not decoded yet (or not cacheable): let go of the page so the decoded
+                    // op can be stored in it, decode, execute.
+                    page = None;
+                    page_real = u32::MAX;
                     match self.fetch_op(ia) {
-                        Ok(op) => op,
+                        Ok(op) => self.step(sup, ia, &op),
                         Err(code) => {
                             self.instructions += 1;
                             if !self.program_interrupt_ilc(code, self.cur_len) {
@@ -579,55 +580,44 @@ impl Cpu {
                         }
                     }
                 }
-            } else {
-                match self.fetch_op(ia) {
-                    Ok(op) => op,
-                    Err(code) => {
-                        self.instructions += 1;
-                        if !self.program_interrupt_ilc(code, self.cur_len) {
-                            return Err(Stop::ProgramInterruptLoop);
-                        }
-                        return Ok(());
-                    }
-                }
             };
-            self.cur_ia = ia;
-            self.cur_len = op.len;
-            self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
-            self.instructions += 1;
-            if let Err(code) = (op.handler)(self, &op) {
-                let code = if code == exec::NEEDS_SUPERVISOR {
-                    match self.execute_supervised(sup, &op) {
-                        Ok(()) => continue,
-                        Err(c) => c,
-                    }
-                } else {
-                    code
-                };
-                if code == exec::STOP_BATCH {
-                    return Ok(());
-                }
-                if !self.program_interrupt(code) {
-                    return Err(Stop::ProgramInterruptLoop);
-                }
-                return Ok(());
+            if let Some(r) = result {
+                return r;
             }
         }
         Ok(())
     }
 
-    /// Finds the cache page for the instruction at `ia` (allocating it). None when the
-    /// address is odd: the fetch path then reports it.
-    fn enter_page(&mut self, ia: u32) -> Result<Option<usize>, ProgramInterrupt> {
-        if ia & 1 != 0 {
-            return Ok(None);
+    /// Executes one instruction at `ia`. None to go on; Some to end the batch.
+    #[inline(always)]
+    fn step(&mut self, sup: &mut dyn Supervisor, ia: u32, op: &Op) -> Option<Result<(), Stop>> {
+        self.cur_ia = ia;
+        self.cur_len = op.len;
+        self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
+        self.instructions += 1;
+        match (op.handler)(self, op) {
+            Ok(()) => None,
+            Err(code) => self.after_exception(sup, op, code),
         }
-        let abs = self.mem.absolute(RealAddr(ia));
-        if !self.mem.contains(abs, 2) {
-            self.cur_len = 0;
-            return Err(ProgramInterrupt::ADDRESSING);
+    }
+
+    #[cold]
+    fn after_exception(&mut self, sup: &mut dyn Supervisor, op: &Op, code: ProgramInterrupt) -> Option<Result<(), Stop>> {
+        let code = if code == exec::NEEDS_SUPERVISOR {
+            match self.execute_supervised(sup, op) {
+                Ok(()) => return None,
+                Err(c) => c,
+            }
+        } else {
+            code
+        };
+        if code == exec::STOP_BATCH {
+            return Some(Ok(()));
         }
-        Ok(Some(self.icache.page(abs.0)))
+        if !self.program_interrupt(code) {
+            return Some(Err(Stop::ProgramInterruptLoop));
+        }
+        Some(Ok(()))
     }
 
     /// Fetches (from the predecoded cache, or decodes) the instruction at `ia`.
@@ -683,12 +673,12 @@ impl Cpu {
 
     /// Marks stores into storage so predecoded instructions there are redone.
     #[inline(always)]
-    pub(crate) fn stored(&mut self, abs: u32, len: u32) {
+    pub(crate) fn stored(&self, abs: u32, len: u32) {
         self.icache.invalidate_range(abs, len);
     }
 
     /// Invalidates every predecoded instruction (after storage was changed from outside).
-    pub fn invalidate_all(&mut self) {
+    pub fn invalidate_all(&self) {
         self.icache.clear();
     }
 }

@@ -4,6 +4,9 @@
 //! in a cache indexed by absolute address; a store into a cached page invalidates the entries
 //! that could overlap the stored bytes.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use s390_decoder::{field, instruction_length, lookup, Arch, Format, Opcode};
 
 use super::exec::{handler_for, Handler};
@@ -174,11 +177,36 @@ impl Op {
     }
 }
 
-type Page = [Op; 2048];
+/// One cached instruction: the decoded op and whether it is still valid. Validity is a
+/// `Cell` so a store can invalidate a slot while the run loop holds the page.
+pub(crate) struct Slot {
+    pub(crate) op: Op,
+    valid: Cell<bool>,
+}
 
-/// Predecoded instructions per 4 KiB page of absolute storage.
+impl Slot {
+    const EMPTY: Slot = Slot {
+        op: Op::EMPTY,
+        valid: Cell::new(false),
+    };
+    /// Whether the op is decoded and still matches storage.
+    #[inline(always)]
+    pub(crate) fn valid(&self) -> bool {
+        self.valid.get()
+    }
+}
+
+/// The instructions of one 4 KiB page, by halfword.
+pub(crate) type Page = [Slot; 2048];
+
+/// Predecoded instructions per 4 KiB page of absolute storage. Pages are reference-counted so
+/// the run loop can hold the current one while an instruction executes (and stores into it).
 pub(crate) struct ICache {
-    pages: Vec<Option<Box<Page>>>,
+    pages: Vec<Option<Rc<Page>>>,
+}
+
+fn new_page() -> Rc<Page> {
+    Rc::new([const { Slot::EMPTY }; 2048])
 }
 
 impl ICache {
@@ -191,43 +219,41 @@ impl ICache {
     #[inline(always)]
     pub(crate) fn get(&self, abs: u32) -> Option<Op> {
         let page = self.pages.get((abs >> 12) as usize)?.as_ref()?;
-        let op = page[((abs & 0xFFF) >> 1) as usize];
-        (op.len != 0).then_some(op)
+        let slot = &page[((abs & 0xFFF) >> 1) as usize];
+        slot.valid().then_some(slot.op)
     }
 
-    /// The cache page number for absolute address `abs` (inside storage), allocated.
-    pub(crate) fn page(&mut self, abs: u32) -> usize {
-        let n = (abs >> 12) as usize;
-        self.pages[n].get_or_insert_with(|| Box::new([Op::EMPTY; 2048]));
-        n
+    /// The cache page holding absolute address `abs` (inside storage), allocated.
+    pub(crate) fn page(&mut self, abs: u32) -> Rc<Page> {
+        self.pages[(abs >> 12) as usize]
+            .get_or_insert_with(new_page)
+            .clone()
     }
 
-    /// The slot for `ia` in cache page `page` (allocated by [`ICache::page`]); its `len` is
-    /// zero when nothing is decoded there.
-    #[inline(always)]
-    pub(crate) fn slot(&self, page: usize, ia: u32) -> &Op {
-        match &self.pages[page] {
-            Some(p) => &p[((ia & 0xFFF) >> 1) as usize],
-            None => &Op::EMPTY,
-        }
-    }
-
+    /// Caches `op` at `abs`. The run loop has let go of its page handle, so the page is
+    /// normally not shared; if it is, the page is replaced by a fresh copy.
     pub(crate) fn put(&mut self, abs: u32, op: Op, storage_size: u32) {
         if abs >= storage_size {
             return;
         }
-        let slot = &mut self.pages[(abs >> 12) as usize];
-        let page = slot.get_or_insert_with(|| Box::new([Op::EMPTY; 2048]));
-        page[((abs & 0xFFF) >> 1) as usize] = op;
+        let rc = self.pages[(abs >> 12) as usize].get_or_insert_with(new_page);
+        if Rc::get_mut(rc).is_none() {
+            *rc = new_page();
+        }
+        if let Some(page) = Rc::get_mut(rc) {
+            let slot = &mut page[((abs & 0xFFF) >> 1) as usize];
+            slot.op = op;
+            slot.valid.set(true);
+        }
     }
 
     /// Forgets the instructions that could overlap `len` bytes stored at `abs`.
     #[inline(always)]
-    pub(crate) fn invalidate_range(&mut self, abs: u32, len: u32) {
+    pub(crate) fn invalidate_range(&self, abs: u32, len: u32) {
         let first = abs >> 12;
         let last = (abs.wrapping_add(len.max(1)) - 1) >> 12;
         if first == last {
-            if let Some(Some(page)) = self.pages.get_mut(first as usize) {
+            if let Some(Some(page)) = self.pages.get(first as usize) {
                 Self::clear_slots(page, abs & 0xFFF, len);
             }
         } else {
@@ -236,13 +262,13 @@ impl ICache {
     }
 
     #[cold]
-    fn invalidate_slow(&mut self, abs: u32, len: u32) {
+    fn invalidate_slow(&self, abs: u32, len: u32) {
         let end = abs as u64 + len as u64;
         let mut a = abs as u64;
         while a < end {
             let page_end = ((a >> 12) + 1) << 12;
             let n = (end.min(page_end) - a) as u32;
-            if let Some(Some(page)) = self.pages.get_mut((a >> 12) as usize) {
+            if let Some(Some(page)) = self.pages.get((a >> 12) as usize) {
                 Self::clear_slots(page, (a & 0xFFF) as u32, n);
             }
             a += n as u64;
@@ -250,18 +276,20 @@ impl ICache {
     }
 
     #[inline(always)]
-    fn clear_slots(page: &mut Page, offset: u32, len: u32) {
+    fn clear_slots(page: &Page, offset: u32, len: u32) {
         // An instruction of up to 6 bytes starting up to 4 bytes before `offset` overlaps it.
         let first = offset.saturating_sub(4) >> 1;
         let last = ((offset + len.max(1) - 1).min(0xFFF)) >> 1;
-        for slot in &mut page[first as usize..=last as usize] {
-            slot.len = 0;
+        for slot in &page[first as usize..=last as usize] {
+            slot.valid.set(false);
         }
     }
 
-    pub(crate) fn clear(&mut self) {
-        for p in &mut self.pages {
-            *p = None;
+    pub(crate) fn clear(&self) {
+        for page in self.pages.iter().flatten() {
+            for slot in page.iter() {
+                slot.valid.set(false);
+            }
         }
     }
 }
