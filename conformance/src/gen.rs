@@ -905,19 +905,59 @@ impl Gen {
         }
     }
 
-    /// `D(%r12)` for an operand of `len` bytes aligned to `align` (mostly).
-    fn mem(&mut self, len: u32, align: u32) -> String {
-        format!("{}(%r12)", self.disp(len, align))
+    /// A storage operand of `len` bytes aligned to `align` (mostly): `D(%r12)`, or see
+    /// [`Gen::mem_at`].
+    fn mem(&mut self, it: &mut Item, len: u32, align: u32, index_ok: bool) -> String {
+        let d = self.disp(len, align);
+        self.mem_at(it, d, index_ok)
     }
 
-    /// A long HFP storage operand: mostly from the HFP numbers.
-    fn hfp_mem(&mut self, len: u32) -> String {
+    /// The operand text for `DATA + d`: usually `d(%r12)`. Sometimes (15%) the address is
+    /// formed with a register loaded just before the instruction with high-order bits added
+    /// to `DATA` (as base) or to a small offset (as index, RX only): bit 0 is ignored in
+    /// both addressing modes, bits 1-7 are ignored in 24-bit mode and in 31-bit mode put
+    /// the address beyond storage (addressing exception). Only the instruction that this
+    /// operand belongs to may use the register after it is loaded.
+    fn mem_at(&mut self, it: &mut Item, d: u32, index_ok: bool) -> String {
+        if !self.chance(15) {
+            return format!("{d}(%r12)");
+        }
+        let high = *self
+            .rng
+            .pick(&[0u32, 0x8000_0000, 0xFF00_0000, 0x7F00_0000, 0x0100_0000]);
+        let r = self.nonzero_tgt();
+        let word = self.label();
+        let text = if index_ok && self.chance(50) {
+            let k = self.rng.below(d.min(16) as u64 + 1) as u32;
+            writeln!(
+                it.targets,
+                "        .balign 4\n{word}: .long 0x{:08X}",
+                high | k
+            )
+            .unwrap();
+            format!("{}(%r{r},%r12)", d - k)
+        } else {
+            writeln!(
+                it.targets,
+                "        .balign 4\n{word}: .long 0x{:08X}",
+                high | DATA
+            )
+            .unwrap();
+            format!("{d}(%r{r})")
+        };
+        it.target_size += 7;
+        it.ins(4, format!("l %r{r},{word}"));
+        text
+    }
+
+    /// A long or short HFP storage operand: mostly from the HFP numbers.
+    fn hfp_mem(&mut self, it: &mut Item, len: u32) -> String {
         let d = if self.chance(70) {
             HFP + 8 * self.rng.below(32) as u32
         } else {
             self.disp(len, 8) / len * len
         };
-        format!("{d}(%r12)")
+        self.mem_at(it, d, true)
     }
 
     fn plain(&mut self, m: &'static str) -> Item {
@@ -964,40 +1004,40 @@ impl Gen {
             }
             "L" | "A" | "S" | "AL" | "SL" | "N" | "O" | "X" | "MS" | "LRV" => {
                 let t = self.tgt();
-                let mem = self.mem(4, 4);
+                let mem = self.mem(&mut it, 4, 4, true);
                 it.ins(l, format!("{lc} %r{t},{mem}"));
             }
             "C" | "CL" | "ST" | "STRV" => {
                 let a = self.any();
-                let mem = self.mem(4, 4);
+                let mem = self.mem(&mut it, 4, 4, true);
                 it.ins(l, format!("{lc} %r{a},{mem}"));
             }
             "M" | "D" => {
                 let p = self.pair();
-                let mem = self.mem(4, 4);
                 if m == "D" && p % 2 == 0 && self.chance(60) {
                     it.ins(4, format!("srda %r{p},32"));
                 }
+                let mem = self.mem(&mut it, 4, 4, true);
                 emit(&mut it, m, format!("%r{p},{mem}"), p % 2 == 0);
             }
             "IC" => {
                 let t = self.tgt();
-                let mem = self.mem(1, 1);
+                let mem = self.mem(&mut it, 1, 1, true);
                 it.ins(l, format!("ic %r{t},{mem}"));
             }
             "STC" => {
                 let a = self.any();
-                let mem = self.mem(1, 1);
+                let mem = self.mem(&mut it, 1, 1, true);
                 it.ins(l, format!("stc %r{a},{mem}"));
             }
             "LH" | "AH" | "SH" | "MH" => {
                 let t = self.tgt();
-                let mem = self.mem(2, 2);
+                let mem = self.mem(&mut it, 2, 2, true);
                 it.ins(l, format!("{lc} %r{t},{mem}"));
             }
             "CH" | "STH" => {
                 let a = self.any();
-                let mem = self.mem(2, 2);
+                let mem = self.mem(&mut it, 2, 2, true);
                 it.ins(l, format!("{lc} %r{a},{mem}"));
             }
             "LA" => {
@@ -1040,13 +1080,13 @@ impl Gen {
                     }
                 };
                 let r3 = (r1 + n - 1) % 16;
-                let mem = self.mem(4 * n as u32, 4);
+                let mem = self.mem(&mut it, 4 * n as u32, 4, false);
                 it.ins(4, format!("lm %r{r1},%r{r3},{mem}"));
             }
             "STM" => {
                 let (r1, r3) = (self.any(), self.any());
                 let n = (r3 as u32 + 16 - r1 as u32) % 16 + 1;
-                let mem = self.mem(4 * n, 4);
+                let mem = self.mem(&mut it, 4 * n, 4, false);
                 it.ins(4, format!("stm %r{r1},%r{r3},{mem}"));
             }
             "SLL" | "SRL" | "SLA" | "SRA" => {
@@ -1091,7 +1131,7 @@ impl Gen {
             "CLM" | "ICM" | "STCM" => {
                 let r = if m == "ICM" { self.tgt() } else { self.any() };
                 let mask = self.rng.below(16) as u32;
-                let mem = self.mem(mask.count_ones().max(1), 1);
+                let mem = self.mem(&mut it, mask.count_ones().max(1), 1, false);
                 it.ins(4, format!("{lc} %r{r},{mask},{mem}"));
             }
             "AHI" | "LHI" | "MHI" => {
@@ -1110,13 +1150,31 @@ impl Gen {
                 it.ins(4, format!("{lc} %r{a},{i}"));
             }
             "MVI" | "NI" | "OI" | "XI" | "CLI" | "TM" => {
-                let mem = self.mem(1, 1);
+                let mem = self.mem(&mut it, 1, 1, false);
                 let i = self.rng.below(256);
                 it.ins(4, format!("{lc} {mem},{i}"));
             }
             "TS" => {
-                let mem = self.mem(1, 1);
+                let mem = self.mem(&mut it, 1, 1, false);
                 it.ins(4, format!("ts {mem}"));
+            }
+            "CLC" if self.chance(10) => {
+                // second operand across the top of 24-bit storage: it wraps to 0 in 24-bit
+                // mode; in 31-bit mode its end is beyond storage (addressing exception)
+                let n = self.rng.range(2, 32) as u32;
+                let k = self.rng.range(1, n as i64 - 1) as u32;
+                let r = self.nonzero_tgt();
+                let word = self.label();
+                writeln!(
+                    it.targets,
+                    "        .balign 4\n{word}: .long 0x{:08X}",
+                    0x0100_0000 - k
+                )
+                .unwrap();
+                it.target_size += 7;
+                let d1 = self.disp(n, 1);
+                it.ins(4, format!("l %r{r},{word}"));
+                it.ins(6, format!("clc {d1}({n},%r12),0(%r{r})"));
             }
             "MVC" | "NC" | "OC" | "XC" | "CLC" | "MVN" | "MVZ" => {
                 // overlap is architecturally defined (byte by byte) for all of these
@@ -1130,7 +1188,17 @@ impl Gen {
                 } else {
                     self.disp(n, 1)
                 };
-                it.ins(6, format!("{lc} {d1}({n},%r12),{d2}(%r12)"));
+                // one operand (not both: they could pick the same register) may use
+                // another base register
+                let (op1, op2) = if self.chance(50) {
+                    let op1 = self
+                        .mem_at(&mut it, d1, false)
+                        .replacen('(', &format!("({n},"), 1);
+                    (op1, format!("{d2}(%r12)"))
+                } else {
+                    (format!("{d1}({n},%r12)"), self.mem_at(&mut it, d2, false))
+                };
+                it.ins(6, format!("{lc} {op1},{op2}"));
             }
             "MVCIN" => {
                 let n = self.ss_len();
@@ -1312,7 +1380,7 @@ impl Gen {
             "LAM" | "STAM" => {
                 let (a1, a3) = (self.any(), self.any());
                 let n = (a3 as u32 + 16 - a1 as u32) % 16 + 1;
-                let mem = self.mem(4 * n, 4);
+                let mem = self.mem(&mut it, 4 * n, 4, false);
                 it.ins(4, format!("{lc} %a{a1},%a{a3},{mem}"));
             }
             "MVCK" => {
@@ -1383,17 +1451,17 @@ impl Gen {
             // HFP, storage operands
             "LE" | "STE" | "AE" | "SE" | "MDE" | "DE" | "CE" | "AU" | "SU" => {
                 let f = self.fpr();
-                let mem = self.hfp_mem(4);
+                let mem = self.hfp_mem(&mut it, 4);
                 it.ins(4, format!("{lc} %f{f},{mem}"));
             }
             "LD" | "STD" | "AD" | "SD" | "MD" | "DD" | "CD" | "AW" | "SW" => {
                 let f = self.fpr();
-                let mem = self.hfp_mem(8);
+                let mem = self.hfp_mem(&mut it, 8);
                 it.ins(4, format!("{lc} %f{f},{mem}"));
             }
             "MXD" => {
                 let f = self.fpr_ext();
-                let mem = self.hfp_mem(8);
+                let mem = self.hfp_mem(&mut it, 8);
                 emit(&mut it, m, format!("%f{f},{mem}"), gas_fp_pair(f));
             }
             _ => unreachable!("no template for {m}"),
@@ -1429,9 +1497,9 @@ impl Gen {
     /// immediate byte is ORed with bits 24-31 of R1, so storage operands leave room for 256
     /// bytes. Rarely the target is itself an EX (execute exception).
     fn ex(&mut self, it: &mut Item) {
-        let r = if self.chance(20) { 0 } else { self.any() };
+        let mut r = if self.chance(20) { 0 } else { self.any() };
         let x = self.label();
-        let kind = self.rng.below(20);
+        let kind = self.rng.below(24);
         let (len, text) = match kind {
             0..=9 => {
                 let m = *self.rng.pick(&["mvc", "xc", "nc", "oc", "clc"]);
@@ -1454,6 +1522,18 @@ impl Gen {
                 let d = self.disp(256, 1);
                 (6, format!("trt {d}(1,%r12),{TRT_TABLE}(%r12)"))
             }
+            19 | 20 => {
+                // RR target: the registers come from R1, loaded with two register numbers
+                let m = *self.rng.pick(&[
+                    "lr", "ar", "sr", "nr", "or", "xr", "alr", "slr", "ltr", "lcr", "lpr", "lnr",
+                    "cr", "clr",
+                ]);
+                r = self.nonzero_tgt();
+                let (a, b) = (self.tgt(), self.any());
+                it.ins(4, format!("la %r{r},{}", a << 4 | b));
+                (2, format!("{m} %r0,%r0"))
+            }
+            21 => (2, format!("svc {}", self.rng.below(256))),
             _ => (4, format!("ex %r0,{x}")),
         };
         writeln!(it.targets, "{x}:     {text}").unwrap();
