@@ -1,0 +1,211 @@
+//! A [`Machine`] made of plain fields, for tests of the handlers (and of anything that
+//! dispatches DIAGNOSE without a CPU).
+
+use std::collections::BTreeMap;
+
+use crate::{
+    AccountingRequest, Arch, ConsoleInfo, CpResponse, DeviceInfo, Emsg, IoAnswer, IoRequest,
+    LocalTime, Machine, ProgramCheck, SegmentAnswer, SegmentOp,
+};
+
+/// A virtual machine in plain fields. Storage is a flat vector with no prefixing; one range
+/// may be marked store-protected.
+#[derive(Clone, Debug)]
+pub struct MockMachine {
+    /// General registers.
+    pub gpr: [u32; 16],
+    /// Condition code.
+    pub cc: u8,
+    /// Architecture.
+    pub arch: Arch,
+    /// Addressing-mode mask.
+    pub amask: u32,
+    /// Storage.
+    pub mem: Vec<u8>,
+    /// Stores into `[start, end)` give a protection exception.
+    pub protected: Option<(u32, u32)>,
+    /// User id.
+    pub userid: String,
+    /// SET EMSG.
+    pub emsg: Emsg,
+    /// The local time.
+    pub time: LocalTime,
+    /// CPU times (virtual, total) in microseconds.
+    pub cpu_time: (u64, u64),
+    /// Devices by number.
+    pub devices: BTreeMap<u16, DeviceInfo>,
+    /// The console.
+    pub console: Option<ConsoleInfo>,
+    /// Canned CP responses by command (upper case); others are unknown commands.
+    pub responses: BTreeMap<String, CpResponse>,
+    /// Commands run, with the refuse-password flag.
+    pub commands: Vec<(String, bool)>,
+    /// Lines written to the console.
+    pub console_lines: Vec<String>,
+    /// Answer to DIAG X'18' / X'20' (None: the trait's default).
+    pub io_answer: Option<IoAnswer>,
+    /// I/O requests seen.
+    pub io_requests: Vec<IoRequest>,
+    /// Answer to DIAG X'64' (None: the trait's default).
+    pub segment_answer: Option<SegmentAnswer>,
+    /// Segment requests seen.
+    pub segment_requests: Vec<(SegmentOp, String)>,
+    /// Answer to DIAG X'4C' (None: the trait's default).
+    pub account_cc: Option<u8>,
+    /// Accounting requests seen.
+    pub account_requests: Vec<AccountingRequest>,
+    /// Answer to DIAG X'250' (None: the trait's default).
+    pub block_io_answer: Option<(u8, u32)>,
+}
+
+impl MockMachine {
+    /// An ESA/390 machine in 31-bit mode with 64 KiB of zeroed storage, user id `MOCKUSER`,
+    /// SET EMSG ON, the time 1986-07-04 13:05:09 UTC.
+    pub fn new() -> MockMachine {
+        MockMachine {
+            gpr: [0; 16],
+            cc: 0,
+            arch: Arch::Esa390,
+            amask: 0x7FFF_FFFF,
+            mem: vec![0; 0x10000],
+            protected: None,
+            userid: "MOCKUSER".into(),
+            emsg: Emsg::On,
+            time: LocalTime {
+                year: 1986,
+                month: 7,
+                day: 4,
+                hour: 13,
+                minute: 5,
+                second: 9,
+                utc_offset: 0,
+            },
+            cpu_time: (0, 0),
+            devices: BTreeMap::new(),
+            console: None,
+            responses: BTreeMap::new(),
+            commands: Vec::new(),
+            console_lines: Vec::new(),
+            io_answer: None,
+            io_requests: Vec::new(),
+            segment_answer: None,
+            segment_requests: Vec::new(),
+            account_cc: None,
+            account_requests: Vec::new(),
+            block_io_answer: None,
+        }
+    }
+
+    /// Copies `data` into storage at `addr`.
+    pub fn put(&mut self, addr: u32, data: &[u8]) {
+        self.mem[addr as usize..addr as usize + data.len()].copy_from_slice(data);
+    }
+
+    /// `len` bytes of storage at `addr`.
+    pub fn get(&self, addr: u32, len: usize) -> &[u8] {
+        &self.mem[addr as usize..addr as usize + len]
+    }
+
+    fn check(&self, addr: u32, len: u32, store: bool) -> Result<(), ProgramCheck> {
+        let end = addr as u64 + len as u64;
+        if end > self.mem.len() as u64 {
+            return Err(ProgramCheck::ADDRESSING);
+        }
+        if let (true, Some((s, e))) = (store, self.protected) {
+            if len > 0 && (addr as u64) < e as u64 && end > s as u64 {
+                return Err(ProgramCheck::PROTECTION);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Default for MockMachine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Machine for MockMachine {
+    fn gpr(&self, r: u8) -> u32 {
+        self.gpr[r as usize & 15]
+    }
+    fn set_gpr(&mut self, r: u8, v: u32) {
+        self.gpr[r as usize & 15] = v;
+    }
+    fn set_cc(&mut self, cc: u8) {
+        self.cc = cc & 3;
+    }
+    fn arch(&self) -> Arch {
+        self.arch
+    }
+    fn address_mask(&self) -> u32 {
+        self.amask
+    }
+    fn check_real(&mut self, addr: u32, len: u32, store: bool) -> Result<(), ProgramCheck> {
+        self.check(addr, len, store)
+    }
+    fn read_real(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), ProgramCheck> {
+        self.check(addr, buf.len() as u32, false)?;
+        buf.copy_from_slice(self.get(addr, buf.len()));
+        Ok(())
+    }
+    fn write_real(&mut self, addr: u32, data: &[u8]) -> Result<(), ProgramCheck> {
+        self.check(addr, data.len() as u32, true)?;
+        self.put(addr, data);
+        Ok(())
+    }
+    fn storage_size(&self) -> u32 {
+        self.mem.len() as u32
+    }
+    fn userid(&self) -> String {
+        self.userid.clone()
+    }
+    fn emsg(&self) -> Emsg {
+        self.emsg
+    }
+    fn local_time(&self) -> LocalTime {
+        self.time
+    }
+    fn cpu_time_us(&self) -> (u64, u64) {
+        self.cpu_time
+    }
+    fn device(&self, devno: u16) -> Option<DeviceInfo> {
+        self.devices.get(&devno).copied()
+    }
+    fn console(&self) -> Option<ConsoleInfo> {
+        self.console
+    }
+    fn cp_command(&mut self, command: &str, refuse_link_password: bool) -> CpResponse {
+        self.commands
+            .push((command.to_string(), refuse_link_password));
+        self.responses
+            .get(&command.to_ascii_uppercase())
+            .cloned()
+            .unwrap_or_else(CpResponse::unknown)
+    }
+    fn console_write(&mut self, line: &str) {
+        self.console_lines.push(line.to_string());
+    }
+    fn dasd_io(&mut self, req: IoRequest) -> IoAnswer {
+        self.io_requests.push(req);
+        self.io_answer.unwrap_or(IoAnswer::NOT_ATTACHED)
+    }
+    fn general_io(&mut self, req: IoRequest) -> IoAnswer {
+        self.io_requests.push(req);
+        self.io_answer.unwrap_or(IoAnswer::NOT_ATTACHED)
+    }
+    fn saved_segment(&mut self, op: SegmentOp, name: &str) -> SegmentAnswer {
+        self.segment_requests.push((op, name.to_string()));
+        self.segment_answer
+            .unwrap_or(SegmentAnswer::NO_SUCH_SEGMENT)
+    }
+    fn account(&mut self, req: AccountingRequest) -> u8 {
+        self.account_requests.push(req);
+        self.account_cc.unwrap_or(1)
+    }
+    fn block_io(&mut self, function: u32, devno: u16, biopl: u32) -> (u8, u32) {
+        let _ = (function, devno, biopl);
+        self.block_io_answer.unwrap_or((2, 16))
+    }
+}
