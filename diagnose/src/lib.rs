@@ -367,3 +367,6 @@ impl Registry {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
