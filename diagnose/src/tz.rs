@@ -130,13 +130,16 @@ impl RuleDate {
     }
 }
 
+/// A rule: the date and the local time of day (seconds) of a switch.
+type Rule = (RuleDate, i32);
+
 /// A parsed POSIX TZ string.
 #[derive(Clone, Debug, PartialEq)]
 struct Posix {
     /// Standard time's local-minus-UTC seconds.
     std_off: i32,
     /// Daylight time: its offset and the start and end rules with their local times.
-    dst: Option<(i32, (RuleDate, i32), (RuleDate, i32))>,
+    dst: Option<(i32, Rule, Rule)>,
 }
 
 struct Cursor<'a> {
@@ -200,7 +203,7 @@ impl Cursor<'_> {
         }
         Some(if neg { -t } else { t } as i32)
     }
-    fn rule(&mut self) -> Option<(RuleDate, i32)> {
+    fn rule(&mut self) -> Option<Rule> {
         let date = if self.eat(b'J') {
             RuleDate::Julian1(self.num()?)
         } else if self.eat(b'M') {
