@@ -5,6 +5,8 @@ pub mod cpu;
 pub mod dasd;
 pub mod directory;
 pub mod fuzzing;
+pub mod io;
 pub mod nss;
 pub mod runner;
 pub mod storage;
+pub mod vm;

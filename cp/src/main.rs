@@ -14,6 +14,12 @@ mod cli;
 struct Args {
     #[command(subcommand)]
     command: Option<Command>,
+    /// User directory: log on and run a virtual machine on the console (stdin/stdout).
+    #[arg(long, value_name = "FILE")]
+    directory: Option<std::path::PathBuf>,
+    /// User to log on (default: the first user of the directory with an IPL statement).
+    #[arg(long, value_name = "USER", requires = "directory")]
+    logon: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -29,6 +35,10 @@ fn main() -> ExitCode {
     match args.command {
         Some(Command::Disasm(a)) => cli::disasm::run(&a),
         Some(Command::Run(a)) => cli::run::run(&a),
+        None if args.directory.is_some() => {
+            let dir = args.directory.as_ref().map(|d| d.to_path_buf()).unwrap_or_default();
+            cli::console::run(&dir, args.logon.as_deref())
+        }
         None => {
             // No guest is built in yet: the default is the help text.
             let _ = Args::command().print_help();

@@ -1,5 +1,6 @@
 //! The `vm390` subcommands.
 
+pub mod console;
 pub mod disasm;
 pub mod run;
 

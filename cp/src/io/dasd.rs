@@ -1,0 +1,353 @@
+//! CKD minidisks as CMS uses them: DIAGNOSE X'18' (standard DASD I/O) channel programs of
+//! SEEK, SET SECTOR, SEARCH ID EQUAL, TIC, READ DATA / WRITE DATA and SEEK HEAD on
+//! 800-byte blocks, with the R6 condition codes and R15 values
+//! (GC20-1807-7, "DIAGNOSE Code X'18'").
+//!
+//! Cylinders in the guest's SEEK and SEARCH arguments are minidisk cylinders; CP relocates
+//! them by the minidisk's start cylinder. Images are opened read-only: what the guest writes
+//! is kept in storage for the session (the image file is never changed), so the shared
+//! images can be used directly.
+
+use std::collections::HashMap;
+
+use super::{fetch, store, Ccw, Stores};
+use crate::dasd::{CkdImage, Record, Track};
+use crate::storage::Storage;
+
+/// A CKD minidisk of a virtual machine.
+pub struct Minidisk {
+    /// Virtual device address.
+    pub vaddr: u16,
+    /// Device type (3350, 3330, ...).
+    pub devtype: u16,
+    /// First real cylinder of the minidisk.
+    pub start_cyl: u16,
+    /// Cylinders of the minidisk.
+    pub cylinders: u16,
+    /// Read-only link.
+    pub read_only: bool,
+    /// Volume serial of the real volume.
+    pub volser: String,
+    image: Box<dyn CkdImage>,
+    /// Tracks read (and written) so far, by real (cylinder, head).
+    tracks: HashMap<(u16, u16), Track>,
+}
+
+impl std::fmt::Debug for Minidisk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Minidisk")
+            .field("vaddr", &self.vaddr)
+            .field("devtype", &self.devtype)
+            .field("start_cyl", &self.start_cyl)
+            .field("cylinders", &self.cylinders)
+            .field("read_only", &self.read_only)
+            .field("volser", &self.volser)
+            .finish()
+    }
+}
+
+/// The CP type byte DIAGNOSE X'24' returns for a DASD type.
+pub fn diag24_type(devtype: u16) -> u8 {
+    match devtype {
+        0x2305 => 0x02,
+        0x2311 => 0x80,
+        0x2314 | 0x2319 => 0x40,
+        0x3330 => 0x10,
+        0x3340 => 0x01,
+        0x3350 => 0x08,
+        0x3375 => 0x04,
+        0x3380 => 0x20,
+        _ => 0x00,
+    }
+}
+
+/// Result of DIAGNOSE X'18': condition code and the R15 value (None: R15 unchanged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Diag18 {
+    /// Condition code.
+    pub cc: u8,
+    /// R15 on return, when set.
+    pub r15: Option<u32>,
+}
+
+impl Diag18 {
+    fn ok() -> Diag18 {
+        Diag18 { cc: 0, r15: None }
+    }
+    fn err(cc: u8, r15: u32) -> Diag18 {
+        Diag18 { cc, r15: Some(r15) }
+    }
+}
+
+/// Largest READ/WRITE byte count in R6.
+pub const MAX_COUNT: u16 = 2048;
+
+impl Minidisk {
+    /// A minidisk on `image`.
+    pub fn new(
+        vaddr: u16,
+        devtype: u16,
+        start_cyl: u16,
+        cylinders: u16,
+        read_only: bool,
+        volser: String,
+        image: Box<dyn CkdImage>,
+    ) -> Minidisk {
+        Minidisk {
+            vaddr,
+            devtype,
+            start_cyl,
+            cylinders,
+            read_only,
+            volser,
+            image,
+            tracks: HashMap::new(),
+        }
+    }
+
+    /// The track at real (`cyl`, `head`), read once and kept.
+    fn track(&mut self, cyl: u16, head: u16) -> Option<&mut Track> {
+        if !self.tracks.contains_key(&(cyl, head)) {
+            if cyl >= self.image.cylinders() || head >= self.image.heads() {
+                return None;
+            }
+            let t = self.image.read_track(cyl, head).ok()?;
+            self.tracks.insert((cyl, head), t);
+        }
+        self.tracks.get_mut(&(cyl, head))
+    }
+
+    /// Reads the data of record `rec` on minidisk (`cyl`, `head`).
+    pub fn read_record(&mut self, cyl: u16, head: u16, rec: u8) -> Option<Vec<u8>> {
+        let real = self.start_cyl.checked_add(cyl)?;
+        let t = self.track(real, head)?;
+        t.records
+            .iter()
+            .find(|r| r.rec == rec && rec != 0)
+            .map(|r| r.data.clone())
+    }
+
+    /// Replaces the data of record `rec` (its length stays; short data is padded with
+    /// zeros). False when the record does not exist.
+    pub fn write_record(&mut self, cyl: u16, head: u16, rec: u8, data: &[u8]) -> bool {
+        let Some(real) = self.start_cyl.checked_add(cyl) else {
+            return false;
+        };
+        let Some(t) = self.track(real, head) else {
+            return false;
+        };
+        let Some(r) = t
+            .records
+            .iter_mut()
+            .find(|r: &&mut Record| r.rec == rec && rec != 0)
+        else {
+            return false;
+        };
+        let n = r.data.len().min(data.len());
+        r.data[..n].copy_from_slice(&data[..n]);
+        for b in &mut r.data[n..] {
+            *b = 0;
+        }
+        true
+    }
+
+    /// Runs a DIAGNOSE X'18' channel program at `ccw_addr` (guest real = absolute for a
+    /// virtual machine without prefixing) with `nrw` READ/WRITE CCWs, as CP's DMKHVC does.
+    /// Stores into guest storage are recorded in `stores`.
+    pub fn diag18(
+        &mut self,
+        mem: &mut Storage,
+        ccw_addr: u32,
+        nrw: u32,
+        stores: &mut Stores,
+    ) -> Diag18 {
+        if ccw_addr & 7 != 0 {
+            return Diag18::err(2, 5);
+        }
+        if nrw == 0 || nrw > 15 {
+            return Diag18::err(2, 11);
+        }
+        let heads = self.image.heads();
+        let mut at = ccw_addr & 0x00FF_FFFF;
+        let mut first_cyl: Option<u16> = None;
+        let (mut cyl, mut head, mut rec) = (0u16, 0u16, 0u8);
+        let mut searched = false;
+        let mut rw_done = 0u32;
+        let mut skip_next = false;
+        for _ in 0..(nrw as usize * 8 + 8) {
+            let Some(ccw) = Ccw::fetch(mem, at) else {
+                return Diag18::err(2, 5);
+            };
+            let next = at.wrapping_add(8);
+            if skip_next {
+                // The search was satisfied: status modifier skips the TIC back to it.
+                skip_next = false;
+                at = next;
+                continue;
+            }
+            match ccw.cmd {
+                0x07 | 0x1B => {
+                    // SEEK / SEEK HEAD: argument 00 00 CC CC HH HH.
+                    let Ok(arg) = fetch(mem, 0, ccw.addr, 6) else {
+                        return Diag18::err(2, 6);
+                    };
+                    let c = u16::from_be_bytes([arg[2], arg[3]]);
+                    let h = u16::from_be_bytes([arg[4], arg[5]]);
+                    if ccw.cmd == 0x1B {
+                        if first_cyl.is_some_and(|f| f != c) {
+                            return Diag18::err(2, 12);
+                        }
+                    } else if first_cyl.is_none() {
+                        first_cyl = Some(c);
+                    }
+                    if c >= self.cylinders || h >= heads {
+                        return Diag18::err(1, 4);
+                    }
+                    cyl = c;
+                    head = h;
+                    searched = false;
+                }
+                0x23 => {
+                    // SET SECTOR: the argument byte only has to be addressable.
+                    if fetch(mem, 0, ccw.addr, 1).is_err() {
+                        return Diag18::err(2, 6);
+                    }
+                }
+                0x31 => {
+                    // SEARCH ID EQUAL: CC CC HH HH R.
+                    let Ok(arg) = fetch(mem, 0, ccw.addr, 5) else {
+                        return Diag18::err(2, 6);
+                    };
+                    let c = u16::from_be_bytes([arg[0], arg[1]]);
+                    let h = u16::from_be_bytes([arg[2], arg[3]]);
+                    if c != cyl || h != head {
+                        // Searching for a record not on the track under the heads.
+                        return Diag18::err(3, 13);
+                    }
+                    rec = arg[4];
+                    searched = true;
+                    skip_next = true;
+                }
+                0x08 => {
+                    // A TIC not skipped by a satisfied search.
+                    return Diag18::err(2, 7);
+                }
+                0x03 => {}
+                0x05 | 0x06 => {
+                    if ccw.count == 0 {
+                        return Diag18::err(2, 8);
+                    }
+                    if ccw.count > MAX_COUNT {
+                        return Diag18::err(2, 9);
+                    }
+                    if !searched {
+                        return Diag18::err(2, 7);
+                    }
+                    rw_done += 1;
+                    if rw_done > nrw {
+                        return Diag18::err(2, 11);
+                    }
+                    if ccw.cmd == 0x06 {
+                        let Some(data) = self.read_record(cyl, head, rec) else {
+                            return Diag18::err(3, 13);
+                        };
+                        let n = data.len().min(ccw.count as usize);
+                        if !mem.contains(crate::storage::AbsAddr(ccw.addr), ccw.count as u32) {
+                            return Diag18::err(2, 10);
+                        }
+                        if store(mem, 0, ccw.addr, &data[..n], stores).is_err() {
+                            return Diag18::err(2, 10);
+                        }
+                    } else {
+                        if self.read_only {
+                            return Diag18::err(1, 3);
+                        }
+                        let Ok(data) = fetch(mem, 0, ccw.addr, ccw.count as u32) else {
+                            return Diag18::err(2, 10);
+                        };
+                        if !self.write_record(cyl, head, rec, &data) {
+                            return Diag18::err(3, 13);
+                        }
+                    }
+                    // The next record needs a new search.
+                    searched = false;
+                }
+                _ => return Diag18::err(2, 7),
+            }
+            if ccw.flags & 0xC0 == 0 {
+                return Diag18::ok();
+            }
+            at = next;
+        }
+        Diag18::err(2, 11)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(mem: &mut Storage, at: u32, b: &[u8]) {
+        mem.bytes_mut()[at as usize..at as usize + b.len()].copy_from_slice(b);
+    }
+
+    fn ccw(cmd: u8, addr: u32, flags: u8, count: u16) -> [u8; 8] {
+        let a = addr.to_be_bytes();
+        let c = count.to_be_bytes();
+        [cmd, a[1], a[2], a[3], flags, 0, c[0], c[1]]
+    }
+
+    #[test]
+    fn reads_the_label_block_of_the_191() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/cms370");
+        let path = dir.join("cmsuser_191.cckd");
+        if !path.is_file() {
+            if std::env::var("VM390_ORACLES").as_deref() == Ok("require") {
+                panic!("{} missing", path.display());
+            }
+            eprintln!("SKIPPED: {} missing", path.display());
+            return;
+        }
+        let img = crate::dasd::open(&path, true).unwrap();
+        let mut md = Minidisk::new(0x191, 0x3350, 0, 115, false, "CMS191".into(), img);
+        let mut mem = Storage::new(1 << 16).unwrap();
+        // Block 3 = cylinder 0, head 0, record 3.
+        put(&mut mem, 0x100, &[0, 0, 0, 0, 0, 0]);
+        put(&mut mem, 0x108, &[0, 0, 0, 0, 3]);
+        put(&mut mem, 0x110, &[3]);
+        put(&mut mem, 0x200, &ccw(0x07, 0x100, 0x40, 6));
+        put(&mut mem, 0x208, &ccw(0x23, 0x110, 0x40, 1));
+        put(&mut mem, 0x210, &ccw(0x31, 0x108, 0x40, 5));
+        put(&mut mem, 0x218, &ccw(0x08, 0x210, 0, 0));
+        put(&mut mem, 0x220, &ccw(0x06, 0x1000, 0x20, 800));
+        let mut stores = Vec::new();
+        let r = md.diag18(&mut mem, 0x200, 1, &mut stores);
+        assert_eq!(r, Diag18::ok());
+        // "CMS=" in EBCDIC.
+        assert_eq!(&mem.bytes()[0x1000..0x1004], &[0xC3, 0xD4, 0xE2, 0x7E]);
+        // A write goes to the in-storage copy only; a read-only link refuses it.
+        put(&mut mem, 0x220, &ccw(0x05, 0x1000, 0x20, 800));
+        mem.bytes_mut()[0x1000] = 0xC4;
+        assert_eq!(md.diag18(&mut mem, 0x200, 1, &mut stores), Diag18::ok());
+        assert_eq!(md.read_record(0, 0, 3).unwrap()[0], 0xC4);
+        md.read_only = true;
+        assert_eq!(
+            md.diag18(&mut mem, 0x200, 1, &mut stores),
+            Diag18::err(1, 3)
+        );
+        // Errors: misaligned chain, bad R15, cylinder outside the minidisk.
+        assert_eq!(
+            md.diag18(&mut mem, 0x204, 1, &mut stores),
+            Diag18::err(2, 5)
+        );
+        assert_eq!(
+            md.diag18(&mut mem, 0x200, 0, &mut stores),
+            Diag18::err(2, 11)
+        );
+        put(&mut mem, 0x100, &[0, 0, 0, 200, 0, 0]);
+        assert_eq!(
+            md.diag18(&mut mem, 0x200, 1, &mut stores),
+            Diag18::err(1, 4)
+        );
+    }
+}

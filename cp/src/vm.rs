@@ -1,0 +1,1410 @@
+//! A virtual machine: a user from the directory, its CPU and storage, its virtual devices
+//! (3215 console, spooled unit-record devices, CKD minidisks), and the control program's
+//! side of it: the [`Supervisor`] that answers START I/O and the other I/O instructions,
+//! presents I/O interruptions, and handles the DIAGNOSE codes VM/370 R6 CMS issues
+//! (X'00', 08, 0C, 10, 18, 20, 24, 58, 5C, 60, 64), plus a minimal set of CP commands.
+//!
+//! `IPL CMS` follows `docs/cms370-guest.md` 2.1: the saved system's pages, storage keys,
+//! PSW, general, floating-point and control registers are restored; CMS then finds, loads
+//! and purges CMSSEG through DIAGNOSE X'64'.
+//!
+//! The console is a [`Terminal`]: a source of input lines and a sink for output text. Every
+//! channel program completes at once; a console read takes the next input line when the
+//! START I/O is issued (lines that begin with `#CP` are CP commands and are not given to the
+//! guest). At the end of input the user is logged off.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use s390_decoder::{Arch, Opcode};
+
+use crate::cpu::{Cpu, Exec, ProgramInterrupt, Psw, Stop, Supervisor};
+use crate::dasd;
+use crate::directory::{Directory, IplTarget, SpoolKind, User};
+use crate::io::dasd::{diag24_type, Minidisk};
+use crate::io::ebcdic::{ebcdic_to_string, ebcdic_to_text, text_to_ebcdic};
+use crate::io::{self, run_chain, unit, ChainEnd, CmdKind, Csw, DevReply, Stores};
+use crate::nss::{self, SavedSystem};
+use crate::storage::{AbsAddr, RealAddr, Storage};
+
+/// The user's terminal.
+pub trait Terminal {
+    /// The next input line (without its line end); None at the end of input.
+    fn read_line(&mut self) -> Option<String>;
+    /// Writes output text; `\n` ends a line.
+    fn write(&mut self, text: &str);
+}
+
+/// A terminal fed from a list of lines, collecting output (tests, scripts).
+#[derive(Debug, Default)]
+pub struct ScriptTerminal {
+    /// Lines still to be read.
+    pub input: VecDeque<String>,
+    /// Everything written.
+    pub output: String,
+}
+
+impl Terminal for ScriptTerminal {
+    fn read_line(&mut self) -> Option<String> {
+        self.input.pop_front()
+    }
+    fn write(&mut self, text: &str) {
+        self.output.push_str(text);
+    }
+}
+
+/// What kind of virtual device.
+#[derive(Debug)]
+pub enum DeviceKind {
+    /// 3215 (or 1052) console.
+    Console,
+    /// Spooled card reader.
+    Reader,
+    /// Spooled card punch.
+    Punch,
+    /// Spooled printer.
+    Printer,
+    /// CKD minidisk.
+    Dasd(Box<Minidisk>),
+}
+
+/// A virtual device.
+#[derive(Debug)]
+pub struct Device {
+    /// Virtual address.
+    pub vaddr: u16,
+    /// Device type (3215, 2540, 1403, 3350, ...).
+    pub devtype: u16,
+    /// What it is.
+    pub kind: DeviceKind,
+    /// Sense byte 0 of the last unit check.
+    pub sense: u8,
+}
+
+/// An I/O interruption waiting to be presented.
+#[derive(Clone, Copy, Debug)]
+struct PendingIo {
+    vaddr: u16,
+    csw: Csw,
+}
+
+/// Why [`Vm::run`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    /// The user logged off (LOGOFF, or the end of input).
+    LoggedOff,
+}
+
+/// Result of one CP command.
+#[derive(Debug, Default)]
+struct CpResult {
+    rc: u32,
+    lines: Vec<String>,
+}
+
+impl CpResult {
+    fn ok() -> CpResult {
+        CpResult::default()
+    }
+    fn line(rc: u32, s: impl Into<String>) -> CpResult {
+        CpResult {
+            rc,
+            lines: vec![s.into()],
+        }
+    }
+}
+
+/// The control program's state for one virtual machine (the CPU's [`Supervisor`]).
+pub struct Cp {
+    /// The directory entry of the user.
+    pub user: User,
+    directory: Directory,
+    /// Virtual devices by address.
+    pub devices: BTreeMap<u16, Device>,
+    pending: VecDeque<PendingIo>,
+    terminal: Box<dyn Terminal>,
+    /// The last output did not end its line.
+    line_open: bool,
+    /// Saved segments read so far.
+    segments: BTreeMap<String, SavedSystem>,
+    /// Segments loaded into this virtual machine.
+    loaded: BTreeMap<String, (u32, u32)>,
+    /// The user has logged off.
+    pub logged_off: bool,
+    /// A line read from the terminal, not yet given to the guest.
+    stash: Option<String>,
+    logon: Instant,
+    /// Defined storage size (what DIAGNOSE X'60' reports).
+    pub storage_size: u32,
+    /// A CP command re-IPLed the machine: the guest's current operation is abandoned.
+    reipled: bool,
+    /// Trace DIAGNOSE and I/O to stderr.
+    pub trace: bool,
+}
+
+impl std::fmt::Debug for Cp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cp")
+            .field("user", &self.user.id)
+            .field("devices", &self.devices.keys().collect::<Vec<_>>())
+            .field("logged_off", &self.logged_off)
+            .finish()
+    }
+}
+
+/// A logged-on virtual machine.
+pub struct Vm {
+    /// The CPU and its storage.
+    pub cpu: Cpu,
+    /// The control program's side.
+    pub cp: Cp,
+}
+
+impl std::fmt::Debug for Vm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vm")
+            .field("cpu", &self.cpu)
+            .field("cp", &self.cp)
+            .finish()
+    }
+}
+
+/// Calendar date and time (UTC) of the host clock: (year, month, day, hour, min, sec, weekday
+/// with 0 = Sunday).
+fn now_utc() -> (i64, u32, u32, u32, u32, u32, u32) {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let days = secs.div_euclid(86400);
+    let rem = secs.rem_euclid(86400);
+    // Civil from days (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    let wd = (days + 4).rem_euclid(7) as u32;
+    (
+        y,
+        m,
+        d,
+        (rem / 3600) as u32,
+        (rem % 3600 / 60) as u32,
+        (rem % 60) as u32,
+        wd,
+    )
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "SUNDAY",
+    "MONDAY",
+    "TUESDAY",
+    "WEDNESDAY",
+    "THURSDAY",
+    "FRIDAY",
+    "SATURDAY",
+];
+
+fn date_time() -> (String, String, &'static str) {
+    let (y, mo, d, h, mi, s, wd) = now_utc();
+    (
+        format!("{mo:02}/{d:02}/{:02}", y.rem_euclid(100)),
+        format!("{h:02}:{mi:02}:{s:02}"),
+        WEEKDAYS[wd as usize],
+    )
+}
+
+/// A program interruption that ends the CPU's current batch without an interruption (the
+/// CPU's internal "stop batch" code): used after LOGOFF so no more guest instructions run.
+const STOP_BATCH: ProgramInterrupt = ProgramInterrupt(0xFFFF);
+
+impl Vm {
+    /// Logs `userid` on with the directory, builds its devices, and IPLs what its `IPL`
+    /// statement names (a named saved system). Messages go to `terminal`.
+    pub fn logon(
+        directory: &Directory,
+        userid: &str,
+        terminal: Box<dyn Terminal>,
+    ) -> Result<Vm, String> {
+        let user = directory
+            .user(userid)
+            .ok_or_else(|| format!("{} not in CP directory", userid.to_ascii_uppercase()))?
+            .clone();
+        let storage_size = u32::try_from(user.storage.min(nss::STORAGE_LIMIT))
+            .map_err(|_| "storage size too large".to_string())?;
+        // Real storage also covers the saved segments above defined storage (CMSSEG at
+        // X'F00000' lies just beyond CMSUSER's 15M).
+        let mut real = u64::from(storage_size).max(user.max_storage.min(nss::STORAGE_LIMIT));
+        for e in &directory.nss {
+            if let Some(a) = nss::known_load_address(&e.name) {
+                let end = u64::from(a) + (1 << 20);
+                real = real.max(end.min(nss::STORAGE_LIMIT));
+            }
+        }
+        let real = real.max(crate::storage::MIN_SIZE).div_ceil(1 << 16) << 16;
+        let mem = Storage::new(real).map_err(|e| format!("guest storage: {e}"))?;
+        let cpu = Cpu::new(Arch::S370, mem);
+        let mut cp = Cp {
+            user: user.clone(),
+            directory: directory.clone(),
+            devices: BTreeMap::new(),
+            pending: VecDeque::new(),
+            terminal,
+            line_open: false,
+            segments: BTreeMap::new(),
+            loaded: BTreeMap::new(),
+            logged_off: false,
+            stash: None,
+            logon: Instant::now(),
+            storage_size,
+            reipled: false,
+            trace: std::env::var_os("VM390_TRACE").is_some(),
+        };
+        cp.build_devices();
+        let (date, time, wd) = date_time();
+        cp.cp_line(&format!("LOGON AT {time} UTC {wd} {date}",));
+        let mut vm = Vm { cpu, cp };
+        if let Some(ipl) = user.ipl.clone() {
+            match ipl.target {
+                IplTarget::System(name) => {
+                    if let Err(e) = vm.cp.ipl_system(&mut vm.cpu, &name) {
+                        vm.cp.cp_line(&e);
+                    }
+                }
+                IplTarget::Device(v) => {
+                    vm.cp
+                        .cp_line(&format!("DMKVMI021E IPL FROM DEVICE {v:03X} NOT SUPPORTED"));
+                }
+            }
+        }
+        Ok(vm)
+    }
+
+    /// Runs the virtual machine until the user logs off. When the guest stops (a disabled
+    /// wait, a program-interruption loop, a wait nothing can end) the terminal is in CP
+    /// mode: lines are CP commands until one resumes the guest (BEGIN, IPL).
+    pub fn run(&mut self) -> RunEnd {
+        const SLICE: u64 = 1 << 20;
+        loop {
+            if self.cp.logged_off {
+                return RunEnd::LoggedOff;
+            }
+            let limit = self.cpu.instructions.saturating_add(SLICE);
+            let stop = self.cpu.run(&mut self.cp, limit);
+            if self.cp.logged_off {
+                return RunEnd::LoggedOff;
+            }
+            if std::mem::take(&mut self.cp.reipled) {
+                continue;
+            }
+            match stop {
+                Stop::InstructionLimit => continue,
+                Stop::DisabledWait => {
+                    let psw = self.cpu.psw.to_bytes(self.cpu.arch);
+                    self.cp.cp_line(&format!(
+                        "DMKDSP450W CP ENTERED; DISABLED WAIT PSW '{}'",
+                        hex_psw(&psw)
+                    ));
+                    self.cp_mode();
+                }
+                Stop::ProgramInterruptLoop => {
+                    let psw = self.cpu.psw.to_bytes(self.cpu.arch);
+                    self.cp.cp_line(&format!(
+                        "DMKDSP452W CP ENTERED; PROGRAM INTERRUPT LOOP, PSW '{}'",
+                        hex_psw(&psw)
+                    ));
+                    self.cp_mode();
+                }
+                Stop::EnabledWaitForever | Stop::Halted => self.cp_mode(),
+            }
+        }
+    }
+
+    /// CP mode: read CP commands until one resumes the guest or the user logs off.
+    fn cp_mode(&mut self) {
+        loop {
+            let Some(line) = self.cp.read_terminal() else {
+                self.cp.logoff();
+                return;
+            };
+            let cmd = strip_cp_prefix(&line).unwrap_or(&line).trim().to_string();
+            let up = cmd.to_ascii_uppercase();
+            let verb = up.split_whitespace().next().unwrap_or("");
+            if abbrev(verb, "BEGIN", 1) {
+                return;
+            }
+            let r = self.cp.cp_command(&mut self.cpu, &cmd);
+            for l in &r.lines {
+                self.cp.cp_line(l);
+            }
+            if self.cp.logged_off {
+                return;
+            }
+            if std::mem::take(&mut self.cp.reipled) {
+                return;
+            }
+        }
+    }
+}
+
+fn hex_psw(b: &[u8; 8]) -> String {
+    format!(
+        "{:02X}{:02X}{:02X}{:02X} {:02X}{:02X}{:02X}{:02X}",
+        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]
+    )
+}
+
+/// The text after a `#CP` prefix (case-insensitive), if the line has one.
+fn strip_cp_prefix(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    if t.len() >= 3 && t[..3].eq_ignore_ascii_case("#CP") {
+        let rest = &t[3..];
+        if rest.is_empty() || rest.starts_with(' ') {
+            return Some(rest.trim_start());
+        }
+    }
+    None
+}
+
+/// Whether `word` is an abbreviation of `full` at least `min` characters long.
+fn abbrev(word: &str, full: &str, min: usize) -> bool {
+    word.len() >= min && word.len() <= full.len() && full.starts_with(word)
+}
+
+impl Cp {
+    fn build_devices(&mut self) {
+        let user = self.user.clone();
+        if let Some(c) = user.console {
+            self.add(c.vaddr, c.devtype, DeviceKind::Console);
+        }
+        for s in &user.spool {
+            let kind = match s.kind {
+                SpoolKind::Reader => DeviceKind::Reader,
+                SpoolKind::Punch => DeviceKind::Punch,
+                _ => DeviceKind::Printer,
+            };
+            self.add(s.vaddr, s.devtype, kind);
+        }
+        for m in &user.mdisks {
+            let ro = !m.mode.wants_write();
+            self.attach_disk(m.vaddr, m.devtype, m.start_cyl, m.cylinders, &m.volser, ro);
+        }
+        for l in &user.links {
+            let Some(owner) = self.directory.user(&l.user).cloned() else {
+                self.cp_line(&format!("DMKLNK020E USERID {} NOT IN CP DIRECTORY", l.user));
+                continue;
+            };
+            let Some(m) = owner.mdisk(l.user_vaddr).cloned() else {
+                self.cp_line(&format!(
+                    "DMKLNK107E {} {:03X} NOT LINKED; NOT IN CP DIRECTORY",
+                    l.user, l.user_vaddr
+                ));
+                continue;
+            };
+            let ro = !(l.mode.wants_write() && m.mode.wants_write());
+            self.attach_disk(l.vaddr, m.devtype, m.start_cyl, m.cylinders, &m.volser, ro);
+        }
+    }
+
+    fn add(&mut self, vaddr: u16, devtype: u16, kind: DeviceKind) {
+        self.devices.insert(
+            vaddr,
+            Device {
+                vaddr,
+                devtype,
+                kind,
+                sense: 0,
+            },
+        );
+    }
+
+    fn attach_disk(
+        &mut self,
+        vaddr: u16,
+        devtype: u16,
+        start: u16,
+        cyls: u16,
+        vol: &str,
+        ro: bool,
+    ) {
+        let Some(v) = self.directory.dasd(vol).cloned() else {
+            self.cp_line(&format!(
+                "DMKLNK108E {vaddr:03X} NOT LINKED; VOLID {vol} NOT MOUNTED"
+            ));
+            return;
+        };
+        // The image is always opened read-only: guest writes stay in storage.
+        match dasd::open(&v.path, true) {
+            Ok(img) => {
+                let md = Minidisk::new(vaddr, devtype, start, cyls, ro, v.volser.clone(), img);
+                self.add(vaddr, devtype, DeviceKind::Dasd(Box::new(md)));
+            }
+            Err(e) => {
+                self.cp_line(&format!(
+                    "DMKLNK108E {vaddr:03X} NOT LINKED; VOLID {vol} NOT MOUNTED"
+                ));
+                eprintln!("vm390: {e}");
+            }
+        }
+    }
+
+    /// Writes a CP message line (ending an open guest line first).
+    pub fn cp_line(&mut self, text: &str) {
+        if self.line_open {
+            self.terminal.write("\n");
+            self.line_open = false;
+        }
+        self.terminal.write(text);
+        self.terminal.write("\n");
+    }
+
+    /// Guest output: `text` (with `\n` line ends), then a line end if `cr`.
+    fn guest_write(&mut self, text: &str, cr: bool) {
+        let mut s = text.to_string();
+        if cr {
+            s.push('\n');
+        }
+        if s.is_empty() {
+            return;
+        }
+        self.line_open = !s.ends_with('\n');
+        self.terminal.write(&s);
+    }
+
+    /// The next terminal line (a stashed one first).
+    fn read_terminal(&mut self) -> Option<String> {
+        if let Some(l) = self.stash.take() {
+            return Some(l);
+        }
+        let l = self.terminal.read_line();
+        // Input ends the output line the guest left open (the user pressed Enter).
+        self.line_open = false;
+        l
+    }
+
+    /// The next line for the guest: `#CP` lines are run as CP commands on the way. None at
+    /// the end of input (the user is then logged off).
+    fn read_for_guest(&mut self, cpu: &mut Cpu) -> Option<String> {
+        loop {
+            let line = match self.read_terminal() {
+                Some(l) => l,
+                None => {
+                    self.logoff();
+                    return None;
+                }
+            };
+            match strip_cp_prefix(&line) {
+                Some(cmd) => {
+                    let cmd = cmd.to_string();
+                    let r = self.cp_command(cpu, &cmd);
+                    for l in &r.lines {
+                        self.cp_line(l);
+                    }
+                    if self.logged_off || self.reipled {
+                        return None;
+                    }
+                }
+                None => return Some(line),
+            }
+        }
+    }
+
+    /// Logs the user off.
+    pub fn logoff(&mut self) {
+        if self.logged_off {
+            return;
+        }
+        let (date, time, wd) = date_time();
+        let secs = self.logon.elapsed().as_secs();
+        self.cp_line(&format!(
+            "CONNECT= {:02}:{:02}:{:02} VIRTCPU= 000:00.00 TOTCPU= 000:00.00",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        ));
+        self.cp_line(&format!("LOGOFF AT {time} UTC {wd} {date}"));
+        self.logged_off = true;
+    }
+
+    /// IPLs the named saved system `name`: storage cleared, the saved pages, keys, registers
+    /// and PSW restored, pending I/O and loaded segments dropped.
+    pub fn ipl_system(&mut self, cpu: &mut Cpu, name: &str) -> Result<(), String> {
+        let name = name.to_ascii_uppercase();
+        let entry = self
+            .directory
+            .nss(&name)
+            .filter(|e| e.ipl)
+            .ok_or_else(|| format!("DMKVMI024E SYSTEM {name} DOES NOT EXIST"))?
+            .clone();
+        let sys = nss::load_nss(&entry).map_err(|e| format!("DMKVMI177E PAGING ERROR: {e}"))?;
+        cpu.mem.bytes_mut().fill(0);
+        let size = cpu.mem.size();
+        let mut a = 0u32;
+        while a < size {
+            cpu.mem.set_key(AbsAddr(a), 0);
+            a += crate::storage::KEY_BLOCK;
+        }
+        cpu.mem.set_prefix(0);
+        place_segment(&mut cpu.mem, &sys);
+        cpu.gpr = sys.gpr;
+        cpu.fpr = [0; 16];
+        cpu.ar = [0; 16];
+        for (i, f) in sys.fpr.iter().enumerate() {
+            cpu.fpr[i * 2] = *f;
+        }
+        cpu.cr = sys.cr;
+        let (psw, valid) = Psw::from_bytes(Arch::S370, sys.psw);
+        if !valid {
+            return Err(format!("DMKVMI025E SYSTEM {name} HAS AN INVALID PSW"));
+        }
+        cpu.psw = psw;
+        cpu.invalidate_all();
+        self.pending.clear();
+        self.loaded.clear();
+        self.stash = None;
+        if self.trace {
+            eprintln!("IPL {name}: PSW {}", hex_psw(&sys.psw));
+        }
+        Ok(())
+    }
+
+    /// A saved segment by name, read from its file once.
+    fn segment(&mut self, name: &str) -> Option<&SavedSystem> {
+        if !self.segments.contains_key(name) {
+            let e = self.directory.nss(name)?.clone();
+            let s = nss::load_nss(&e).ok()?;
+            self.segments.insert(name.to_string(), s);
+        }
+        self.segments.get(name)
+    }
+
+    // ------------------------------------------------------------------ CP commands
+
+    fn cp_command(&mut self, cpu: &mut Cpu, line: &str) -> CpResult {
+        let up = line.trim().to_ascii_uppercase();
+        let mut words = up.split_whitespace();
+        let Some(verb) = words.next() else {
+            return CpResult::ok();
+        };
+        let args: Vec<&str> = words.collect();
+        if self.trace {
+            eprintln!("CP command: {up}");
+        }
+        if abbrev(verb, "LOGOFF", 3) || abbrev(verb, "LOGOUT", 4) {
+            self.logoff();
+            return CpResult::ok();
+        }
+        if abbrev(verb, "QUERY", 1) {
+            return self.cp_query(cpu, &args);
+        }
+        if abbrev(verb, "IPL", 1) && !abbrev(verb, "INDICATE", 2) {
+            let Some(name) = args.first() else {
+                return CpResult::line(26, "DMKCFG026E OPERAND MISSING OR INVALID");
+            };
+            return match self.ipl_system(cpu, name) {
+                Ok(()) => {
+                    self.reipled = true;
+                    CpResult::ok()
+                }
+                Err(e) => CpResult::line(24, e),
+            };
+        }
+        if abbrev(verb, "BEGIN", 1) {
+            return CpResult::ok();
+        }
+        if abbrev(verb, "MESSAGE", 1) || abbrev(verb, "MSG", 3) {
+            let Some(to) = args.first() else {
+                return CpResult::line(26, "DMKMSG026E OPERAND MISSING OR INVALID");
+            };
+            let text = line
+                .trim()
+                .split_whitespace()
+                .skip(2)
+                .collect::<Vec<_>>()
+                .join(" ");
+            if *to == "*" || to.eq_ignore_ascii_case(&self.user.id) {
+                return CpResult::line(0, format!("MSG FROM {}: {text}", self.user.id));
+            }
+            return CpResult::line(45, format!("DMKMSG045E {to} NOT LOGGED ON"));
+        }
+        // Commands accepted and ignored: terminal, spooling and SET options.
+        for (full, min) in [
+            ("SET", 3),
+            ("SPOOL", 2),
+            ("TERMINAL", 4),
+            ("CLOSE", 1),
+            ("CHANGE", 1),
+            ("ORDER", 3),
+        ] {
+            if abbrev(verb, full, min) {
+                return CpResult::ok();
+            }
+        }
+        CpResult::line(1, "DMKCFM001E UNKNOWN CP COMMAND")
+    }
+
+    fn cp_query(&mut self, cpu: &mut Cpu, args: &[&str]) -> CpResult {
+        let _ = cpu;
+        let Some(what) = args.first() else {
+            return CpResult::line(26, "DMKCFG026E OPERAND MISSING OR INVALID");
+        };
+        if abbrev(what, "TIME", 1) {
+            let (date, time, wd) = date_time();
+            let secs = self.logon.elapsed().as_secs();
+            return CpResult {
+                rc: 0,
+                lines: vec![
+                    format!("TIME IS {time} UTC {wd} {date}"),
+                    format!(
+                        "CONNECT= {:02}:{:02}:{:02} VIRTCPU= 000:00.00 TOTCPU= 000:00.00",
+                        secs / 3600,
+                        secs % 3600 / 60,
+                        secs % 60
+                    ),
+                ],
+            };
+        }
+        if abbrev(what, "USERID", 6) {
+            return CpResult::line(0, format!("{} AT VM390", self.user.id));
+        }
+        if abbrev(what, "STORAGE", 3) {
+            return CpResult::line(0, format!("STORAGE = {}", size_text(self.storage_size)));
+        }
+        if abbrev(what, "VIRTUAL", 1) {
+            let mut lines = vec![format!("STORAGE = {}", size_text(self.storage_size))];
+            for d in self.devices.values() {
+                lines.push(match &d.kind {
+                    DeviceKind::Console => format!("CONS {:03X} ON DEV {:03X}", d.vaddr, d.vaddr),
+                    DeviceKind::Reader => format!("RDR  {:03X} CL A NOCONT NOHOLD EOF", d.vaddr),
+                    DeviceKind::Punch => format!("PUN  {:03X} CL A NOCONT NOHOLD COPY 01", d.vaddr),
+                    DeviceKind::Printer => {
+                        format!("PRT  {:03X} CL A NOCONT NOHOLD COPY 01", d.vaddr)
+                    }
+                    DeviceKind::Dasd(m) => format!(
+                        "DASD {:03X} {:04X} {} {} {:04} CYL",
+                        d.vaddr,
+                        m.devtype,
+                        m.volser,
+                        if m.read_only { "R/O" } else { "R/W" },
+                        m.cylinders
+                    ),
+                });
+            }
+            return CpResult { rc: 0, lines };
+        }
+        CpResult::line(3, format!("DMKCQG003E INVALID OPTION - {what}"))
+    }
+
+    // ------------------------------------------------------------------ I/O
+
+    fn enabled_for(cpu: &Cpu, vaddr: u16) -> bool {
+        let ch = (vaddr >> 8) as u32;
+        if cpu.psw.bc_mode(cpu.arch) {
+            if ch < 6 {
+                cpu.psw.mask & (0x80 >> ch) != 0
+            } else {
+                cpu.psw.mask & 0x02 != 0
+            }
+        } else {
+            cpu.psw.mask & 0x02 != 0 && ch < 32 && cpu.cr[2] & (0x8000_0000 >> ch) != 0
+        }
+    }
+
+    fn store_csw(cpu: &mut Cpu, csw: &Csw) {
+        let a = cpu.mem.absolute(RealAddr(0x40));
+        cpu.mem.write_u64(a, u64::from_be_bytes(csw.to_bytes()));
+        note_store(cpu, a.0, 8);
+    }
+
+    fn take_pending_for(&mut self, vaddr: u16) -> Option<Csw> {
+        let i = self.pending.iter().position(|p| p.vaddr == vaddr)?;
+        self.pending.remove(i).map(|p| p.csw)
+    }
+
+    /// Whether the channel program at `ccw_addr` reads from the console (a read command
+    /// reachable by command chaining in its first CCWs).
+    fn chain_reads(mem: &Storage, mut at: u32) -> bool {
+        for _ in 0..32 {
+            let Some(c) = io::Ccw::fetch(mem, at) else {
+                return false;
+            };
+            if c.is_tic() {
+                at = c.addr;
+                continue;
+            }
+            if CmdKind::of(c.cmd) == CmdKind::Read {
+                return true;
+            }
+            if c.flags & (io::flag::CC | io::flag::CD) == 0 {
+                return false;
+            }
+            at = at.wrapping_add(8);
+        }
+        false
+    }
+
+    /// Runs a channel program for device `vaddr` (which exists).
+    fn start_chain(&mut self, cpu: &mut Cpu, vaddr: u16, key: u8, ccw_addr: u32) -> ChainEnd {
+        // A console read takes its line (running #CP commands) before the channel runs.
+        let is_console = matches!(
+            self.devices.get(&vaddr).map(|d| &d.kind),
+            Some(DeviceKind::Console)
+        );
+        let mut input: Option<Vec<u8>> = None;
+        if is_console && Self::chain_reads(&cpu.mem, ccw_addr) {
+            match self.read_for_guest(cpu) {
+                Some(l) => input = Some(text_to_ebcdic(&l)),
+                None => {
+                    // Logged off or re-IPL: nothing more happens in this machine.
+                    return ChainEnd {
+                        csw: Csw {
+                            key,
+                            ccw_addr: ccw_addr + 8,
+                            unit: unit::CHANNEL_END | unit::DEVICE_END,
+                            ..Default::default()
+                        },
+                        started: true,
+                    };
+                }
+            }
+        }
+        let mut stores: Stores = Vec::new();
+        let mut out_text: Vec<(String, bool)> = Vec::new();
+        let Some(dev) = self.devices.get_mut(&vaddr) else {
+            return ChainEnd {
+                csw: Csw::default(),
+                started: false,
+            };
+        };
+        let trace = self.trace;
+        let end = run_chain(
+            &mut cpu.mem,
+            key,
+            ccw_addr & 0x00FF_FFFF,
+            &mut stores,
+            &mut |cmd, out, max| {
+                if trace {
+                    eprintln!("I/O {vaddr:03X} CCW {cmd:02X} out {} max {max}", out.len());
+                }
+                device_command(dev, &mut input, &mut out_text, cmd, out, max)
+            },
+        );
+        for (text, cr) in out_text {
+            self.guest_write(&text, cr);
+        }
+        for (a, l) in stores {
+            note_store(cpu, a, l);
+        }
+        end
+    }
+
+    // ------------------------------------------------------------------ DIAGNOSE
+
+    fn reg_pair(r: u8) -> usize {
+        ((r + 1) & 15) as usize
+    }
+
+    /// Guest real address to absolute, checking `len` bytes are in storage.
+    fn abs(cpu: &Cpu, real: u32, len: u32) -> Result<u32, ProgramInterrupt> {
+        let a = cpu.mem.absolute(RealAddr(real & 0x00FF_FFFF));
+        if !cpu.mem.contains(a, len) {
+            return Err(ProgramInterrupt::ADDRESSING);
+        }
+        Ok(a.0)
+    }
+
+    fn diag_00(&mut self, cpu: &mut Cpu, rx: u8, ry: u8) -> Exec {
+        let addr = cpu.gpr[rx as usize] & 0x00FF_FFFF;
+        let len = cpu.gpr[ry as usize].min(32);
+        if addr & 7 != 0 {
+            return Err(ProgramInterrupt::SPECIFICATION);
+        }
+        let mut b = Vec::with_capacity(32);
+        b.extend_from_slice(&text_to_ebcdic("VM/370  "));
+        b.extend_from_slice(&[0x06, 0x00, 0x00, 0xFF, 0x00, 0x00, 0x00, 0x00]);
+        let mut uid = self.user.id.clone();
+        uid.truncate(8);
+        b.extend_from_slice(&text_to_ebcdic(&format!("{uid:<8}")));
+        b.extend_from_slice(&[0; 8]);
+        if len == 0 {
+            return Ok(());
+        }
+        let a = Self::abs(cpu, addr, len)?;
+        cpu.mem.bytes_mut()[a as usize..(a + len) as usize].copy_from_slice(&b[..len as usize]);
+        note_store(cpu, a, len);
+        Ok(())
+    }
+
+    fn diag_08(&mut self, cpu: &mut Cpu, rx: u8, ry: u8) -> Exec {
+        let ryv = cpu.gpr[ry as usize];
+        let flags = (ryv >> 24) as u8;
+        let len = ryv & 0x00FF_FFFF;
+        if len == 0 {
+            return Ok(());
+        }
+        let len = len.min(240);
+        let addr = cpu.gpr[rx as usize] & 0x00FF_FFFF;
+        let a = Self::abs(cpu, addr, len)?;
+        let text = ebcdic_to_string(&cpu.mem.bytes()[a as usize..(a + len) as usize]);
+        let buffered = flags & 0x40 != 0;
+        let mut rc = 0;
+        let mut lines = Vec::new();
+        for cmd in text.split('\u{85}') {
+            // X'15' (NL) maps to U+0085: it separates commands.
+            let r = self.cp_command(cpu, cmd);
+            rc = r.rc;
+            lines.extend(r.lines);
+            if self.logged_off || self.reipled {
+                break;
+            }
+        }
+        if self.trace {
+            eprintln!("DIAG 08 {text:?} flags {flags:02X} -> rc {rc} {lines:?}");
+        }
+        cpu.gpr[ry as usize] = rc;
+        if buffered {
+            let baddr = cpu.gpr[Self::reg_pair(rx)] & 0x00FF_FFFF;
+            let blen = cpu.gpr[Self::reg_pair(ry)].min(8192);
+            let mut resp = Vec::new();
+            for l in &lines {
+                resp.extend(text_to_ebcdic(l));
+                resp.push(0x15);
+            }
+            // Only whole lines are stored.
+            let mut fit = 0usize;
+            let mut at = 0usize;
+            for l in &lines {
+                let n = l.chars().count() + 1;
+                if at + n > blen as usize {
+                    break;
+                }
+                at += n;
+                fit = at;
+            }
+            if fit > 0 {
+                let a = Self::abs(cpu, baddr, fit as u32)?;
+                cpu.mem.bytes_mut()[a as usize..a as usize + fit].copy_from_slice(&resp[..fit]);
+                note_store(cpu, a, fit as u32);
+            }
+            if fit == resp.len() {
+                cpu.psw.cc = 0;
+                cpu.gpr[Self::reg_pair(ry)] = fit as u32;
+            } else {
+                cpu.psw.cc = 1;
+                cpu.gpr[Self::reg_pair(ry)] = (resp.len() - fit) as u32;
+            }
+        } else {
+            for l in &lines {
+                self.cp_line(l);
+            }
+        }
+        self.after_command(cpu)
+    }
+
+    /// After a CP command run for the guest: LOGOFF stops the CPU, a re-IPL restarts it.
+    fn after_command(&mut self, cpu: &mut Cpu) -> Exec {
+        if self.logged_off {
+            cpu.psw.mask = 0;
+            cpu.psw.flags |= crate::cpu::psw::FLAG_WAIT;
+            return Err(STOP_BATCH);
+        }
+        if std::mem::take(&mut self.reipled) {
+            return Err(STOP_BATCH);
+        }
+        Ok(())
+    }
+
+    fn diag_0c(&mut self, cpu: &mut Cpu, rx: u8) -> Exec {
+        let addr = cpu.gpr[rx as usize] & 0x00FF_FFFF;
+        if addr & 7 != 0 {
+            return Err(ProgramInterrupt::SPECIFICATION);
+        }
+        let a = Self::abs(cpu, addr, 32)?;
+        let (date, time, _) = date_time();
+        let us = self.logon.elapsed().as_micros() as u64;
+        let vcpu = cpu.instructions / 10; // a nominal 10 instructions per microsecond
+        let mut b = Vec::with_capacity(32);
+        b.extend(text_to_ebcdic(&date));
+        b.extend(text_to_ebcdic(&time));
+        b.extend_from_slice(&vcpu.to_be_bytes());
+        b.extend_from_slice(&vcpu.max(us / 100).to_be_bytes());
+        cpu.mem.bytes_mut()[a as usize..a as usize + 32].copy_from_slice(&b);
+        note_store(cpu, a, 32);
+        Ok(())
+    }
+
+    fn diag_18(&mut self, cpu: &mut Cpu, rx: u8, ry: u8) -> Exec {
+        let vaddr = (cpu.gpr[rx as usize] & 0xFFFF) as u16;
+        let chain = cpu.gpr[ry as usize] & 0x00FF_FFFF;
+        let nrw = cpu.gpr[15];
+        let (cc, r15) = match self.devices.get_mut(&vaddr) {
+            None => (1, Some(1)),
+            Some(Device {
+                kind: DeviceKind::Dasd(md),
+                ..
+            }) => {
+                let mut stores = Vec::new();
+                let r = md.diag18(&mut cpu.mem, chain, nrw, &mut stores);
+                for (a, l) in stores {
+                    note_store(cpu, a, l);
+                }
+                (r.cc, r.r15)
+            }
+            Some(_) => (1, Some(2)),
+        };
+        if self.trace {
+            eprintln!("DIAG 18 {vaddr:03X} chain {chain:06X} n {nrw} -> cc {cc} r15 {r15:?}");
+        }
+        cpu.psw.cc = cc;
+        if let Some(v) = r15 {
+            cpu.gpr[15] = v;
+        }
+        Ok(())
+    }
+
+    fn diag_20(&mut self, cpu: &mut Cpu, rx: u8, ry: u8) -> Exec {
+        let vaddr = (cpu.gpr[rx as usize] & 0xFFFF) as u16;
+        let ryv = cpu.gpr[ry as usize];
+        let key = (ryv >> 28) as u8;
+        let chain = ryv & 0x00FF_FFFF;
+        let (cc, r15) = match self.devices.get(&vaddr).map(|d| &d.kind) {
+            None => (1, 1),
+            Some(DeviceKind::Dasd(_)) => (3, 13),
+            Some(_) => {
+                if self.pending.iter().any(|p| p.vaddr == vaddr) {
+                    (1, 5)
+                } else {
+                    let end = self.start_chain(cpu, vaddr, key, chain);
+                    let c = end.csw;
+                    if c.unit & unit::UNIT_CHECK != 0 || c.channel & !io::chan::PCI != 0 {
+                        if c.channel & io::chan::INCORRECT_LENGTH != 0 {
+                            (2, 3)
+                        } else {
+                            (3, 13)
+                        }
+                    } else if c.unit & unit::UNIT_EXCEPTION != 0 {
+                        (2, 2)
+                    } else {
+                        (0, 0)
+                    }
+                }
+            }
+        };
+        if self.logged_off || self.reipled {
+            return self.after_command(cpu);
+        }
+        cpu.psw.cc = cc;
+        if cc != 0 {
+            cpu.gpr[15] = r15;
+        }
+        Ok(())
+    }
+
+    fn diag_24(&mut self, cpu: &mut Cpu, rx: u8, ry: u8) -> Exec {
+        let mut v = cpu.gpr[rx as usize];
+        if v == 0xFFFF_FFFF {
+            match self
+                .devices
+                .values()
+                .find(|d| matches!(d.kind, DeviceKind::Console))
+            {
+                Some(d) => {
+                    v = d.vaddr as u32;
+                    cpu.gpr[rx as usize] = v;
+                }
+                None => {
+                    cpu.psw.cc = 3;
+                    return Ok(());
+                }
+            }
+        }
+        let vaddr = (v & 0xFFFF) as u16;
+        let Some(d) = self.devices.get(&vaddr) else {
+            if self.trace {
+                eprintln!("DIAG 24 {vaddr:03X} -> cc 3");
+            }
+            cpu.psw.cc = 3;
+            return Ok(());
+        };
+        let (virt, real) = match &d.kind {
+            DeviceKind::Console => (0x8000_0000, 0x8000_0082),
+            DeviceKind::Reader => (0x2082_0000, 0x0000_0040),
+            DeviceKind::Punch => (0x1082_0000, 0x0000_0040),
+            DeviceKind::Printer => (0x1041_0000, 0x0000_0040),
+            DeviceKind::Dasd(m) => {
+                let t = diag24_type(m.devtype) as u32;
+                let ro = if m.read_only { 0x80 } else { 0 };
+                (0x0400_0000 | (t << 16) | ro, 0x0400_0000 | (t << 16))
+            }
+        };
+        cpu.gpr[ry as usize] = virt;
+        if ry != 15 {
+            cpu.gpr[Self::reg_pair(ry)] = real;
+        }
+        cpu.psw.cc = 0;
+        if self.trace {
+            eprintln!("DIAG 24 {vaddr:03X} -> cc 0 {virt:08X} {real:08X}");
+        }
+        Ok(())
+    }
+
+    fn diag_64(&mut self, cpu: &mut Cpu, rx: u8, ry: u8) -> Exec {
+        let addr = cpu.gpr[rx as usize] & 0x00FF_FFFF;
+        if addr & 7 != 0 {
+            return Err(ProgramInterrupt::SPECIFICATION);
+        }
+        let a = Self::abs(cpu, addr, 8)?;
+        let name = ebcdic_to_string(&cpu.mem.bytes()[a as usize..a as usize + 8])
+            .trim_end()
+            .to_ascii_uppercase();
+        let sub = cpu.gpr[ry as usize];
+        if self.trace {
+            eprintln!("DIAG 64 {name} subcode {sub:02X}");
+        }
+        if !matches!(sub, 0x00 | 0x04 | 0x08 | 0x0C) {
+            return Err(ProgramInterrupt::SPECIFICATION);
+        }
+        let Some(seg) = self.segment(&name).cloned() else {
+            cpu.psw.cc = 2;
+            cpu.gpr[ry as usize] = 44;
+            return Ok(());
+        };
+        let (first, last) = (seg.first_address(), seg.last_address());
+        let loaded = self.loaded.contains_key(&name);
+        match sub {
+            0x0C => {
+                cpu.gpr[rx as usize] = first;
+                cpu.gpr[ry as usize] = last;
+                cpu.psw.cc = if loaded { 0 } else { 1 };
+            }
+            0x00 | 0x04 => {
+                if last >= cpu.mem.size() {
+                    cpu.psw.cc = 2;
+                    cpu.gpr[ry as usize] = 177;
+                    return Ok(());
+                }
+                // Segments overlapping this one are purged first.
+                let overl: Vec<String> = self
+                    .loaded
+                    .iter()
+                    .filter(|(n, (f, l))| **n != name && *f <= last && first <= *l)
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                for n in overl {
+                    if let Some((f, l)) = self.loaded.remove(&n) {
+                        clear_range(cpu, f, l);
+                    }
+                }
+                place_segment(&mut cpu.mem, &seg);
+                note_store(cpu, first, last - first + 1);
+                self.loaded.insert(name, (first, last));
+                cpu.gpr[rx as usize] = first;
+                cpu.psw.cc = 0;
+            }
+            _ => {
+                if let Some((f, l)) = self.loaded.remove(&name) {
+                    clear_range(cpu, f, l);
+                    cpu.psw.cc = 0;
+                } else {
+                    cpu.psw.cc = 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Copies a saved segment's pages and storage keys into storage.
+fn place_segment(mem: &mut Storage, seg: &SavedSystem) {
+    for (addr, page) in &seg.pages {
+        let _ = mem.load(AbsAddr(*addr), page);
+    }
+    for (i, k) in seg.keys.iter().enumerate() {
+        let a = seg.load_address as u64 + (i as u64) * crate::storage::KEY_BLOCK as u64;
+        if a < mem.size() as u64 {
+            mem.set_key(AbsAddr(a as u32), *k);
+        }
+    }
+}
+
+/// Zeroes storage `first..=last` and its keys (a purged segment).
+fn clear_range(cpu: &mut Cpu, first: u32, last: u32) {
+    let end = (last as u64 + 1).min(cpu.mem.size() as u64) as u32;
+    if first >= end {
+        return;
+    }
+    cpu.mem.bytes_mut()[first as usize..end as usize].fill(0);
+    let mut a = first;
+    while a < end {
+        cpu.mem.set_key(AbsAddr(a), 0);
+        a += crate::storage::KEY_BLOCK;
+    }
+    note_store(cpu, first, end - first);
+}
+
+/// Tells the CPU that storage changed outside it.
+fn note_store(cpu: &mut Cpu, abs: u32, len: u32) {
+    let _ = (abs, len);
+    cpu.invalidate_all();
+}
+
+fn size_text(bytes: u32) -> String {
+    if bytes % (1 << 20) == 0 {
+        format!("{:05}M", bytes >> 20)
+    } else {
+        format!("{:05}K", bytes >> 10)
+    }
+}
+
+/// One console or unit-record command.
+fn device_command(
+    dev: &mut Device,
+    input: &mut Option<Vec<u8>>,
+    out_text: &mut Vec<(String, bool)>,
+    cmd: u8,
+    out: &[u8],
+    max: usize,
+) -> DevReply {
+    if cmd == 0x04 {
+        // SENSE: one byte, then the condition is reset.
+        let s = dev.sense;
+        dev.sense = 0;
+        return DevReply::input(vec![s]);
+    }
+    if cmd == 0x03 {
+        return DevReply::took(out.len());
+    }
+    match &dev.kind {
+        DeviceKind::Console => match cmd {
+            0x01 | 0x09 => {
+                out_text.push((ebcdic_to_text(out), cmd == 0x09));
+                DevReply::took(out.len())
+            }
+            0x0B => DevReply::took(out.len()),
+            0x0A => match input.take() {
+                Some(mut line) => {
+                    line.truncate(max);
+                    DevReply::input(line)
+                }
+                None => {
+                    // A second read in one chain: no line for it.
+                    dev.sense = io::sense::INTERVENTION_REQUIRED;
+                    DevReply::unit_check()
+                }
+            },
+            _ => {
+                dev.sense = io::sense::COMMAND_REJECT;
+                DevReply::unit_check()
+            }
+        },
+        DeviceKind::Reader => {
+            if CmdKind::of(cmd) == CmdKind::Read {
+                // No spool files: end of file.
+                DevReply::unit_exception()
+            } else {
+                dev.sense = io::sense::COMMAND_REJECT;
+                DevReply::unit_check()
+            }
+        }
+        DeviceKind::Punch | DeviceKind::Printer => {
+            if CmdKind::of(cmd) == CmdKind::Write {
+                DevReply::took(out.len())
+            } else {
+                dev.sense = io::sense::COMMAND_REJECT;
+                DevReply::unit_check()
+            }
+        }
+        DeviceKind::Dasd(_) => {
+            // CMS does minidisk I/O through DIAGNOSE X'18' only.
+            dev.sense = io::sense::COMMAND_REJECT;
+            DevReply::unit_check()
+        }
+    }
+}
+
+impl Supervisor for Cp {
+    fn diagnose(&mut self, cpu: &mut Cpu, rx: u8, ry: u8, code: u32) -> Exec {
+        if self.logged_off {
+            return self.after_command(cpu);
+        }
+        match code & 0xFFFF {
+            0x00 => self.diag_00(cpu, rx, ry),
+            0x08 => self.diag_08(cpu, rx, ry),
+            0x0C => self.diag_0c(cpu, rx),
+            0x10 => Ok(()),
+            0x18 => self.diag_18(cpu, rx, ry),
+            0x20 => self.diag_20(cpu, rx, ry),
+            0x24 => self.diag_24(cpu, rx, ry),
+            0x58 => {
+                // No 3270 display behind the console.
+                cpu.psw.cc = 1;
+                Ok(())
+            }
+            0x5C => Ok(()), // SET EMSG ON: message unchanged
+            0x60 => {
+                cpu.gpr[rx as usize] = self.storage_size;
+                Ok(())
+            }
+            0x64 => self.diag_64(cpu, rx, ry),
+            c => {
+                if self.trace {
+                    eprintln!("DIAG {c:02X} not supported");
+                }
+                Err(ProgramInterrupt::SPECIFICATION)
+            }
+        }
+    }
+
+    fn s370_io(&mut self, cpu: &mut Cpu, op: Opcode, addr: u32) -> Result<u8, ProgramInterrupt> {
+        if self.logged_off {
+            return Ok(3);
+        }
+        let vaddr = (addr & 0xFFFF) as u16;
+        if op == Opcode::TCH {
+            let ch = vaddr >> 8;
+            return Ok(if self.devices.keys().any(|v| v >> 8 == ch) {
+                0
+            } else {
+                3
+            });
+        }
+        if !self.devices.contains_key(&vaddr) {
+            return Ok(3);
+        }
+        match op {
+            Opcode::SIO | Opcode::SIOF => {
+                if let Some(mut csw) = self.take_pending_for(vaddr) {
+                    csw.unit |= unit::BUSY;
+                    Self::store_csw(cpu, &csw);
+                    return Ok(1);
+                }
+                let caw_a = cpu.mem.absolute(RealAddr(0x48));
+                let caw = cpu.mem.read_u32(caw_a);
+                let key = (caw >> 28) as u8;
+                let ccw = caw & 0x00FF_FFFF;
+                if caw & 0x0F00_0000 != 0 || ccw & 7 != 0 {
+                    let csw = Csw {
+                        key,
+                        channel: io::chan::PROGRAM_CHECK,
+                        ..Default::default()
+                    };
+                    Self::store_csw(cpu, &csw);
+                    return Ok(1);
+                }
+                let end = self.start_chain(cpu, vaddr, key, ccw);
+                if self.logged_off {
+                    // No more guest instructions after LOGOFF.
+                    cpu.psw.mask = 0;
+                    cpu.psw.flags |= crate::cpu::psw::FLAG_WAIT;
+                    return Ok(0);
+                }
+                if std::mem::take(&mut self.reipled) {
+                    return Ok(0);
+                }
+                if self.trace {
+                    eprintln!("SIO {vaddr:03X} -> CSW {:02X?}", end.csw.to_bytes());
+                }
+                if !end.started {
+                    Self::store_csw(cpu, &end.csw);
+                    return Ok(1);
+                }
+                self.pending.push_back(PendingIo {
+                    vaddr,
+                    csw: end.csw,
+                });
+                Ok(0)
+            }
+            Opcode::TIO | Opcode::CLRIO => match self.take_pending_for(vaddr) {
+                Some(csw) => {
+                    Self::store_csw(cpu, &csw);
+                    Ok(1)
+                }
+                None => Ok(0),
+            },
+            // HIO, HDV: nothing is ever in progress (every channel program has ended).
+            _ => Ok(0),
+        }
+    }
+
+    fn io_pending(&mut self, cpu: &mut Cpu) -> bool {
+        self.pending.iter().any(|p| Self::enabled_for(cpu, p.vaddr))
+    }
+
+    fn take_io_interrupt(&mut self, cpu: &mut Cpu) -> bool {
+        let Some(i) = self
+            .pending
+            .iter()
+            .position(|p| Self::enabled_for(cpu, p.vaddr))
+        else {
+            return false;
+        };
+        let Some(p) = self.pending.remove(i) else {
+            return false;
+        };
+        Self::store_csw(cpu, &p.csw);
+        cpu.io_interrupt(p.vaddr);
+        true
+    }
+
+    fn wait(&mut self, cpu: &mut Cpu) -> bool {
+        // An enabled wait with nothing pending: the next terminal line is an attention
+        // from the console (its text goes to the read the guest then starts).
+        if self.logged_off {
+            return false;
+        }
+        let Some(console) = self
+            .devices
+            .values()
+            .find(|d| matches!(d.kind, DeviceKind::Console))
+            .map(|d| d.vaddr)
+        else {
+            return false;
+        };
+        if !Self::enabled_for(cpu, console) {
+            return false;
+        }
+        match self.read_for_guest(cpu) {
+            Some(line) => {
+                self.stash = Some(line);
+                self.pending.push_back(PendingIo {
+                    vaddr: console,
+                    csw: Csw {
+                        unit: unit::ATTENTION,
+                        ..Default::default()
+                    },
+                });
+                true
+            }
+            // Re-IPLed: the CPU goes on with the new PSW.
+            None => std::mem::take(&mut self.reipled),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cp_prefix_and_abbreviations() {
+        assert_eq!(strip_cp_prefix("#cp q time"), Some("q time"));
+        assert_eq!(strip_cp_prefix("#CP"), Some(""));
+        assert_eq!(strip_cp_prefix("#CPX"), None);
+        assert_eq!(strip_cp_prefix("hello"), None);
+        assert!(abbrev("Q", "QUERY", 1));
+        assert!(abbrev("LOG", "LOGOFF", 3));
+        assert!(!abbrev("LO", "LOGOFF", 3));
+        assert!(!abbrev("QUERYX", "QUERY", 1));
+    }
+
+    #[test]
+    fn utc_calendar() {
+        let (y, m, d, _, _, _, wd) = now_utc();
+        assert!(y >= 2024 && (1..=12).contains(&m) && (1..=31).contains(&d) && wd < 7);
+    }
+}
