@@ -178,12 +178,12 @@ fn every_esa390_instruction_matches_objdump() {
             let insn = Decoder::new(Arch::Esa390).decode(enc.as_bytes()).unwrap();
             assert_eq!(insn.opcode(), op);
             assert_eq!(
-                insn.operands(),
+                &*insn.operands(),
                 &ops[..],
                 "{} decode(encode) differs",
                 op.mnemonic()
             );
-            expected.push((addr, op, gnu_operands(op, addr, insn.operands())));
+            expected.push((addr, op, gnu_operands(op, addr, &insn.operands())));
             image.extend_from_slice(enc.as_bytes());
         }
     }

@@ -46,7 +46,21 @@ fn bench(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("decode");
     g.throughput(Throughput::Elements(count));
+    // Decoding: opcode and length (what an interpreter or a listing's first pass needs).
     g.bench_function("mixed-stream", |b| {
+        b.iter(|| {
+            let mut at = 0;
+            let mut sum = 0usize;
+            while at < bytes.len() {
+                let insn = decode(std::hint::black_box(&bytes[at..])).unwrap();
+                sum += insn.opcode() as usize;
+                at += insn.length();
+            }
+            sum
+        })
+    });
+    // Decoding plus extracting every operand.
+    g.bench_function("mixed-stream-with-operands", |b| {
         b.iter(|| {
             let mut at = 0;
             let mut sum = 0usize;

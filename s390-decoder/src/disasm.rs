@@ -74,7 +74,8 @@ impl Display for Disassembly<'_> {
         let insn = self.insn;
         let opcode = insn.opcode();
         let specs = opcode.info().operands;
-        let mut ops = insn.operands();
+        let all = insn.operands();
+        let mut ops: &[Operand] = &all;
         let mut specs_iter = specs;
         let mut name = opcode.mnemonic();
         if self.opts.extended_mnemonics {

@@ -378,13 +378,32 @@ pub enum Operand {
     Storage(Storage),
 }
 
-/// A decoded instruction. `Copy`, no allocation.
+/// A decoded instruction: the opcode and its bytes. `Copy`, 16 bytes, no allocation; the
+/// operands are extracted from the bytes when asked for ([`Instruction::operands`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Instruction {
     opcode: Opcode,
-    count: u8,
     raw: u64,
-    operands: [Operand; 4],
+}
+
+/// The operands of an instruction, in assembler order (dereferences to `[Operand]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Operands {
+    ops: [Operand; 4],
+    len: u8,
+}
+
+impl core::ops::Deref for Operands {
+    type Target = [Operand];
+    fn deref(&self) -> &[Operand] {
+        &self.ops[..self.len as usize]
+    }
+}
+
+impl PartialEq<&[Operand]> for Operands {
+    fn eq(&self, other: &&[Operand]) -> bool {
+        **self == **other
+    }
 }
 
 /// Extracts `width` bits starting at bit `start` of a 48-bit left-aligned instruction.
@@ -402,12 +421,20 @@ impl Instruction {
     /// Length in bytes (2, 4 or 6).
     #[inline]
     pub fn length(&self) -> usize {
-        self.opcode.length()
+        instruction_length((self.raw >> 40) as u8)
     }
-    /// The operands in assembler order.
+    /// The operands in assembler order, extracted per the table.
     #[inline]
-    pub fn operands(&self) -> &[Operand] {
-        &self.operands[..self.count as usize]
+    pub fn operands(&self) -> Operands {
+        let specs = self.opcode.info().operands;
+        let mut ops = [Operand::Gpr(0); 4];
+        for (slot, spec) in ops.iter_mut().zip(specs) {
+            *slot = extract(self.raw, spec);
+        }
+        Operands {
+            ops,
+            len: specs.len() as u8,
+        }
     }
     /// The instruction bytes, left-aligned in 48 bits (a 2-byte instruction occupies bits
     /// 0-15).
@@ -422,19 +449,10 @@ impl Instruction {
         out.copy_from_slice(&b[2..8]);
         (out, self.length())
     }
-    /// Builds the instruction from its raw 48-bit form (operands extracted per the table).
+    /// The instruction with these bytes (left-aligned in 48 bits), known to be `opcode`.
+    #[inline]
     pub fn from_raw(opcode: Opcode, raw: u64) -> Instruction {
-        let specs = opcode.info().operands;
-        let mut operands = [Operand::Gpr(0); 4];
-        for (slot, spec) in operands.iter_mut().zip(specs) {
-            *slot = extract(raw, spec);
-        }
-        Instruction {
-            opcode,
-            count: specs.len() as u8,
-            raw,
-            operands,
-        }
+        Instruction { opcode, raw }
     }
 }
 

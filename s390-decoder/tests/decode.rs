@@ -98,7 +98,7 @@ fn s370_vectors_match_the_principles_of_operation() {
         );
         // Re-encoding gives the same bytes.
         assert_eq!(
-            encode(insn.opcode(), insn.operands()).unwrap().as_bytes(),
+            encode(insn.opcode(), &insn.operands()).unwrap().as_bytes(),
             &bytes[..]
         );
         // S/370-only instructions are reported as such in ESA/390 mode.
@@ -335,7 +335,7 @@ proptest! {
         let insn = Decoder::new(arch).decode(bytes.as_bytes()).unwrap();
         prop_assert_eq!(insn.opcode(), op);
         prop_assert_eq!(insn.operands(), &ops[..]);
-        prop_assert_eq!(encode(op, insn.operands()).unwrap(), bytes);
+        prop_assert_eq!(encode(op, &insn.operands()).unwrap(), bytes);
     }
 
     /// Decoding arbitrary bytes never panics, and what decodes re-encodes to the same bytes
@@ -344,7 +344,7 @@ proptest! {
     fn arbitrary_bytes_decode_or_fail_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..8)) {
         for arch in [Arch::S370, Arch::Esa390] {
             if let Ok(insn) = Decoder::new(arch).decode(&bytes) {
-                let re = encode(insn.opcode(), insn.operands()).unwrap();
+                let re = encode(insn.opcode(), &insn.operands()).unwrap();
                 let again = Decoder::new(arch).decode(re.as_bytes()).unwrap();
                 prop_assert_eq!(again.operands(), insn.operands());
             }
