@@ -28,6 +28,8 @@ enum Command {
     Disasm(cli::disasm::DisasmArgs),
     /// Run flat S/370 or ESA/390 images headless until a disabled wait.
     Run(cli::run::RunArgs),
+    /// Run the DIAGNOSE conformance probes under the real CP and print the report.
+    Conformance(cli::conformance::ConformanceArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     match args.command {
         Some(Command::Disasm(a)) => cli::disasm::run(&a),
         Some(Command::Run(a)) => cli::run::run(&a),
+        Some(Command::Conformance(a)) => cli::conformance::run_cli(&a),
         None if args.directory.is_some() => {
             let dir = args.directory.as_ref().map(|d| d.to_path_buf()).unwrap_or_default();
             cli::console::run(&dir, args.logon.as_deref())

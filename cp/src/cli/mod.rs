@@ -1,6 +1,7 @@
 //! The `vm390` subcommands.
 
 pub mod console;
+pub mod conformance;
 pub mod disasm;
 pub mod run;
 

@@ -1,0 +1,978 @@
+//! `vm390 conformance`: DIAGNOSE probes run as guest programs under the real CP (`Cpu` +
+//! `Runner`, as `vm390 run` runs them). Each probe is a small image built with
+//! `s390_decoder::encode`: the DIAG under test, then STM of every register, IPM (BALR in
+//! S/370 BC mode) and a disabled wait; a program check lands in a disabled wait at X'DEAD'.
+//! The checks look only at what the guest can see: its stored registers and condition code,
+//! storage, and the program-interruption code, ILC and old PSW.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use cp::cpu::{Cpu, Stop};
+use cp::runner::Runner;
+use cp::storage::{AbsAddr, Storage};
+use diagnose::{ebcdic, Registry, NOT_IMPLEMENTED};
+use s390_decoder::{encode, Arch, Length, Opcode, Operand, Storage as Sto};
+
+/// Arguments of `vm390 conformance`.
+#[derive(clap::Args, Debug)]
+pub struct ConformanceArgs {
+    /// Print one JSON object instead of the table.
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print the report as Markdown (conformance/REPORT.md).
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+const STORAGE: u64 = 1024 * 1024;
+const DIAG_AT: u32 = 0x200;
+const REGS_AT: u32 = 0x400;
+const CC_AT: u32 = 0x440;
+
+/// A guest program around one DIAG.
+#[derive(Clone)]
+struct Probe {
+    arch: Arch,
+    problem: bool,
+    cc: u8,
+    regs: Vec<(u8, u32)>,
+    rx: u8,
+    ry: u8,
+    d2: u16,
+    b2: u8,
+    mem: Vec<(u32, Vec<u8>)>,
+}
+
+fn probe(rx: u8, ry: u8, code: u16) -> Probe {
+    Probe {
+        arch: Arch::Esa390,
+        problem: false,
+        cc: 2,
+        regs: Vec::new(),
+        rx,
+        ry,
+        d2: code,
+        b2: 0,
+        mem: Vec::new(),
+    }
+}
+
+impl Probe {
+    fn reg(mut self, r: u8, v: u32) -> Probe {
+        self.regs.push((r, v));
+        self
+    }
+    fn put(mut self, a: u32, data: &[u8]) -> Probe {
+        self.mem.push((a, data.to_vec()));
+        self
+    }
+    fn s370(mut self) -> Probe {
+        self.arch = Arch::S370;
+        self
+    }
+}
+
+/// What the guest saw.
+struct Outcome {
+    /// Program-interruption code, or None when the DIAG completed.
+    pic: Option<u16>,
+    /// ILC in halfwords (program check only).
+    ilc: u8,
+    /// Old PSW instruction address (program check only).
+    old_ia: u32,
+    /// Registers as the guest stored them after the DIAG (or at the program check).
+    gpr: [u32; 16],
+    /// Condition code after the DIAG (or at the program check).
+    cc: u8,
+    cpu: Cpu,
+}
+
+impl Outcome {
+    fn mem(&self, a: u32, len: usize) -> &[u8] {
+        &self.cpu.mem.bytes()[a as usize..a as usize + len]
+    }
+}
+
+fn sto(disp: u16, base: u8) -> Operand {
+    Operand::Storage(Sto {
+        disp,
+        index: 0,
+        base,
+        length: Length::None,
+    })
+}
+
+fn enc(op: Opcode, operands: &[Operand]) -> Vec<u8> {
+    encode(op, operands)
+        .map(|e| e.as_bytes().to_vec())
+        .unwrap_or_default()
+}
+
+fn run(p: &Probe) -> Result<Outcome, String> {
+    let mem = Storage::new(STORAGE).map_err(|e| e.to_string())?;
+    let mut cpu = Cpu::new(p.arch, mem);
+    let esa = p.arch == Arch::Esa390;
+    // Restart (IPL) PSW, program new PSW, wait PSW.
+    let flags = if esa { 0x08 } else { 0x00 } | u8::from(p.problem);
+    let ipl: [u8; 8] = if esa {
+        [0, flags, p.cc << 4, 0, 0x80, 0, 0x02, 0x00]
+    } else {
+        [0, flags, 0, 0, p.cc << 4, 0, 0x02, 0x00]
+    };
+    let wait_bits = if esa { 0x0A } else { 0x02 };
+    let pgm_new = [0, wait_bits, 0, 0, 0, 0, 0xDE, 0xAD];
+    let done = [0, wait_bits, 0, 0, 0, 0, 0x0A, 0xAA];
+    let mut code = enc(
+        Opcode::DIAG,
+        &[Operand::Gpr(p.rx), Operand::Gpr(p.ry), sto(p.d2, p.b2)],
+    );
+    code.extend(enc(
+        Opcode::STM,
+        &[Operand::Gpr(0), Operand::Gpr(15), sto(REGS_AT as u16, 0)],
+    ));
+    if esa {
+        code.extend(enc(Opcode::IPM, &[Operand::Gpr(0)]));
+    } else {
+        code.extend(enc(Opcode::BALR, &[Operand::Gpr(0), Operand::Gpr(0)]));
+    }
+    code.extend(enc(
+        Opcode::ST,
+        &[Operand::Gpr(0), {
+            Operand::Storage(Sto {
+                disp: CC_AT as u16,
+                index: 0,
+                base: 0,
+                length: Length::None,
+            })
+        }],
+    ));
+    code.extend(enc(Opcode::LPSW, &[sto(0x300, 0)]));
+    let load = |cpu: &mut Cpu, a: u32, d: &[u8]| {
+        cpu.mem
+            .load(AbsAddr(a), d)
+            .map_err(|_| format!("probe image does not fit at {a:X}"))
+    };
+    load(&mut cpu, 0, &ipl)?;
+    load(&mut cpu, 0x68, &pgm_new)?;
+    load(&mut cpu, 0x300, &done)?;
+    load(&mut cpu, DIAG_AT, &code)?;
+    for (a, d) in &p.mem {
+        load(&mut cpu, *a, d)?;
+    }
+    for &(r, v) in &p.regs {
+        cpu.gpr[r as usize] = v;
+    }
+    cpu.ipl_psw().map_err(|_| "invalid IPL PSW".to_string())?;
+    let stop = cpu.run(&mut Runner, 10_000);
+    if stop != Stop::DisabledWait {
+        return Err(format!("probe stopped with {stop:?}"));
+    }
+    let ia = cpu.psw.ia;
+    if ia == 0xDEAD {
+        let (pic, ilc, old_ia, cc) = if esa {
+            let id = cpu.mem.read_u32(AbsAddr(0x8C));
+            let old = cpu.mem.read_u64(AbsAddr(0x28));
+            (
+                id as u16,
+                ((id >> 16) as u8 >> 1) & 3,
+                old as u32 & 0x7FFF_FFFF,
+                ((old >> 44) & 3) as u8,
+            )
+        } else {
+            let old = cpu.mem.read_u64(AbsAddr(0x28));
+            (
+                (old >> 32) as u16,
+                ((old >> 30) & 3) as u8,
+                old as u32 & 0x00FF_FFFF,
+                ((old >> 28) & 3) as u8,
+            )
+        };
+        let gpr = cpu.gpr;
+        return Ok(Outcome {
+            pic: Some(pic),
+            ilc,
+            old_ia,
+            gpr,
+            cc,
+            cpu,
+        });
+    }
+    if ia != 0xAAA {
+        return Err(format!("probe ended at {ia:X}"));
+    }
+    let mut gpr = [0u32; 16];
+    for (i, g) in gpr.iter_mut().enumerate() {
+        *g = cpu.mem.read_u32(AbsAddr(REGS_AT + 4 * i as u32));
+    }
+    let cc = ((cpu.mem.read_u32(AbsAddr(CC_AT)) >> 28) & 3) as u8;
+    Ok(Outcome {
+        pic: None,
+        ilc: 0,
+        old_ia: 0,
+        gpr,
+        cc,
+        cpu,
+    })
+}
+
+/// One check: what it asserts and whether it held.
+struct Check {
+    what: String,
+    ok: bool,
+    detail: String,
+}
+
+/// One row of the report.
+struct Row {
+    code: String,
+    name: String,
+    source: String,
+    checks: Vec<Check>,
+    notes: String,
+}
+
+struct Rows {
+    rows: Vec<Row>,
+}
+
+impl Rows {
+    fn row(&mut self, code: &str, name: &str, source: &str, notes: &str) {
+        self.rows.push(Row {
+            code: code.into(),
+            name: name.into(),
+            source: source.into(),
+            checks: Vec::new(),
+            notes: notes.into(),
+        });
+    }
+
+    /// Runs `p` and applies `f` to the outcome; a probe that fails to run fails the check.
+    fn check(&mut self, what: &str, p: Probe, f: impl FnOnce(&Outcome) -> Result<(), String>) {
+        let (ok, detail) = match run(&p).and_then(|o| f(&o)) {
+            Ok(()) => (true, String::new()),
+            Err(e) => (false, e),
+        };
+        if let Some(r) = self.rows.last_mut() {
+            r.checks.push(Check {
+                what: what.into(),
+                ok,
+                detail,
+            });
+        }
+    }
+
+    /// Checks that `p` ends in a suppressed program check `pic` with ILC 2 and the old PSW
+    /// past the DIAG, with Rx and the CC unchanged.
+    fn check_pic(&mut self, what: &str, p: Probe, pic: u16) {
+        let rx = p.rx;
+        let rx_before = p
+            .regs
+            .iter()
+            .rev()
+            .find(|r| r.0 == rx)
+            .map(|r| r.1)
+            .unwrap_or(0);
+        let cc_before = p.cc;
+        self.check(what, p, |o| {
+            expect("program-interruption code", o.pic, Some(pic))?;
+            expect("ILC", o.ilc, 2)?;
+            expect("old PSW address", o.old_ia, DIAG_AT + 4)?;
+            expect("Rx", o.gpr[rx as usize], rx_before)?;
+            expect("CC", o.cc, cc_before)
+        });
+    }
+}
+
+fn expect<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{what}: got {got:X?}, want {want:X?}"))
+    }
+}
+
+fn completed(o: &Outcome) -> Result<(), String> {
+    match o.pic {
+        None => Ok(()),
+        Some(p) => Err(format!("program check {p:04X}")),
+    }
+}
+
+fn e(s: &str) -> Vec<u8> {
+    ebcdic::from_str(s)
+}
+
+fn collect() -> Vec<Row> {
+    let reg = Registry::standard();
+    let mut r = Rows { rows: Vec::new() };
+    let src = |code: u32| {
+        reg.get(code)
+            .map(|h| (h.name(), h.source()))
+            .unwrap_or(("", ""))
+    };
+
+    // ------------------------------------------------------------------ generic rules
+    r.row(
+        "all",
+        "Generic DIAGNOSE rules",
+        "spec 1 (VM370, VMSP, ZVM, KVM, Hercules)",
+        "code = low 16 bits of B2+D2 (spec 1 model; Hercules takes the whole address)",
+    );
+    r.check_pic(
+        "problem state: privileged-operation before the code is looked at",
+        Probe {
+            problem: true,
+            ..probe(4, 0, 0x60)
+        }
+        .reg(4, 0x1234),
+        0x02,
+    );
+    r.check_pic(
+        "problem state with an invalid code: still 0002",
+        Probe {
+            problem: true,
+            ..probe(4, 0, 0x63)
+        },
+        0x02,
+    );
+    r.check(
+        "code from B2+D2: DIAG 4,0,0(5) with R5 = X'60'",
+        Probe {
+            b2: 5,
+            ..probe(4, 0, 0)
+        }
+        .reg(5, 0x60),
+        |o| {
+            completed(o)?;
+            expect("R4", o.gpr[4], STORAGE as u32)
+        },
+    );
+    r.check(
+        "code is the low 16 bits: DIAG 4,0,X'60'(5) with R5 = X'10000'",
+        Probe {
+            b2: 5,
+            ..probe(4, 0, 0x60)
+        }
+        .reg(5, 0x10000),
+        |o| {
+            completed(o)?;
+            expect("R4", o.gpr[4], STORAGE as u32)
+        },
+    );
+    for code in [0x61u16, 0x62, 0x63, 0x0A] {
+        r.check_pic(
+            &format!("X'{code:03X}' is not a multiple of 4: 0006, ILC 2, suppressed"),
+            probe(4, 0, code).reg(4, 0x5A5A),
+            0x06,
+        );
+    }
+    for code in [0x0FCu16, 0x100, 0x1FC, 0xFFC] {
+        r.check_pic(
+            &format!("X'{code:03X}' is not defined: 0006"),
+            probe(4, 0, code).reg(4, 0x5A5A),
+            0x06,
+        );
+    }
+    r.check(
+        "S/370 BC mode: DIAG X'60' completes",
+        probe(4, 0, 0x60).s370(),
+        |o| {
+            completed(o)?;
+            expect("R4", o.gpr[4], STORAGE as u32)
+        },
+    );
+    r.check_pic(
+        "S/370 BC mode: X'63' gives 0006 with ILC 2 in the old PSW",
+        probe(4, 0, 0x63).s370(),
+        0x06,
+    );
+    r.check_pic(
+        "S/370 BC mode: problem state gives 0002",
+        Probe {
+            problem: true,
+            ..probe(4, 0, 0x60).s370()
+        },
+        0x02,
+    );
+
+    // ------------------------------------------------------------------ X'00'
+    let (n, s) = src(0x00);
+    r.row(
+        "000",
+        n,
+        s,
+        "VM/SP 36-byte layout named VM/370; Ry unchanged (Hercules lowers it)",
+    );
+    r.check(
+        "stores the identification block at Rx",
+        probe(2, 3, 0x00).reg(2, 0x800).reg(3, 64),
+        |o| {
+            completed(o)?;
+            let b = o.mem(0x800, 36);
+            expect("name", &b[0..8], &ebcdic::padded::<8>("VM/370")[..])?;
+            expect("version code", b[11], 0xFF)?;
+            expect("userid", &b[16..24], &ebcdic::padded::<8>("RUNNER")[..])?;
+            expect("Ry", o.gpr[3], 64)?;
+            expect("CC", o.cc, 2)
+        },
+    );
+    r.check(
+        "Ry = 5 stores exactly 5 bytes",
+        probe(2, 3, 0x00)
+            .reg(2, 0x800)
+            .reg(3, 5)
+            .put(0x800, &[0xAA; 8]),
+        |o| {
+            completed(o)?;
+            expect(
+                "storage",
+                o.mem(0x800, 6),
+                &[0xE5, 0xD4, 0x61, 0xF3, 0xF7, 0xAA][..],
+            )
+        },
+    );
+    r.check_pic(
+        "Rx not doubleword-aligned: 0006",
+        probe(2, 3, 0x00).reg(2, 0x804).reg(3, 36),
+        0x06,
+    );
+    r.check_pic(
+        "block beyond storage: 0005",
+        probe(2, 3, 0x00).reg(2, STORAGE as u32 - 8).reg(3, 36),
+        0x05,
+    );
+
+    // ------------------------------------------------------------------ X'08'
+    let (n, s) = src(0x08);
+    r.row(
+        "008",
+        n,
+        s,
+        "length <= 240 (VM/370 says 132); no 8 KB buffer cap; CC 1 gives total - buffer length",
+    );
+    let q = e("QUERY USERID");
+    let mut want = e("RUNNER AT VM390");
+    want.push(0x15);
+    let want_len = want.len() as u32;
+    r.check(
+        "QUERY USERID with a response buffer",
+        probe(2, 4, 0x08)
+            .put(0x800, &q)
+            .reg(2, 0x800)
+            .reg(3, 0x900)
+            .reg(4, 0x4000_0000 | q.len() as u32)
+            .reg(5, 100),
+        |o| {
+            completed(o)?;
+            expect("response", o.mem(0x900, want.len()), &want[..])?;
+            expect("CC", o.cc, 0)?;
+            expect("Ry (rc)", o.gpr[4], 0)?;
+            expect("Ry+1 (length)", o.gpr[5], want_len)
+        },
+    );
+    r.check(
+        "buffer too small: CC 1, Ry+1 = bytes beyond the buffer, no partial line",
+        probe(2, 4, 0x08)
+            .put(0x800, &q)
+            .reg(2, 0x800)
+            .reg(3, 0x900)
+            .reg(4, 0x4000_0000 | q.len() as u32)
+            .reg(5, 4),
+        |o| {
+            completed(o)?;
+            expect("CC", o.cc, 1)?;
+            expect("Ry+1", o.gpr[5], want_len - 4)?;
+            expect("buffer", o.mem(0x900, 4), &[0u8; 4][..])
+        },
+    );
+    let mut two = q.clone();
+    two.push(0x15);
+    two.extend(e("q userid"));
+    r.check(
+        "two commands separated by X'15': two response lines",
+        probe(2, 4, 0x08)
+            .put(0x800, &two)
+            .reg(2, 0x800)
+            .reg(3, 0x900)
+            .reg(4, 0x4000_0000 | two.len() as u32)
+            .reg(5, 100),
+        |o| {
+            completed(o)?;
+            expect("Ry+1", o.gpr[5], 2 * want_len)?;
+            expect(
+                "second line",
+                o.mem(0x900 + want_len, want.len()),
+                &want[..],
+            )
+        },
+    );
+    let unknown = e("NOSUCHCMD");
+    r.check(
+        "unknown command: Ry = 1, no response",
+        probe(2, 4, 0x08)
+            .put(0x800, &unknown)
+            .reg(2, 0x800)
+            .reg(3, 0x900)
+            .reg(4, 0x4000_0000 | unknown.len() as u32)
+            .reg(5, 100),
+        |o| {
+            completed(o)?;
+            expect("Ry", o.gpr[4], 1)?;
+            expect("Ry+1", o.gpr[5], 0)?;
+            expect("CC", o.cc, 0)
+        },
+    );
+    r.check(
+        "without a buffer: Ry = rc, CC unchanged",
+        probe(2, 4, 0x08)
+            .put(0x800, &unknown)
+            .reg(2, 0x800)
+            .reg(4, unknown.len() as u32),
+        |o| {
+            completed(o)?;
+            expect("Ry", o.gpr[4], 1)?;
+            expect("CC", o.cc, 2)
+        },
+    );
+    r.check(
+        "Ry = 0: no-op",
+        probe(2, 4, 0x08).reg(2, 0x800).reg(4, 0).reg(5, 77),
+        |o| {
+            completed(o)?;
+            expect("Ry", o.gpr[4], 0)?;
+            expect("Ry+1", o.gpr[5], 77)?;
+            expect("CC", o.cc, 2)
+        },
+    );
+    r.check_pic(
+        "buffer with Rx and Ry consecutive: 0006",
+        probe(2, 3, 0x08)
+            .put(0x800, &q)
+            .reg(2, 0x800)
+            .reg(3, 0x4000_0000 | q.len() as u32),
+        0x06,
+    );
+    r.check_pic(
+        "buffer with Ry = R15: 0006",
+        probe(2, 15, 0x08)
+            .put(0x800, &q)
+            .reg(2, 0x800)
+            .reg(15, 0x4000_0000 | q.len() as u32),
+        0x06,
+    );
+    r.check_pic(
+        "command text beyond storage: 0005",
+        probe(2, 4, 0x08).reg(2, STORAGE as u32 - 4).reg(4, 12),
+        0x05,
+    );
+
+    // ------------------------------------------------------------------ X'0C'
+    let (n, s) = src(0x0C);
+    r.row(
+        "00C",
+        n,
+        s,
+        "local time from TZ; CPU time = time since the runner started",
+    );
+    r.check(
+        "stores MM/DD/YY and HH:MM:SS in EBCDIC; CC unchanged",
+        probe(2, 2, 0x0C).reg(2, 0x800),
+        |o| {
+            completed(o)?;
+            let d = ebcdic::to_string(o.mem(0x800, 16));
+            let shape: String = d
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '9' } else { c })
+                .collect();
+            expect("shape", shape.as_str(), "99/99/9999:99:99")?;
+            expect("CC", o.cc, 2)
+        },
+    );
+    r.check_pic(
+        "Rx not doubleword-aligned: 0006",
+        probe(2, 2, 0x0C).reg(2, 0x804),
+        0x06,
+    );
+    r.check_pic(
+        "area beyond storage: 0005",
+        probe(2, 2, 0x0C).reg(2, STORAGE as u32 - 16),
+        0x05,
+    );
+
+    // ------------------------------------------------------------------ X'10'
+    let (n, s) = src(0x10);
+    r.row(
+        "010",
+        n,
+        s,
+        "validate and no-op; low storage accepted (VM370), start > last refused (KVM)",
+    );
+    r.check(
+        "valid range: no change, CC unchanged",
+        probe(2, 3, 0x10)
+            .reg(2, 0x3000)
+            .reg(3, 0x5000)
+            .put(0x3000, &[0x55; 4]),
+        |o| {
+            completed(o)?;
+            expect("CC", o.cc, 2)?;
+            expect("storage", o.mem(0x3000, 4), &[0x55; 4][..])
+        },
+    );
+    r.check_pic(
+        "start not page-aligned: 0006",
+        probe(2, 3, 0x10).reg(2, 0x3010).reg(3, 0x5000),
+        0x06,
+    );
+    r.check_pic(
+        "start above last: 0006",
+        probe(2, 3, 0x10).reg(2, 0x6000).reg(3, 0x5000),
+        0x06,
+    );
+    r.check_pic(
+        "last page beyond storage: 0005",
+        probe(2, 3, 0x10).reg(2, 0x3000).reg(3, STORAGE as u32),
+        0x05,
+    );
+
+    // ------------------------------------------------------------------ X'18', X'20'
+    for code in [0x18u32, 0x20] {
+        let (n, s) = src(code);
+        r.row(
+            &format!("{code:03X}"),
+            n,
+            s,
+            "vm390 run has no devices: not attached",
+        );
+        r.check(
+            "no device: CC 1, R15 = 1",
+            probe(1, 2, code as u16).reg(1, 0x191).reg(2, 0x1000),
+            |o| {
+                completed(o)?;
+                expect("CC", o.cc, 1)?;
+                expect("R15", o.gpr[15], 1)
+            },
+        );
+    }
+
+    // ------------------------------------------------------------------ X'24'
+    let (n, s) = src(0x24);
+    r.row("024", n, s, "vm390 run has no devices and no console");
+    r.check(
+        "X'191': no such device, CC 3, registers unchanged",
+        probe(2, 4, 0x24).reg(2, 0x191).reg(4, 0x44),
+        |o| {
+            completed(o)?;
+            expect("CC", o.cc, 3)?;
+            expect("Ry", o.gpr[4], 0x44)
+        },
+    );
+    r.check(
+        "Rx = -1 without a console: CC 3",
+        probe(2, 4, 0x24).reg(2, 0xFFFF_FFFF),
+        |o| {
+            completed(o)?;
+            expect("CC", o.cc, 3)?;
+            expect("Rx", o.gpr[2], 0xFFFF_FFFF)
+        },
+    );
+
+    // ------------------------------------------------------------------ X'44', X'9C'
+    for code in [0x44u32, 0x9C] {
+        let (n, s) = src(code);
+        r.row(&format!("{code:03X}"), n, s, "one virtual CPU: a no-op");
+        r.check(
+            "registers and CC unchanged",
+            probe(0, 0, code as u16).reg(0, 0x1234),
+            |o| {
+                completed(o)?;
+                expect("R0", o.gpr[0], 0x1234)?;
+                expect("CC", o.cc, 2)
+            },
+        );
+    }
+
+    // ------------------------------------------------------------------ X'4C'
+    let (n, s) = src(0x4C);
+    r.row("04C", n, s, "RUNNER has no ACCOUNT option");
+    r.check(
+        "function 0 for myself: CC 1",
+        probe(2, 4, 0x4C).reg(2, 0).reg(4, 0),
+        |o| {
+            completed(o)?;
+            expect("CC", o.cc, 1)
+        },
+    );
+    r.check(
+        "bad function code: CC 3",
+        probe(2, 4, 0x4C).reg(2, 0).reg(4, 0x14),
+        |o| {
+            completed(o)?;
+            expect("CC", o.cc, 3)
+        },
+    );
+    r.check_pic(
+        "parameter list not doubleword-aligned: 0006",
+        probe(2, 4, 0x4C).reg(2, 0x804).reg(4, 4),
+        0x06,
+    );
+    r.check_pic(
+        "user data longer than 70: 0006",
+        probe(2, 4, 0x4C).reg(2, 0x800).reg(4, 0x10).reg(5, 71),
+        0x06,
+    );
+    r.check_pic(
+        "parameter list beyond storage: 0005",
+        probe(2, 4, 0x4C).reg(2, STORAGE as u32).reg(4, 0),
+        0x05,
+    );
+
+    // ------------------------------------------------------------------ X'5C'
+    let (n, s) = src(0x5C);
+    r.row("05C", n, s, "SET EMSG TEXT; CC unchanged (Hercules sets 0)");
+    r.check(
+        "TEXT: Rx past the code and blank, Ry = text length",
+        probe(2, 3, 0x5C).reg(2, 0x800).reg(3, 40),
+        |o| {
+            completed(o)?;
+            expect("Rx", o.gpr[2], 0x80B)?;
+            expect("Ry", o.gpr[3], 29)?;
+            expect("CC", o.cc, 2)
+        },
+    );
+
+    // ------------------------------------------------------------------ X'60'
+    let (n, s) = src(0x60);
+    r.row("060", n, s, "");
+    r.check("Rx = storage size, CC unchanged", probe(7, 0, 0x60), |o| {
+        completed(o)?;
+        expect("R7", o.gpr[7], STORAGE as u32)?;
+        expect("CC", o.cc, 2)
+    });
+
+    // ------------------------------------------------------------------ X'64'
+    let (n, s) = src(0x64);
+    r.row("064", n, s, "vm390 run has no saved segments");
+    r.check(
+        "FINDSYS CMSSEG: CC 2, Ry = 44",
+        probe(2, 3, 0x64)
+            .put(0x800, &ebcdic::padded::<8>("CMSSEG"))
+            .reg(2, 0x800)
+            .reg(3, 0x0C),
+        |o| {
+            completed(o)?;
+            expect("CC", o.cc, 2)?;
+            expect("Ry", o.gpr[3], 44)?;
+            expect("Rx", o.gpr[2], 0x800)
+        },
+    );
+    r.check(
+        "LOADSYS CMSSEG: CC 2, Ry = 44",
+        Probe {
+            cc: 0,
+            ..probe(2, 3, 0x64)
+                .put(0x800, &ebcdic::padded::<8>("CMSSEG"))
+                .reg(2, 0x800)
+                .reg(3, 0x00)
+        },
+        |o| {
+            completed(o)?;
+            expect("CC", o.cc, 2)?;
+            expect("Ry", o.gpr[3], 44)
+        },
+    );
+    r.check_pic(
+        "unknown subcode X'10': 0006",
+        probe(2, 3, 0x64).reg(2, 0x800).reg(3, 0x10),
+        0x06,
+    );
+    r.check_pic(
+        "name not doubleword-aligned: 0006",
+        probe(2, 3, 0x64).reg(2, 0x804).reg(3, 0x0C),
+        0x06,
+    );
+
+    // ------------------------------------------------------------------ X'210'
+    let (n, s) = src(0x210);
+    r.row("210", n, s, "vm390 run has no devices");
+    r.check(
+        "no such device: CC 3, block unchanged",
+        probe(2, 0, 0x210)
+            .put(0x800, &[0x01, 0x91, 0x00, 0x10, 0xAA])
+            .reg(2, 0x800),
+        |o| {
+            completed(o)?;
+            expect("CC", o.cc, 3)?;
+            expect("block", o.mem(0x804, 1), &[0xAA][..])
+        },
+    );
+
+    // ------------------------------------------------------------------ X'250'
+    let (n, s) = src(0x250);
+    r.row("250", n, s, "vm390 run has no devices: device not defined");
+    r.check(
+        "INIT: CC 2, Rx+1 = 16",
+        probe(2, 4, 0x250)
+            .put(0x800, &[0x01, 0x91])
+            .reg(2, 0x800)
+            .reg(4, 0),
+        |o| {
+            completed(o)?;
+            expect("CC", o.cc, 2)?;
+            expect("Rx+1", o.gpr[3], 16)
+        },
+    );
+    r.check_pic(
+        "function 3: 0006",
+        probe(2, 4, 0x250).reg(2, 0x800).reg(4, 3),
+        0x06,
+    );
+    r.check_pic(
+        "BIOPL not doubleword-aligned: 0006",
+        probe(2, 4, 0x250).reg(2, 0x804).reg(4, 0),
+        0x06,
+    );
+
+    // ------------------------------------------------------------------ not implemented
+    for &(code, name, why) in NOT_IMPLEMENTED {
+        r.row(&format!("{code:03X}"), name, "not implemented", why);
+        r.check_pic(
+            "not implemented: 0006",
+            probe(2, 4, code as u16).reg(2, 0x800),
+            0x06,
+        );
+    }
+    r.rows
+}
+
+fn counts(row: &Row) -> (usize, usize) {
+    let passed = row.checks.iter().filter(|c| c.ok).count();
+    (passed, row.checks.len() - passed)
+}
+
+fn json_str(s: &str) -> String {
+    let mut o = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(o, "\\u{:04x}", c as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+/// The report as Markdown (what conformance/REPORT.md holds).
+fn markdown(rows: &[Row]) -> String {
+    let mut o = String::new();
+    let (tp, tf) = rows
+        .iter()
+        .map(counts)
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    o.push_str("# vm390 DIAGNOSE conformance\n\n");
+    o.push_str(
+        "Generated by `vm390 conformance --markdown > conformance/REPORT.md`: guest probes run \
+         under the real CP (`Cpu` + `Runner`, as `vm390 run`). Sources are the tags of \
+         `diagnose-spec.md`.\n\n",
+    );
+    let _ = writeln!(o, "Total: {} checks, {tp} passed, {tf} failed.\n", tp + tf);
+    o.push_str("| code | name | source | checks | passed | failed | notes |\n");
+    o.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
+    for r in rows {
+        let (p, f) = counts(r);
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {p} | {f} | {} |",
+            r.code,
+            r.name,
+            r.source,
+            r.checks.len(),
+            r.notes
+        );
+    }
+    o.push_str("\n## Checks\n");
+    for r in rows {
+        let _ = writeln!(o, "\n### {} {}\n", r.code, r.name);
+        for c in &r.checks {
+            let mark = if c.ok { "pass" } else { "FAIL" };
+            if c.detail.is_empty() {
+                let _ = writeln!(o, "- {mark}: {}", c.what);
+            } else {
+                let _ = writeln!(o, "- {mark}: {} ({})", c.what, c.detail);
+            }
+        }
+    }
+    o
+}
+
+/// Runs `vm390 conformance`.
+pub fn run_cli(a: &ConformanceArgs) -> ExitCode {
+    let rows = collect();
+    let failed: usize = rows.iter().map(|r| counts(r).1).sum();
+    let mut o = String::new();
+    if a.json {
+        o.push_str("{\"rows\":[");
+        for (i, r) in rows.iter().enumerate() {
+            let (p, f) = counts(r);
+            let _ = write!(
+                o,
+                "{}{{\"code\":{},\"name\":{},\"source\":{},\"checks\":{},\"passed\":{p},\"failed\":{f},\"notes\":{},\"results\":[",
+                if i > 0 { "," } else { "" },
+                json_str(&r.code),
+                json_str(&r.name),
+                json_str(&r.source),
+                r.checks.len(),
+                json_str(&r.notes)
+            );
+            for (j, c) in r.checks.iter().enumerate() {
+                let _ = write!(
+                    o,
+                    "{}{{\"check\":{},\"ok\":{},\"detail\":{}}}",
+                    if j > 0 { "," } else { "" },
+                    json_str(&c.what),
+                    c.ok,
+                    json_str(&c.detail)
+                );
+            }
+            o.push_str("]}");
+        }
+        let _ = write!(o, "],\"failed\":{failed}}}");
+        println!("{o}");
+    } else if a.markdown {
+        print!("{}", markdown(&rows));
+    } else {
+        let _ = writeln!(
+            o,
+            "{:<5} {:<45} {:<44} {:>6} {:>6} {:>6}  notes",
+            "code", "name", "source", "checks", "passed", "failed"
+        );
+        for r in &rows {
+            let (p, f) = counts(r);
+            let _ = writeln!(
+                o,
+                "{:<5} {:<45} {:<44} {:>6} {:>6} {:>6}  {}",
+                r.code,
+                r.name,
+                r.source,
+                r.checks.len(),
+                p,
+                f,
+                r.notes
+            );
+            for c in r.checks.iter().filter(|c| !c.ok) {
+                let _ = writeln!(o, "      FAIL {}: {}", c.what, c.detail);
+            }
+        }
+        print!("{o}");
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
