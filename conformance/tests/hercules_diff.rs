@@ -13,7 +13,8 @@
 //! `VM390_HERCULES_DIFF_S370` (program counts), `VM390_HERCULES_DIFF_JOBS` (parallel runs),
 //! `VM390_HERCULES_DIFF_REDUCE` (how many failing programs to reduce),
 //! `VM390_HERCULES_DIFF_EXCLUDE` (comma-separated mnemonics, or `AFP-DATA`, to leave out of
-//! the generated programs, for looking past a known mismatch).
+//! the generated programs, for looking past a known mismatch), `VM390_HERCULES_DIFF_VM390`
+//! (a `vm390` binary to use instead of building one).
 //! Program `i` uses seed `base + i`; reproduce one with `VM390_HERCULES_DIFF_SEED=<seed>
 //! VM390_HERCULES_DIFF_ESA=1 VM390_HERCULES_DIFF_S370=0` (or the reverse for S/370).
 
@@ -87,7 +88,11 @@ fn oracles() -> Option<(Harness, PathBuf)> {
 }
 
 /// Builds `vm390` (release) and returns it, or `None` when it has no `run` command yet.
+/// `VM390_HERCULES_DIFF_VM390=<path>` uses that binary instead, without building.
 fn vm390() -> Option<PathBuf> {
+    if let Some(bin) = std::env::var_os("VM390_HERCULES_DIFF_VM390") {
+        return Some(PathBuf::from(bin));
+    }
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
