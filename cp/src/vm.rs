@@ -219,6 +219,9 @@ fn date_time() -> (String, String, &'static str) {
     )
 }
 
+/// CP's return code for an unknown command (DMKCFM001E).
+const RC_UNKNOWN: u32 = 1;
+
 /// A program interruption that ends the CPU's current batch without an interruption (the
 /// CPU's internal "stop batch" code): used after LOGOFF so no more guest instructions run.
 const STOP_BATCH: ProgramInterrupt = ProgramInterrupt(0xFFFF);
@@ -645,7 +648,7 @@ impl Cp {
                 return CpResult::ok();
             }
         }
-        CpResult::line(1, "DMKCFM001E UNKNOWN CP COMMAND")
+        CpResult::line(RC_UNKNOWN, "DMKCFM001E UNKNOWN CP COMMAND")
     }
 
     fn cp_query(&mut self, cpu: &mut Cpu, args: &[&str]) -> CpResult {
@@ -686,7 +689,7 @@ impl Cp {
                         format!("PRT  {:03X} CL A NOCONT NOHOLD COPY 01", d.vaddr)
                     }
                     DeviceKind::Dasd(m) => format!(
-                        "DASD {:03X} {:04X} {} {} {:04} CYL",
+                        "DASD {:03X} {} {} {} {:04} CYL",
                         d.vaddr,
                         m.devtype,
                         m.volser,
@@ -856,7 +859,12 @@ impl Cp {
         let mut lines = Vec::new();
         for cmd in text.split('\u{85}') {
             // X'15' (NL) maps to U+0085: it separates commands.
-            let r = self.cp_command(cpu, cmd);
+            let mut r = self.cp_command(cpu, cmd);
+            if r.rc == RC_UNKNOWN && !buffered {
+                // CMS passes every unknown command to CP (implied CP) and says itself
+                // that it is unknown; CP gives its return code and writes nothing.
+                r.lines.clear();
+            }
             rc = r.rc;
             lines.extend(r.lines);
             if self.logged_off || self.reipled {
@@ -1182,7 +1190,10 @@ fn device_command(
     match &dev.kind {
         DeviceKind::Console => match cmd {
             0x01 | 0x09 => {
-                out_text.push((ebcdic_to_text(out), cmd == 0x09));
+                // Data ending in NL (X'15') already ends its line: the carrier return adds
+                // no empty line.
+                let cr = cmd == 0x09 && out.last() != Some(&0x15);
+                out_text.push((ebcdic_to_text(out), cr));
                 DevReply::took(out.len())
             }
             0x0B => DevReply::took(out.len()),

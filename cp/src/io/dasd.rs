@@ -18,7 +18,7 @@ use crate::storage::Storage;
 pub struct Minidisk {
     /// Virtual device address.
     pub vaddr: u16,
-    /// Device type (3350, 3330, ...).
+    /// Device type, as the directory writes it (decimal 3350 for a 3350).
     pub devtype: u16,
     /// First real cylinder of the minidisk.
     pub start_cyl: u16,
@@ -46,17 +46,18 @@ impl std::fmt::Debug for Minidisk {
     }
 }
 
-/// The CP type byte DIAGNOSE X'24' returns for a DASD type.
+/// The CP type byte DIAGNOSE X'24' returns for a DASD type (given as the directory writes
+/// it: decimal 3350 for a 3350).
 pub fn diag24_type(devtype: u16) -> u8 {
     match devtype {
-        0x2305 => 0x02,
-        0x2311 => 0x80,
-        0x2314 | 0x2319 => 0x40,
-        0x3330 => 0x10,
-        0x3340 => 0x01,
-        0x3350 => 0x08,
-        0x3375 => 0x04,
-        0x3380 => 0x20,
+        2305 => 0x02,
+        2311 => 0x80,
+        2314 | 2319 => 0x40,
+        3330 => 0x10,
+        3340 => 0x01,
+        3350 => 0x08,
+        3375 => 0x04,
+        3380 => 0x20,
         _ => 0x00,
     }
 }
@@ -309,7 +310,7 @@ mod tests {
             return;
         }
         let img = crate::dasd::open(&path, true).unwrap();
-        let mut md = Minidisk::new(0x191, 0x3350, 0, 115, false, "CMS191".into(), img);
+        let mut md = Minidisk::new(0x191, 3350, 0, 115, false, "CMS191".into(), img);
         let mut mem = Storage::new(1 << 16).unwrap();
         // Block 3 = cylinder 0, head 0, record 3.
         put(&mut mem, 0x100, &[0, 0, 0, 0, 0, 0]);
