@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         Some(Command::Run(a)) => cli::run::run(&a),
         Some(Command::Conformance(a)) => cli::conformance::run_cli(&a),
         None if args.directory.is_some() => {
-            let dir = args.directory.as_ref().map(|d| d.to_path_buf()).unwrap_or_default();
+            let dir = args.directory.clone().unwrap_or_default();
             cli::console::run(&dir, args.logon.as_deref())
         }
         None => {

@@ -625,7 +625,6 @@ impl Cp {
                 return CpResult::line(26, "DMKMSG026E OPERAND MISSING OR INVALID");
             };
             let text = line
-                .trim()
                 .split_whitespace()
                 .skip(2)
                 .collect::<Vec<_>>()

@@ -7,7 +7,7 @@
 //! transcript is exactly what the guest wrote). The end of input logs the user off.
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 
 use cp::directory::parse_directory;
@@ -42,7 +42,7 @@ impl Terminal for StdioTerminal {
 
 /// Runs a console session: logs `logon` (or the directory's first user with an IPL
 /// statement) on and runs it until it logs off.
-pub fn run(directory: &PathBuf, logon: Option<&str>) -> ExitCode {
+pub fn run(directory: &Path, logon: Option<&str>) -> ExitCode {
     let dir = match parse_directory(directory) {
         Ok(d) => d,
         Err(errs) => {

@@ -1,7 +1,7 @@
 //! The `vm390` subcommands.
 
-pub mod console;
 pub mod conformance;
+pub mod console;
 pub mod disasm;
 pub mod run;
 
