@@ -14,15 +14,21 @@
 //! guest). At the end of input the user is logged off.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::OnceLock;
+use std::time::Instant;
 
 use s390_decoder::{Arch, Opcode};
+
+use diagnose::{
+    ConsoleInfo, CpResponse, DeviceInfo, Emsg, IoAnswer, IoRequest, LocalTime, Machine,
+    ProgramCheck, Registry, SegmentAnswer, SegmentOp,
+};
 
 use crate::cpu::{Cpu, Exec, ProgramInterrupt, Psw, Stop, Supervisor};
 use crate::dasd;
 use crate::directory::{Directory, IplTarget, SpoolKind, User};
 use crate::io::dasd::{diag24_type, Minidisk};
-use crate::io::ebcdic::{ebcdic_to_string, ebcdic_to_text, text_to_ebcdic};
+use crate::io::ebcdic::{ebcdic_to_text, text_to_ebcdic};
 use crate::io::{self, run_chain, unit, ChainEnd, CmdKind, Csw, DevReply, Stores};
 use crate::nss::{self, SavedSystem};
 use crate::storage::{AbsAddr, RealAddr, Storage};
@@ -140,6 +146,8 @@ pub struct Cp {
     reipled: bool,
     /// Trace DIAGNOSE and I/O to stderr.
     pub trace: bool,
+    /// The `SET EMSG` setting (DIAGNOSE X'5C').
+    pub emsg: Emsg,
 }
 
 impl std::fmt::Debug for Cp {
@@ -169,35 +177,17 @@ impl std::fmt::Debug for Vm {
     }
 }
 
-/// Calendar date and time (UTC) of the host clock: (year, month, day, hour, min, sec, weekday
-/// with 0 = Sunday).
-fn now_utc() -> (i64, u32, u32, u32, u32, u32, u32) {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let days = secs.div_euclid(86400);
-    let rem = secs.rem_euclid(86400);
-    // Civil from days (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    let wd = (days + 4).rem_euclid(7) as u32;
-    (
-        y,
-        m,
-        d,
-        (rem / 3600) as u32,
-        (rem % 3600 / 60) as u32,
-        (rem % 60) as u32,
-        wd,
-    )
+/// Day of the week (0 = Sunday) of a civil date.
+fn weekday(y: i64, m: u32, d: u32) -> u32 {
+    // Days from civil (H. Hinnant's algorithm); 1970-01-01 was a Thursday.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    (days + 4).rem_euclid(7) as u32
 }
 
 const WEEKDAYS: [&str; 7] = [
@@ -210,12 +200,13 @@ const WEEKDAYS: [&str; 7] = [
     "SATURDAY",
 ];
 
+/// Local date `MM/DD/YY`, time `HH:MM:SS` and weekday, as CP's messages show them.
 fn date_time() -> (String, String, &'static str) {
-    let (y, mo, d, h, mi, s, wd) = now_utc();
+    let t = diagnose::tz::local_now();
     (
-        format!("{mo:02}/{d:02}/{:02}", y.rem_euclid(100)),
-        format!("{h:02}:{mi:02}:{s:02}"),
-        WEEKDAYS[wd as usize],
+        format!("{:02}/{:02}/{:02}", t.month, t.day, t.year % 100),
+        format!("{:02}:{:02}:{:02}", t.hour, t.minute, t.second),
+        WEEKDAYS[weekday(t.year as i64, t.month as u32, t.day as u32) as usize],
     )
 }
 
@@ -267,10 +258,11 @@ impl Vm {
             storage_size,
             reipled: false,
             trace: std::env::var_os("VM390_TRACE").is_some(),
+            emsg: Emsg::On,
         };
         cp.build_devices();
         let (date, time, wd) = date_time();
-        cp.cp_line(&format!("LOGON AT {time} UTC {wd} {date}",));
+        cp.cp_line(&format!("LOGON AT {time} {wd} {date}",));
         let mut vm = Vm { cpu, cp };
         if let Some(ipl) = user.ipl.clone() {
             match ipl.target {
@@ -530,7 +522,7 @@ impl Cp {
             secs % 3600 / 60,
             secs % 60
         ));
-        self.cp_line(&format!("LOGOFF AT {time} UTC {wd} {date}"));
+        self.cp_line(&format!("LOGOFF AT {time} {wd} {date}"));
         self.logged_off = true;
     }
 
@@ -634,7 +626,17 @@ impl Cp {
             }
             return CpResult::line(45, format!("DMKMSG045E {to} NOT LOGGED ON"));
         }
-        // Commands accepted and ignored: terminal, spooling and SET options.
+        if abbrev(verb, "SET", 3) && args.first().is_some_and(|a| abbrev(a, "EMSG", 4)) {
+            self.emsg = match args.get(1).copied() {
+                Some("ON") => Emsg::On,
+                Some("OFF") => Emsg::Off,
+                Some("CODE") => Emsg::Code,
+                Some("TEXT") => Emsg::Text,
+                _ => return CpResult::line(26, "DMKCFS026E OPERAND MISSING OR INVALID"),
+            };
+            return CpResult::ok();
+        }
+        // Commands accepted and ignored: terminal, spooling and other SET options.
         for (full, min) in [
             ("SET", 3),
             ("SPOOL", 2),
@@ -661,7 +663,7 @@ impl Cp {
             return CpResult {
                 rc: 0,
                 lines: vec![
-                    format!("TIME IS {time} UTC {wd} {date}"),
+                    format!("TIME IS {time} {wd} {date}"),
                     format!(
                         "CONNECT= {:02}:{:02}:{:02} VIRTCPU= 000:00.00 TOTCPU= 000:00.00",
                         secs / 3600,
@@ -807,112 +809,6 @@ impl Cp {
 
     // ------------------------------------------------------------------ DIAGNOSE
 
-    fn reg_pair(r: u8) -> usize {
-        ((r + 1) & 15) as usize
-    }
-
-    /// Guest real address to absolute, checking `len` bytes are in storage.
-    fn abs(cpu: &Cpu, real: u32, len: u32) -> Result<u32, ProgramInterrupt> {
-        let a = cpu.mem.absolute(RealAddr(real & 0x00FF_FFFF));
-        if !cpu.mem.contains(a, len) {
-            return Err(ProgramInterrupt::ADDRESSING);
-        }
-        Ok(a.0)
-    }
-
-    fn diag_00(&mut self, cpu: &mut Cpu, rx: u8, ry: u8) -> Exec {
-        let addr = cpu.gpr[rx as usize] & 0x00FF_FFFF;
-        let len = cpu.gpr[ry as usize].min(32);
-        if addr & 7 != 0 {
-            return Err(ProgramInterrupt::SPECIFICATION);
-        }
-        let mut b = Vec::with_capacity(32);
-        b.extend_from_slice(&text_to_ebcdic("VM/370  "));
-        b.extend_from_slice(&[0x06, 0x00, 0x00, 0xFF, 0x00, 0x00, 0x00, 0x00]);
-        let mut uid = self.user.id.clone();
-        uid.truncate(8);
-        b.extend_from_slice(&text_to_ebcdic(&format!("{uid:<8}")));
-        b.extend_from_slice(&[0; 8]);
-        if len == 0 {
-            return Ok(());
-        }
-        let a = Self::abs(cpu, addr, len)?;
-        cpu.mem.bytes_mut()[a as usize..(a + len) as usize].copy_from_slice(&b[..len as usize]);
-        note_store(cpu, a, len);
-        Ok(())
-    }
-
-    fn diag_08(&mut self, cpu: &mut Cpu, rx: u8, ry: u8) -> Exec {
-        let ryv = cpu.gpr[ry as usize];
-        let flags = (ryv >> 24) as u8;
-        let len = ryv & 0x00FF_FFFF;
-        if len == 0 {
-            return Ok(());
-        }
-        let len = len.min(240);
-        let addr = cpu.gpr[rx as usize] & 0x00FF_FFFF;
-        let a = Self::abs(cpu, addr, len)?;
-        let text = ebcdic_to_string(&cpu.mem.bytes()[a as usize..(a + len) as usize]);
-        let buffered = flags & 0x40 != 0;
-        let mut rc = 0;
-        let mut lines = Vec::new();
-        for cmd in text.split('\u{85}') {
-            // X'15' (NL) maps to U+0085: it separates commands.
-            let mut r = self.cp_command(cpu, cmd);
-            if r.rc == RC_UNKNOWN && !buffered {
-                // CMS passes every unknown command to CP (implied CP) and says itself
-                // that it is unknown; CP gives its return code and writes nothing.
-                r.lines.clear();
-            }
-            rc = r.rc;
-            lines.extend(r.lines);
-            if self.logged_off || self.reipled {
-                break;
-            }
-        }
-        if self.trace {
-            eprintln!("DIAG 08 {text:?} flags {flags:02X} -> rc {rc} {lines:?}");
-        }
-        cpu.gpr[ry as usize] = rc;
-        if buffered {
-            let baddr = cpu.gpr[Self::reg_pair(rx)] & 0x00FF_FFFF;
-            let blen = cpu.gpr[Self::reg_pair(ry)].min(8192);
-            let mut resp = Vec::new();
-            for l in &lines {
-                resp.extend(text_to_ebcdic(l));
-                resp.push(0x15);
-            }
-            // Only whole lines are stored.
-            let mut fit = 0usize;
-            let mut at = 0usize;
-            for l in &lines {
-                let n = l.chars().count() + 1;
-                if at + n > blen as usize {
-                    break;
-                }
-                at += n;
-                fit = at;
-            }
-            if fit > 0 {
-                let a = Self::abs(cpu, baddr, fit as u32)?;
-                cpu.mem.bytes_mut()[a as usize..a as usize + fit].copy_from_slice(&resp[..fit]);
-                note_store(cpu, a, fit as u32);
-            }
-            if fit == resp.len() {
-                cpu.psw.cc = 0;
-                cpu.gpr[Self::reg_pair(ry)] = fit as u32;
-            } else {
-                cpu.psw.cc = 1;
-                cpu.gpr[Self::reg_pair(ry)] = (resp.len() - fit) as u32;
-            }
-        } else {
-            for l in &lines {
-                self.cp_line(l);
-            }
-        }
-        self.after_command(cpu)
-    }
-
     /// After a CP command run for the guest: LOGOFF stops the CPU, a re-IPL restarts it.
     fn after_command(&mut self, cpu: &mut Cpu) -> Exec {
         if self.logged_off {
@@ -926,29 +822,9 @@ impl Cp {
         Ok(())
     }
 
-    fn diag_0c(&mut self, cpu: &mut Cpu, rx: u8) -> Exec {
-        let addr = cpu.gpr[rx as usize] & 0x00FF_FFFF;
-        if addr & 7 != 0 {
-            return Err(ProgramInterrupt::SPECIFICATION);
-        }
-        let a = Self::abs(cpu, addr, 32)?;
-        let (date, time, _) = date_time();
-        let us = self.logon.elapsed().as_micros() as u64;
-        let vcpu = cpu.instructions / 10; // a nominal 10 instructions per microsecond
-        let mut b = Vec::with_capacity(32);
-        b.extend(text_to_ebcdic(&date));
-        b.extend(text_to_ebcdic(&time));
-        b.extend_from_slice(&vcpu.to_be_bytes());
-        b.extend_from_slice(&vcpu.max(us / 100).to_be_bytes());
-        cpu.mem.bytes_mut()[a as usize..a as usize + 32].copy_from_slice(&b);
-        note_store(cpu, a, 32);
-        Ok(())
-    }
-
-    fn diag_18(&mut self, cpu: &mut Cpu, rx: u8, ry: u8) -> Exec {
-        let vaddr = (cpu.gpr[rx as usize] & 0xFFFF) as u16;
-        let chain = cpu.gpr[ry as usize] & 0x00FF_FFFF;
-        let nrw = cpu.gpr[15];
+    /// DIAGNOSE X'18' on device `vaddr`.
+    fn dasd_io(&mut self, cpu: &mut Cpu, req: IoRequest) -> IoAnswer {
+        let vaddr = (req.devno & 0xFFFF) as u16;
         let (cc, r15) = match self.devices.get_mut(&vaddr) {
             None => (1, Some(1)),
             Some(Device {
@@ -956,7 +832,7 @@ impl Cp {
                 ..
             }) => {
                 let mut stores = Vec::new();
-                let r = md.diag18(&mut cpu.mem, chain, nrw, &mut stores);
+                let r = md.diag18(&mut cpu.mem, req.ccw, req.extra, &mut stores);
                 for (a, l) in stores {
                     note_store(cpu, a, l);
                 }
@@ -965,29 +841,32 @@ impl Cp {
             Some(_) => (1, Some(2)),
         };
         if self.trace {
-            eprintln!("DIAG 18 {vaddr:03X} chain {chain:06X} n {nrw} -> cc {cc} r15 {r15:?}");
+            eprintln!(
+                "DIAG 18 {vaddr:03X} chain {:06X} n {} -> cc {cc} r15 {r15:?}",
+                req.ccw, req.extra
+            );
         }
-        cpu.psw.cc = cc;
-        if let Some(v) = r15 {
-            cpu.gpr[15] = v;
+        IoAnswer {
+            cc,
+            r15,
+            sense: None,
         }
-        Ok(())
     }
 
-    fn diag_20(&mut self, cpu: &mut Cpu, rx: u8, ry: u8) -> Exec {
-        let vaddr = (cpu.gpr[rx as usize] & 0xFFFF) as u16;
-        let ryv = cpu.gpr[ry as usize];
-        let key = (ryv >> 28) as u8;
-        let chain = ryv & 0x00FF_FFFF;
+    /// DIAGNOSE X'20' on device `vaddr`: a console or unit-record channel program, run
+    /// synchronously without an interruption.
+    fn general_io(&mut self, cpu: &mut Cpu, req: IoRequest) -> IoAnswer {
+        let vaddr = (req.devno & 0xFFFF) as u16;
+        let key = (req.extra >> 28) as u8;
         let (cc, r15) = match self.devices.get(&vaddr).map(|d| &d.kind) {
             None => (1, 1),
+            // Channel programs for minidisks are not interpreted (CMS uses DIAG X'18').
             Some(DeviceKind::Dasd(_)) => (3, 13),
             Some(_) => {
                 if self.pending.iter().any(|p| p.vaddr == vaddr) {
                     (1, 5)
                 } else {
-                    let end = self.start_chain(cpu, vaddr, key, chain);
-                    let c = end.csw;
+                    let c = self.start_chain(cpu, vaddr, key, req.ccw).csw;
                     if c.unit & unit::UNIT_CHECK != 0 || c.channel & !io::chan::PCI != 0 {
                         if c.channel & io::chan::INCORRECT_LENGTH != 0 {
                             (2, 3)
@@ -1002,43 +881,72 @@ impl Cp {
                 }
             }
         };
-        if self.logged_off || self.reipled {
-            return self.after_command(cpu);
+        IoAnswer {
+            cc,
+            r15: (cc != 0).then_some(r15),
+            sense: None,
         }
-        cpu.psw.cc = cc;
-        if cc != 0 {
-            cpu.gpr[15] = r15;
-        }
-        Ok(())
     }
 
-    fn diag_24(&mut self, cpu: &mut Cpu, rx: u8, ry: u8) -> Exec {
-        let mut v = cpu.gpr[rx as usize];
-        if v == 0xFFFF_FFFF {
-            match self
-                .devices
-                .values()
-                .find(|d| matches!(d.kind, DeviceKind::Console))
-            {
-                Some(d) => {
-                    v = d.vaddr as u32;
-                    cpu.gpr[rx as usize] = v;
-                }
-                None => {
-                    cpu.psw.cc = 3;
-                    return Ok(());
-                }
-            }
+    /// DIAGNOSE X'64' on the segment `name`.
+    fn saved_segment(&mut self, cpu: &mut Cpu, op: SegmentOp, name: &str) -> SegmentAnswer {
+        let name = name.to_ascii_uppercase();
+        if self.trace {
+            eprintln!("DIAG 64 {name} {op:?}");
         }
-        let vaddr = (v & 0xFFFF) as u16;
-        let Some(d) = self.devices.get(&vaddr) else {
-            if self.trace {
-                eprintln!("DIAG 24 {vaddr:03X} -> cc 3");
-            }
-            cpu.psw.cc = 3;
-            return Ok(());
+        let Some(seg) = self.segment(&name).cloned() else {
+            return SegmentAnswer::NO_SUCH_SEGMENT;
         };
-        let (virt, real) = match &d.kind {
+        let (first, last) = (seg.first_address(), seg.last_address());
+        let loaded = self.loaded.contains_key(&name);
+        let answer = |cc, rx, ry| SegmentAnswer { cc, rx, ry };
+        match op {
+            SegmentOp::Find => answer(if loaded { 0 } else { 1 }, Some(first), Some(last)),
+            SegmentOp::LoadShared | SegmentOp::LoadNonshared => {
+                if last >= cpu.mem.size() {
+                    return answer(2, None, Some(177));
+                }
+                // Segments overlapping this one are purged first.
+                let overlapping: Vec<String> = self
+                    .loaded
+                    .iter()
+                    .filter(|(n, (f, l))| **n != name && *f <= last && first <= *l)
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                for n in overlapping {
+                    if let Some((f, l)) = self.loaded.remove(&n) {
+                        clear_range(cpu, f, l);
+                    }
+                }
+                place_segment(&mut cpu.mem, &seg);
+                note_store(cpu, first, last - first + 1);
+                self.loaded.insert(name, (first, last));
+                answer(0, Some(first), None)
+            }
+            SegmentOp::Purge => match self.loaded.remove(&name) {
+                Some((f, l)) => {
+                    clear_range(cpu, f, l);
+                    answer(0, None, None)
+                }
+                None => answer(1, None, None),
+            },
+        }
+    }
+
+    /// The virtual console's address.
+    fn console_vaddr(&self) -> Option<u16> {
+        self.devices
+            .values()
+            .find(|d| matches!(d.kind, DeviceKind::Console))
+            .map(|d| d.vaddr)
+    }
+
+    /// DIAGNOSE X'24' information for device `vaddr`.
+    fn device_info(&self, vaddr: u16) -> Option<DeviceInfo> {
+        let d = self.devices.get(&vaddr)?;
+        let (vdev, rdev) = match &d.kind {
+            // Values of the SixPack CP (cms370-guest.md 2.3): byte 3 of the real word is the
+            // console's line length (130).
             DeviceKind::Console => (0x8000_0000, 0x8000_0082),
             DeviceKind::Reader => (0x2082_0000, 0x0000_0040),
             DeviceKind::Punch => (0x1082_0000, 0x0000_0040),
@@ -1049,81 +957,161 @@ impl Cp {
                 (0x0400_0000 | (t << 16) | ro, 0x0400_0000 | (t << 16))
             }
         };
-        cpu.gpr[ry as usize] = virt;
-        if ry != 15 {
-            cpu.gpr[Self::reg_pair(ry)] = real;
-        }
-        cpu.psw.cc = 0;
-        if self.trace {
-            eprintln!("DIAG 24 {vaddr:03X} -> cc 0 {virt:08X} {real:08X}");
-        }
-        Ok(())
+        Some(DeviceInfo {
+            vdev,
+            rdev: Some(rdev),
+        })
     }
+}
 
-    fn diag_64(&mut self, cpu: &mut Cpu, rx: u8, ry: u8) -> Exec {
-        let addr = cpu.gpr[rx as usize] & 0x00FF_FFFF;
-        if addr & 7 != 0 {
-            return Err(ProgramInterrupt::SPECIFICATION);
-        }
-        let a = Self::abs(cpu, addr, 8)?;
-        let name = ebcdic_to_string(&cpu.mem.bytes()[a as usize..a as usize + 8])
-            .trim_end()
-            .to_ascii_uppercase();
-        let sub = cpu.gpr[ry as usize];
-        if self.trace {
-            eprintln!("DIAG 64 {name} subcode {sub:02X}");
-        }
-        if !matches!(sub, 0x00 | 0x04 | 0x08 | 0x0C) {
-            return Err(ProgramInterrupt::SPECIFICATION);
-        }
-        let Some(seg) = self.segment(&name).cloned() else {
-            cpu.psw.cc = 2;
-            cpu.gpr[ry as usize] = 44;
-            return Ok(());
-        };
-        let (first, last) = (seg.first_address(), seg.last_address());
-        let loaded = self.loaded.contains_key(&name);
-        match sub {
-            0x0C => {
-                cpu.gpr[rx as usize] = first;
-                cpu.gpr[ry as usize] = last;
-                cpu.psw.cc = if loaded { 0 } else { 1 };
+/// The virtual machine as the `diagnose` crate's handlers see it.
+struct VmMachine<'a> {
+    cp: &'a mut Cp,
+    cpu: &'a mut Cpu,
+}
+
+impl VmMachine<'_> {
+    /// Splits `len` bytes at real `addr` into pieces that do not cross a page (prefixing is
+    /// per page), each checked against storage and the PSW key; absolute (address, length).
+    fn pieces(&self, addr: u32, len: u32, store: bool) -> Result<Vec<(u32, u32)>, ProgramCheck> {
+        let mut out = Vec::new();
+        let end = addr as u64 + len as u64;
+        let mut a = addr as u64;
+        let akey = self.cpu.psw.key;
+        while a < end {
+            let n = (end - a).min(0x1000 - (a & 0xFFF));
+            if a > u32::MAX as u64 {
+                return Err(ProgramCheck::ADDRESSING);
             }
-            0x00 | 0x04 => {
-                if last >= cpu.mem.size() {
-                    cpu.psw.cc = 2;
-                    cpu.gpr[ry as usize] = 177;
-                    return Ok(());
-                }
-                // Segments overlapping this one are purged first.
-                let overl: Vec<String> = self
-                    .loaded
-                    .iter()
-                    .filter(|(n, (f, l))| **n != name && *f <= last && first <= *l)
-                    .map(|(n, _)| n.clone())
-                    .collect();
-                for n in overl {
-                    if let Some((f, l)) = self.loaded.remove(&n) {
-                        clear_range(cpu, f, l);
-                    }
-                }
-                place_segment(&mut cpu.mem, &seg);
-                note_store(cpu, first, last - first + 1);
-                self.loaded.insert(name, (first, last));
-                cpu.gpr[rx as usize] = first;
-                cpu.psw.cc = 0;
+            let abs = self.cpu.mem.absolute(RealAddr(a as u32));
+            if !self.cpu.mem.contains(abs, n as u32) {
+                return Err(ProgramCheck::ADDRESSING);
             }
-            _ => {
-                if let Some((f, l)) = self.loaded.remove(&name) {
-                    clear_range(cpu, f, l);
-                    cpu.psw.cc = 0;
-                } else {
-                    cpu.psw.cc = 1;
+            let mut b = abs.0 & !0x7FF;
+            while (b as u64) < abs.0 as u64 + n {
+                let k = self.cpu.mem.key(AbsAddr(b));
+                let fetch_protected = k & crate::storage::key::FETCH != 0;
+                if akey != 0 && (k >> 4) != akey && (store || fetch_protected) {
+                    return Err(ProgramCheck::PROTECTION);
                 }
+                b += 0x800;
             }
+            out.push((abs.0, n as u32));
+            a += n;
+        }
+        Ok(out)
+    }
+}
+
+impl Machine for VmMachine<'_> {
+    fn gpr(&self, r: u8) -> u32 {
+        self.cpu.gpr[r as usize & 15]
+    }
+    fn set_gpr(&mut self, r: u8, v: u32) {
+        self.cpu.gpr[r as usize & 15] = v;
+    }
+    fn set_cc(&mut self, cc: u8) {
+        self.cpu.psw.cc = cc & 3;
+    }
+    fn arch(&self) -> Arch {
+        self.cpu.arch
+    }
+    fn address_mask(&self) -> u32 {
+        self.cpu.psw.amask()
+    }
+    fn check_real(&mut self, addr: u32, len: u32, store: bool) -> Result<(), ProgramCheck> {
+        self.pieces(addr, len, store).map(|_| ())
+    }
+    fn read_real(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), ProgramCheck> {
+        let pieces = self.pieces(addr, buf.len() as u32, false)?;
+        let key = self.cpu.psw.key;
+        let mut at = 0usize;
+        for (abs, n) in pieces {
+            // Sets the reference bits; the checks were made above.
+            let _ = self.cpu.mem.check_fetch(AbsAddr(abs), n, key);
+            let n = n as usize;
+            buf[at..at + n].copy_from_slice(&self.cpu.mem.bytes()[abs as usize..abs as usize + n]);
+            at += n;
         }
         Ok(())
     }
+    fn write_real(&mut self, addr: u32, data: &[u8]) -> Result<(), ProgramCheck> {
+        let pieces = self.pieces(addr, data.len() as u32, true)?;
+        let key = self.cpu.psw.key;
+        let mut at = 0usize;
+        for (abs, n) in pieces {
+            // Sets the reference and change bits; the checks were made above.
+            let _ = self.cpu.mem.check_store(AbsAddr(abs), n, key);
+            let len = n as usize;
+            self.cpu.mem.bytes_mut()[abs as usize..abs as usize + len]
+                .copy_from_slice(&data[at..at + len]);
+            note_store(self.cpu, abs, n);
+            at += len;
+        }
+        Ok(())
+    }
+    fn storage_size(&self) -> u32 {
+        self.cp.storage_size
+    }
+    fn userid(&self) -> String {
+        self.cp.user.id.clone()
+    }
+    fn emsg(&self) -> Emsg {
+        self.cp.emsg
+    }
+    fn local_time(&self) -> LocalTime {
+        diagnose::tz::local_now()
+    }
+    fn cpu_time_us(&self) -> (u64, u64) {
+        // A nominal 10 instructions per microsecond of virtual CPU time.
+        let virt = self.cpu.instructions / 10;
+        (virt, virt)
+    }
+    fn device(&self, devno: u16) -> Option<DeviceInfo> {
+        let d = self.cp.device_info(devno);
+        if self.cp.trace {
+            eprintln!("DIAG 24 {devno:03X} -> {d:X?}");
+        }
+        d
+    }
+    fn console(&self) -> Option<ConsoleInfo> {
+        self.cp.console_vaddr().map(|devno| ConsoleInfo {
+            devno,
+            terminal_code: 0,
+        })
+    }
+    fn cp_command(&mut self, command: &str, _refuse_link_password: bool) -> CpResponse {
+        let r = self.cp.cp_command(self.cpu, command);
+        if self.cp.trace {
+            eprintln!("DIAG 08 {command:?} -> rc {} {:?}", r.rc, r.lines);
+        }
+        if r.rc == RC_UNKNOWN {
+            // CMS hands every command it does not know to CP (implied CP) and says itself
+            // that it is unknown: CP gives its return code and writes nothing.
+            return CpResponse::unknown();
+        }
+        CpResponse {
+            lines: r.lines,
+            rc: r.rc,
+        }
+    }
+    fn console_write(&mut self, line: &str) {
+        self.cp.cp_line(line);
+    }
+    fn dasd_io(&mut self, req: IoRequest) -> IoAnswer {
+        self.cp.dasd_io(self.cpu, req)
+    }
+    fn general_io(&mut self, req: IoRequest) -> IoAnswer {
+        self.cp.general_io(self.cpu, req)
+    }
+    fn saved_segment(&mut self, op: SegmentOp, name: &str) -> SegmentAnswer {
+        self.cp.saved_segment(self.cpu, op, name)
+    }
+}
+
+fn registry() -> &'static Registry {
+    static R: OnceLock<Registry> = OnceLock::new();
+    R.get_or_init(Registry::standard)
 }
 
 /// Copies a saved segment's pages and storage keys into storage.
@@ -1154,10 +1142,9 @@ fn clear_range(cpu: &mut Cpu, first: u32, last: u32) {
     note_store(cpu, first, end - first);
 }
 
-/// Tells the CPU that storage changed outside it.
+/// Tells the CPU that storage changed outside it (predecoded instructions there are redone).
 fn note_store(cpu: &mut Cpu, abs: u32, len: u32) {
-    let _ = (abs, len);
-    cpu.invalidate_all();
+    cpu.stored(abs, len);
 }
 
 fn size_text(bytes: u32) -> String {
@@ -1242,32 +1229,19 @@ impl Supervisor for Cp {
         if self.logged_off {
             return self.after_command(cpu);
         }
-        match code & 0xFFFF {
-            0x00 => self.diag_00(cpu, rx, ry),
-            0x08 => self.diag_08(cpu, rx, ry),
-            0x0C => self.diag_0c(cpu, rx),
-            0x10 => Ok(()),
-            0x18 => self.diag_18(cpu, rx, ry),
-            0x20 => self.diag_20(cpu, rx, ry),
-            0x24 => self.diag_24(cpu, rx, ry),
-            0x58 => {
-                // No 3270 display behind the console.
-                cpu.psw.cc = 1;
-                Ok(())
-            }
-            0x5C => Ok(()), // SET EMSG ON: message unchanged
-            0x60 => {
-                cpu.gpr[rx as usize] = self.storage_size;
-                Ok(())
-            }
-            0x64 => self.diag_64(cpu, rx, ry),
-            c => {
-                if self.trace {
-                    eprintln!("DIAG {c:02X} not supported");
-                }
-                Err(ProgramInterrupt::SPECIFICATION)
-            }
+        if code & 0xFFFF == 0x58 {
+            // 3270 display interface: no display behind the console (CC 1, an I/O error).
+            cpu.psw.cc = 1;
+            return Ok(());
         }
+        let r = registry().dispatch(&mut VmMachine { cp: self, cpu }, code, rx, ry);
+        if let Err(ProgramCheck(c)) = r {
+            if self.trace {
+                eprintln!("DIAG {:02X} -> program check {c:04X}", code & 0xFFFF);
+            }
+            return Err(ProgramInterrupt(c));
+        }
+        self.after_command(cpu)
     }
 
     fn s370_io(&mut self, cpu: &mut Cpu, op: Opcode, addr: u32) -> Result<u8, ProgramInterrupt> {
@@ -1367,12 +1341,7 @@ impl Supervisor for Cp {
         if self.logged_off {
             return false;
         }
-        let Some(console) = self
-            .devices
-            .values()
-            .find(|d| matches!(d.kind, DeviceKind::Console))
-            .map(|d| d.vaddr)
-        else {
+        let Some(console) = self.console_vaddr() else {
             return false;
         };
         if !Self::enabled_for(cpu, console) {
@@ -1413,8 +1382,9 @@ mod tests {
     }
 
     #[test]
-    fn utc_calendar() {
-        let (y, m, d, _, _, _, wd) = now_utc();
-        assert!(y >= 2024 && (1..=12).contains(&m) && (1..=31).contains(&d) && wd < 7);
+    fn weekdays() {
+        assert_eq!(weekday(1970, 1, 1), 4);
+        assert_eq!(weekday(2026, 11, 24), 2);
+        assert_eq!(weekday(2000, 2, 29), 2);
     }
 }
