@@ -351,4 +351,49 @@ mod tests {
             Diag18::err(1, 4)
         );
     }
+
+    #[test]
+    fn random_diag18_chains_never_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let img = crate::dasd::create_ckd(&dir.path().join("t.ckd"), 0x3350, 2).unwrap();
+        let mut md = Minidisk::new(0x191, 3350, 0, 2, false, "T".into(), img);
+        let mut mem = Storage::new(1 << 16).unwrap();
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..3000 {
+            for at in (0x200..0x280).step_by(8) {
+                let r = next();
+                let cmd = [0x07, 0x1B, 0x23, 0x31, 0x08, 0x05, 0x06, 0x03, r as u8]
+                    [(r >> 56) as usize % 9];
+                let addr = if r & 1 == 0 {
+                    0x100
+                } else {
+                    (r >> 8) as u32 & 0xFF_FFFF
+                };
+                put(
+                    &mut mem,
+                    at,
+                    &ccw(cmd, addr, (r >> 32) as u8 & 0xE0, (r >> 40) as u16 & 0xFFF),
+                );
+            }
+            let r = next();
+            put(
+                &mut mem,
+                0x100,
+                &[0, 0, 0, (r & 3) as u8, 0, (r >> 2) as u8 & 31],
+            );
+            let mut stores = Vec::new();
+            let _ = md.diag18(
+                &mut mem,
+                0x200 + (r >> 8) as u32 % 3 * 4,
+                (r >> 16) as u32 % 17,
+                &mut stores,
+            );
+        }
+    }
 }

@@ -552,4 +552,48 @@ mod tests {
         });
         assert_eq!(end.csw.channel, chan::PROGRAM_CHECK);
     }
+
+    #[test]
+    fn random_chains_never_panic() {
+        let mut mem = Storage::new(1 << 16).unwrap();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..2000 {
+            // Random CCWs at 0x800..0x900 pointing mostly into storage.
+            for at in (0x800..0x900).step_by(8) {
+                let r = next();
+                let addr = if r & 0x100 != 0 {
+                    (r >> 16) as u32 & 0xFFFF
+                } else {
+                    (r >> 16) as u32
+                };
+                let flags = (r >> 40) as u8 & 0xF8;
+                let cmd = [
+                    0x01, 0x02, 0x03, 0x04, 0x08, 0x09, 0x0A, 0x0C, 0x00, r as u8,
+                ][(r >> 56) as usize % 10];
+                let count = (r >> 48) as u16 & 0x3FF;
+                let target = if cmd & 0x0F == 0x08 {
+                    0x800 + ((addr & 0xF8) as u32)
+                } else {
+                    addr
+                };
+                put_ccw(&mut mem, at, cmd, target, flags, count);
+            }
+            let key = (round % 16) as u8;
+            let mut stores = Vec::new();
+            let _ = run_chain(&mut mem, key, 0x800, &mut stores, &mut |_, out, max| {
+                let r = next();
+                DevReply {
+                    unit: (r as u8) & 0x43,
+                    data: vec![0x40; (r >> 8) as usize % (max + 2)],
+                    accepted: (r >> 32) as usize % (out.len() + 2),
+                }
+            });
+        }
+    }
 }
