@@ -578,7 +578,7 @@ mod tests {
                 ][(r >> 56) as usize % 10];
                 let count = (r >> 48) as u16 & 0x3FF;
                 let target = if cmd & 0x0F == 0x08 {
-                    0x800 + ((addr & 0xF8) as u32)
+                    0x800 + (addr & 0xF8)
                 } else {
                     addr
                 };
