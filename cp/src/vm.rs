@@ -1387,4 +1387,73 @@ mod tests {
         assert_eq!(weekday(2026, 11, 24), 2);
         assert_eq!(weekday(2000, 2, 29), 2);
     }
+
+    /// A user with a console and no IPL, running `program` at X'1000' with `input`.
+    fn tiny_vm(program: &[u8], input: &[&str]) -> Vm {
+        let text = "USER T T 1M 1M G\n CONSOLE 009 3215\n";
+        let dir =
+            crate::directory::parse_directory_text(text, "t", std::path::Path::new("."), false)
+                .unwrap();
+        let term = ScriptTerminal {
+            input: input.iter().map(|s| s.to_string()).collect(),
+            output: String::new(),
+        };
+        let mut vm = Vm::logon(&dir, "T", Box::new(term)).unwrap();
+        vm.cpu.mem.load(AbsAddr(0x1000), program).unwrap();
+        vm.cpu.psw = Psw::from_bytes(Arch::S370, [0, 0, 0, 0, 0, 0, 0x10, 0]).0;
+        vm
+    }
+
+    #[test]
+    fn start_io_writes_and_interrupts() {
+        let mut vm = tiny_vm(
+            &[
+                0x9C, 0x00, 0x00, 0x09, // SIO 009
+                0x82, 0x00, 0x0F, 0x00, // LPSW X'F00': enabled wait
+            ],
+            &[],
+        );
+        let m = &mut vm.cpu.mem;
+        m.load(AbsAddr(0xF00), &[0x80, 0x02, 0, 0, 0, 0, 0x10, 0x08])
+            .unwrap();
+        m.load(AbsAddr(0x78), &[0x00, 0x02, 0, 0, 0, 0, 0x20, 0x00])
+            .unwrap();
+        m.load(AbsAddr(0x48), &[0, 0, 0x08, 0x00]).unwrap();
+        m.load(AbsAddr(0x800), &[0x09, 0, 0x09, 0x00, 0x20, 0, 0, 5])
+            .unwrap();
+        m.load(AbsAddr(0x900), &text_to_ebcdic("HELLO")).unwrap();
+        assert_eq!(vm.run(), RunEnd::LoggedOff);
+        let m = &vm.cpu.mem;
+        // CSW: CCW address + 8, channel end and device end, residual 0.
+        assert_eq!(m.read_u64(AbsAddr(0x40)), 0x0000_0808_0C00_0000);
+        // The I/O old PSW holds the device address.
+        assert_eq!(m.read_u16(AbsAddr(0x3A)), 0x0009);
+    }
+
+    #[test]
+    fn console_read_and_bad_io() {
+        let mut vm = tiny_vm(
+            &[
+                0x9C, 0x00, 0x01, 0x23, // SIO 123: not operational
+                0x9C, 0x00, 0x00, 0x09, // SIO 009: read
+                0x82, 0x00, 0x0F, 0x00, // LPSW X'F00'
+            ],
+            &["#CP QUERY USERID", "hi there"],
+        );
+        let m = &mut vm.cpu.mem;
+        m.load(AbsAddr(0xF00), &[0x80, 0x02, 0, 0, 0, 0, 0x10, 0x0C])
+            .unwrap();
+        m.load(AbsAddr(0x78), &[0x00, 0x02, 0, 0, 0, 0, 0x20, 0x00])
+            .unwrap();
+        m.load(AbsAddr(0x48), &[0, 0, 0x08, 0x00]).unwrap();
+        m.load(AbsAddr(0x800), &[0x0A, 0, 0x09, 0x00, 0x20, 0, 0, 20])
+            .unwrap();
+        assert_eq!(vm.run(), RunEnd::LoggedOff);
+        assert_eq!(
+            &vm.cpu.mem.bytes()[0x900..0x908],
+            &text_to_ebcdic("hi there")[..]
+        );
+        // Residual count 12 with SLI: no incorrect length.
+        assert_eq!(vm.cpu.mem.read_u64(AbsAddr(0x40)), 0x0000_0808_0C00_000C);
+    }
 }
