@@ -215,7 +215,7 @@ const RC_UNKNOWN: u32 = 1;
 
 /// A program interruption that ends the CPU's current batch without an interruption (the
 /// CPU's internal "stop batch" code): used after LOGOFF so no more guest instructions run.
-const STOP_BATCH: ProgramInterrupt = ProgramInterrupt(0xFFFF);
+const STOP_BATCH: ProgramInterrupt = ProgramInterrupt::END_BATCH;
 
 impl Vm {
     /// Logs `userid` on with the directory, builds its devices, and IPLs what its `IPL`

@@ -11,7 +11,7 @@ use crate::storage::{AbsAddr, RealAddr};
 
 /// Not a program interruption: ends the current batch so the run loop looks at the PSW again
 /// (after LPSW, SSM and the like enable interruptions or enter the wait state).
-pub(super) const STOP_BATCH: P = P(0xFFFF);
+pub(super) const STOP_BATCH: P = P::END_BATCH;
 
 #[inline(always)]
 fn cc_signed(v: i32) -> u8 {
@@ -543,6 +543,11 @@ impl Cpu {
         let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let m = op.r3;
+        // A zero mask still accesses one byte (as Hercules 3.13 does; the POP lets a
+        // machine recognize access exceptions for it).
+        if m == 0 {
+            self.access(a, 1, false)?;
+        }
         let n = m.count_ones();
         let mut bytes = [0u8; 4];
         self.read_bytes(a, &mut bytes[..n as usize])?;
@@ -574,6 +579,11 @@ impl Cpu {
         let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let m = op.r3;
+        // A zero mask still accesses one byte (as Hercules 3.13 does; the POP lets a
+        // machine recognize access exceptions for it).
+        if m == 0 {
+            self.access(a, 1, true)?;
+        }
         let mut bytes = [0u8; 4];
         let mut k = 0;
         for i in 0..4 {
@@ -594,6 +604,11 @@ impl Cpu {
         let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let m = op.r3;
+        // A zero mask still accesses one byte (as Hercules 3.13 does; the POP lets a
+        // machine recognize access exceptions for it).
+        if m == 0 {
+            self.access(a, 1, false)?;
+        }
         let n = m.count_ones() as usize;
         let mut bytes = [0u8; 4];
         self.read_bytes(a, &mut bytes[..n])?;
@@ -1797,10 +1812,13 @@ impl Cpu {
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
+        // EPSW comes with z/Architecture, whose PSW bits 32-63 hold only the basic-addressing
+        // bit (bit 32); the instruction address is not part of them. Hercules 3.13 gives the
+        // same in ESA/390 mode.
         let b = self.psw.to_bytes(self.arch);
         self.gpr[r1] = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
         if op.r2 != 0 {
-            self.gpr[r2] = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
+            self.gpr[r2] = if self.psw.amode31() { 0x8000_0000 } else { 0 };
         }
         Ok(())
     }
@@ -1986,8 +2004,8 @@ impl Cpu {
         let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
         let k = ((self.ea(0, op.b2, op.d2) >> 4) & 15) as u8;
-        // Semiprivileged: in problem state the key mask in CR3 must allow the key.
-        if self.psw.problem_state() && self.cr[3] & (0x8000 >> k) == 0 {
+        // Semiprivileged: in problem state the PSW-key mask (CR3 bits 0-15) must allow it.
+        if self.psw.problem_state() && self.cr[3] & (0x8000_0000 >> k) == 0 {
             return Err(P::PRIVILEGED);
         }
         self.psw.key = k;
@@ -2666,10 +2684,38 @@ impl Cpu {
     }
 }
 
+impl Cpu {
+    /// MVCK (SA22-7201 "MOVE WITH KEY"): up to 256 bytes of the true length in R1, the second
+    /// operand fetched with the key in R3 bits 24-27; semiprivileged through the PSW-key mask.
+    fn i_mvck(&mut self, op: &Op) -> Exec {
+        let key = ((self.gpr[op.r3 as usize] >> 4) & 15) as u8;
+        if self.psw.problem_state() && self.cr[3] & (0x8000_0000 >> key) == 0 {
+            return Err(P::PRIVILEGED);
+        }
+        let true_len = self.gpr[op.r1 as usize];
+        let n = true_len.min(256) as usize;
+        let a1 = self.ea(0, op.b1, op.d1);
+        let a2 = self.ea(0, op.b2, op.d2);
+        if n > 0 {
+            let mut buf = [0u8; 256];
+            self.access(a1, n as u32, true)?;
+            let psw_key = self.psw.key;
+            self.psw.key = key;
+            let fetched = self.read_bytes(a2, &mut buf[..n]);
+            self.psw.key = psw_key;
+            fetched?;
+            self.write_bytes(a1, &buf[..n])?;
+        }
+        self.psw.cc = if true_len > 256 { 3 } else { 0 };
+        Ok(())
+    }
+}
+
 /// The execution function of an opcode.
 pub(super) fn handler_of(opcode: Opcode) -> Handler {
     use Opcode::*;
     match opcode {
+        MVCK => Cpu::i_mvck,
         LR => Cpu::i_lr,
         L => Cpu::i_l,
         LH => Cpu::i_lh,

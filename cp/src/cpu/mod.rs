@@ -60,6 +60,10 @@ impl ProgramInterrupt {
     pub const SQUARE_ROOT: Self = Self(0x1D);
     /// Monitor event.
     pub const MONITOR_EVENT: Self = Self(0x40);
+    /// Not an interruption: returned by an instruction or by the supervisor (from DIAGNOSE or
+    /// an I/O instruction) to end the CPU's current batch, so the run loop looks at the PSW
+    /// again (after LOGOFF, re-IPL, or a PSW change).
+    pub const END_BATCH: Self = Self(0xFFFF);
 }
 
 impl From<AccessFault> for ProgramInterrupt {
@@ -602,7 +606,12 @@ impl Cpu {
     }
 
     #[cold]
-    fn after_exception(&mut self, sup: &mut dyn Supervisor, op: &Op, code: ProgramInterrupt) -> Option<Result<(), Stop>> {
+    fn after_exception(
+        &mut self,
+        sup: &mut dyn Supervisor,
+        op: &Op,
+        code: ProgramInterrupt,
+    ) -> Option<Result<(), Stop>> {
         let code = if code == exec::NEEDS_SUPERVISOR {
             match self.execute_supervised(sup, op) {
                 Ok(()) => return None,

@@ -185,6 +185,8 @@ pub(crate) struct Slot {
 }
 
 impl Slot {
+    // A template for array initialization only; each use makes its own Cell.
+    #[allow(clippy::declare_interior_mutable_const)]
     const EMPTY: Slot = Slot {
         op: Op::EMPTY,
         valid: Cell::new(false),
