@@ -41,6 +41,8 @@ const VM390_TIMEOUT: Duration = Duration::from_secs(20);
 const REDUCE_MAX: usize = 60;
 /// Failing programs whose full source is printed.
 const PRINT_SOURCE_MAX: usize = 3;
+/// Failing programs described on stderr (all of them go to `target/hercules-diff/report.txt`).
+const PRINT_DETAIL_MAX: usize = 12;
 
 fn env_u64(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
@@ -63,8 +65,10 @@ struct Setup {
     work: PathBuf,
 }
 
-/// The oracles; `None` (after saying why) when one is missing and not required.
-fn oracles() -> Option<(Harness, PathBuf)> {
+/// The oracles and a fresh work directory `vm390-hercules-diff-PID-NAME` (the tests of this
+/// file run in parallel in one process); `None` (after saying why) when an oracle is missing
+/// and oracles are not required.
+fn oracles(name: &str) -> Option<(Harness, PathBuf)> {
     for tool in [
         "hercules",
         "s390x-linux-gnu-as",
@@ -82,7 +86,9 @@ fn oracles() -> Option<(Harness, PathBuf)> {
         eprintln!("SKIPPED: {} is missing", harness.run_sh.display());
         return None;
     }
-    let work = std::env::temp_dir().join(format!("vm390-hercules-diff-{}", std::process::id()));
+    let work =
+        std::env::temp_dir().join(format!("vm390-hercules-diff-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
     Some((harness, work))
 }
@@ -136,8 +142,8 @@ fn vm390() -> Option<PathBuf> {
     Some(bin)
 }
 
-fn setup(with_vm390: bool) -> Option<Setup> {
-    let (harness, work) = oracles()?;
+fn setup(name: &str, with_vm390: bool) -> Option<Setup> {
+    let (harness, work) = oracles(name)?;
     let vm390 = if with_vm390 { Some(vm390()?) } else { None };
     Some(Setup {
         harness,
@@ -549,7 +555,7 @@ fn describe_outcome(o: &Outcome) -> String {
 /// Hercules, the dump parses, and the registers the epilogue stored match the `gpr` dump.
 #[test]
 fn hercules_runs_generated_programs() {
-    let Some(setup) = setup(false) else {
+    let Some(setup) = setup("self-check", false) else {
         return;
     };
     let jobs: Vec<(Arch, u64)> = (0..8u64)
@@ -605,7 +611,7 @@ fn vm390_json_parses() {
 
 #[test]
 fn hercules_vs_vm390() {
-    let Some(setup) = setup(true) else {
+    let Some(setup) = setup("diff", true) else {
         return;
     };
     let started = Instant::now();
@@ -726,7 +732,11 @@ fn hercules_vs_vm390() {
     let mut unexcused = 0;
     let mut groups: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     let mut report = String::new();
+    let mut cut = None;
     for (k, f) in failures.iter_mut().enumerate() {
+        if k == PRINT_DETAIL_MAX {
+            cut = Some(report.len());
+        }
         let p = &f.program;
         let tag = format!("{}-{}", p.arch.name(), p.seed);
         std::fs::write(report_dir.join(format!("fail-{tag}.S")), p.source()).unwrap();
@@ -813,6 +823,7 @@ fn hercules_vs_vm390() {
         }
     }
     if !failures.is_empty() {
+        let summary = report.len();
         writeln!(report, "==== mismatches by reduced instruction sequence").unwrap();
         for (k, seeds) in &groups {
             let list: Vec<String> = seeds.iter().take(8).map(|s| s.to_string()).collect();
@@ -826,7 +837,15 @@ fn hercules_vs_vm390() {
             .unwrap();
         }
         std::fs::write(report_dir.join("report.txt"), &report).unwrap();
-        eprintln!("{report}");
+        match cut {
+            Some(cut) => eprintln!(
+                "{}... {} more mismatching programs in report.txt\n{}",
+                &report[..cut],
+                failures.len() - PRINT_DETAIL_MAX,
+                &report[summary..]
+            ),
+            None => eprintln!("{report}"),
+        }
         eprintln!(
             "hercules_diff: report in {}",
             report_dir.join("report.txt").display()
