@@ -19,16 +19,29 @@ impl Cpu {
     fn afp(&self) -> bool {
         self.arch == s390_decoder::Arch::Esa390 && self.cr[0] & CR0_AFP != 0
     }
-    fn fpr(&self, r: u8) -> Result<usize, P> {
+    /// A register other than 0, 2, 4, 6 without AFP registers: in S/370 a specification
+    /// exception; in ESA/390 (with the basic-floating-point extensions, as a z900 has) a data
+    /// exception with data-exception code 1 (AFP register).
+    fn non_afp_register(&mut self) -> P {
+        if self.arch == s390_decoder::Arch::Esa390 {
+            self.dxc = 1;
+            P::DATA
+        } else {
+            P::SPECIFICATION
+        }
+    }
+    fn fpr(&mut self, r: u8) -> Result<usize, P> {
         if !self.afp() && r & 9 != 0 {
-            return Err(P::SPECIFICATION);
+            return Err(self.non_afp_register());
         }
         Ok(r as usize)
     }
-    fn fpr_ext(&self, r: u8) -> Result<usize, P> {
-        let bad = if self.afp() { r & 2 != 0 } else { r & 11 != 0 };
-        if bad {
+    fn fpr_ext(&mut self, r: u8) -> Result<usize, P> {
+        if r & 2 != 0 {
             return Err(P::SPECIFICATION);
+        }
+        if !self.afp() && r & 9 != 0 {
+            return Err(self.non_afp_register());
         }
         Ok(r as usize)
     }

@@ -167,6 +167,8 @@ pub mod low {
     pub const SVC_ID: u32 = 0x88;
     /// Program interruption identification (ILC, code).
     pub const PGM_ID: u32 = 0x8C;
+    /// Data-exception code (ESA/390), in the word at X'90'.
+    pub const DXC: u32 = 0x90;
     /// Monitor class number.
     pub const MONITOR_CLASS: u32 = 0x95;
     /// Monitor code.
@@ -218,6 +220,8 @@ pub struct Cpu {
     /// Length of the instruction executing (its ILC in bytes; EX's when executed by EX).
     pub(crate) cur_len: u8,
     in_execute: bool,
+    /// The data-exception code of a data exception being reported.
+    pub(crate) dxc: u8,
     /// Clock comparator.
     pub clock_comparator: u64,
     /// CPU timer, kept as the TOD value at which it reaches zero.
@@ -272,6 +276,7 @@ impl Cpu {
             cur_ia: 0,
             cur_len: 0,
             in_execute: false,
+            dxc: 0,
             clock_comparator: u64::MAX,
             cpu_timer_zero_at: u64::MAX,
             tod_offset: 0,
@@ -362,6 +367,15 @@ impl Cpu {
             self.write_low_u8(low::PGM_ID, 0);
             self.write_low_u8(low::PGM_ID + 1, ilc_bytes);
             self.write_low_u16(low::PGM_ID + 2, code.0);
+            // A data exception stores its data-exception code in the word at X'90'
+            // (SA22-7201 "Data-exception code"): 0 for decimal operands, 1 for an AFP
+            // register used while the AFP-register control is off.
+            if code == ProgramInterrupt::DATA && self.arch == Arch::Esa390 {
+                let dxc = std::mem::take(&mut self.dxc);
+                let a = self.mem.absolute(RealAddr(low::DXC));
+                self.mem.write_u32(a, dxc as u32);
+                self.icache.invalidate_range(a.0, 4);
+            }
         }
         self.swap_psw(low::PROGRAM_OLD, low::PROGRAM_NEW)
     }
