@@ -30,6 +30,8 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Run the DIAGNOSE conformance probes under the real CP and print the report.
     Conformance(cli::conformance::ConformanceArgs),
+    /// Assemble an HLASM-style source into a flat image.
+    Asm(cli::asm::AsmArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Some(Command::Disasm(a)) => cli::disasm::run(&a),
         Some(Command::Run(a)) => cli::run::run(&a),
         Some(Command::Conformance(a)) => cli::conformance::run_cli(&a),
+        Some(Command::Asm(a)) => cli::asm::run(&a),
         None if args.directory.is_some() => {
             let dir = args.directory.clone().unwrap_or_default();
             cli::console::run(&dir, args.logon.as_deref())

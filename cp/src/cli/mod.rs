@@ -1,5 +1,6 @@
 //! The `vm390` subcommands.
 
+pub mod asm;
 pub mod conformance;
 pub mod console;
 pub mod disasm;

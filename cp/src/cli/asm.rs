@@ -1,0 +1,32 @@
+//! `vm390 asm SOURCE -o IMAGE [--listing FILE]`: assembles an HLASM-style source into a flat
+//! image (see `guests::asm`). Errors go to stderr as `file:line:column: error: message`; after
+//! any error the exit status is 1 and no image is left at the output path.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `vm390 asm`.
+#[derive(clap::Args, Debug)]
+pub struct AsmArgs {
+    /// The assembler source.
+    pub source: PathBuf,
+    /// The flat image to write.
+    #[arg(short = 'o', long = "output", value_name = "IMAGE")]
+    pub output: PathBuf,
+    /// Also write a listing (location, object code, statement, cross-reference).
+    #[arg(long, value_name = "FILE")]
+    pub listing: Option<PathBuf>,
+}
+
+/// Runs `vm390 asm`.
+pub fn run(a: &AsmArgs) -> ExitCode {
+    match guests::asm::assemble_file(&a.source, &a.output, a.listing.as_deref()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(messages) => {
+            for m in messages {
+                eprintln!("{m}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}
