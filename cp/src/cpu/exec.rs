@@ -381,64 +381,41 @@ impl Cpu {
         }
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] = self.gpr[r2];
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_l(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.gpr[r1] = self.read_u32(a)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lh(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.gpr[r1] = self.read_u16(a)? as i16 as i32 as u32;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lhi(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] = op.imm as u32;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_la(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] = self.ea(op.x2, op.b2, op.d2);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lae(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] = self.ea(op.x2, op.b2, op.d2);
         self.ar[r1] = if op.b2 == 0 {
             0
@@ -448,66 +425,43 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_larl(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] = self.rel_target(op.imm);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_st(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.write_u32(a, self.gpr[r1])?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_sth(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.write_u16(a, self.gpr[r1] as u16)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_stc(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.write_u8(a, self.gpr[r1] as u8)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ic(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let b = self.read_u8(a)?;
         self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00) | b as u32;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lm(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let n = ((r3 + 16 - r1) % 16 + 1) as u32;
@@ -519,11 +473,8 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_stm(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let n = ((r3 + 16 - r1) % 16 + 1) as u32;
@@ -535,12 +486,8 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_icm(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let m = op.r3;
         // A zero mask still accesses one byte (as Hercules 3.13 does; the POP lets a
@@ -571,12 +518,8 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_stcm(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let m = op.r3;
         // A zero mask still accesses one byte (as Hercules 3.13 does; the POP lets a
@@ -596,12 +539,8 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_clm(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let m = op.r3;
         // A zero mask still accesses one byte (as Hercules 3.13 does; the POP lets a
@@ -628,35 +567,26 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ltr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] = self.gpr[r2];
         self.psw.cc = cc_signed(self.gpr[r1] as i32);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lcr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let (v, o) = (0i32).overflowing_sub(self.gpr[r2] as i32);
         self.gpr[r1] = v as u32;
         self.arith_result(v, o)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lnr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let v = self.gpr[r2] as i32;
         let v = if v > 0 { -v } else { v };
         self.gpr[r1] = v as u32;
@@ -664,12 +594,9 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lpr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let v = self.gpr[r2] as i32;
         let (v, o) = if v < 0 {
             v.overflowing_neg()
@@ -681,189 +608,128 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lrvr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] = self.gpr[r2].swap_bytes();
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lrv(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.gpr[r1] = self.read_u32(a)?.swap_bytes();
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lrvh(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u16(a)?.swap_bytes();
         self.gpr[r1] = (self.gpr[r1] & 0xFFFF_0000) | v as u32;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_strv(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.write_u32(a, self.gpr[r1].swap_bytes())?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_strvh(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.write_u16(a, (self.gpr[r1] as u16).swap_bytes())?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ar(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.add(r1, self.gpr[r2] as i32)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_a(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)? as i32;
         self.add(r1, v)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ah(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u16(a)? as i16 as i32;
         self.add(r1, v)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ahi(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.add(r1, op.imm)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_sr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.sub(r1, self.gpr[r2] as i32)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_s(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)? as i32;
         self.sub(r1, v)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_sh(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u16(a)? as i16 as i32;
         self.sub(r1, v)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_alr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.add_logical(r1, self.gpr[r2]);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_al(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)?;
         self.add_logical(r1, v);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_slr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.sub_logical(r1, self.gpr[r2]);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_sl(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)?;
         self.sub_logical(r1, v);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_alcr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let v = if op.opcode == ALCR {
             self.gpr[r2]
         } else {
@@ -877,12 +743,10 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_slbr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let v = if op.opcode == SLBR {
             self.gpr[r2]
         } else {
@@ -897,12 +761,9 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_mr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let r1 = Self::even(op.r1)?;
         let v = if op.opcode == MR {
             self.gpr[r2]
@@ -915,56 +776,38 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_mh(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u16(a)? as i16 as i32;
         self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_mhi(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(op.imm) as u32;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_msr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(self.gpr[r2] as i32) as u32;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ms(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)? as i32;
         self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_mlr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let r1 = Self::even(op.r1)?;
         let v = if op.opcode == MLR {
             self.gpr[r2]
@@ -977,12 +820,9 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_dr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let r1 = Self::even(op.r1)?;
         let v = if op.opcode == DR {
             self.gpr[r2]
@@ -1004,12 +844,9 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_dlr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let r1 = Self::even(op.r1)?;
         let v = if op.opcode == DLR {
             self.gpr[r2]
@@ -1026,90 +863,58 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_cr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.compare_signed(self.gpr[r1] as i32, self.gpr[r2] as i32);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_c(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)? as i32;
         self.compare_signed(self.gpr[r1] as i32, v);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ch(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u16(a)? as i16 as i32;
         self.compare_signed(self.gpr[r1] as i32, v);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_chi(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.compare_signed(self.gpr[r1] as i32, op.imm);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_clr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.compare_logical(self.gpr[r1] as u64, self.gpr[r2] as u64);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_cl(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)?;
         self.compare_logical(self.gpr[r1] as u64, v as u64);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_cli(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b1, op.d1);
         let v = self.read_u8(a)?;
         self.compare_logical(v as u64, op.imm as u64);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_clc(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a1 = self.ea(0, op.b1, op.d1);
         let a2 = self.ea(0, op.b2, op.d2);
         let n = op.l as usize + 1;
@@ -1125,11 +930,8 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_cs(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         if a & 3 != 0 {
@@ -1147,12 +949,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_cds(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let r1 = Self::even(op.r1)?;
         let r3 = Self::even(op.r3)?;
         let a = self.ea(0, op.b2, op.d2);
@@ -1171,45 +968,33 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_nr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] &= self.gpr[r2];
         self.psw.cc = (self.gpr[r1] != 0) as u8;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_or(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] |= self.gpr[r2];
         self.psw.cc = (self.gpr[r1] != 0) as u8;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_xr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] ^= self.gpr[r2];
         self.psw.cc = (self.gpr[r1] != 0) as u8;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_n(&mut self, op: &Op) -> Exec {
         use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)?;
         let r = match op.opcode {
@@ -1222,12 +1007,8 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ni(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b1, op.d1);
         self.access(a, 1, true)?;
         let v = self.read_u8(a)?;
@@ -1242,12 +1023,8 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_nc(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a1 = self.ea(0, op.b1, op.d1);
         let a2 = self.ea(0, op.b2, op.d2);
         let n = op.l as u32 + 1;
@@ -1272,12 +1049,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_tm(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b1, op.d1);
         let v = self.read_u8(a)? & op.imm as u8;
         self.psw.cc = if v == 0 {
@@ -1290,12 +1062,9 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_tmlh(&mut self, op: &Op) -> Exec {
         use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let m = op.imm as u16;
         let v = if op.opcode == TMLH {
             (self.gpr[r1] >> 16) as u16
@@ -1314,23 +1083,13 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_mvi(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b1, op.d1);
         self.write_u8(a, op.imm as u8)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_mvc(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a1 = self.ea(0, op.b1, op.d1);
         let a2 = self.ea(0, op.b2, op.d2);
         let n = op.l as u32 + 1;
@@ -1361,12 +1120,8 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_mvn(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a1 = self.ea(0, op.b1, op.d1);
         let a2 = self.ea(0, op.b2, op.d2);
         let n = op.l as u32 + 1;
@@ -1383,12 +1138,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_mvcin(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a1 = self.ea(0, op.b1, op.d1);
         let a2 = self.ea(0, op.b2, op.d2);
         let n = op.l as u32 + 1;
@@ -1404,32 +1154,17 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_mvcl(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.mvcl(op)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_clcl(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.clcl(op)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_tr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a1 = self.ea(0, op.b1, op.d1);
         let a2 = self.ea(0, op.b2, op.d2);
         let n = op.l as u32 + 1;
@@ -1444,12 +1179,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_trt(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a1 = self.ea(0, op.b1, op.d1);
         let a2 = self.ea(0, op.b2, op.d2);
         let n = op.l as u32 + 1;
@@ -1473,65 +1203,38 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_mvst(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.string_op(op)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_cksm(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.checksum(op)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_sll(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.shift(op)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_rll(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
         let n = self.ea(0, op.b2, op.d2) & 31;
         self.gpr[r1] = self.gpr[r3].rotate_left(n);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_bcr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         if op.r1 & (8 >> self.psw.cc) != 0 && op.r2 != 0 {
             self.branch(self.gpr[r2]);
         }
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_bc(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         if op.r1 & (8 >> self.psw.cc) != 0 {
             let t = self.ea(op.x2, op.b2, op.d2);
             self.branch(t);
@@ -1539,36 +1242,24 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_brc(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         if op.r1 & (8 >> self.psw.cc) != 0 {
             self.psw.ia = self.rel_target(op.imm);
         }
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_brcl(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         if op.r1 & (8 >> self.psw.cc) != 0 {
             self.psw.ia = self.rel_target(op.imm);
         }
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_balr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let t = self.gpr[r2];
         self.gpr[r1] = if op.opcode == BALR {
             self.bal_link()
@@ -1581,12 +1272,9 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_bal(&mut self, op: &Op) -> Exec {
         use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let t = self.ea(op.x2, op.b2, op.d2);
         self.gpr[r1] = if op.opcode == BAL {
             self.bal_link()
@@ -1597,23 +1285,16 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_bras(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] = self.bas_link();
         self.psw.ia = self.rel_target(op.imm);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_bctr(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let t = self.gpr[r2];
         self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
         if self.gpr[r1] != 0 && op.r2 != 0 {
@@ -1622,12 +1303,8 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_bct(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let t = self.ea(op.x2, op.b2, op.d2);
         self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
         if self.gpr[r1] != 0 {
@@ -1636,12 +1313,8 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_brct(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
         if self.gpr[r1] != 0 {
             self.psw.ia = self.rel_target(op.imm);
@@ -1649,11 +1322,9 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_bxh(&mut self, op: &Op) -> Exec {
         use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
         let t = match op.opcode {
             BXH | BXLE => self.ea(0, op.b2, op.d2),
@@ -1670,12 +1341,9 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_bsm(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let t = self.gpr[r2];
         if op.r1 != 0 {
             let bit = if self.psw.amode31() { 0x8000_0000 } else { 0 };
@@ -1687,12 +1355,9 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_bassm(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let t = self.gpr[r2];
         self.gpr[r1] = self.bas_link();
         if op.r2 != 0 {
@@ -1701,35 +1366,22 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ipm(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] = (self.gpr[r1] & 0x00FF_FFFF)
             | ((self.psw.cc as u32) << 28)
             | ((self.psw.prog_mask as u32) << 24);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_spm(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.psw.cc = ((self.gpr[r1] >> 28) & 3) as u8;
         self.psw.prog_mask = ((self.gpr[r1] >> 24) & 15) as u8;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_svc(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         if !self.svc_interrupt(op.imm as u8) {
             // The SVC new PSW is invalid: a specification exception in the new PSW.
             return Err(P::SPECIFICATION);
@@ -1737,12 +1389,7 @@ impl Cpu {
         Err(STOP_BATCH)
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_mc(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         if op.imm & 0xF0 != 0 {
             return Err(P::SPECIFICATION);
         }
@@ -1756,12 +1403,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ts(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         self.access(a, 1, true)?;
         let v = self.read_u8(a)?;
@@ -1770,22 +1412,12 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
-    fn i_tam(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
+    fn i_tam(&mut self, _op: &Op) -> Exec {
         self.psw.cc = if self.psw.amode31() { 1 } else { 0 };
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
-    fn i_sam24(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
+    fn i_sam24(&mut self, _op: &Op) -> Exec {
         if self.psw.ia > 0x00FF_FFFF {
             return Err(P::SPECIFICATION);
         }
@@ -1793,12 +1425,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
-    fn i_sam31(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
+    fn i_sam31(&mut self, _op: &Op) -> Exec {
         if self.arch != Arch::Esa390 {
             return Err(P::OPERATION);
         }
@@ -1806,12 +1433,9 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_epsw(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         // EPSW comes with z/Architecture, whose PSW bits 32-63 hold only the basic-addressing
         // bit (bit 32); the instruction address is not part of them. Hercules 3.13 gives the
         // same in ESA/390 mode.
@@ -1823,12 +1447,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_stck(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let t = self.tod();
         self.write_u64(a, t)?;
@@ -1836,12 +1455,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_stcke(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let t = self.tod();
         let mut b = [0u8; 16];
@@ -1851,41 +1465,30 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ear(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.gpr[r1] = self.ar[r2];
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_sar(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.ar[r1] = self.gpr[r2];
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_cpya(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         self.ar[r1] = self.ar[r2];
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lam(&mut self, op: &Op) -> Exec {
         use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         if a & 3 != 0 {
@@ -1905,12 +1508,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lpsw(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         if a & 7 != 0 {
             return Err(P::SPECIFICATION);
@@ -1919,12 +1517,7 @@ impl Cpu {
         self.load_psw(v.to_be_bytes())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ssm(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         if self.arch == Arch::S370 && !self.psw.bc_mode(self.arch) && self.cr[0] & 0x4000_0000 != 0
         {
             return Err(P::SPECIAL_OPERATION);
@@ -1938,12 +1531,8 @@ impl Cpu {
         Err(STOP_BATCH)
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_stnsm(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b1, op.d1);
         self.write_u8(a, self.psw.mask)?;
         let i = op.imm as u8;
@@ -1959,11 +1548,8 @@ impl Cpu {
         Err(STOP_BATCH)
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_lctl(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         if a & 3 != 0 {
@@ -1978,11 +1564,8 @@ impl Cpu {
         Err(STOP_BATCH)
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_stctl(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
         let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         if a & 3 != 0 {
@@ -1997,12 +1580,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_spka(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let k = ((self.ea(0, op.b2, op.d2) >> 4) & 15) as u8;
         // Semiprivileged: in problem state the PSW-key mask (CR3 bits 0-15) must allow it.
         if self.psw.problem_state() && self.cr[3] & (0x8000_0000 >> k) == 0 {
@@ -2012,12 +1590,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
-    fn i_ipk(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
+    fn i_ipk(&mut self, _op: &Op) -> Exec {
         if self.psw.problem_state() && self.cr[0] & 0x0800_0000 == 0 {
             return Err(P::PRIVILEGED);
         }
@@ -2025,12 +1598,9 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_isk(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.gpr[r2] & self.psw.amask();
         let abs = self.mem.absolute(RealAddr(a));
         if !self.mem.contains(abs, 1) {
@@ -2041,12 +1611,10 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ssk(&mut self, op: &Op) -> Exec {
         use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.gpr[r2] & self.psw.amask();
         let abs = self.mem.absolute(RealAddr(a));
         if !self.mem.contains(abs, 1) {
@@ -2065,12 +1633,9 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ivsk(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.gpr[r2] & self.psw.amask();
         let abs = self.mem.absolute(RealAddr(a));
         if !self.mem.contains(abs, 1) {
@@ -2080,12 +1645,9 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_rrbe(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
         let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = if op.opcode == RRB {
             self.ea(0, op.b2, op.d2)
         } else {
@@ -2101,12 +1663,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_stidp(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         if a & 7 != 0 {
             return Err(P::SPECIFICATION);
@@ -2116,12 +1673,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_stap(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         if a & 1 != 0 {
             return Err(P::SPECIFICATION);
@@ -2130,12 +1682,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_spx(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         if a & 3 != 0 {
             return Err(P::SPECIFICATION);
@@ -2149,12 +1696,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_stpx(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         if a & 3 != 0 {
             return Err(P::SPECIFICATION);
@@ -2163,12 +1705,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_sck(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let v = self.read_u64(a)?;
         self.set_tod(v);
@@ -2176,58 +1713,33 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_sckc(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         self.clock_comparator = self.read_u64(a)?;
         Err(STOP_BATCH)
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_stckc(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         self.write_u64(a, self.clock_comparator)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_spt(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let v = self.read_u64(a)? as i64;
         self.set_cpu_timer(v);
         Err(STOP_BATCH)
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_stpt(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let v = self.cpu_timer();
         self.write_u64(a, v as u64)?;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_tprot(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a1 = self.ea(0, op.b1, op.d1);
         let k = ((self.ea(0, op.b2, op.d2) >> 4) & 15) as u8;
         let abs = self.mem.absolute(RealAddr(a1));
@@ -2245,12 +1757,7 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_sigp(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         // One CPU: any order to another CPU address is "not operational".
         let cpu_addr = self.ea(0, op.b2, op.d2) & 0xFFFF;
         let _ = cpu_addr;
@@ -2258,12 +1765,8 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_ptlb(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         if matches!(op.opcode, PGIN | PGOUT) {
             self.psw.cc = 3;
         }
@@ -2273,46 +1776,26 @@ impl Cpu {
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
-    fn i_stfl(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
+    fn i_stfl(&mut self, _op: &Op) -> Exec {
         // Facility list at X'C8': N3 (ESA/390 mode) and z/Architecture installed bits off.
         self.write_low(0xC8, &[0x80, 0, 0, 0]);
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_stidc(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let _ = a;
         self.psw.cc = 3;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
-    fn i_csch(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
+    fn i_csch(&mut self, _op: &Op) -> Exec {
         // No channel subsystem devices behind this CPU: not operational.
         self.psw.cc = 3;
         Ok(())
     }
 
-    #[allow(unused_variables, unused_imports)]
     fn i_tpi(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
-        let r3 = op.r3 as usize;
         let a = self.ea(0, op.b2, op.d2);
         let _ = a;
         self.psw.cc = 0;
