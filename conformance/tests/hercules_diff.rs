@@ -118,26 +118,23 @@ fn vm390() -> Option<PathBuf> {
         status.success(),
         "cargo build --release -p cp --bin vm390 failed"
     );
-    let release = root.join("target/release/vm390");
-    let debug = root.join("target/debug/vm390");
-    let mtime = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
-    let bin = match (mtime(&release), mtime(&debug)) {
-        (Some(r), Some(d)) if d > r => debug,
-        (None, Some(_)) => debug,
-        _ => release,
-    };
+    // The binary cargo just built (CARGO_TARGET_DIR moves the target directory).
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|t| if t.is_relative() { root.join(t) } else { t })
+        .unwrap_or_else(|| root.join("target"));
+    let bin = target.join("release/vm390");
     let help = Command::new(&bin)
         .args(["run", "--help"])
         .stdin(Stdio::null())
         .output()
         .expect("running vm390");
     if !help.status.success() {
-        eprintln!(
-            "SKIPPED: {} has no `run` command yet: {}",
+        panic!(
+            "{} has no working `run` command: {}",
             bin.display(),
             String::from_utf8_lossy(&help.stderr).trim()
         );
-        return None;
     }
     Some(bin)
 }
@@ -489,36 +486,75 @@ struct Failure {
     reduced: Option<(Vec<String>, Outcome, Outcome)>,
 }
 
-/// Drops items (chunks, then single items) as long as the program still mismatches.
+/// Reduces a failing program: finds the shortest prefix of items that still mismatches
+/// (bisection), tries its last item alone, else drops items (chunks, then single items) from
+/// the prefix while the program still mismatches. Mismatches usually come from one
+/// instruction, so this mostly takes about eight runs.
 fn reduce(setup: &Setup, dir: &Path, f: &mut Failure) {
     let n = f.program.items.len();
-    let mut keep = vec![true; n];
     let mut best: Option<(Vec<String>, Outcome, Outcome)> = None;
-    let mut chunk = n.div_ceil(2).max(1);
-    loop {
-        let mut start = 0;
-        while start < n {
-            let end = (start + chunk).min(n);
-            if keep[start..end].iter().any(|k| *k) {
-                let mut trial = keep.clone();
-                trial[start..end].iter_mut().for_each(|k| *k = false);
-                let src = f.program.source_with(&trial);
-                if let Ok(run) = run_source(setup, f.program.arch, &src, dir) {
-                    if !run.diffs.is_empty() {
-                        keep = trial;
-                        best = Some((run.diffs, run.herc, run.ours.unwrap()));
-                    }
-                }
+    let try_keep = |keep: &[bool], best: &mut Option<(Vec<String>, Outcome, Outcome)>| {
+        let src = f.program.source_with(keep);
+        match run_source(setup, f.program.arch, &src, dir) {
+            Ok(run) if !run.diffs.is_empty() => {
+                *best = Some((run.diffs, run.herc, run.ours.unwrap()));
+                true
             }
-            start = end;
+            _ => false,
         }
-        if chunk == 1 {
-            break;
-        }
-        chunk = chunk.div_ceil(2);
+    };
+    let prefix = |k: usize| (0..n).map(|i| i < k).collect::<Vec<bool>>();
+    // shortest mismatching prefix: prefix(hi) mismatches (the whole program did), prefix(lo)
+    // is assumed not to
+    let (mut lo, mut hi) = (0, n);
+    if try_keep(&prefix(0), &mut best) {
+        hi = 0;
     }
-    f.keep = keep;
-    f.reduced = best;
+    while hi > lo + 1 {
+        let mid = (lo + hi) / 2;
+        if try_keep(&prefix(mid), &mut best) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    let mut keep = prefix(hi);
+    if hi > 1 {
+        let mut alone = vec![false; n];
+        alone[hi - 1] = true;
+        if try_keep(&alone, &mut best) {
+            keep = alone;
+        } else {
+            let mut chunk = hi.div_ceil(2).max(1);
+            loop {
+                let mut start = 0;
+                while start < hi {
+                    let end = (start + chunk).min(hi);
+                    if keep[start..end].iter().any(|k| *k) {
+                        let mut trial = keep.clone();
+                        trial[start..end].iter_mut().for_each(|k| *k = false);
+                        if try_keep(&trial, &mut best) {
+                            keep = trial;
+                        }
+                    }
+                    start = end;
+                }
+                if chunk == 1 {
+                    break;
+                }
+                chunk = chunk.div_ceil(2);
+            }
+        }
+    }
+    if best.is_none() {
+        // not even the whole program mismatched again (flaky): leave it unreduced
+        return;
+    }
+    // `best` belongs to the last mismatching trial, which may not be `keep`: run it again
+    if try_keep(&keep, &mut best) {
+        f.keep = keep;
+        f.reduced = best;
+    }
 }
 
 fn allowlist() -> Vec<(String, String)> {
@@ -692,10 +728,6 @@ fn hercules_vs_vm390() {
 
     // Reduce the first failures.
     let report_dir = workspace_root().join("target/hercules-diff");
-    let _ = std::fs::remove_dir_all(&report_dir);
-    if !failures.is_empty() {
-        std::fs::create_dir_all(&report_dir).unwrap();
-    }
     // Interleave the architectures so both get reduced when there are many failures.
     let (esa, s370): (Vec<Failure>, Vec<Failure>) = failures
         .drain(..)
@@ -727,7 +759,21 @@ fn hercules_vs_vm390() {
         );
     }
 
-    // Report.
+    // Report. Old fail-*.S files go; the directory stays (another run of this test, say from
+    // `cargo test --workspace` elsewhere, may be writing into it).
+    if let Ok(dir) = std::fs::read_dir(&report_dir) {
+        for e in dir.flatten() {
+            if e.file_name().to_string_lossy().starts_with("fail-") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    let write = |name: &str, text: &str| {
+        let _ = std::fs::create_dir_all(&report_dir);
+        if let Err(e) = std::fs::write(report_dir.join(name), text) {
+            eprintln!("hercules_diff: writing {name}: {e}");
+        }
+    };
     let allow = allowlist();
     let mut unexcused = 0;
     let mut groups: BTreeMap<String, Vec<u64>> = BTreeMap::new();
@@ -739,7 +785,7 @@ fn hercules_vs_vm390() {
         }
         let p = &f.program;
         let tag = format!("{}-{}", p.arch.name(), p.seed);
-        std::fs::write(report_dir.join(format!("fail-{tag}.S")), p.source()).unwrap();
+        write(&format!("fail-{tag}.S"), &p.source());
         let mnemonics = p.mnemonics(&f.keep);
         let excuse = f.reduced.as_ref().and_then(|_| {
             allow
@@ -789,7 +835,7 @@ fn hercules_vs_vm390() {
         .unwrap();
         if let Some((diffs, h, o)) = &f.reduced {
             let src = p.source_with(&f.keep);
-            std::fs::write(report_dir.join(format!("fail-{tag}-reduced.S")), &src).unwrap();
+            write(&format!("fail-{tag}-reduced.S"), &src);
             let (psw0, psw1) = p.initial_psw();
             writeln!(
                 report,
@@ -836,7 +882,7 @@ fn hercules_vs_vm390() {
             )
             .unwrap();
         }
-        std::fs::write(report_dir.join("report.txt"), &report).unwrap();
+        write("report.txt", &report);
         match cut {
             Some(cut) => eprintln!(
                 "{}... {} more mismatching programs in report.txt\n{}",
