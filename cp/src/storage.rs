@@ -144,25 +144,18 @@ impl Storage {
     /// (0-15), and sets the reference bits.
     #[inline(always)]
     pub fn check_fetch(&mut self, a: AbsAddr, len: u32, akey: u8) -> Result<(), AccessFault> {
-        if !self.contains(a, len) {
-            return Err(AccessFault::Addressing);
-        }
-        let first = a.0 / KEY_BLOCK;
-        let last = (a.0 + len - 1) / KEY_BLOCK;
-        for b in first..=last {
-            let k = &mut self.keys[b as usize];
-            if akey != 0 && (*k & key::FETCH) != 0 && (*k >> 4) != akey {
-                return Err(AccessFault::Protection);
-            }
-            *k |= key::REFERENCE;
-        }
-        Ok(())
+        self.check(a, len, akey, false)
     }
 
     /// Checks a store of `len` (1..=4096) bytes at absolute `a` with access key `akey`, and
     /// sets the reference and change bits.
     #[inline(always)]
     pub fn check_store(&mut self, a: AbsAddr, len: u32, akey: u8) -> Result<(), AccessFault> {
+        self.check(a, len, akey, true)
+    }
+
+    #[inline(always)]
+    fn check(&mut self, a: AbsAddr, len: u32, akey: u8, store: bool) -> Result<(), AccessFault> {
         if !self.contains(a, len) {
             return Err(AccessFault::Addressing);
         }
@@ -170,10 +163,20 @@ impl Storage {
         let last = (a.0 + len - 1) / KEY_BLOCK;
         for b in first..=last {
             let k = &mut self.keys[b as usize];
-            if akey != 0 && (*k >> 4) != akey {
+            // Key 0 matches every key; otherwise a store needs the same key, a fetch too
+            // when the block is fetch-protected.
+            if akey != 0 && (*k >> 4) != akey && (store || *k & key::FETCH != 0) {
                 return Err(AccessFault::Protection);
             }
-            *k |= key::REFERENCE | key::CHANGE;
+            let bits = if store {
+                key::REFERENCE | key::CHANGE
+            } else {
+                key::REFERENCE
+            };
+            // Written only when a bit is new, so repeated accesses only read the key.
+            if *k & bits != bits {
+                *k |= bits;
+            }
         }
         Ok(())
     }

@@ -15,11 +15,8 @@ pub(super) const STOP_BATCH: P = P::END_BATCH;
 
 #[inline(always)]
 fn cc_signed(v: i32) -> u8 {
-    match v {
-        0 => 0,
-        v if v < 0 => 1,
-        _ => 2,
-    }
+    // 0 zero, 1 negative, 2 positive, without branches.
+    (((v > 0) as u8) << 1) | (v < 0) as u8
 }
 
 #[inline(always)]

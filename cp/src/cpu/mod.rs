@@ -575,7 +575,7 @@ impl Cpu {
             }
             let slot = match &page {
                 Some(p) => {
-                    let s = &p[((ia & 0xFFF) >> 1) as usize];
+                    let s = p.slot(ia);
                     s.valid().then_some(s)
                 }
                 None => None,

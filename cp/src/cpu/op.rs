@@ -198,8 +198,21 @@ impl Slot {
     }
 }
 
-/// The instructions of one 4 KiB page, by halfword.
-pub(crate) type Page = [Slot; 2048];
+/// The instructions of one 4 KiB page, by halfword, and which 64-byte chunks of the page
+/// have had instructions decoded (bit n = bytes 64n..64n+63), so that stores into the data
+/// parts of a page with code do not have to look at slots.
+pub(crate) struct Page {
+    slots: [Slot; 2048],
+    chunks: Cell<u64>,
+}
+
+impl Page {
+    /// The slot of the instruction at page offset `offset`.
+    #[inline(always)]
+    pub(crate) fn slot(&self, offset: u32) -> &Slot {
+        &self.slots[((offset & 0xFFF) >> 1) as usize]
+    }
+}
 
 /// Predecoded instructions per 4 KiB page of absolute storage. Pages are reference-counted so
 /// the run loop can hold the current one while an instruction executes (and stores into it).
@@ -208,7 +221,10 @@ pub(crate) struct ICache {
 }
 
 fn new_page() -> Rc<Page> {
-    Rc::new([const { Slot::EMPTY }; 2048])
+    Rc::new(Page {
+        slots: [const { Slot::EMPTY }; 2048],
+        chunks: Cell::new(0),
+    })
 }
 
 impl ICache {
@@ -221,7 +237,7 @@ impl ICache {
     #[inline(always)]
     pub(crate) fn get(&self, abs: u32) -> Option<Op> {
         let page = self.pages.get((abs >> 12) as usize)?.as_ref()?;
-        let slot = &page[((abs & 0xFFF) >> 1) as usize];
+        let slot = page.slot(abs);
         slot.valid().then_some(slot.op)
     }
 
@@ -243,9 +259,15 @@ impl ICache {
             *rc = new_page();
         }
         if let Some(page) = Rc::get_mut(rc) {
-            let slot = &mut page[((abs & 0xFFF) >> 1) as usize];
+            let offset = abs & 0xFFF;
+            let slot = &mut page.slots[(offset >> 1) as usize];
             slot.op = op;
             slot.valid.set(true);
+            // The instruction may reach into the next chunk.
+            let first = offset >> 6;
+            let last = ((offset + op.len as u32 - 1).min(0xFFF)) >> 6;
+            page.chunks
+                .set(page.chunks.get() | (1u64 << first) | (1u64 << last));
         }
     }
 
@@ -280,18 +302,28 @@ impl ICache {
     #[inline(always)]
     fn clear_slots(page: &Page, offset: u32, len: u32) {
         // An instruction of up to 6 bytes starting up to 4 bytes before `offset` overlaps it.
-        let first = offset.saturating_sub(4) >> 1;
-        let last = ((offset + len.max(1) - 1).min(0xFFF)) >> 1;
-        for slot in &page[first as usize..=last as usize] {
+        let start = offset.saturating_sub(4);
+        let end = (offset + len.max(1) - 1).min(0xFFF);
+        let (c0, c1) = (start >> 6, end >> 6);
+        let span = if c1 - c0 >= 63 {
+            u64::MAX
+        } else {
+            ((1u64 << (c1 - c0 + 1)) - 1) << c0
+        };
+        if page.chunks.get() & span == 0 {
+            return;
+        }
+        for slot in &page.slots[(start >> 1) as usize..=(end >> 1) as usize] {
             slot.valid.set(false);
         }
     }
 
     pub(crate) fn clear(&self) {
         for page in self.pages.iter().flatten() {
-            for slot in page.iter() {
+            for slot in &page.slots {
                 slot.valid.set(false);
             }
+            page.chunks.set(0);
         }
     }
 }
