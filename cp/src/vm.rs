@@ -14,6 +14,7 @@
 //! guest). At the end of input the user is logged off.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -347,6 +348,38 @@ impl Vm {
     }
 }
 
+/// Opens a minidisk image: read-write when `write` and the file is writable (its
+/// permission bits allow writing — also for root — and it opens for writing), else
+/// read-only, which makes the minidisk read-only.
+fn open_image(
+    path: &Path,
+    write: bool,
+    vaddr: u16,
+) -> Result<Box<dyn dasd::CkdImage>, dasd::DasdError> {
+    if write {
+        let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
+        if writable {
+            match dasd::open(path, false) {
+                Ok(img) => return Ok(img),
+                Err(e) => eprintln!("vm390: {e}"),
+            }
+        }
+        eprintln!(
+            "vm390: {} is not writable: minidisk {vaddr:03X} is read-only",
+            path.display()
+        );
+    }
+    dasd::open(path, true)
+}
+
+/// Whether `a` and `b` name the same file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 fn hex_psw(b: &[u8; 8]) -> String {
     format!(
         "{:02X}{:02X}{:02X}{:02X} {:02X}{:02X}{:02X}{:02X}",
@@ -433,8 +466,7 @@ impl Cp {
             ));
             return;
         };
-        // The image is always opened read-only: guest writes stay in storage.
-        match dasd::open(&v.path, true) {
+        match open_image(&v.path, !ro && !self.writing(&v.path), vaddr) {
             Ok(img) => {
                 let md = Minidisk::new(vaddr, devtype, start, cyls, ro, v.volser.clone(), img);
                 self.add(vaddr, devtype, DeviceKind::Dasd(Box::new(md)));
@@ -444,6 +476,26 @@ impl Cp {
                     "DMKLNK108E {vaddr:03X} NOT LINKED; VOLID {vol} NOT MOUNTED"
                 ));
                 eprintln!("vm390: {e}");
+            }
+        }
+    }
+
+    /// Whether a minidisk of this virtual machine already writes the image at `path` (a
+    /// second read-write handle on one image file would corrupt it).
+    fn writing(&self, path: &Path) -> bool {
+        self.devices.values().any(|d| match &d.kind {
+            DeviceKind::Dasd(m) => m.writes_image() && same_file(m.image_path(), path),
+            _ => false,
+        })
+    }
+
+    /// Flushes every minidisk image written in this session (errors go to stderr).
+    pub fn flush_disks(&mut self) {
+        for d in self.devices.values_mut() {
+            if let DeviceKind::Dasd(m) = &mut d.kind {
+                if let Err(e) = m.flush() {
+                    eprintln!("vm390: minidisk {:03X}: {e}", m.vaddr);
+                }
             }
         }
     }
@@ -524,6 +576,7 @@ impl Cp {
         ));
         self.cp_line(&format!("LOGOFF AT {time} {wd} {date}"));
         self.logged_off = true;
+        self.flush_disks();
     }
 
     /// IPLs the named saved system `name`: storage cleared, the saved pages, keys, registers

@@ -4,14 +4,19 @@
 //! (GC20-1807-7, "DIAGNOSE Code X'18'").
 //!
 //! Cylinders in the guest's SEEK and SEARCH arguments are minidisk cylinders; CP relocates
-//! them by the minidisk's start cylinder. Images are opened read-only: what the guest writes
-//! is kept in storage for the session (the image file is never changed), so the shared
-//! images can be used directly.
+//! them by the minidisk's start cylinder.
+//!
+//! A minidisk linked in a write mode on an image opened read-write is written through:
+//! each WRITE DATA replaces the record's data in the track (read once and kept) and the
+//! whole track goes back to the image with `write_track`; [`Minidisk::flush`] (at LOGOFF)
+//! leaves the file consistent. A minidisk on an image opened read-only is a read-only
+//! minidisk: WRITE DATA gets condition code 1 with R15 = 3 and nothing is written.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use super::{fetch, store, Ccw, Stores};
-use crate::dasd::{CkdImage, Record, Track};
+use crate::dasd::{CkdImage, DasdError, Record, Track};
 use crate::storage::Storage;
 
 /// A CKD minidisk of a virtual machine.
@@ -24,7 +29,7 @@ pub struct Minidisk {
     pub start_cyl: u16,
     /// Cylinders of the minidisk.
     pub cylinders: u16,
-    /// Read-only link.
+    /// Read-only minidisk (a read-only link, or an image opened read-only).
     pub read_only: bool,
     /// Volume serial of the real volume.
     pub volser: String,
@@ -84,7 +89,8 @@ impl Diag18 {
 pub const MAX_COUNT: u16 = 2048;
 
 impl Minidisk {
-    /// A minidisk on `image`.
+    /// A minidisk on `image`; read-only when `read_only` or when the image was opened
+    /// read-only.
     pub fn new(
         vaddr: u16,
         devtype: u16,
@@ -99,11 +105,30 @@ impl Minidisk {
             devtype,
             start_cyl,
             cylinders,
-            read_only,
+            read_only: read_only || image.read_only(),
             volser,
             image,
             tracks: HashMap::new(),
         }
+    }
+
+    /// The image file.
+    pub fn image_path(&self) -> &Path {
+        self.image.path()
+    }
+
+    /// Whether the image file is open for writing (this minidisk may change it).
+    pub fn writes_image(&self) -> bool {
+        !self.read_only && !self.image.read_only()
+    }
+
+    /// Makes what was written durable and leaves the image file consistent (nothing to do
+    /// for a read-only minidisk).
+    pub fn flush(&mut self) -> Result<(), DasdError> {
+        if self.image.read_only() {
+            return Ok(());
+        }
+        self.image.flush()
     }
 
     /// The track at real (`cyl`, `head`), read once and kept.
@@ -129,8 +154,12 @@ impl Minidisk {
     }
 
     /// Replaces the data of record `rec` (its length stays; short data is padded with
-    /// zeros). False when the record does not exist.
+    /// zeros) and writes the track to the image. False when the record does not exist, the
+    /// minidisk is read-only or the image cannot be written.
     pub fn write_record(&mut self, cyl: u16, head: u16, rec: u8, data: &[u8]) -> bool {
+        if self.read_only {
+            return false;
+        }
         let Some(real) = self.start_cyl.checked_add(cyl) else {
             return false;
         };
@@ -149,7 +178,18 @@ impl Minidisk {
         for b in &mut r.data[n..] {
             *b = 0;
         }
-        true
+        let Some(t) = self.tracks.get(&(real, head)) else {
+            return false;
+        };
+        match self.image.write_track(real, head, t) {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("vm390: minidisk {:03X}: {e}", self.vaddr);
+                // The kept track no longer matches the image: read it again next time.
+                self.tracks.remove(&(real, head));
+                false
+            }
+        }
     }
 
     /// Runs a DIAGNOSE X'18' channel program at `ccw_addr` (guest real = absolute for a
@@ -309,8 +349,13 @@ mod tests {
             eprintln!("SKIPPED: {} missing", path.display());
             return;
         }
-        let img = crate::dasd::open(&path, true).unwrap();
+        // A copy: the shared image is never written.
+        let tmp = tempfile::tempdir().unwrap();
+        let copy = tmp.path().join("cmsuser_191.cckd");
+        std::fs::copy(&path, &copy).unwrap();
+        let img = crate::dasd::open(&copy, false).unwrap();
         let mut md = Minidisk::new(0x191, 3350, 0, 115, false, "CMS191".into(), img);
+        assert!(md.writes_image());
         let mut mem = Storage::new(1 << 16).unwrap();
         // Block 3 = cylinder 0, head 0, record 3.
         put(&mut mem, 0x100, &[0, 0, 0, 0, 0, 0]);
@@ -326,11 +371,20 @@ mod tests {
         assert_eq!(r, Diag18::ok());
         // "CMS=" in EBCDIC.
         assert_eq!(&mem.bytes()[0x1000..0x1004], &[0xC3, 0xD4, 0xE2, 0x7E]);
-        // A write goes to the in-storage copy only; a read-only link refuses it.
+        // A write goes through to the image; a read-only link refuses it.
         put(&mut mem, 0x220, &ccw(0x05, 0x1000, 0x20, 800));
         mem.bytes_mut()[0x1000] = 0xC4;
         assert_eq!(md.diag18(&mut mem, 0x200, 1, &mut stores), Diag18::ok());
         assert_eq!(md.read_record(0, 0, 3).unwrap()[0], 0xC4);
+        md.flush().unwrap();
+        let img = crate::dasd::open(&copy, true).unwrap();
+        let mut again = Minidisk::new(0x191, 3350, 0, 115, false, "CMS191".into(), img);
+        assert!(again.read_only && !again.writes_image());
+        assert_eq!(again.read_record(0, 0, 3).unwrap()[0], 0xC4);
+        assert_eq!(
+            again.diag18(&mut mem, 0x200, 1, &mut stores),
+            Diag18::err(1, 3)
+        );
         md.read_only = true;
         assert_eq!(
             md.diag18(&mut mem, 0x200, 1, &mut stores),
