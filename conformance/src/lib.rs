@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod diag_probe;
 pub mod gen;
 pub mod hercules;
 
