@@ -907,8 +907,54 @@ fn markdown(rows: &[Row]) -> String {
             }
         }
     }
+    o.push_str(HERCULES_CROSS_CHECK);
     o
 }
+
+/// The "Cross-check with Hercules 3.13" section: static text stating what
+/// `conformance/tests/diag_vs_hercules.rs` asserts (its `FIELDS` table) when it runs the same
+/// probe under Hercules and `vm390 run`.
+const HERCULES_CROSS_CHECK: &str = "
+## Cross-check with Hercules 3.13
+
+`cargo test -p conformance --test diag_vs_hercules` assembles one ESA/390 probe \
+(`conformance/src/diag_probe.rs`, GNU as), runs it under Hercules 3.13 (`run.sh`, `esa390.cnf`) \
+and under `vm390 run --json`, and compares the guest-visible results field by field: CC (by \
+IPM), registers, stored bytes, and the program-interruption old PSW, ILC and code. Both runs \
+use TZ=UTC.
+
+Agree (asserted byte for byte):
+
+- X'00': CC, Rx, MCEL, CPU address, time-zone offset, nothing stored past 40 bytes; with an \
+odd buffer 0006, ILC 2, old PSW past the DIAG, buffer untouched.
+- X'0C': CC unchanged, the MM/DD/YY and HH:MM:SS layout (separators; digits are EBCDIC \
+digits on both), nothing stored past 32 bytes.
+- X'24': CC 3 with Rx, Ry, Ry+1 unchanged for an absent device (0123) and for -1 (no console).
+- X'60': storage size 16 MiB, CC unchanged; also with the code formed from B2+D2 \
+(X'20' with R5 = X'40').
+- X'210': CC 3 for an absent device, Rx and the VRDCBLOK unchanged.
+- X'5C' with length 0: registers unchanged. X'264': registers unchanged.
+- Unknown code X'123': 0006, ILC 2, old PSW past the DIAG, CC unchanged.
+- DIAG in the problem state: 0002, ILC 2, register unchanged.
+
+Differ by documentation (masked in the comparison):
+
+| field | Hercules 3.13 | vm390 | reason |
+| --- | --- | --- | --- |
+| X'00' bytes 0-7 | `HERCULES` | `VM/370` | system identity |
+| X'00' bytes 8-11 | zeros, CPU version X'FD' | X'060000', X'FF' | VM/370 release 6 in a virtual machine |
+| X'00' bytes 16-23 | host login name (blanks) | `RUNNER` | user id |
+| X'00' bytes 24-31, 36-39 | product bitmap X'7FFE', version | not stored | Hercules fills z/VM's 40-byte layout; the VM/370 block is 36 bytes |
+| X'00' Ry after | length - bytes stored | unchanged | z/VM vs VM/370 |
+| X'0C' date and time digits | host time | host time | time of day |
+| X'0C' CPU times | zeros | the run's CPU time | Hercules does not account CPU time |
+| X'24' for 000E | CC 0, X'10410100' / X'10410000' (1403) | CC 3 | `esa390.cnf` defines a 1403 at 000E; `vm390 run` has no devices |
+| X'5C' CC | set to 0 | unchanged | Hercules' X'5C' is a no-op that sets CC 0 |
+| X'5C' registers (length 20) | unchanged | Rx + 11, Ry - 11 | vm390 edits the message per SET EMSG TEXT |
+| X'264' | no-op, CC 0 | 0006 | CMS-internal code not implemented in vm390 |
+| code X'10060' | 0006 | X'60' (storage size) | Hercules' code is the full effective address, vm390's its low 16 bits |
+| X'08' | panel command | CP command | Hercules runs Hercules panel commands |
+";
 
 /// Runs `vm390 conformance`.
 pub fn run_cli(a: &ConformanceArgs) -> ExitCode {
