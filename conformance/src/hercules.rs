@@ -215,13 +215,18 @@ pub fn parse_log(log: &str, window: u32) -> Result<(u64, [u32; 16], Vec<u8>), St
         .filter(|l| l.starts_with("GR"))
         .take(4)
     {
+        // Only `GRnn=value` fields count: the logger occasionally appends another message's
+        // text (say the `PSW=` line of HHCCP011I) to a line.
         for field in l.split_whitespace() {
-            let (name, value) = field
-                .split_once('=')
-                .ok_or_else(|| format!("bad GPR field {field:?}"))?;
-            let n: usize = name[2..]
-                .parse()
-                .map_err(|_| format!("bad GPR name {name:?}"))?;
+            let Some((name, value)) = field.split_once('=') else {
+                continue;
+            };
+            let Some(n) = name
+                .strip_prefix("GR")
+                .and_then(|n| n.parse::<usize>().ok())
+            else {
+                continue;
+            };
             *gpr.get_mut(n).ok_or("GPR number out of range")? = Some(hex32(value)?);
         }
     }
@@ -367,6 +372,16 @@ quit
         assert_eq!(storage.len(), 0x20);
         assert_eq!(&storage[0..8], &[0, 8, 0, 0, 0x80, 0, 2, 0]);
         assert_eq!(&storage[0x1E..], &[0xAB, 0xCD]);
+    }
+
+    #[test]
+    fn other_text_on_a_gpr_line_is_ignored() {
+        let log = LOG.replace(
+            "GR12=00000800  GR13=00000540  GR14=00000000  GR15=FFFFFFFF",
+            "GR12=00000800  GR13=00000540  GR14=00000000  GR15=FFFFFFFF          PSW=000A0000 0000600D",
+        );
+        let (_, gpr, _) = parse_log(&log, 0x20).unwrap();
+        assert_eq!(gpr[15], 0xFFFF_FFFF);
     }
 
     #[test]

@@ -715,11 +715,12 @@ fn hercules_vs_vm390() {
         failures.len(),
         errors.len()
     );
-    assert!(
-        errors.is_empty(),
-        "harness errors (generator or Hercules problems):\n{}",
-        errors.join("\n")
-    );
+    if !errors.is_empty() {
+        eprintln!(
+            "hercules_diff: harness errors (generator or Hercules problems):\n{}",
+            errors.join("\n")
+        );
+    }
     assert!(
         good as usize * 10 >= jobs.len() * 9,
         "only {good} of {} programs ended normally under Hercules: generator problem",
@@ -898,6 +899,11 @@ fn hercules_vs_vm390() {
         );
     }
     eprintln!("hercules_diff: total {:.1?}", started.elapsed());
+    assert!(
+        errors.is_empty(),
+        "harness errors (generator or Hercules problems):\n{}",
+        errors.join("\n")
+    );
     assert!(
         unexcused == 0,
         "{unexcused} of {} programs mismatch between Hercules and vm390 (see above and {})",
