@@ -12,7 +12,6 @@ use diagnose::{
 use s390_decoder::Arch;
 
 use crate::cpu::{Cpu, Exec, ProgramInterrupt, Supervisor};
-use crate::storage::{key, RealAddr};
 
 /// The runner's supervisor.
 #[derive(Debug, Default)]
@@ -74,39 +73,6 @@ struct RunnerVm<'a> {
     cpu: &'a mut Cpu,
 }
 
-impl RunnerVm<'_> {
-    /// Splits `len` bytes at real `addr` into pieces that do not cross a page (prefixing is
-    /// per page), checking each against storage and the PSW key.
-    fn pieces(&self, addr: u32, len: u32, store: bool) -> Result<Vec<(u32, u32)>, ProgramCheck> {
-        let mut out = Vec::new();
-        let end = addr as u64 + len as u64;
-        let mut a = addr as u64;
-        let akey = self.cpu.psw.key;
-        while a < end {
-            let n = (end - a).min(0x1000 - (a & 0xFFF));
-            if a > u32::MAX as u64 {
-                return Err(ProgramCheck::ADDRESSING);
-            }
-            let abs = self.cpu.mem.absolute(RealAddr(a as u32));
-            if !self.cpu.mem.contains(abs, n as u32) {
-                return Err(ProgramCheck::ADDRESSING);
-            }
-            let mut b = abs.0 & !0x7FF;
-            while (b as u64) < abs.0 as u64 + n {
-                let k = self.cpu.mem.key(crate::storage::AbsAddr(b));
-                let fetch_protected = k & key::FETCH != 0;
-                if akey != 0 && (k >> 4) != akey && (store || fetch_protected) {
-                    return Err(ProgramCheck::PROTECTION);
-                }
-                b += 0x800;
-            }
-            out.push((abs.0, n as u32));
-            a += n;
-        }
-        Ok(out)
-    }
-}
-
 impl Machine for RunnerVm<'_> {
     fn gpr(&self, r: u8) -> u32 {
         self.cpu.gpr[r as usize & 15]
@@ -124,41 +90,17 @@ impl Machine for RunnerVm<'_> {
         self.cpu.psw.amask()
     }
     fn check_real(&mut self, addr: u32, len: u32, store: bool) -> Result<(), ProgramCheck> {
-        self.pieces(addr, len, store).map(|_| ())
+        self.cpu
+            .check_real(addr, len, store)
+            .map_err(|p| ProgramCheck(p.0))
     }
     fn read_real(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), ProgramCheck> {
-        let pieces = self.pieces(addr, buf.len() as u32, false)?;
-        let key = self.cpu.psw.key;
-        let mut at = 0usize;
-        for (abs, n) in pieces {
-            // Sets the reference bits; the checks were made above.
-            let _ = self
-                .cpu
-                .mem
-                .check_fetch(crate::storage::AbsAddr(abs), n, key);
-            let n = n as usize;
-            buf[at..at + n].copy_from_slice(&self.cpu.mem.bytes()[abs as usize..abs as usize + n]);
-            at += n;
-        }
-        Ok(())
+        self.cpu.read_real(addr, buf).map_err(|p| ProgramCheck(p.0))
     }
     fn write_real(&mut self, addr: u32, data: &[u8]) -> Result<(), ProgramCheck> {
-        let pieces = self.pieces(addr, data.len() as u32, true)?;
-        let key = self.cpu.psw.key;
-        let mut at = 0usize;
-        for (abs, n) in pieces {
-            // Sets the reference and change bits; the checks were made above.
-            let _ = self
-                .cpu
-                .mem
-                .check_store(crate::storage::AbsAddr(abs), n, key);
-            let len = n as usize;
-            self.cpu.mem.bytes_mut()[abs as usize..abs as usize + len]
-                .copy_from_slice(&data[at..at + len]);
-            self.cpu.stored(abs, n);
-            at += len;
-        }
-        Ok(())
+        self.cpu
+            .write_real(addr, data)
+            .map_err(|p| ProgramCheck(p.0))
     }
     fn storage_size(&self) -> u32 {
         self.cpu.mem.size()

@@ -11,6 +11,7 @@ mod float_ops;
 pub mod hfp;
 mod op;
 pub mod psw;
+mod real;
 
 use s390_decoder::Arch;
 
