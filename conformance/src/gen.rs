@@ -1131,7 +1131,15 @@ impl Gen {
             "CLM" | "ICM" | "STCM" => {
                 let r = if m == "ICM" { self.tgt() } else { self.any() };
                 let mask = self.rng.below(16) as u32;
-                let mem = self.mem(&mut it, mask.count_ones().max(1), 1, false);
+                let mem = if m == "STCM" && mask == 0 {
+                    // With a zero mask "on some models, the value may be fetched and
+                    // subsequently stored back unchanged" (GA22-7000-10, STORE CHARACTERS
+                    // UNDER MASK): access exceptions are model-dependent, so only valid
+                    // addresses. (ICM and CLM must recognize them for one byte.)
+                    format!("{}(%r12)", self.disp(1, 1))
+                } else {
+                    self.mem(&mut it, mask.count_ones().max(1), 1, false)
+                };
                 it.ins(4, format!("{lc} %r{r},{mask},{mem}"));
             }
             "AHI" | "LHI" | "MHI" => {

@@ -141,7 +141,16 @@ fn vm390() -> Option<PathBuf> {
 
 fn setup(name: &str, with_vm390: bool) -> Option<Setup> {
     let (harness, work) = oracles(name)?;
-    let vm390 = if with_vm390 { Some(vm390()?) } else { None };
+    let vm390 = if with_vm390 {
+        // a private copy: other builds may replace target/release/vm390 during the run
+        let bin = vm390()?;
+        let copy = work.join("vm390");
+        std::fs::copy(&bin, &copy)
+            .unwrap_or_else(|e| panic!("copying {} to {}: {e}", bin.display(), copy.display()));
+        Some(copy)
+    } else {
+        None
+    };
     Some(Setup {
         harness,
         vm390,
