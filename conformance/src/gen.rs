@@ -6,11 +6,11 @@
 //! | address | what |
 //! | --- | --- |
 //! | `000` | initial PSW (ESA/390: EC format, 31- or 24-bit; S/370: BC mode, a quarter in EC mode), random CC and program mask |
-//! | `060` | SVC new PSW -> `SVC_HANDLER` (which resumes at the SVC old PSW) |
+//! | `060` | SVC new PSW -> `SVC_HANDLER` |
 //! | `068` | program new PSW -> `PGM_HANDLER` |
 //! | `200` | prologue (LCTL CR0 for the AFP registers, LM of all GPRs, LD of the FPRs), the random body, the epilogue (STM/STD at `600`/`640`, LPSW of the `600D` wait PSW), then EX targets |
-//! | `570` | program-check handler: logs the interruption (8 x 8 bytes at `6F0`: interruption code + old-PSW address in ESA/390, the old BC PSW in S/370), counts it (unary, `6D8`) and resumes at the old PSW; at the 16th it stores the registers and loads the `DEAD` wait PSW. It uses only MVC, CLI, BC, STM, STD and LPSW. |
-//! | `5F8` | SVC handler: `LPSW` of the SVC old PSW |
+//! | `560` | program-check handler: logs the interruption (8 x 8 bytes at `6F0`: interruption code + old-PSW address in ESA/390, the old BC PSW in S/370), counts it (unary, `6D8`) and resumes at the old PSW; at the 16th it stores the registers and loads the `DEAD` wait PSW. It uses only MVC, CLI, BC, STM, STD and LPSW. |
+//! | `5E0` | SVC handler: SVC 255 loads the `600D` wait PSW (the end of problem-state programs), any other SVC resumes at the SVC old PSW |
 //! | `600` | GPR save, `640` FPR save (16 x 8; S/370 only 0,2,4,6 at their slots) |
 //! | `6C0` | wait PSWs (`DEAD`, `600D`), CR0 value (`6D0`), program-check count (`6D8`) and log (`6F0`) |
 //! | `730` | initial GPRs (R12 = `800`, the fixed base register), `770` initial FPRs |
@@ -35,9 +35,9 @@ use crate::Rng;
 /// Where the code starts (the initial PSW points here).
 pub const CODE: u32 = 0x200;
 /// Program-check handler.
-pub const PGM_HANDLER: u32 = 0x570;
+pub const PGM_HANDLER: u32 = 0x560;
 /// SVC handler.
-pub const SVC_HANDLER: u32 = 0x5F8;
+pub const SVC_HANDLER: u32 = 0x5E0;
 /// STM 0,15 target of the epilogue and of the handler's give-up path.
 pub const GPR_SAVE: u32 = 0x600;
 /// STD target (FPR n at `FPR_SAVE + 8n`).
@@ -125,6 +125,10 @@ pub struct Program {
     /// EC-mode PSWs: always in ESA/390, a quarter of the System/370 programs (the rest run
     /// in BC mode, as CMS does).
     pub ec: bool,
+    /// The body runs in the problem state (entered by LPSW after the prologue; left by
+    /// SVC 255) and may contain privileged instructions, each a privileged-operation
+    /// exception.
+    pub problem: bool,
     /// Initial condition code.
     pub cc: u8,
     /// Initial program mask.
@@ -164,6 +168,7 @@ pub fn generate_excluding(arch: Arch, seed: u64, exclude: &[String]) -> Program 
     let afp = esa && rng.below(4) != 0;
     let amode31 = esa && rng.below(4) != 0;
     let ec = esa || rng.below(4) == 0;
+    let problem = rng.below(10) < 3;
     let cc = rng.below(4) as u8;
     let program_mask = if rng.below(2) == 0 {
         0
@@ -185,6 +190,7 @@ pub fn generate_excluding(arch: Arch, seed: u64, exclude: &[String]) -> Program 
         arch,
         afp,
         label: 0,
+        problem,
         exclude: exclude.to_vec(),
     };
     let target = g.rng.range(10, 40) as usize;
@@ -206,6 +212,7 @@ pub fn generate_excluding(arch: Arch, seed: u64, exclude: &[String]) -> Program 
         afp,
         amode31,
         ec,
+        problem,
         cc,
         program_mask,
         gpr,
@@ -589,12 +596,47 @@ const TEMPLATES: &[(&str, u32, bool, bool)] = &[
     ("MXD", 1, true, false),
 ];
 
+/// Privileged instructions, only in problem-state programs (where each one is a
+/// privileged-operation exception): mnemonic, weight, whether System/370 has it.
+const PRIVILEGED: &[(&str, u32, bool)] = &[
+    ("SSM", 1, true),
+    ("STNSM", 1, true),
+    ("STOSM", 1, true),
+    ("LCTL", 1, true),
+    ("STCTL", 1, true),
+    ("LPSW", 1, true),
+    ("SPKA", 1, true),
+    ("ISKE", 1, false),
+    ("SSKE", 1, false),
+    ("ISK", 1, true),
+    ("SSK", 1, true),
+    ("PTLB", 1, true),
+    ("SPX", 1, true),
+    ("STPX", 1, true),
+    ("STAP", 1, true),
+    ("TPROT", 1, true),
+    ("DIAG", 1, true),
+    ("STIDP", 1, true),
+    ("SCKC", 1, true),
+    ("STCKC", 1, true),
+    ("SPT", 1, true),
+    ("STPT", 1, true),
+];
+
 /// The mnemonics a program for `arch` may contain (for tests of the table itself).
 pub fn mnemonics(arch: Arch) -> Vec<&'static str> {
     let mut v: Vec<&'static str> = TEMPLATES
         .iter()
         .filter(|t| arch == Arch::Esa390 || t.2)
         .map(|t| t.0)
+        .chain(
+            PRIVILEGED
+                .iter()
+                .filter(|t| arch == Arch::Esa390 || t.2)
+                .map(|t| t.0),
+        )
+        .filter(|m| arch == Arch::Esa390 || !matches!(*m, "ISKE" | "SSKE"))
+        .filter(|m| arch == Arch::S370 || !matches!(*m, "ISK" | "SSK"))
         .collect();
     v.sort_unstable();
     v.dedup();
@@ -606,6 +648,7 @@ struct Gen {
     arch: Arch,
     afp: bool,
     label: u32,
+    problem: bool,
     exclude: Vec<String>,
 }
 
@@ -812,21 +855,37 @@ impl Gen {
     /// A random item (depth 0 may be a branch around another item).
     fn item(&mut self, depth: u32) -> Item {
         let esa = self.arch == Arch::Esa390;
+        let arch = self.arch;
         let exclude = &self.exclude;
-        let usable = |t: &&(&str, u32, bool, bool)| {
-            (esa || t.2) && (depth == 0 || !t.3) && !exclude.iter().any(|e| e == t.0)
-        };
-        let total: u32 = TEMPLATES.iter().filter(usable).map(|t| t.1).sum();
+        let mut candidates: Vec<(&'static str, u32, bool)> = TEMPLATES
+            .iter()
+            .filter(|t| (esa || t.2) && (depth == 0 || !t.3))
+            .map(|t| (t.0, t.1, t.3))
+            .collect();
+        if self.problem {
+            candidates.extend(
+                PRIVILEGED
+                    .iter()
+                    .filter(|t| match t.0 {
+                        "ISKE" | "SSKE" => arch == Arch::Esa390,
+                        "ISK" | "SSK" => arch == Arch::S370,
+                        _ => esa || t.2,
+                    })
+                    .map(|t| (t.0, t.1, false)),
+            );
+        }
+        candidates.retain(|c| !exclude.iter().any(|e| e == c.0));
+        let total: u32 = candidates.iter().map(|c| c.1).sum();
         let mut pick = self.rng.below(total as u64) as u32;
-        for t in TEMPLATES.iter().filter(usable) {
-            if pick < t.1 {
-                return if t.3 {
-                    self.branch(t.0, depth)
+        for (m, weight, branch) in candidates {
+            if pick < weight {
+                return if branch {
+                    self.branch(m, depth)
                 } else {
-                    self.plain(t.0)
+                    self.plain(m)
                 };
             }
-            pick -= t.1;
+            pick -= weight;
         }
         unreachable!()
     }
@@ -1364,7 +1423,7 @@ impl Gen {
                 it.ins(2, format!("{lc} %r{p1},%r{p2}"));
             }
             "SVC" => {
-                let i = self.rng.below(256);
+                let i = self.rng.below(255);
                 it.ins(2, format!("svc {i}"));
             }
             "BSM" => {
@@ -1379,6 +1438,51 @@ impl Gen {
                 it.ins(4, format!("epsw %r{t},%r{t2}"));
             }
             "IPK" => it.ins(4, "ipk".into()),
+            // privileged (problem-state programs only)
+            "SSM" | "SPX" | "STPX" | "STAP" | "STIDP" | "SCKC" | "STCKC" | "SPT" | "STPT" => {
+                let mem = self.mem(&mut it, 8, 8, false);
+                it.ins(4, format!("{lc} {mem}"));
+            }
+            "STNSM" | "STOSM" => {
+                let mem = self.mem(&mut it, 1, 1, false);
+                it.ins(4, format!("{lc} {mem},{}", self.rng.below(256)));
+            }
+            "LCTL" | "STCTL" => {
+                let (c1, c3) = (self.any(), self.any());
+                let mem = self.mem(&mut it, 64, 4, false);
+                it.ins(4, format!("{lc} %c{c1},%c{c3},{mem}"));
+            }
+            "LPSW" => {
+                let d = self.disp(8, 8) / 8 * 8;
+                it.ins(4, format!("lpsw {d}(%r12)"));
+            }
+            "SPKA" => it.ins(4, format!("spka {}", self.rng.below(256))),
+            "ISKE" | "SSKE" => {
+                let (t, a) = (self.tgt(), self.any());
+                it.ins(4, format!("{lc} %r{t},%r{a}"));
+            }
+            "ISK" | "SSK" => {
+                // GNU as has no System/370-only mnemonics
+                let (t, a) = (self.tgt(), self.any());
+                let code = if m == "ISK" { 0x0900 } else { 0x0800 };
+                it.ins(2, format!(".insn rr,0x{code:04X},%r{t},%r{a}  # {m}"));
+            }
+            "PTLB" => it.ins(4, "ptlb".into()),
+            "TPROT" => {
+                let d1 = self.disp(1, 1);
+                it.ins(6, format!("tprot {d1}(%r12),{}", self.rng.below(256)));
+            }
+            "DIAG" => {
+                // not X'F08'/X'F09': Hercules 3.13 allows DIAGNOSE X'F08' in the problem state
+                let code = loop {
+                    let c = self.rng.below(0x1000);
+                    if !(0xF08..=0xF09).contains(&c) {
+                        break c;
+                    }
+                };
+                let (a, b) = (self.any(), self.any());
+                it.ins(4, format!("diag %r{a},%r{b},{code}"));
+            }
             "SAR" => {
                 let (a, r) = (self.any(), self.any());
                 it.ins(4, format!("sar %a{a},%r{r}"));
@@ -1568,10 +1672,11 @@ impl Program {
         let w = &mut s;
         writeln!(
             w,
-            "# vm390 hercules-diff program: seed {} arch {} {} afp {} amode {} (regenerate with conformance::gen::generate)",
+            "# vm390 hercules-diff program: seed {} arch {} {} {} afp {} amode {} (regenerate with conformance::gen::generate)",
             self.seed,
             self.arch.name(),
             if self.ec { "EC" } else { "BC" },
+            if self.problem { "problem" } else { "supervisor" },
             self.afp as u8,
             if self.amode31 { 31 } else { 24 }
         )
@@ -1596,15 +1701,28 @@ impl Program {
         for f in self.fprs() {
             writeln!(w, "        ld %f{f},0x{:X}", FPR_INIT + 8 * f as u32).unwrap();
         }
-        writeln!(w, "# body").unwrap();
         let mut targets = String::new();
+        if self.problem {
+            let (p0, p1) = self.body_psw();
+            writeln!(w, "        lpsw .Lbodypsw  # to the problem state").unwrap();
+            writeln!(
+                targets,
+                "        .balign 8\n.Lbodypsw: .long 0x{p0:08X},0x{p1:08X}+.Lbody"
+            )
+            .unwrap();
+        }
+        writeln!(w, "# body\n.Lbody:").unwrap();
         for (item, _) in self.items.iter().zip(keep).filter(|(_, k)| **k) {
             w.push_str(&item.text);
             targets.push_str(&item.targets);
         }
         writeln!(w, "# epilogue").unwrap();
         self.store_all(w);
-        writeln!(w, "        lpsw 0x{GOOD_PSW:X}").unwrap();
+        if self.problem {
+            writeln!(w, "        svc 255").unwrap();
+        } else {
+            writeln!(w, "        lpsw 0x{GOOD_PSW:X}").unwrap();
+        }
         writeln!(w, "# EX targets").unwrap();
         w.push_str(&targets);
         writeln!(w, "        .org 0x{PGM_HANDLER:X}").unwrap();
@@ -1642,7 +1760,13 @@ impl Program {
         writeln!(w, ".Lstop:").unwrap();
         writeln!(w, "        lpsw 0x{DEAD_PSW:X}").unwrap();
         writeln!(w, "        .org 0x{SVC_HANDLER:X}").unwrap();
+        // the SVC number: EC mode X'8A'-X'8B', BC mode in the old PSW (bits 16-31)
+        let code = if self.ec { 0x8B } else { 0x23 };
+        writeln!(w, "        cli 0x{code:X}(%r0),255").unwrap();
+        writeln!(w, "        bc 8,.Lsvcend").unwrap();
         writeln!(w, "        lpsw 0x20  # SVC: resume").unwrap();
+        writeln!(w, ".Lsvcend:").unwrap();
+        writeln!(w, "        lpsw 0x{GOOD_PSW:X}  # SVC 255: the end").unwrap();
         writeln!(w, "        .org 0x{DEAD_PSW:X}").unwrap();
         let wait = if self.ec { 0x000A_0000u32 } else { 0x0002_0000 };
         writeln!(w, "        .long 0x{wait:08X},0x{DEAD:08X}").unwrap();
@@ -1700,6 +1824,13 @@ impl Program {
             Arch::S370 if self.ec => (0x0008_0000 | cc << 12 | pm << 8, CODE),
             Arch::S370 => (0, cc << 28 | pm << 24 | CODE),
         }
+    }
+
+    /// The PSW that enters the body in the problem state, without the body address (which
+    /// the assembler adds): the initial PSW with the P bit.
+    fn body_psw(&self) -> (u32, u32) {
+        let (w0, w1) = self.initial_psw();
+        (w0 | 0x0001_0000, w1 & !0x00FF_FFFF)
     }
 
     /// An interruption new PSW: disabled, supervisor state, key 0, pointing at `addr`.
