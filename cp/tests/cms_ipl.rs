@@ -1,6 +1,7 @@
 //! `vm390 --directory vm390.direct --logon CMSUSER` IPLs the VM/370 R6 CMS saved system to
 //! its banner and `Ready;`, driven through standard input like a script. The shared images
-//! are only read (vm390 opens minidisk images read-only and keeps guest writes in storage).
+//! are only read: they are read-only files, so vm390 attaches them read-only (writes to
+//! copies are tested in `cms_writes.rs`).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
