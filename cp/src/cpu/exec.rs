@@ -2191,10 +2191,76 @@ impl Cpu {
     }
 }
 
+impl Cpu {
+    /// MVCLE and CLCLE (SA22-7201 "MOVE LONG EXTENDED", "COMPARE LOGICAL LONG EXTENDED"):
+    /// 32-bit lengths in R1+1 and R3+1, the pad byte from bits 24-31 of the second-operand
+    /// address. Each execution processes at most to the next page boundary of either operand
+    /// and sets CC 3 when bytes remain, so the program's BC 1 loop finishes the work (the
+    /// "CPU-determined amount" the architecture allows).
+    fn i_mvcle(&mut self, op: &Op) -> Exec {
+        let r1 = Self::even(op.r1)?;
+        let r3 = Self::even(op.r3)?;
+        let pad = self.ea(0, op.b2, op.d2) as u8;
+        let amask = self.psw.amask();
+        let (a, al) = (self.reg_addr(r1), self.gpr[r1 + 1]);
+        let (b, bl) = (self.reg_addr(r3), self.gpr[r3 + 1]);
+        let compare = op.opcode == Opcode::CLCLE;
+        let mut n = al.max(if compare { bl } else { 0 });
+        n = n.min(0x1000 - (a & 0xFFF)).min(0x1000 - (b & 0xFFF));
+        let mut done = 0u32;
+        let mut cc = 0;
+        while done < n {
+            let (x_in, y_in) = (done < al, done < bl);
+            let y = if y_in {
+                self.read_u8(b.wrapping_add(done) & amask)?
+            } else {
+                pad
+            };
+            if compare {
+                let x = if x_in {
+                    self.read_u8(a.wrapping_add(done) & amask)?
+                } else {
+                    pad
+                };
+                if x != y {
+                    cc = if x < y { 1 } else { 2 };
+                    break;
+                }
+            } else {
+                self.write_u8(a.wrapping_add(done) & amask, y)?;
+            }
+            done += 1;
+        }
+        let used_a = done.min(al);
+        let used_b = done.min(bl);
+        self.set_reg_addr(r1, a.wrapping_add(used_a) & amask);
+        self.gpr[r1 + 1] = al - used_a;
+        self.set_reg_addr(r3, b.wrapping_add(used_b) & amask);
+        self.gpr[r3 + 1] = bl - used_b;
+        let (al, bl) = (self.gpr[r1 + 1], self.gpr[r3 + 1]);
+        self.psw.cc = if cc != 0 {
+            cc
+        } else if (compare && (al > 0 || bl > 0)) || (!compare && al > 0) {
+            3
+        } else if compare {
+            0
+        } else {
+            // MOVE LONG EXTENDED: the CC compares the original lengths.
+            match (al + used_a).cmp(&(bl + used_b)) {
+                std::cmp::Ordering::Equal => 0,
+                std::cmp::Ordering::Less => 1,
+                std::cmp::Ordering::Greater => 2,
+            }
+        };
+        Ok(())
+    }
+}
+
 /// The execution function of an opcode.
 pub(super) fn handler_of(opcode: Opcode) -> Handler {
     use Opcode::*;
     match opcode {
+        MVCLE | CLCLE => Cpu::i_mvcle,
         MVCK => Cpu::i_mvck,
         LR => Cpu::i_lr,
         L => Cpu::i_l,
