@@ -2240,7 +2240,7 @@ impl Cpu {
         let (al, bl) = (self.gpr[r1 + 1], self.gpr[r3 + 1]);
         self.psw.cc = if cc != 0 {
             cc
-        } else if (compare && (al > 0 || bl > 0)) || (!compare && al > 0) {
+        } else if al > 0 || (compare && bl > 0) {
             3
         } else if compare {
             0
