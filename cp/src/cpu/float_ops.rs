@@ -45,6 +45,14 @@ impl Cpu {
         }
         Ok(r as usize)
     }
+    /// Two extended operands: an invalid pair in either is a specification exception, which
+    /// comes before the AFP-register data exception (as Hercules 3.13 orders them).
+    fn fpr_ext_pair(&mut self, r1: u8, r2: u8) -> Result<(usize, usize), P> {
+        if (r1 | r2) & 2 != 0 {
+            return Err(P::SPECIFICATION);
+        }
+        Ok((self.fpr_ext(r1)?, self.fpr_ext(r2)?))
+    }
     fn masks(&self) -> HfpMasks {
         HfpMasks {
             exponent_underflow: self.psw.prog_mask & 2 != 0,
@@ -122,7 +130,7 @@ impl Cpu {
                     self.fpr[r1] = v;
                 }
                 LXR => {
-                    let (r1, r2) = (self.fpr_ext(op.r1)?, self.fpr_ext(op.r2)?);
+                    let (r1, r2) = self.fpr_ext_pair(op.r1, op.r2)?;
                     let v = self.ext(r2);
                     self.set_ext(r1, v);
                 }
@@ -174,7 +182,7 @@ impl Cpu {
                     self.psw.cc = cc;
                 }
                 LPXR | LNXR | LCXR | LTXR => {
-                    let (r1, r2) = (self.fpr_ext(op.r1)?, self.fpr_ext(op.r2)?);
+                    let (r1, r2) = self.fpr_ext_pair(op.r1, op.r2)?;
                     let v = self.ext(r2);
                     let (v, cc) = match op.opcode {
                         LPXR => hfp::load_positive_ext(v),
@@ -249,7 +257,7 @@ impl Cpu {
                 }
                 // ---- arithmetic, extended
                 AXR | SXR | MXR | DXR => {
-                    let (r1, r2) = (self.fpr_ext(op.r1)?, self.fpr_ext(op.r2)?);
+                    let (r1, r2) = self.fpr_ext_pair(op.r1, op.r2)?;
                     let (a, b) = (self.ext(r1), self.ext(r2));
                     let o = match op.opcode {
                         AXR => hfp::add_ext(a, b, m),
@@ -260,7 +268,7 @@ impl Cpu {
                     return self.apply(o, |c, v| c.set_ext(r1, v));
                 }
                 CXR => {
-                    let (r1, r2) = (self.fpr_ext(op.r1)?, self.fpr_ext(op.r2)?);
+                    let (r1, r2) = self.fpr_ext_pair(op.r1, op.r2)?;
                     self.psw.cc = hfp::compare_ext(self.ext(r1), self.ext(r2));
                 }
                 // ---- rounding and lengthening
@@ -306,7 +314,7 @@ impl Cpu {
                     return self.apply(hfp::sqrt_long(v), |c, v| c.fpr[r1] = v);
                 }
                 SQXR => {
-                    let (r1, r2) = (self.fpr_ext(op.r1)?, self.fpr_ext(op.r2)?);
+                    let (r1, r2) = self.fpr_ext_pair(op.r1, op.r2)?;
                     let v = self.ext(r2);
                     return self.apply(hfp::sqrt_ext(v), |c, v| c.set_ext(r1, v));
                 }
@@ -320,7 +328,7 @@ impl Cpu {
                     self.fpr[r1] = hfp::integer_long(self.fpr[r2]);
                 }
                 FIXR => {
-                    let (r1, r2) = (self.fpr_ext(op.r1)?, self.fpr_ext(op.r2)?);
+                    let (r1, r2) = self.fpr_ext_pair(op.r1, op.r2)?;
                     let v = hfp::integer_ext(self.ext(r2));
                     self.set_ext(r1, v);
                 }
