@@ -7,6 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+use s390_decoder::{Length, LengthSpec, Opcode, Operand, OperandSpec, Storage};
+
 pub mod diag_probe;
 pub mod gen;
 pub mod hercules;
@@ -91,4 +93,50 @@ impl Rng {
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
+}
+
+/// Random operands for `op`, each within its field. `pairs` keeps general registers even
+/// and floating-point registers at the start of an extended pair (what GNU as checks);
+/// relative offsets use at most `rel_bits` bits.
+pub fn random_operands(rng: &mut Rng, op: Opcode, pairs: bool, rel_bits: u8) -> Vec<Operand> {
+    op.info()
+        .operands
+        .iter()
+        .map(|spec| match *spec {
+            // gas checks register pairs: even general registers, and the floating-point
+            // registers that start an extended pair.
+            OperandSpec::Gpr { .. } if pairs => Operand::Gpr(2 * rng.below(8) as u8),
+            OperandSpec::Fpr { .. } if pairs => {
+                Operand::Fpr(*rng.pick(&[0, 1, 4, 5, 8, 9, 12, 13]))
+            }
+            OperandSpec::Gpr { .. } => Operand::Gpr(rng.below(16) as u8),
+            OperandSpec::Fpr { .. } => Operand::Fpr(rng.below(16) as u8),
+            OperandSpec::Ar { .. } => Operand::Ar(rng.below(16) as u8),
+            OperandSpec::Cr { .. } => Operand::Cr(rng.below(16) as u8),
+            OperandSpec::Mask { .. } => Operand::Mask(rng.below(16) as u8),
+            OperandSpec::Unsigned { width, .. } => Operand::Unsigned(rng.below(1 << width) as u32),
+            OperandSpec::Signed { width, .. } => {
+                Operand::Signed(rng.range(-(1 << (width - 1)), (1 << (width - 1)) - 1) as i32)
+            }
+            OperandSpec::Relative { width, .. } => {
+                let w = width.min(rel_bits);
+                Operand::Relative(rng.range(-(1 << (w - 1)), (1 << (w - 1)) - 1) as i32)
+            }
+            OperandSpec::Storage { index, length, .. } => Operand::Storage(Storage {
+                disp: rng.below(4096) as u16,
+                index: if index.is_some() {
+                    rng.below(16) as u8
+                } else {
+                    0
+                },
+                base: rng.below(16) as u8,
+                length: match length {
+                    LengthSpec::None => Length::None,
+                    LengthSpec::Bytes8 { .. } => Length::Bytes(rng.range(1, 256) as u16),
+                    LengthSpec::Bytes4 { .. } => Length::Bytes(rng.range(1, 16) as u16),
+                    LengthSpec::Register { .. } => Length::Register(rng.below(16) as u8),
+                },
+            }),
+        })
+        .collect()
 }

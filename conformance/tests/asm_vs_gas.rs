@@ -6,57 +6,13 @@
 use std::fmt::Write as _;
 use std::process::Command;
 
-use conformance::{oracle, Rng};
+use conformance::{oracle, random_operands, Rng};
 use s390_decoder::{
-    disassemble_line, encode, Arch, Decoder, DisasmOptions, Length, LengthSpec, Opcode, Operand,
-    OperandSpec, Storage,
+    disassemble_line, encode, Arch, Decoder, DisasmOptions, Length, Opcode, Operand, OperandSpec,
 };
 
 const PER_OPCODE: usize = 12;
 const SEED: u64 = 0xA55E_3B1E;
-
-fn random_operands(rng: &mut Rng, op: Opcode, pairs: bool) -> Vec<Operand> {
-    op.info()
-        .operands
-        .iter()
-        .map(|spec| match *spec {
-            // gas checks register pairs: even general registers, and the floating-point
-            // registers that start an extended pair.
-            OperandSpec::Gpr { .. } if pairs => Operand::Gpr(2 * rng.below(8) as u8),
-            OperandSpec::Fpr { .. } if pairs => {
-                Operand::Fpr(*rng.pick(&[0, 1, 4, 5, 8, 9, 12, 13]))
-            }
-            OperandSpec::Gpr { .. } => Operand::Gpr(rng.below(16) as u8),
-            OperandSpec::Fpr { .. } => Operand::Fpr(rng.below(16) as u8),
-            OperandSpec::Ar { .. } => Operand::Ar(rng.below(16) as u8),
-            OperandSpec::Cr { .. } => Operand::Cr(rng.below(16) as u8),
-            OperandSpec::Mask { .. } => Operand::Mask(rng.below(16) as u8),
-            OperandSpec::Unsigned { width, .. } => Operand::Unsigned(rng.below(1 << width) as u32),
-            OperandSpec::Signed { width, .. } => {
-                Operand::Signed(rng.range(-(1 << (width - 1)), (1 << (width - 1)) - 1) as i32)
-            }
-            OperandSpec::Relative { width, .. } => {
-                let w = width.min(16);
-                Operand::Relative(rng.range(-(1 << (w - 1)), (1 << (w - 1)) - 1) as i32)
-            }
-            OperandSpec::Storage { index, length, .. } => Operand::Storage(Storage {
-                disp: rng.below(4096) as u16,
-                index: if index.is_some() {
-                    rng.below(16) as u8
-                } else {
-                    0
-                },
-                base: rng.below(16) as u8,
-                length: match length {
-                    LengthSpec::None => Length::None,
-                    LengthSpec::Bytes8 { .. } => Length::Bytes(rng.range(1, 256) as u16),
-                    LengthSpec::Bytes4 { .. } => Length::Bytes(rng.range(1, 16) as u16),
-                    LengthSpec::Register { .. } => Length::Register(rng.below(16) as u8),
-                },
-            }),
-        })
-        .collect()
-}
 
 /// The operands in HLASM syntax (explicit base registers, varied spellings).
 fn hlasm(rng: &mut Rng, op: Opcode, ops: &[Operand]) -> String {
@@ -190,7 +146,7 @@ fn every_esa390_instruction_assembles_like_gnu_as() {
             continue;
         }
         for _ in 0..PER_OPCODE {
-            let ops = random_operands(&mut rng, op, true);
+            let ops = random_operands(&mut rng, op, true, 16);
             encode(op, &ops).unwrap_or_else(|e| panic!("{}: {e}", op.mnemonic()));
             let h = format!(
                 "         {:<6} {}",
@@ -261,7 +217,7 @@ fn random_image(rng: &mut Rng, n: usize) -> Vec<u8> {
             continue;
         }
         let op = *rng.pick(&Opcode::ALL);
-        let ops = random_operands(rng, op, false);
+        let ops = random_operands(rng, op, false, 16);
         let enc = encode(op, &ops).unwrap();
         image.extend_from_slice(enc.as_bytes());
     }

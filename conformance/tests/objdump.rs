@@ -5,51 +5,11 @@
 use std::fmt::Write as _;
 use std::process::Command;
 
-use conformance::{oracle, Rng};
-use s390_decoder::{
-    encode, Arch, Decoder, Length, LengthSpec, Opcode, Operand, OperandSpec, Storage,
-};
+use conformance::{oracle, random_operands, Rng};
+use s390_decoder::{encode, Arch, Decoder, Length, Opcode, Operand};
 
 const PER_OPCODE: usize = 24;
 const SEED: u64 = 0x5390_0B1D;
-
-/// Random operands for an instruction.
-pub fn random_operands(rng: &mut Rng, op: Opcode) -> Vec<Operand> {
-    op.info()
-        .operands
-        .iter()
-        .map(|spec| match *spec {
-            OperandSpec::Gpr { .. } => Operand::Gpr(rng.below(16) as u8),
-            OperandSpec::Fpr { .. } => Operand::Fpr(rng.below(16) as u8),
-            OperandSpec::Ar { .. } => Operand::Ar(rng.below(16) as u8),
-            OperandSpec::Cr { .. } => Operand::Cr(rng.below(16) as u8),
-            OperandSpec::Mask { .. } => Operand::Mask(rng.below(16) as u8),
-            OperandSpec::Unsigned { width, .. } => Operand::Unsigned(rng.below(1 << width) as u32),
-            OperandSpec::Signed { width, .. } => {
-                Operand::Signed(rng.range(-(1 << (width - 1)), (1 << (width - 1)) - 1) as i32)
-            }
-            OperandSpec::Relative { width, .. } => {
-                let w = width.min(20);
-                Operand::Relative(rng.range(-(1 << (w - 1)), (1 << (w - 1)) - 1) as i32)
-            }
-            OperandSpec::Storage { index, length, .. } => Operand::Storage(Storage {
-                disp: rng.below(4096) as u16,
-                index: if index.is_some() {
-                    rng.below(16) as u8
-                } else {
-                    0
-                },
-                base: rng.below(16) as u8,
-                length: match length {
-                    LengthSpec::None => Length::None,
-                    LengthSpec::Bytes8 { .. } => Length::Bytes(rng.range(1, 256) as u16),
-                    LengthSpec::Bytes4 { .. } => Length::Bytes(rng.range(1, 16) as u16),
-                    LengthSpec::Register { .. } => Length::Register(rng.below(16) as u8),
-                },
-            }),
-        })
-        .collect()
-}
 
 /// Our operands in GNU as syntax, for comparison with objdump.
 fn gnu_operands(op: Opcode, addr: u64, ops: &[Operand]) -> String {
@@ -172,7 +132,7 @@ fn every_esa390_instruction_matches_objdump() {
             continue;
         }
         for _ in 0..PER_OPCODE {
-            let ops = random_operands(&mut rng, op);
+            let ops = random_operands(&mut rng, op, false, 20);
             let enc = encode(op, &ops).unwrap_or_else(|e| panic!("{}: {e}", op.mnemonic()));
             let addr = image.len() as u64;
             let insn = Decoder::new(Arch::Esa390).decode(enc.as_bytes()).unwrap();
