@@ -46,6 +46,39 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Builds `vm390` (release, as `cargo build --release -p cp --bin vm390`) and returns its path
+/// (CARGO_TARGET_DIR honoured); `VM390_HERCULES_DIFF_VM390=<path>` names a binary to use
+/// instead, without building.
+pub fn vm390_release() -> PathBuf {
+    if let Some(bin) = std::env::var_os("VM390_HERCULES_DIFF_VM390") {
+        return PathBuf::from(bin);
+    }
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(&cargo)
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "cp",
+            "--bin",
+            "vm390",
+            "--quiet",
+        ])
+        .current_dir(&root)
+        .status()
+        .expect("running cargo build for vm390");
+    assert!(
+        status.success(),
+        "cargo build --release -p cp --bin vm390 failed"
+    );
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|t| if t.is_relative() { root.join(t) } else { t })
+        .unwrap_or_else(|| root.join("target"));
+    target.join("release/vm390")
+}
+
 /// `../shared/` beside the repository, if present (required under `VM390_ORACLES=require`).
 pub fn shared_dir() -> Option<PathBuf> {
     let p = workspace_root().parent().unwrap().join("shared");

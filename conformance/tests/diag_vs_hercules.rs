@@ -33,7 +33,7 @@ use std::time::Instant;
 use conformance::diag_probe::{self, Field, Rule};
 use conformance::gen::Arch;
 use conformance::hercules::{self, Harness, Stop};
-use conformance::{oracle, oracles_required, shared_dir, workspace_root};
+use conformance::{oracle, oracles_required, shared_dir};
 
 const fn f(probe: &'static str, what: &'static str, addr: u32, len: u32, rule: Rule) -> Field {
     Field {
@@ -259,35 +259,8 @@ const FIELDS: &[Field] = &[
     ),
 ];
 
-/// Builds `vm390` (release; CARGO_TARGET_DIR honoured) unless VM390_HERCULES_DIFF_VM390 names one.
 fn vm390() -> PathBuf {
-    if let Some(bin) = std::env::var_os("VM390_HERCULES_DIFF_VM390") {
-        return PathBuf::from(bin);
-    }
-    let root = workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "cp",
-            "--bin",
-            "vm390",
-            "--quiet",
-        ])
-        .current_dir(&root)
-        .status()
-        .expect("running cargo build for vm390");
-    assert!(
-        status.success(),
-        "cargo build --release -p cp --bin vm390 failed"
-    );
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|t| if t.is_relative() { root.join(t) } else { t })
-        .unwrap_or_else(|| root.join("target"));
-    target.join("release/vm390")
+    conformance::vm390_release()
 }
 
 #[test]

@@ -96,34 +96,7 @@ fn oracles(name: &str) -> Option<(Harness, PathBuf)> {
 /// Builds `vm390` (release) and returns it, or `None` when it has no `run` command yet.
 /// `VM390_HERCULES_DIFF_VM390=<path>` uses that binary instead, without building.
 fn vm390() -> Option<PathBuf> {
-    if let Some(bin) = std::env::var_os("VM390_HERCULES_DIFF_VM390") {
-        return Some(PathBuf::from(bin));
-    }
-    let root = workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "cp",
-            "--bin",
-            "vm390",
-            "--quiet",
-        ])
-        .current_dir(&root)
-        .status()
-        .expect("running cargo build for vm390");
-    assert!(
-        status.success(),
-        "cargo build --release -p cp --bin vm390 failed"
-    );
-    // The binary cargo just built (CARGO_TARGET_DIR moves the target directory).
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|t| if t.is_relative() { root.join(t) } else { t })
-        .unwrap_or_else(|| root.join("target"));
-    let bin = target.join("release/vm390");
+    let bin = conformance::vm390_release();
     let help = Command::new(&bin)
         .args(["run", "--help"])
         .stdin(Stdio::null())
