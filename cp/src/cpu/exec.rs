@@ -19,6 +19,16 @@ fn cc_signed(v: i32) -> u8 {
     (((v > 0) as u8) << 1) | (v < 0) as u8
 }
 
+/// CC 0 equal, 1 low, 2 high.
+#[inline(always)]
+fn cc_order(o: std::cmp::Ordering) -> u8 {
+    match o {
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Less => 1,
+        std::cmp::Ordering::Greater => 2,
+    }
+}
+
 #[inline(always)]
 fn cc_logical_add(result: u32, carry: bool) -> u8 {
     (if result != 0 { 1 } else { 0 }) | (if carry { 2 } else { 0 })
@@ -99,40 +109,30 @@ impl Cpu {
         Ok(self.mem.bytes()[a as usize])
     }
 
+    /// Reads `N` bytes (big-endian operand) at `ea`.
+    #[inline(always)]
+    fn read_be<const N: usize>(&mut self, ea: u32) -> Result<[u8; N], P> {
+        let mut b = [0u8; N];
+        match self.access(ea, N as u32, false)? {
+            Some(a) => b.copy_from_slice(&self.mem.bytes()[a as usize..a as usize + N]),
+            None => self.read_bytes_checked(ea, &mut b),
+        }
+        Ok(b)
+    }
+
     #[inline(always)]
     pub(crate) fn read_u16(&mut self, ea: u32) -> Result<u16, P> {
-        match self.access(ea, 2, false)? {
-            Some(a) => Ok(self.mem.read_u16(AbsAddr(a))),
-            None => {
-                let mut b = [0u8; 2];
-                self.read_bytes_checked(ea, &mut b);
-                Ok(u16::from_be_bytes(b))
-            }
-        }
+        self.read_be(ea).map(u16::from_be_bytes)
     }
 
     #[inline(always)]
     pub(crate) fn read_u32(&mut self, ea: u32) -> Result<u32, P> {
-        match self.access(ea, 4, false)? {
-            Some(a) => Ok(self.mem.read_u32(AbsAddr(a))),
-            None => {
-                let mut b = [0u8; 4];
-                self.read_bytes_checked(ea, &mut b);
-                Ok(u32::from_be_bytes(b))
-            }
-        }
+        self.read_be(ea).map(u32::from_be_bytes)
     }
 
     #[inline(always)]
     pub(crate) fn read_u64(&mut self, ea: u32) -> Result<u64, P> {
-        match self.access(ea, 8, false)? {
-            Some(a) => Ok(self.mem.read_u64(AbsAddr(a))),
-            None => {
-                let mut b = [0u8; 8];
-                self.read_bytes_checked(ea, &mut b);
-                Ok(u64::from_be_bytes(b))
-            }
-        }
+        self.read_be(ea).map(u64::from_be_bytes)
     }
 
     /// Reads bytes already validated.
@@ -188,40 +188,32 @@ impl Cpu {
         Ok(())
     }
 
+    /// Writes `N` bytes (big-endian operand) at `ea`.
     #[inline(always)]
-    pub(crate) fn write_u16(&mut self, ea: u32, v: u16) -> Exec {
-        match self.access(ea, 2, true)? {
+    fn write_be<const N: usize>(&mut self, ea: u32, b: [u8; N]) -> Exec {
+        match self.access(ea, N as u32, true)? {
             Some(a) => {
-                self.mem.write_u16(AbsAddr(a), v);
-                self.stored(a, 2);
+                self.mem.bytes_mut()[a as usize..a as usize + N].copy_from_slice(&b);
+                self.stored(a, N as u32);
             }
-            None => self.write_bytes_checked(ea, &v.to_be_bytes()),
+            None => self.write_bytes_checked(ea, &b),
         }
         Ok(())
+    }
+
+    #[inline(always)]
+    pub(crate) fn write_u16(&mut self, ea: u32, v: u16) -> Exec {
+        self.write_be(ea, v.to_be_bytes())
     }
 
     #[inline(always)]
     pub(crate) fn write_u32(&mut self, ea: u32, v: u32) -> Exec {
-        match self.access(ea, 4, true)? {
-            Some(a) => {
-                self.mem.write_u32(AbsAddr(a), v);
-                self.stored(a, 4);
-            }
-            None => self.write_bytes_checked(ea, &v.to_be_bytes()),
-        }
-        Ok(())
+        self.write_be(ea, v.to_be_bytes())
     }
 
     #[inline(always)]
     pub(crate) fn write_u64(&mut self, ea: u32, v: u64) -> Exec {
-        match self.access(ea, 8, true)? {
-            Some(a) => {
-                self.mem.write_u64(AbsAddr(a), v);
-                self.stored(a, 8);
-            }
-            None => self.write_bytes_checked(ea, &v.to_be_bytes()),
-        }
-        Ok(())
+        self.write_be(ea, v.to_be_bytes())
     }
 
     // ---------------------------------------------------------------- helpers
@@ -272,20 +264,12 @@ impl Cpu {
 
     #[inline(always)]
     fn compare_signed(&mut self, a: i32, b: i32) {
-        self.psw.cc = match a.cmp(&b) {
-            std::cmp::Ordering::Equal => 0,
-            std::cmp::Ordering::Less => 1,
-            std::cmp::Ordering::Greater => 2,
-        };
+        self.psw.cc = cc_order(a.cmp(&b));
     }
 
     #[inline(always)]
     fn compare_logical(&mut self, a: u64, b: u64) {
-        self.psw.cc = match a.cmp(&b) {
-            std::cmp::Ordering::Equal => 0,
-            std::cmp::Ordering::Less => 1,
-            std::cmp::Ordering::Greater => 2,
-        };
+        self.psw.cc = cc_order(a.cmp(&b));
     }
 
     /// Link information for BAL/BALR (24-bit mode: ILC, CC, program mask in bits 0-7).
@@ -556,11 +540,7 @@ impl Cpu {
                 k += 1;
             }
         }
-        self.psw.cc = match reg[..n].cmp(&bytes[..n]) {
-            std::cmp::Ordering::Equal => 0,
-            std::cmp::Ordering::Less => 1,
-            std::cmp::Ordering::Greater => 2,
-        };
+        self.psw.cc = cc_order(reg[..n].cmp(&bytes[..n]));
         Ok(())
     }
 
@@ -919,11 +899,7 @@ impl Cpu {
         let mut y = [0u8; 256];
         self.read_bytes(a1, &mut x[..n])?;
         self.read_bytes(a2, &mut y[..n])?;
-        self.psw.cc = match x[..n].cmp(&y[..n]) {
-            std::cmp::Ordering::Equal => 0,
-            std::cmp::Ordering::Less => 1,
-            std::cmp::Ordering::Greater => 2,
-        };
+        self.psw.cc = cc_order(x[..n].cmp(&y[..n]));
         Ok(())
     }
 
@@ -1961,11 +1937,7 @@ impl Cpu {
         let mut s = self.reg_addr(r2);
         let mut sl = self.gpr[r2 + 1] & 0x00FF_FFFF;
         let pad = (self.gpr[r2 + 1] >> 24) as u8;
-        self.psw.cc = match dl.cmp(&sl) {
-            std::cmp::Ordering::Equal => 0,
-            std::cmp::Ordering::Less => 1,
-            std::cmp::Ordering::Greater => 2,
-        };
+        self.psw.cc = cc_order(dl.cmp(&sl));
         // Destructive overlap: the destination starts inside the source that is moved.
         let moved = dl.min(sl);
         if moved > 1 && d > s && d < s.wrapping_add(moved) {
@@ -2246,11 +2218,7 @@ impl Cpu {
             0
         } else {
             // MOVE LONG EXTENDED: the CC compares the original lengths.
-            match (al + used_a).cmp(&(bl + used_b)) {
-                std::cmp::Ordering::Equal => 0,
-                std::cmp::Ordering::Less => 1,
-                std::cmp::Ordering::Greater => 2,
-            }
+            cc_order((al + used_a).cmp(&(bl + used_b)))
         };
         Ok(())
     }
