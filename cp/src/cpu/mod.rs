@@ -230,6 +230,9 @@ pub struct Cpu {
     tod_offset: i64,
     last_timer_tod: u64,
     pending_ext: Vec<u16>,
+    /// Pending external interruptions that carry a subcode (stored at X'84') and a
+    /// parameter (stored at X'80'): (code, subcode, parameter).
+    ext_params: Vec<(u16, u16, u32)>,
     /// Counts of DIAGNOSE codes executed.
     pub diag_counts: std::collections::BTreeMap<u32, u64>,
     /// Predecoded instructions of the pages that were executed.
@@ -283,6 +286,7 @@ impl Cpu {
             tod_offset: 0,
             last_timer_tod: now,
             pending_ext: Vec::new(),
+            ext_params: Vec::new(),
             diag_counts: Default::default(),
             icache: op::ICache::new(size),
         }
@@ -396,13 +400,34 @@ impl Cpu {
 
     /// Presents an external interruption with `code`.
     pub fn external_interrupt(&mut self, code: u16) -> bool {
+        let with = self.ext_params.iter().position(|p| p.0 == code);
+        let with = with.map(|i| self.ext_params.remove(i));
         if self.psw.bc_mode(self.arch) {
             self.psw.int_code = code;
         } else {
-            self.write_low_u16(low::EXT_CPU_ADDR, 0);
+            self.write_low_u16(low::EXT_CPU_ADDR, with.map_or(0, |p| p.1));
             self.write_low_u16(low::EXT_CODE, code);
+            if let Some((_, _, param)) = with {
+                self.write_low_u16(0x80, (param >> 16) as u16);
+                self.write_low_u16(0x82, param as u16);
+            }
         }
         self.swap_psw(low::EXTERNAL_OLD, low::EXTERNAL_NEW)
+    }
+
+    /// Queues external interruption `code` carrying `subcode` (stored in the halfword at
+    /// X'84', where other external interruptions store the CPU address) and the
+    /// external-interruption parameter `param` (the word at X'80'), as the service-signal
+    /// class does (SA22-7201 "Service Signal"; DIAGNOSE X'250' block-I/O completion X'2603').
+    pub fn raise_external_param(&mut self, code: u16, subcode: u16, param: u32) {
+        self.ext_params.retain(|p| p.0 != code);
+        self.ext_params.push((code, subcode, param));
+        self.raise_external(code);
+    }
+
+    /// Whether external interruption `code` is pending.
+    pub fn external_pending(&self, code: u16) -> bool {
+        self.pending_ext.contains(&code)
     }
 
     /// Presents an I/O interruption: stores the old PSW (with `bc_code`, the device address, in
