@@ -1,6 +1,7 @@
 //! `vm390 asm SOURCE -o IMAGE [--listing FILE]`: assembles an HLASM-style source into a flat
 //! image (see `guests::asm`). Errors go to stderr as `file:line:column: error: message`; after
-//! any error the exit status is 1 and no image is left at the output path.
+//! any error the exit status is 1 and no image is left at the output path. MNOTEs below
+//! severity 8 are printed as `file:line:column: note: message`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,8 +21,13 @@ pub struct AsmArgs {
 
 /// Runs `vm390 asm`.
 pub fn run(a: &AsmArgs) -> ExitCode {
-    match guests::asm::assemble_file(&a.source, &a.output, a.listing.as_deref()) {
-        Ok(()) => ExitCode::SUCCESS,
+    match guests::asm::assemble_file_with_notes(&a.source, &a.output, a.listing.as_deref()) {
+        Ok(notes) => {
+            for n in notes {
+                eprintln!("{n}");
+            }
+            ExitCode::SUCCESS
+        }
         Err(messages) => {
             for m in messages {
                 eprintln!("{m}");

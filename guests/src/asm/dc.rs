@@ -191,6 +191,10 @@ impl Asm {
             }
             if k == 0 {
                 self.label(st, out.first_len)?;
+                if self.pass == 2 {
+                    let here = self.here();
+                    self.rows[self.stmt_idx].loc = Some(self.address(here));
+                }
             }
             if emit {
                 self.emit(&out.bytes, s)?;

@@ -13,9 +13,12 @@
 //! after an error so that one run reports them all.
 
 mod dc;
+mod macros;
 mod source;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_macros;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -76,31 +79,67 @@ pub fn assemble_with_listing(
     file: &str,
     text: &str,
 ) -> (Result<Assembly, Vec<Diagnostic>>, String) {
-    let stmts = source::statements(text);
+    let o = assemble_with_notes(file, text);
+    (o.result, o.listing)
+}
+
+/// Everything one assembly produces.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The image, or every error found.
+    pub result: Result<Assembly, Vec<Diagnostic>>,
+    /// The listing (also when there are errors).
+    pub listing: String,
+    /// Notes: MNOTEs of severity below 8 and `MNOTE *,'text'`; print them with
+    /// [`Diagnostic::note`].
+    pub notes: Vec<Diagnostic>,
+}
+
+impl Diagnostic {
+    /// The diagnostic as a note: `file:line:column: note: message`.
+    pub fn note(&self) -> String {
+        format!(
+            "{}:{}:{}: note: {}",
+            self.file, self.line, self.column, self.message
+        )
+    }
+}
+
+/// Assembles `text`, returning the notes (MNOTE) as well as the image or errors.
+pub fn assemble_with_notes(file: &str, text: &str) -> Outcome {
+    let ex = macros::expand(file, source::statements(text));
+    let stmts = ex.stmts;
     let mut a = Asm::new(file);
     a.run(&stmts);
     let listing = a.listing(&stmts);
     let mut diags: Vec<Diagnostic> = a
         .diags
         .into_iter()
+        .chain(ex.diags)
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
     diags.sort();
+    let notes = ex.notes;
     if !diags.is_empty() {
-        return (Err(diags), listing);
+        return Outcome {
+            result: Err(diags),
+            listing,
+            notes,
+        };
     }
     let origin = a.origin.clamp(0, MAX_LOC) as u32;
     let mut image = a.image;
     image.truncate(a.image_end);
-    (
-        Ok(Assembly {
+    Outcome {
+        result: Ok(Assembly {
             origin,
             image,
             listing: listing.clone(),
         }),
         listing,
-    )
+        notes,
+    }
 }
 
 /// Assembles the file `source` into `output` (and the listing into `listing`, if given).
@@ -111,6 +150,16 @@ pub fn assemble_file(
     output: &Path,
     listing: Option<&Path>,
 ) -> Result<(), Vec<String>> {
+    assemble_file_with_notes(source, output, listing).map(|_| ())
+}
+
+/// [`assemble_file`], also returning the notes (MNOTEs below severity 8) as printable
+/// lines: `Ok(notes)` on success, and on failure the notes and errors in source order.
+pub fn assemble_file_with_notes(
+    source: &Path,
+    output: &Path,
+    listing: Option<&Path>,
+) -> Result<Vec<String>, Vec<String>> {
     let fail = |msgs: Vec<String>| {
         let _ = std::fs::remove_file(output);
         Err(msgs)
@@ -126,7 +175,11 @@ pub fn assemble_file(
     };
     let text = String::from_utf8_lossy(&bytes);
     let name = source.display().to_string();
-    let (result, list) = assemble_with_listing(&name, &text);
+    let Outcome {
+        result,
+        listing: list,
+        notes,
+    } = assemble_with_notes(&name, &text);
     let mut msgs = Vec::new();
     if let Some(l) = listing {
         if let Err(e) = std::fs::write(l, list) {
@@ -136,7 +189,13 @@ pub fn assemble_file(
     let asm = match result {
         Ok(a) => a,
         Err(d) => {
-            msgs.extend(d.iter().map(|d| d.to_string()));
+            let mut all: Vec<(usize, usize, String)> = d
+                .iter()
+                .map(|d| (d.line, d.column, d.to_string()))
+                .chain(notes.iter().map(|n| (n.line, n.column, n.note())))
+                .collect();
+            all.sort();
+            msgs.extend(all.into_iter().map(|x| x.2));
             return fail(msgs);
         }
     };
@@ -166,7 +225,7 @@ pub fn assemble_file(
             output.display()
         )]);
     }
-    Ok(())
+    Ok(notes.iter().map(Diagnostic::note).collect())
 }
 
 /// An error at a character of the statement.
@@ -403,11 +462,15 @@ impl Asm {
             return;
         }
         let (line, column) = st.at(e.at);
+        let message = match &st.ctx {
+            Some(c) => format!("{} ({c})", e.msg),
+            None => e.msg,
+        };
         self.diags.push(Diagnostic {
             file: self.file.clone(),
             line,
             column,
-            message: e.msg,
+            message,
         });
     }
 
@@ -1575,9 +1638,10 @@ impl Asm {
             for b in &row.obj {
                 let _ = write!(obj, "{b:02X}");
             }
+            let mark = if st.generated { '+' } else { ' ' };
             for (k, line) in st.lines.iter().enumerate() {
                 if k == 0 {
-                    let _ = writeln!(out, "{loc:<6} {obj:<16} {:>5}  {line}", st.line);
+                    let _ = writeln!(out, "{loc:<6} {obj:<16} {:>5}{mark} {line}", st.line);
                 } else {
                     let _ = writeln!(out, "{:<6} {:<16} {:>5}  {line}", "", "", st.line + k);
                 }

@@ -282,7 +282,7 @@ fn every_error_has_file_line_column() {
         (" SPM 1 \n LM 1,2,0(3,4)\n", "t.asm:2:11: error: operand 3: this operand takes no index register"),
         (" DC X'FFFFFFFFFFFF',F'1' \n DC AL1(X'123456789')\n", "t.asm:2:9: error: self-defining term too large"),
         (" DC CL0'A'\n", "t.asm:1:7: error: length 0 is outside 1-65535"),
-        (" MACRO\n", "t.asm:1:2: error: MACRO is not supported"),
+        (" MACRO\n", "t.asm:1:2: error: MACRO without MEND"),
         (" START 1\n DC X'1'\n START 2\n", "t.asm:3:2: error: START must come before any control section"),
         (" DSECT\n", "t.asm:1:2: error: DSECT requires a name"),
         (" ORG -1\n", "t.asm:1:6: error: ORG operand is below the start of the section"),

@@ -1,0 +1,455 @@
+//! The macro facility and conditional assembly: exact bytes and exact diagnostics.
+
+use super::*;
+
+fn outcome(src: &str) -> Outcome {
+    assemble_with_notes("m.asm", src)
+}
+
+fn hex_of(src: &str) -> String {
+    match outcome(src).result {
+        Ok(a) => a.image.iter().map(|b| format!("{b:02X}")).collect(),
+        Err(d) => panic!(
+            "{}",
+            d.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    }
+}
+
+fn errors(src: &str) -> Vec<String> {
+    match outcome(src).result {
+        Ok(_) => panic!("assembled without errors"),
+        Err(d) => d.iter().map(|d| d.to_string()).collect(),
+    }
+}
+
+#[test]
+fn positional_keyword_and_name_parameters() {
+    let src = "
+         MACRO
+&LBL     SAVE  &REGS,&AREA,&LEN=4
+&LBL     STM   &REGS(1),&REGS(2),&AREA
+         DC    AL1(&LEN)
+         MEND
+         USING *,12
+HERE     SAVE  (14,12),SA
+         SAVE  (2,3),SA,LEN=9
+SA       DS    F
+         DC    A(HERE)
+";
+    // STM 14,12,SA(12); DC 4; pad; STM 2,3,SA; DC 9; pad; SA at 12; A(HERE)=0.
+    assert_eq!(hex_of(src), "90ECC00C04009023C00C09000000000000000000");
+}
+
+#[test]
+fn sysndx_makes_unique_labels() {
+    let src = "
+         MACRO
+         SKIP
+         J     L&SYSNDX
+         DC    H'0'
+L&SYSNDX DS    0H
+         MEND
+         SKIP
+         SKIP
+         DC    A(L0001,L0002)
+";
+    assert_eq!(
+        hex_of(src),
+        "A7F400030000A7F40003000000000006000000".to_string() + "0C"
+    );
+}
+
+#[test]
+fn aif_character_and_arithmetic_relations_ago_anop() {
+    let src = "
+         MACRO
+         GEN   &P,&N
+         AIF   ('&P' EQ '').NOP
+         DC    C'&P'
+.NOP     ANOP
+         AIF   (&N GT 3 AND NOT (&N GE 9)).BIG
+         AIF   (&N LT 0 OR '&P' NE 'A').NEG
+         DC    X'01'
+         AGO   .END
+.BIG     DC    X'02'
+         MEXIT
+.NEG     DC    X'03'
+.END     MEND
+         GEN   ,1
+         GEN   A,5
+         GEN   A,9
+         GEN   B,0
+";
+    // GEN ,1 -> 03 ('' NE 'A'); GEN A,5 -> C1 02; GEN A,9 -> C1 01 (9 >= 9); GEN B,0 -> C2 03
+    assert_eq!(hex_of(src), "03C102C101C203");
+}
+
+#[test]
+fn set_symbols_local_global_and_character_operations() {
+    let src = "
+         MACRO
+         COUNT &TEXT
+         GBLA  &CALLS
+         LCLC  &C
+         LCLB  &LONG
+         LCLA  &K
+&K       SETA  K'&TEXT
+&CALLS   SETA  &CALLS+1
+&C       SETC  '&TEXT'(2,2).'-'.(2)'Z'
+&LONG    SETB  (K'&TEXT GT 3)
+         DC    AL1(&CALLS,&LONG,&K),C'&C'
+         MEND
+         COUNT ABCD
+         COUNT XY
+         GBLA  &CALLS
+         DC    AL1(&CALLS)
+";
+    // call 1: 1,1,4,'BC-ZZ'; call 2: 2,0,2,'Y-ZZ' ('XY'(2,2) is 'Y'); open code: 2
+    assert_eq!(hex_of(src), "010104C2C360E9E9020002E860E9E902");
+}
+
+#[test]
+fn local_symbols_are_fresh_per_call_and_implicitly_declared() {
+    let src = "
+         MACRO
+         INC
+&X       SETA  &X+1
+         DC    AL1(&X)
+         MEND
+         INC
+         INC
+&Y       SETA  7*3-1
+         DC    AL1(&Y)
+";
+    assert_eq!(hex_of(src), "010114");
+}
+
+#[test]
+fn substitution_in_name_operation_and_operand_fields() {
+    let src = "
+         MACRO
+&N       OPS   &OP,&R,&SUF
+&N.&SUF  &OP   &R.,&R+1
+         MEND
+A        OPS   LR,2,X
+         OPS   AR,4,Y
+         DC    A(AX)
+";
+    assert_eq!(hex_of(src), "18231A45000000".to_string() + "00");
+}
+
+#[test]
+fn sublists_and_syslist() {
+    let src = "
+         MACRO
+         LIST  &L
+         LCLA  &I
+.LOOP    AIF   (&I GE N'&L).DONE
+&I       SETA  &I+1
+         DC    AL1(&L(&I))
+         AGO   .LOOP
+.DONE    ANOP
+&I       SETA  N'&SYSLIST
+         DC    AL1(&I,&SYSLIST(2))
+         MEND
+         LIST  (5,6,7),9
+";
+    assert_eq!(hex_of(src), "0506070209");
+}
+
+#[test]
+fn type_attribute_and_omitted_operands() {
+    let src = "
+         MACRO
+         TYP   &A,&B,&C
+         DC    C'&B'
+         AIF   (T'&A EQ 'O').X
+         DC    C'N'
+.X       AIF   (T'&B NE 'N').Y
+         DC    C'B'
+.Y       AIF   (T'&C NE 'F').Z
+         DC    C'F'
+.Z       MEND
+         TYP   ,12,WORD
+WORD     DC    F'1'
+";
+    // &A omitted, &B = 12 (N), &C = WORD (F by look-ahead)
+    assert_eq!(hex_of(src), "F1F2C2C6".to_string() + "00000001");
+}
+
+#[test]
+fn nested_macro_calls() {
+    let src = "
+         MACRO
+         INNER &V
+         DC    AL1(&V,&SYSNDX,&SYSNEST)
+         MEND
+         MACRO
+         OUTER &V
+         INNER &V+1
+         INNER &V+2
+         MEND
+         OUTER 10
+";
+    // OUTER is call 1; the INNERs are calls 2 and 3 at nesting level 2.
+    assert_eq!(hex_of(src), "0B0202".to_string() + "0C0302");
+}
+
+#[test]
+fn open_code_conditional_assembly() {
+    let src = "
+&N       SETA  3
+.LOOP    AIF   (&N EQ 0).OUT
+         DC    AL1(&N)
+&N       SETA  &N-1
+         AGO   .LOOP
+.OUT     ANOP
+         AIF   (0).NEVER
+         DC    X'FF'
+.NEVER   ANOP
+";
+    assert_eq!(hex_of(src), "030201FF");
+}
+
+#[test]
+fn mnote_severity_errors_and_notes() {
+    let src = "
+         MACRO
+         CHK   &V
+         AIF   (&V LT 10).OK
+         MNOTE 8,'value &V too big'
+         MEXIT
+.OK      MNOTE 4,'value &V is fine'
+         MNOTE *,'a comment'
+         MNOTE ,'it''s severity 1'
+         MEND
+         CHK   5
+         CHK   12
+";
+    let o = outcome(src);
+    let notes: Vec<String> = o.notes.iter().map(|n| n.note()).collect();
+    assert_eq!(
+        notes,
+        vec![
+            "m.asm:7:10: note: MNOTE 4: value 5 is fine (in macro CHK called at line 11)",
+            "m.asm:8:10: note: a comment (in macro CHK called at line 11)",
+            "m.asm:9:10: note: MNOTE 1: it's severity 1 (in macro CHK called at line 11)",
+        ]
+    );
+    let e: Vec<String> = o
+        .result
+        .unwrap_err()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(
+        e,
+        vec!["m.asm:5:10: error: value 12 too big (in macro CHK called at line 12)"]
+    );
+}
+
+#[test]
+fn errors_in_macros_point_at_definition_and_call() {
+    let src = "
+         MACRO
+         BAD   &X
+         L     1,&X
+         MEND
+         USING *,12
+         BAD   NOWHERE
+";
+    assert_eq!(
+        errors(src),
+        vec!["m.asm:4:18: error: undefined symbol NOWHERE (in macro BAD called at line 7)"]
+    );
+    let nested = "
+         MACRO
+         IN
+         FOO
+         MEND
+         MACRO
+         OUT
+         IN
+         MEND
+         OUT
+";
+    assert_eq!(
+        errors(nested),
+        vec!["m.asm:4:10: error: unknown operation FOO (in macro IN called at line 8, in macro OUT called at line 10)"]
+    );
+}
+
+#[test]
+fn endless_recursion_and_loops_are_errors() {
+    let rec = "
+         MACRO
+         R
+         R
+         MEND
+         R
+";
+    assert_eq!(
+        errors(rec),
+        vec![format!(
+            "m.asm:4:10: error: macro calls nested more than {MAX} deep (endless recursion?) (in macro R called at line 4, in macro R called at line 4, {rest}in macro R called at line 6)",
+            MAX = macros::MAX_DEPTH,
+            rest = "in macro R called at line 4, ..., "
+        )]
+    );
+    let lp = "
+         MACRO
+         L
+.A       AGO   .A
+         MEND
+         L
+         DC    X'01'
+";
+    assert_eq!(
+        errors(lp),
+        vec!["m.asm:4:10: error: ACTR branch limit reached (endless loop?); expansion stopped (in macro L called at line 6)"]
+    );
+    let actr = "
+         ACTR  2
+.A       AGO   .A
+";
+    assert_eq!(
+        errors(actr),
+        vec!["m.asm:3:10: error: ACTR branch limit reached (endless loop?); expansion stopped"]
+    );
+}
+
+#[test]
+fn conditional_assembly_errors() {
+    let cases: &[(&str, &str)] = &[
+        (" MACRO\n M\n", "m.asm:1:2: error: MACRO without MEND"),
+        (
+            " MACRO\n MEND\n",
+            "m.asm:1:2: error: macro definition without a prototype statement",
+        ),
+        (" MEND\n", "m.asm:1:2: error: MEND without MACRO"),
+        (
+            " AGO .NONE\n",
+            "m.asm:1:6: error: undefined sequence symbol .NONE",
+        ),
+        (
+            " DC AL1(&U)\n",
+            "m.asm:1:9: error: undefined variable symbol &U",
+        ),
+        (
+            " DC C'A&B'\n",
+            "m.asm:1:8: error: undefined variable symbol &B",
+        ),
+        (
+            " AIF (&X).A\n",
+            "m.asm:1:7: error: undefined variable symbol &X",
+        ),
+        (
+            "&A SETA 'X'\n",
+            "m.asm:1:9: error: 'X' is not a number (a self-defining term)",
+        ),
+        (
+            "&A SETA 1\n&A SETC 'X'\n",
+            "m.asm:2:1: error: &A is a SETA symbol, not SETC",
+        ),
+        (
+            " LCLA &A\n LCLA &A\n",
+            "m.asm:2:7: error: &A is already declared",
+        ),
+        (
+            " GBLA &G\n MACRO\n M\n GBLC &G\n MEND\n M\n",
+            "m.asm:4:7: error: &G is already declared as GBLA (in macro M called at line 6)",
+        ),
+        (
+            " MACRO\n M &P\n&P SETA 1\n MEND\n M\n",
+            "m.asm:3:1: error: &P is a parameter and cannot be set (in macro M called at line 5)",
+        ),
+        (
+            " MACRO\n M &K=1\n MEND\n M J=2\n",
+            "m.asm:4:4: error: macro M has no keyword parameter &J",
+        ),
+        (" MEXIT\n", "m.asm:1:2: error: MEXIT outside a macro"),
+        (
+            " AIF (1 EQ 1)\n",
+            "m.asm:1:14: error: expected a sequence symbol (.NAME)",
+        ),
+        (
+            " MNOTE 300,'X'\n",
+            "m.asm:1:8: error: MNOTE severity 300 is outside 0-255",
+        ),
+        (" MNOTE 12,'STOP'\n", "m.asm:1:2: error: STOP"),
+        (
+            " DC C'&'\n",
+            "m.asm:1:7: error: '&' must begin a variable symbol (write && for an ampersand)",
+        ),
+        (
+            "&C SETC 'AB'(0,1)\n",
+            "m.asm:1:13: error: invalid substring (0,1)",
+        ),
+        (
+            " AIF ('A' EQ 1).X\n.X ANOP\n",
+            "m.asm:1:11: error: a character value cannot be compared with a number",
+        ),
+        (
+            ".A ANOP\n.A ANOP\n",
+            "m.asm:2:1: error: sequence symbol .A is already defined",
+        ),
+        (
+            " MACRO\n &X\n MEND\n",
+            "m.asm:2:2: error: invalid macro name '&X'",
+        ),
+        (
+            " MACRO\n M &A,&A\n MEND\n",
+            "m.asm:2:7: error: parameter &A is defined twice",
+        ),
+        (
+            " MACRO\n M\n SYSX\n MACRO\n MEND\n MEND\n M\n",
+            "m.asm:3:2: error: unknown operation SYSX (in macro M called at line 7)",
+        ),
+    ];
+    for (src, want) in cases {
+        let got = errors(src);
+        assert_eq!(
+            got.first().map(String::as_str),
+            Some(*want),
+            "source {src:?}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn listing_shows_generated_statements() {
+    let src = "
+         MACRO
+         TWO
+         DC    X'0102'
+         MEND
+         TWO
+";
+    let o = outcome(src);
+    let l = o.listing;
+    assert!(
+        l.lines()
+            .any(|x| x.starts_with("000000 0102") && x.contains("4+          DC    X'0102'")),
+        "{l}"
+    );
+    assert!(l.lines().any(|x| x.ends_with("6           TWO")), "{l}");
+}
+
+#[test]
+fn double_ampersand_and_quotes_in_character_constants() {
+    let src = "
+         MACRO
+         T     &S
+         DC    C'&S&&'
+         MNOTE *,'A&&B'
+         MEND
+         T     X
+";
+    let o = outcome(src);
+    assert_eq!(o.notes[0].message, "A&B (in macro T called at line 7)");
+    assert_eq!(o.result.unwrap().image, vec![0xE7, 0x50]);
+}
