@@ -35,7 +35,7 @@ impl DiagHandler for Diag {
 
 /// Every implemented code.
 pub(crate) fn all() -> Vec<Box<dyn DiagHandler>> {
-    let table: [(u32, &'static str, &'static str, HandlerFn); 15] = [
+    let table: [(u32, &'static str, &'static str, HandlerFn); 18] = [
         (
             0x000,
             "Store extended-identification code",
@@ -116,10 +116,28 @@ pub(crate) fn all() -> Vec<Box<dyn DiagHandler>> {
             diag_210,
         ),
         (
+            0x214,
+            "Pending page release",
+            "VM/ESA SC24-5670 as Hercules vm.c reads it (spec 2 [UNC])",
+            diag_214,
+        ),
+        (
             0x250,
             "Block I/O",
             "LNX, ZCB BIOPL, Hercules vmd250 (spec 2.1 X'250')",
-            diag_250,
+            crate::blockio::diag_250,
+        ),
+        (
+            0x260,
+            "Access certain virtual-machine information",
+            "z/VM SC24-6084 as Hercules vm.c reads it; QEMU RFC (spec 2.1 X'260')",
+            diag_260,
+        ),
+        (
+            0x270,
+            "Pseudo timer extended",
+            "VM/ESA SC24-5670 as Hercules vm.c reads it (spec 2 [UNC])",
+            diag_270,
         ),
     ];
     table
@@ -141,7 +159,7 @@ pub const NOT_IMPLEMENTED: &[(u32, &str, &str)] = &[
     (
         0x014,
         "Input spool file manipulation",
-        "no virtual reader in vm390 yet",
+        "needs spool files: vm390's virtual readers have none yet (VM370 X'14')",
     ),
     (
         0x058,
@@ -151,52 +169,37 @@ pub const NOT_IMPLEMENTED: &[(u32, &str, &str)] = &[
     (
         0x068,
         "VMCF",
-        "one virtual machine only: no partner for VMCF",
+        "needs a second virtual machine: vm390 runs one (VM370 X'68')",
     ),
     (
         0x07C,
         "Logical Device Support Facility",
-        "VM/SP only; register roles [UNC] in the spec",
+        "VM/SP only (not in VM370 R6); register roles [UNC] in the spec (VMSP X'7C')",
     ),
     (
         0x08C,
         "Access 3270 display device information",
-        "result values not documented (LNX only)",
-    ),
-    (
-        0x214,
-        "Pending page release",
-        "[UNC] in the spec (name only)",
+        "no 3270 display; the result layout is known only from LNX, no IBM text (spec 2.1 X'8C')",
     ),
     (
         0x258,
         "Page-reference services (pfault)",
-        "documented for z/Architecture REFBKs (version 2) only",
-    ),
-    (
-        0x260,
-        "Access certain virtual-machine information",
-        "only a QEMU RFC for z/Architecture Linux",
-    ),
-    (
-        0x270,
-        "Pseudo timer extended",
-        "[UNC] in the spec (name only)",
+        "REFBK version 2 is z/Architecture only (ZCB REFBK, KVM); no paging in vm390",
     ),
     (
         0x288,
         "Virtual-machine time bomb (watchdog)",
-        "needs a CP timer and restart action; Linux tolerates 0006",
+        "needs a CP timer and a restart action on expiry; LNX tolerates 0006 (spec 3)",
     ),
     (
         0x308,
         "IPL functions",
-        "re-IPL / list-directed IPL not available in vm390 yet",
+        "list-directed IPL / IPL parameter blocks are z/Architecture (LNX, KVM, QEMU, KUT); Hercules 3.13 also gives 0006",
     ),
     (
         0x318,
         "Set control-program name and version code",
-        "available only when SCLP reports it (spec: otherwise 0006); vm390 has no SCLP",
+        "only when SCLP reports the facility, else 0006 (KUT intercept); no SCLP in S/370 or ESA/390 mode",
     ),
 ];
 
@@ -340,16 +343,36 @@ fn diag_00c(m: &mut dyn Machine, rx: u8, _ry: u8) -> Result<(), ProgramCheck> {
     if a & 7 != 0 {
         return Err(ProgramCheck::SPECIFICATION);
     }
+    let area = pseudo_timer(m);
+    m.write_real(a, &area[..32])
+}
+
+/// The DIAG X'270' date-format flag for MM/DD/YY, the only date format VM/370's CP shows
+/// (X'40' is MM/DD/YYYY, X'20' YYYY-MM-DD, X'10' the system default).
+pub const DATE_FORMAT_SHORT: u8 = 0x80;
+
+/// The 64-byte extended pseudo-timer block; its first 32 bytes are X'0C''s: date
+/// MM/DD/YY and time HH:MM:SS (EBCDIC, local time), virtual and total CPU time in
+/// microseconds; then MM/DD/YYYY (10), 6 zero bytes, YYYY-MM-DD (10), the version X'01',
+/// the user's and the system's default date format, 3 zero bytes.
+fn pseudo_timer(m: &dyn Machine) -> [u8; 64] {
     let t = m.local_time();
     let (virt, total) = m.cpu_time_us();
     let date = format!("{:02}/{:02}/{:02}", t.month, t.day, t.year % 100);
     let time = format!("{:02}:{:02}:{:02}", t.hour, t.minute, t.second);
-    let mut area = [0u8; 32];
+    let full = format!("{:02}/{:02}/{:04}", t.month, t.day, t.year);
+    let iso = format!("{:04}-{:02}-{:02}", t.year, t.month, t.day);
+    let mut area = [0u8; 64];
     area[0..8].copy_from_slice(&ebcdic::padded::<8>(&date));
     area[8..16].copy_from_slice(&ebcdic::padded::<8>(&time));
     area[16..24].copy_from_slice(&virt.to_be_bytes());
     area[24..32].copy_from_slice(&total.to_be_bytes());
-    m.write_real(a, &area)
+    area[32..42].copy_from_slice(&ebcdic::padded::<10>(&full));
+    area[48..58].copy_from_slice(&ebcdic::padded::<10>(&iso));
+    area[58] = 0x01;
+    area[59] = DATE_FORMAT_SHORT;
+    area[60] = DATE_FORMAT_SHORT;
+    area
 }
 
 /// X'10' Release pages [VM370; KVM, KUT for the checks; spec 2.1].
@@ -633,26 +656,100 @@ fn diag_210(m: &mut dyn Machine, rx: u8, _ry: u8) -> Result<(), ProgramCheck> {
     Ok(())
 }
 
-/// X'250' Block I/O [LNX dasd_diag, ZCB BIOPL; Hercules vmd250 for the return codes; spec
-/// 2.1].
+/// X'214' Pending page release [VM/ESA SC24-5670 as Hercules vm.c reads it; spec 2 lists the
+/// name only].
 ///
-/// Rx -> BIOPL (doubleword-aligned, else specification), Rx+1 <- return code, Ry = function
-/// 0 INIT, 1 READ/WRITE, 2 TERMINATE (else specification). The device number is read from
-/// the BIOPL (addressing exception outside storage) and the request goes to
-/// [`Machine::block_io`]; by default CC 2 with rc 16, device not defined.
-fn diag_250(m: &mut dyn Machine, rx: u8, ry: u8) -> Result<(), ProgramCheck> {
-    let function = m.gpr(ry);
-    if function > 2 {
+/// Rx must be even (else specification): Rx = first page, Rx+1 = last page with the function
+/// in its low byte (addresses taken to their page): 0 establish pending release, 1 cancel,
+/// 2 cancel all, 3 cancel and validate; any other function is a specification exception,
+/// as is (for all but 2) a first page above the last or a last page beyond storage.
+/// Functions 1 and 3 with Ry not R0 set the storage key of every frame of the range to
+/// Ry bits 24-28 (access key and fetch bit). vm390 pages nothing out, so a page pending
+/// release keeps its contents (CP is allowed, not required, to discard it). CC 0.
+fn diag_214(m: &mut dyn Machine, rx: u8, ry: u8) -> Result<(), ProgramCheck> {
+    if rx & 1 != 0 {
         return Err(ProgramCheck::SPECIFICATION);
     }
-    let a = addr(m, m.gpr(rx));
-    if a & 7 != 0 {
+    let second = m.gpr(next(rx));
+    let function = second & 0xFF;
+    let first = addr(m, m.gpr(rx)) & !0xFFF;
+    let last = addr(m, second) & !0xFFF;
+    if function > 3 {
         return Err(ProgramCheck::SPECIFICATION);
     }
-    let mut devno = [0u8; 2];
-    m.read_real(a, &mut devno)?;
-    let (cc, rc) = m.block_io(function, u16::from_be_bytes(devno), a);
-    m.set_gpr(next(rx), rc);
-    m.set_cc(cc & 3);
+    if function != 2 && (first > last || last >= m.storage_size()) {
+        return Err(ProgramCheck::SPECIFICATION);
+    }
+    if (function == 1 || function == 3) && ry != 0 {
+        let key = (m.gpr(ry) & 0xF8) as u8;
+        let mut a = first;
+        loop {
+            m.set_storage_key(a, key)?;
+            if a >= last {
+                break;
+            }
+            a += 0x1000;
+        }
+    }
+    m.set_cc(0);
     Ok(())
+}
+
+/// X'260' Access certain virtual-machine information, the subcodes of an ESA/390 (and
+/// S/370) virtual machine [z/VM SC24-6084 as Hercules vm.c reads it; spec 2.1 X'260' knows
+/// only X'0C' and X'10' from a QEMU RFC for z/Architecture Linux].
+///
+/// Ry = subcode. X'00': Rx <- the highest addressable byte (storage size - 1). X'04': the
+/// LOGON BY user id; Rx must be doubleword-aligned, Ry even and Rx /= Ry (else
+/// specification); vm390 has no LOGON BY, so Ry+1 <- 4 ("no BYUSER id") and nothing is
+/// stored. X'08': lines per page of the virtual printer or console whose number is in the
+/// low halfword of Rx: Rx <- 0 (SPOOL lines-per-page not set) and Ry <- 0, or Ry <- 4 for
+/// any other or no device. X'0C' and X'10' (storage extents, 64-bit registers) exist only
+/// for z/Architecture and are, like any other subcode, a specification exception. CC
+/// unchanged.
+fn diag_260(m: &mut dyn Machine, rx: u8, ry: u8) -> Result<(), ProgramCheck> {
+    match m.gpr(ry) {
+        0x00 => {
+            let last = m.storage_size().wrapping_sub(1);
+            m.set_gpr(rx, last);
+        }
+        0x04 => {
+            if rx == ry || ry & 1 != 0 || addr(m, m.gpr(rx)) & 7 != 0 {
+                return Err(ProgramCheck::SPECIFICATION);
+            }
+            m.set_gpr(next(ry), 4);
+        }
+        0x08 => {
+            let devno = m.gpr(rx) as u16;
+            let paged = m.device(devno).is_some_and(|d| {
+                let (class, dtype) = ((d.vdev >> 24) as u8, (d.vdev >> 16) as u8);
+                class == 0x80 || (class == 0x10 && dtype & 0x40 != 0)
+            });
+            if paged {
+                m.set_gpr(rx, 0);
+                m.set_gpr(ry, 0);
+            } else {
+                m.set_gpr(ry, 4);
+            }
+        }
+        _ => return Err(ProgramCheck::SPECIFICATION),
+    }
+    Ok(())
+}
+
+/// X'270' Pseudo timer extended [VM/ESA SC24-5670 as Hercules vm.c reads it; spec 2 lists
+/// the name only].
+///
+/// Rx = doubleword-aligned, non-zero buffer address; Ry = its length (32 when the Ry field
+/// is R0). Specification exception for Rx = Ry (not R0), a length <= 0, address 0 or an
+/// unaligned address. Stores up to 64 bytes of [`pseudo_timer`]'s block (both default date
+/// formats are MM/DD/YY, X'80'). CC unchanged.
+fn diag_270(m: &mut dyn Machine, rx: u8, ry: u8) -> Result<(), ProgramCheck> {
+    let a = addr(m, m.gpr(rx));
+    let len = if ry == 0 { 32 } else { m.gpr(ry) as i32 };
+    if (ry != 0 && ry == rx) || len <= 0 || a == 0 || a & 7 != 0 {
+        return Err(ProgramCheck::SPECIFICATION);
+    }
+    let area = pseudo_timer(m);
+    m.write_real(a, &area[..(len as usize).min(64)])
 }

@@ -22,6 +22,7 @@
 //!    (registers, condition code, storage) when it returns `Err`, and the CPU reports it with
 //!    ILC 2 and the old PSW past the DIAGNOSE.
 
+pub mod blockio;
 pub mod ebcdic;
 mod handlers;
 pub mod mock;
@@ -29,6 +30,7 @@ pub mod tz;
 
 use std::collections::BTreeMap;
 
+pub use blockio::{BlockDevice, BlockEnv, BlockIoState};
 pub use handlers::NOT_IMPLEMENTED;
 pub use s390_decoder::Arch;
 
@@ -283,12 +285,64 @@ pub trait Machine {
         let _ = req;
         1
     }
-    /// DIAG X'250' block I/O, function `function` (0 INIT, 1 READ/WRITE, 2 TERMINATE) for
-    /// device `devno` with the BIOPL at real `biopl`; returns (CC, return code). Default:
-    /// CC 2, rc 16, device not defined.
-    fn block_io(&mut self, function: u32, devno: u16, biopl: u32) -> (u8, u32) {
-        let _ = (function, devno, biopl);
-        (2, 16)
+    /// Like [`Machine::check_real`] with access key `key` instead of the PSW key (the key
+    /// in a DIAG X'250' BIOPL). Default: the PSW key's check.
+    fn check_real_key(
+        &mut self,
+        addr: u32,
+        len: u32,
+        store: bool,
+        key: u8,
+    ) -> Result<(), ProgramCheck> {
+        let _ = key;
+        self.check_real(addr, len, store)
+    }
+    /// Like [`Machine::read_real`] with access key `key`.
+    fn read_real_key(&mut self, addr: u32, buf: &mut [u8], key: u8) -> Result<(), ProgramCheck> {
+        let _ = key;
+        self.read_real(addr, buf)
+    }
+    /// Like [`Machine::write_real`] with access key `key`.
+    fn write_real_key(&mut self, addr: u32, data: &[u8], key: u8) -> Result<(), ProgramCheck> {
+        let _ = key;
+        self.write_real(addr, data)
+    }
+    /// Sets the storage key (access-control bits and fetch-protection bit, `key & 0xF8`) of
+    /// the 4 KB frame at real `addr` (DIAG X'214' cancel-and-validate). Default: keys are not
+    /// kept.
+    fn set_storage_key(&mut self, addr: u32, key: u8) -> Result<(), ProgramCheck> {
+        let _ = (addr, key);
+        Ok(())
+    }
+    /// DIAG X'250': the virtual device `devno` as a block device of `block_size`-byte
+    /// blocks. Default: no such device.
+    fn block_device(&self, devno: u16, block_size: u32) -> BlockDevice {
+        let _ = (devno, block_size);
+        BlockDevice::NotDefined
+    }
+    /// Reads record `rec` (1-based) of track `track` (counted from the minidisk's first
+    /// track, cylinder x tracks per cylinder + head) of CKD minidisk `devno`; `None` when
+    /// there is no such record.
+    fn ckd_read(&mut self, devno: u16, track: u32, rec: u8) -> Option<Vec<u8>> {
+        let _ = (devno, track, rec);
+        None
+    }
+    /// Replaces the data of record `rec` of track `track` of CKD minidisk `devno`; false
+    /// when it cannot be written.
+    fn ckd_write(&mut self, devno: u16, track: u32, rec: u8, data: &[u8]) -> bool {
+        let _ = (devno, track, rec, data);
+        false
+    }
+    /// The virtual machine's DIAG X'250' state (environments, completions not yet
+    /// presented); `None`: this CP keeps none, every device is "not defined".
+    fn block_io_state(&mut self) -> Option<&mut BlockIoState> {
+        None
+    }
+    /// Makes the block-I/O external interruption X'2603' pending with `subcode` (for the
+    /// halfword at X'84') and the interruption parameter `param` (the word at X'80').
+    /// Default: dropped.
+    fn block_io_interrupt(&mut self, subcode: u16, param: u32) {
+        let _ = (subcode, param);
     }
 }
 

@@ -4,9 +4,46 @@
 use std::collections::BTreeMap;
 
 use crate::{
-    AccountingRequest, Arch, ConsoleInfo, CpResponse, DeviceInfo, Emsg, IoAnswer, IoRequest,
-    LocalTime, Machine, ProgramCheck, SegmentAnswer, SegmentOp,
+    AccountingRequest, Arch, BlockDevice, BlockIoState, ConsoleInfo, CpResponse, DeviceInfo, Emsg,
+    IoAnswer, IoRequest, LocalTime, Machine, ProgramCheck, SegmentAnswer, SegmentOp,
 };
+
+/// A CKD minidisk of the mock: tracks of [`MockDisk::TRACK_BYTES`] bytes, so a track holds
+/// `TRACK_BYTES / block size` records of a block size; records by (track, record).
+#[derive(Clone, Debug, Default)]
+pub struct MockDisk {
+    /// Tracks.
+    pub tracks: u32,
+    /// Read-only.
+    pub read_only: bool,
+    /// Records by (track, record number).
+    pub records: BTreeMap<(u32, u8), Vec<u8>>,
+}
+
+impl MockDisk {
+    /// Bytes of records per track.
+    pub const TRACK_BYTES: u32 = 16384;
+
+    /// A disk of `tracks` tracks formatted with records of `block_size` bytes; record data
+    /// is the block's number (1-based, 4 bytes) followed by its low byte repeated.
+    pub fn formatted(tracks: u32, block_size: u32) -> MockDisk {
+        let per = Self::TRACK_BYTES / block_size;
+        let mut records = BTreeMap::new();
+        for t in 0..tracks {
+            for r in 1..=per {
+                let n = t * per + r;
+                let mut d = vec![n as u8; block_size as usize];
+                d[0..4].copy_from_slice(&n.to_be_bytes());
+                records.insert((t, r as u8), d);
+            }
+        }
+        MockDisk {
+            tracks,
+            read_only: false,
+            records,
+        }
+    }
+}
 
 /// A virtual machine in plain fields. Storage is a flat vector with no prefixing; one range
 /// may be marked store-protected.
@@ -54,8 +91,14 @@ pub struct MockMachine {
     pub account_cc: Option<u8>,
     /// Accounting requests seen.
     pub account_requests: Vec<AccountingRequest>,
-    /// Answer to DIAG X'250' (None: the trait's default).
-    pub block_io_answer: Option<(u8, u32)>,
+    /// CKD minidisks for DIAG X'250'.
+    pub disks: BTreeMap<u16, MockDisk>,
+    /// DIAG X'250' state.
+    pub block_io: BlockIoState,
+    /// X'2603' interruptions made pending: (subcode, parameter).
+    pub interrupts: Vec<(u16, u32)>,
+    /// Storage keys set, by frame address.
+    pub keys: BTreeMap<u32, u8>,
 }
 
 impl MockMachine {
@@ -92,7 +135,10 @@ impl MockMachine {
             segment_requests: Vec::new(),
             account_cc: None,
             account_requests: Vec::new(),
-            block_io_answer: None,
+            disks: BTreeMap::new(),
+            block_io: BlockIoState::default(),
+            interrupts: Vec::new(),
+            keys: BTreeMap::new(),
         }
     }
 
@@ -204,8 +250,61 @@ impl Machine for MockMachine {
         self.account_requests.push(req);
         self.account_cc.unwrap_or(1)
     }
-    fn block_io(&mut self, function: u32, devno: u16, biopl: u32) -> (u8, u32) {
-        let _ = (function, devno, biopl);
-        self.block_io_answer.unwrap_or((2, 16))
+    fn check_real_key(
+        &mut self,
+        addr: u32,
+        len: u32,
+        store: bool,
+        key: u8,
+    ) -> Result<(), ProgramCheck> {
+        // Key 0 may store anywhere; any other key is refused by the protected range.
+        self.check(addr, len, store && key != 0)
+    }
+    fn read_real_key(&mut self, addr: u32, buf: &mut [u8], _key: u8) -> Result<(), ProgramCheck> {
+        self.read_real(addr, buf)
+    }
+    fn write_real_key(&mut self, addr: u32, data: &[u8], key: u8) -> Result<(), ProgramCheck> {
+        self.check(addr, data.len() as u32, key != 0)?;
+        self.put(addr, data);
+        Ok(())
+    }
+    fn set_storage_key(&mut self, addr: u32, key: u8) -> Result<(), ProgramCheck> {
+        self.check(addr, 1, false)?;
+        self.keys.insert(addr & !0xFFF, key);
+        Ok(())
+    }
+    fn block_device(&self, devno: u16, block_size: u32) -> BlockDevice {
+        match self.disks.get(&devno) {
+            Some(d) => BlockDevice::Ckd {
+                tracks: d.tracks,
+                blocks_per_track: MockDisk::TRACK_BYTES / block_size.max(1),
+                read_only: d.read_only,
+            },
+            None if self.devices.contains_key(&devno) => BlockDevice::NotSupported,
+            None => BlockDevice::NotDefined,
+        }
+    }
+    fn ckd_read(&mut self, devno: u16, track: u32, rec: u8) -> Option<Vec<u8>> {
+        self.disks.get(&devno)?.records.get(&(track, rec)).cloned()
+    }
+    fn ckd_write(&mut self, devno: u16, track: u32, rec: u8, data: &[u8]) -> bool {
+        match self
+            .disks
+            .get_mut(&devno)
+            .and_then(|d| d.records.get_mut(&(track, rec)))
+        {
+            Some(r) if r.len() == data.len() => {
+                r.copy_from_slice(data);
+                true
+            }
+            Some(_) => false,
+            None => false,
+        }
+    }
+    fn block_io_state(&mut self) -> Option<&mut BlockIoState> {
+        Some(&mut self.block_io)
+    }
+    fn block_io_interrupt(&mut self, subcode: u16, param: u32) {
+        self.interrupts.push((subcode, param));
     }
 }

@@ -51,7 +51,7 @@ fn every_handler_names_its_source() {
         codes,
         [
             0x00, 0x08, 0x0C, 0x10, 0x18, 0x20, 0x24, 0x44, 0x4C, 0x5C, 0x60, 0x64, 0x9C, 0x210,
-            0x250
+            0x214, 0x250, 0x260, 0x270
         ]
     );
     for h in r.handlers() {
@@ -705,32 +705,421 @@ fn diag_210_device_information() {
     assert_eq!(m.cc, 3);
 }
 
-#[test]
-fn diag_250_block_io() {
+/// A BIOPL for INIT of `devno` with `block_size` and `offset` (31-bit format).
+fn init_list(devno: u16, block_size: u32, offset: i32) -> [u8; 64] {
+    let mut p = [0u8; 64];
+    p[0..2].copy_from_slice(&devno.to_be_bytes());
+    p[24..28].copy_from_slice(&block_size.to_be_bytes());
+    p[28..32].copy_from_slice(&offset.to_be_bytes());
+    p
+}
+
+/// A BIOPL for READ/WRITE of `devno`: key, flags, block count, BIOE list, parameter.
+fn rw_list(devno: u16, key: u8, flags: u8, count: u32, list: u32, param: u32) -> [u8; 64] {
+    let mut p = [0u8; 64];
+    p[0..2].copy_from_slice(&devno.to_be_bytes());
+    p[24] = key;
+    p[25] = flags;
+    p[28..32].copy_from_slice(&count.to_be_bytes());
+    p[36..40].copy_from_slice(&list.to_be_bytes());
+    p[40..44].copy_from_slice(&param.to_be_bytes());
+    p
+}
+
+/// A 31-bit BIOE.
+fn bioe(kind: u8, block: i32, buffer: u32) -> [u8; 16] {
+    let mut e = [0u8; 16];
+    e[0] = kind;
+    e[4..8].copy_from_slice(&block.to_be_bytes());
+    e[12..16].copy_from_slice(&buffer.to_be_bytes());
+    e
+}
+
+/// A machine with a 10-track minidisk at 100 formatted with 4096-byte records (4 per
+/// track: 40 blocks) and the BIOPL address in R2, the function in R4.
+fn block_machine() -> MockMachine {
     let mut m = MockMachine::new();
-    m.put(0x800, &[0x02, 0x00]);
+    m.mem = vec![0; 0x20000];
+    m.disks.insert(0x100, mock::MockDisk::formatted(10, 4096));
     m.gpr[2] = 0x800;
+    m
+}
+
+fn d250(m: &mut MockMachine, function: u32, list: &[u8; 64]) -> (u8, u32) {
+    m.put(0x800, list);
+    m.gpr[4] = function;
+    m.cc = 3;
+    assert_eq!(diag(m, 0x250, 2, 4), Ok(()));
+    (m.cc, m.gpr[3])
+}
+
+#[test]
+fn diag_250_init_and_remove() {
+    let mut m = block_machine();
+    assert_eq!(d250(&mut m, 0, &init_list(0x100, 4096, 0)), (0, 0));
+    assert_eq!(
+        m.get(0x820, 8),
+        &[0, 0, 0, 1, 0, 0, 0, 40],
+        "start 1, end 40"
+    );
+    assert_eq!(
+        d250(&mut m, 0, &init_list(0x100, 4096, 0)),
+        (2, 28),
+        "exists"
+    );
+    assert_eq!(d250(&mut m, 2, &init_list(0x100, 0, 0)), (0, 0), "remove");
+    assert_eq!(
+        d250(&mut m, 2, &init_list(0x100, 0, 0)),
+        (2, 28),
+        "none to remove"
+    );
+    // Offset 2: blocks -1..38.
+    assert_eq!(d250(&mut m, 0, &init_list(0x100, 4096, 2)), (0, 0));
+    assert_eq!(m.get(0x820, 8), &[0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 38]);
+    assert_eq!(d250(&mut m, 2, &init_list(0x100, 0, 0)), (0, 0));
+    assert_eq!(
+        d250(&mut m, 0, &init_list(0x100, 800, 0)),
+        (2, 24),
+        "block size"
+    );
+    assert_eq!(
+        d250(&mut m, 0, &init_list(0x200, 4096, 0)),
+        (2, 16),
+        "no device"
+    );
+    assert_eq!(d250(&mut m, 2, &init_list(0x200, 0, 0)), (2, 16));
+    m.devices.insert(
+        0x009,
+        DeviceInfo {
+            vdev: 0x8000_0000,
+            rdev: Some(0x8000_0082),
+        },
+    );
+    assert_eq!(
+        d250(&mut m, 0, &init_list(0x009, 4096, 0)),
+        (2, 20),
+        "console"
+    );
+    m.disks.get_mut(&0x100).unwrap().read_only = true;
+    assert_eq!(
+        d250(&mut m, 0, &init_list(0x100, 4096, 0)),
+        (0, 4),
+        "read-only"
+    );
+    // Program checks: nothing changes.
+    let mut bad = init_list(0x100, 4096, 0);
+    bad[2] = 0x80; // 64-bit format: z/Architecture only
+    m.put(0x800, &bad);
     m.gpr[4] = 0;
-    assert_eq!(diag(&mut m, 0x250, 2, 4), Ok(()));
-    assert_eq!((m.cc, m.gpr[3]), (2, 16), "device not defined");
-    m.block_io_answer = Some((0, 4));
-    m.gpr[4] = 1;
-    assert_eq!(diag(&mut m, 0x250, 2, 4), Ok(()));
-    assert_eq!((m.cc, m.gpr[3]), (0, 4));
+    assert_eq!(
+        fails_unchanged(&mut m, 0x250, 2, 4),
+        ProgramCheck::SPECIFICATION
+    );
+    let mut bad = init_list(0x100, 4096, 0);
+    bad[50] = 1; // reserved
+    m.put(0x800, &bad);
+    assert_eq!(
+        fails_unchanged(&mut m, 0x250, 2, 4),
+        ProgramCheck::SPECIFICATION
+    );
+    let mut bad = init_list(0x100, 0, 0);
+    bad[5] = 1;
+    m.put(0x800, &bad);
+    m.gpr[4] = 2;
+    assert_eq!(
+        fails_unchanged(&mut m, 0x250, 2, 4),
+        ProgramCheck::SPECIFICATION
+    );
+    m.put(0x800, &init_list(0x100, 0, 0));
     m.gpr[4] = 3;
     assert_eq!(
         fails_unchanged(&mut m, 0x250, 2, 4),
         ProgramCheck::SPECIFICATION
     );
-    m.gpr[4] = 2;
+    m.gpr[4] = 0;
     m.gpr[2] = 0x804;
     assert_eq!(
         fails_unchanged(&mut m, 0x250, 2, 4),
         ProgramCheck::SPECIFICATION
     );
-    m.gpr[2] = 0x1_0000;
+    m.gpr[2] = 0x1_FFC8;
     assert_eq!(
         fails_unchanged(&mut m, 0x250, 2, 4),
+        ProgramCheck::ADDRESSING
+    );
+}
+
+#[test]
+fn diag_250_synchronous_read_and_write() {
+    let mut m = block_machine();
+    assert_eq!(d250(&mut m, 0, &init_list(0x100, 4096, 0)), (0, 0));
+    m.put(0x3000, &[0xAB; 4096]);
+    m.put(0x900, &bioe(2, 3, 0x2000));
+    m.put(0x910, &bioe(1, 5, 0x3000));
+    m.put(0x920, &bioe(2, 5, 0x5000));
+    m.put(0x930, &bioe(2, 40, 0x6000));
+    assert_eq!(d250(&mut m, 1, &rw_list(0x100, 0, 0, 4, 0x900, 0)), (0, 0));
+    assert_eq!(m.get(0x2000, 5), &[0, 0, 0, 3, 3], "block 3");
+    assert_eq!(
+        m.get(0x5000, 4096),
+        &[0xAB; 4096][..],
+        "block 5 written, read"
+    );
+    assert_eq!(m.get(0x6000, 4), &[0, 0, 0, 40]);
+    for e in 0..4 {
+        assert_eq!(m.get(0x901 + 16 * e, 1), &[0], "status of BIOE {e}");
+    }
+    assert_eq!(
+        m.disks[&0x100].records[&(1, 1)][0],
+        0xAB,
+        "block 5 = track 1 R1"
+    );
+    // Bad entries: status per BIOE, CC 1 rc 12 when some worked.
+    m.put(0x900, &bioe(2, 41, 0x2000)); // beyond the end
+    m.put(0x910, &bioe(3, 1, 0x2000)); // type
+    let mut r = bioe(2, 1, 0x2000);
+    r[2] = 1; // reserved
+    m.put(0x920, &r);
+    m.put(0x930, &bioe(2, 1, 0x1_F800)); // buffer crosses the end of storage
+    m.put(0x940, &bioe(2, 0, 0x2000)); // block 0 < start
+    m.put(0x950, &bioe(2, 2, 0x2000)); // good
+    assert_eq!(d250(&mut m, 1, &rw_list(0x100, 0, 0, 6, 0x900, 0)), (1, 12));
+    let st: Vec<u8> = (0..6).map(|e| m.get(0x901 + 16 * e, 1)[0]).collect();
+    assert_eq!(st, [1, 6, 11, 2, 1, 0]);
+    assert_eq!(
+        d250(&mut m, 1, &rw_list(0x100, 0, 0, 5, 0x900, 0)),
+        (2, 40),
+        "none"
+    );
+    // Protection: the request's key, not the PSW's.
+    m.protected = Some((0x2000, 0x3000));
+    m.put(0x900, &bioe(2, 1, 0x2000));
+    assert_eq!(
+        d250(&mut m, 1, &rw_list(0x100, 0x10, 0, 1, 0x900, 0)),
+        (2, 40)
+    );
+    assert_eq!(m.get(0x901, 1), &[7]);
+    assert_eq!(
+        d250(&mut m, 1, &rw_list(0x100, 0x00, 0, 1, 0x900, 0)),
+        (0, 0)
+    );
+    m.protected = None;
+    // Block counts, state.
+    assert_eq!(d250(&mut m, 1, &rw_list(0x100, 0, 0, 0, 0x900, 0)), (2, 36));
+    assert_eq!(
+        d250(&mut m, 1, &rw_list(0x100, 0, 0, 257, 0x900, 0)),
+        (2, 36)
+    );
+    assert_eq!(d250(&mut m, 1, &rw_list(0x200, 0, 0, 1, 0x900, 0)), (2, 16));
+    assert_eq!(d250(&mut m, 2, &init_list(0x100, 0, 0)), (0, 0));
+    assert_eq!(d250(&mut m, 1, &rw_list(0x100, 0, 0, 1, 0x900, 0)), (2, 28));
+    // A list beyond storage: addressing, nothing done.
+    m.put(0x800, &rw_list(0x100, 0, 0, 2, 0x1_FFF0, 0));
+    assert_eq!(d250(&mut m, 0, &init_list(0x100, 4096, 0)), (0, 0));
+    m.put(0x800, &rw_list(0x100, 0, 0, 2, 0x1_FFF0, 0));
+    m.gpr[4] = 1;
+    assert_eq!(
+        fails_unchanged(&mut m, 0x250, 2, 4),
+        ProgramCheck::ADDRESSING
+    );
+    // Reserved bits of key and flags.
+    for (key, flags) in [(0x01, 0), (0, 0x04)] {
+        m.put(0x800, &rw_list(0x100, key, flags, 1, 0x900, 0));
+        assert_eq!(
+            fails_unchanged(&mut m, 0x250, 2, 4),
+            ProgramCheck::SPECIFICATION
+        );
+    }
+}
+
+#[test]
+fn diag_250_block_size_must_match_the_records() {
+    let mut m = block_machine();
+    // 2048-byte blocks on 4096-byte records: 8 per mock track; R1 is too long, R5 absent.
+    assert_eq!(d250(&mut m, 0, &init_list(0x100, 2048, 0)), (0, 0));
+    assert_eq!(m.get(0x824, 4), &[0, 0, 0, 80]);
+    m.put(0x900, &bioe(2, 1, 0x2000));
+    m.put(0x910, &bioe(2, 5, 0x2000));
+    assert_eq!(d250(&mut m, 1, &rw_list(0x100, 0, 0, 2, 0x900, 0)), (2, 40));
+    assert_eq!((m.get(0x901, 1)[0], m.get(0x911, 1)[0]), (4, 5));
+    assert_eq!(m.get(0x2000, 4), &[0; 4], "nothing read");
+    // Read-only minidisk: writes get status 3.
+    assert_eq!(d250(&mut m, 2, &init_list(0x100, 0, 0)), (0, 0));
+    m.disks.get_mut(&0x100).unwrap().read_only = true;
+    assert_eq!(d250(&mut m, 0, &init_list(0x100, 4096, 0)), (0, 4));
+    m.put(0x900, &bioe(1, 1, 0x2000));
+    assert_eq!(d250(&mut m, 1, &rw_list(0x100, 0, 0, 1, 0x900, 0)), (2, 40));
+    assert_eq!(m.get(0x901, 1), &[3]);
+}
+
+#[test]
+fn diag_250_asynchronous_requests_complete_with_x2603() {
+    let mut m = block_machine();
+    assert_eq!(d250(&mut m, 0, &init_list(0x100, 4096, 0)), (0, 0));
+    m.put(0x900, &bioe(2, 7, 0x2000));
+    assert_eq!(
+        d250(&mut m, 1, &rw_list(0x100, 0, 0x02, 1, 0x900, 0x1234_5678)),
+        (0, 8)
+    );
+    assert_eq!(m.interrupts, [(0x0300, 0x1234_5678)]);
+    assert_eq!(m.get(0x2000, 4), &[0, 0, 0, 7]);
+    m.put(0x910, &bioe(2, 99, 0x2000));
+    assert_eq!(
+        d250(&mut m, 1, &rw_list(0x100, 0, 0x02, 2, 0x900, 5)),
+        (0, 8)
+    );
+    assert_eq!(m.interrupts[1], (0x0301, 5), "some BIOE failed");
+    assert_eq!(
+        d250(&mut m, 1, &rw_list(0x100, 0, 0x03, 1, 0x1_FFF8, 6)),
+        (0, 8),
+        "an inaccessible list is no program check when asynchronous"
+    );
+    assert_eq!(m.interrupts[2], (0x0302, 6));
+    // The CP presents one at a time, and only with the service-signal subclass on.
+    let mut st = BlockIoState::default();
+    st.held.extend([(0x0300, 1), (0x0301, 2)]);
+    assert_eq!(st.next_interrupt(0, false), None);
+    assert_eq!(st.next_interrupt(0x200, true), None);
+    assert_eq!(st.next_interrupt(0x200, false), Some((0x0300, 1)));
+    assert_eq!(st.next_interrupt(0x200, false), Some((0x0301, 2)));
+    assert_eq!(st.next_interrupt(0x200, false), None);
+}
+
+#[test]
+fn diag_214_pending_page_release() {
+    let mut m = MockMachine::new();
+    m.gpr[2] = 0x3000;
+    m.gpr[3] = 0x5000; // establish
+    m.cc = 2;
+    assert_eq!(diag(&mut m, 0x214, 2, 0), Ok(()));
+    assert_eq!(m.cc, 0);
+    assert!(m.keys.is_empty());
+    m.gpr[3] = 0x5003; // cancel and validate with keys from R6
+    m.gpr[6] = 0x0000_00E8;
+    assert_eq!(diag(&mut m, 0x214, 2, 6), Ok(()));
+    assert_eq!(
+        m.keys.iter().map(|(a, k)| (*a, *k)).collect::<Vec<_>>(),
+        [(0x3000, 0xE8), (0x4000, 0xE8), (0x5000, 0xE8)]
+    );
+    m.gpr[3] = 0x0002; // cancel all: no range checks
+    assert_eq!(diag(&mut m, 0x214, 2, 0), Ok(()));
+    for (r2, r3, rx) in [
+        (0x3000, 0x5000, 3),  // odd Rx
+        (0x6000, 0x5000, 2),  // first above last
+        (0x3000, 0x10000, 2), // beyond storage
+        (0x3000, 0x5004, 2),  // function 4
+    ] {
+        m.gpr[2] = r2;
+        m.gpr[3] = r3;
+        m.gpr[4] = r3;
+        assert_eq!(
+            fails_unchanged(&mut m, 0x214, rx, 6),
+            ProgramCheck::SPECIFICATION
+        );
+    }
+}
+
+#[test]
+fn diag_260_esa_subcodes() {
+    let mut m = MockMachine::new();
+    m.gpr[3] = 0;
+    assert_eq!(diag(&mut m, 0x260, 2, 3), Ok(()));
+    assert_eq!(m.gpr[2], 0xFFFF, "highest addressable byte");
+    m.gpr[2] = 0x800;
+    m.gpr[4] = 4;
+    m.gpr[5] = 0x55;
+    assert_eq!(diag(&mut m, 0x260, 2, 4), Ok(()));
+    assert_eq!(m.gpr[5], 4, "no BYUSER id");
+    assert_eq!(m.get(0x800, 8), &[0; 8]);
+    m.devices.insert(
+        0x00E,
+        DeviceInfo {
+            vdev: 0x1041_0000,
+            rdev: None,
+        },
+    );
+    m.gpr[2] = 0x00E;
+    m.gpr[4] = 8;
+    assert_eq!(diag(&mut m, 0x260, 2, 4), Ok(()));
+    assert_eq!((m.gpr[2], m.gpr[4]), (0, 0), "printer: 0 lines per page");
+    m.gpr[2] = 0x123;
+    m.gpr[4] = 8;
+    assert_eq!(diag(&mut m, 0x260, 2, 4), Ok(()));
+    assert_eq!((m.gpr[2], m.gpr[4]), (0x123, 4), "no such device");
+    // BYUSER: Ry odd, Rx = Ry, Rx unaligned; z/Architecture subcodes.
+    m.gpr[2] = 0x800;
+    m.gpr[5] = 4;
+    assert_eq!(
+        fails_unchanged(&mut m, 0x260, 2, 5),
+        ProgramCheck::SPECIFICATION
+    );
+    m.gpr[4] = 4;
+    assert_eq!(
+        fails_unchanged(&mut m, 0x260, 4, 4),
+        ProgramCheck::SPECIFICATION
+    );
+    m.gpr[2] = 0x804;
+    assert_eq!(
+        fails_unchanged(&mut m, 0x260, 2, 4),
+        ProgramCheck::SPECIFICATION
+    );
+    for sub in [0x0C, 0x10, 0x14, 0xFFFF_FFFF] {
+        m.gpr[4] = sub;
+        assert_eq!(
+            fails_unchanged(&mut m, 0x260, 2, 4),
+            ProgramCheck::SPECIFICATION
+        );
+    }
+}
+
+#[test]
+fn diag_270_extended_pseudo_timer() {
+    let mut m = MockMachine::new();
+    m.cpu_time = (5, 6);
+    m.put(0x800, &[0xEE; 72]);
+    m.gpr[2] = 0x800;
+    m.gpr[3] = 64;
+    m.cc = 1;
+    assert_eq!(diag(&mut m, 0x270, 2, 3), Ok(()));
+    assert_eq!(m.cc, 1);
+    let b = m.get(0x800, 72).to_vec();
+    assert_eq!(ebcdic::to_string(&b[0..16]), "07/04/8613:05:09");
+    assert_eq!(
+        &b[16..32],
+        &[0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 6]
+    );
+    assert_eq!(ebcdic::to_string(&b[32..42]), "07/04/1986");
+    assert_eq!(&b[42..48], &[0; 6]);
+    assert_eq!(ebcdic::to_string(&b[48..58]), "1986-07-04");
+    assert_eq!(&b[58..64], &[1, 0x80, 0x80, 0, 0, 0]);
+    assert_eq!(&b[64..72], &[0xEE; 8], "at most 64 bytes");
+    // Ry = R0: 32 bytes; Ry = 20: 20 bytes.
+    m.put(0x800, &[0xEE; 72]);
+    assert_eq!(diag(&mut m, 0x270, 2, 0), Ok(()));
+    assert_eq!(m.get(0x820, 1), &[0xEE]);
+    assert_eq!(m.get(0x81F, 1), &[6]);
+    m.gpr[3] = 20;
+    m.put(0x800, &[0xEE; 72]);
+    assert_eq!(diag(&mut m, 0x270, 2, 3), Ok(()));
+    assert_eq!(m.get(0x813, 2), &[0, 0xEE]);
+    for (rx, ry, a, len) in [
+        (2, 2, 0x800, 64), // Rx = Ry
+        (2, 3, 0x800, 0),  // length 0
+        (2, 3, 0x800, 0xFFFF_FFFF),
+        (2, 3, 0, 64),     // address 0
+        (2, 3, 0x804, 64), // unaligned
+    ] {
+        m.gpr[2] = a;
+        m.gpr[3] = len;
+        assert_eq!(
+            fails_unchanged(&mut m, 0x270, rx, ry),
+            ProgramCheck::SPECIFICATION
+        );
+    }
+    m.gpr[2] = 0xFFF8;
+    m.gpr[3] = 64;
+    assert_eq!(
+        fails_unchanged(&mut m, 0x270, 2, 3),
         ProgramCheck::ADDRESSING
     );
 }
