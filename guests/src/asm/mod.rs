@@ -4,7 +4,8 @@
 //! Language Reference (SC26-4940): name in column 1, operation, operands and remarks separated
 //! by blanks, continuation with a non-blank in column 72; CSECT, DSECT, START, END, USING,
 //! DROP, EQU, ORG, LTORG, CNOP, DC and DS (types C CA CE X B F H A Y P Z D E), literals pooled
-//! at LTORG and END, implicit addresses resolved through USING. Every instruction of the
+//! at LTORG and END, implicit addresses resolved through USING (ordinary, labelled with
+//! `LABEL.SYMBOL` references, and dependent), source macros and conditional assembly. Every instruction of the
 //! `s390-decoder` table and its extended branch mnemonics is encoded with
 //! [`s390_decoder::encode`].
 //!
@@ -251,6 +252,8 @@ pub(crate) struct Val {
     sect: Option<usize>,
     /// Length attribute of the leftmost term.
     len: Option<i64>,
+    /// USING label qualifying the symbol (`LBL.FIELD`), an index into `Asm::quals`.
+    qual: Option<u32>,
 }
 
 impl Val {
@@ -259,6 +262,7 @@ impl Val {
             v,
             sect: None,
             len: None,
+            qual: None,
         }
     }
 }
@@ -371,11 +375,18 @@ struct Sym {
     line: usize,
 }
 
+/// An active USING (HLASM Language Reference, "USING instruction"): ordinary (a base
+/// register), labelled (used only by `LABEL.SYMBOL` references) or dependent (the base is
+/// an address that is itself resolved through another USING).
 #[derive(Clone, Copy, Debug)]
 struct Using {
     reg: u8,
     sect: Option<usize>,
     v: i64,
+    /// The label, an index into `Asm::quals`.
+    label: Option<u32>,
+    /// Dependent USING: the address (section, offset) the base is mapped to.
+    dep: Option<(Option<usize>, i64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -403,6 +414,8 @@ struct Asm {
     origin_set: bool,
     syms: HashMap<String, Sym>,
     usings: Vec<Using>,
+    /// USING labels seen as qualifiers or on USING statements.
+    quals: Vec<String>,
     lits: Vec<Lit>,
     lit_map: HashMap<(String, usize), usize>,
     pools: Vec<Vec<usize>>,
@@ -440,6 +453,7 @@ impl Asm {
             origin_set: false,
             syms: HashMap::new(),
             usings: Vec::new(),
+            quals: Vec::new(),
             lits: Vec::new(),
             lit_map: HashMap::new(),
             pools: Vec::new(),
@@ -631,6 +645,7 @@ impl Asm {
             v: self.sections[s].loc,
             sect: Some(s),
             len: None,
+            qual: None,
         }
     }
 
@@ -715,6 +730,7 @@ impl Asm {
                     v: self.sections[s].loc,
                     sect: Some(s),
                     len: None,
+                    qual: None,
                 }));
             }
         }
@@ -753,6 +769,7 @@ impl Asm {
                             v: 0,
                             sect: Some(c),
                             len: None,
+                            qual: None,
                         };
                         self.define(st, n, *at, v, 1)?;
                     }
@@ -772,6 +789,7 @@ impl Asm {
                         v: 0,
                         sect: Some(c),
                         len: None,
+                        qual: None,
                     };
                     self.define(st, n, *at, v, 1)?;
                 }
@@ -784,11 +802,23 @@ impl Asm {
                 }
                 for &(s, e) in &ops {
                     if self.pass == 2 {
+                        // A USING label, or a register of ordinary USINGs.
+                        let text: String = st.chars[s..e].iter().collect::<String>();
+                        let up = text.to_ascii_uppercase();
+                        if let Some(q) = self.quals.iter().position(|q| *q == up) {
+                            let q = Some(q as u32);
+                            if self.usings.iter().any(|u| u.label == q) {
+                                self.usings.retain(|u| u.label != q);
+                                continue;
+                            }
+                        }
                         let r = self.register(st, s, e)?;
-                        if !self.usings.iter().any(|u| u.reg == r) {
+                        let ordinary =
+                            |u: &Using| u.label.is_none() && u.dep.is_none() && u.reg == r;
+                        if !self.usings.iter().any(ordinary) {
                             return err(s, format!("register {r} is not in a USING"));
                         }
-                        self.usings.retain(|u| u.reg != r);
+                        self.usings.retain(|u| !ordinary(u));
                     }
                 }
                 Ok(())
@@ -901,22 +931,71 @@ impl Asm {
         self.define(st, &name, at, v, len)
     }
 
+    /// The index of USING label `name` in `quals`.
+    fn qual(&mut self, name: &str) -> u32 {
+        match self.quals.iter().position(|q| q == name) {
+            Some(i) => i as u32,
+            None => {
+                self.quals.push(name.to_string());
+                (self.quals.len() - 1) as u32
+            }
+        }
+    }
+
+    /// `[LABEL] USING base,reg[,reg...]` or the dependent `[LABEL] USING base,address`.
     fn using(&mut self, st: &Stmt, ops: &[(usize, usize)], op_at: usize) -> Result<(), E> {
         if ops.len() < 2 {
             return err(op_at, "USING requires a base address and a register");
         }
+        let label = match &st.name {
+            Some((n, at)) if !n.starts_with('.') => {
+                let up = n.to_ascii_uppercase();
+                let valid = up.chars().next().is_some_and(is_sym_start)
+                    && up.chars().all(is_sym_char)
+                    && up.len() <= 63;
+                if !valid {
+                    return err(*at, format!("invalid USING label '{n}'"));
+                }
+                Some(self.qual(&up))
+            }
+            _ => None,
+        };
         if self.pass == 1 {
             return Ok(());
         }
         let (s, e) = ops[0];
         let base = self.expr_range(st, s, e, false)?;
+        if label.is_some() {
+            // A labelled USING replaces the previous one with the same label.
+            self.usings.retain(|u| u.label != label);
+        }
+        let (rs, re) = ops[1];
+        let second = self.expr_range(st, rs, re, false)?;
+        if second.sect.is_some() {
+            if ops.len() > 2 {
+                return err(ops[2].0, "a dependent USING takes one base address");
+            }
+            self.usings.push(Using {
+                reg: 0,
+                sect: base.sect,
+                v: base.v,
+                label,
+                dep: Some((second.sect, second.v)),
+            });
+            return Ok(());
+        }
         for (k, &(rs, re)) in ops[1..].iter().enumerate() {
             let r = self.register(st, rs, re)?;
-            self.usings.retain(|u| u.reg != r);
+            if label.is_none() {
+                self.usings
+                    .retain(|u| u.label.is_some() || u.dep.is_some() || u.reg != r);
+            }
             self.usings.push(Using {
                 reg: r,
                 sect: base.sect,
                 v: base.v + 4096 * k as i64,
+                label,
+                dep: None,
             });
         }
         Ok(())
@@ -1059,6 +1138,7 @@ impl Asm {
                 v: v(l.v.checked_add(r.v))?,
                 sect: r.sect,
                 len: l.len,
+                qual: l.qual.or(r.qual),
             }),
             (Some(_), Some(_), true) => err(at, "relocatable terms cannot be added"),
             (_, None, false) => Ok(Val {
@@ -1075,6 +1155,7 @@ impl Asm {
                     v: d,
                     sect: None,
                     len: l.len,
+                    qual: None,
                 })
             }
             (None, Some(_), false) => err(
@@ -1192,12 +1273,22 @@ impl Asm {
                 self_defining(c.to_ascii_uppercase(), &chars, at).map(Val::abs)
             }
             _ if is_sym_start(c) => {
-                let name = p.symbol().unwrap_or_default();
-                let sym = self.lookup(&name, at, sizing)?;
+                let mut name = p.symbol().unwrap_or_default();
+                let mut qual = None;
+                let mut sat = at;
+                if p.peek() == Some('.') && p.peek2().is_some_and(is_sym_start) {
+                    // A qualified symbol LABEL.SYMBOL, resolved through that labelled USING.
+                    qual = Some(self.qual(&name));
+                    p.i += 1;
+                    sat = p.i;
+                    name = p.symbol().unwrap_or_default();
+                }
+                let sym = self.lookup(&name, sat, sizing)?;
                 Ok(Val {
                     v: sym.v,
                     sect: sym.sect,
                     len: Some(sym.len),
+                    qual,
                 })
             }
             _ => err(at, format!("unexpected '{c}'")),
@@ -1276,6 +1367,7 @@ impl Asm {
                     v,
                     sect: Some(sect),
                     len: Some(out.first_len),
+                    qual: None,
                 },
                 out.first_len,
             )),
@@ -1590,27 +1682,18 @@ impl Asm {
 
     /// Base register and displacement for an implicit address.
     fn resolve(&self, d: Val, at: usize, n: usize) -> Result<(u16, u8), E> {
-        if d.sect.is_none() && (0..=4095).contains(&d.v) {
+        if let Some(q) = d.qual {
+            if !self.usings.iter().any(|u| u.label == Some(q)) {
+                let name = self.quals.get(q as usize).map_or("", String::as_str);
+                return err(
+                    at,
+                    format!("operand {n}: {name} is not an active USING label"),
+                );
+            }
+        } else if d.sect.is_none() && (0..=4095).contains(&d.v) {
             return Ok((d.v as u16, 0));
         }
-        let mut best: Option<(i64, u8)> = None;
-        for u in &self.usings {
-            let off = match (d.sect, u.sect) {
-                (Some(a), Some(b)) if a == b => d.v - u.v,
-                (None, None) => d.v - u.v,
-                _ => continue,
-            };
-            if (0..=4095).contains(&off) {
-                let better = match best {
-                    None => true,
-                    Some((bo, br)) => off < bo || (off == bo && u.reg > br),
-                };
-                if better {
-                    best = Some((off, u.reg));
-                }
-            }
-        }
-        match best {
+        match self.resolve_in(d.sect, d.v, d.qual, 0) {
             Some((off, r)) => Ok((off as u16, r)),
             None => err(
                 at,
@@ -1620,6 +1703,51 @@ impl Asm {
                 ),
             ),
         }
+    }
+
+    /// The best (smallest displacement, then highest register) base for (sect, v) among
+    /// the USINGs with label `qual`; dependent USINGs map the address onward (at most 16
+    /// deep, so that circular dependent USINGs end).
+    fn resolve_in(
+        &self,
+        sect: Option<usize>,
+        v: i64,
+        qual: Option<u32>,
+        depth: u32,
+    ) -> Option<(i64, u8)> {
+        if depth > 16 {
+            return None;
+        }
+        let mut best: Option<(i64, u8)> = None;
+        for u in self.usings.iter().filter(|u| u.label == qual) {
+            let off = match (sect, u.sect) {
+                (Some(a), Some(b)) if a == b => v - u.v,
+                (None, None) => v - u.v,
+                _ => continue,
+            };
+            if !(0..=4095).contains(&off) {
+                continue;
+            }
+            let cand = match u.dep {
+                None => (off, u.reg),
+                Some((ts, tv)) => {
+                    let t = tv + off;
+                    let direct = (ts.is_none() && (0..=4095).contains(&t)).then_some((t, 0));
+                    match direct.or_else(|| self.resolve_in(ts, t, None, depth + 1)) {
+                        Some(c) => c,
+                        None => continue,
+                    }
+                }
+            };
+            let better = match best {
+                None => true,
+                Some((bo, br)) => cand.0 < bo || (cand.0 == bo && cand.1 > br),
+            };
+            if better {
+                best = Some(cand);
+            }
+        }
+        best
     }
 
     // ---- listing ------------------------------------------------------------------------
@@ -1660,6 +1788,7 @@ impl Asm {
                 v: s.v,
                 sect: s.sect,
                 len: None,
+                qual: None,
             });
             let refs = self
                 .refs

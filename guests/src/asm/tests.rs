@@ -438,3 +438,80 @@ fn garbage_never_panics() {
         let _ = assemble("g.asm", &src);
     }
 }
+
+#[test]
+fn labelled_using_and_qualified_symbols() {
+    let src = "
+         USING *,12
+FIRST    USING AREA,5
+SECOND   USING AREA,6
+         L     1,FIRST.B
+         L     2,SECOND.A+8
+         L     3,X
+         DROP  FIRST
+         L     4,SECOND.B
+X        DC    F'9'
+AREA     DSECT
+A        DS    F
+B        DS    F
+";
+    assert_eq!(hex(&img(src)), "58105004582060085830C0105840600400000009");
+    // A labelled USING neither replaces nor serves unqualified references.
+    let e = errs(
+        "
+         USING AREA,5
+LBL      USING AREA,5
+         L     1,B
+         DROP  5
+         L     1,B
+         L     1,LBL.B
+         DROP  LBL
+         L     1,LBL.B
+AREA     DSECT
+A        DS    F
+B        DS    F
+",
+    );
+    assert_eq!(
+        e,
+        vec![
+            "t.asm:6:18: error: operand 2: address X'4' is not addressable (no USING covers it)",
+            "t.asm:9:18: error: operand 2: LBL is not an active USING label",
+        ]
+    );
+}
+
+#[test]
+fn dependent_using_maps_a_dsect_onto_an_addressable_area() {
+    let src = "
+BASE     CSECT
+         USING BASE,12
+         USING REC,BUF+8
+         L     1,FLD2
+         MVC   FLD1,FLD2
+OUTER    USING REC2,FLD1
+         L     2,OUTER.INNER
+BUF      DS    CL16
+REC      DSECT
+FLD1     DS    F
+FLD2     DS    F
+REC2     DSECT
+         DS    H
+INNER    DS    H
+";
+    // BUF at 14, REC at BUF+8 = 22: FLD1 = 22, FLD2 = 26; REC2 on FLD1: INNER = 24.
+    assert_eq!(hex(&img(src)), "5810C01AD203C016C01A5820C018");
+    let e = errs(
+        "
+         USING REC,FAR
+         L     1,FLD
+FAR      DS    F
+REC      DSECT
+FLD      DS    F
+",
+    );
+    assert_eq!(
+        e,
+        vec!["t.asm:3:18: error: operand 2: address X'0' is not addressable (no USING covers it)"]
+    );
+}
