@@ -1,4 +1,4 @@
-//! DC and DS: constant types C (CA, CE), X, B, F, H, A, Y, P, Z, D, E with duplication
+//! DC and DS: constant types C (CA, CE), X, B, F, H, A, Y, P, Z, D, E, L with duplication
 //! factors, explicit lengths and multiple nominal values (HLASM Language Reference, "DC
 //! instruction"). The same parser serves literals.
 
@@ -97,8 +97,12 @@ fn decimal_digits(val: &[(char, usize)], at: usize) -> Result<(bool, Vec<u8>), E
     Ok((neg, digits))
 }
 
-/// IBM hexadecimal floating point, 4 (E) or 8 (D) bytes, rounded.
-fn hfp(val: &[(char, usize)], len: i64, at: usize) -> Result<Vec<u8>, E> {
+/// IBM hexadecimal floating point, 4 (E), 8 (D) or 16 (L) bytes, rounded (Principles of
+/// Operation, "Hexadecimal floating-point number representation"). The extended format is
+/// two long numbers; the low one's characteristic is 14 less than the high one's, and both
+/// carry the sign. Values are converted through an f64, so an L constant keeps the 53
+/// significant bits of the decimal value.
+fn hfp(val: &[(char, usize)], len: i64, extended: bool, at: usize) -> Result<Vec<u8>, E> {
     let at = val.first().map_or(at, |x| x.1);
     let s: String = val.iter().map(|x| x.0).collect();
     let t = s.trim();
@@ -109,8 +113,18 @@ fn hfp(val: &[(char, usize)], len: i64, at: usize) -> Result<Vec<u8>, E> {
     let Some(x) = t.parse::<f64>().ok().filter(|x| ok && x.is_finite()) else {
         return err(at, format!("invalid floating-point value '{s}'"));
     };
-    let full = if len > 4 { 8 } else { 4 };
-    let frac_bits = if full == 8 { 56 } else { 24 };
+    let full = if extended {
+        16
+    } else if len > 4 {
+        8
+    } else {
+        4
+    };
+    let frac_bits = match full {
+        16 => 112,
+        8 => 56,
+        _ => 24,
+    };
     let mut out = vec![0u8; full];
     if x != 0.0 {
         let neg = x < 0.0;
@@ -124,8 +138,8 @@ fn hfp(val: &[(char, usize)], len: i64, at: usize) -> Result<Vec<u8>, E> {
             a *= 16.0;
             e -= 1;
         }
-        let mut m = (a * 2f64.powi(frac_bits)).round() as u64;
-        if m >= 1u64 << frac_bits {
+        let mut m = (a * 2f64.powi(frac_bits)).round() as u128;
+        if m >= 1u128 << frac_bits {
             m >>= 4;
             e += 1;
         }
@@ -133,12 +147,22 @@ fn hfp(val: &[(char, usize)], len: i64, at: usize) -> Result<Vec<u8>, E> {
         if !(0..=127).contains(&ch) {
             return err(at, format!("floating-point value '{s}' is out of range"));
         }
-        out[0] = ((neg as u8) << 7) | ch as u8;
-        let mb = m.to_be_bytes();
-        out[1..].copy_from_slice(&mb[8 - (full - 1)..]);
+        let sign = (neg as u8) << 7;
+        if full == 16 {
+            let hi = (m >> 56) as u64;
+            let lo = (m & ((1u128 << 56) - 1)) as u64;
+            out[0] = sign | ch as u8;
+            out[1..8].copy_from_slice(&hi.to_be_bytes()[1..]);
+            out[8] = sign | ((ch - 14).rem_euclid(128)) as u8;
+            out[9..].copy_from_slice(&lo.to_be_bytes()[1..]);
+        } else {
+            out[0] = sign | ch as u8;
+            let mb = m.to_be_bytes();
+            out[1..].copy_from_slice(&mb[16 - (full - 1)..]);
+        }
     }
     // An explicit length keeps the leftmost bytes.
-    out.resize(len.clamp(1, 8) as usize, 0);
+    out.resize(len.clamp(1, 16) as usize, 0);
     Ok(out)
 }
 
@@ -235,7 +259,7 @@ impl Asm {
             return err(tat, "missing constant type");
         };
         let ty = tc.to_ascii_uppercase();
-        if !"CXBFHAYPZDE".contains(ty) {
+        if !"CXBFHAYPZDEL".contains(ty) {
             return err(tat, format!("unknown constant type '{tc}'"));
         }
         p.i += 1;
@@ -269,6 +293,7 @@ impl Asm {
             };
             let max = match ty {
                 'F' | 'H' | 'D' | 'E' => 8,
+                'L' => 16,
                 'A' => 4,
                 'Y' => 2,
                 'P' | 'Z' => 16,
@@ -316,9 +341,14 @@ impl Asm {
             'F' | 'A' | 'E' => 4,
             'H' | 'Y' => 2,
             'D' => 8,
+            'L' => 16,
             _ => 1,
         };
-        let align = if explicit.is_some() { 1 } else { default_len };
+        let align = match (explicit, ty) {
+            (Some(_), _) => 1,
+            (None, 'L') => 8,
+            (None, _) => default_len,
+        };
         let mut out = DcOut {
             align,
             ..DcOut::default()
@@ -432,7 +462,7 @@ impl Asm {
                                 full
                             }
                         }
-                        _ => hfp(val, explicit.unwrap_or(default_len), vat)?,
+                        _ => hfp(val, explicit.unwrap_or(default_len), ty == 'L', vat)?,
                     };
                     lens.push(bytes.len() as i64);
                     one.extend(bytes);

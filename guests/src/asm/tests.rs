@@ -515,3 +515,26 @@ FLD      DS    F
         vec!["t.asm:3:18: error: operand 2: address X'0' is not addressable (no USING covers it)"]
     );
 }
+
+#[test]
+fn dc_extended_hfp() {
+    let src = "
+ DC X'01'
+ DC L'1,-0.5'
+ DC 2LL8'1'
+ DC L'0'
+";
+    // L aligns to a doubleword; the low half's characteristic is 14 below the high one's.
+    assert_eq!(
+        hex(&img(src)),
+        [
+            "0100000000000000",
+            "4110000000000000 3300000000000000",
+            "C080000000000000 B200000000000000",
+            "4110000000000000 4110000000000000",
+            "0000000000000000 0000000000000000",
+        ]
+        .concat()
+        .replace(' ', "")
+    );
+}
