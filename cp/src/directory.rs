@@ -1477,6 +1477,9 @@ impl DirParser<'_> {
             return;
         };
         let name = name.clone();
+        if self.dir.nss(&name).is_none() && crate::minicms::is_builtin(&name) {
+            return; // a built-in saved system (MINICMS)
+        }
         if let Some(e) = self.dir.nss(&name) {
             if !e.ipl {
                 self.error(

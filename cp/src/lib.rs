@@ -6,6 +6,7 @@ pub mod dasd;
 pub mod directory;
 pub mod fuzzing;
 pub mod io;
+pub mod minicms;
 pub mod nss;
 pub mod runner;
 pub mod storage;

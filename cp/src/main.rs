@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 mod cli;
 
@@ -20,6 +20,10 @@ struct Args {
     /// User to log on (default: the first user of the directory with an IPL statement).
     #[arg(long, value_name = "USER", requires = "directory")]
     logon: Option<String>,
+    /// Data directory of the built-in default (user VM390 IPLing MINICMS, its 191 minidisk
+    /// created there on first use); default $XDG_DATA_HOME/vm390 or ~/.local/share/vm390.
+    #[arg(long, value_name = "DIR", conflicts_with = "directory")]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -46,10 +50,11 @@ fn main() -> ExitCode {
             cli::console::run(&dir, args.logon.as_deref())
         }
         None => {
-            // No guest is built in yet: the default is the help text.
-            let _ = Args::command().print_help();
-            println!();
-            ExitCode::SUCCESS
+            // The built-in default: log on VM390, IPL MINICMS, console on the terminal.
+            match cp::minicms::default_session(args.data_dir.as_deref()) {
+                Ok((direct, user)) => cli::console::run(&direct, Some(user)),
+                Err(code) => code,
+            }
         }
     }
 }

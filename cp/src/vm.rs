@@ -583,13 +583,14 @@ impl Cp {
     /// and PSW restored, pending I/O and loaded segments dropped.
     pub fn ipl_system(&mut self, cpu: &mut Cpu, name: &str) -> Result<(), String> {
         let name = name.to_ascii_uppercase();
-        let entry = self
-            .directory
-            .nss(&name)
-            .filter(|e| e.ipl)
-            .ok_or_else(|| format!("DMKVMI024E SYSTEM {name} DOES NOT EXIST"))?
-            .clone();
-        let sys = nss::load_nss(&entry).map_err(|e| format!("DMKVMI177E PAGING ERROR: {e}"))?;
+        let sys = match self.directory.nss(&name).filter(|e| e.ipl).cloned() {
+            Some(entry) => {
+                nss::load_nss(&entry).map_err(|e| format!("DMKVMI177E PAGING ERROR: {e}"))?
+            }
+            // Built-in saved systems (MINICMS) when the directory does not declare the name.
+            None => crate::minicms::builtin_system(&name)
+                .ok_or_else(|| format!("DMKVMI024E SYSTEM {name} DOES NOT EXIST"))?,
+        };
         cpu.mem.bytes_mut().fill(0);
         let size = cpu.mem.size();
         let mut a = 0u32;

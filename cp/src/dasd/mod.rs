@@ -20,11 +20,13 @@
 mod cckd;
 mod ckd;
 mod ckdc;
+mod create;
 mod error;
 mod file;
 mod geometry;
 mod track;
 
+pub use create::{cms_layout, create_cms_minidisk};
 pub use error::DasdError;
 pub use geometry::{
     geometry, geometry_by_name, geometry_for, CapacityFormula, Geometry, GEOMETRIES,

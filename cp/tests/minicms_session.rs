@@ -1,0 +1,228 @@
+//! MINICMS, vm390's own CMS-like guest, driven through standard input as a script: the
+//! built-in default (`vm390 --data-dir DIR`) and each command, compared with insta
+//! snapshots after masking dates and times.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs vm390 with `args` and `input` on stdin (HOME and XDG_DATA_HOME pointed at `home`,
+/// the working directory `cwd`); returns (exit code, stdout, stderr).
+fn run(args: &[&str], input: &str, home: &Path, cwd: &Path) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vm390"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("xdg"))
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start vm390");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let ro = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let re = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("vm390 did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (
+        status.code().unwrap_or(-1),
+        ro.join().unwrap(),
+        re.join().unwrap(),
+    )
+}
+
+/// Dates (MM/DD/YY), times (HH:MM[:SS]) and weekdays masked.
+fn mask(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut l = line.to_string();
+        for d in [
+            "SUNDAY",
+            "MONDAY",
+            "TUESDAY",
+            "WEDNESDAY",
+            "THURSDAY",
+            "FRIDAY",
+            "SATURDAY",
+        ] {
+            l = l.replace(d, "DAY");
+        }
+        let c: Vec<char> = l.chars().collect();
+        let mut m = String::new();
+        let mut i = 0;
+        let dig = |k: usize| c.get(k).is_some_and(|x| x.is_ascii_digit());
+        while i < c.len() {
+            let boundary = i == 0 || !c[i - 1].is_ascii_digit();
+            if boundary
+                && dig(i)
+                && dig(i + 1)
+                && c.get(i + 2) == Some(&'/')
+                && dig(i + 3)
+                && dig(i + 4)
+                && c.get(i + 5) == Some(&'/')
+                && dig(i + 6)
+                && dig(i + 7)
+            {
+                m.push_str("mm/dd/yy");
+                i += 8;
+                continue;
+            }
+            // H:MM or HH:MM, optionally :SS
+            let h = if dig(i) && dig(i + 1) { 2 } else { 1 };
+            if boundary && dig(i) && c.get(i + h) == Some(&':') && dig(i + h + 1) && dig(i + h + 2)
+            {
+                let mut n = i + h + 3;
+                if c.get(n) == Some(&':') && dig(n + 1) && dig(n + 2) {
+                    n += 3;
+                }
+                m.push_str(if h == 1 { " hh:mm" } else { "hh:mm" });
+                i = n;
+                continue;
+            }
+            m.push(c[i]);
+            i += 1;
+        }
+        out.push_str(&m);
+        out.push('\n');
+    }
+    out
+}
+
+/// Every file below `dir`, relative.
+fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                for f in files_below(&p) {
+                    v.push(Path::new(&e.file_name()).join(f));
+                }
+            } else {
+                v.push(PathBuf::from(e.file_name()));
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+/// A fresh MINICMS session on the built-in default in a new data directory.
+struct Fresh {
+    _tmp: tempfile::TempDir,
+    data: PathBuf,
+    home: PathBuf,
+    cwd: PathBuf,
+}
+
+impl Fresh {
+    fn new() -> Fresh {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        let home = tmp.path().join("home");
+        let cwd = tmp.path().join("cwd");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&cwd).unwrap();
+        Fresh {
+            _tmp: tmp,
+            data,
+            home,
+            cwd,
+        }
+    }
+
+    /// Runs a script; returns the masked console output.
+    fn session(&self, input: &str) -> String {
+        let d = self.data.to_string_lossy().to_string();
+        let (code, out, err) = run(&["--data-dir", &d], input, &self.home, &self.cwd);
+        assert_eq!(code, 0, "exit code; stderr:\n{err}\nstdout:\n{out}");
+        assert!(!out.contains("DMKDSP"), "the guest stopped:\n{out}");
+        assert!(
+            !out.contains("DMSABN"),
+            "the guest took a program check:\n{out}"
+        );
+        mask(&out)
+    }
+}
+
+#[test]
+fn data_dir_default_reaches_ready_and_writes_only_there() {
+    let f = Fresh::new();
+    let d = f.data.to_string_lossy().to_string();
+    let (code, out, err) = run(&["--data-dir", &d], "LOGOFF\n", &f.home, &f.cwd);
+    assert_eq!(code, 0, "{err}\n{out}");
+    assert!(err.contains(&format!("data directory {d}")), "{err}");
+    let out = mask(&out);
+    insta::assert_snapshot!("default_logon", out);
+    assert_eq!(
+        files_below(&f.data),
+        vec![
+            PathBuf::from("vm390.direct"),
+            PathBuf::from("vm390_191.cckd")
+        ]
+    );
+    assert!(
+        files_below(&f.home).is_empty(),
+        "{:?}",
+        files_below(&f.home)
+    );
+    assert!(files_below(&f.cwd).is_empty(), "{:?}", files_below(&f.cwd));
+    // A second start uses the same disk and directory.
+    let before = std::fs::read(f.data.join("vm390.direct")).unwrap();
+    let (code, out, _) = run(&["--data-dir", &d], "", &f.home, &f.cwd);
+    assert_eq!(code, 0);
+    assert!(out.contains("Ready;"), "{out}");
+    assert_eq!(std::fs::read(f.data.join("vm390.direct")).unwrap(), before);
+}
+
+#[test]
+fn no_arguments_uses_the_xdg_data_home() {
+    let f = Fresh::new();
+    let (code, out, err) = run(&[], "LOGOFF\n", &f.home, &f.cwd);
+    assert_eq!(code, 0, "{err}\n{out}");
+    assert!(out.contains("MINICMS VERSION"), "{out}");
+    assert!(out.contains("Ready;"), "{out}");
+    let xdg = f.home.join("xdg").join("vm390");
+    assert!(err.contains(&xdg.display().to_string()), "{err}");
+    assert_eq!(
+        files_below(&f.home),
+        vec![
+            PathBuf::from("xdg/vm390/vm390.direct"),
+            PathBuf::from("xdg/vm390/vm390_191.cckd")
+        ]
+    );
+    assert!(files_below(&f.cwd).is_empty());
+}
+
+#[test]
+fn cp_commands_and_unknown_commands() {
+    let f = Fresh::new();
+    let out = f.session("cp query userid\nQUERY TIME\nXYZZY\nCP XYZZY\nCP\nLOGOFF\n");
+    insta::assert_snapshot!("cp_commands", out);
+}

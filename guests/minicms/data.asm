@@ -1,0 +1,157 @@
+*---------------------------------------------------------------------
+* Constants, messages (CMS R6 texts where CMS has them), tables and
+* work areas. Messages are counted strings: a length byte, the text.
+*---------------------------------------------------------------------
+         LTORG
+         DS    0D
+WAITPSW  DC    X'FE020000',A(0)     enabled wait for I/O
+DEADCONS DC    X'00020000',A(X'00C0')  disabled wait: no console
+DEADSTOR DC    X'00020000',A(X'0060')  disabled wait: storage too small
+D18CCW   DC    X'07',AL3(D18SEEK),X'40',X'00',H'6'      SEEK
+         DC    X'31',AL3(D18SRCH),X'40',X'00',H'5'      SEARCH ID EQ
+         DC    X'08',AL3(D18CCW+8),X'00',X'00',H'0'     TIC *-8
+         DC    X'06',AL3(0),X'20',X'00',H'800'          READ / WRITE
+CONCCW   DC    D'0'
+CPID     DS    0D                   DIAGNOSE X'00' block
+         DC    XL40'00'
+TODAREA  DS    0D                   DIAGNOSE X'0C' block
+TODDATE  DC    CL8' '
+TODTIME  DC    CL8' '
+         DC    XL16'00'
+DWORK    DC    D'0'
+D18SEEK  DC    XL6'00'
+D18SRCH  DC    XL5'00'
+D18OP    DC    X'00'
+CONSADDR DC    H'0'
+WAITDEV  DC    H'0'
+HALF     DC    H'0'
+CONOP    DC    X'00'
+CHRWORK  DC    X'00'
+         DS    0F
+CONSINFO DC    F'0'
+STORSIZE DC    F'0'
+LASTRC   DC    F'0'
+CONSR14  DC    F'0'
+WAITR14  DC    F'0'
+MKDR14   DC    F'0'
+LINEP    DC    A(LINE)
+LINEADR  DC    A(0)
+LINELEN  DC    F'0'
+NTOK     DC    F'0'
+HEXW     DC    F'0',X'00'
+HEXO     DC    CL9' '
+NUMWORK  DC    CL13' '
+PGMOLD   DC    D'0'
+INEXEC   DC    X'00'
+*                                   the directory walk
+         DS    0F
+FSTIX    DC    F'0'
+FSTEIX   DC    F'0'
+FSTCURB  DC    F'0'
+FOUNDB   DC    F'0'
+FOUNDO   DC    F'0'
+FOUNDADT DC    F'0'
+DELLB    DC    F'0'
+FINDID   DC    CL16' '
+PATID    DC    CL16' '
+FOUNDFST DC    XL40'00'
+NEWFST   DC    XL40'00'
+FDATE    DC    XL2'00'
+FTIME    DC    XL2'00'
+FYEAR    DC    CL2' '
+DATEWK   DC    CL5' '
+DATEPK   DC    XL3'00'
+*                                   the reader
+         DS    0F
+FRADT    DC    F'0'
+FRIDX    DC    F'0'
+FRPOS    DC    F'0'
+FRLEFT   DC    F'0'
+FRNBLK   DC    F'0'
+FRLINK   DC    F'0'
+FRFST    DC    XL40'00'
+*                                   the writer
+         DS    0F
+FWADT    DC    F'0'
+FWLRECL  DC    F'0'
+FWNBLK   DC    F'0'
+FWPOS    DC    F'0'
+FWITEMS  DC    F'0'
+FWMAXL   DC    F'0'
+FWERR    DC    F'0'
+FWFCL    DC    F'0'
+FWCLB    DC    F'0'
+FWRECFM  DC    C' '
+*
+BITS     DC    X'8040201008040201'
+HEXTR    DC    C'0123456789ABCDEF'
+LETTERS  DC    C'ABCDEFGHIJKLMNOPQRSTUVWXYZ '
+BLANKS   DC    CL132' '
+* CKD types CMS disks can be on: DIAGNOSE X'24' type byte, MFD disk
+* type code, 800-byte blocks per track, tracks per cylinder, model
+DEVTYPES DC    X'08',X'0B',H'19',H'30',H'3350'
+         DC    X'10',X'09',H'14',H'19',H'3330'
+         DC    X'01',X'0A',H'8',H'12',H'3340'
+         DC    X'00'
+*
+* Commands: name, shortest abbreviation - 1, routine
+CMDTAB   DC    CL8'CP',AL1(1),AL3(CPCMD)
+         DC    X'FF'
+*
+* Messages
+BANNER   DC    AL1(L'BANNERT)
+BANNERT  DC    C'MINICMS VERSION 1.0 ON '
+BANNER2  DC    AL1(L'BANNER2T)
+BANNER2T DC    C' - '
+MREADY   DC    AL1(L'MREADYT)
+MREADYT  DC    C'Ready;'
+MREADYP  DC    AL1(L'MREADYPT)
+MREADYPT DC    C'Ready('
+MREADYS  DC    AL1(L'MREADYST)
+MREADYST DC    C');'
+MUNKNOWN DC    AL1(L'MUNKNOWT)
+MUNKNOWT DC    C'Unknown CP/CMS command'
+MABEND1  DC    AL1(L'MABEND1T)
+MABEND1T DC    C'DMSABN148T System abend 0'
+MABEND2  DC    AL1(L'MABEND2T)
+MABEND2T DC    C' called from '
+MSGSMALL DC    AL1(L'MSGSMALT)
+MSGSMALT DC    C'MINICMS needs a virtual machine of 1M or more'
+*
+         LTORG
+*
+* Areas beyond the assembled image (zero at IPL)
+LINE     DS    CL160
+INBUF    DS    CL132
+TOKENS   DS    CL256
+TOKPOS   DS    33H
+UPTAB    DS    CL256
+*
+*---------------------------------------------------------------------
+* A disk table (one per mode letter at ADTAREA, ADTSIZE apart).
+*---------------------------------------------------------------------
+ADT      DSECT
+ADTVDEV  DS    H                    vdev; 0 = not accessed
+ADTMODE  DS    C                    mode letter
+ADTFLAG  DS    X                    X'80' read-only
+ADTBPT   DS    H                    blocks per track
+ADTHEADS DS    H                    tracks per cylinder
+ADTNFST  DS    H                    FST blocks
+ADTNEXT  DS    H                    QMSK extension blocks
+ADTDTYPE DS    H                    device type (3350)
+ADTTYPE  DS    X                    MFD disk type code
+ADTDEVT  DS    X                    DIAGNOSE X'24' type byte
+ADTID    DS    CL6                  label
+         DS    0F
+ADTNUM   DS    F                    blocks on the disk
+ADTUSED  DS    F                    blocks in use
+ADTMAXB  DS    F                    highest block the map covers
+ADTCYL   DS    F                    cylinders
+ADTMAPL  DS    F                    bytes of map (215 + 800 x ext)
+ADTFSTB  DS    180H                 FST block numbers
+ADTEXTB  DS    12H                  extension block numbers
+         DS    0D
+ADTMFD   DS    CL800                the MFD as read / to write
+ADTMAP   DS    XL8400               the allocation map (QMSK)
+ADTLEN   EQU   *-ADT
+         END   IPL
