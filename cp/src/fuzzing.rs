@@ -50,7 +50,7 @@ pub fn run_bytes(data: &[u8], limit: u64) -> Stop {
     }
     let mut cpu = Cpu::new(arch, mem);
     match cpu.ipl_psw() {
-        Ok(()) => cpu.run(&mut Runner, limit),
+        Ok(()) => cpu.run(&mut Runner::new(), limit),
         Err(stop) => stop,
     }
 }

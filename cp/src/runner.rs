@@ -1,21 +1,35 @@
-//! The CP side of `vm390 run`: a virtual machine with user id `RUNNER`, no devices, SET EMSG
-//! TEXT, and the DIAGNOSE codes of the `diagnose` crate's standard registry (plus Hercules'
-//! X'F08'). The CPU has already checked privilege and counted the code; codes the registry
-//! does not know give the specification exception.
+//! The CP side of `vm390 run`: a virtual machine with user id `RUNNER`, SET EMSG TEXT, the
+//! minidisks given with `--disk` (full-pack, on CKD images) and no other devices, and the
+//! DIAGNOSE codes of the `diagnose` crate's standard registry (plus Hercules' X'F08'). The
+//! CPU has already checked privilege and counted the code; codes the registry does not know
+//! give the specification exception.
+//!
+//! [`cpu_machine_methods!`] is the one copy of the `diagnose::Machine` methods that need
+//! only the CPU (registers, CC, real storage, storage keys, the X'2603' interruption); the
+//! runner's adapter and the CP's (`vm.rs`) both expand it.
 
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use diagnose::{
-    ConsoleInfo, CpResponse, DeviceInfo, Emsg, LocalTime, Machine, ProgramCheck, Registry,
+    BlockDevice, BlockIoState, ConsoleInfo, CpResponse, DeviceInfo, Emsg, IoAnswer, IoRequest,
+    LocalTime, Machine, ProgramCheck, Registry,
 };
-use s390_decoder::Arch;
 
 use crate::cpu::{Cpu, Exec, ProgramInterrupt, Supervisor};
+use crate::dasd;
+use crate::io::dasd::{diag24_type, Minidisk};
 
-/// The runner's supervisor.
+/// The runner's supervisor: its minidisks and DIAG X'250' state.
 #[derive(Debug, Default)]
-pub struct Runner;
+pub struct Runner {
+    /// Minidisks by virtual device number.
+    disks: BTreeMap<u16, Minidisk>,
+    /// DIAGNOSE X'250' environments and held completions.
+    block_io: BlockIoState,
+}
 
 /// The user id of the runner's virtual machine.
 pub const USERID: &str = "RUNNER";
@@ -35,6 +49,207 @@ fn started() -> Instant {
     *S.get_or_init(Instant::now)
 }
 
+/// A directory-style device type (decimal 3350 for a 3350) from a hexadecimal one.
+fn decimal_devtype(hex: u16) -> u16 {
+    format!("{hex:X}").parse().unwrap_or(0)
+}
+
+/// Tracks per cylinder of a minidisk (its device type as the directory writes it).
+fn heads(md: &Minidisk) -> u32 {
+    u16::from_str_radix(&md.devtype.to_string(), 16)
+        .ok()
+        .and_then(dasd::geometry)
+        .map_or(0, |g| u32::from(g.heads))
+}
+
+/// DIAG X'24' / X'210' data of a CKD minidisk (VM370 VDEV/RDEV class X'04', the type byte
+/// of [`diag24_type`], X'80' in VDEVFLAG when read-only).
+pub(crate) fn minidisk_info(md: &Minidisk) -> DeviceInfo {
+    let t = diag24_type(md.devtype) as u32;
+    let ro = if md.read_only { 0x80 } else { 0 };
+    DeviceInfo {
+        vdev: 0x0400_0000 | (t << 16) | ro,
+        rdev: Some(0x0400_0000 | (t << 16)),
+    }
+}
+
+/// DIAG X'250': a CKD minidisk as a block device of `block_size`-byte blocks (keyless
+/// records of that size per track, by the device's capacity formula).
+pub(crate) fn minidisk_block_device(md: &Minidisk, block_size: u32) -> BlockDevice {
+    let per_track = u16::from_str_radix(&md.devtype.to_string(), 16)
+        .ok()
+        .and_then(dasd::geometry)
+        .zip(u16::try_from(block_size).ok())
+        .map_or(0, |(g, bs)| g.records_per_track(0, bs));
+    BlockDevice::Ckd {
+        tracks: u32::from(md.cylinders) * heads(md),
+        blocks_per_track: per_track,
+        read_only: md.read_only,
+    }
+}
+
+/// Track `track` of a minidisk as (cylinder, head).
+pub(crate) fn minidisk_track(md: &Minidisk, track: u32) -> Option<(u16, u16)> {
+    let h = heads(md);
+    if h == 0 {
+        return None;
+    }
+    Some((u16::try_from(track / h).ok()?, (track % h) as u16))
+}
+
+/// Makes the next held X'2603' completion pending in the CPU, if it can take one
+/// ([`BlockIoState::next_interrupt`]); true if it did.
+pub(crate) fn deliver_block_io(cpu: &mut Cpu, st: &mut BlockIoState) -> bool {
+    match st.next_interrupt(
+        cpu.cr[0],
+        cpu.external_pending(diagnose::blockio::EXT_BLOCK_IO),
+    ) {
+        Some((subcode, param)) => {
+            cpu.raise_external_param(diagnose::blockio::EXT_BLOCK_IO, subcode, param);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The `diagnose::Machine` methods that need only the CPU, for an adapter with a field
+/// `cpu: &mut Cpu`: registers, CC, architecture and addressing mode, real storage with the
+/// PSW key or a given key, storage keys of frames, and the X'2603' interruption (queued in
+/// the adapter's `block_io_state`, made pending by [`deliver_block_io`]).
+macro_rules! cpu_machine_methods {
+    () => {
+        fn gpr(&self, r: u8) -> u32 {
+            self.cpu.gpr[r as usize & 15]
+        }
+        fn set_gpr(&mut self, r: u8, v: u32) {
+            self.cpu.gpr[r as usize & 15] = v;
+        }
+        fn set_cc(&mut self, cc: u8) {
+            self.cpu.psw.cc = cc & 3;
+        }
+        fn arch(&self) -> s390_decoder::Arch {
+            self.cpu.arch
+        }
+        fn address_mask(&self) -> u32 {
+            self.cpu.psw.amask()
+        }
+        fn check_real(
+            &mut self,
+            addr: u32,
+            len: u32,
+            store: bool,
+        ) -> Result<(), diagnose::ProgramCheck> {
+            self.cpu
+                .check_real(addr, len, store)
+                .map_err(|p| diagnose::ProgramCheck(p.0))
+        }
+        fn read_real(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), diagnose::ProgramCheck> {
+            self.cpu
+                .read_real(addr, buf)
+                .map_err(|p| diagnose::ProgramCheck(p.0))
+        }
+        fn write_real(&mut self, addr: u32, data: &[u8]) -> Result<(), diagnose::ProgramCheck> {
+            self.cpu
+                .write_real(addr, data)
+                .map_err(|p| diagnose::ProgramCheck(p.0))
+        }
+        fn check_real_key(
+            &mut self,
+            addr: u32,
+            len: u32,
+            store: bool,
+            key: u8,
+        ) -> Result<(), diagnose::ProgramCheck> {
+            let psw_key = std::mem::replace(&mut self.cpu.psw.key, key);
+            let r = self.cpu.check_real(addr, len, store);
+            self.cpu.psw.key = psw_key;
+            r.map_err(|p| diagnose::ProgramCheck(p.0))
+        }
+        fn read_real_key(
+            &mut self,
+            addr: u32,
+            buf: &mut [u8],
+            key: u8,
+        ) -> Result<(), diagnose::ProgramCheck> {
+            let psw_key = std::mem::replace(&mut self.cpu.psw.key, key);
+            let r = self.cpu.read_real(addr, buf);
+            self.cpu.psw.key = psw_key;
+            r.map_err(|p| diagnose::ProgramCheck(p.0))
+        }
+        fn write_real_key(
+            &mut self,
+            addr: u32,
+            data: &[u8],
+            key: u8,
+        ) -> Result<(), diagnose::ProgramCheck> {
+            let psw_key = std::mem::replace(&mut self.cpu.psw.key, key);
+            let r = self.cpu.write_real(addr, data);
+            self.cpu.psw.key = psw_key;
+            r.map_err(|p| diagnose::ProgramCheck(p.0))
+        }
+        fn set_storage_key(&mut self, addr: u32, key: u8) -> Result<(), diagnose::ProgramCheck> {
+            self.cpu
+                .check_real(addr & !0xFFF, 1, false)
+                .map_err(|p| diagnose::ProgramCheck(p.0))?;
+            let abs = self
+                .cpu
+                .mem
+                .absolute($crate::storage::RealAddr(addr & !0xFFF));
+            // Both 2 KB key blocks of the 4 KB frame.
+            for half in [0, 0x800] {
+                let a = $crate::storage::AbsAddr(abs.0 + half);
+                let old = self.cpu.mem.key(a);
+                self.cpu.mem.set_key(a, (old & 0x07) | (key & 0xF8));
+            }
+            Ok(())
+        }
+        fn block_io_interrupt(&mut self, subcode: u16, param: u32) {
+            if let Some(st) = self.block_io_state() {
+                st.held.push_back((subcode, param));
+            }
+            // The adapter's block_io_state makes the next held completion pending.
+            let _ = self.block_io_state();
+        }
+    };
+}
+pub(crate) use cpu_machine_methods;
+
+impl Runner {
+    /// A runner without devices.
+    pub fn new() -> Runner {
+        Runner::default()
+    }
+
+    /// Attaches the CKD image `path` (Hercules CKD_P370 / CKD_C370, or emx370 .ckdc) as a
+    /// full-pack minidisk at `vaddr`: read-write when the file is writable and `read_only`
+    /// is false, else read-only. Errors name the file.
+    pub fn attach_disk(&mut self, vaddr: u16, path: &Path, read_only: bool) -> Result<(), String> {
+        if self.disks.contains_key(&vaddr) {
+            return Err(format!("device {vaddr:03X} is already attached"));
+        }
+        let writable =
+            !read_only && std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
+        let img = dasd::open(path, !writable).map_err(|e| e.to_string())?;
+        let devtype = decimal_devtype(img.geometry().devtype);
+        let cyls = img.cylinders();
+        let volser = img
+            .volser()
+            .map(|v| crate::io::ebcdic::ebcdic_to_text(&v))
+            .unwrap_or_default();
+        let md = Minidisk::new(vaddr, devtype, 0, cyls, read_only, volser, img);
+        self.disks.insert(vaddr, md);
+        Ok(())
+    }
+
+    /// Writes what the minidisks hold back to their images (at the end of a run).
+    pub fn flush(&mut self) -> Result<(), String> {
+        for md in self.disks.values_mut() {
+            md.flush().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
 impl Supervisor for Runner {
     fn diagnose(&mut self, cpu: &mut Cpu, rx: u8, ry: u8, code: u32) -> Exec {
         let _ = started();
@@ -45,10 +260,16 @@ impl Supervisor for Runner {
             cpu.gpr[rx as usize] = cpu.instructions as u32;
             return Ok(());
         }
-        let mut vm = RunnerVm { cpu };
+        let mut vm = RunnerVm { cpu, runner: self };
         registry()
             .dispatch(&mut vm, code, rx, ry)
             .map_err(|ProgramCheck(c)| ProgramInterrupt(c))
+    }
+
+    /// An enabled wait: a block-I/O completion held while the service-signal subclass was
+    /// masked becomes pending once the guest has enabled it.
+    fn wait(&mut self, cpu: &mut Cpu) -> bool {
+        deliver_block_io(cpu, &mut self.block_io)
     }
 }
 
@@ -71,37 +292,12 @@ pub fn cp_command(command: &str) -> CpResponse {
 /// The runner's virtual machine as the DIAGNOSE handlers see it.
 struct RunnerVm<'a> {
     cpu: &'a mut Cpu,
+    runner: &'a mut Runner,
 }
 
 impl Machine for RunnerVm<'_> {
-    fn gpr(&self, r: u8) -> u32 {
-        self.cpu.gpr[r as usize & 15]
-    }
-    fn set_gpr(&mut self, r: u8, v: u32) {
-        self.cpu.gpr[r as usize & 15] = v;
-    }
-    fn set_cc(&mut self, cc: u8) {
-        self.cpu.psw.cc = cc & 3;
-    }
-    fn arch(&self) -> Arch {
-        self.cpu.arch
-    }
-    fn address_mask(&self) -> u32 {
-        self.cpu.psw.amask()
-    }
-    fn check_real(&mut self, addr: u32, len: u32, store: bool) -> Result<(), ProgramCheck> {
-        self.cpu
-            .check_real(addr, len, store)
-            .map_err(|p| ProgramCheck(p.0))
-    }
-    fn read_real(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), ProgramCheck> {
-        self.cpu.read_real(addr, buf).map_err(|p| ProgramCheck(p.0))
-    }
-    fn write_real(&mut self, addr: u32, data: &[u8]) -> Result<(), ProgramCheck> {
-        self.cpu
-            .write_real(addr, data)
-            .map_err(|p| ProgramCheck(p.0))
-    }
+    cpu_machine_methods!();
+
     fn storage_size(&self) -> u32 {
         self.cpu.mem.size()
     }
@@ -118,14 +314,58 @@ impl Machine for RunnerVm<'_> {
         let us = started().elapsed().as_micros() as u64;
         (us, us)
     }
-    fn device(&self, _devno: u16) -> Option<DeviceInfo> {
-        None
+    fn device(&self, devno: u16) -> Option<DeviceInfo> {
+        self.runner.disks.get(&devno).map(minidisk_info)
     }
     fn console(&self) -> Option<ConsoleInfo> {
         None
     }
     fn cp_command(&mut self, command: &str, _refuse_link_password: bool) -> CpResponse {
         cp_command(command)
+    }
+    fn dasd_io(&mut self, req: IoRequest) -> IoAnswer {
+        let Some(md) = u16::try_from(req.devno)
+            .ok()
+            .and_then(|v| self.runner.disks.get_mut(&v))
+        else {
+            return IoAnswer::NOT_ATTACHED;
+        };
+        let mut stores = Vec::new();
+        let r = md.diag18(&mut self.cpu.mem, req.ccw, req.extra, &mut stores);
+        for (a, l) in stores {
+            self.cpu.stored(a, l);
+        }
+        IoAnswer {
+            cc: r.cc,
+            r15: r.r15,
+            sense: None,
+        }
+    }
+    fn block_device(&self, devno: u16, block_size: u32) -> BlockDevice {
+        match self.runner.disks.get(&devno) {
+            Some(md) => minidisk_block_device(md, block_size),
+            None => BlockDevice::NotDefined,
+        }
+    }
+    fn ckd_read(&mut self, devno: u16, track: u32, rec: u8) -> Option<Vec<u8>> {
+        let md = self.runner.disks.get_mut(&devno)?;
+        let (c, h) = minidisk_track(md, track)?;
+        md.read_record(c, h, rec)
+    }
+    fn ckd_write(&mut self, devno: u16, track: u32, rec: u8, data: &[u8]) -> bool {
+        let Some(md) = self.runner.disks.get_mut(&devno) else {
+            return false;
+        };
+        let Some((c, h)) = minidisk_track(md, track) else {
+            return false;
+        };
+        md.read_record(c, h, rec)
+            .is_some_and(|d| d.len() == data.len())
+            && md.write_record(c, h, rec, data)
+    }
+    fn block_io_state(&mut self) -> Option<&mut BlockIoState> {
+        deliver_block_io(self.cpu, &mut self.runner.block_io);
+        Some(&mut self.runner.block_io)
     }
 }
 
@@ -140,5 +380,11 @@ mod tests {
         assert_eq!(cp_command("QUERYX USERID"), CpResponse::unknown());
         assert_eq!(cp_command("LOGOFF"), CpResponse::unknown());
         assert_eq!(cp_command(""), CpResponse::unknown());
+    }
+
+    #[test]
+    fn devtypes() {
+        assert_eq!(decimal_devtype(0x3350), 3350);
+        assert_eq!(decimal_devtype(0x3390), 3390);
     }
 }

@@ -145,6 +145,8 @@ pub struct Cp {
     pub storage_size: u32,
     /// A CP command re-IPLed the machine: the guest's current operation is abandoned.
     reipled: bool,
+    /// DIAGNOSE X'250' block-I/O environments and held completions.
+    block_io: diagnose::BlockIoState,
     /// Trace DIAGNOSE and I/O to stderr.
     pub trace: bool,
     /// The `SET EMSG` setting (DIAGNOSE X'5C').
@@ -258,6 +260,7 @@ impl Vm {
             logon: Instant::now(),
             storage_size,
             reipled: false,
+            block_io: Default::default(),
             trace: std::env::var_os("VM390_TRACE").is_some(),
             emsg: Emsg::On,
         };
@@ -583,14 +586,13 @@ impl Cp {
     /// and PSW restored, pending I/O and loaded segments dropped.
     pub fn ipl_system(&mut self, cpu: &mut Cpu, name: &str) -> Result<(), String> {
         let name = name.to_ascii_uppercase();
-        let sys = match self.directory.nss(&name).filter(|e| e.ipl).cloned() {
-            Some(entry) => {
-                nss::load_nss(&entry).map_err(|e| format!("DMKVMI177E PAGING ERROR: {e}"))?
-            }
-            // Built-in saved systems (MINICMS) when the directory does not declare the name.
-            None => crate::minicms::builtin_system(&name)
-                .ok_or_else(|| format!("DMKVMI024E SYSTEM {name} DOES NOT EXIST"))?,
-        };
+        let entry = self
+            .directory
+            .nss(&name)
+            .filter(|e| e.ipl)
+            .ok_or_else(|| format!("DMKVMI024E SYSTEM {name} DOES NOT EXIST"))?
+            .clone();
+        let sys = nss::load_nss(&entry).map_err(|e| format!("DMKVMI177E PAGING ERROR: {e}"))?;
         cpu.mem.bytes_mut().fill(0);
         let size = cpu.mem.size();
         let mut a = 0u32;
@@ -1025,34 +1027,8 @@ struct VmMachine<'a> {
 }
 
 impl Machine for VmMachine<'_> {
-    fn gpr(&self, r: u8) -> u32 {
-        self.cpu.gpr[r as usize & 15]
-    }
-    fn set_gpr(&mut self, r: u8, v: u32) {
-        self.cpu.gpr[r as usize & 15] = v;
-    }
-    fn set_cc(&mut self, cc: u8) {
-        self.cpu.psw.cc = cc & 3;
-    }
-    fn arch(&self) -> Arch {
-        self.cpu.arch
-    }
-    fn address_mask(&self) -> u32 {
-        self.cpu.psw.amask()
-    }
-    fn check_real(&mut self, addr: u32, len: u32, store: bool) -> Result<(), ProgramCheck> {
-        self.cpu
-            .check_real(addr, len, store)
-            .map_err(|p| ProgramCheck(p.0))
-    }
-    fn read_real(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), ProgramCheck> {
-        self.cpu.read_real(addr, buf).map_err(|p| ProgramCheck(p.0))
-    }
-    fn write_real(&mut self, addr: u32, data: &[u8]) -> Result<(), ProgramCheck> {
-        self.cpu
-            .write_real(addr, data)
-            .map_err(|p| ProgramCheck(p.0))
-    }
+    crate::runner::cpu_machine_methods!();
+
     fn storage_size(&self) -> u32 {
         self.cp.storage_size
     }
@@ -1109,6 +1085,37 @@ impl Machine for VmMachine<'_> {
     }
     fn saved_segment(&mut self, op: SegmentOp, name: &str) -> SegmentAnswer {
         self.cp.saved_segment(self.cpu, op, name)
+    }
+    fn block_device(&self, devno: u16, block_size: u32) -> diagnose::BlockDevice {
+        match self.cp.devices.get(&devno).map(|d| &d.kind) {
+            Some(DeviceKind::Dasd(md)) => crate::runner::minidisk_block_device(md, block_size),
+            Some(_) => diagnose::BlockDevice::NotSupported,
+            None => diagnose::BlockDevice::NotDefined,
+        }
+    }
+    fn ckd_read(&mut self, devno: u16, track: u32, rec: u8) -> Option<Vec<u8>> {
+        let Some(DeviceKind::Dasd(md)) = self.cp.devices.get_mut(&devno).map(|d| &mut d.kind)
+        else {
+            return None;
+        };
+        let (c, h) = crate::runner::minidisk_track(md, track)?;
+        md.read_record(c, h, rec)
+    }
+    fn ckd_write(&mut self, devno: u16, track: u32, rec: u8, data: &[u8]) -> bool {
+        let Some(DeviceKind::Dasd(md)) = self.cp.devices.get_mut(&devno).map(|d| &mut d.kind)
+        else {
+            return false;
+        };
+        let Some((c, h)) = crate::runner::minidisk_track(md, track) else {
+            return false;
+        };
+        md.read_record(c, h, rec)
+            .is_some_and(|d| d.len() == data.len())
+            && md.write_record(c, h, rec, data)
+    }
+    fn block_io_state(&mut self) -> Option<&mut diagnose::BlockIoState> {
+        crate::runner::deliver_block_io(self.cpu, &mut self.cp.block_io);
+        Some(&mut self.cp.block_io)
     }
 }
 

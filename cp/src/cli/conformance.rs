@@ -6,9 +6,12 @@
 //! storage, and the program-interruption code, ILC and old PSW.
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use cp::cpu::{Cpu, Stop};
+use cp::dasd::{self, Record, Track};
 use cp::runner::Runner;
 use cp::storage::{AbsAddr, Storage};
 use diagnose::{ebcdic, Registry, NOT_IMPLEMENTED};
@@ -30,6 +33,22 @@ const DIAG_AT: u32 = 0x200;
 const REGS_AT: u32 = 0x400;
 const CC_AT: u32 = 0x440;
 
+/// Device number of the probe minidisk.
+const DISK: u16 = 0x100;
+/// The probe minidisk: one 3350 cylinder whose tracks hold keyless 4096-byte records
+/// R1..Rn; block n (1-based, the DIAG X'250' numbering) holds n in its first word and the
+/// low byte of n in the rest.
+const DISK_TYPE: u16 = 0x3350;
+const DISK_BLOCK: u32 = 4096;
+
+/// How a probe uses the probe minidisk.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Disk {
+    None,
+    ReadWrite,
+    ReadOnly,
+}
+
 /// A guest program around one DIAG.
 #[derive(Clone)]
 struct Probe {
@@ -42,6 +61,15 @@ struct Probe {
     d2: u16,
     b2: u8,
     mem: Vec<(u32, Vec<u8>)>,
+    /// DIAGs (Rx, Ry, code) run before the one under test.
+    before: Vec<(u8, u8, u16)>,
+    /// A copy of the probe minidisk attached at [`DISK`].
+    disk: Disk,
+    /// CR0 at the start.
+    cr0: Option<u32>,
+    /// After the results are stored: load CR0 with this, then wait enabled for external
+    /// interruptions (the external new PSW is a disabled wait at X'BBB').
+    wait_ext: Option<u32>,
 }
 
 fn probe(rx: u8, ry: u8, code: u16) -> Probe {
@@ -55,6 +83,10 @@ fn probe(rx: u8, ry: u8, code: u16) -> Probe {
         d2: code,
         b2: 0,
         mem: Vec::new(),
+        before: Vec::new(),
+        disk: Disk::None,
+        cr0: None,
+        wait_ext: None,
     }
 }
 
@@ -83,6 +115,9 @@ struct Outcome {
     old_ia: u32,
     /// Registers as the guest stored them after the DIAG (or at the program check).
     gpr: [u32; 16],
+    /// With `wait_ext`: the external interruption taken (code, the halfword at X'84', the
+    /// parameter at X'80'), or None when the wait was never ended.
+    ext: Option<(u16, u16, u32)>,
     /// Condition code after the DIAG (or at the program check).
     cc: u8,
     cpu: Cpu,
@@ -109,9 +144,79 @@ fn enc(op: Opcode, operands: &[Operand]) -> Vec<u8> {
         .unwrap_or_default()
 }
 
+/// The probe minidisk's template image, made once per run in a temporary directory.
+fn disk_template() -> Result<PathBuf, String> {
+    static T: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let dir = work_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = dir.join("template.ckd");
+        let _ = std::fs::remove_file(&path);
+        let mut img = dasd::create_ckd(&path, DISK_TYPE, 1).map_err(|e| e.to_string())?;
+        let per = blocks_per_track();
+        for head in 0..img.heads() {
+            let mut t = Track::formatted(0, head);
+            for r in 1..=per {
+                let n = u32::from(head) * per + r;
+                let mut d = vec![n as u8; DISK_BLOCK as usize];
+                d[0..4].copy_from_slice(&n.to_be_bytes());
+                t.records.push(Record::new(0, head, r as u8, d));
+            }
+            img.write_track(0, head, &t).map_err(|e| e.to_string())?;
+        }
+        img.flush().map_err(|e| e.to_string())?;
+        Ok(path)
+    })
+    .clone()
+}
+
+fn work_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("vm390-conformance-{}", std::process::id()))
+}
+
+/// 4096-byte records per 3350 track.
+fn blocks_per_track() -> u32 {
+    dasd::geometry(DISK_TYPE).map_or(0, |g| g.records_per_track(0, DISK_BLOCK as u16))
+}
+
+/// Blocks of the probe minidisk.
+fn disk_blocks() -> u32 {
+    dasd::geometry(DISK_TYPE).map_or(0, |g| u32::from(g.heads)) * blocks_per_track()
+}
+
+/// A runner with a fresh copy of the probe minidisk, if the probe wants one.
+fn runner_for(p: &Probe) -> Result<(Runner, Option<PathBuf>), String> {
+    let mut runner = Runner::new();
+    if p.disk == Disk::None {
+        return Ok((runner, None));
+    }
+    static N: AtomicU32 = AtomicU32::new(0);
+    let copy = work_dir().join(format!("disk{}.ckd", N.fetch_add(1, Ordering::Relaxed)));
+    std::fs::copy(disk_template()?, &copy).map_err(|e| format!("{}: {e}", copy.display()))?;
+    runner.attach_disk(DISK, &copy, p.disk == Disk::ReadOnly)?;
+    Ok((runner, Some(copy)))
+}
+
+fn remove(path: &Path) {
+    let _ = std::fs::remove_file(path);
+}
+
 fn run(p: &Probe) -> Result<Outcome, String> {
+    let (mut runner, copy) = runner_for(p)?;
+    let r = run_with(p, &mut runner);
+    drop(runner);
+    if let Some(c) = copy {
+        remove(&c);
+    }
+    r
+}
+
+fn run_with(p: &Probe, runner: &mut Runner) -> Result<Outcome, String> {
     let mem = Storage::new(STORAGE).map_err(|e| e.to_string())?;
     let mut cpu = Cpu::new(p.arch, mem);
+    if let Some(cr0) = p.cr0 {
+        cpu.cr[0] = cr0;
+    }
     let esa = p.arch == Arch::Esa390;
     // Restart (IPL) PSW, program new PSW, wait PSW.
     let flags = if esa { 0x08 } else { 0x00 } | u8::from(p.problem);
@@ -123,6 +228,13 @@ fn run(p: &Probe) -> Result<Outcome, String> {
     let wait_bits = if esa { 0x0A } else { 0x02 };
     let pgm_new = [0, wait_bits, 0, 0, 0, 0, 0xDE, 0xAD];
     let done = [0, wait_bits, 0, 0, 0, 0, 0x0A, 0xAA];
+    let mut pre = Vec::new();
+    for &(rx, ry, d2) in &p.before {
+        pre.extend(enc(
+            Opcode::DIAG,
+            &[Operand::Gpr(rx), Operand::Gpr(ry), sto(d2, 0)],
+        ));
+    }
     let mut code = enc(
         Opcode::DIAG,
         &[Operand::Gpr(p.rx), Operand::Gpr(p.ry), sto(p.d2, p.b2)],
@@ -147,16 +259,35 @@ fn run(p: &Probe) -> Result<Outcome, String> {
             })
         }],
     ));
-    code.extend(enc(Opcode::LPSW, &[sto(0x300, 0)]));
+    if p.wait_ext.is_some() {
+        code.extend(enc(
+            Opcode::LCTL,
+            &[Operand::Gpr(0), Operand::Gpr(0), sto(0x3F0, 0)],
+        ));
+        code.extend(enc(Opcode::LPSW, &[sto(0x308, 0)]));
+    } else {
+        code.extend(enc(Opcode::LPSW, &[sto(0x300, 0)]));
+    }
     let load = |cpu: &mut Cpu, a: u32, d: &[u8]| {
         cpu.mem
             .load(AbsAddr(a), d)
             .map_err(|_| format!("probe image does not fit at {a:X}"))
     };
+    // The DIAGs run before the one under test end just before it.
+    let start = DIAG_AT - pre.len() as u32;
+    let mut ipl = ipl;
+    ipl[5..8].copy_from_slice(&start.to_be_bytes()[1..4]);
     load(&mut cpu, 0, &ipl)?;
     load(&mut cpu, 0x68, &pgm_new)?;
     load(&mut cpu, 0x300, &done)?;
+    load(&mut cpu, start, &pre)?;
     load(&mut cpu, DIAG_AT, &code)?;
+    if let Some(cr0) = p.wait_ext {
+        // Enabled wait for external interruptions; the external new PSW is a disabled wait.
+        load(&mut cpu, 0x308, &[0x01, wait_bits, 0, 0, 0, 0, 0, 0])?;
+        load(&mut cpu, 0x58, &[0, wait_bits, 0, 0, 0, 0, 0x0B, 0xBB])?;
+        load(&mut cpu, 0x3F0, &cr0.to_be_bytes())?;
+    }
     for (a, d) in &p.mem {
         load(&mut cpu, *a, d)?;
     }
@@ -164,11 +295,19 @@ fn run(p: &Probe) -> Result<Outcome, String> {
         cpu.gpr[r as usize] = v;
     }
     cpu.ipl_psw().map_err(|_| "invalid IPL PSW".to_string())?;
-    let stop = cpu.run(&mut Runner, 10_000);
-    if stop != Stop::DisabledWait {
+    let stop = cpu.run(runner, 10_000);
+    let waited = p.wait_ext.is_some() && stop == Stop::EnabledWaitForever;
+    if stop != Stop::DisabledWait && !waited {
         return Err(format!("probe stopped with {stop:?}"));
     }
     let ia = cpu.psw.ia;
+    let ext = (ia == 0xBBB).then(|| {
+        (
+            cpu.mem.read_u16(AbsAddr(0x86)),
+            cpu.mem.read_u16(AbsAddr(0x84)),
+            cpu.mem.read_u32(AbsAddr(0x80)),
+        )
+    });
     if ia == 0xDEAD {
         let (pic, ilc, old_ia, cc) = if esa {
             let id = cpu.mem.read_u32(AbsAddr(0x8C));
@@ -194,11 +333,12 @@ fn run(p: &Probe) -> Result<Outcome, String> {
             ilc,
             old_ia,
             gpr,
+            ext,
             cc,
             cpu,
         });
     }
-    if ia != 0xAAA {
+    if ia != 0xAAA && !waited && ext.is_none() {
         return Err(format!("probe ended at {ia:X}"));
     }
     let mut gpr = [0u32; 16];
@@ -211,6 +351,7 @@ fn run(p: &Probe) -> Result<Outcome, String> {
         ilc: 0,
         old_ia: 0,
         gpr,
+        ext,
         cc,
         cpu,
     })
@@ -301,6 +442,44 @@ fn completed(o: &Outcome) -> Result<(), String> {
 
 fn e(s: &str) -> Vec<u8> {
     ebcdic::from_str(s)
+}
+
+/// A DIAG X'250' INIT (or REMOVE, block size 0) BIOPL, 31-bit format.
+fn biopl_init(devno: u16, block_size: u32, offset: i32) -> [u8; 64] {
+    let mut p = [0u8; 64];
+    p[0..2].copy_from_slice(&devno.to_be_bytes());
+    p[24..28].copy_from_slice(&block_size.to_be_bytes());
+    p[28..32].copy_from_slice(&offset.to_be_bytes());
+    p
+}
+
+/// A DIAG X'250' READ/WRITE BIOPL, 31-bit format.
+fn biopl_rw(devno: u16, key: u8, flags: u8, count: u32, list: u32, param: u32) -> [u8; 64] {
+    let mut p = [0u8; 64];
+    p[0..2].copy_from_slice(&devno.to_be_bytes());
+    p[24] = key;
+    p[25] = flags;
+    p[28..32].copy_from_slice(&count.to_be_bytes());
+    p[36..40].copy_from_slice(&list.to_be_bytes());
+    p[40..44].copy_from_slice(&param.to_be_bytes());
+    p
+}
+
+/// A 31-bit BIOE.
+fn bioe(kind: u8, block: i32, buffer: u32) -> [u8; 16] {
+    let mut e = [0u8; 16];
+    e[0] = kind;
+    e[4..8].copy_from_slice(&block.to_be_bytes());
+    e[12..16].copy_from_slice(&buffer.to_be_bytes());
+    e
+}
+
+/// Two big-endian words.
+fn pair(a: i32, b: u32) -> [u8; 8] {
+    let mut o = [0u8; 8];
+    o[0..4].copy_from_slice(&a.to_be_bytes());
+    o[4..8].copy_from_slice(&b.to_be_bytes());
+    o
 }
 
 fn collect() -> Vec<Row> {
@@ -808,20 +987,377 @@ fn collect() -> Vec<Row> {
         },
     );
 
-    // ------------------------------------------------------------------ X'250'
-    let (n, s) = src(0x250);
-    r.row("250", n, s, "vm390 run has no devices: device not defined");
+    // ------------------------------------------------------------------ X'214'
+    let (n, s) = src(0x214);
+    r.row(
+        "214",
+        n,
+        s,
+        "VM/ESA code as Hercules reads SC24-5670; no paging in vm390: pages keep their contents",
+    );
     r.check(
-        "INIT: CC 2, Rx+1 = 16",
-        probe(2, 4, 0x250)
-            .put(0x800, &[0x01, 0x91])
-            .reg(2, 0x800)
-            .reg(4, 0),
+        "establish pending release: CC 0, storage unchanged",
+        probe(2, 0, 0x214)
+            .reg(2, 0x3000)
+            .reg(3, 0x5000)
+            .put(0x3000, &[0x55; 4]),
         |o| {
             completed(o)?;
-            expect("CC", o.cc, 2)?;
-            expect("Rx+1", o.gpr[3], 16)
+            expect("CC", o.cc, 0)?;
+            expect("storage", o.mem(0x3000, 4), &[0x55; 4][..])
         },
+    );
+    r.check(
+        "cancel and validate: the frames get the key in Ry bits 24-28",
+        probe(2, 6, 0x214)
+            .reg(2, 0x3000)
+            .reg(3, 0x4003)
+            .reg(6, 0x38),
+        |o| {
+            completed(o)?;
+            expect("CC", o.cc, 0)?;
+            let k = |a| o.cpu.mem.key(AbsAddr(a)) & 0xF8;
+            expect(
+                "keys",
+                [k(0x3000), k(0x3800), k(0x4800), k(0x5000)],
+                [0x38, 0x38, 0x38, 0],
+            )
+        },
+    );
+    r.check_pic(
+        "odd Rx: 0006",
+        probe(3, 0, 0x214).reg(3, 0x3000).reg(4, 0x5000),
+        0x06,
+    );
+    r.check_pic(
+        "first page above the last: 0006",
+        probe(2, 0, 0x214).reg(2, 0x6000).reg(3, 0x5000),
+        0x06,
+    );
+    r.check_pic(
+        "last page beyond storage: 0006",
+        probe(2, 0, 0x214).reg(2, 0x3000).reg(3, STORAGE as u32),
+        0x06,
+    );
+    r.check_pic(
+        "function 4: 0006",
+        probe(2, 0, 0x214).reg(2, 0x3000).reg(3, 0x5004),
+        0x06,
+    );
+
+    // ------------------------------------------------------------------ X'250'
+    let (n, s) = src(0x250);
+    r.row(
+        "250",
+        n,
+        s,
+        "31-bit formats; a 3350 minidisk of 4096-byte records; completion held while CR0 bit 22 is off",
+    );
+    let last = disk_blocks();
+    let init = |p: Probe, block_size: u32| {
+        p.put(0x800, &biopl_init(DISK, block_size, 0))
+            .reg(2, 0x800)
+            .reg(4, 0)
+    };
+    r.check(
+        "INIT 4096: CC 0, rc 0, blocks 1 to the end of the minidisk",
+        Probe {
+            disk: Disk::ReadWrite,
+            ..init(probe(2, 4, 0x250), 4096)
+        },
+        |o| {
+            completed(o)?;
+            expect("CC", o.cc, 0)?;
+            expect("Rx+1", o.gpr[3], 0)?;
+            expect("start, end", o.mem(0x820, 8), &pair(1, last)[..])
+        },
+    );
+    r.check(
+        "INIT with offset 2: blocks -1 to end - 2",
+        Probe {
+            disk: Disk::ReadWrite,
+            ..probe(2, 4, 0x250)
+                .put(0x800, &biopl_init(DISK, 4096, 2))
+                .reg(2, 0x800)
+                .reg(4, 0)
+        },
+        |o| {
+            completed(o)?;
+            expect("start, end", o.mem(0x820, 8), &pair(-1, last - 2)[..])
+        },
+    );
+    r.check(
+        "INIT on a read-only minidisk: CC 0, rc 4",
+        Probe {
+            disk: Disk::ReadOnly,
+            ..init(probe(2, 4, 0x250), 4096)
+        },
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (0, 4))
+        },
+    );
+    r.check(
+        "INIT block size 800: CC 2, rc 24",
+        Probe {
+            disk: Disk::ReadWrite,
+            ..init(probe(2, 4, 0x250), 800)
+        },
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (2, 24))
+        },
+    );
+    r.check(
+        "INIT without the device: CC 2, rc 16",
+        init(probe(2, 4, 0x250), 4096),
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (2, 16))
+        },
+    );
+    r.check(
+        "INIT twice: CC 2, rc 28",
+        Probe {
+            disk: Disk::ReadWrite,
+            before: vec![(2, 4, 0x250)],
+            ..init(probe(2, 4, 0x250), 4096)
+        },
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (2, 28))
+        },
+    );
+    // READ/WRITE probes: INIT through R6 (BIOPL X'A00', R8 = 0), then the request through
+    // R2 (BIOPL X'800', R4 = 1); BIOEs at X'900'.
+    let io = |bioes: &[[u8; 16]], flags: u8, param: u32, block_size: u32| {
+        let mut list = Vec::new();
+        for e in bioes {
+            list.extend_from_slice(e);
+        }
+        Probe {
+            disk: Disk::ReadWrite,
+            before: vec![(6, 8, 0x250)],
+            ..probe(2, 4, 0x250)
+                .put(0xA00, &biopl_init(DISK, block_size, 0))
+                .reg(6, 0xA00)
+                .reg(8, 0)
+                .put(
+                    0x800,
+                    &biopl_rw(DISK, 0, flags, bioes.len() as u32, 0x900, param),
+                )
+                .put(0x900, &list)
+                .reg(2, 0x800)
+                .reg(4, 1)
+        }
+    };
+    let block = |n: u32| {
+        let mut d = vec![n as u8; 8];
+        d[0..4].copy_from_slice(&n.to_be_bytes());
+        d
+    };
+    r.check(
+        "synchronous READ of block 3: CC 0, rc 0, the record, status 0",
+        io(&[bioe(2, 3, 0x4000)], 0, 0, 4096),
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (0, 0))?;
+            expect("data", o.mem(0x4000, 8), &block(3)[..])?;
+            expect("status", o.mem(0x901, 1), &[0][..])
+        },
+    );
+    r.check(
+        "WRITE block 5 then READ it back in one list",
+        io(&[bioe(1, 5, 0x6000), bioe(2, 5, 0x8000)], 0, 0, 4096).put(0x6000, &[0xC5; 4096]),
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (0, 0))?;
+            expect("data", o.mem(0x8000, 4096), &[0xC5; 4096][..])
+        },
+    );
+    r.check(
+        "block beyond the end: CC 2, rc 40, status 1",
+        io(&[bioe(2, last as i32 + 1, 0x4000)], 0, 0, 4096),
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (2, 40))?;
+            expect("status", o.mem(0x901, 1), &[1][..])
+        },
+    );
+    r.check(
+        "one good, one bad type, one buffer beyond storage: CC 1, rc 12, statuses 0 6 2",
+        io(
+            &[
+                bioe(2, 1, 0x4000),
+                bioe(3, 1, 0x4000),
+                bioe(2, 1, STORAGE as u32 - 8),
+            ],
+            0,
+            0,
+            4096,
+        ),
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (1, 12))?;
+            expect(
+                "statuses",
+                [o.mem(0x901, 1)[0], o.mem(0x911, 1)[0], o.mem(0x921, 1)[0]],
+                [0, 6, 2],
+            )
+        },
+    );
+    r.check(
+        "block size 2048 on 4096-byte records: status 4 (record size)",
+        io(&[bioe(2, 1, 0x4000)], 0, 0, 2048),
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (2, 40))?;
+            expect("status", o.mem(0x901, 1), &[4][..])
+        },
+    );
+    r.check(
+        "WRITE on a read-only minidisk: status 3",
+        Probe {
+            disk: Disk::ReadOnly,
+            ..io(&[bioe(1, 1, 0x4000)], 0, 0, 4096)
+        },
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (2, 40))?;
+            expect("status", o.mem(0x901, 1), &[3][..])
+        },
+    );
+    r.check(
+        "block count 0: CC 2, rc 36",
+        io(&[bioe(2, 1, 0x4000)], 0, 0, 4096).put(0x81C, &[0, 0, 0, 0]),
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (2, 36))
+        },
+    );
+    r.check(
+        "READ without INIT: CC 2, rc 28",
+        Probe {
+            before: Vec::new(),
+            ..io(&[bioe(2, 1, 0x4000)], 0, 0, 4096)
+        },
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (2, 28))
+        },
+    );
+    r.check(
+        "asynchronous READ: CC 0, rc 8, then external interruption X'2603', subcode X'0300', parameter",
+        Probe {
+            cr0: Some(0x0000_02E0),
+            wait_ext: Some(0x0000_0200),
+            ..io(&[bioe(2, 7, 0x4000)], 0x02, 0xCAFE_F00D, 4096)
+        },
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (0, 8))?;
+            expect("interruption", o.ext, Some((0x2603, 0x0300, 0xCAFE_F00D)))?;
+            expect("data", o.mem(0x4000, 8), &block(7)[..])
+        },
+    );
+    r.check(
+        "asynchronous with a failing BIOE: subcode X'0301'",
+        Probe {
+            cr0: Some(0x0000_02E0),
+            wait_ext: Some(0x0000_0200),
+            ..io(&[bioe(2, 0, 0x4000)], 0x02, 77, 4096)
+        },
+        |o| {
+            completed(o)?;
+            expect("interruption", o.ext, Some((0x2603, 0x0301, 77)))
+        },
+    );
+    r.check(
+        "asynchronous with the BIOE list beyond storage: rc 8, subcode X'0302', no program check",
+        Probe {
+            cr0: Some(0x0000_02E0),
+            wait_ext: Some(0x0000_0200),
+            ..io(&[bioe(2, 1, 0x4000)], 0x02, 78, 4096)
+                .put(0x800, &biopl_rw(DISK, 0, 0x02, 2, STORAGE as u32 - 16, 78))
+        },
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (0, 8))?;
+            expect("interruption", o.ext, Some((0x2603, 0x0302, 78)))
+        },
+    );
+    r.check(
+        "service-signal subclass (CR0 bit 22) off: no interruption",
+        Probe {
+            wait_ext: Some(0x0000_0000),
+            ..io(&[bioe(2, 7, 0x4000)], 0x02, 5, 4096)
+        },
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (0, 8))?;
+            expect("interruption", o.ext, None)
+        },
+    );
+    r.check(
+        "subclass enabled after the DIAG: the held interruption is presented",
+        Probe {
+            cr0: Some(0x0000_00E0),
+            wait_ext: Some(0x0000_0200),
+            ..io(&[bioe(2, 7, 0x4000)], 0x02, 6, 4096)
+        },
+        |o| {
+            completed(o)?;
+            expect("interruption", o.ext, Some((0x2603, 0x0300, 6)))
+        },
+    );
+    r.check(
+        "REMOVE: CC 0, rc 0; then READ: rc 28",
+        Probe {
+            before: vec![(6, 8, 0x250), (10, 12, 0x250)],
+            ..io(&[bioe(2, 1, 0x4000)], 0, 0, 4096)
+                .put(0xA80, &biopl_init(DISK, 0, 0))
+                .reg(10, 0xA80)
+                .reg(12, 2)
+        },
+        |o| {
+            completed(o)?;
+            expect("REMOVE rc", o.gpr[11], 0)?;
+            expect("READ CC, rc", (o.cc, o.gpr[3]), (2, 28))
+        },
+    );
+    r.check(
+        "REMOVE without INIT: CC 2, rc 28",
+        Probe {
+            disk: Disk::ReadWrite,
+            ..probe(2, 4, 0x250)
+                .put(0x800, &biopl_init(DISK, 0, 0))
+                .reg(2, 0x800)
+                .reg(4, 2)
+        },
+        |o| {
+            completed(o)?;
+            expect("CC, rc", (o.cc, o.gpr[3]), (2, 28))
+        },
+    );
+    let mut z = biopl_init(DISK, 4096, 0);
+    z[2] = 0x80;
+    r.check_pic(
+        "64-bit format (flag X'80') in ESA/390: 0006",
+        Probe {
+            disk: Disk::ReadWrite,
+            ..probe(2, 4, 0x250).put(0x800, &z).reg(2, 0x800).reg(4, 0)
+        },
+        0x06,
+    );
+    let mut z = biopl_init(DISK, 4096, 0);
+    z[60] = 1;
+    r.check_pic(
+        "reserved byte not zero: 0006",
+        Probe {
+            disk: Disk::ReadWrite,
+            ..probe(2, 4, 0x250).put(0x800, &z).reg(2, 0x800).reg(4, 0)
+        },
+        0x06,
     );
     r.check_pic(
         "function 3: 0006",
@@ -833,6 +1369,133 @@ fn collect() -> Vec<Row> {
         probe(2, 4, 0x250).reg(2, 0x804).reg(4, 0),
         0x06,
     );
+    r.check_pic(
+        "BIOPL beyond storage: 0005",
+        probe(2, 4, 0x250).reg(2, STORAGE as u32 - 32).reg(4, 0),
+        0x05,
+    );
+    r.check_pic(
+        "synchronous BIOE list beyond storage: 0005, nothing done",
+        Probe {
+            cc: 0, // what the INIT before it set
+            ..io(&[bioe(2, 1, 0x4000)], 0, 0, 4096)
+                .put(0x800, &biopl_rw(DISK, 0, 0, 2, STORAGE as u32 - 16, 0))
+        },
+        0x05,
+    );
+
+    // ------------------------------------------------------------------ X'260'
+    let (n, s) = src(0x260);
+    r.row(
+        "260",
+        n,
+        s,
+        "ESA subcodes 0, 4, 8 (Hercules' reading of SC24-6084); X'0C'/X'10' (spec: QEMU RFC) are z/Architecture only: 0006",
+    );
+    r.check(
+        "subcode 0: Rx = highest addressable byte, CC unchanged",
+        probe(2, 3, 0x260).reg(3, 0),
+        |o| {
+            completed(o)?;
+            expect("Rx", o.gpr[2], STORAGE as u32 - 1)?;
+            expect("CC", o.cc, 2)
+        },
+    );
+    r.check(
+        "subcode 4: no LOGON BY user id, Ry+1 = 4",
+        probe(2, 4, 0x260)
+            .reg(2, 0x800)
+            .reg(4, 4)
+            .put(0x800, &[0xEE; 8]),
+        |o| {
+            completed(o)?;
+            expect("Ry+1", o.gpr[5], 4)?;
+            expect("buffer", o.mem(0x800, 8), &[0xEE; 8][..])
+        },
+    );
+    r.check(
+        "subcode 8 for a device that is not a printer or console: Ry = 4",
+        probe(2, 4, 0x260).reg(2, 0x00E).reg(4, 8),
+        |o| {
+            completed(o)?;
+            expect("Rx, Ry", (o.gpr[2], o.gpr[4]), (0x00E, 4))
+        },
+    );
+    r.check_pic(
+        "subcode 4 with Ry odd: 0006",
+        probe(2, 5, 0x260).reg(2, 0x800).reg(5, 4),
+        0x06,
+    );
+    r.check_pic(
+        "subcode X'0C' (z/Architecture): 0006",
+        probe(2, 4, 0x260).reg(4, 0x0C),
+        0x06,
+    );
+    r.check_pic(
+        "subcode X'10' (z/Architecture): 0006",
+        probe(2, 4, 0x260).reg(2, 0x800).reg(3, 0x20).reg(4, 0x10),
+        0x06,
+    );
+
+    // ------------------------------------------------------------------ X'270'
+    let (n, s) = src(0x270);
+    r.row(
+        "270",
+        n,
+        s,
+        "64-byte layout as Hercules reads SC24-5670; default date formats X'80' (MM/DD/YY, VM/370's)",
+    );
+    r.check(
+        "64 bytes: X'0C' block, MM/DD/YYYY, YYYY-MM-DD, version 1, formats; CC unchanged",
+        probe(2, 3, 0x270)
+            .reg(2, 0x800)
+            .reg(3, 64)
+            .put(0x800, &[0xEE; 72]),
+        |o| {
+            completed(o)?;
+            let shape = |a: u32, n: usize| -> String {
+                ebcdic::to_string(o.mem(a, n))
+                    .chars()
+                    .map(|c| if c.is_ascii_digit() { '9' } else { c })
+                    .collect()
+            };
+            expect("X'0C' part", shape(0x800, 16).as_str(), "99/99/9999:99:99")?;
+            expect("full date", shape(0x820, 10).as_str(), "99/99/9999")?;
+            expect("ISO date", shape(0x830, 10).as_str(), "9999-99-99")?;
+            expect("zeros", o.mem(0x82A, 6), &[0; 6][..])?;
+            expect(
+                "version, formats",
+                o.mem(0x83A, 6),
+                &[1, 0x80, 0x80, 0, 0, 0][..],
+            )?;
+            expect("beyond 64", o.mem(0x840, 8), &[0xEE; 8][..])?;
+            expect("CC", o.cc, 2)
+        },
+    );
+    r.check(
+        "Ry field R0: 32 bytes",
+        probe(2, 0, 0x270).reg(2, 0x800).put(0x800, &[0xEE; 40]),
+        |o| {
+            completed(o)?;
+            expect("byte 32", o.mem(0x820, 1), &[0xEE][..])
+        },
+    );
+    r.check_pic("Rx = Ry: 0006", probe(2, 2, 0x270).reg(2, 0x800), 0x06);
+    r.check_pic(
+        "length 0: 0006",
+        probe(2, 3, 0x270).reg(2, 0x800).reg(3, 0),
+        0x06,
+    );
+    r.check_pic(
+        "buffer not doubleword-aligned: 0006",
+        probe(2, 3, 0x270).reg(2, 0x804).reg(3, 64),
+        0x06,
+    );
+    r.check_pic(
+        "buffer beyond storage: 0005",
+        probe(2, 3, 0x270).reg(2, STORAGE as u32 - 8).reg(3, 64),
+        0x05,
+    );
 
     // ------------------------------------------------------------------ not implemented
     for &(code, name, why) in NOT_IMPLEMENTED {
@@ -843,6 +1506,7 @@ fn collect() -> Vec<Row> {
             0x06,
         );
     }
+    let _ = std::fs::remove_dir_all(work_dir());
     r.rows
 }
 

@@ -32,6 +32,34 @@ fn parse_image(s: &str) -> Result<ImageArg, String> {
     }
 }
 
+/// A minidisk to attach: `VDEV=PATH` (read-write if the file is writable) or
+/// `VDEV=PATH:ro`.
+#[derive(Clone, Debug)]
+pub struct DiskArg {
+    vaddr: u16,
+    path: PathBuf,
+    read_only: bool,
+}
+
+fn parse_disk(s: &str) -> Result<DiskArg, String> {
+    let (v, p) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not VDEV=PATH (like 100=disk.ckd)"))?;
+    let vaddr = u16::from_str_radix(v, 16).map_err(|_| format!("'{v}' is not a device number"))?;
+    let (p, read_only) = match p.strip_suffix(":ro") {
+        Some(p) => (p, true),
+        None => (p, false),
+    };
+    if p.is_empty() {
+        return Err(format!("'{s}' names no image file"));
+    }
+    Ok(DiskArg {
+        vaddr,
+        path: PathBuf::from(p),
+        read_only,
+    })
+}
+
 /// Parses `SIZE` with an optional K or M suffix.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -70,6 +98,10 @@ pub struct RunArgs {
     /// Report storage ADDR.LEN (hexadecimal) at the end; may be repeated.
     #[arg(long, value_parser = parse_dump)]
     pub dump: Vec<(u32, u32)>,
+    /// Attach a CKD image as a full-pack minidisk: VDEV=PATH, or VDEV=PATH:ro for
+    /// read-only (DIAGNOSE X'18', X'24', X'210', X'250'); may be repeated.
+    #[arg(long, value_parser = parse_disk)]
+    pub disk: Vec<DiskArg>,
     /// Print one JSON object on stdout instead of the report for people.
     #[arg(long)]
     pub json: bool,
@@ -115,11 +147,20 @@ pub fn run(a: &RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    let mut runner = Runner;
+    let mut runner = Runner::new();
+    for d in &a.disk {
+        if let Err(e) = runner.attach_disk(d.vaddr, &d.path, d.read_only) {
+            eprintln!("vm390 run: --disk {:03X}: {e}", d.vaddr);
+            return ExitCode::from(1);
+        }
+    }
     let stop = match cpu.ipl_psw() {
         Ok(()) => cpu.run(&mut runner, a.max_instructions.unwrap_or(u64::MAX)),
         Err(stop) => stop,
     };
+    if let Err(e) = runner.flush() {
+        eprintln!("vm390 run: {e}");
+    }
     let (name, code) = match stop {
         Stop::DisabledWait => ("disabled-wait", 0),
         Stop::ProgramInterruptLoop => ("program-interrupt-loop", 2),
