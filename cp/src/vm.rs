@@ -2,19 +2,20 @@
 //! (3215 console, spooled unit-record devices, CKD minidisks), and the control program's
 //! side of it: the [`Supervisor`] that answers START I/O and the other I/O instructions,
 //! presents I/O interruptions, and handles the DIAGNOSE codes VM/370 R6 CMS issues
-//! (X'00', 08, 0C, 10, 18, 20, 24, 58, 5C, 60, 64), plus a minimal set of CP commands.
+//! (X'00', 08, 0C, 10, 18, 20, 24, 58, 5C, 60, 64). The CP commands are in `cpcmd`.
 //!
 //! `IPL CMS` follows `docs/cms370-guest.md` 2.1: the saved system's pages, storage keys,
 //! PSW, general, floating-point and control registers are restored; CMS then finds, loads
 //! and purges CMSSEG through DIAGNOSE X'64'.
 //!
-//! The console is a [`Terminal`]: a source of input lines and a sink for output text. Every
-//! channel program completes at once; a console read takes the next input line when the
-//! START I/O is issued (lines that begin with `#CP` are CP commands and are not given to the
-//! guest). At the end of input the user is logged off.
+//! The console is a [`Terminal`]: a source of input lines (and attentions) and a sink for
+//! output text. Every channel program completes at once; a console read takes the next
+//! input line when the START I/O is issued (lines that begin with `#CP` are CP commands and
+//! are not given to the guest; `#CP` alone, or an attention, enters CP mode). At the end of
+//! input the user is logged off.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -34,12 +35,71 @@ use crate::io::{self, run_chain, unit, ChainEnd, CmdKind, Csw, DevReply, Stores}
 use crate::nss::{self, SavedSystem};
 use crate::storage::{AbsAddr, RealAddr, Storage};
 
+#[path = "cpcmd/mod.rs"]
+mod cpcmd;
+
+use cpcmd::{strip_cp_prefix, LinkInfo, Settings, SpoolFile, SpoolOpts, RC_UNKNOWN};
+
+/// What the terminal gave when CP read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A line (without its line end).
+    Line(String),
+    /// The attention key (Ctrl-C on a terminal).
+    Attention,
+    /// The end of input.
+    End,
+}
+
+/// The status VM shows in the corner of a display terminal: who reads the terminal, or
+/// that the virtual machine runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// The virtual machine reads its console.
+    VmRead,
+    /// CP reads a command (CP mode).
+    CpRead,
+    /// The virtual machine runs.
+    Running,
+}
+
+impl Status {
+    /// The text VM shows: `VM READ`, `CP READ`, `RUNNING`.
+    pub fn text(self) -> &'static str {
+        match self {
+            Status::VmRead => "VM READ",
+            Status::CpRead => "CP READ",
+            Status::Running => "RUNNING",
+        }
+    }
+}
+
 /// The user's terminal.
 pub trait Terminal {
     /// The next input line (without its line end); None at the end of input.
     fn read_line(&mut self) -> Option<String>;
+    /// The next input for a read in `status` (VM READ or CP READ): a line, an attention
+    /// or the end of input. By default the next line.
+    fn read_input(&mut self, status: Status) -> Input {
+        let _ = status;
+        match self.read_line() {
+            Some(l) => Input::Line(l),
+            None => Input::End,
+        }
+    }
     /// Writes output text; `\n` ends a line.
     fn write(&mut self, text: &str);
+    /// Whether the attention key was pressed while the virtual machine ran (and resets it).
+    fn attention(&mut self) -> bool {
+        false
+    }
+    /// The virtual machine runs (status RUNNING).
+    fn running(&mut self) {}
+    /// Whether the terminal itself shows what the user types (then `SET ECHO ON` adds
+    /// nothing).
+    fn shows_input(&self) -> bool {
+        false
+    }
 }
 
 /// A terminal fed from a list of lines, collecting output (tests, scripts).
@@ -86,6 +146,14 @@ pub struct Device {
     pub kind: DeviceKind,
     /// Sense byte 0 of the last unit check.
     pub sense: u8,
+    /// Spooling options (unit-record devices and the console).
+    pub(crate) spool: SpoolOpts,
+    /// Records written to a punch or printer since the last CLOSE.
+    pub(crate) records: u32,
+    /// A minidisk: whose it is and how it is linked.
+    pub(crate) link: Option<LinkInfo>,
+    /// A temporary minidisk: its image file (removed at DETACH and LOGOFF).
+    pub(crate) tdisk: Option<PathBuf>,
 }
 
 /// An I/O interruption waiting to be presented.
@@ -100,25 +168,6 @@ struct PendingIo {
 pub enum RunEnd {
     /// The user logged off (LOGOFF, or the end of input).
     LoggedOff,
-}
-
-/// Result of one CP command.
-#[derive(Debug, Default)]
-struct CpResult {
-    rc: u32,
-    lines: Vec<String>,
-}
-
-impl CpResult {
-    fn ok() -> CpResult {
-        CpResult::default()
-    }
-    fn line(rc: u32, s: impl Into<String>) -> CpResult {
-        CpResult {
-            rc,
-            lines: vec![s.into()],
-        }
-    }
 }
 
 /// The control program's state for one virtual machine (the CPU's [`Supervisor`]).
@@ -151,6 +200,19 @@ pub struct Cp {
     pub trace: bool,
     /// The `SET EMSG` setting (DIAGNOSE X'5C').
     pub emsg: Emsg,
+    /// The other SET and TERMINAL settings.
+    settings: Settings,
+    /// Closed spool files.
+    spool_files: Vec<SpoolFile>,
+    /// The last spool file number given.
+    next_spool: u32,
+    /// A BEGIN command was given.
+    begin: bool,
+    /// The virtual machine was reset (DEFINE STORAGE, a failed IPL) and has nothing to run
+    /// until an IPL.
+    reset_state: bool,
+    /// A DIAGNOSE is being serviced (CP commands then come from the guest).
+    in_diagnose: bool,
 }
 
 impl std::fmt::Debug for Cp {
@@ -213,9 +275,6 @@ fn date_time() -> (String, String, &'static str) {
     )
 }
 
-/// CP's return code for an unknown command (DMKCFM001E).
-const RC_UNKNOWN: u32 = 1;
-
 /// A program interruption that ends the CPU's current batch without an interruption (the
 /// CPU's internal "stop batch" code): used after LOGOFF so no more guest instructions run.
 const STOP_BATCH: ProgramInterrupt = ProgramInterrupt::END_BATCH;
@@ -262,7 +321,14 @@ impl Vm {
             reipled: false,
             block_io: Default::default(),
             trace: std::env::var_os("VM390_TRACE").is_some(),
-            emsg: Emsg::On,
+            // SET EMSG TEXT at logon (CP Command Reference, SET EMSG).
+            emsg: Emsg::Text,
+            settings: Settings::default(),
+            spool_files: Vec::new(),
+            next_spool: 0,
+            begin: false,
+            reset_state: false,
+            in_diagnose: false,
         };
         cp.build_devices();
         let (date, time, wd) = date_time();
@@ -276,8 +342,11 @@ impl Vm {
                     }
                 }
                 IplTarget::Device(v) => {
-                    vm.cp
-                        .cp_line(&format!("DMKVMI021E IPL FROM DEVICE {v:03X} NOT SUPPORTED"));
+                    let r = vm
+                        .cp
+                        .cp_command_from(&mut vm.cpu, &format!("IPL {v:03X}"), true);
+                    vm.cp.show(&r);
+                    vm.cp.reipled = false;
                 }
             }
         }
@@ -293,6 +362,12 @@ impl Vm {
             if self.cp.logged_off {
                 return RunEnd::LoggedOff;
             }
+            if self.cp.reset_state {
+                // Nothing to run until an IPL.
+                self.cp_mode();
+                continue;
+            }
+            self.cp.terminal.running();
             let limit = self.cpu.instructions.saturating_add(SLICE);
             let stop = self.cpu.run(&mut self.cp, limit);
             if self.cp.logged_off {
@@ -301,8 +376,15 @@ impl Vm {
             if std::mem::take(&mut self.cp.reipled) {
                 continue;
             }
+            if self.cp.terminal.attention() {
+                // The attention key while the machine ran: CP mode.
+                self.cp_mode();
+                continue;
+            }
             match stop {
                 Stop::InstructionLimit => continue,
+                // A reset machine (DEFINE STORAGE) waits for an IPL in CP mode.
+                Stop::DisabledWait if self.cp.reset_state => continue,
                 Stop::DisabledWait => {
                     let psw = self.cpu.psw.to_bytes(self.cpu.arch);
                     self.cp.cp_line(&format!(
@@ -326,28 +408,8 @@ impl Vm {
 
     /// CP mode: read CP commands until one resumes the guest or the user logs off.
     fn cp_mode(&mut self) {
-        loop {
-            let Some(line) = self.cp.read_terminal() else {
-                self.cp.logoff();
-                return;
-            };
-            let cmd = strip_cp_prefix(&line).unwrap_or(&line).trim().to_string();
-            let up = cmd.to_ascii_uppercase();
-            let verb = up.split_whitespace().next().unwrap_or("");
-            if abbrev(verb, "BEGIN", 1) {
-                return;
-            }
-            let r = self.cp.cp_command(&mut self.cpu, &cmd);
-            for l in &r.lines {
-                self.cp.cp_line(l);
-            }
-            if self.cp.logged_off {
-                return;
-            }
-            if std::mem::take(&mut self.cp.reipled) {
-                return;
-            }
-        }
+        self.cp.cp_mode(&mut self.cpu);
+        self.cp.reipled = false;
     }
 }
 
@@ -383,28 +445,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Eight bytes as CP shows a PSW or a CSW: `XXXXXXXX XXXXXXXX`.
 fn hex_psw(b: &[u8; 8]) -> String {
     format!(
         "{:02X}{:02X}{:02X}{:02X} {:02X}{:02X}{:02X}{:02X}",
         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]
     )
-}
-
-/// The text after a `#CP` prefix (case-insensitive), if the line has one.
-fn strip_cp_prefix(line: &str) -> Option<&str> {
-    let t = line.trim_start();
-    if t.len() >= 3 && t[..3].eq_ignore_ascii_case("#CP") {
-        let rest = &t[3..];
-        if rest.is_empty() || rest.starts_with(' ') {
-            return Some(rest.trim_start());
-        }
-    }
-    None
-}
-
-/// Whether `word` is an abbreviation of `full` at least `min` characters long.
-fn abbrev(word: &str, full: &str, min: usize) -> bool {
-    word.len() >= min && word.len() <= full.len() && full.starts_with(word)
 }
 
 impl Cp {
@@ -421,24 +467,28 @@ impl Cp {
             };
             self.add(s.vaddr, s.devtype, kind);
         }
+        // The user's MDISKs and LINKs, as CP links them at logon (no passwords asked).
+        let id = user.id.clone();
         for m in &user.mdisks {
-            let ro = !m.mode.wants_write();
-            self.attach_disk(m.vaddr, m.devtype, m.start_cyl, m.cylinders, &m.volser, ro);
+            let r = self.link_disk(&id, m.vaddr, m.vaddr, Some(m.mode), None, false, false);
+            self.show(&r);
         }
         for l in &user.links {
-            let Some(owner) = self.directory.user(&l.user).cloned() else {
-                self.cp_line(&format!("DMKLNK020E USERID {} NOT IN CP DIRECTORY", l.user));
-                continue;
+            let user = if l.user == "*" {
+                id.clone()
+            } else {
+                l.user.clone()
             };
-            let Some(m) = owner.mdisk(l.user_vaddr).cloned() else {
-                self.cp_line(&format!(
-                    "DMKLNK107E {} {:03X} NOT LINKED; NOT IN CP DIRECTORY",
-                    l.user, l.user_vaddr
-                ));
-                continue;
-            };
-            let ro = !(l.mode.wants_write() && m.mode.wants_write());
-            self.attach_disk(l.vaddr, m.devtype, m.start_cyl, m.cylinders, &m.volser, ro);
+            let r = self.link_disk(
+                &user,
+                l.user_vaddr,
+                l.vaddr,
+                Some(l.mode),
+                None,
+                false,
+                false,
+            );
+            self.show(&r);
         }
     }
 
@@ -450,35 +500,58 @@ impl Cp {
                 devtype,
                 kind,
                 sense: 0,
+                spool: SpoolOpts::default(),
+                records: 0,
+                link: None,
+                tdisk: None,
             },
         );
     }
 
+    /// Attaches minidisk `md` (of `link`'s owner) as `vaddr`. A volume without a `DASD`
+    /// statement, or an image file that cannot be opened, is a volume that is not mounted:
+    /// the error is CP's DMKLNK108E (the host's reason goes to stderr) and nothing else
+    /// changes.
     fn attach_disk(
         &mut self,
         vaddr: u16,
-        devtype: u16,
-        start: u16,
-        cyls: u16,
-        vol: &str,
+        md: &crate::directory::Mdisk,
         ro: bool,
-    ) {
+        link: Option<LinkInfo>,
+    ) -> Result<(), String> {
+        let owner = link
+            .as_ref()
+            .map_or(self.user.id.clone(), |l| l.owner.clone());
+        let vol = &md.volser;
+        let not_mounted = || {
+            format!(
+                "DMKLNK108E {owner} {:03X} NOT LINKED; VOLID {vol} NOT MOUNTED",
+                md.vaddr
+            )
+        };
         let Some(v) = self.directory.dasd(vol).cloned() else {
-            self.cp_line(&format!(
-                "DMKLNK108E {vaddr:03X} NOT LINKED; VOLID {vol} NOT MOUNTED"
-            ));
-            return;
+            return Err(not_mounted());
         };
         match open_image(&v.path, !ro && !self.writing(&v.path), vaddr) {
             Ok(img) => {
-                let md = Minidisk::new(vaddr, devtype, start, cyls, ro, v.volser.clone(), img);
-                self.add(vaddr, devtype, DeviceKind::Dasd(Box::new(md)));
+                let m = Minidisk::new(
+                    vaddr,
+                    md.devtype,
+                    md.start_cyl,
+                    md.cylinders,
+                    ro || img.read_only(),
+                    v.volser.clone(),
+                    img,
+                );
+                self.add(vaddr, md.devtype, DeviceKind::Dasd(Box::new(m)));
+                if let Some(d) = self.devices.get_mut(&vaddr) {
+                    d.link = link;
+                }
+                Ok(())
             }
             Err(e) => {
-                self.cp_line(&format!(
-                    "DMKLNK108E {vaddr:03X} NOT LINKED; VOLID {vol} NOT MOUNTED"
-                ));
-                eprintln!("vm390: {e}");
+                eprintln!("vm390: minidisk {vaddr:03X}: {e}");
+                Err(not_mounted())
             }
         }
     }
@@ -505,6 +578,9 @@ impl Cp {
 
     /// Writes a CP message line (ending an open guest line first).
     pub fn cp_line(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
         if self.line_open {
             self.terminal.write("\n");
             self.line_open = false;
@@ -526,40 +602,58 @@ impl Cp {
         self.terminal.write(&s);
     }
 
-    /// The next terminal line (a stashed one first).
-    fn read_terminal(&mut self) -> Option<String> {
+    /// The next terminal input (a stashed line first). With `SET ECHO ON` a line is
+    /// written back on a terminal that does not show input itself.
+    fn read_terminal(&mut self, status: Status) -> Input {
         if let Some(l) = self.stash.take() {
-            return Some(l);
+            return Input::Line(l);
         }
-        let l = self.terminal.read_line();
+        let i = self.terminal.read_input(status);
         // Input ends the output line the guest left open (the user pressed Enter).
+        if let Input::Line(l) = &i {
+            if self.settings.echo && !self.terminal.shows_input() {
+                if self.line_open {
+                    self.terminal.write(l);
+                    self.terminal.write("\n");
+                } else {
+                    self.cp_line(l);
+                }
+            }
+        }
         self.line_open = false;
-        l
+        i
     }
 
-    /// The next line for the guest: `#CP` lines are run as CP commands on the way. None at
-    /// the end of input (the user is then logged off).
+    /// The next line for the guest: `#CP` lines are run as CP commands on the way, `#CP`
+    /// alone and an attention enter CP mode. None at the end of input (the user is then
+    /// logged off), after LOGOFF and after an IPL.
     fn read_for_guest(&mut self, cpu: &mut Cpu) -> Option<String> {
         loop {
-            let line = match self.read_terminal() {
-                Some(l) => l,
-                None => {
+            let line = match self.read_terminal(Status::VmRead) {
+                Input::Line(l) => l,
+                Input::Attention => {
+                    self.cp_mode(cpu);
+                    if self.logged_off || self.reipled {
+                        return None;
+                    }
+                    continue;
+                }
+                Input::End => {
                     self.logoff();
                     return None;
                 }
             };
             match strip_cp_prefix(&line) {
+                Some("") => self.cp_mode(cpu),
                 Some(cmd) => {
                     let cmd = cmd.to_string();
-                    let r = self.cp_command(cpu, &cmd);
-                    for l in &r.lines {
-                        self.cp_line(l);
-                    }
-                    if self.logged_off || self.reipled {
-                        return None;
-                    }
+                    let r = self.cp_command_from(cpu, &cmd, true);
+                    self.show(&r);
                 }
                 None => return Some(line),
+            }
+            if self.logged_off || self.reipled {
+                return None;
             }
         }
     }
@@ -580,19 +674,29 @@ impl Cp {
         self.cp_line(&format!("LOGOFF AT {time} {wd} {date}"));
         self.logged_off = true;
         self.flush_disks();
+        let tdisks: Vec<PathBuf> = self
+            .devices
+            .values_mut()
+            .filter_map(|d| d.tdisk.take())
+            .collect();
+        self.devices.clear();
+        for p in tdisks {
+            let _ = std::fs::remove_file(p);
+        }
     }
 
     /// IPLs the named saved system `name`: storage cleared, the saved pages, keys, registers
     /// and PSW restored, pending I/O and loaded segments dropped.
     pub fn ipl_system(&mut self, cpu: &mut Cpu, name: &str) -> Result<(), String> {
         let name = name.to_ascii_uppercase();
-        let entry = self
-            .directory
-            .nss(&name)
-            .filter(|e| e.ipl)
-            .ok_or_else(|| format!("DMKVMI024E SYSTEM {name} DOES NOT EXIST"))?
-            .clone();
-        let sys = nss::load_nss(&entry).map_err(|e| format!("DMKVMI177E PAGING ERROR: {e}"))?;
+        let sys = match self.directory.nss(&name).filter(|e| e.ipl).cloned() {
+            Some(entry) => {
+                nss::load_nss(&entry).map_err(|e| format!("DMKVMI177E PAGING ERROR: {e}"))?
+            }
+            // Built-in saved systems (MINICMS) when the directory does not declare the name.
+            None => crate::minicms::builtin_system(&name)
+                .ok_or_else(|| format!("DMKVMI024E SYSTEM {name} DOES NOT EXIST"))?,
+        };
         cpu.mem.bytes_mut().fill(0);
         let size = cpu.mem.size();
         let mut a = 0u32;
@@ -632,132 +736,6 @@ impl Cp {
             self.segments.insert(name.to_string(), s);
         }
         self.segments.get(name)
-    }
-
-    // ------------------------------------------------------------------ CP commands
-
-    fn cp_command(&mut self, cpu: &mut Cpu, line: &str) -> CpResult {
-        let up = line.trim().to_ascii_uppercase();
-        let mut words = up.split_whitespace();
-        let Some(verb) = words.next() else {
-            return CpResult::ok();
-        };
-        let args: Vec<&str> = words.collect();
-        if self.trace {
-            eprintln!("CP command: {up}");
-        }
-        if abbrev(verb, "LOGOFF", 3) || abbrev(verb, "LOGOUT", 4) {
-            self.logoff();
-            return CpResult::ok();
-        }
-        if abbrev(verb, "QUERY", 1) {
-            return self.cp_query(cpu, &args);
-        }
-        if abbrev(verb, "IPL", 1) && !abbrev(verb, "INDICATE", 2) {
-            let Some(name) = args.first() else {
-                return CpResult::line(26, "DMKCFG026E OPERAND MISSING OR INVALID");
-            };
-            return match self.ipl_system(cpu, name) {
-                Ok(()) => {
-                    self.reipled = true;
-                    CpResult::ok()
-                }
-                Err(e) => CpResult::line(24, e),
-            };
-        }
-        if abbrev(verb, "BEGIN", 1) {
-            return CpResult::ok();
-        }
-        if abbrev(verb, "MESSAGE", 1) || abbrev(verb, "MSG", 3) {
-            let Some(to) = args.first() else {
-                return CpResult::line(26, "DMKMSG026E OPERAND MISSING OR INVALID");
-            };
-            let text = line
-                .split_whitespace()
-                .skip(2)
-                .collect::<Vec<_>>()
-                .join(" ");
-            if *to == "*" || to.eq_ignore_ascii_case(&self.user.id) {
-                return CpResult::line(0, format!("MSG FROM {}: {text}", self.user.id));
-            }
-            return CpResult::line(45, format!("DMKMSG045E {to} NOT LOGGED ON"));
-        }
-        if abbrev(verb, "SET", 3) && args.first().is_some_and(|a| abbrev(a, "EMSG", 4)) {
-            self.emsg = match args.get(1).copied() {
-                Some("ON") => Emsg::On,
-                Some("OFF") => Emsg::Off,
-                Some("CODE") => Emsg::Code,
-                Some("TEXT") => Emsg::Text,
-                _ => return CpResult::line(26, "DMKCFS026E OPERAND MISSING OR INVALID"),
-            };
-            return CpResult::ok();
-        }
-        // Commands accepted and ignored: terminal, spooling and other SET options.
-        for (full, min) in [
-            ("SET", 3),
-            ("SPOOL", 2),
-            ("TERMINAL", 4),
-            ("CLOSE", 1),
-            ("CHANGE", 1),
-            ("ORDER", 3),
-        ] {
-            if abbrev(verb, full, min) {
-                return CpResult::ok();
-            }
-        }
-        CpResult::line(RC_UNKNOWN, "DMKCFM001E UNKNOWN CP COMMAND")
-    }
-
-    fn cp_query(&mut self, cpu: &mut Cpu, args: &[&str]) -> CpResult {
-        let _ = cpu;
-        let Some(what) = args.first() else {
-            return CpResult::line(26, "DMKCFG026E OPERAND MISSING OR INVALID");
-        };
-        if abbrev(what, "TIME", 1) {
-            let (date, time, wd) = date_time();
-            let secs = self.logon.elapsed().as_secs();
-            return CpResult {
-                rc: 0,
-                lines: vec![
-                    format!("TIME IS {time} {wd} {date}"),
-                    format!(
-                        "CONNECT= {:02}:{:02}:{:02} VIRTCPU= 000:00.00 TOTCPU= 000:00.00",
-                        secs / 3600,
-                        secs % 3600 / 60,
-                        secs % 60
-                    ),
-                ],
-            };
-        }
-        if abbrev(what, "USERID", 6) {
-            return CpResult::line(0, format!("{} AT VM390", self.user.id));
-        }
-        if abbrev(what, "STORAGE", 3) {
-            return CpResult::line(0, format!("STORAGE = {}", size_text(self.storage_size)));
-        }
-        if abbrev(what, "VIRTUAL", 1) {
-            let mut lines = vec![format!("STORAGE = {}", size_text(self.storage_size))];
-            for d in self.devices.values() {
-                lines.push(match &d.kind {
-                    DeviceKind::Console => format!("CONS {:03X} ON DEV {:03X}", d.vaddr, d.vaddr),
-                    DeviceKind::Reader => format!("RDR  {:03X} CL A NOCONT NOHOLD EOF", d.vaddr),
-                    DeviceKind::Punch => format!("PUN  {:03X} CL A NOCONT NOHOLD COPY 01", d.vaddr),
-                    DeviceKind::Printer => {
-                        format!("PRT  {:03X} CL A NOCONT NOHOLD COPY 01", d.vaddr)
-                    }
-                    DeviceKind::Dasd(m) => format!(
-                        "DASD {:03X} {} {} {} {:04} CYL",
-                        d.vaddr,
-                        m.devtype,
-                        m.volser,
-                        if m.read_only { "R/O" } else { "R/W" },
-                        m.cylinders
-                    ),
-                });
-            }
-            return CpResult { rc: 0, lines };
-        }
-        CpResult::line(3, format!("DMKCQG003E INVALID OPTION - {what}"))
     }
 
     // ------------------------------------------------------------------ I/O
@@ -1165,7 +1143,7 @@ fn size_text(bytes: u32) -> String {
     }
 }
 
-/// One console or unit-record command.
+/// One console, unit-record or DASD command.
 fn device_command(
     dev: &mut Device,
     input: &mut Option<Vec<u8>>,
@@ -1183,7 +1161,7 @@ fn device_command(
     if cmd == 0x03 {
         return DevReply::took(out.len());
     }
-    match &dev.kind {
+    match &mut dev.kind {
         DeviceKind::Console => match cmd {
             0x01 | 0x09 => {
                 // Data ending in NL (X'15') already ends its line: the carrier return adds
@@ -1220,16 +1198,19 @@ fn device_command(
         }
         DeviceKind::Punch | DeviceKind::Printer => {
             if CmdKind::of(cmd) == CmdKind::Write {
+                dev.records += 1;
                 DevReply::took(out.len())
             } else {
                 dev.sense = io::sense::COMMAND_REJECT;
                 DevReply::unit_check()
             }
         }
-        DeviceKind::Dasd(_) => {
-            // CMS does minidisk I/O through DIAGNOSE X'18' only.
-            dev.sense = io::sense::COMMAND_REJECT;
-            DevReply::unit_check()
+        DeviceKind::Dasd(m) => {
+            // Channel programs on a minidisk (IPL, programs other than CMS, which uses
+            // DIAGNOSE X'18').
+            let (reply, sense) = m.channel_command(cmd, out);
+            dev.sense = sense;
+            reply
         }
     }
 }
@@ -1244,7 +1225,9 @@ impl Supervisor for Cp {
             cpu.psw.cc = 1;
             return Ok(());
         }
+        self.in_diagnose = true;
         let r = registry().dispatch(&mut VmMachine { cp: self, cpu }, code, rx, ry);
+        self.in_diagnose = false;
         if let Err(ProgramCheck(c)) = r {
             if self.trace {
                 eprintln!("DIAG {:02X} -> program check {c:04X}", code & 0xFFFF);
@@ -1378,18 +1361,6 @@ impl Supervisor for Cp {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cp_prefix_and_abbreviations() {
-        assert_eq!(strip_cp_prefix("#cp q time"), Some("q time"));
-        assert_eq!(strip_cp_prefix("#CP"), Some(""));
-        assert_eq!(strip_cp_prefix("#CPX"), None);
-        assert_eq!(strip_cp_prefix("hello"), None);
-        assert!(abbrev("Q", "QUERY", 1));
-        assert!(abbrev("LOG", "LOGOFF", 3));
-        assert!(!abbrev("LO", "LOGOFF", 3));
-        assert!(!abbrev("QUERYX", "QUERY", 1));
-    }
 
     #[test]
     fn weekdays() {

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{fetch, store, Ccw, Stores};
+use super::{fetch, store, Ccw, DevReply, Stores};
 use crate::dasd::{CkdImage, DasdError, Record, Track};
 use crate::storage::Storage;
 
@@ -36,6 +36,29 @@ pub struct Minidisk {
     image: Box<dyn CkdImage>,
     /// Tracks read (and written) so far, by real (cylinder, head).
     tracks: HashMap<(u16, u16), Track>,
+    /// Channel programs: where the access mechanism is.
+    pos: Position,
+}
+
+/// The position of a minidisk's access mechanism for channel programs (SIO, IPL): the
+/// minidisk cylinder and head of the last seek, the index of the next record to pass
+/// under the head, the record a search or read last oriented to, and how often the index
+/// point was passed since the last seek or successful search.
+#[derive(Clone, Copy, Debug, Default)]
+struct Position {
+    cyl: u16,
+    head: u16,
+    next: usize,
+    oriented: Option<usize>,
+    index_passes: u8,
+}
+
+/// Sense byte 0 bits of a DASD (*IBM 3350 Direct Access Storage Reference*, GA26-1638,
+/// sense bytes): command reject, intervention required, data check; byte 1 of
+/// "no record found" is folded into byte 0 as a data check here.
+mod dsense {
+    pub const COMMAND_REJECT: u8 = 0x80;
+    pub const NO_RECORD_FOUND: u8 = 0x08;
 }
 
 impl std::fmt::Debug for Minidisk {
@@ -109,7 +132,202 @@ impl Minidisk {
             volser,
             image,
             tracks: HashMap::new(),
+            pos: Position::default(),
         }
+    }
+
+    /// One CCW of a channel program started on the minidisk (START I/O, IPL): SEEK (07),
+    /// SEEK CYLINDER (0B), SEEK HEAD (1B), RECALIBRATE (13), SET SECTOR (23), READ SECTOR
+    /// (22), SEARCH ID EQUAL / HIGH / HIGH OR EQUAL (31, 51, 71), SEARCH HOME ADDRESS EQUAL
+    /// (39), READ IPL (02), READ DATA (06), READ COUNT (12), READ R0 (16), READ KEY AND
+    /// DATA (0E), READ COUNT KEY AND DATA (1E), WRITE DATA (05), NO-OP (03). Cylinders are
+    /// minidisk cylinders (relocated by the start cylinder); a seek outside the minidisk is
+    /// a command reject. A search that passes the index point twice without a match ends
+    /// with unit check, no record found. Returns the reply and the sense byte.
+    pub fn channel_command(&mut self, cmd: u8, out: &[u8]) -> (DevReply, u8) {
+        let reject = (DevReply::unit_check(), dsense::COMMAND_REJECT);
+        let ok = |n: usize| (DevReply::took(n), 0u8);
+        match cmd {
+            0x03 => ok(out.len()),
+            0x07 | 0x0B | 0x1B => {
+                let (cyl, head) = match cmd {
+                    0x1B if out.len() >= 6 => (self.pos.cyl, u16::from_be_bytes([out[4], out[5]])),
+                    _ if out.len() >= 6 => (
+                        u16::from_be_bytes([out[2], out[3]]),
+                        u16::from_be_bytes([out[4], out[5]]),
+                    ),
+                    _ => return reject,
+                };
+                if cyl >= self.cylinders || head >= self.image.heads() {
+                    return reject;
+                }
+                self.pos = Position {
+                    cyl,
+                    head,
+                    ..Position::default()
+                };
+                ok(6)
+            }
+            0x13 => {
+                self.pos = Position::default();
+                (DevReply::default(), 0)
+            }
+            0x23 => ok(1.min(out.len())),
+            0x22 => (DevReply::input(vec![0]), 0),
+            0x31 | 0x51 | 0x71 => {
+                let Some((count, n)) = self.next_record() else {
+                    return (DevReply::unit_check(), dsense::NO_RECORD_FOUND);
+                };
+                let arg = &out[..out.len().min(5)];
+                let have = &count[..arg.len()];
+                let hit = match cmd {
+                    0x31 => have == arg,
+                    0x51 => have > arg,
+                    _ => have >= arg,
+                };
+                self.pos.oriented = Some(n);
+                if hit {
+                    self.pos.index_passes = 0;
+                    (
+                        DevReply {
+                            unit: super::unit::STATUS_MODIFIER,
+                            accepted: arg.len(),
+                            ..Default::default()
+                        },
+                        0,
+                    )
+                } else {
+                    self.pos.oriented = None;
+                    ok(arg.len())
+                }
+            }
+            0x39 => {
+                let real = self.start_cyl.saturating_add(self.pos.cyl);
+                let ha = [
+                    (real >> 8) as u8,
+                    real as u8,
+                    (self.pos.head >> 8) as u8,
+                    self.pos.head as u8,
+                ];
+                let arg = &out[..out.len().min(4)];
+                self.pos.next = 0;
+                if arg == &ha[..arg.len()] {
+                    (
+                        DevReply {
+                            unit: super::unit::STATUS_MODIFIER,
+                            accepted: arg.len(),
+                            ..Default::default()
+                        },
+                        0,
+                    )
+                } else {
+                    ok(arg.len())
+                }
+            }
+            0x02 | 0x06 | 0x0E | 0x12 | 0x16 | 0x1E => {
+                if cmd == 0x02 {
+                    self.pos = Position::default();
+                }
+                if cmd == 0x16 {
+                    self.pos.next = 0;
+                    self.pos.oriented = None;
+                }
+                // After a search the oriented record is read; otherwise the next one.
+                let n = match (cmd, self.pos.oriented.take()) {
+                    (0x06 | 0x0E, Some(n)) => n,
+                    _ => match self.next_record() {
+                        Some((_, n)) => n,
+                        None => return (DevReply::unit_check(), dsense::NO_RECORD_FOUND),
+                    },
+                };
+                let real = self.start_cyl.saturating_add(self.pos.cyl);
+                let head = self.pos.head;
+                let Some(r) = self
+                    .track(real, head)
+                    .and_then(|t| t.records.get(n))
+                    .cloned()
+                else {
+                    return (DevReply::unit_check(), dsense::NO_RECORD_FOUND);
+                };
+                if cmd == 0x02 && r.rec == 0 {
+                    // READ IPL reads record 1.
+                    return self.channel_command(0x06, out);
+                }
+                let count = Self::count_of(&r, self.pos.cyl);
+                let data = match cmd {
+                    0x12 => count.to_vec(),
+                    0x0E => [r.key.clone(), r.data.clone()].concat(),
+                    0x16 | 0x1E => [count.to_vec(), r.key.clone(), r.data.clone()].concat(),
+                    _ => r.data.clone(),
+                };
+                if cmd == 0x12 {
+                    self.pos.oriented = Some(n);
+                }
+                (DevReply::input(data), 0)
+            }
+            0x05 => {
+                let Some(n) = self.pos.oriented.take() else {
+                    return reject;
+                };
+                let real = self.start_cyl.saturating_add(self.pos.cyl);
+                let head = self.pos.head;
+                let Some(rec) = self
+                    .track(real, head)
+                    .and_then(|t| t.records.get(n))
+                    .map(|r| r.rec)
+                else {
+                    return reject;
+                };
+                if self.read_only {
+                    return reject;
+                }
+                let (cyl, head) = (self.pos.cyl, self.pos.head);
+                if self.write_record(cyl, head, rec, out) {
+                    ok(out.len())
+                } else {
+                    (DevReply::unit_check(), 0x10)
+                }
+            }
+            _ => reject,
+        }
+    }
+
+    /// The 8-byte count of record `r` as the guest sees it (minidisk cylinder).
+    fn count_of(r: &Record, cyl: u16) -> [u8; 8] {
+        let dl = r.data.len() as u16;
+        [
+            (cyl >> 8) as u8,
+            cyl as u8,
+            (r.head >> 8) as u8,
+            r.head as u8,
+            r.rec,
+            r.key.len() as u8,
+            (dl >> 8) as u8,
+            dl as u8,
+        ]
+    }
+
+    /// The count and index of the record now passing under the head (advancing it).
+    fn next_record(&mut self) -> Option<([u8; 8], usize)> {
+        let real = self.start_cyl.saturating_add(self.pos.cyl);
+        let head = self.pos.head;
+        let cyl = self.pos.cyl;
+        let len = self.track(real, head)?.records.len();
+        if len == 0 {
+            return None;
+        }
+        if self.pos.next >= len {
+            self.pos.next = 0;
+            self.pos.index_passes += 1;
+            if self.pos.index_passes >= 2 {
+                self.pos.index_passes = 0;
+                return None;
+            }
+        }
+        let n = self.pos.next;
+        self.pos.next += 1;
+        let r = self.track(real, head)?.records.get(n)?.clone();
+        Some((Self::count_of(&r, cyl), n))
     }
 
     /// The image file.

@@ -1,0 +1,204 @@
+//! IPL, BEGIN and LOGOFF, CP mode, and the system reset of DEFINE STORAGE.
+//!
+//! `IPL name` loads a named saved system ([`Cp::ipl_system`]); `IPL vaddr` does what the
+//! hardware's initial program load does (*IBM System/370 Principles of Operation*,
+//! GA22-7000, "Initial Program Loading"): a READ IPL CCW (X'02', data address 0, count 24,
+//! command chaining and SLI) is run on the device, the channel program goes on with the
+//! CCW at address 8, and when it ends with channel end and device end and nothing else, the
+//! device address is stored at X'02' and the PSW at 0 is loaded. A DASD's READ IPL reads
+//! record 1 of cylinder 0, head 0; a card reader's reads the first card.
+
+use super::{abbrev, parse_vaddr, strip_cp_prefix, CpResult, Words};
+use crate::cpu::{Cpu, Psw};
+use crate::io::{self, run_chain, unit, Stores};
+use crate::storage::{AbsAddr, RealAddr};
+use crate::vm::{device_command, hex_psw, note_store, Cp, DeviceKind, Input, Status};
+use s390_decoder::Arch;
+
+/// Return code of an IPL whose channel program or PSW failed (the machine is left reset,
+/// in CP mode). Not 1, which CMS takes for an unknown command.
+const RC_IPL_FAILED: u32 = 2;
+
+impl Cp {
+    pub(super) fn cmd_logoff(&mut self, w: &mut Words) -> CpResult {
+        match w.next().as_deref() {
+            None | Some("HOLD") => {}
+            Some(o) => return CpResult::error(format!("DMKUSO003E INVALID OPTION - {o}")),
+        }
+        self.logoff();
+        CpResult::ok()
+    }
+
+    pub(super) fn cmd_begin(&mut self, cpu: &mut Cpu, w: &mut Words) -> CpResult {
+        let _ = cpu;
+        if let Some(a) = w.next() {
+            // BEGIN hexloc: resume at that address.
+            match u32::from_str_radix(&a, 16) {
+                Ok(x) if x <= 0x00FF_FFFF => cpu.psw.ia = x,
+                _ => return CpResult::error("DMKCFV004E HEXLOC MISSING OR INVALID"),
+            }
+        }
+        self.begin = true;
+        CpResult::ok()
+    }
+
+    /// IPL name|vaddr [CLEAR] [PARM text].
+    pub(super) fn cmd_ipl(&mut self, cpu: &mut Cpu, w: &mut Words) -> CpResult {
+        let Some(target) = w.next() else {
+            return CpResult::error("DMKCFG026E OPERAND MISSING OR INVALID");
+        };
+        let mut clear = false;
+        while let Some(o) = w.next() {
+            if abbrev(&o, "CLEAR", 2) {
+                clear = true;
+            } else if abbrev(&o, "PARM", 4) {
+                break;
+            } else {
+                return CpResult::error(format!("DMKCFG003E INVALID OPTION - {o}"));
+            }
+        }
+        let is_device = self.directory.nss(&target).is_none() && parse_vaddr(&target).is_some();
+        if is_device {
+            let v = parse_vaddr(&target).unwrap_or(0);
+            if !self.devices.contains_key(&v) {
+                return CpResult::error(format!("DMKCFG040E DEV {v:03X} DOES NOT EXIST"));
+            }
+            return match self.ipl_device(cpu, v, clear) {
+                Ok(()) => {
+                    self.reipled = true;
+                    CpResult::ok()
+                }
+                Err(e) => e,
+            };
+        }
+        match self.ipl_system(cpu, &target) {
+            Ok(()) => {
+                self.reset_state = false;
+                self.reipled = true;
+                CpResult::ok()
+            }
+            Err(e) => CpResult::error(e),
+        }
+    }
+
+    /// Initial program load from device `vaddr` (see the module comment).
+    fn ipl_device(&mut self, cpu: &mut Cpu, vaddr: u16, clear: bool) -> Result<(), CpResult> {
+        match self.devices.get(&vaddr).map(|d| &d.kind) {
+            Some(DeviceKind::Dasd(_)) | Some(DeviceKind::Reader) => {}
+            _ => {
+                return Err(CpResult::error(format!(
+                    "DMKCFG003E INVALID OPTION - {vaddr:03X}"
+                )))
+            }
+        }
+        self.reset_cpu(cpu, clear);
+        let ipl_ccw: [u8; 8] = [0x02, 0, 0, 0, 0x60, 0, 0, 24];
+        let _ = cpu.mem.load(AbsAddr(0), &ipl_ccw);
+        note_store(cpu, 0, 8);
+        let mut stores: Stores = Vec::new();
+        let mut out_text: Vec<(String, bool)> = Vec::new();
+        let mut input = None;
+        let Some(dev) = self.devices.get_mut(&vaddr) else {
+            return Err(CpResult::ok());
+        };
+        let end = run_chain(&mut cpu.mem, 0, 0, &mut stores, &mut |cmd, out, max| {
+            device_command(dev, &mut input, &mut out_text, cmd, out, max)
+        });
+        for (a, l) in stores {
+            note_store(cpu, a, l);
+        }
+        let csw = end.csw;
+        if !end.started
+            || csw.unit != (unit::CHANNEL_END | unit::DEVICE_END)
+            || csw.channel & !(io::chan::INCORRECT_LENGTH | io::chan::PCI) != 0
+        {
+            self.reset_state = true;
+            self.reipled = true;
+            return Err(CpResult::line(
+                RC_IPL_FAILED,
+                format!("IPL {vaddr:03X} FAILED: CSW {}", hex_psw(&csw.to_bytes())),
+            ));
+        }
+        // The I/O address goes to bytes 2-3 (BC mode), then the PSW at 0 is loaded.
+        let a = cpu.mem.absolute(RealAddr(2));
+        cpu.mem.write_u16(a, vaddr);
+        note_store(cpu, 2, 2);
+        let mut psw = [0u8; 8];
+        psw.copy_from_slice(&cpu.mem.bytes()[0..8]);
+        let (p, valid) = Psw::from_bytes(Arch::S370, psw);
+        if !valid {
+            self.reset_state = true;
+            self.reipled = true;
+            return Err(CpResult::line(
+                RC_IPL_FAILED,
+                format!("IPL {vaddr:03X} FAILED: PSW '{}' NOT VALID", hex_psw(&psw)),
+            ));
+        }
+        cpu.psw = p;
+        self.reset_state = false;
+        if self.trace {
+            eprintln!("IPL {vaddr:03X}: PSW {}", hex_psw(&psw));
+        }
+        Ok(())
+    }
+
+    /// CPU reset: registers, PSW (a disabled wait: nothing to run until an IPL), pending
+    /// I/O, loaded segments; storage and keys cleared too when `clear`.
+    fn reset_cpu(&mut self, cpu: &mut Cpu, clear: bool) {
+        if clear {
+            cpu.mem.bytes_mut().fill(0);
+            let size = cpu.mem.size();
+            let mut a = 0u32;
+            while a < size {
+                cpu.mem.set_key(AbsAddr(a), 0);
+                a += crate::storage::KEY_BLOCK;
+            }
+        }
+        cpu.gpr = [0; 16];
+        cpu.fpr = [0; 16];
+        cpu.cr = [0; 16];
+        cpu.cr[0] = 0x0000_00E0;
+        cpu.cr[14] = 0xC200_0000;
+        cpu.psw = Psw::from_bytes(Arch::S370, [0, 2, 0, 0, 0, 0, 0, 0]).0;
+        cpu.invalidate_all();
+        self.pending.clear();
+        self.loaded.clear();
+        self.stash = None;
+    }
+
+    /// The system reset of DEFINE STORAGE: storage cleared, the CPU reset, the virtual
+    /// machine left in CP mode until an IPL.
+    pub(crate) fn system_reset(&mut self, cpu: &mut Cpu) {
+        self.reset_cpu(cpu, true);
+        self.reset_state = true;
+        self.reipled = true;
+    }
+
+    /// CP mode (CP READ): lines are CP commands until BEGIN, an IPL or LOGOFF (or, with
+    /// `SET RUN ON`, any command). Does not consume the re-IPL flag.
+    pub(crate) fn cp_mode(&mut self, cpu: &mut Cpu) {
+        loop {
+            let line = match self.read_terminal(Status::CpRead) {
+                Input::Line(l) => l,
+                Input::Attention => continue,
+                Input::End => {
+                    self.logoff();
+                    return;
+                }
+            };
+            let cmd = strip_cp_prefix(&line).unwrap_or(&line).trim().to_string();
+            if cmd.is_empty() {
+                continue;
+            }
+            self.begin = false;
+            let r = self.cp_command_from(cpu, &cmd, true);
+            self.show(&r);
+            if self.logged_off || self.reipled || std::mem::take(&mut self.begin) {
+                return;
+            }
+            if self.settings.run && !self.reset_state {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,411 @@
+//! LINK, DETACH and DEFINE (CP Command Reference for General Users; messages of DMKLNK,
+//! DMKVDD and DMKDEF).
+//!
+//! LINK's access modes (R, RR, W, WR, M, MR, MW) are decided against the links that
+//! already exist to the same minidisk: the owner's own MDISK link counts like any other
+//! (VM/370 keeps one link count per minidisk). With one user logged on, every existing
+//! link is this user's, so the conflict messages name this user:
+//!
+//! | mode | an R/W link exists | only R/O links exist |
+//! |---|---|---|
+//! | R  | DMKLNK105E NOT LINKED; R/W BY | linked R/O |
+//! | RR | linked R/O | linked R/O |
+//! | W  | DMKLNK105E NOT LINKED; R/W BY | DMKLNK104E NOT LINKED; R/O BY nnn USERS |
+//! | WR | DMKLNK102W FORCED R/O; R/W BY | DMKLNK101W FORCED R/O; R/O BY nnn USERS |
+//! | M  | DMKLNK105E NOT LINKED; R/W BY | linked R/W |
+//! | MR | DMKLNK102W FORCED R/O; R/W BY | linked R/W |
+//! | MW | linked R/W | linked R/W |
+//!
+//! A link to another user's minidisk needs the MDISK password of the mode (R/RR: read, W/WR:
+//! write, M/MR/MW: multiple), or none when that password is `ALL`; a mode without a password
+//! cannot be linked by others. When the password is not on the command line, CP asks for it
+//! on the console (`ENTER READ PASSWORD:`).
+
+use std::path::PathBuf;
+
+use super::{abbrev, parse_storage, parse_vaddr, CpResult, Words};
+use crate::cpu::Cpu;
+use crate::directory::{AccessMode, LinkPassword, Mdisk};
+use crate::vm::{size_text, Cp, DeviceKind, Input, Status};
+
+/// Where a linked minidisk comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LinkInfo {
+    /// Owner of the minidisk.
+    pub owner: String,
+    /// Its address in the owner's directory entry.
+    pub owner_vaddr: u16,
+    /// A write link (counts as R/W for later links, even when the image file could only
+    /// be opened read-only).
+    pub write: bool,
+}
+
+fn parse_mode(s: &str) -> Option<AccessMode> {
+    Some(match s {
+        "R" => AccessMode::R,
+        "RR" => AccessMode::RR,
+        "W" => AccessMode::W,
+        "WR" => AccessMode::WR,
+        "M" => AccessMode::M,
+        "MR" => AccessMode::MR,
+        "MW" => AccessMode::MW,
+        _ => return None,
+    })
+}
+
+/// DASD device types CP can give a temporary minidisk of.
+const TDISK_TYPES: [u16; 6] = [2314, 2319, 3330, 3340, 3350, 3380];
+
+impl Cp {
+    /// `(read-only links, read-write links)` that exist to `owner`'s minidisk `owner_vaddr`.
+    fn link_counts(&self, owner: &str, owner_vaddr: u16) -> (usize, usize) {
+        let mut ro = 0;
+        let mut rw = 0;
+        for d in self.devices.values() {
+            if let (Some(l), DeviceKind::Dasd(_)) = (&d.link, &d.kind) {
+                if l.owner == owner && l.owner_vaddr == owner_vaddr {
+                    if l.write {
+                        rw += 1;
+                    } else {
+                        ro += 1;
+                    }
+                }
+            }
+        }
+        (ro, rw)
+    }
+
+    /// Links `owner`'s minidisk `owner_vaddr` as `vaddr` in `mode`. `password`: what the
+    /// user gave; `need_password`: a LINK command to another user's disk (not a directory
+    /// LINK statement). Returns CP's response.
+    #[allow(clippy::too_many_arguments)] // the operands of LINK, one each
+    pub(crate) fn link_disk(
+        &mut self,
+        owner: &str,
+        owner_vaddr: u16,
+        vaddr: u16,
+        mode: Option<AccessMode>,
+        password: Option<String>,
+        need_password: bool,
+        from_console: bool,
+    ) -> CpResult {
+        let Some(owner_entry) = self.directory.user(owner).cloned() else {
+            return CpResult::error(format!("DMKLNK053E {owner} NOT IN CP DIRECTORY"));
+        };
+        let Some(md) = owner_entry.mdisk(owner_vaddr).cloned() else {
+            return CpResult::error(format!(
+                "DMKLNK107E {owner} {owner_vaddr:03X} NOT LINKED; NOT IN CP DIRECTORY"
+            ));
+        };
+        if self.devices.contains_key(&vaddr) {
+            return CpResult::error(format!(
+                "DMKLNK110E {owner} {owner_vaddr:03X} NOT LINKED; DASD {vaddr:03X} ALREADY DEFINED"
+            ));
+        }
+        let own = owner == self.user.id;
+        // Default mode: the directory's for one's own disks, R for another user's.
+        let mode = mode.unwrap_or(if own { md.mode } else { AccessMode::R });
+        if need_password && !own {
+            if let Err(e) = self.check_link_password(&md, owner, mode, password, from_console) {
+                return e;
+            }
+        }
+        let (ro_n, rw_n) = self.link_counts(owner, owner_vaddr);
+        let by = self.user.id.clone();
+        let users = |n: usize| format!("{n:03} USERS");
+        let mut warning = None;
+        let write = match mode {
+            AccessMode::R if rw_n > 0 => {
+                return CpResult::error(format!(
+                    "DMKLNK105E {owner} {owner_vaddr:03X} NOT LINKED; R/W BY {by}"
+                ))
+            }
+            AccessMode::R | AccessMode::RR => false,
+            AccessMode::W | AccessMode::M if rw_n > 0 => {
+                return CpResult::error(format!(
+                    "DMKLNK105E {owner} {owner_vaddr:03X} NOT LINKED; R/W BY {by}"
+                ))
+            }
+            AccessMode::W if ro_n > 0 => {
+                return CpResult::error(format!(
+                    "DMKLNK104E {owner} {owner_vaddr:03X} NOT LINKED; R/O BY {}",
+                    users(ro_n)
+                ))
+            }
+            AccessMode::WR | AccessMode::MR if rw_n > 0 => {
+                warning = Some(format!(
+                    "DMKLNK102W DASD {vaddr:03X} FORCED R/O; R/W BY {by}"
+                ));
+                false
+            }
+            AccessMode::WR if ro_n > 0 => {
+                warning = Some(format!(
+                    "DMKLNK101W DASD {vaddr:03X} FORCED R/O; R/O BY {}",
+                    users(ro_n)
+                ));
+                false
+            }
+            _ => true,
+        };
+        let info = LinkInfo {
+            owner: owner.to_string(),
+            owner_vaddr,
+            write,
+        };
+        if let Err(e) = self.attach_disk(vaddr, &md, !write, Some(info)) {
+            return CpResult::error(e);
+        }
+        match warning {
+            Some(w) => CpResult::line(0, w),
+            None => CpResult::ok(),
+        }
+    }
+
+    /// Checks (and if needed asks for) the password of `mode` on `md`.
+    fn check_link_password(
+        &mut self,
+        md: &Mdisk,
+        owner: &str,
+        mode: AccessMode,
+        given: Option<String>,
+        from_console: bool,
+    ) -> Result<(), CpResult> {
+        let (pw, what) = match mode {
+            AccessMode::R | AccessMode::RR => (&md.passwords.read, "READ"),
+            AccessMode::W | AccessMode::WR => (&md.passwords.write, "WRITE"),
+            _ => (&md.passwords.multi, "MULT"),
+        };
+        let word = match pw {
+            None => {
+                return Err(CpResult::error(format!(
+                    "DMKLNK113E {owner} {:03X} NOT LINKED; NO {what} PASSWORD",
+                    md.vaddr
+                )))
+            }
+            Some(LinkPassword::All) => return Ok(()),
+            Some(LinkPassword::Word(w)) => w.clone(),
+        };
+        let given = match given {
+            Some(g) => Some(g),
+            None if from_console => {
+                self.cp_line(&format!("ENTER {what} PASSWORD:"));
+                self.read_password()
+            }
+            None => None,
+        };
+        if given.is_some_and(|g| g.trim().eq_ignore_ascii_case(&word)) {
+            Ok(())
+        } else {
+            Err(CpResult::error("DMKLNK116E PASSWORD INCORRECT".to_string()))
+        }
+    }
+
+    /// A password typed at the console (never echoed).
+    fn read_password(&mut self) -> Option<String> {
+        let echo = std::mem::replace(&mut self.settings.echo, false);
+        let i = self.read_terminal(Status::CpRead);
+        self.settings.echo = echo;
+        match i {
+            Input::Line(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// LINK [TO] userid vaddr1 [AS] vaddr2 [mode] [[PASS=] password].
+    pub(super) fn cmd_link(&mut self, w: &mut Words, from_console: bool) -> CpResult {
+        let mut user = w.next();
+        if user.as_deref() == Some("TO") || user.as_deref() == Some("T") {
+            user = w.next();
+        }
+        let Some(mut user) = user.filter(|u| u.len() <= 8) else {
+            return CpResult::error("DMKLNK020E USERID MISSING OR INVALID");
+        };
+        if user == "*" {
+            user = self.user.id.clone();
+        }
+        let Some(v1) = w.next().as_deref().and_then(parse_vaddr) else {
+            return CpResult::error("DMKLNK022E VADDR MISSING OR INVALID");
+        };
+        let mut a = w.next();
+        if a.as_deref() == Some("AS") || a.as_deref() == Some("A") {
+            a = w.next();
+        }
+        let Some(v2) = a.as_deref().and_then(parse_vaddr) else {
+            return CpResult::error("DMKLNK022E VADDR MISSING OR INVALID");
+        };
+        let mut mode = None;
+        let mut password = None;
+        if let Some(m) = w.peek() {
+            if let Some(pm) = parse_mode(m) {
+                mode = Some(pm);
+                w.next();
+            }
+        }
+        if let Some(p) = w.next() {
+            let p = if p == "PASS=" {
+                w.next().unwrap_or_default()
+            } else if let Some(rest) = p.strip_prefix("PASS=") {
+                rest.to_string()
+            } else {
+                p
+            };
+            password = Some(p);
+        }
+        if w.more() {
+            return CpResult::error("DMKLNK026E OPERAND MISSING OR INVALID");
+        }
+        self.link_disk(&user, v1, v2, mode, password, true, from_console)
+    }
+
+    /// DETACH vaddr: the device leaves the virtual machine (a written minidisk is flushed
+    /// first, a temporary minidisk's space is given back).
+    pub(super) fn cmd_detach(&mut self, w: &mut Words) -> CpResult {
+        let Some(v) = w.next().as_deref().and_then(parse_vaddr) else {
+            return CpResult::error("DMKVDD022E VADDR MISSING OR INVALID");
+        };
+        let Some(d) = self.devices.get(&v) else {
+            return CpResult::error(format!("DMKVDD040E DEV {v:03X} DOES NOT EXIST"));
+        };
+        if matches!(d.kind, DeviceKind::Console) {
+            return CpResult::error(format!("DMKVDD041E DEV {v:03X} IS CONSOLE, NOT DETACHED"));
+        }
+        let Some(mut d) = self.devices.remove(&v) else {
+            return CpResult::ok();
+        };
+        self.pending.retain(|p| p.vaddr != v);
+        let name = match &mut d.kind {
+            DeviceKind::Dasd(m) => {
+                if let Err(e) = m.flush() {
+                    self.cp_line(&format!("DASD {v:03X} NOT WRITTEN: {e}"));
+                }
+                "DASD"
+            }
+            DeviceKind::Reader => "RDR",
+            DeviceKind::Punch => "PUN",
+            DeviceKind::Printer => "PRT",
+            DeviceKind::Console => "CONS",
+        };
+        if let Some(p) = d.tdisk.take() {
+            drop(d);
+            let _ = std::fs::remove_file(p);
+        }
+        self.imsg(format!("{name} {v:03X} DETACHED"))
+    }
+
+    /// An informational response, shown unless `SET IMSG OFF`.
+    pub(crate) fn imsg(&self, text: String) -> CpResult {
+        if self.settings.imsg {
+            CpResult::line(0, text)
+        } else {
+            CpResult::ok()
+        }
+    }
+
+    /// DEFINE STORAGE nnnK|nnM, DEFINE Tdevtype [AS] vaddr [CYL] n (a temporary minidisk),
+    /// DEFINE PRINTER|PUNCH|READER [AS] vaddr.
+    pub(super) fn cmd_define(&mut self, cpu: &mut Cpu, w: &mut Words) -> CpResult {
+        const MISSING: &str = "DMKDEF026E OPERAND MISSING OR INVALID";
+        let Some(what) = w.next() else {
+            return CpResult::error(MISSING);
+        };
+        let s = what.as_str();
+        if abbrev(s, "STORAGE", 4) {
+            let mut a = w.next();
+            if a.as_deref() == Some("AS") {
+                a = w.next();
+            }
+            let Some(bytes) = a.as_deref().and_then(parse_storage) else {
+                return CpResult::error("DMKDEF025E STORAGE MISSING OR INVALID");
+            };
+            if bytes > self.user.max_storage || u64::from(cpu.mem.size()) < bytes {
+                return CpResult::error("DMKDEF094E STORAGE EXCEEDS ALLOWED MAXIMUM");
+            }
+            self.storage_size = bytes as u32;
+            self.system_reset(cpu);
+            return CpResult::line(0, format!("STORAGE = {}", size_text(self.storage_size)));
+        }
+        let unit = if abbrev(s, "PRINTER", 5) || s == "1403" {
+            Some((DeviceKind::Printer, 1403, "PRT"))
+        } else if abbrev(s, "PUNCH", 3) {
+            Some((DeviceKind::Punch, 2540, "PUN"))
+        } else if abbrev(s, "READER", 3) {
+            Some((DeviceKind::Reader, 2540, "RDR"))
+        } else {
+            None
+        };
+        if let Some((kind, devtype, name)) = unit {
+            let mut a = w.next();
+            if a.as_deref() == Some("AS") {
+                a = w.next();
+            }
+            let Some(v) = a.as_deref().and_then(parse_vaddr) else {
+                return CpResult::error("DMKDEF022E VADDR MISSING OR INVALID");
+            };
+            if self.devices.contains_key(&v) {
+                return CpResult::error(format!("DMKDEF092E DEV {v:03X} ALREADY DEFINED"));
+            }
+            self.add(v, devtype, kind);
+            return self.imsg(format!("{name} {v:03X} DEFINED"));
+        }
+        if let Some(t) = s.strip_prefix('T').and_then(|t| t.parse::<u16>().ok()) {
+            if !TDISK_TYPES.contains(&t) {
+                return CpResult::error(format!("DMKDEF003E INVALID OPTION - {s}"));
+            }
+            let mut a = w.next();
+            if a.as_deref() == Some("AS") {
+                a = w.next();
+            }
+            let Some(v) = a.as_deref().and_then(parse_vaddr) else {
+                return CpResult::error("DMKDEF022E VADDR MISSING OR INVALID");
+            };
+            let mut c = w.next();
+            if c.as_deref().is_some_and(|c| abbrev(c, "CYL", 3)) {
+                c = w.next();
+            }
+            let Some(cyls) = c.and_then(|c| c.parse::<u16>().ok()).filter(|n| *n > 0) else {
+                return CpResult::error("DMKDEF024E CYLINDERS MISSING OR INVALID");
+            };
+            if self.devices.contains_key(&v) {
+                return CpResult::error(format!("DMKDEF092E DEV {v:03X} ALREADY DEFINED"));
+            }
+            return match self.define_tdisk(v, t, cyls) {
+                Ok(()) => self.imsg(format!("DASD {v:03X} DEFINED")),
+                Err(e) => {
+                    eprintln!("vm390: temporary minidisk {v:03X}: {e}");
+                    CpResult::error(format!(
+                        "DMKDEF091E DASD {v:03X} NOT DEFINED; TEMP SPACE NOT AVAILABLE"
+                    ))
+                }
+            };
+        }
+        CpResult::error(format!("DMKDEF003E INVALID OPTION - {s}"))
+    }
+
+    /// A temporary minidisk: a fresh CKD image of `cyls` cylinders in the host's temporary
+    /// directory, read-write, removed at DETACH or LOGOFF.
+    fn define_tdisk(&mut self, vaddr: u16, devtype: u16, cyls: u16) -> Result<(), String> {
+        let path: PathBuf = std::env::temp_dir().join(format!(
+            "vm390-tdisk-{}-{}-{vaddr:03X}.ckd",
+            std::process::id(),
+            self.user.id
+        ));
+        let _ = std::fs::remove_file(&path);
+        // The image layer names device types in hex (X'3350'), the directory in decimal.
+        let hex = u16::from_str_radix(&devtype.to_string(), 16).map_err(|e| e.to_string())?;
+        let img = crate::dasd::create_ckd(&path, hex, cyls).map_err(|e| e.to_string())?;
+        let md = crate::io::dasd::Minidisk::new(
+            vaddr,
+            devtype,
+            0,
+            cyls,
+            false,
+            "(TEMP)".to_string(),
+            img,
+        );
+        self.add(vaddr, devtype, DeviceKind::Dasd(Box::new(md)));
+        if let Some(d) = self.devices.get_mut(&vaddr) {
+            d.tdisk = Some(path);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,315 @@
+//! QUERY (CP Command Reference for General Users, "QUERY"): TIME, USERID, VIRTUAL,
+//! STORAGE, DASD, CONSOLE, READER / PUNCH / PRINTER (spool files), NAMES, USERS, SET,
+//! TERMINAL, PFnn and a device address. Messages from DMKCQG / DMKCQP.
+
+use super::spool::FileKind;
+use super::{abbrev, emsg_text, parse_vaddr, CpResult, Words};
+use crate::cpu::Cpu;
+use crate::vm::{date_time, size_text, Cp, Device, DeviceKind};
+
+impl Cp {
+    pub(super) fn cmd_query(&mut self, cpu: &mut Cpu, w: &mut Words) -> CpResult {
+        let _ = cpu;
+        let Some(what) = w.next() else {
+            return CpResult::error("DMKCQG026E OPERAND MISSING OR INVALID");
+        };
+        let q = what.as_str();
+        if abbrev(q, "TIME", 1) {
+            let (date, time, wd) = date_time();
+            return CpResult::lines(vec![
+                format!("TIME IS {time} {wd} {date}"),
+                self.connect_line(),
+            ]);
+        }
+        if abbrev(q, "USERID", 6) {
+            return CpResult::line(0, format!("{} AT VM390", self.user.id));
+        }
+        if abbrev(q, "STORAGE", 3) {
+            return CpResult::line(0, format!("STORAGE = {}", size_text(self.storage_size)));
+        }
+        if abbrev(q, "VIRTUAL", 1) {
+            return self.query_virtual(w);
+        }
+        if abbrev(q, "DASD", 4) {
+            return self.query_class(w, |d| matches!(d.kind, DeviceKind::Dasd(_)), "DASD");
+        }
+        if abbrev(q, "CONSOLE", 4) {
+            return self.query_class(w, |d| matches!(d.kind, DeviceKind::Console), "CONS");
+        }
+        if abbrev(q, "READER", 1) || q == "RDR" {
+            return self.query_files(w, FileKind::Rdr);
+        }
+        if abbrev(q, "PUNCH", 2) || q == "PUN" {
+            return self.query_files(w, FileKind::Pun);
+        }
+        if abbrev(q, "PRINTER", 2) || q == "PRT" {
+            return self.query_files(w, FileKind::Prt);
+        }
+        if abbrev(q, "NAMES", 1) {
+            let dev = self.console_vaddr().unwrap_or(0);
+            return CpResult::line(0, format!("{:<8} - {dev:03X}", self.user.id));
+        }
+        if abbrev(q, "USERS", 1) {
+            return CpResult::line(0, "001 USER , 000 DIALED");
+        }
+        if q == "SET" {
+            return CpResult::lines(self.query_set());
+        }
+        if abbrev(q, "TERMINAL", 4) {
+            return CpResult::lines(self.query_terminal());
+        }
+        if let Some(n) = pf_number(q) {
+            return match n {
+                Some(n) => CpResult::line(0, self.pf_line(n)),
+                None => CpResult::lines((1..=24).map(|n| self.pf_line(n)).collect()),
+            };
+        }
+        if let Some(v) = parse_vaddr(q) {
+            return match self.devices.get(&v) {
+                Some(d) => CpResult::line(0, self.device_line(d)),
+                None => CpResult::error(format!("DMKCQG040E DEV {v:03X} DOES NOT EXIST")),
+            };
+        }
+        // QUERY userid: the only user of this CP.
+        if q == self.user.id {
+            let dev = self.console_vaddr().unwrap_or(0);
+            return CpResult::line(0, format!("{:<8} - {dev:03X}", self.user.id));
+        }
+        if self.directory.user(q).is_some() || q.len() <= 8 {
+            return CpResult::error(format!("DMKCQG045E {q} NOT LOGGED ON"));
+        }
+        CpResult::error(format!("DMKCQG003E INVALID OPTION - {q}"))
+    }
+
+    /// `CONNECT= hh:mm:ss VIRTCPU= mmm:ss.hh TOTCPU= mmm:ss.hh`.
+    pub(crate) fn connect_line(&self) -> String {
+        let secs = self.logon.elapsed().as_secs();
+        format!(
+            "CONNECT= {:02}:{:02}:{:02} VIRTCPU= 000:00.00 TOTCPU= 000:00.00",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        )
+    }
+
+    fn query_virtual(&mut self, w: &mut Words) -> CpResult {
+        match w.next().as_deref() {
+            None | Some("ALL") => {
+                let mut lines = vec![format!("STORAGE = {}", size_text(self.storage_size))];
+                lines.extend(self.devices.values().map(|d| self.device_line(d)));
+                CpResult::lines(lines)
+            }
+            Some(s) if abbrev(s, "STORAGE", 3) => {
+                CpResult::line(0, format!("STORAGE = {}", size_text(self.storage_size)))
+            }
+            Some(s) if abbrev(s, "DASD", 4) => {
+                self.query_class(w, |d| matches!(d.kind, DeviceKind::Dasd(_)), "DASD")
+            }
+            Some(s) if abbrev(s, "CONSOLE", 4) => {
+                self.query_class(w, |d| matches!(d.kind, DeviceKind::Console), "CONS")
+            }
+            Some(s) if abbrev(s, "READER", 1) || s == "RDR" => {
+                self.query_class(w, |d| matches!(d.kind, DeviceKind::Reader), "RDR")
+            }
+            Some(s) if abbrev(s, "PUNCH", 2) || s == "PUN" => {
+                self.query_class(w, |d| matches!(d.kind, DeviceKind::Punch), "PUN")
+            }
+            Some(s) if abbrev(s, "PRINTER", 2) || s == "PRT" => {
+                self.query_class(w, |d| matches!(d.kind, DeviceKind::Printer), "PRT")
+            }
+            Some(s) => match parse_vaddr(s) {
+                Some(v) => match self.devices.get(&v) {
+                    Some(d) => CpResult::line(0, self.device_line(d)),
+                    None => CpResult::error(format!("DMKCQG040E DEV {v:03X} DOES NOT EXIST")),
+                },
+                None => CpResult::error(format!("DMKCQG003E INVALID OPTION - {s}")),
+            },
+        }
+    }
+
+    /// QUERY [VIRTUAL] DASD / CONS / ... [vaddr].
+    fn query_class(&self, w: &mut Words, pick: fn(&Device) -> bool, name: &str) -> CpResult {
+        if let Some(a) = w.next() {
+            let Some(v) = parse_vaddr(&a) else {
+                return CpResult::error("DMKCQG022E VADDR MISSING OR INVALID");
+            };
+            return match self.devices.get(&v).filter(|d| pick(d)) {
+                Some(d) => CpResult::line(0, self.device_line(d)),
+                None => CpResult::error(format!("DMKCQG040E DEV {v:03X} DOES NOT EXIST")),
+            };
+        }
+        let lines: Vec<String> = self
+            .devices
+            .values()
+            .filter(|d| pick(d))
+            .map(|d| self.device_line(d))
+            .collect();
+        if lines.is_empty() {
+            return CpResult::line(0, format!("NO {name} ATTACHED"));
+        }
+        CpResult::lines(lines)
+    }
+
+    /// The `QUERY VIRTUAL` line of a device.
+    pub(crate) fn device_line(&self, d: &Device) -> String {
+        let owner = &self.user.id;
+        match &d.kind {
+            DeviceKind::Console => {
+                let s = &d.spool;
+                format!(
+                    "CONS {:03X} ON DEV {:03X} {}   CL {} {} COPY {:02} {}",
+                    d.vaddr,
+                    d.vaddr,
+                    if self.settings.mode_cp {
+                        "TERM START"
+                    } else {
+                        "TERM STOP"
+                    },
+                    s.class,
+                    if s.hold { "HOLD" } else { "NOHOLD" },
+                    s.copies,
+                    if s.spooled { "START" } else { "NOTERM" },
+                )
+            }
+            DeviceKind::Reader => {
+                let s = &d.spool;
+                format!(
+                    "RDR  {:03X} CL {} {} {} EOF      READY",
+                    d.vaddr,
+                    s.class,
+                    if s.cont { "CONT" } else { "NOCONT" },
+                    if s.hold { "HOLD" } else { "NOHOLD" },
+                )
+            }
+            DeviceKind::Punch | DeviceKind::Printer => {
+                let s = &d.spool;
+                format!(
+                    "{}  {:03X} CL {} {} {} COPY {:02}    READY FOR {}",
+                    if matches!(d.kind, DeviceKind::Punch) {
+                        "PUN"
+                    } else {
+                        "PRT"
+                    },
+                    d.vaddr,
+                    s.class,
+                    if s.cont { "CONT" } else { "NOCONT" },
+                    if s.hold { "HOLD" } else { "NOHOLD" },
+                    s.copies,
+                    s.to.as_deref().unwrap_or(owner),
+                )
+            }
+            DeviceKind::Dasd(m) => {
+                let vol = if d.tdisk.is_some() {
+                    "(TEMP)".to_string()
+                } else {
+                    m.volser.clone()
+                };
+                format!(
+                    "DASD {:03X} {} {:<6} {} {:>6} CYL",
+                    d.vaddr,
+                    m.devtype,
+                    vol,
+                    if m.read_only { "R/O" } else { "R/W" },
+                    m.cylinders
+                )
+            }
+        }
+    }
+
+    /// QUERY READER / PUNCH / PRINTER: the user's closed spool files of that kind.
+    fn query_files(&self, w: &mut Words, kind: FileKind) -> CpResult {
+        let name = kind.name();
+        while let Some(o) = w.next() {
+            if !(o == "ALL" || o == "*" || abbrev(&o, "HOLD", 4) || o == self.user.id) {
+                return CpResult::error(format!("DMKCQP003E INVALID OPTION - {o}"));
+            }
+        }
+        let files: Vec<_> = self.spool_files.iter().filter(|f| f.kind == kind).collect();
+        if files.is_empty() {
+            return CpResult::line(0, format!("NO {name} FILES"));
+        }
+        let mut lines = vec![
+            "OWNERID  FILE CLASS RECDS  CPY HOLD   DATE  TIME     NAME      TYPE      DIST"
+                .to_string(),
+        ];
+        for f in files {
+            lines.push(format!(
+                "{:<8} {:04} {} {} {:06} {:02}  {:<4}  {} {} {:<8}  {:<8}  {}",
+                self.user.id,
+                f.number,
+                name,
+                f.class,
+                f.records,
+                f.copies,
+                if f.hold { "USER" } else { "NONE" },
+                f.date,
+                f.time,
+                f.name,
+                f.ftype,
+                self.user.id
+            ));
+        }
+        CpResult::lines(lines)
+    }
+
+    /// The lines of QUERY SET.
+    pub(crate) fn query_set(&self) -> Vec<String> {
+        let s = &self.settings;
+        let on = |b: bool| if b { "ON " } else { "OFF" };
+        vec![
+            format!(
+                "MSG {}, WNG {}, EMSG {}, ACNT OFF, RUN {}",
+                on(s.msg),
+                on(s.wng),
+                emsg_text(self.emsg),
+                on(s.run)
+            ),
+            format!(
+                "LINEDIT ON , TIMER OFF, ISAM OFF, ECMODE OFF, IMSG {}, ECHO {}",
+                on(s.imsg),
+                on(s.echo)
+            ),
+        ]
+    }
+
+    /// The lines of QUERY TERMINAL.
+    fn query_terminal(&self) -> Vec<String> {
+        let s = &self.settings;
+        let ch = |c: Option<char>| c.map_or("OFF".to_string(), |c| c.to_string());
+        let on = |b: bool| if b { "ON" } else { "OFF" };
+        vec![
+            format!(
+                "LINEND {}, LINESIZE {:03}, ATTN {}, APL {}, TEXT {}",
+                ch(s.linend),
+                s.linesize,
+                on(s.attn),
+                on(s.apl),
+                on(s.text)
+            ),
+            format!(
+                "MODE {}, CHARDEL {}, LINEDEL {}, ESCAPE {}",
+                if s.mode_cp { "CP" } else { "VM" },
+                ch(s.chardel),
+                ch(s.linedel),
+                ch(s.escape)
+            ),
+        ]
+    }
+
+    fn pf_line(&self, n: u8) -> String {
+        match self.settings.pf.get(&n) {
+            Some(t) => format!("PF{n:02} {t}"),
+            None => format!("PF{n:02} UNDEFINED"),
+        }
+    }
+}
+
+/// `PFnn` (Some(Some(n)), 1..=24), `PF` alone (Some(None)), or not a PF operand (None).
+pub(super) fn pf_number(s: &str) -> Option<Option<u8>> {
+    let d = s.strip_prefix("PF")?;
+    if d.is_empty() {
+        return Some(None);
+    }
+    let n: u8 = d.parse().ok().filter(|_| d.len() <= 2)?;
+    (1..=24).contains(&n).then_some(Some(n))
+}
