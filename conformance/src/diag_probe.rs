@@ -172,7 +172,7 @@ prob:   diag    %r4,%r0,0x060
         ipm     %r1
         st      %r1,0x798
         stm     %r8,%r9,0x79C
-        lpsw    waitpsw
+        b       p16
         .balign 8
 probpsw:  .long 0x00090000, 0x80000000+prob
 waitpsw:  .long 0x000A0000, 0x0000600D
@@ -187,11 +187,164 @@ cmd:      .byte 0xD8,0xE4,0xC5,0xD9,0xE8,0x40,0xE4,0xE2,0xC5,0xD9,0xC9,0xC4
         .org    0x880
         .short  0x0123, 0x0018
         .fill   20,1,0xEE
-        .org    0xA00
+# P16.. : slots 0xA00 + 16*(n-16), results 0xB00.., operands 0xC00.., code 0xE00..
+        .org    0xC00
+        .fill   72,1,0xEE
+        .org    0xC80
+biopl0123: .short 0x0123
+        .fill   22,1,0
+        .long   4096, 0, 0, 0
+        .fill   24,1,0
+biopl000e: .short 0x000E
+        .fill   22,1,0
+        .long   4096, 0, 0, 0
+        .fill   24,1,0
+biopl64: .short 0x0123
+        .byte   0x80
+        .fill   21,1,0
+        .long   4096, 0, 0, 0
+        .fill   24,1,0
+bioplrm: .short 0x0123
+        .fill   62,1,0
+        .org    0xD80
+c3000:  .long   0x3000
+c5000:  .long   0x5000
+        .org    0xE00
+p16:
+# P16 DIAG X'270' 64 bytes at 0xC00 (X'EE' before, 72 bytes)
+        setcc1
+        la      %r13,0xA00
+        la      %r2,0xC00
+        la      %r3,64
+        diag    %r2,%r3,0x270
+        ipm     %r1
+        st      %r1,0xB00
+        stm     %r2,%r3,0xB04
+# P17 DIAG X'270' unaligned buffer
+        setcc1
+        la      %r13,0xA10
+        la      %r2,0xC44
+        la      %r3,8
+        diag    %r2,%r3,0x270
+        ipm     %r1
+        st      %r1,0xB0C
+# P18 DIAG X'214' establish pending release 0x3000-0x5000
+        setcc1
+        la      %r13,0xA20
+        l       %r2,c3000
+        l       %r3,c5000
+        diag    %r2,%r0,0x214
+        ipm     %r1
+        st      %r1,0xB10
+        stm     %r2,%r3,0xB14
+# P19 DIAG X'214' odd Rx
+        setcc1
+        la      %r13,0xA30
+        l       %r3,c3000
+        l       %r4,c5000
+        diag    %r3,%r0,0x214
+        ipm     %r1
+        st      %r1,0xB1C
+# P20 DIAG X'260' subcode 0
+        setcc1
+        la      %r13,0xA40
+        la      %r2,0
+        la      %r4,0
+        diag    %r2,%r4,0x260
+        ipm     %r1
+        st      %r1,0xB20
+        st      %r2,0xB24
+# P21 DIAG X'250' INIT 0123 (absent on both)
+        setcc1
+        la      %r13,0xA50
+        la      %r2,biopl0123
+        la      %r3,0
+        la      %r4,0
+        diag    %r2,%r4,0x250
+        ipm     %r1
+        st      %r1,0xB28
+        stm     %r2,%r3,0xB2C
+# P22 DIAG X'250' INIT 000E (the 1403 in esa390.cnf)
+        setcc1
+        la      %r13,0xA60
+        la      %r2,biopl000e
+        la      %r3,0
+        la      %r4,0
+        diag    %r2,%r4,0x250
+        ipm     %r1
+        st      %r1,0xB34
+        stm     %r2,%r3,0xB38
+# P23 DIAG X'250' function 3
+        setcc1
+        la      %r13,0xA70
+        la      %r2,biopl0123
+        la      %r3,0
+        la      %r4,3
+        diag    %r2,%r4,0x250
+        ipm     %r1
+        st      %r1,0xB40
+        st      %r3,0xB44
+# P24 DIAG X'250' BIOPL not doubleword-aligned
+        setcc1
+        la      %r13,0xA80
+        la      %r2,biopl0123+4
+        la      %r3,0
+        la      %r4,0
+        diag    %r2,%r4,0x250
+        ipm     %r1
+        st      %r1,0xB48
+        st      %r3,0xB4C
+# P25 DIAG X'250' INIT with the 64-bit format flag
+        setcc1
+        la      %r13,0xA90
+        la      %r2,biopl64
+        la      %r3,0
+        la      %r4,0
+        diag    %r2,%r4,0x250
+        ipm     %r1
+        st      %r1,0xB50
+        st      %r3,0xB54
+# P26 DIAG X'250' REMOVE 0123
+        setcc1
+        la      %r13,0xAA0
+        la      %r2,bioplrm
+        la      %r3,0
+        la      %r4,2
+        diag    %r2,%r4,0x250
+        ipm     %r1
+        st      %r1,0xB58
+        st      %r3,0xB5C
+# P28 DIAG X'308' subcode 6
+        setcc1
+        la      %r13,0xAC0
+        la      %r2,0
+        la      %r4,6
+        diag    %r2,%r4,0x308
+        ipm     %r1
+        st      %r1,0xB68
+# P29 DIAG X'288' INIT 60 s
+        setcc1
+        la      %r13,0xAD0
+        la      %r2,0
+        la      %r3,60
+        la      %r4,0
+        la      %r5,0
+        diag    %r2,%r4,0x288
+        ipm     %r1
+        st      %r1,0xB6C
+# P30 DIAG X'318'
+        setcc1
+        la      %r13,0xAE0
+        la      %r2,0
+        diag    %r2,%r0,0x318
+        ipm     %r1
+        st      %r1,0xB70
+        lpsw    waitpsw
+        .org    0x1400
 "#;
 
 /// Storage dumped from both runs: `0..WINDOW`.
-pub const WINDOW: u32 = 0xA00;
+pub const WINDOW: u32 = 0x1400;
 
 /// How a field is compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -383,6 +536,6 @@ mod tests {
     #[test]
     fn source_keeps_its_layout() {
         assert!(SOURCE.contains(".org    0x180\npgm:"));
-        assert!(SOURCE.contains(".org    0xA00"));
+        assert!(SOURCE.contains(".org    0x1400"));
     }
 }

@@ -1,5 +1,6 @@
 //! DIAGNOSE cross-check with Hercules 3.13: the probe of `conformance::diag_probe` (DIAG
-//! X'00', X'0C', X'24', X'60', X'210', X'5C', X'264', X'08' and the generic rules) runs under
+//! X'00', X'0C', X'24', X'60', X'210', X'5C', X'264', X'08', X'270', X'214', X'260', the X'250'
+//! error paths, X'308', X'288', X'318' and the generic rules) runs under
 //! Hercules (`tools/hercules/run.sh`, `esa390.cnf`) and under `vm390 run --json`, and the
 //! guest-visible results are compared field by field ([`FIELDS`]).
 //!
@@ -21,6 +22,8 @@
 //! | X'264' | Hercules: no-op, CC 0; vm390 does not implement this CMS-internal code (0006) |
 //! | code X'10060' | Hercules takes the full effective address as the code (0006); vm390 its low 16 bits (X'60') |
 //! | X'08' | Hercules runs Hercules panel commands, vm390 CP commands |
+//! | X'270' date formats, CPU times | Hercules X'20' (ISO) and zeros; vm390 X'80' (MM/DD/YY) and the run's CPU time |
+//! | X'250' INIT 000E | esa390.cnf has a 1403 there (rc 20, not a DASD); `vm390 run` has no devices (rc 16) |
 //!
 //! Oracles: `hercules`, `s390x-linux-gnu-{as,ld,objcopy}` and `../shared/tools/hercules`;
 //! under `VM390_ORACLES=require` a missing one fails the test, otherwise it is skipped.
@@ -257,6 +260,109 @@ const FIELDS: &[Field] = &[
         64,
         Rule::Differs("Hercules runs panel commands, vm390 CP commands"),
     ),
+    // P16 DIAG 2,3,X'270' buffer X'C00', length 64 (X'EE' before, 72 bytes)
+    f("P16", NONE, 0xA00, 16, Rule::Agree),
+    f("P16", "X'270' CC, R2, R3", 0xB00, 12, Rule::Agree),
+    f("P16", "X'270' month", 0xC00, 2, Rule::Digits(TIME)),
+    f("P16", "X'270' '/'", 0xC02, 1, Rule::Agree),
+    f("P16", "X'270' day", 0xC03, 2, Rule::Digits(TIME)),
+    f("P16", "X'270' '/'", 0xC05, 1, Rule::Agree),
+    f("P16", "X'270' year", 0xC06, 2, Rule::Digits(TIME)),
+    f("P16", "X'270' hours", 0xC08, 2, Rule::Digits(TIME)),
+    f("P16", "X'270' ':'", 0xC0A, 1, Rule::Agree),
+    f("P16", "X'270' minutes", 0xC0B, 2, Rule::Digits(TIME)),
+    f("P16", "X'270' ':'", 0xC0D, 1, Rule::Agree),
+    f("P16", "X'270' seconds", 0xC0E, 2, Rule::Digits(TIME)),
+    f(
+        "P16",
+        "X'270' virtual and total CPU time",
+        0xC10,
+        16,
+        Rule::Differs("Hercules stores zeros; vm390 the run's CPU time"),
+    ),
+    f("P16", "X'270' MM", 0xC20, 2, Rule::Digits(TIME)),
+    f("P16", "X'270' '/'", 0xC22, 1, Rule::Agree),
+    f("P16", "X'270' DD", 0xC23, 2, Rule::Digits(TIME)),
+    f("P16", "X'270' '/'", 0xC25, 1, Rule::Agree),
+    f("P16", "X'270' YYYY", 0xC26, 4, Rule::Digits(TIME)),
+    f("P16", "X'270' bytes 42-47 zero", 0xC2A, 6, Rule::Agree),
+    f("P16", "X'270' ISO YYYY", 0xC30, 4, Rule::Digits(TIME)),
+    f("P16", "X'270' '-'", 0xC34, 1, Rule::Agree),
+    f("P16", "X'270' ISO MM", 0xC35, 2, Rule::Digits(TIME)),
+    f("P16", "X'270' '-'", 0xC37, 1, Rule::Agree),
+    f("P16", "X'270' ISO DD", 0xC38, 2, Rule::Digits(TIME)),
+    f("P16", "X'270' version", 0xC3A, 1, Rule::Agree),
+    f(
+        "P16",
+        "X'270' user and system date formats",
+        0xC3B,
+        2,
+        Rule::Differs("Hercules X'20' (ISO); vm390 X'80' (MM/DD/YY, the format VM/370 shows)"),
+    ),
+    f(
+        "P16",
+        "X'270' bytes 61-63, beyond 64",
+        0xC3D,
+        11,
+        Rule::Agree,
+    ),
+    // P17 DIAG X'270' with an unaligned buffer
+    f("P17", PIC, 0xA10, 16, Rule::Agree),
+    f("P17", "X'270' CC", 0xB0C, 4, Rule::Agree),
+    // P18 DIAG 2,0,X'214' establish 3000-5000
+    f("P18", NONE, 0xA20, 16, Rule::Agree),
+    f("P18", "X'214' CC 0, R2, R3", 0xB10, 12, Rule::Agree),
+    // P19 DIAG 3,0,X'214': odd Rx
+    f("P19", PIC, 0xA30, 16, Rule::Agree),
+    f("P19", "X'214' CC", 0xB1C, 4, Rule::Agree),
+    // P20 DIAG 2,4,X'260' subcode 0
+    f("P20", "X'260' 0: interruption", 0xA40, 16, Rule::Agree),
+    f("P20", "X'260' 0: CC, R2", 0xB20, 8, Rule::Agree),
+    // P21 DIAG 2,4,X'250' INIT 0123
+    f("P21", NONE, 0xA50, 16, Rule::Agree),
+    f(
+        "P21",
+        "X'250' INIT 0123: CC 2, R2, rc 16",
+        0xB28,
+        12,
+        Rule::Agree,
+    ),
+    // P22 DIAG 2,4,X'250' INIT 000E
+    f("P22", NONE, 0xA60, 16, Rule::Agree),
+    f(
+        "P22",
+        "X'250' INIT 000E: CC, R2, rc",
+        0xB34,
+        12,
+        Rule::Differs(
+            "esa390.cnf has a 1403 at 000E (rc 20, not a DASD); vm390 run has no devices (rc 16)",
+        ),
+    ),
+    // P23-P25 DIAG X'250' function 3, unaligned BIOPL, 64-bit format flag
+    f("P23", PIC, 0xA70, 16, Rule::Agree),
+    f("P23", "X'250' function 3: CC, Rx+1", 0xB40, 8, Rule::Agree),
+    f("P24", PIC, 0xA80, 16, Rule::Agree),
+    f("P24", "X'250' unaligned: CC, Rx+1", 0xB48, 8, Rule::Agree),
+    f("P25", PIC, 0xA90, 16, Rule::Agree),
+    f("P25", "X'250' flag X'80': CC, Rx+1", 0xB50, 8, Rule::Agree),
+    // P26 DIAG X'250' REMOVE 0123 (a reserved byte not zero is not probed: Hercules 3.13
+    // raises that exception in S/370 format from INIT and REMOVE and loops)
+    f("P26", NONE, 0xAA0, 16, Rule::Agree),
+    f(
+        "P26",
+        "X'250' REMOVE 0123: CC 2, rc 16",
+        0xB58,
+        8,
+        Rule::Agree,
+    ),
+    f("P21", "BIOPLs untouched", 0xC80, 192, Rule::Agree),
+    // P28-P30 X'308', X'288', X'318': not implemented by either
+    f("P28", "X'308': 0006", 0xAC0, 16, Rule::Agree),
+    f("P28", "X'308' CC", 0xB68, 4, Rule::Agree),
+    f("P29", "X'288': 0006", 0xAD0, 16, Rule::Agree),
+    f("P29", "X'288' CC", 0xB6C, 4, Rule::Agree),
+    f("P30", "X'318': 0006", 0xAE0, 16, Rule::Agree),
+    f("P30", "X'318' CC", 0xB70, 4, Rule::Agree),
 ];
 
 fn vm390() -> PathBuf {

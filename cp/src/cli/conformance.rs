@@ -1598,6 +1598,13 @@ digits on both), nothing stored past 32 bytes.
 (X'20' with R5 = X'40').
 - X'210': CC 3 for an absent device, Rx and the VRDCBLOK unchanged.
 - X'5C' with length 0: registers unchanged. X'264': registers unchanged.
+- X'270' (64 bytes): CC and registers unchanged, the layout (X'0C' part, MM/DD/YYYY, zeros, \
+YYYY-MM-DD, version X'01', zeros), nothing stored past 64 bytes; an unaligned buffer 0006.
+- X'214' establish pending release: CC 0, registers unchanged; odd Rx 0006.
+- X'260' subcode 0: Rx = X'00FFFFFF' (16 MiB - 1), CC unchanged.
+- X'250': INIT and REMOVE for an absent device CC 2, rc 16, BIOPL unchanged; function 3, an \
+unaligned BIOPL and the 64-bit format flag 0006.
+- X'308', X'288', X'318': 0006 on both (implemented by neither for ESA/390).
 - Unknown code X'123': 0006, ILC 2, old PSW past the DIAG, CC unchanged.
 - DIAG in the problem state: 0002, ILC 2, register unchanged.
 
@@ -1618,6 +1625,14 @@ Differ by documentation (masked in the comparison):
 | X'264' | no-op, CC 0 | 0006 | CMS-internal code not implemented in vm390 |
 | code X'10060' | 0006 | X'60' (storage size) | Hercules' code is the full effective address, vm390's its low 16 bits |
 | X'08' | panel command | CP command | Hercules runs Hercules panel commands |
+| X'270' bytes 59-60 | X'20' X'20' (ISO) | X'80' X'80' (MM/DD/YY) | default date formats: vm390 keeps VM/370's |
+| X'270' CPU times | zeros | the run's CPU time | Hercules does not account CPU time |
+| X'250' INIT 000E | CC 2, rc 20 | CC 2, rc 16 | `esa390.cnf` has a 1403 at 000E (not a DASD); `vm390 run` has no devices |
+
+Not probed on Hercules: X'250' with a reserved byte not zero in an INIT or REMOVE list \
+(Hercules 3.13 presents that specification exception in S/370 format and loops; vm390 gives \
+0006 as for READ/WRITE) and X'250' READ/WRITE (Hercules 3.13 has no CKD block I/O: \
+`CKD to be supplied` in vmd250.c).
 ";
 
 /// Runs `vm390 conformance`.
