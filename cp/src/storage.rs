@@ -41,12 +41,29 @@ pub enum AccessFault {
     Protection,
 }
 
+/// Entries of the access cache ([`Storage::tlb_fetch`]); each covers one 2 KiB key block.
+const TLB_ENTRIES: usize = 1024;
+
+/// One access-cache entry: a 2 KiB block of real storage whose prefixing, bounds and key
+/// check were already done for one access key, with the reference bit (fetch) or the
+/// reference and change bits (store) already set, so that repeating the access needs none
+/// of that work. A tag is the real block address with `key << 4 | 1`; 0 is empty.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(align(16))]
+struct TlbEntry {
+    fetch: u32,
+    store: u32,
+    abs: u32,
+}
+
 /// Main storage of one virtual machine.
 pub struct Storage {
     map: MmapMut,
     size: u32,
     keys: Vec<u8>,
     prefix: u32,
+    /// Access cache by real block (see [`TlbEntry`]); dropped with every key or prefix change.
+    tlb: Box<[TlbEntry; TLB_ENTRIES]>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -78,6 +95,7 @@ impl Storage {
             size: (size - 1) as u32 + 1,
             keys: vec![0; (size / KEY_BLOCK as u64) as usize],
             prefix: 0,
+            tlb: Box::new([TlbEntry::default(); TLB_ENTRIES]),
         })
     }
 
@@ -95,6 +113,102 @@ impl Storage {
     /// Sets the prefix (the caller has validated it).
     pub fn set_prefix(&mut self, p: u32) {
         self.prefix = p & 0x7FFF_F000;
+        self.tlb.fill(TlbEntry::default());
+    }
+
+    #[inline(always)]
+    fn tlb_tag(real: u32, akey: u8) -> u32 {
+        (real & !(KEY_BLOCK - 1)) | ((akey as u32) << 4) | 1
+    }
+
+    #[inline(always)]
+    fn tlb_index(real: u32) -> usize {
+        (real / KEY_BLOCK) as usize % TLB_ENTRIES
+    }
+
+    /// The absolute address of a fetch of `len` bytes at real `real` with access key `akey`
+    /// when the access cache already vouches for it (inside one 2 KiB block, allowed, the
+    /// reference bit set); None means "do the full check" ([`Storage::check_fetch`]).
+    #[inline(always)]
+    pub fn tlb_fetch(&self, real: u32, len: u32, akey: u8) -> Option<u32> {
+        let off = real & (KEY_BLOCK - 1);
+        let e = &self.tlb[Self::tlb_index(real)];
+        (e.fetch == Self::tlb_tag(real, akey) && off + len <= KEY_BLOCK).then_some(e.abs | off)
+    }
+
+    /// As [`Storage::tlb_fetch`], for a store (the change bit set too).
+    #[inline(always)]
+    pub fn tlb_store(&self, real: u32, len: u32, akey: u8) -> Option<u32> {
+        let off = real & (KEY_BLOCK - 1);
+        let e = &self.tlb[Self::tlb_index(real)];
+        (e.store == Self::tlb_tag(real, akey) && off + len <= KEY_BLOCK).then_some(e.abs | off)
+    }
+
+    /// The `N` bytes at real `real` when the access cache vouches for a fetch with `akey`.
+    #[inline(always)]
+    pub fn fast_fetch<const N: usize>(&self, real: u32, akey: u8) -> Option<[u8; N]> {
+        let abs = self.tlb_fetch(real, N as u32, akey)? as usize;
+        let bytes: &[u8; N] = self.map.get(abs..abs + N)?.try_into().ok()?;
+        Some(*bytes)
+    }
+
+    /// Stores `bytes` at real `real` when the access cache vouches for a store with `akey`;
+    /// returns the absolute address stored into.
+    #[inline(always)]
+    pub fn fast_store<const N: usize>(
+        &mut self,
+        real: u32,
+        akey: u8,
+        bytes: [u8; N],
+    ) -> Option<u32> {
+        let abs = self.tlb_store(real, N as u32, akey)?;
+        let a = abs as usize;
+        let dst: &mut [u8; N] = self.map.get_mut(a..a + N)?.try_into().ok()?;
+        *dst = bytes;
+        Some(abs)
+    }
+
+    /// Records that an access at real `real` (absolute `abs`) with key `akey` passed the full
+    /// check, which set the reference (and for a store the change) bit of its block.
+    #[inline(always)]
+    pub fn tlb_fill(&mut self, real: u32, abs: AbsAddr, akey: u8, store: bool) {
+        let e = &mut self.tlb[Self::tlb_index(real)];
+        let abs_block = abs.0 & !(KEY_BLOCK - 1);
+        if e.abs != abs_block {
+            *e = TlbEntry {
+                abs: abs_block,
+                ..TlbEntry::default()
+            };
+        }
+        let tag = Self::tlb_tag(real, akey);
+        if store {
+            // The check of a store is also a check of a fetch.
+            e.store = tag;
+            e.fetch = tag;
+        } else {
+            e.fetch = tag;
+        }
+    }
+
+    /// Forgets the access-cache entries of the key block at absolute `a`, after its key
+    /// changed: it may be reached at its own real address or, in page 0 and the prefix page,
+    /// at the other one.
+    fn tlb_forget(&mut self, a: AbsAddr) {
+        let block = a.0 & !(KEY_BLOCK - 1);
+        let page = block & !0xFFF;
+        let other = if page == 0 {
+            block | self.prefix
+        } else if page == self.prefix {
+            block & 0xFFF
+        } else {
+            block
+        };
+        for real in [block, other] {
+            let e = &mut self.tlb[Self::tlb_index(real)];
+            if e.abs == block {
+                *e = TlbEntry::default();
+            }
+        }
     }
 
     /// Applies prefixing to a real address.
@@ -138,6 +252,7 @@ impl Storage {
     /// Sets the storage key byte of the block holding absolute `a`.
     pub fn set_key(&mut self, a: AbsAddr, k: u8) {
         self.keys[(a.0 / KEY_BLOCK) as usize] = k & 0xFE;
+        self.tlb_forget(a);
     }
 
     /// Checks a fetch of `len` (1..=4096) bytes at absolute `a` with access key `akey`

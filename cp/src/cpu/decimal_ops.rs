@@ -70,8 +70,8 @@ impl Cpu {
             AP | SP | ZAP | CP | MP | DP | SRP | PACK | UNPK | MVO => (|| {
                 let a1 = self.ea(0, op.b1, op.d1);
                 let a2 = self.ea(0, op.b2, op.d2);
-                let l1 = op.r1 as usize + 1;
-                let l2 = op.r3 as usize + 1;
+                let l1 = (op.r1 & 15) as usize + 1;
+                let l2 = (op.r3 & 15) as usize + 1;
                 if matches!(op.opcode, PACK | UNPK | MVO) {
                     if overlap(a1, l1 as u32, a2, l2 as u32)
                         && a1 + (l1 as u32) < 0x00FF_FFFF
@@ -128,7 +128,7 @@ impl Cpu {
                 let a = self.ea(op.x2, op.b2, op.d2);
                 let v = self.read_u64(a)?.to_be_bytes();
                 let (r, out_of_range) = decimal::convert_to_binary_wrapping(&v)?;
-                self.gpr[op.r1 as usize] = r as u32;
+                self.gpr[(op.r1 & 15) as usize] = r as u32;
                 if out_of_range {
                     return Err(P::FIXED_DIVIDE);
                 }
@@ -136,7 +136,7 @@ impl Cpu {
             })(),
             CVD => (|| {
                 let a = self.ea(op.x2, op.b2, op.d2);
-                let v = decimal::convert_to_decimal(self.gpr[op.r1 as usize] as i32);
+                let v = decimal::convert_to_decimal(self.gpr[(op.r1 & 15) as usize] as i32);
                 self.write_bytes(a, &v)
             })(),
             ED | EDMK => (|| {

@@ -34,6 +34,26 @@ fn cc_logical_add(result: u32, carry: bool) -> u8 {
     (if result != 0 { 1 } else { 0 }) | (if carry { 2 } else { 0 })
 }
 
+/// An operand value read big-endian from `N` bytes.
+trait FromBe<const N: usize> {
+    fn from_be(b: [u8; N]) -> Self;
+}
+impl FromBe<2> for u16 {
+    fn from_be(b: [u8; 2]) -> Self {
+        u16::from_be_bytes(b)
+    }
+}
+impl FromBe<4> for u32 {
+    fn from_be(b: [u8; 4]) -> Self {
+        u32::from_be_bytes(b)
+    }
+}
+impl FromBe<8> for u64 {
+    fn from_be(b: [u8; 8]) -> Self {
+        u64::from_be_bytes(b)
+    }
+}
+
 impl Cpu {
     // ---------------------------------------------------------------- addresses
 
@@ -41,10 +61,10 @@ impl Cpu {
     pub(crate) fn ea(&self, x: u8, b: u8, d: u16) -> u32 {
         let mut a = d as u32;
         if x != 0 {
-            a = a.wrapping_add(self.gpr[x as usize]);
+            a = a.wrapping_add(self.gpr[(x & 15) as usize]);
         }
         if b != 0 {
-            a = a.wrapping_add(self.gpr[b as usize]);
+            a = a.wrapping_add(self.gpr[(b & 15) as usize]);
         }
         a & self.psw.amask()
     }
@@ -60,6 +80,32 @@ impl Cpu {
     #[inline(always)]
     pub(crate) fn access(&mut self, ea: u32, len: u32, store: bool) -> Result<Option<u32>, P> {
         let key = self.key();
+        let hit = if store {
+            self.mem.tlb_store(ea, len, key)
+        } else {
+            self.mem.tlb_fetch(ea, len, key)
+        };
+        if hit.is_some() {
+            return Ok(hit);
+        }
+        self.access_miss(ea, len, store)
+    }
+
+    /// [`Cpu::access`] when the access cache has no entry: the full check, then an entry for
+    /// the next time when the access lies in one key block.
+    #[inline(never)]
+    fn access_miss(&mut self, ea: u32, len: u32, store: bool) -> Result<Option<u32>, P> {
+        let key = self.key();
+        if (ea & 0x7FF) + len <= 0x800 {
+            let a = self.mem.absolute(RealAddr(ea));
+            if store {
+                self.mem.check_store(a, len, key)?;
+            } else {
+                self.mem.check_fetch(a, len, key)?;
+            }
+            self.mem.tlb_fill(ea, a, key, store);
+            return Ok(Some(a.0));
+        }
         if (ea & 0xFFF) + len <= 0x1000
             || (self.mem.prefix() == 0 && ea as u64 + len as u64 - 1 <= self.psw.amask() as u64)
         {
@@ -103,15 +149,30 @@ impl Cpu {
 
     #[inline(always)]
     pub(crate) fn read_u8(&mut self, ea: u32) -> Result<u8, P> {
-        let a = self
-            .access(ea, 1, false)?
-            .unwrap_or_else(|| self.abs_of(ea, 0) as u32);
-        Ok(self.mem.bytes()[a as usize])
+        self.read_be::<1>(ea).map(|b| b[0])
     }
 
     /// Reads `N` bytes (big-endian operand) at `ea`.
     #[inline(always)]
     fn read_be<const N: usize>(&mut self, ea: u32) -> Result<[u8; N], P> {
+        match self.mem.fast_fetch::<N>(ea, self.psw.key) {
+            Some(b) => Ok(b),
+            None => self.read_be_cold(ea),
+        }
+    }
+
+    #[inline(never)]
+    fn read_be_cold<const N: usize>(&mut self, ea: u32) -> Result<[u8; N], P> {
+        self.read_be_slow(ea)
+    }
+
+    #[inline(never)]
+    fn read_slow<T: FromBe<N>, const N: usize>(&mut self, ea: u32) -> Result<T, P> {
+        self.read_be_slow::<N>(ea).map(T::from_be)
+    }
+
+    #[inline(always)]
+    fn read_be_slow<const N: usize>(&mut self, ea: u32) -> Result<[u8; N], P> {
         let mut b = [0u8; N];
         match self.access(ea, N as u32, false)? {
             Some(a) => b.copy_from_slice(&self.mem.bytes()[a as usize..a as usize + N]),
@@ -122,17 +183,26 @@ impl Cpu {
 
     #[inline(always)]
     pub(crate) fn read_u16(&mut self, ea: u32) -> Result<u16, P> {
-        self.read_be(ea).map(u16::from_be_bytes)
+        match self.mem.fast_fetch::<2>(ea, self.psw.key) {
+            Some(b) => Ok(u16::from_be_bytes(b)),
+            None => self.read_slow::<u16, 2>(ea),
+        }
     }
 
     #[inline(always)]
     pub(crate) fn read_u32(&mut self, ea: u32) -> Result<u32, P> {
-        self.read_be(ea).map(u32::from_be_bytes)
+        match self.mem.fast_fetch::<4>(ea, self.psw.key) {
+            Some(b) => Ok(u32::from_be_bytes(b)),
+            None => self.read_slow::<u32, 4>(ea),
+        }
     }
 
     #[inline(always)]
     pub(crate) fn read_u64(&mut self, ea: u32) -> Result<u64, P> {
-        self.read_be(ea).map(u64::from_be_bytes)
+        match self.mem.fast_fetch::<8>(ea, self.psw.key) {
+            Some(b) => Ok(u64::from_be_bytes(b)),
+            None => self.read_slow::<u64, 8>(ea),
+        }
     }
 
     /// Reads bytes already validated.
@@ -180,17 +250,23 @@ impl Cpu {
 
     #[inline(always)]
     pub(crate) fn write_u8(&mut self, ea: u32, v: u8) -> Exec {
-        let a = self
-            .access(ea, 1, true)?
-            .unwrap_or_else(|| self.abs_of(ea, 0) as u32);
-        self.mem.bytes_mut()[a as usize] = v;
-        self.stored(a, 1);
-        Ok(())
+        self.write_be(ea, [v])
     }
 
     /// Writes `N` bytes (big-endian operand) at `ea`.
     #[inline(always)]
     fn write_be<const N: usize>(&mut self, ea: u32, b: [u8; N]) -> Exec {
+        match self.mem.fast_store::<N>(ea, self.psw.key, b) {
+            Some(abs) => {
+                self.stored(abs, N as u32);
+                Ok(())
+            }
+            None => self.write_be_slow(ea, b),
+        }
+    }
+
+    #[inline(never)]
+    fn write_be_slow<const N: usize>(&mut self, ea: u32, b: [u8; N]) -> Exec {
         match self.access(ea, N as u32, true)? {
             Some(a) => {
                 self.mem.bytes_mut()[a as usize..a as usize + N].copy_from_slice(&b);
@@ -363,40 +439,42 @@ impl Cpu {
     }
 
     fn i_lr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.gpr[r1] = self.gpr[r2];
         Ok(())
     }
 
-    fn i_l(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+    #[inline(never)]
+    pub(super) fn i_l(&mut self, op: &Op) -> Exec {
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.gpr[r1] = self.read_u32(a)?;
         Ok(())
     }
 
-    fn i_lh(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+    #[inline(never)]
+    pub(super) fn i_lh(&mut self, op: &Op) -> Exec {
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.gpr[r1] = self.read_u16(a)? as i16 as i32 as u32;
         Ok(())
     }
 
     fn i_lhi(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         self.gpr[r1] = op.imm as u32;
         Ok(())
     }
 
     fn i_la(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         self.gpr[r1] = self.ea(op.x2, op.b2, op.d2);
         Ok(())
     }
 
     fn i_lae(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         self.gpr[r1] = self.ea(op.x2, op.b2, op.d2);
         self.ar[r1] = if op.b2 == 0 {
             0
@@ -407,34 +485,38 @@ impl Cpu {
     }
 
     fn i_larl(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         self.gpr[r1] = self.rel_target(op.imm);
         Ok(())
     }
 
-    fn i_st(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+    #[inline(never)]
+    pub(super) fn i_st(&mut self, op: &Op) -> Exec {
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.write_u32(a, self.gpr[r1])?;
         Ok(())
     }
 
-    fn i_sth(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+    #[inline(never)]
+    pub(super) fn i_sth(&mut self, op: &Op) -> Exec {
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.write_u16(a, self.gpr[r1] as u16)?;
         Ok(())
     }
 
-    fn i_stc(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+    #[inline(never)]
+    pub(super) fn i_stc(&mut self, op: &Op) -> Exec {
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.write_u8(a, self.gpr[r1] as u8)?;
         Ok(())
     }
 
-    fn i_ic(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+    #[inline(never)]
+    pub(super) fn i_ic(&mut self, op: &Op) -> Exec {
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let b = self.read_u8(a)?;
         self.gpr[r1] = (self.gpr[r1] & 0xFFFF_FF00) | b as u32;
@@ -442,8 +524,8 @@ impl Cpu {
     }
 
     fn i_lm(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r3 = op.r3 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r3 = (op.r3 & 15) as usize;
         let a = self.ea(0, op.b2, op.d2);
         let n = ((r3 + 16 - r1) % 16 + 1) as u32;
         self.access(a, n * 4, false)?;
@@ -455,8 +537,8 @@ impl Cpu {
     }
 
     fn i_stm(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r3 = op.r3 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r3 = (op.r3 & 15) as usize;
         let a = self.ea(0, op.b2, op.d2);
         let n = ((r3 + 16 - r1) % 16 + 1) as u32;
         self.access(a, n * 4, true)?;
@@ -468,7 +550,7 @@ impl Cpu {
     }
 
     fn i_icm(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(0, op.b2, op.d2);
         let m = op.r3;
         // A zero mask still accesses one byte (as Hercules 3.13 does; the POP lets a
@@ -500,7 +582,7 @@ impl Cpu {
     }
 
     fn i_stcm(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(0, op.b2, op.d2);
         let m = op.r3;
         // A zero mask still accesses one byte (as Hercules 3.13 does; the POP lets a
@@ -521,7 +603,7 @@ impl Cpu {
     }
 
     fn i_clm(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(0, op.b2, op.d2);
         let m = op.r3;
         // A zero mask still accesses one byte (as Hercules 3.13 does; the POP lets a
@@ -545,16 +627,16 @@ impl Cpu {
     }
 
     fn i_ltr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.gpr[r1] = self.gpr[r2];
         self.psw.cc = cc_signed(self.gpr[r1] as i32);
         Ok(())
     }
 
     fn i_lcr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         let (v, o) = (0i32).overflowing_sub(self.gpr[r2] as i32);
         self.gpr[r1] = v as u32;
         self.arith_result(v, o)?;
@@ -562,8 +644,8 @@ impl Cpu {
     }
 
     fn i_lnr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         let v = self.gpr[r2] as i32;
         let v = if v > 0 { -v } else { v };
         self.gpr[r1] = v as u32;
@@ -572,8 +654,8 @@ impl Cpu {
     }
 
     fn i_lpr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         let v = self.gpr[r2] as i32;
         let (v, o) = if v < 0 {
             v.overflowing_neg()
@@ -586,21 +668,21 @@ impl Cpu {
     }
 
     fn i_lrvr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.gpr[r1] = self.gpr[r2].swap_bytes();
         Ok(())
     }
 
     fn i_lrv(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.gpr[r1] = self.read_u32(a)?.swap_bytes();
         Ok(())
     }
 
     fn i_lrvh(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u16(a)?.swap_bytes();
         self.gpr[r1] = (self.gpr[r1] & 0xFFFF_0000) | v as u32;
@@ -608,28 +690,29 @@ impl Cpu {
     }
 
     fn i_strv(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.write_u32(a, self.gpr[r1].swap_bytes())?;
         Ok(())
     }
 
     fn i_strvh(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         self.write_u16(a, (self.gpr[r1] as u16).swap_bytes())?;
         Ok(())
     }
 
     fn i_ar(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.add(r1, self.gpr[r2] as i32)?;
         Ok(())
     }
 
-    fn i_a(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+    #[inline(never)]
+    pub(super) fn i_a(&mut self, op: &Op) -> Exec {
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)? as i32;
         self.add(r1, v)?;
@@ -637,7 +720,7 @@ impl Cpu {
     }
 
     fn i_ah(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u16(a)? as i16 as i32;
         self.add(r1, v)?;
@@ -645,20 +728,21 @@ impl Cpu {
     }
 
     fn i_ahi(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         self.add(r1, op.imm)?;
         Ok(())
     }
 
     fn i_sr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.sub(r1, self.gpr[r2] as i32)?;
         Ok(())
     }
 
-    fn i_s(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+    #[inline(never)]
+    pub(super) fn i_s(&mut self, op: &Op) -> Exec {
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)? as i32;
         self.sub(r1, v)?;
@@ -666,7 +750,7 @@ impl Cpu {
     }
 
     fn i_sh(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u16(a)? as i16 as i32;
         self.sub(r1, v)?;
@@ -674,14 +758,14 @@ impl Cpu {
     }
 
     fn i_alr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.add_logical(r1, self.gpr[r2]);
         Ok(())
     }
 
     fn i_al(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)?;
         self.add_logical(r1, v);
@@ -689,14 +773,14 @@ impl Cpu {
     }
 
     fn i_slr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.sub_logical(r1, self.gpr[r2]);
         Ok(())
     }
 
     fn i_sl(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)?;
         self.sub_logical(r1, v);
@@ -705,8 +789,8 @@ impl Cpu {
 
     fn i_alcr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         let v = if op.opcode == ALCR {
             self.gpr[r2]
         } else {
@@ -722,8 +806,8 @@ impl Cpu {
 
     fn i_slbr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         let v = if op.opcode == SLBR {
             self.gpr[r2]
         } else {
@@ -740,7 +824,7 @@ impl Cpu {
 
     fn i_mr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r2 = op.r2 as usize;
+        let r2 = (op.r2 & 15) as usize;
         let r1 = Self::even(op.r1)?;
         let v = if op.opcode == MR {
             self.gpr[r2]
@@ -754,7 +838,7 @@ impl Cpu {
     }
 
     fn i_mh(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u16(a)? as i16 as i32;
         self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
@@ -762,20 +846,20 @@ impl Cpu {
     }
 
     fn i_mhi(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(op.imm) as u32;
         Ok(())
     }
 
     fn i_msr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(self.gpr[r2] as i32) as u32;
         Ok(())
     }
 
     fn i_ms(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)? as i32;
         self.gpr[r1] = (self.gpr[r1] as i32).wrapping_mul(v) as u32;
@@ -784,7 +868,7 @@ impl Cpu {
 
     fn i_mlr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r2 = op.r2 as usize;
+        let r2 = (op.r2 & 15) as usize;
         let r1 = Self::even(op.r1)?;
         let v = if op.opcode == MLR {
             self.gpr[r2]
@@ -799,7 +883,7 @@ impl Cpu {
 
     fn i_dr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r2 = op.r2 as usize;
+        let r2 = (op.r2 & 15) as usize;
         let r1 = Self::even(op.r1)?;
         let v = if op.opcode == DR {
             self.gpr[r2]
@@ -823,7 +907,7 @@ impl Cpu {
 
     fn i_dlr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r2 = op.r2 as usize;
+        let r2 = (op.r2 & 15) as usize;
         let r1 = Self::even(op.r1)?;
         let v = if op.opcode == DLR {
             self.gpr[r2]
@@ -841,14 +925,15 @@ impl Cpu {
     }
 
     fn i_cr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.compare_signed(self.gpr[r1] as i32, self.gpr[r2] as i32);
         Ok(())
     }
 
-    fn i_c(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+    #[inline(never)]
+    pub(super) fn i_c(&mut self, op: &Op) -> Exec {
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)? as i32;
         self.compare_signed(self.gpr[r1] as i32, v);
@@ -856,7 +941,7 @@ impl Cpu {
     }
 
     fn i_ch(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u16(a)? as i16 as i32;
         self.compare_signed(self.gpr[r1] as i32, v);
@@ -864,27 +949,29 @@ impl Cpu {
     }
 
     fn i_chi(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         self.compare_signed(self.gpr[r1] as i32, op.imm);
         Ok(())
     }
 
     fn i_clr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.compare_logical(self.gpr[r1] as u64, self.gpr[r2] as u64);
         Ok(())
     }
 
-    fn i_cl(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+    #[inline(never)]
+    pub(super) fn i_cl(&mut self, op: &Op) -> Exec {
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)?;
         self.compare_logical(self.gpr[r1] as u64, v as u64);
         Ok(())
     }
 
-    fn i_cli(&mut self, op: &Op) -> Exec {
+    #[inline(never)]
+    pub(super) fn i_cli(&mut self, op: &Op) -> Exec {
         let a = self.ea(0, op.b1, op.d1);
         let v = self.read_u8(a)?;
         self.compare_logical(v as u64, op.imm as u64);
@@ -904,8 +991,8 @@ impl Cpu {
     }
 
     fn i_cs(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r3 = op.r3 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r3 = (op.r3 & 15) as usize;
         let a = self.ea(0, op.b2, op.d2);
         if a & 3 != 0 {
             return Err(P::SPECIFICATION);
@@ -942,32 +1029,33 @@ impl Cpu {
     }
 
     fn i_nr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.gpr[r1] &= self.gpr[r2];
         self.psw.cc = (self.gpr[r1] != 0) as u8;
         Ok(())
     }
 
     fn i_or(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.gpr[r1] |= self.gpr[r2];
         self.psw.cc = (self.gpr[r1] != 0) as u8;
         Ok(())
     }
 
     fn i_xr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.gpr[r1] ^= self.gpr[r2];
         self.psw.cc = (self.gpr[r1] != 0) as u8;
         Ok(())
     }
 
-    fn i_n(&mut self, op: &Op) -> Exec {
+    #[inline(never)]
+    pub(super) fn i_n(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)?;
         let r = match op.opcode {
@@ -1022,7 +1110,8 @@ impl Cpu {
         Ok(())
     }
 
-    fn i_tm(&mut self, op: &Op) -> Exec {
+    #[inline(never)]
+    pub(super) fn i_tm(&mut self, op: &Op) -> Exec {
         let a = self.ea(0, op.b1, op.d1);
         let v = self.read_u8(a)? & op.imm as u8;
         self.psw.cc = if v == 0 {
@@ -1037,7 +1126,7 @@ impl Cpu {
 
     fn i_tmlh(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let m = op.imm as u16;
         let v = if op.opcode == TMLH {
             (self.gpr[r1] >> 16) as u16
@@ -1056,7 +1145,8 @@ impl Cpu {
         Ok(())
     }
 
-    fn i_mvi(&mut self, op: &Op) -> Exec {
+    #[inline(never)]
+    pub(super) fn i_mvi(&mut self, op: &Op) -> Exec {
         let a = self.ea(0, op.b1, op.d1);
         self.write_u8(a, op.imm as u8)?;
         Ok(())
@@ -1192,15 +1282,15 @@ impl Cpu {
     }
 
     fn i_rll(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r3 = op.r3 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r3 = (op.r3 & 15) as usize;
         let n = self.ea(0, op.b2, op.d2) & 31;
         self.gpr[r1] = self.gpr[r3].rotate_left(n);
         Ok(())
     }
 
     fn i_bcr(&mut self, op: &Op) -> Exec {
-        let r2 = op.r2 as usize;
+        let r2 = (op.r2 & 15) as usize;
         if op.r1 & (8 >> self.psw.cc) != 0 && op.r2 != 0 {
             self.branch(self.gpr[r2]);
         }
@@ -1231,8 +1321,8 @@ impl Cpu {
 
     fn i_balr(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         let t = self.gpr[r2];
         self.gpr[r1] = if op.opcode == BALR {
             self.bal_link()
@@ -1247,7 +1337,7 @@ impl Cpu {
 
     fn i_bal(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let t = self.ea(op.x2, op.b2, op.d2);
         self.gpr[r1] = if op.opcode == BAL {
             self.bal_link()
@@ -1259,15 +1349,15 @@ impl Cpu {
     }
 
     fn i_bras(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         self.gpr[r1] = self.bas_link();
         self.psw.ia = self.rel_target(op.imm);
         Ok(())
     }
 
     fn i_bctr(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         let t = self.gpr[r2];
         self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
         if self.gpr[r1] != 0 && op.r2 != 0 {
@@ -1277,7 +1367,7 @@ impl Cpu {
     }
 
     fn i_bct(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let t = self.ea(op.x2, op.b2, op.d2);
         self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
         if self.gpr[r1] != 0 {
@@ -1287,7 +1377,7 @@ impl Cpu {
     }
 
     fn i_brct(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         self.gpr[r1] = self.gpr[r1].wrapping_sub(1);
         if self.gpr[r1] != 0 {
             self.psw.ia = self.rel_target(op.imm);
@@ -1297,8 +1387,8 @@ impl Cpu {
 
     fn i_bxh(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r3 = op.r3 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r3 = (op.r3 & 15) as usize;
         let t = match op.opcode {
             BXH | BXLE => self.ea(0, op.b2, op.d2),
             _ => self.rel_target(op.imm),
@@ -1315,8 +1405,8 @@ impl Cpu {
     }
 
     fn i_bsm(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         let t = self.gpr[r2];
         if op.r1 != 0 {
             let bit = if self.psw.amode31() { 0x8000_0000 } else { 0 };
@@ -1329,8 +1419,8 @@ impl Cpu {
     }
 
     fn i_bassm(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         let t = self.gpr[r2];
         self.gpr[r1] = self.bas_link();
         if op.r2 != 0 {
@@ -1340,7 +1430,7 @@ impl Cpu {
     }
 
     fn i_ipm(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         self.gpr[r1] = (self.gpr[r1] & 0x00FF_FFFF)
             | ((self.psw.cc as u32) << 28)
             | ((self.psw.prog_mask as u32) << 24);
@@ -1348,7 +1438,7 @@ impl Cpu {
     }
 
     fn i_spm(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         self.psw.cc = ((self.gpr[r1] >> 28) & 3) as u8;
         self.psw.prog_mask = ((self.gpr[r1] >> 24) & 15) as u8;
         Ok(())
@@ -1407,8 +1497,8 @@ impl Cpu {
     }
 
     fn i_epsw(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         // EPSW comes with z/Architecture, whose PSW bits 32-63 hold only the basic-addressing
         // bit (bit 32); the instruction address is not part of them. Hercules 3.13 gives the
         // same in ESA/390 mode.
@@ -1439,30 +1529,30 @@ impl Cpu {
     }
 
     fn i_ear(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.gpr[r1] = self.ar[r2];
         Ok(())
     }
 
     fn i_sar(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.ar[r1] = self.gpr[r2];
         Ok(())
     }
 
     fn i_cpya(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         self.ar[r1] = self.ar[r2];
         Ok(())
     }
 
     fn i_lam(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r3 = op.r3 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r3 = (op.r3 & 15) as usize;
         let a = self.ea(0, op.b2, op.d2);
         if a & 3 != 0 {
             return Err(P::SPECIFICATION);
@@ -1522,8 +1612,8 @@ impl Cpu {
     }
 
     fn i_lctl(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r3 = op.r3 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r3 = (op.r3 & 15) as usize;
         let a = self.ea(0, op.b2, op.d2);
         if a & 3 != 0 {
             return Err(P::SPECIFICATION);
@@ -1538,8 +1628,8 @@ impl Cpu {
     }
 
     fn i_stctl(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r3 = op.r3 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r3 = (op.r3 & 15) as usize;
         let a = self.ea(0, op.b2, op.d2);
         if a & 3 != 0 {
             return Err(P::SPECIFICATION);
@@ -1572,8 +1662,8 @@ impl Cpu {
     }
 
     fn i_isk(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         let a = self.gpr[r2] & self.psw.amask();
         let abs = self.mem.absolute(RealAddr(a));
         if !self.mem.contains(abs, 1) {
@@ -1586,8 +1676,8 @@ impl Cpu {
 
     fn i_ssk(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         let a = self.gpr[r2] & self.psw.amask();
         let abs = self.mem.absolute(RealAddr(a));
         if !self.mem.contains(abs, 1) {
@@ -1607,8 +1697,8 @@ impl Cpu {
     }
 
     fn i_ivsk(&mut self, op: &Op) -> Exec {
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         let a = self.gpr[r2] & self.psw.amask();
         let abs = self.mem.absolute(RealAddr(a));
         if !self.mem.contains(abs, 1) {
@@ -1620,7 +1710,7 @@ impl Cpu {
 
     fn i_rrbe(&mut self, op: &Op) -> Exec {
         use Opcode::*;
-        let r2 = op.r2 as usize;
+        let r2 = (op.r2 & 15) as usize;
         let a = if op.opcode == RRB {
             self.ea(0, op.b2, op.d2)
         } else {
@@ -1825,7 +1915,7 @@ impl Cpu {
             bytes[i as usize] = self.read_u8(a.wrapping_add(i) & self.psw.amask())?;
         }
         if op.r1 != 0 {
-            bytes[1] |= self.gpr[op.r1 as usize] as u8;
+            bytes[1] |= self.gpr[(op.r1 & 15) as usize] as u8;
         }
         let target = Op::decode(self.arch, &bytes);
         if !target.invalid && target.opcode == Opcode::EX {
@@ -1843,7 +1933,7 @@ impl Cpu {
     fn shift(&mut self, op: &Op) -> Exec {
         use Opcode::*;
         let n = self.ea(0, op.b2, op.d2) & 63;
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         match op.opcode {
             SLL => self.gpr[r1] = if n >= 32 { 0 } else { self.gpr[r1] << n },
             SRL => self.gpr[r1] = if n >= 32 { 0 } else { self.gpr[r1] >> n },
@@ -2016,8 +2106,8 @@ impl Cpu {
             return Err(P::SPECIFICATION);
         }
         let end = self.gpr[0] as u8;
-        let r1 = op.r1 as usize;
-        let r2 = op.r2 as usize;
+        let r1 = (op.r1 & 15) as usize;
+        let r2 = (op.r2 & 15) as usize;
         let amask = self.psw.amask();
         match op.opcode {
             Opcode::MVST => {
@@ -2082,7 +2172,7 @@ impl Cpu {
     /// CKSM (SA22-7201 "CHECKSUM"). Completed in one execution.
     fn checksum(&mut self, op: &Op) -> Exec {
         let r2 = Self::even(op.r2)?;
-        let r1 = op.r1 as usize;
+        let r1 = (op.r1 & 15) as usize;
         let mut a = self.reg_addr(r2);
         let mut len = self.gpr[r2 + 1];
         let mut sum = self.gpr[r1];
@@ -2140,11 +2230,11 @@ impl Cpu {
     /// MVCK (SA22-7201 "MOVE WITH KEY"): up to 256 bytes of the true length in R1, the second
     /// operand fetched with the key in R3 bits 24-27; semiprivileged through the PSW-key mask.
     fn i_mvck(&mut self, op: &Op) -> Exec {
-        let key = ((self.gpr[op.r3 as usize] >> 4) & 15) as u8;
+        let key = ((self.gpr[(op.r3 & 15) as usize] >> 4) & 15) as u8;
         if self.psw.problem_state() && self.cr[3] & (0x8000_0000 >> key) == 0 {
             return Err(P::PRIVILEGED);
         }
-        let true_len = self.gpr[op.r1 as usize];
+        let true_len = self.gpr[(op.r1 & 15) as usize];
         let n = true_len.min(256) as usize;
         let a1 = self.ea(0, op.b1, op.d1);
         let a2 = self.ea(0, op.b2, op.d2);
@@ -2231,16 +2321,16 @@ pub(super) fn handler_of(opcode: Opcode) -> Handler {
         MVCLE | CLCLE => Cpu::i_mvcle,
         MVCK => Cpu::i_mvck,
         LR => Cpu::i_lr,
-        L => Cpu::i_l,
-        LH => Cpu::i_lh,
+        L => Cpu::f_l,
+        LH => Cpu::f_lh,
         LHI => Cpu::i_lhi,
         LA => Cpu::i_la,
         LAE => Cpu::i_lae,
         LARL => Cpu::i_larl,
-        ST => Cpu::i_st,
-        STH => Cpu::i_sth,
-        STC => Cpu::i_stc,
-        IC => Cpu::i_ic,
+        ST => Cpu::f_st,
+        STH => Cpu::f_sth,
+        STC => Cpu::f_stc,
+        IC => Cpu::f_ic,
         LM => Cpu::i_lm,
         STM => Cpu::i_stm,
         ICM => Cpu::i_icm,
@@ -2256,11 +2346,11 @@ pub(super) fn handler_of(opcode: Opcode) -> Handler {
         STRV => Cpu::i_strv,
         STRVH => Cpu::i_strvh,
         AR => Cpu::i_ar,
-        A => Cpu::i_a,
+        A => Cpu::f_a,
         AH => Cpu::i_ah,
         AHI => Cpu::i_ahi,
         SR => Cpu::i_sr,
-        S => Cpu::i_s,
+        S => Cpu::f_s,
         SH => Cpu::i_sh,
         ALR => Cpu::i_alr,
         AL => Cpu::i_al,
@@ -2277,24 +2367,24 @@ pub(super) fn handler_of(opcode: Opcode) -> Handler {
         DR | D => Cpu::i_dr,
         DLR | DL => Cpu::i_dlr,
         CR => Cpu::i_cr,
-        C => Cpu::i_c,
+        C => Cpu::f_c,
         CH => Cpu::i_ch,
         CHI => Cpu::i_chi,
         CLR => Cpu::i_clr,
-        CL => Cpu::i_cl,
-        CLI => Cpu::i_cli,
+        CL => Cpu::f_cl,
+        CLI => Cpu::f_cli,
         CLC => Cpu::i_clc,
         CS => Cpu::i_cs,
         CDS => Cpu::i_cds,
         NR => Cpu::i_nr,
         OR => Cpu::i_or,
         XR => Cpu::i_xr,
-        N | O | X => Cpu::i_n,
+        N | O | X => Cpu::f_n,
         NI | OI | XI => Cpu::i_ni,
         NC | OC | XC => Cpu::i_nc,
-        TM => Cpu::i_tm,
+        TM => Cpu::f_tm,
         TMLH | TMLL => Cpu::i_tmlh,
-        MVI => Cpu::i_mvi,
+        MVI => Cpu::f_mvi,
         MVC => Cpu::i_mvc,
         MVN | MVZ => Cpu::i_mvn,
         MVCIN => Cpu::i_mvcin,

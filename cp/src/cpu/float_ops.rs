@@ -335,20 +335,20 @@ impl Cpu {
                 // ---- conversions
                 CEFR => {
                     let r1 = self.fpr(op.r1)?;
-                    let v = hfp::from_fixed_short(self.gpr[op.r2 as usize] as i32);
+                    let v = hfp::from_fixed_short(self.gpr[(op.r2 & 15) as usize] as i32);
                     self.set_short(r1, v);
                 }
                 CDFR => {
                     let r1 = self.fpr(op.r1)?;
-                    self.fpr[r1] = hfp::from_fixed_long(self.gpr[op.r2 as usize] as i32);
+                    self.fpr[r1] = hfp::from_fixed_long(self.gpr[(op.r2 & 15) as usize] as i32);
                 }
                 CXFR => {
                     let r1 = self.fpr_ext(op.r1)?;
-                    let v = hfp::from_fixed_ext(self.gpr[op.r2 as usize] as i32);
+                    let v = hfp::from_fixed_ext(self.gpr[(op.r2 & 15) as usize] as i32);
                     self.set_ext(r1, v);
                 }
                 CFER | CFDR | CFXR => {
-                    let r1 = op.r1 as usize;
+                    let r1 = (op.r1 & 15) as usize;
                     let m3 = op.r3;
                     let o = match op.opcode {
                         CFER => {

@@ -7,6 +7,7 @@
 pub mod decimal;
 mod decimal_ops;
 mod exec;
+mod fast;
 mod float_ops;
 pub mod hfp;
 mod op;
@@ -581,64 +582,121 @@ impl Cpu {
 
     /// Executes up to `budget` instructions; returns early on a PSW change that needs the
     /// outer loop (wait state, enabling).
+    ///
+    /// The loop runs through the predecoded slots of one page at a time. A [`op::Flow::Straight`]
+    /// instruction is called without storing its address anywhere: only the offset in the page
+    /// moves, and the PSW's instruction address is brought up to date when the run leaves the
+    /// page, ends, or the instruction raises an exception. Branches store it as before and
+    /// may stay in the page; anything else makes the loop look the page up again.
     fn run_batch(&mut self, sup: &mut dyn Supervisor, budget: u64) -> Result<(), Stop> {
-        let end = self.instructions + budget;
-        // The page of real storage the last instruction came from, and its cache page.
-        let mut page_real = u32::MAX;
-        let mut page: Option<std::rc::Rc<op::Page>> = None;
-        while self.instructions < end {
+        let start = self.instructions;
+        let mut left = budget;
+        let result = 'batch: loop {
+            if left == 0 {
+                break Ok(());
+            }
             let ia = self.psw.ia;
-            if ia & 0xFFFF_F001 != page_real {
-                page = None;
-                page_real = u32::MAX;
-                if ia & 1 == 0 {
-                    let abs = self.mem.absolute(RealAddr(ia));
-                    if self.mem.contains(abs, 2) {
-                        page = Some(self.icache.page(abs.0));
-                        page_real = ia & 0xFFFF_F000;
+            let abs = self.mem.absolute(RealAddr(ia));
+            if ia & 1 != 0 || !self.mem.contains(abs, 2) {
+                left -= 1;
+                self.instructions = start + (budget - left);
+                if let Err(stop) = self.step_uncached(sup, ia) {
+                    break Err(stop);
+                }
+                continue;
+            }
+            let page = self.icache.page(abs.0);
+            let base = ia & !0xFFF;
+            let mut off = ia & 0xFFF;
+            loop {
+                let slot = page.slot(off);
+                if !slot.valid() {
+                    // Decode (storing into the cache needs the page let go of), execute.
+                    drop(page);
+                    self.psw.ia = base | off;
+                    left -= 1;
+                    self.instructions = start + (budget - left);
+                    match self.step_uncached(sup, base | off) {
+                        Ok(true) => continue 'batch,
+                        Ok(false) => break 'batch Ok(()),
+                        Err(stop) => break 'batch Err(stop),
                     }
                 }
-            }
-            let slot = match &page {
-                Some(p) => {
-                    let s = p.slot(ia);
-                    s.valid().then_some(s)
-                }
-                None => None,
-            };
-            let result = match slot {
-                Some(slot) => self.step(sup, ia, &slot.op),
-                None => {
-                    // Not decoded yet (or not cacheable): let go of the page so the decoded
-                    // op can be stored in it, decode, execute.
-                    page = None;
-                    page_real = u32::MAX;
-                    match self.fetch_op(ia) {
-                        Ok(op) => self.step(sup, ia, &op),
-                        Err(code) => {
-                            self.instructions += 1;
-                            if !self.program_interrupt_ilc(code, self.cur_len) {
-                                return Err(Stop::ProgramInterruptLoop);
-                            }
-                            return Ok(());
+                let op = &slot.op;
+                left -= 1;
+                if op.flow == op::Flow::Straight {
+                    if let Err(code) = (op.handler)(self, op) {
+                        let ia = base | off;
+                        self.cur_ia = ia;
+                        self.cur_len = op.len;
+                        self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
+                        self.instructions = start + (budget - left);
+                        match self.after_exception(sup, op, code) {
+                            None => continue 'batch,
+                            Some(r) => break 'batch r,
                         }
                     }
+                    off += op.len as u32;
+                    if off >= 0x1000 || left == 0 {
+                        self.psw.ia = (base + off) & self.psw.amask();
+                        continue 'batch;
+                    }
+                } else {
+                    let ia = base | off;
+                    self.cur_ia = ia;
+                    self.cur_len = op.len;
+                    self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
+                    let branch = op.flow == op::Flow::Branch;
+                    if !branch {
+                        // Branches do not read the count; DIAGNOSE X'F08' and the supervisor
+                        // may.
+                        self.instructions = start + (budget - left);
+                    }
+                    if let Err(code) = (op.handler)(self, op) {
+                        self.instructions = start + (budget - left);
+                        match self.after_exception(sup, op, code) {
+                            None => continue 'batch,
+                            Some(r) => break 'batch r,
+                        }
+                    }
+                    let next = self.psw.ia;
+                    if !branch || next & !0xFFF != base || next & 1 != 0 || left == 0 {
+                        continue 'batch;
+                    }
+                    off = next & 0xFFF;
                 }
-            };
-            if let Some(r) = result {
-                return r;
             }
-        }
-        Ok(())
+        };
+        self.instructions = start + (budget - left);
+        result
     }
 
-    /// Executes one instruction at `ia`. None to go on; Some to end the batch.
+    /// Fetches (decoding and caching when it can) and executes the instruction at `ia`,
+    /// which the cache does not hold. Ok(true) to go on, Ok(false) to end the batch.
+    #[cold]
+    fn step_uncached(&mut self, sup: &mut dyn Supervisor, ia: u32) -> Result<bool, Stop> {
+        match self.fetch_op(ia) {
+            Ok(op) => match self.step(sup, ia, &op) {
+                None => Ok(true),
+                Some(Ok(())) => Ok(false),
+                Some(Err(stop)) => Err(stop),
+            },
+            Err(code) => {
+                if !self.program_interrupt_ilc(code, self.cur_len) {
+                    return Err(Stop::ProgramInterruptLoop);
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// Executes one instruction at `ia` (already counted). None to go on; Some to end the
+    /// batch.
     #[inline(always)]
     fn step(&mut self, sup: &mut dyn Supervisor, ia: u32, op: &Op) -> Option<Result<(), Stop>> {
         self.cur_ia = ia;
         self.cur_len = op.len;
         self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
-        self.instructions += 1;
         match (op.handler)(self, op) {
             Ok(()) => None,
             Err(code) => self.after_exception(sup, op, code),

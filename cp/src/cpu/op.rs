@@ -7,7 +7,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use s390_decoder::{field, instruction_length, lookup, Arch, Format, Opcode};
+use s390_decoder::{field, instruction_length, lookup, Arch, Format, Opcode, Privilege};
 
 use super::exec::{handler_for, Handler};
 use super::{Cpu, Exec, ProgramInterrupt};
@@ -16,11 +16,47 @@ fn no_instruction(_: &mut Cpu, _: &Op) -> Exec {
     Err(ProgramInterrupt::OPERATION)
 }
 
+/// How the run loop treats an instruction (see `Cpu::run_batch`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Falls through to the next instruction and reads neither its own address nor the
+    /// updated PSW: the run loop calls it without storing the instruction address first.
+    Straight,
+    /// An unprivileged branch: needs its address and the updated PSW, and may stay in the
+    /// same page.
+    Branch,
+    /// Anything else (privileged, EX, SVC, ...): may change the PSW, prefix or storage;
+    /// the run loop looks everything up again afterwards.
+    Other,
+}
+
+impl Flow {
+    /// The flow class of `opcode`.
+    pub fn of(opcode: Opcode) -> Flow {
+        use Opcode::*;
+        if opcode.info().privilege != Privilege::Unprivileged {
+            return Flow::Other;
+        }
+        match opcode {
+            BCR | BC | BRC | BRCL | BALR | BASR | BAL | BAS | BRAS | BRASL | BCTR | BCT | BRCT
+            | BXH | BXLE | BRXH | BRXLE => Flow::Branch,
+            // Relative to its own address.
+            LARL => Flow::Branch,
+            // These read or set the PSW's instruction address or addressing mode, or hand
+            // over to the supervisor.
+            BSM | BASSM | SVC | MC | SAM24 | SAM31 | EX => Flow::Other,
+            _ => Flow::Straight,
+        }
+    }
+}
+
 /// A decoded instruction: the opcode and its fields, named by their usual roles.
 #[derive(Clone, Copy, Debug)]
 pub struct Op {
     /// The execution function.
     pub handler: Handler,
+    /// How the run loop calls it.
+    pub flow: Flow,
     /// The opcode (meaningless when `invalid`).
     pub opcode: Opcode,
     /// Length in bytes; 0 marks an empty cache slot.
@@ -52,6 +88,7 @@ pub struct Op {
 impl Op {
     const EMPTY: Op = Op {
         handler: no_instruction,
+        flow: Flow::Other,
         opcode: Opcode::PR,
         len: 0,
         invalid: true,
@@ -86,6 +123,7 @@ impl Op {
         op.opcode = opcode;
         op.invalid = false;
         op.handler = handler_for(opcode, false);
+        op.flow = Flow::of(opcode);
         let f = |s: u8, w: u8| field(raw, s, w);
         let n = |s: u8| field(raw, s, 4) as u8;
         let sext16 = |v: u64| v as u16 as i16 as i32;
@@ -218,6 +256,19 @@ impl Page {
 /// the run loop can hold the current one while an instruction executes (and stores into it).
 pub(crate) struct ICache {
     pages: Vec<Option<Rc<Page>>>,
+    /// Per 2 KiB block of absolute storage, which 64-byte chunks hold the bytes of decoded
+    /// instructions (bit n = bytes 64n..64n+63): a store is checked against this flat table
+    /// before any page is looked at, so stores into data cost one load.
+    code: Vec<Cell<u32>>,
+}
+
+/// The 64-byte chunks (bits of an [`ICache`] code mask) that `len` bytes at block offset
+/// `off` touch; `off + len` must not exceed the block.
+#[inline(always)]
+fn chunk_bits(off: u32, len: u32) -> u32 {
+    let lo = off >> 6;
+    let hi = (off + len.max(1) - 1) >> 6;
+    (u32::MAX >> (31 - hi)) & (u32::MAX << lo)
 }
 
 fn new_page() -> Rc<Page> {
@@ -231,7 +282,9 @@ impl ICache {
     pub(crate) fn new(storage_size: usize) -> ICache {
         let mut pages = Vec::new();
         pages.resize_with(storage_size.div_ceil(4096), || None);
-        ICache { pages }
+        let mut code = Vec::new();
+        code.resize_with(storage_size.div_ceil(2048), || Cell::new(0));
+        ICache { pages, code }
     }
 
     #[inline(always)]
@@ -269,11 +322,31 @@ impl ICache {
             page.chunks
                 .set(page.chunks.get() | (1u64 << first) | (1u64 << last));
         }
+        // The first and the last byte may lie in different key blocks.
+        let last_abs = abs + op.len.max(1) as u32 - 1;
+        for a in [abs, last_abs] {
+            if let Some(c) = self.code.get((a >> 11) as usize) {
+                c.set(c.get() | chunk_bits(a & 0x7FF, 1));
+            }
+        }
     }
 
     /// Forgets the instructions that could overlap `len` bytes stored at `abs`.
     #[inline(always)]
     pub(crate) fn invalidate_range(&self, abs: u32, len: u32) {
+        let off = abs & 0x7FF;
+        if off + len <= 0x800 {
+            match self.code.get((abs >> 11) as usize) {
+                Some(c) if c.get() & chunk_bits(off, len) == 0 => return,
+                None => return,
+                Some(_) => {}
+            }
+        }
+        self.invalidate_pages(abs, len);
+    }
+
+    #[inline(never)]
+    fn invalidate_pages(&self, abs: u32, len: u32) {
         let first = abs >> 12;
         let last = (abs.wrapping_add(len.max(1)) - 1) >> 12;
         if first == last {
@@ -324,6 +397,85 @@ impl ICache {
                 slot.valid.set(false);
             }
             page.chunks.set(0);
+        }
+        for c in &self.code {
+            c.set(0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::Storage;
+
+    /// A small xorshift generator: the test is reproducible without a dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    fn machine(arch: Arch, image: &[u8], seed: u64, ia: u32) -> Cpu {
+        let mut cpu = Cpu::new(arch, Storage::new(64 * 1024).unwrap());
+        let mut rng = Rng(seed);
+        cpu.mem.bytes_mut().copy_from_slice(image);
+        for r in 0..16 {
+            // Small register values so that addresses land in storage often.
+            cpu.gpr[r] = (rng.next() as u32) & 0x8000_FFFF;
+            cpu.fpr[r] = rng.next();
+        }
+        cpu.cr[0] |= 0x0004_0000; // AFP-register control, so the AFP registers are usable
+        cpu.psw.ia = ia;
+        cpu.cur_ia = ia;
+        cpu.cur_len = 6;
+        cpu
+    }
+
+    /// The run loop calls a [`Flow::Straight`] instruction without storing its address, its
+    /// length or the updated PSW address: such an instruction must not read them. Every
+    /// first halfword of both architectures, with random operand bytes, runs on two
+    /// identical machines that differ only in those values; the results must agree.
+    #[test]
+    fn straight_instructions_do_not_read_their_address() {
+        let mut rng = Rng(0x5EED_1234_ABCD_0001);
+        let image: Vec<u8> = (0..64 * 1024).map(|_| rng.next() as u8).collect();
+        for arch in [Arch::Esa390, Arch::S370] {
+            for first in 0..=0xFFFFu32 {
+                let tail = rng.next();
+                let bytes = [
+                    (first >> 8) as u8,
+                    first as u8,
+                    tail as u8,
+                    (tail >> 8) as u8,
+                    (tail >> 16) as u8,
+                    (tail >> 24) as u8,
+                ];
+                let op = Op::decode(arch, &bytes);
+                if op.invalid || op.flow != Flow::Straight {
+                    continue;
+                }
+                // The TOD clock moves between the two runs.
+                if matches!(op.opcode, Opcode::STCK | Opcode::STCKE) {
+                    continue;
+                }
+                let seed = rng.next() | 1;
+                let mut a = machine(arch, &image, seed, 0x1000);
+                let mut b = machine(arch, &image, seed, 0x7FF0_0000);
+                let ra = (op.handler)(&mut a, &op);
+                let rb = (op.handler)(&mut b, &op);
+                let what = format!("{:?} {bytes:02X?}", op.opcode);
+                assert_eq!(ra, rb, "{what}: result");
+                assert_eq!(a.gpr, b.gpr, "{what}: general registers");
+                assert_eq!(a.fpr, b.fpr, "{what}: floating-point registers");
+                assert_eq!(a.psw.cc, b.psw.cc, "{what}: condition code");
+                assert_eq!(a.psw.prog_mask, b.psw.prog_mask, "{what}: program mask");
+                assert_eq!(a.mem.bytes(), b.mem.bytes(), "{what}: storage");
+            }
         }
     }
 }

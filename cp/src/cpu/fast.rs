@@ -1,0 +1,237 @@
+//! Fast paths of the most frequent storage instructions (load, store, arithmetic and logic
+//! with a storage operand, the SI immediates).
+//!
+//! Each one forms the operand address and asks the access cache (`Storage::fast_fetch`,
+//! `Storage::fast_store`) for the bytes; on a hit it finishes inline with no call, on a miss
+//! it hands the whole instruction to the general handler in `exec.rs`, which does the full
+//! prefixing, addressing and key-controlled protection checks (SA22-7201 section 3.4) and
+//! raises the exception. The miss is a tail call with the same arguments, so the hit path
+//! saves no registers. The results are those of the general handler: the differential tests
+//! against Hercules run through these paths.
+
+use super::{Cpu, Exec, Op};
+
+/// CC 0 zero, 1 negative, 2 positive.
+#[inline(always)]
+fn cc_signed(v: i32) -> u8 {
+    (((v > 0) as u8) << 1) | (v < 0) as u8
+}
+
+/// CC 0 equal, 1 low, 2 high.
+#[inline(always)]
+fn cc_compare<T: Ord>(a: T, b: T) -> u8 {
+    ((a > b) as u8) << 1 | (a < b) as u8
+}
+
+impl Cpu {
+    /// The RX second-operand address.
+    #[inline(always)]
+    fn rx_addr(&self, op: &Op) -> u32 {
+        self.ea(op.x2, op.b2, op.d2)
+    }
+
+    /// The SI first-operand address.
+    #[inline(always)]
+    fn si_addr(&self, op: &Op) -> u32 {
+        self.ea(0, op.b1, op.d1)
+    }
+
+    #[inline(always)]
+    fn r1(&mut self, op: &Op) -> &mut u32 {
+        &mut self.gpr[(op.r1 & 15) as usize]
+    }
+
+    /// After a store through the access cache: predecoded instructions in the bytes stored
+    /// are forgotten (rarely any: one table lookup decides).
+    #[inline(always)]
+    fn stored_fast(&mut self, abs: u32, len: u32) -> Exec {
+        self.stored(abs, len);
+        Ok(())
+    }
+
+    /// L: load.
+    pub(super) fn f_l(&mut self, op: &Op) -> Exec {
+        match self.mem.fast_fetch::<4>(self.rx_addr(op), self.psw.key) {
+            Some(b) => {
+                *self.r1(op) = u32::from_be_bytes(b);
+                Ok(())
+            }
+            None => self.i_l(op),
+        }
+    }
+
+    /// LH: load halfword.
+    pub(super) fn f_lh(&mut self, op: &Op) -> Exec {
+        match self.mem.fast_fetch::<2>(self.rx_addr(op), self.psw.key) {
+            Some(b) => {
+                *self.r1(op) = i16::from_be_bytes(b) as i32 as u32;
+                Ok(())
+            }
+            None => self.i_lh(op),
+        }
+    }
+
+    /// IC: insert character.
+    pub(super) fn f_ic(&mut self, op: &Op) -> Exec {
+        match self.mem.fast_fetch::<1>(self.rx_addr(op), self.psw.key) {
+            Some([b]) => {
+                let r = self.r1(op);
+                *r = (*r & 0xFFFF_FF00) | b as u32;
+                Ok(())
+            }
+            None => self.i_ic(op),
+        }
+    }
+
+    /// ST: store.
+    pub(super) fn f_st(&mut self, op: &Op) -> Exec {
+        let v = *self.r1(op);
+        match self
+            .mem
+            .fast_store::<4>(self.rx_addr(op), self.psw.key, v.to_be_bytes())
+        {
+            Some(abs) => self.stored_fast(abs, 4),
+            None => self.i_st(op),
+        }
+    }
+
+    /// STH: store halfword.
+    pub(super) fn f_sth(&mut self, op: &Op) -> Exec {
+        let v = *self.r1(op) as u16;
+        match self
+            .mem
+            .fast_store::<2>(self.rx_addr(op), self.psw.key, v.to_be_bytes())
+        {
+            Some(abs) => self.stored_fast(abs, 2),
+            None => self.i_sth(op),
+        }
+    }
+
+    /// STC: store character.
+    pub(super) fn f_stc(&mut self, op: &Op) -> Exec {
+        let v = *self.r1(op) as u8;
+        match self
+            .mem
+            .fast_store::<1>(self.rx_addr(op), self.psw.key, [v])
+        {
+            Some(abs) => self.stored_fast(abs, 1),
+            None => self.i_stc(op),
+        }
+    }
+
+    /// MVI: move immediate.
+    pub(super) fn f_mvi(&mut self, op: &Op) -> Exec {
+        match self
+            .mem
+            .fast_store::<1>(self.si_addr(op), self.psw.key, [op.imm as u8])
+        {
+            Some(abs) => self.stored_fast(abs, 1),
+            None => self.i_mvi(op),
+        }
+    }
+
+    /// CLI: compare logical immediate.
+    pub(super) fn f_cli(&mut self, op: &Op) -> Exec {
+        match self.mem.fast_fetch::<1>(self.si_addr(op), self.psw.key) {
+            Some([b]) => {
+                self.psw.cc = cc_compare(b, op.imm as u8);
+                Ok(())
+            }
+            None => self.i_cli(op),
+        }
+    }
+
+    /// TM: test under mask (CC 0 selected bits all zero or mask zero, 1 mixed, 3 all ones).
+    pub(super) fn f_tm(&mut self, op: &Op) -> Exec {
+        match self.mem.fast_fetch::<1>(self.si_addr(op), self.psw.key) {
+            Some([b]) => {
+                let mask = op.imm as u8;
+                let sel = b & mask;
+                self.psw.cc = if sel == 0 {
+                    0
+                } else if sel == mask {
+                    3
+                } else {
+                    1
+                };
+                Ok(())
+            }
+            None => self.i_tm(op),
+        }
+    }
+
+    /// C: compare.
+    pub(super) fn f_c(&mut self, op: &Op) -> Exec {
+        match self.mem.fast_fetch::<4>(self.rx_addr(op), self.psw.key) {
+            Some(b) => {
+                let v = i32::from_be_bytes(b);
+                self.psw.cc = cc_compare(*self.r1(op) as i32, v);
+                Ok(())
+            }
+            None => self.i_c(op),
+        }
+    }
+
+    /// CL: compare logical.
+    pub(super) fn f_cl(&mut self, op: &Op) -> Exec {
+        match self.mem.fast_fetch::<4>(self.rx_addr(op), self.psw.key) {
+            Some(b) => {
+                let v = u32::from_be_bytes(b);
+                self.psw.cc = cc_compare(*self.r1(op), v);
+                Ok(())
+            }
+            None => self.i_cl(op),
+        }
+    }
+
+    /// A: add (the fixed-point overflow goes to the general handler, which redoes it).
+    pub(super) fn f_a(&mut self, op: &Op) -> Exec {
+        match self.mem.fast_fetch::<4>(self.rx_addr(op), self.psw.key) {
+            Some(b) => {
+                let (v, o) = (*self.r1(op) as i32).overflowing_add(i32::from_be_bytes(b));
+                if o {
+                    return self.i_a(op);
+                }
+                *self.r1(op) = v as u32;
+                self.psw.cc = cc_signed(v);
+                Ok(())
+            }
+            None => self.i_a(op),
+        }
+    }
+
+    /// S: subtract (overflow as for A).
+    pub(super) fn f_s(&mut self, op: &Op) -> Exec {
+        match self.mem.fast_fetch::<4>(self.rx_addr(op), self.psw.key) {
+            Some(b) => {
+                let (v, o) = (*self.r1(op) as i32).overflowing_sub(i32::from_be_bytes(b));
+                if o {
+                    return self.i_s(op);
+                }
+                *self.r1(op) = v as u32;
+                self.psw.cc = cc_signed(v);
+                Ok(())
+            }
+            None => self.i_s(op),
+        }
+    }
+
+    /// N, O, X: and, or, exclusive or.
+    pub(super) fn f_n(&mut self, op: &Op) -> Exec {
+        use s390_decoder::Opcode;
+        match self.mem.fast_fetch::<4>(self.rx_addr(op), self.psw.key) {
+            Some(b) => {
+                let v = u32::from_be_bytes(b);
+                let r = self.r1(op);
+                *r = match op.opcode {
+                    Opcode::N => *r & v,
+                    Opcode::O => *r | v,
+                    _ => *r ^ v,
+                };
+                self.psw.cc = (*r != 0) as u8;
+                Ok(())
+            }
+            None => self.i_n(op),
+        }
+    }
+}
