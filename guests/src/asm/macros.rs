@@ -31,6 +31,8 @@ pub const MAX_DEPTH: usize = 100;
 pub const MAX_STEPS: usize = 500_000;
 /// The default ACTR: branches (AIF taken, AGO) allowed per macro invocation.
 pub const DEFAULT_ACTR: i64 = 4096;
+/// Characters the expansion may generate in all.
+pub const MAX_OUT_CHARS: usize = 8 << 20;
 /// Longest SETC value (HLASM's limit).
 const MAX_SETC: usize = 4064;
 /// Largest SET symbol subscript.
@@ -151,6 +153,10 @@ struct Expander<'f> {
     types: HashMap<String, char>,
     /// Sequence symbols of open code.
     open_seq: HashMap<String, usize>,
+    /// Current expression nesting.
+    nesting: u32,
+    /// Characters generated so far.
+    out_chars: usize,
 }
 
 /// Whether anything in `stmts` needs the macro processor.
@@ -213,6 +219,8 @@ pub(crate) fn expand(file: &str, stmts: Vec<Stmt>) -> Expansion {
         abort: false,
         types: look_ahead(&stmts),
         open_seq: HashMap::new(),
+        nesting: 0,
+        out_chars: 0,
     };
     x.open_seq = x.open_code_sequence_symbols(&stmts);
     x.run_body(&stmts);
@@ -902,6 +910,19 @@ impl Expander<'_> {
         if g.comment {
             return;
         }
+        if g.generated {
+            self.out_chars += g.chars.len();
+            if self.out_chars > MAX_OUT_CHARS {
+                let e = E {
+                    at: 0,
+                    msg: format!("macro expansion generated more than {MAX_OUT_CHARS} characters"),
+                    undefined: false,
+                };
+                self.diag(st, e);
+                self.abort = true;
+                return;
+            }
+        }
         let op = g.op.as_ref().map(|o| o.0.clone()).unwrap_or_default();
         if let Some(def) = self.macros.get(&op).cloned() {
             self.call(&g, def);
@@ -1255,7 +1276,13 @@ impl Expander<'_> {
             vals.push(match kind {
                 Kind::A => Ev::Num(check_i32(self.num(&v, s)?, s)?),
                 Kind::B => Ev::Num(self.truth(&v, s)? as i64),
-                Kind::C => Ev::Text(v.text()),
+                Kind::C => {
+                    let t = v.text();
+                    if t.chars().count() > MAX_SETC {
+                        return err(s, format!("character value longer than {MAX_SETC}"));
+                    }
+                    Ev::Text(t)
+                }
             });
         }
         let Some(var) = self.var_mut(&name) else {
@@ -1461,7 +1488,13 @@ impl Expander<'_> {
         let at = p.i;
         if p.word().as_deref() == Some("NOT") {
             p.i += 3;
-            let v = self.lnot(st, p)?;
+            if self.nesting >= super::MAX_NESTING {
+                return err(at, "expression nested too deeply");
+            }
+            self.nesting += 1;
+            let v = self.lnot(st, p);
+            self.nesting -= 1;
+            let v = v?;
             return Ok(Ev::Num(!self.truth(&v, at)? as i64));
         }
         self.rel(st, p)
@@ -1563,6 +1596,16 @@ impl Expander<'_> {
     }
 
     fn unary(&mut self, st: &Stmt, p: &mut Cur) -> Result<Ev, E> {
+        if self.nesting >= super::MAX_NESTING {
+            return err(p.i, "expression nested too deeply");
+        }
+        self.nesting += 1;
+        let r = self.unary_inner(st, p);
+        self.nesting -= 1;
+        r
+    }
+
+    fn unary_inner(&mut self, st: &Stmt, p: &mut Cur) -> Result<Ev, E> {
         p.skip_blanks();
         let at = p.i;
         match p.peek() {

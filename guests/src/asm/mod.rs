@@ -31,6 +31,9 @@ use s390_decoder::{
 
 use source::{is_attr_quote, is_sym_char, is_sym_start, split_operands, Stmt};
 
+/// Deepest nesting of parentheses and signs in an expression.
+pub(crate) const MAX_NESTING: u32 = 100;
+
 /// The largest image the assembler builds.
 pub const MAX_IMAGE: usize = 16 << 20;
 const MAX_LOC: i64 = 0x7FFF_FFFF;
@@ -430,6 +433,10 @@ struct Asm {
     stmt_idx: usize,
     line: usize,
     ended: bool,
+    /// Current expression nesting.
+    nesting: u32,
+    /// Inside the operand of a literal.
+    in_literal: bool,
 }
 
 /// Location-counter alignment.
@@ -468,6 +475,8 @@ impl Asm {
             stmt_idx: 0,
             line: 0,
             ended: false,
+            nesting: 0,
+            in_literal: false,
         }
     }
 
@@ -1041,7 +1050,9 @@ impl Asm {
                     }
                 }
                 let mut p = P::new(&st.chars, lit.start, lit.end);
+                self.in_literal = true;
                 let r = self.dc_operand(st, &mut p, false, true);
+                self.in_literal = false;
                 match r {
                     Ok(out) => {
                         if let Err(e) = self.emit(&out.bytes, lit.start) {
@@ -1193,7 +1204,19 @@ impl Asm {
         }
     }
 
+    /// A factor; nesting (parentheses, signs, literals) is limited to [`MAX_NESTING`] so
+    /// that no source can exhaust the stack.
     fn factor(&mut self, st: &Stmt, p: &mut P, sizing: bool) -> Result<Val, E> {
+        if self.nesting >= MAX_NESTING {
+            return err(p.i, "expression nested too deeply");
+        }
+        self.nesting += 1;
+        let r = self.factor_inner(st, p, sizing);
+        self.nesting -= 1;
+        r
+    }
+
+    fn factor_inner(&mut self, st: &Stmt, p: &mut P, sizing: bool) -> Result<Val, E> {
         let at = p.i;
         match p.peek() {
             Some('+') => {
@@ -1336,7 +1359,13 @@ impl Asm {
         let at = p.i;
         p.expect('=')?;
         let start = p.i;
-        let out = self.dc_operand(st, p, false, false)?;
+        if self.in_literal {
+            return err(at, "a literal cannot contain a literal");
+        }
+        self.in_literal = true;
+        let out = self.dc_operand(st, p, false, false);
+        self.in_literal = false;
+        let out = out?;
         if out.nominal_missing {
             return err(at, "a literal requires a nominal value");
         }

@@ -453,3 +453,160 @@ fn double_ampersand_and_quotes_in_character_constants() {
     assert_eq!(o.notes[0].message, "A&B (in macro T called at line 7)");
     assert_eq!(o.result.unwrap().image, vec![0xE7, 0x50]);
 }
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    // A long statement through continuation lines.
+    fn long(stmt: &str) -> String {
+        let mut out = String::new();
+        let chars: Vec<char> = stmt.chars().collect();
+        let first = chars.len().min(71);
+        out.extend(&chars[..first]);
+        let mut rest = &chars[first..];
+        while !rest.is_empty() {
+            out.push_str("X\n               ");
+            let n = rest.len().min(56);
+            out.extend(&rest[..n]);
+            rest = &rest[n..];
+        }
+        out.push('\n');
+        out
+    }
+    let deep = format!("{}1{}", "(".repeat(5000), ")".repeat(5000));
+    for src in [
+        long(&format!("X        EQU   {deep}")),
+        long(&format!("         DC    A({})", "-".repeat(20000) + "1")),
+        long(&format!("&A       SETA  {deep}")),
+        long(&format!("         AIF   ({}1).X", "NOT ".repeat(5000))),
+        long(&format!("&A       SETA  {}1", "+".repeat(20000))),
+    ] {
+        let e = errors(&src);
+        assert!(
+            e.iter().any(|m| m.contains("nested too deeply")),
+            "{:?}",
+            &e[..e.len().min(3)]
+        );
+    }
+}
+
+#[test]
+fn literals_within_literals_are_errors() {
+    let src = "         USING *,12\n         L     1,=A(=A(1))\n";
+    assert_eq!(
+        errors(src),
+        vec!["m.asm:2:21: error: a literal cannot contain a literal"]
+    );
+}
+
+#[test]
+fn random_macro_sources_never_panic_or_hang() {
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+    const NAMES: &[&str] = &[
+        "&A",
+        "&B",
+        "&P",
+        "&K",
+        "&SYSNDX",
+        "&SYSLIST(1)",
+        "&X(2)",
+        ".L",
+        ".M",
+        "",
+    ];
+    const OPS: &[&str] = &[
+        "AIF", "AGO", "SETA", "SETB", "SETC", "LCLA", "LCLC", "GBLA", "GBLB", "ANOP", "MEXIT",
+        "MNOTE", "ACTR", "DC", "DS", "LR", "L", "MAC1", "MAC2", "MACRO", "MEND", "EQU", "USING",
+        "DROP",
+    ];
+    const OPERANDS: &[&str] = &[
+        "(&A GT 3).L",
+        "(&P EQ '').M",
+        ".L",
+        ".M",
+        "(&A).L,.M",
+        "&A+1",
+        "&A*2-&B",
+        "'&P'.'X'",
+        "'ABC'(2,1)",
+        "(3)'Z'",
+        "K'&P",
+        "N'&P",
+        "T'&P",
+        "(&A LT 10 AND NOT &B)",
+        "&X(1)",
+        "8,'&P'",
+        "*,'note'",
+        "AL1(&A)",
+        "C'&P&&'",
+        "1,&P",
+        "&P(2)",
+        "X'FF'",
+        "&K",
+        "(1,2)",
+        "K=7",
+        "&P,&K=1",
+        "1",
+        "0",
+        "&SYSNDX",
+        "A&SYSNDX",
+        "((&A)",
+        "'",
+        "&",
+        "&&",
+        "L'&P",
+        "LBL.A",
+        "*,12",
+        "",
+    ];
+    let mut rng = Rng(0x0A5B_5EED);
+    for round in 0..1500 {
+        let mut src = String::new();
+        // Sometimes well-formed macro definitions, so that calls expand.
+        if rng.below(2) == 0 {
+            for name in ["MAC1", "MAC2"] {
+                src.push_str("         MACRO\n");
+                src.push_str(&format!("&N       {name} &P,&K=1\n"));
+                for _ in 0..rng.below(8) {
+                    let line = format!(
+                        "{:<8} {:<5} {}\n",
+                        NAMES[rng.below(NAMES.len())],
+                        OPS[rng.below(OPS.len() - 2)],
+                        OPERANDS[rng.below(OPERANDS.len())]
+                    );
+                    src.push_str(&line);
+                }
+                src.push_str(".M       MEND\n");
+            }
+        }
+        for _ in 0..rng.below(12) + 1 {
+            let line = format!(
+                "{:<8} {:<5} {}{}",
+                NAMES[rng.below(NAMES.len())],
+                OPS[rng.below(OPS.len())],
+                OPERANDS[rng.below(OPERANDS.len())],
+                if rng.below(4) == 0 {
+                    OPERANDS[rng.below(OPERANDS.len())]
+                } else {
+                    ""
+                }
+            );
+            src.push_str(&line);
+            src.push('\n');
+        }
+        let o = assemble_with_notes("r.asm", &src);
+        if let Err(d) = &o.result {
+            assert!(!d.is_empty(), "round {round}");
+            for x in d {
+                assert!(x.line >= 1 && x.column >= 1, "round {round}: {x}");
+            }
+        }
+    }
+}
