@@ -96,7 +96,25 @@ DEVTYPES DC    X'08',X'0B',H'19',H'30',H'3350'
 *
 * Commands: name, shortest abbreviation - 1, routine
 CMDTAB   DC    CL8'CP',AL1(1),AL3(CPCMD)
+         DC    CL8'LISTFILE',AL1(0),AL3(LISTFILE)
+         DC    CL8'TYPE',AL1(0),AL3(TYPE)
+         DC    CL8'STATE',AL1(4),AL3(STATE)
+         DC    CL8'STATEW',AL1(5),AL3(STATEW)
+         DC    CL8'ERASE',AL1(1),AL3(ERASE)
+         DC    CL8'RENAME',AL1(2),AL3(RENAME)
+         DC    CL8'COPYFILE',AL1(3),AL3(COPYFILE)
+         DC    CL8'QUERY',AL1(0),AL3(QUERY)
+         DC    CL8'ACCESS',AL1(2),AL3(ACCESS)
+         DC    CL8'RELEASE',AL1(2),AL3(RELEASE)
+         DC    CL8'FORMAT',AL1(5),AL3(FORMAT)
+         DC    CL8'EDIT',AL1(0),AL3(EDIT)
+         DC    CL8'EXEC',AL1(1),AL3(EXEC)
          DC    X'FF'
+* LISTFILE and COPYFILE options
+OPTDATE  DC    AL1(4),C'DATE'
+OPTEXEC  DC    AL1(4),C'EXEC'
+OPTREPL  DC    AL1(7),C'REPLACE'
+LSTXPFX  DC    AL1(7),C' &&1 &&2 '
 *
 * Messages
 BANNER   DC    AL1(L'BANNERT)
@@ -117,6 +135,89 @@ MABEND2  DC    AL1(L'MABEND2T)
 MABEND2T DC    C' called from '
 MSGSMALL DC    AL1(L'MSGSMALT)
 MSGSMALT DC    C'MINICMS needs a virtual machine of 1M or more'
+M002     DC    AL1(L'M002T)
+M002T    DC    C'002E File '''
+M002B    DC    AL1(L'M002BT)
+M002BT   DC    C''' not found.'
+M002L    DC    AL1(L'M002LT)
+M002LT   DC    C'002E File not found.'
+M002I    DC    AL1(L'M002IT)
+M002IT   DC    C'002E Input file '''
+M024     DC    AL1(L'M024T)
+M024T    DC    C'024E File '''
+M024B    DC    AL1(L'M024BT)
+M024BT   DC    C''' already exists.'
+M037     DC    AL1(L'M037T)
+M037T    DC    C'037E Disk '''
+M037B    DC    AL1(L'M037BT)
+M037BT   DC    C''' is read/only.'
+M054     DC    AL1(L'M054T)
+M054T    DC    C'054E Incomplete fileID specified.'
+M069     DC    AL1(L'M069T)
+M069T    DC    C'069E Disk '''
+M069B    DC    AL1(L'M069BT)
+M069BT   DC    C''' not accessed.'
+M104     DC    AL1(L'M104T)
+M104T    DC    C'104S Error '''
+M104B    DC    AL1(L'M104BT)
+M104BT   DC    C''' reading or writing the disk.'
+M017     DC    AL1(L'M017T)
+M017T    DC    C'017E Invalid device address '''
+M017B    DC    AL1(L'M017BT)
+M017BT   DC    C'''.'
+M048     DC    AL1(L'M048T)
+M048T    DC    C'048E Invalid mode '''
+M048B    DC    AL1(L'M048BT)
+M048BT   DC    C'''.'
+M113     DC    AL1(L'M113T)
+M113T    DC    C'113S '
+M113B    DC    AL1(L'M113BT)
+M113BT   DC    C' not attached.'
+M112     DC    AL1(L'M112T)
+M112T    DC    C'112S '
+M112B    DC    AL1(L'M112BT)
+M112BT   DC    C' device error.'
+M723     DC    AL1(L'M723T)
+M723T    DC    C'DMSACC723I '
+M603     DC    AL1(L'M603T)
+M603T    DC    C'DMSFOR603R FORMAT will erase all files on disk '
+M603B    DC    AL1(L'M603BT)
+M603BT   DC    C'. Do you wish to continue? (YES|NO):'
+M605     DC    AL1(L'M605T)
+M605T    DC    C'DMSFOR605R Enter disk label:'
+M732     DC    AL1(L'M732T)
+M732T    DC    C'DMSFOR732I '
+M732B    DC    AL1(L'M732BT)
+M732BT   DC    C' cylinders formatted on disk '
+M732C    DC    AL1(L'M732CT)
+M732CT   DC    C'.'
+MQD1     DC    AL1(L'MQD1T)
+MQD1T    DC    C' FILES; '
+MQD2     DC    AL1(L'MQD2T)
+MQD2T    DC    C' REC IN USE, '
+MQD3     DC    AL1(L'MQD3T)
+MQD3T    DC    C' LEFT (of '
+MQD4     DC    AL1(L'MQD4T)
+MQD4T    DC    C'% FULL ('
+MQD5     DC    AL1(L'MQD5T)
+MQD5T    DC    C' CYL), '
+MBLIP    DC    AL1(L'MBLIPT)
+MBLIPT   DC    C'BLIP = OFF'
+*
+         DS    0F
+LSTCOUNT DC    F'0'
+CPYIADT  DC    F'0'
+CMDMOD   DC    CL3' '
+SRCHMODE DC    C' '
+SRCHDIG  DC    X'00'
+STATEWF  DC    X'00'
+LSTOPT   DC    X'00'
+CPYODIG  DC    C' '
+CPYIFST  DC    XL40'00'
+OLDFST   DC    XL40'00'
+NEWNAME  DC    CL16' '
+BCDIN    DC    XL3'00'
+BCDOUT   DC    CL5' '
 *
          LTORG
 *

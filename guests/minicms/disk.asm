@@ -301,15 +301,16 @@ FINDA2   LR    0,2
 * the pattern PATID (each part: a name, *, or a name with one *).
 MATCH    STM   14,12,0(13)
          LA    13,60(,13)
+         LR    2,1
          LA    3,PATID
-         LR    4,1
+         LR    4,2
          BAL   14,MATCH8
          LTR   15,15
-         BNZ   RETURN
+         BNZ   RETURN1
          LA    3,PATID+8
-         LA    4,8(,1)
+         LA    4,8(,2)
          BAL   14,MATCH8
-         B     RETURN
+         B     RETURN1
 *
 * MATCH8: R15 = 0 when the 8-byte name at R4 matches the pattern at R3
 MATCH8   STM   14,12,0(13)

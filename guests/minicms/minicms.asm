@@ -178,6 +178,12 @@ RETURN   S     13,=F'60'
          L     14,0(,13)
          LM    2,12,16(13)
          BR    14
+* RETURN1: the same, R1 restored as well (R0 and R15 the results)
+RETURN1  S     13,=F'60'
+         L     14,0(,13)
+         L     1,12(,13)
+         LM    2,12,16(13)
+         BR    14
 *
 * CLOCK: DIAGNOSE X'0C' into TODDATE (MM/DD/YY) and TODTIME
 CLOCK    LA    1,TODAREA
