@@ -203,6 +203,65 @@ MQD5     DC    AL1(L'MQD5T)
 MQD5T    DC    C' CYL), '
 MBLIP    DC    AL1(L'MBLIPT)
 MBLIPT   DC    C'BLIP = OFF'
+MNEWFILE DC    AL1(9),C'NEW FILE:'
+MEDIT    DC    AL1(5),C'EDIT:'
+MINPUT   DC    AL1(6),C'INPUT:'
+MTOF     DC    AL1(4),C'TOF:'
+MEOF     DC    AL1(4),C'EOF:'
+MEDQ     DC    AL1(7),C'?EDIT: '
+MNOTFND  DC    AL1(9),C'NOT FOUND'
+MEDFULL  DC    AL1(L'MEDFULLT)
+MEDFULLT DC    C'DMSEDI132S File too large for the storage available.'
+M072     DC    AL1(L'M072T)
+M072T    DC    C'072E Error in EXEC file '
+M072B    DC    AL1(L'M072BT)
+M072BT   DC    C', line 0 - File not found'
+MEXNEST  DC    AL1(L'MEXNESTT)
+MEXNESTT DC    C'DMSEXT074E An EXEC cannot call EXEC in MINICMS.'
+MEXBIG   DC    AL1(L'MEXBIGT)
+MEXBIGT  DC    C'DMSEXT073E EXEC file too large.'
+* editor subcommands: name, shortest abbreviation - 1, routine
+EDCMDS   DC    CL8'INPUT',AL1(0),AL3(EDINPUT)
+         DC    CL8'LIST',AL1(0),AL3(EDLIST)
+         DC    CL8'TYPE',AL1(0),AL3(EDLIST)
+         DC    CL8'CHANGE',AL1(0),AL3(EDCHANGE)
+         DC    CL8'DELETE',AL1(1),AL3(EDDELETE)
+         DC    CL8'TOP',AL1(1),AL3(EDTOP)
+         DC    CL8'BOTTOM',AL1(0),AL3(EDBOT)
+         DC    CL8'UP',AL1(0),AL3(EDUP)
+         DC    CL8'DOWN',AL1(0),AL3(EDDOWN)
+         DC    CL8'NEXT',AL1(0),AL3(EDDOWN)
+         DC    CL8'FILE',AL1(3),AL3(EDFILE)
+         DC    CL8'QUIT',AL1(0),AL3(EDQUIT)
+         DC    X'FF'
+*
+         DS    0F
+EDN      DC    F'0'
+EDCUR    DC    F'0'
+EDHP     DC    F'0'
+EDLRECL  DC    F'0'
+EDADT    DC    F'0'
+EDSA     DC    F'0'
+EDSAL    DC    F'0'
+EDSB     DC    F'0'
+EDSBL    DC    F'0'
+EDCHG    DC    F'0'
+EDPSLOT  DC    F'0'
+EDIX     DC    F'0'
+EDNAME   DC    CL16' '
+EDRECFM  DC    C' '
+EDDIG    DC    C' '
+EDDELIM  DC    C' '
+EDGLOB   DC    X'00'
+*
+         DS    0F
+EXNARG   DC    F'0'
+EXEND    DC    F'0'
+EXRC     DC    F'0'
+EXLLEN   DC    F'0'
+EXCTL    DC    X'00'
+EXNAME   DC    CL8' '
+EXARGS   DC    CL72' '
 *
          DS    0F
 LSTCOUNT DC    F'0'
@@ -227,6 +286,7 @@ INBUF    DS    CL132
 TOKENS   DS    CL256
 TOKPOS   DS    33H
 UPTAB    DS    CL256
+EXLINE   DS    CL160
 *
 *---------------------------------------------------------------------
 * A disk table (one per mode letter at ADTAREA, ADTSIZE apart).
