@@ -4,7 +4,8 @@
 //!
 //! Supported: MACRO/MEND definitions in the source (prototype with a name-field parameter,
 //! positional parameters and keyword parameters with defaults, sublists `(A,B)` with
-//! `&P(n)` and `N'&P`), `&SYSNDX`, `&SYSLIST(n)`, `&SYSNEST`, `&SYSMAC`; LCLA/LCLB/LCLC,
+//! `&P(n)` and `N'&P`), `&SYSNDX`, `&SYSLIST(n)`, `&SYSNEST`, `&SYSMAC`, `&SYSECT`;
+//! LCLA/LCLB/LCLC,
 //! GBLA/GBLB/GBLC (scalars and arrays), SETA/SETB/SETC (implicitly local when undeclared),
 //! AIF (also the extended `AIF (c1).A,(c2).B`), AGO (also computed `AGO (n).A,.B`), ANOP,
 //! ACTR, MEXIT, MNOTE; sequence symbols; substitution of `&var` in the name, operation and
@@ -157,6 +158,8 @@ struct Expander<'f> {
     nesting: u32,
     /// Characters generated so far.
     out_chars: usize,
+    /// `&SYSECT`: the section of the last CSECT, START or DSECT.
+    sysect: String,
 }
 
 /// Whether anything in `stmts` needs the macro processor.
@@ -221,6 +224,7 @@ pub(crate) fn expand(file: &str, stmts: Vec<Stmt>) -> Expansion {
         open_seq: HashMap::new(),
         nesting: 0,
         out_chars: 0,
+        sysect: String::new(),
     };
     x.open_seq = x.open_code_sequence_symbols(&stmts);
     x.run_body(&stmts);
@@ -927,6 +931,12 @@ impl Expander<'_> {
         if let Some(def) = self.macros.get(&op).cloned() {
             self.call(&g, def);
         } else {
+            if matches!(op.as_str(), "CSECT" | "START" | "DSECT") {
+                self.sysect = g
+                    .name
+                    .as_ref()
+                    .map_or(String::new(), |n| n.0.to_ascii_uppercase());
+            }
             self.out.push(g);
         }
     }
@@ -1044,12 +1054,19 @@ impl Expander<'_> {
                     .collect::<String>()
                     .to_ascii_uppercase();
                 if !def.keywords.iter().any(|(k, _)| *k == key) {
-                    let e = E {
-                        at: s,
-                        msg: format!("macro {} has no keyword parameter &{key}", def.name),
-                        undefined: false,
-                    };
-                    self.diag(st, e);
+                    // HLASM ASMA017W: an undefined keyword is a positional operand.
+                    let (line, column) = st.at(s);
+                    let ctx = st.ctx.as_ref().map_or(String::new(), |c| format!(" ({c})"));
+                    self.notes.push(Diagnostic {
+                        file: self.file.to_string(),
+                        line,
+                        column,
+                        message: format!(
+                            "macro {} has no keyword parameter &{key}; {text} is a positional operand{ctx}",
+                            def.name
+                        ),
+                    });
+                    syslist.push(text);
                     continue;
                 }
                 if given.contains_key(&key) {
@@ -1360,6 +1377,7 @@ impl Expander<'_> {
                 return err(at, format!("&{name} is only defined inside a macro"))
             }
             "SYSNDX" => Target::Text(format!("{:04}", f.sysndx)),
+            "SYSECT" => Target::Text(self.sysect.clone()),
             "SYSNEST" => Target::Set(Kind::A, Ev::Num(self.frames.len() as i64 - 1), None),
             "SYSMAC" => Target::Text(
                 f.mac

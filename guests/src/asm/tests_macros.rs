@@ -367,10 +367,6 @@ fn conditional_assembly_errors() {
             " MACRO\n M &P\n&P SETA 1\n MEND\n M\n",
             "m.asm:3:1: error: &P is a parameter and cannot be set (in macro M called at line 5)",
         ),
-        (
-            " MACRO\n M &K=1\n MEND\n M J=2\n",
-            "m.asm:4:4: error: macro M has no keyword parameter &J",
-        ),
         (" MEXIT\n", "m.asm:1:2: error: MEXIT outside a macro"),
         (
             " AIF (1 EQ 1)\n",
@@ -487,6 +483,28 @@ fn deep_nesting_is_an_error_not_a_crash() {
             &e[..e.len().min(3)]
         );
     }
+}
+
+#[test]
+fn undefined_keyword_is_positional_with_a_note_and_sysect() {
+    let src = "
+         MACRO
+         M     &A,&K=1
+         DC    C'&A&K&SYSECT'
+         MEND
+SECT     CSECT
+         M     J=2
+";
+    let o = outcome(src);
+    assert_eq!(
+        o.notes.iter().map(|n| n.note()).collect::<Vec<_>>(),
+        vec!["m.asm:7:16: note: macro M has no keyword parameter &J; J=2 is a positional operand"]
+    );
+    // C'J=21SECT'
+    assert_eq!(
+        o.result.unwrap().image,
+        vec![0xD1, 0x7E, 0xF2, 0xF1, 0xE2, 0xC5, 0xC3, 0xE3]
+    );
 }
 
 #[test]
