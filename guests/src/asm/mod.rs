@@ -100,6 +100,31 @@ pub struct Outcome {
 }
 
 impl Diagnostic {
+    /// The diagnostic followed by the offending source line of `source` and a caret under
+    /// the column:
+    ///
+    /// ```text
+    /// t.asm:3:18: error: undefined symbol NOWHERE
+    ///     3 |          L     1,NOWHERE
+    ///       |                  ^
+    /// ```
+    pub fn render(&self, source: &str) -> String {
+        let Some(text) = self.line.checked_sub(1).and_then(|l| source.lines().nth(l)) else {
+            return self.to_string();
+        };
+        let text: String = text
+            .chars()
+            .map(|c| if c == '\t' || c == '\r' { ' ' } else { c })
+            .collect();
+        let num = self.line.to_string();
+        format!(
+            "{self}\n{num:>5} | {}\n{:>5} | {}^",
+            text.trim_end(),
+            "",
+            " ".repeat(self.column.saturating_sub(1))
+        )
+    }
+
     /// The diagnostic as a note: `file:line:column: note: message`.
     pub fn note(&self) -> String {
         format!(
@@ -195,7 +220,7 @@ pub fn assemble_file_with_notes(
         Err(d) => {
             let mut all: Vec<(usize, usize, String)> = d
                 .iter()
-                .map(|d| (d.line, d.column, d.to_string()))
+                .map(|d| (d.line, d.column, d.render(&text)))
                 .chain(notes.iter().map(|n| (n.line, n.column, n.note())))
                 .collect();
             all.sort();

@@ -322,7 +322,7 @@ fn assemble_file_writes_only_on_success() {
     std::fs::write(&src, " LR 1,2\n BAD\n").unwrap();
     let e = assemble_file(&src, &out, None).unwrap_err();
     assert!(
-        e[0].ends_with(":2:2: error: unknown operation BAD"),
+        e[0].ends_with(":2:2: error: unknown operation BAD\n    2 |  BAD\n      |  ^"),
         "{e:?}"
     );
     assert!(!out.exists(), "old image must be removed");
@@ -536,5 +536,15 @@ fn dc_extended_hfp() {
         ]
         .concat()
         .replace(' ', "")
+    );
+}
+
+#[test]
+fn rendered_diagnostics_show_the_source_line_and_column() {
+    let src = "         USING *,12\n\tL     1,NOWHERE\n";
+    let d = assemble("t.asm", src).unwrap_err();
+    assert_eq!(
+        d[0].render(src),
+        "t.asm:2:10: error: undefined symbol NOWHERE\n    2 |  L     1,NOWHERE\n      |          ^"
     );
 }
