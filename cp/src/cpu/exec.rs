@@ -1917,7 +1917,10 @@ impl Cpu {
         if op.r1 != 0 {
             bytes[1] |= self.gpr[(op.r1 & 15) as usize] as u8;
         }
-        let target = Op::decode(self.arch, &bytes);
+        let mut target = Op::decode(self.arch, &bytes);
+        // The run loop's fast branch handlers report a taken branch in their own way; the
+        // target of EX runs with the general ones.
+        target.handler = handler_for(target.opcode, target.invalid);
         if !target.invalid && target.opcode == Opcode::EX {
             return Err(P::EXECUTE);
         }

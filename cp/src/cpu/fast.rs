@@ -9,7 +9,10 @@
 //! saves no registers. The results are those of the general handler: the differential tests
 //! against Hercules run through these paths.
 
-use super::{Cpu, Exec, Op};
+use s390_decoder::Opcode;
+
+use super::exec::Handler;
+use super::{Cpu, Exec, Op, ProgramInterrupt};
 
 /// CC 0 zero, 1 negative, 2 positive.
 #[inline(always)]
@@ -218,7 +221,6 @@ impl Cpu {
 
     /// N, O, X: and, or, exclusive or.
     pub(super) fn f_n(&mut self, op: &Op) -> Exec {
-        use s390_decoder::Opcode;
         match self.mem.fast_fetch::<4>(self.rx_addr(op), self.psw.key) {
             Some(b) => {
                 let v = u32::from_be_bytes(b);
@@ -233,5 +235,119 @@ impl Cpu {
             }
             None => self.i_n(op),
         }
+    }
+}
+
+/// The run loop's handler for a branch that stores no link: on the taken path it puts the
+/// target in the PSW and returns [`ProgramInterrupt::JUMPED`], so the loop calls it like a
+/// straight-line instruction (having stored only the instruction's address) and the untaken
+/// path costs nothing more than any other instruction. None for other opcodes. The general
+/// handlers in `exec.rs` keep the usual protocol (EX uses them).
+pub(super) fn jump_handler_of(opcode: Opcode) -> Option<Handler> {
+    use Opcode::*;
+    Some(match opcode {
+        BC => Cpu::j_bc,
+        BCR => Cpu::j_bcr,
+        BRC | BRCL => Cpu::j_brc,
+        BCT => Cpu::j_bct,
+        BCTR => Cpu::j_bctr,
+        BRCT => Cpu::j_brct,
+        BXH | BXLE | BRXH | BRXLE => Cpu::j_bxh,
+        _ => return None,
+    })
+}
+
+impl Cpu {
+    /// Takes a branch to `target` (masked to the addressing mode).
+    #[inline(always)]
+    fn jump(&mut self, target: u32) -> Exec {
+        self.psw.ia = target & self.psw.amask();
+        Err(ProgramInterrupt::JUMPED)
+    }
+
+    /// The target of a relative branch: `halfwords` from the instruction's own address.
+    #[inline(always)]
+    fn relative(&self, halfwords: i32) -> u32 {
+        self.cur_ia.wrapping_add((halfwords as u32).wrapping_mul(2))
+    }
+
+    #[inline(always)]
+    fn cc_selected(&self, mask: u8) -> bool {
+        mask & (8 >> self.psw.cc) != 0
+    }
+
+    /// BC: branch on condition.
+    fn j_bc(&mut self, op: &Op) -> Exec {
+        if self.cc_selected(op.r1) {
+            return self.jump(self.rx_addr(op));
+        }
+        Ok(())
+    }
+
+    /// BCR: branch on condition to the address in R2 (R2 = 0: no branch).
+    fn j_bcr(&mut self, op: &Op) -> Exec {
+        if self.cc_selected(op.r1) && op.r2 != 0 {
+            return self.jump(self.gpr[(op.r2 & 15) as usize]);
+        }
+        Ok(())
+    }
+
+    /// BRC, BRCL: branch relative on condition.
+    fn j_brc(&mut self, op: &Op) -> Exec {
+        if self.cc_selected(op.r1) {
+            return self.jump(self.relative(op.imm));
+        }
+        Ok(())
+    }
+
+    /// BCT: branch on count.
+    fn j_bct(&mut self, op: &Op) -> Exec {
+        let target = self.rx_addr(op);
+        let r = self.r1(op);
+        *r = r.wrapping_sub(1);
+        if *r != 0 {
+            return self.jump(target);
+        }
+        Ok(())
+    }
+
+    /// BCTR: branch on count to the address in R2 (R2 = 0: count only).
+    fn j_bctr(&mut self, op: &Op) -> Exec {
+        let target = self.gpr[(op.r2 & 15) as usize];
+        let r = self.r1(op);
+        *r = r.wrapping_sub(1);
+        if *r != 0 && op.r2 != 0 {
+            return self.jump(target);
+        }
+        Ok(())
+    }
+
+    /// BRCT: branch relative on count.
+    fn j_brct(&mut self, op: &Op) -> Exec {
+        let r = self.r1(op);
+        *r = r.wrapping_sub(1);
+        if *r != 0 {
+            return self.jump(self.relative(op.imm));
+        }
+        Ok(())
+    }
+
+    /// BXH, BXLE, BRXH, BRXLE: branch on index high / low or equal. The comparand is the
+    /// odd register of the R3 pair, read before R1 is updated.
+    fn j_bxh(&mut self, op: &Op) -> Exec {
+        let target = match op.opcode {
+            Opcode::BXH | Opcode::BXLE => self.ea(0, op.b2, op.d2),
+            _ => self.relative(op.imm),
+        };
+        let r3 = (op.r3 & 15) as usize;
+        let incr = self.gpr[r3] as i32;
+        let cmp = self.gpr[r3 | 1] as i32;
+        let sum = (*self.r1(op) as i32).wrapping_add(incr);
+        *self.r1(op) = sum as u32;
+        let high = sum > cmp;
+        if high == matches!(op.opcode, Opcode::BXH | Opcode::BRXH) {
+            return self.jump(target);
+        }
+        Ok(())
     }
 }

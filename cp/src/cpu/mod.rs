@@ -66,6 +66,9 @@ impl ProgramInterrupt {
     /// an I/O instruction) to end the CPU's current batch, so the run loop looks at the PSW
     /// again (after LOGOFF, re-IPL, or a PSW change).
     pub const END_BATCH: Self = Self(0xFFFF);
+    /// Not an interruption: a branch instruction of the run loop's fast path (see
+    /// `fast.rs`) was taken and has put its target in the PSW.
+    pub(crate) const JUMPED: Self = Self(0xFFFD);
 }
 
 impl From<AccessFault> for ProgramInterrupt {
@@ -625,9 +628,18 @@ impl Cpu {
                 let op = &slot.op;
                 left -= 1;
                 if op.flow == op::Flow::Straight {
+                    self.cur_ia = base | off;
                     if let Err(code) = (op.handler)(self, op) {
+                        if code == ProgramInterrupt::JUMPED {
+                            // A branch taken: stay in the page if the target is in it.
+                            let next = self.psw.ia;
+                            if next & !0xFFF != base || next & 1 != 0 || left == 0 {
+                                continue 'batch;
+                            }
+                            off = next & 0xFFF;
+                            continue;
+                        }
                         let ia = base | off;
-                        self.cur_ia = ia;
                         self.cur_len = op.len;
                         self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
                         self.instructions = start + (budget - left);
@@ -710,6 +722,9 @@ impl Cpu {
         op: &Op,
         code: ProgramInterrupt,
     ) -> Option<Result<(), Stop>> {
+        if code == ProgramInterrupt::JUMPED {
+            return None;
+        }
         let code = if code == exec::NEEDS_SUPERVISOR {
             match self.execute_supervised(sup, op) {
                 Ok(()) => return None,
