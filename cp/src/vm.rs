@@ -1159,7 +1159,9 @@ fn device_command(
         return DevReply::input(vec![s]);
     }
     if cmd == 0x03 {
-        return DevReply::took(out.len());
+        // NO-OP: an immediate control command that transfers no data, so the CSW's
+        // residual count is the CCW's count (GA22-7000, "Count" in the CSW).
+        return DevReply::took(0);
     }
     match &mut dev.kind {
         DeviceKind::Console => match cmd {
