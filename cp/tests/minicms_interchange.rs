@@ -503,3 +503,17 @@ fn files_minicms_writes_are_right_for_real_cms() {
     assert!(!names.contains(&"BIG".to_string()), "{names:?}");
     assert!(names.contains(&"MINI".to_string()), "{names:?}");
 }
+
+#[test]
+fn any_user_can_ipl_minicms_from_cp() {
+    let Some(sh) = shared() else { return };
+    let t = workdir(&sh);
+    // CMSUSER's directory IPLs real CMS; the CP command IPL MINICMS switches.
+    let out = session(
+        &t.path().join("cms.direct"),
+        "#CP IPL MINICMS\nQUERY SEARCH\nLOGOFF\n",
+    );
+    assert!(out.contains("CMS VERSION 6.0"), "{out}");
+    assert!(out.contains("MINICMS VERSION 1.0"), "{out}");
+    assert!(out.contains("CMS191   191   A   R/W"), "{out}");
+}
