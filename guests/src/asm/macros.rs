@@ -988,6 +988,24 @@ impl Expander<'_> {
                     chars.push(c);
                     pos.push(st.pos[at]);
                 }
+                // In the name and operation fields, keep the next field in its column
+                // when the blanks allow it (as HLASM lists generated statements).
+                if at < st.operands.0 && p.peek() == Some(' ') {
+                    let written = p.i - at;
+                    let got = v.chars().count();
+                    if got < written {
+                        for _ in got..written {
+                            chars.push(' ');
+                            pos.push(st.pos[at]);
+                        }
+                    } else {
+                        let mut extra = got - written;
+                        while extra > 0 && p.peek() == Some(' ') && p.peek_at(1) == Some(' ') {
+                            p.i += 1;
+                            extra -= 1;
+                        }
+                    }
+                }
                 continue;
             }
             chars.push(ch);
