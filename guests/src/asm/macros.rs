@@ -29,7 +29,7 @@ use super::{err, self_defining, Diagnostic, E};
 /// How deep macro calls may nest.
 pub const MAX_DEPTH: usize = 100;
 /// Statements the expansion may process in all (conditional and model statements).
-pub const MAX_STEPS: usize = 500_000;
+pub const MAX_STEPS: usize = 200_000;
 /// The default ACTR: branches (AIF taken, AGO) allowed per macro invocation.
 pub const DEFAULT_ACTR: i64 = 4096;
 /// Characters the expansion may generate in all.
