@@ -664,3 +664,22 @@ A        PICK  2
     // PICK 1: 00 (unset element), E1; PICK 9: no such target: 00, E1 (S1 tested first).
     assert_eq!(hex_of(src), "141E28C104E100E100E1");
 }
+
+#[test]
+fn alternative_continuation_format_with_remarks() {
+    let pad = |s: &str| format!("{s:<71}X\n");
+    let src = [
+        "         MACRO\n".to_string(),
+        pad("         M     &A,&B,          first two parameters"),
+        "               &C              the third\n".to_string(),
+        "         DC    AL1(&A,&B,&C)\n".to_string(),
+        "         MEND\n".to_string(),
+        pad("         M     1,              one"),
+        pad("               2,              two"),
+        "               3               three\n".to_string(),
+        pad("         DC    C'A, B',         remark"),
+        "               C'C'\n".to_string(),
+    ]
+    .concat();
+    assert_eq!(hex_of(&src), "010203C16B40C2C3");
+}
