@@ -773,8 +773,8 @@ fn matching_mend(body: &[Stmt], start: usize) -> Option<usize> {
 enum Target {
     /// A parameter, `&SYSLIST(n)` or `&SYSNDX`: text.
     Text(String),
-    /// `&SYSLIST` without subscript: the positional operands.
-    SysList(usize),
+    /// `&SYSLIST` or a SET symbol array without subscript: the number of items, the name.
+    List(usize, String),
     /// A SET symbol (or an element of one).
     Set(Kind, Ev, Option<usize>),
 }
@@ -1361,7 +1361,7 @@ impl Expander<'_> {
         match self.var_target(st, p)? {
             (_, Target::Text(t)) => Ok(Ev::Text(t)),
             (_, Target::Set(_, v, _)) => Ok(v),
-            (at, Target::SysList(_)) => err(at, "&SYSLIST requires a subscript"),
+            (at, Target::List(_, name)) => err(at, format!("&{name} requires a subscript")),
         }
     }
 
@@ -1404,7 +1404,7 @@ impl Expander<'_> {
             ),
             "SYSLIST" => match sub {
                 Some(n) => Target::Text(f.syslist.get(n).cloned().unwrap_or_default()),
-                None => Target::SysList(f.syslist.len().saturating_sub(1)),
+                None => Target::List(f.syslist.len().saturating_sub(1), name.clone()),
             },
             _ => {
                 if let Some(v) = f.params.get(&name) {
@@ -1438,7 +1438,7 @@ impl Expander<'_> {
         // An array without subscript is only valid under N'.
         if let Target::Set(_, _, None) = t {
             if self.var(&name).is_some_and(|v| v.array) {
-                return Ok((at, Target::SysList(self.array_count(&name))));
+                return Ok((at, Target::List(self.array_count(&name), name)));
             }
         }
         Ok((at, t))
@@ -1755,14 +1755,14 @@ impl Expander<'_> {
                             s.chars().count() as i64
                         }
                         Target::Set(_, v, _) => v.text().chars().count() as i64,
-                        Target::SysList(_) => return err(vat, "K' requires a scalar"),
+                        Target::List(..) => return err(vat, "K' requires a subscript here"),
                     }),
                     'N' => Ev::Num(match t {
                         Target::Text(s) => match sublist(&s) {
                             Some(items) => items.len() as i64,
                             None => (!s.is_empty()) as i64,
                         },
-                        Target::SysList(n) => n as i64,
+                        Target::List(n, _) => n as i64,
                         Target::Set(..) => 1,
                     }),
                     _ => Ev::Str(
@@ -1770,7 +1770,7 @@ impl Expander<'_> {
                             Target::Text(s) => self.type_of(&s),
                             Target::Set(Kind::C, v, _) => self.type_of(&v.text()),
                             Target::Set(..) => 'N',
-                            Target::SysList(_) => 'U',
+                            Target::List(..) => 'U',
                         }
                         .to_string(),
                     ),

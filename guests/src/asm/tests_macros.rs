@@ -683,3 +683,15 @@ fn alternative_continuation_format_with_remarks() {
     .concat();
     assert_eq!(hex_of(&src), "010203C16B40C2C3");
 }
+
+#[test]
+fn arrays_and_syslist_need_a_subscript_outside_n() {
+    assert_eq!(
+        errors(" LCLA &T(3)\n DC AL1(&T)\n"),
+        vec!["m.asm:2:9: error: &T requires a subscript"]
+    );
+    assert_eq!(
+        errors(" MACRO\n M\n DC C'&SYSLIST'\n MEND\n M\n"),
+        vec!["m.asm:3:7: error: &SYSLIST requires a subscript (in macro M called at line 5)"]
+    );
+}
