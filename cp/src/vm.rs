@@ -1428,6 +1428,69 @@ mod tests {
         assert_eq!(m.read_u16(AbsAddr(0x3A)), 0x0009);
     }
 
+    /// Printer output: the CSW is computed from the channel program (last CCW of the
+    /// command chain + 8, channel end and device end, its count less what it transferred:
+    /// nothing for a NO-OP), and CLOSE makes the records a spool file.
+    #[test]
+    fn printer_csw_and_close() {
+        let text = "USER T T 1M 1M G\n CONSOLE 009 3215\n SPOOL 00E 1403 A\n";
+        let dir =
+            crate::directory::parse_directory_text(text, "t", std::path::Path::new("."), false)
+                .unwrap();
+        let term = ScriptTerminal::default();
+        let mut vm = Vm::logon(&dir, "T", Box::new(term)).unwrap();
+        let m = &mut vm.cpu.mem;
+        m.load(
+            AbsAddr(0x1000),
+            &[
+                0x9C, 0x00, 0x00, 0x0E, // SIO 00E
+                0x82, 0x00, 0x0F, 0x00, // LPSW X'F00': disabled wait
+            ],
+        )
+        .unwrap();
+        m.load(AbsAddr(0xF00), &[0x00, 0x02, 0, 0, 0, 0, 0, 0])
+            .unwrap();
+        m.load(AbsAddr(0x48), &[0, 0, 0x08, 0x00]).unwrap();
+        let ccws: [[u8; 8]; 3] = [
+            [0x09, 0, 0x09, 0x00, 0x40, 0, 0, 10], // write, command chaining
+            [0x09, 0, 0x09, 0x00, 0x40, 0, 0, 4],  // write, command chaining
+            [0x03, 0, 0x00, 0x00, 0x20, 0, 0, 1],  // NO-OP, SLI
+        ];
+        for (i, c) in ccws.iter().enumerate() {
+            m.load(AbsAddr(0x800 + 8 * i as u32), c).unwrap();
+        }
+        m.load(AbsAddr(0x900), &text_to_ebcdic("PRINT LINE"))
+            .unwrap();
+        vm.cpu.psw = Psw::from_bytes(Arch::S370, [0, 0, 0, 0, 0, 0, 0x10, 0]).0;
+        // The I/O interruption is pending (the PSW is disabled): TIO stores the CSW.
+        let _ = vm.cpu.run(&mut vm.cp, 100);
+        let csw = vm
+            .cp
+            .take_pending_for(0x00E)
+            .expect("an interruption is pending");
+        let last = ccws.len() as u32 - 1;
+        let expected = Csw {
+            key: 0,
+            ccw_addr: 0x800 + 8 * last + 8,
+            unit: unit::CHANNEL_END | unit::DEVICE_END,
+            channel: 0,
+            count: u16::from_be_bytes([ccws[2][6], ccws[2][7]]),
+        };
+        assert_eq!(csw.to_bytes(), expected.to_bytes());
+        let r = vm.cp.cp_command_from(&mut vm.cpu, "CLOSE 00E", true);
+        assert_eq!(
+            r.lines,
+            vec!["PRT FILE 0001 TO T COPY 01 NOHOLD".to_string()]
+        );
+        let r = vm.cp.cp_command_from(&mut vm.cpu, "QUERY PRINTER", true);
+        assert_eq!(r.lines.len(), 2, "{:?}", r.lines);
+        assert!(
+            r.lines[1].contains(" 0001 PRT A 000002 01 "),
+            "{:?}",
+            r.lines
+        );
+    }
+
     #[test]
     fn console_read_and_bad_io() {
         let mut vm = tiny_vm(
