@@ -210,3 +210,71 @@ fn cms_segments_round_trip_except_non_canonical_encodings() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `vm390 asm` as a user runs it: notes and errors on stderr, exit status 1 and no image
+/// (not even an old one) after an error, the listing with the macro expansion.
+#[test]
+fn vm390_asm_reports_errors_notes_and_writes_listing() {
+    let vm390 = vm390_release();
+    let dir = scratch("cli");
+    let src = dir.join("m.asm");
+    let img = dir.join("m.bin");
+    let lst = dir.join("m.lst");
+    let good = [
+        "         MACRO\n",
+        "&L       TWICE &V\n",
+        "&L       DC    AL1(&V,&V)\n",
+        "         MNOTE *,'TWICE &V'\n",
+        "         MEND\n",
+        "A        TWICE 7\n",
+    ]
+    .concat();
+    std::fs::write(&src, &good).unwrap();
+    let out = Command::new(&vm390)
+        .arg("asm")
+        .arg(&src)
+        .arg("-o")
+        .arg(&img)
+        .arg("--listing")
+        .arg(&lst)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "{}:4:10: note: TWICE 7 (in macro TWICE called at line 6)\n",
+            src.display()
+        )
+    );
+    assert_eq!(std::fs::read(&img).unwrap(), vec![7, 7]);
+    let listing = std::fs::read_to_string(&lst).unwrap();
+    assert!(
+        listing.contains("000000 0707                 3+ A        DC    AL1(7,7)"),
+        "{listing}"
+    );
+    std::fs::write(&src, format!("{good}         L     1,NOWHERE\n")).unwrap();
+    let out = Command::new(&vm390)
+        .arg("asm")
+        .arg(&src)
+        .arg("-o")
+        .arg(&img)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "{}:4:10: note: TWICE 7 (in macro TWICE called at line 6)\n\
+             {}:7:18: error: undefined symbol NOWHERE\n    7 |          L     1,NOWHERE\n      |                  ^\n",
+            src.display(),
+            src.display()
+        )
+    );
+    assert!(!img.exists(), "the old image must be gone after an error");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,6 +2,8 @@
 //! ESA/390 instruction of the table with seeded random operands, written in HLASM syntax for
 //! us and in GNU syntax for gas, must assemble to the same bytes. And a round trip: the
 //! disassembly (`vm390 disasm` text) of a random image reassembles to the identical image.
+//! And DC constants (F, H, A, Y, X, B, CA with lengths and duplication) against gas data
+//! directives.
 
 use std::fmt::Write as _;
 use std::process::Command;
@@ -274,5 +276,96 @@ fn disassembly_reassembles_to_the_same_image() {
                 );
             }
         }
+    }
+}
+
+/// DC constants against GNU as data directives: F, H, A, Y, X, B, CA, C, with explicit
+/// lengths and several values, aligned the way DC aligns (`.balign`).
+#[test]
+fn dc_constants_assemble_like_gnu_as() {
+    let Some(gas) = oracle("s390x-linux-gnu-as") else {
+        return;
+    };
+    let mut rng = Rng::new(SEED ^ 0xDC);
+    let mut ours = String::new();
+    let mut theirs = String::new();
+    for _ in 0..400 {
+        match rng.below(8) {
+            0 => {
+                let v = rng.range(i32::MIN as i64, i32::MAX as i64);
+                writeln!(ours, "         DC    F'{v}'").unwrap();
+                writeln!(theirs, "\t.balign 4,0\n\t.long {v}").unwrap();
+            }
+            1 => {
+                let v = rng.range(-32768, 32767);
+                let w = rng.range(-32768, 32767);
+                writeln!(ours, "         DC    H'{v},{w}'").unwrap();
+                writeln!(theirs, "\t.balign 2,0\n\t.short {v},{w}").unwrap();
+            }
+            2 => {
+                let v = rng.below(1 << 31);
+                writeln!(ours, "         DC    A({v},X'{v:X}')").unwrap();
+                writeln!(theirs, "\t.balign 4,0\n\t.long {v},{v}").unwrap();
+            }
+            3 => {
+                let v = rng.below(1 << 16);
+                writeln!(ours, "         DC    Y({v}),AL1({})", v & 0xFF).unwrap();
+                writeln!(theirs, "\t.balign 2,0\n\t.short {v}\n\t.byte {}", v & 0xFF).unwrap();
+            }
+            4 => {
+                let n = rng.range(1, 8) as usize;
+                let bytes: Vec<u8> = (0..n).map(|_| rng.below(256) as u8).collect();
+                let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+                let dup = rng.range(1, 3);
+                writeln!(ours, "         DC    {dup}X'{hex}'").unwrap();
+                for _ in 0..dup {
+                    let list: Vec<String> = bytes.iter().map(|b| b.to_string()).collect();
+                    writeln!(theirs, "\t.byte {}", list.join(",")).unwrap();
+                }
+            }
+            5 => {
+                let v = rng.below(1 << 12);
+                writeln!(ours, "         DC    B'{v:b}',XL3'{v:X}'").unwrap();
+                // B'..' takes as many bytes as its digits need.
+                if v >= 256 {
+                    writeln!(theirs, "\t.byte {},{}", v >> 8, v & 0xFF).unwrap();
+                } else {
+                    writeln!(theirs, "\t.byte {v}").unwrap();
+                }
+                writeln!(theirs, "\t.byte 0,{},{}", v >> 8, v & 0xFF).unwrap();
+            }
+            6 => {
+                let n = rng.range(1, 12) as usize;
+                let text: String = (0..n)
+                    .map(|_| *rng.pick(&['A', 'z', '0', ' ', '#', '$', '.', '(']))
+                    .collect();
+                let len = n + rng.below(3) as usize;
+                writeln!(ours, "         DC    CAL{len}'{text}'").unwrap();
+                writeln!(theirs, "\t.ascii \"{text:<len$}\"").unwrap();
+            }
+            _ => {
+                let v = rng.range(-128, 127);
+                writeln!(ours, "         DC    FL1'{v}',HL3'{v}'").unwrap();
+                let b = (v as i32 as u32).to_be_bytes();
+                writeln!(theirs, "\t.byte {},{},{},{}", b[3], b[1], b[2], b[3]).unwrap();
+            }
+        }
+    }
+    let got = match guests::asm::assemble("dc.asm", &ours) {
+        Ok(a) => a.image,
+        Err(d) => panic!("{}", d[0]),
+    };
+    let want = run_gas(&gas, &theirs, "dc");
+    let n = got.len();
+    assert!(want.len() >= n, "gas output too short");
+    if let Some(at) = got.iter().zip(&want[..n]).position(|(a, b)| a != b) {
+        let from = at.saturating_sub(8);
+        panic!(
+            "first difference at {at:#x}: ours {:02X?}, gas {:02X?}\n{}\n{}",
+            &got[from..(at + 8).min(n)],
+            &want[from..(at + 8).min(n)],
+            ours.lines().take(6).collect::<Vec<_>>().join("\n"),
+            theirs.lines().take(10).collect::<Vec<_>>().join("\n")
+        );
     }
 }

@@ -518,7 +518,7 @@ impl Cp {
         md: &crate::directory::Mdisk,
         ro: bool,
         link: Option<LinkInfo>,
-    ) -> Result<(), String> {
+    ) -> Result<Option<String>, String> {
         let owner = link
             .as_ref()
             .map_or(self.user.id.clone(), |l| l.owner.clone());
@@ -532,7 +532,11 @@ impl Cp {
         let Some(v) = self.directory.dasd(vol).cloned() else {
             return Err(not_mounted());
         };
-        match open_image(&v.path, !ro && !self.writing(&v.path), vaddr) {
+        // One image file has one writer: a second write link to a minidisk on a volume
+        // this machine already writes is given read-only, as CP does for a disk another
+        // link has in write status.
+        let shared_rw = !ro && self.writing(&v.path);
+        match open_image(&v.path, !ro && !shared_rw, vaddr) {
             Ok(img) => {
                 let m = Minidisk::new(
                     vaddr,
@@ -544,10 +548,21 @@ impl Cp {
                     img,
                 );
                 self.add(vaddr, md.devtype, DeviceKind::Dasd(Box::new(m)));
+                let mut link = link;
+                if shared_rw {
+                    if let Some(l) = &mut link {
+                        l.write = false;
+                    }
+                }
                 if let Some(d) = self.devices.get_mut(&vaddr) {
                     d.link = link;
                 }
-                Ok(())
+                Ok(shared_rw.then(|| {
+                    format!(
+                        "DMKLNK102W DASD {vaddr:03X} FORCED R/O; R/W BY {}",
+                        self.user.id
+                    )
+                }))
             }
             Err(e) => {
                 eprintln!("vm390: minidisk {vaddr:03X}: {e}");
@@ -1159,7 +1174,9 @@ fn device_command(
         return DevReply::input(vec![s]);
     }
     if cmd == 0x03 {
-        return DevReply::took(out.len());
+        // NO-OP: an immediate control command that transfers no data, so the CSW's
+        // residual count is the CCW's count (GA22-7000, "Count" in the CSW).
+        return DevReply::took(0);
     }
     match &mut dev.kind {
         DeviceKind::Console => match cmd {

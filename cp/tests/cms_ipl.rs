@@ -3,67 +3,14 @@
 //! are only read: they are read-only files, so vm390 attaches them read-only (writes to
 //! copies are tested in `cms_writes.rs`).
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/cms370");
-    if p.join("vm390.direct").is_file() {
-        return Some(p);
-    }
-    if std::env::var("VM390_ORACLES").as_deref() == Ok("require") {
-        panic!("{} is missing (VM390_ORACLES=require)", p.display());
-    }
-    eprintln!("SKIPPED: {} is missing", p.display());
-    None
-}
-
-/// Runs vm390 on the shared directory with `input` on stdin; returns (exit code, stdout).
-fn session(dir: &Path, input: &str) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vm390"))
-        .arg("--directory")
-        .arg(dir.join("vm390.direct"))
-        .arg("--logon")
-        .arg("CMSUSER")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start vm390");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("vm390 did not finish within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let text = reader.join().unwrap();
-    (status.code().unwrap_or(-1), text)
-}
+use common::{session, session_as, shared};
 
 #[test]
 fn ipl_cms_to_ready_and_logoff() {
-    let Some(dir) = shared() else { return };
-    let (code, out) = session(&dir, "\nLOGOFF\n");
+    let Some(dir) = shared(&[]) else { return };
+    let (code, out) = session(&dir.join("vm390.direct"), "\nLOGOFF\n");
     println!("{out}");
     assert_eq!(code, 0, "exit code; transcript:\n{out}");
     assert!(out.contains("CMS VERSION 6.0"), "no banner:\n{out}");
@@ -76,9 +23,9 @@ fn ipl_cms_to_ready_and_logoff() {
 
 #[test]
 fn cp_commands_from_cms_and_the_console() {
-    let Some(dir) = shared() else { return };
+    let Some(dir) = shared(&[]) else { return };
     let (code, out) = session(
-        &dir,
+        &dir.join("vm390.direct"),
         "ACCESS (NOPROF\n#CP QUERY USERID\nCP QUERY TIME\nXYZZY\n#CP XYZZY\nCP LOGOFF\n",
     );
     println!("{out}");
@@ -97,9 +44,44 @@ fn cp_commands_from_cms_and_the_console() {
 
 #[test]
 fn end_of_input_logs_off() {
-    let Some(dir) = shared() else { return };
-    let (code, out) = session(&dir, "");
+    let Some(dir) = shared(&[]) else { return };
+    let (code, out) = session(&dir.join("vm390.direct"), "");
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("CMS VERSION 6.0"), "{out}");
     assert!(out.contains("LOGOFF AT"), "{out}");
+}
+
+/// Without `--logon` the terminal logs on as VM does: `LOGON userid`, then the password.
+#[test]
+fn logon_with_password() {
+    let Some(dir) = shared(&[]) else { return };
+    let d = dir.join("vm390.direct");
+    let (code, out) = session_as(
+        &d,
+        None,
+        "QUERY TIME\nLOGON NOBODY\nLOGON CMSUSER\nWRONG\nL CMSUSER\ncmsuser\nACCESS (NOPROF\nLOGOFF\n",
+    );
+    println!("{out}");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("VM390 ONLINE\n"), "{out}");
+    assert!(out.contains("DMKCFM001E UNKNOWN CP COMMAND"), "{out}");
+    assert!(
+        out.contains("DMKLOG053E NOBODY NOT IN CP DIRECTORY"),
+        "{out}"
+    );
+    assert_eq!(out.matches("ENTER PASSWORD:").count(), 2, "{out}");
+    assert!(
+        out.contains("DMKLOG050E PASSWORD INCORRECT - REINITIATE LOGON PROCEDURE"),
+        "{out}"
+    );
+    assert!(out.contains("CMS VERSION 6.0"), "{out}");
+    assert!(out.contains("LOGOFF AT"), "{out}");
+    // A NOLOG user cannot log on; the end of input before a logon ends the session.
+    let (code, out) = session_as(&d, None, "LOGON MAINT\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("DMKLOG053E MAINT NOT IN CP DIRECTORY"),
+        "{out}"
+    );
+    assert!(!out.contains("CMS VERSION"), "{out}");
 }

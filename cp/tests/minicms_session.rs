@@ -226,3 +226,67 @@ fn cp_commands_and_unknown_commands() {
     let out = f.session("cp query userid\nQUERY TIME\nXYZZY\nCP XYZZY\nCP\nLOGOFF\n");
     insta::assert_snapshot!("cp_commands", out);
 }
+
+#[test]
+fn files_on_a_fresh_disk() {
+    let f = Fresh::new();
+    let out = f.session(
+        "LISTFILE\nQUERY DISK\nQUERY SEARCH\nQUERY BLIP\n\
+         EDIT HELLO EXEC\nINPUT\n&TYPE HELLO &1\nCP QUERY USERID\n&EXIT &INDEX\n\nFILE\n\
+         listfile\nLISTFILE * * A (DATE\nTYPE HELLO EXEC\nTYPE HELLO EXEC A\nTYPE NOPE EXEC\n\
+         TYPE HELLO\nSTATE HELLO EXEC\nSTATE HELLO EXEC A\nSTATE H* EXEC *\nSTATE NOPE EXEC\n\
+         STATE NOPE EXEC Q\nSTATE\nSTATEW HELLO EXEC\n\
+         COPYFILE HELLO EXEC A COPY EXEC A\nCOPYFILE HELLO EXEC A COPY EXEC A\n\
+         COPYFILE HELLO EXEC A COPY EXEC A (REPLACE\nCOPYFILE NOPE EXEC A X Y A\n\
+         RENAME COPY EXEC A SECOND EXEC A\nRENAME COPY EXEC A THIRD EXEC A\n\
+         RENAME SECOND EXEC A HELLO EXEC A\nRENAME SECOND EXEC\n\
+         LISTFILE * EXEC\nLISTFILE S* *\nLISTFILE *LO * A\nLISTFILE NOPE * A\n\
+         ERASE SECOND EXEC\nERASE SECOND EXEC\nERASE\nLISTFILE\nQUERY DISK A\n\
+         LISTFILE * * A (EXEC\nTYPE CMS EXEC\nLOGOFF\n",
+    );
+    insta::assert_snapshot!("files", out);
+}
+
+#[test]
+fn exec_files() {
+    let f = Fresh::new();
+    let out = f.session(
+        "EDIT TRY EXEC\nINPUT\n* a comment\n&TYPE ARGS &INDEX = &1 &2 &3\nSTATE NOPE EXEC\n\
+         &TYPE RC &RETCODE\n&CONTROL OFF\nCP QUERY USERID\n&EXIT 5\n&TYPE NOT HERE\n\nFILE\n\
+         TRY ONE TWO\nEXEC TRY 1\nEXEC NOPE\nEXEC\nLOGOFF\n",
+    );
+    insta::assert_snapshot!("exec", out);
+}
+
+#[test]
+fn the_line_editor() {
+    let f = Fresh::new();
+    let out = f.session(
+        "EDIT NOTES SCRIPT\nINPUT\nONE\nTWO\nTHREE\nFOUR\n\nTOP\nLIST *\nTOP\nDOWN\n\
+         CHANGE /ONE/1/\nDOWN 2\nCHANGE /E/EE/ * G\nTOP\nTYPE 9\nUP 2\nBOTTOM\nINPUT FIVE\n\
+         UP 9\nNEXT\nDELETE 2\nLIST *\nDOWN 9\nBOGUS\nCHANGE /NOTTHERE/X/\nFILE\n\
+         TYPE NOTES SCRIPT\nEDIT NOTES SCRIPT\nDELETE\nTOP\nDELETE\nQUIT\nTYPE NOTES SCRIPT\n\
+         EDIT NOTES SCRIPT\nNEXT\nDELETE 1\nFILE OTHER\nLISTFILE * * A (DATE\nLOGOFF\n",
+    );
+    insta::assert_snapshot!("editor", out);
+}
+
+#[test]
+fn access_release_and_format() {
+    let f = Fresh::new();
+    let out = f.session(
+        "EDIT KEEP EXEC\nINPUT X\nFILE\nACCESS 191 B\nQUERY SEARCH\nLISTFILE\nLISTFILE * * B\n\
+         RELEASE B\nQUERY SEARCH\nACCESS 191 A\nACCESS 192 C\nACCESS XYZ C\nACCESS 191 1\n\
+         RELEASE C\nFORMAT 191 A\nNO\nLISTFILE\nFORMAT 191 A\nYES\nnewlab\nQUERY SEARCH\n\
+         QUERY DISK\nLISTFILE\nLOGOFF\n",
+    );
+    insta::assert_snapshot!("access_format", out);
+    // After FORMAT the disk's label is the new one.
+    let img = cp::dasd::open(&f.data.join("vm390_191.cckd"), true);
+    let mut img = img.unwrap();
+    let t = img.read_track(0, 0).unwrap();
+    assert_eq!(
+        cp::io::ebcdic::ebcdic_to_text(&t.record(3).unwrap().data[..10]),
+        "CMS=NEWLAB"
+    );
+}

@@ -445,6 +445,11 @@ LST1B    XC    LSTCOUNT,LSTCOUNT
          BAL   14,ADTOF
          LR    2,1
          LA    3,1
+         CLC   0(2,2),=H'0'
+         BNE   LST2
+         IC    1,SRCHMODE           DMSLST069E Disk 'A' not accessed.
+         BAL   14,MSGNACC
+         B     RETURN
 LST2     CLC   0(2,2),=H'0'
          BE    LST5
          BAL   14,FSTFIRST
@@ -1301,6 +1306,7 @@ FOR1     LA    1,TOKENS+8
          LTR   2,1
          BZ    FORBADM
          USING ADT,2
+         MVC   FOROLD,ADTVDEV       accessed there before (for NO)
          LR    0,6                  release it wherever it is
          BAL   14,ADTVD
          LTR   1,1
@@ -1348,7 +1354,12 @@ FOR5     BAL   14,LBEG              are you sure?
          BAL   14,RDTERM
          CLC   0(4,1),=C'YES '
          BE    FOR6
-         SR    15,15
+         SR    1,1                  NO: the disk as it was
+         ICM   1,3,FOROLD
+         BZ    FOR5A
+         LR    0,7
+         BAL   14,ACCDISK
+FOR5A    SR    15,15
          B     RETURN
 FOR6     LA    1,M605               the label
          BAL   14,MSG

@@ -1,6 +1,6 @@
 *---------------------------------------------------------------------
 * EXEC files of plain command lines, as CMS's EXEC processor runs
-* them: &1 ... &9 (the arguments), &0 (the file name), &N (how many
+* them: &1 ... &9 (the arguments), &0 (the file name), &INDEX (how many
 * arguments) and &RETCODE are replaced; &TYPE writes the rest of the
 * line, &CONTROL OFF / ON / CMS / ALL turns the display of commands
 * off or on, &EXIT [rc] ends the EXEC; lines starting with * are
@@ -207,7 +207,7 @@ EXS2     C     1,EXNARG
          SLL   1,3
          LA    1,EXARGS(1)
          B     EXS6
-EXS3     CLC   0(8,4),=CL8'&&N'
+EXS3     CLC   0(8,4),=CL8'&&INDEX'
          BNE   EXS4
          L     1,EXNARG
          B     EXS7

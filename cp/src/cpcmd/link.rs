@@ -152,8 +152,10 @@ impl Cp {
             owner_vaddr,
             write,
         };
-        if let Err(e) = self.attach_disk(vaddr, &md, !write, Some(info)) {
-            return CpResult::error(e);
+        match self.attach_disk(vaddr, &md, !write, Some(info)) {
+            Err(e) => return CpResult::error(e),
+            Ok(Some(w)) => warning = Some(w),
+            Ok(None) => {}
         }
         match warning {
             Some(w) => CpResult::line(0, w),

@@ -29,7 +29,7 @@ use super::{err, self_defining, Diagnostic, E};
 /// How deep macro calls may nest.
 pub const MAX_DEPTH: usize = 100;
 /// Statements the expansion may process in all (conditional and model statements).
-pub const MAX_STEPS: usize = 500_000;
+pub const MAX_STEPS: usize = 200_000;
 /// The default ACTR: branches (AIF taken, AGO) allowed per macro invocation.
 pub const DEFAULT_ACTR: i64 = 4096;
 /// Characters the expansion may generate in all.
@@ -987,6 +987,24 @@ impl Expander<'_> {
                 for c in v.chars() {
                     chars.push(c);
                     pos.push(st.pos[at]);
+                }
+                // In the name and operation fields, keep the next field in its column
+                // when the blanks allow it (as HLASM lists generated statements).
+                if at < st.operands.0 && p.peek() == Some(' ') {
+                    let written = p.i - at;
+                    let got = v.chars().count();
+                    if got < written {
+                        for _ in got..written {
+                            chars.push(' ');
+                            pos.push(st.pos[at]);
+                        }
+                    } else {
+                        let mut extra = got - written;
+                        while extra > 0 && p.peek() == Some(' ') && p.peek_at(1) == Some(' ') {
+                            p.i += 1;
+                            extra -= 1;
+                        }
+                    }
                 }
                 continue;
             }

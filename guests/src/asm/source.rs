@@ -79,6 +79,7 @@ pub(crate) fn statements(text: &str) -> Vec<Stmt> {
             .collect();
         let continued = chars.get(71).is_some_and(|&c| c != ' ');
         let body_end = chars.len().min(71);
+        let line_start = cur.as_ref().map_or(0, |st| st.chars.len());
         match cur.as_mut() {
             Some(st) => {
                 st.lines.push(raw.to_string());
@@ -105,16 +106,15 @@ pub(crate) fn statements(text: &str) -> Vec<Stmt> {
             }
         }
         if continued {
-            // An operand field broken after a comma goes on in column 16 of the next line.
+            // An operand field broken after a comma goes on in column 16 of the next line;
+            // what follows the comma and a blank on this line is remarks (HLASM
+            // "Alternative statement format").
             if let Some(st) = cur.as_mut() {
-                let keep = st
-                    .chars
-                    .iter()
-                    .rposition(|&c| c != ' ')
-                    .map_or(0, |i| i + 1);
-                if keep > 0 && st.chars[keep - 1] == ',' && !st.comment {
-                    st.chars.truncate(keep);
-                    st.pos.truncate(keep);
+                if !st.comment {
+                    if let Some(cut) = alternative_cut(st, line_start) {
+                        st.chars.truncate(cut);
+                        st.pos.truncate(cut);
+                    }
                 }
             }
         } else {
@@ -127,6 +127,38 @@ pub(crate) fn statements(text: &str) -> Vec<Stmt> {
         out.push(finish(st));
     }
     out
+}
+
+/// Where to cut a continued line (its text starts at `line_start` in `st.chars`) whose
+/// operand field ends in a comma followed by a blank: the rest of the line is remarks.
+fn alternative_cut(st: &Stmt, line_start: usize) -> Option<usize> {
+    let c = &st.chars;
+    // The operand field of the first line.
+    let mut i = 0;
+    while i < c.len() && c[i] != ' ' {
+        i += 1;
+    }
+    while i < c.len() && c[i] == ' ' {
+        i += 1;
+    }
+    while i < c.len() && c[i] != ' ' {
+        i += 1;
+    }
+    while i < c.len() && c[i] == ' ' {
+        i += 1;
+    }
+    let from = i.max(line_start);
+    let mut quote = false;
+    for k in i..c.len() {
+        if c[k] == '\'' {
+            if quote || !is_attr_quote(c, k) {
+                quote = !quote;
+            }
+        } else if c[k] == ' ' && !quote && k >= from {
+            return (k > from && c[k - 1] == ',').then_some(k);
+        }
+    }
+    None
 }
 
 /// Splits a statement into name, operation and operands. In the operands of the

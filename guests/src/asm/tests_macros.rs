@@ -628,3 +628,58 @@ fn random_macro_sources_never_panic_or_hang() {
         }
     }
 }
+
+#[test]
+fn arrays_computed_ago_and_extended_aif() {
+    let src = "
+         MACRO
+&NM      PICK  &N
+         LCLA  &T(5)
+         GBLB  &SEEN
+&T(2)    SETA  20,30,40
+         AGO   (&N).ONE,.TWO,.THREE
+         DC    AL1(0)
+         AGO   .END
+.ONE     DC    AL1(&T(1))
+         AGO   .END
+.TWO     DC    AL1(&T(2),&T(3),&T(4))
+         AGO   .END
+.THREE   ANOP
+&C       SETA  N'&T
+         DC    AL1(&C)
+.END     AIF   (&SEEN).S1,(&N EQ 9).S9
+&SEEN    SETB  1
+         DC    C'&SYSLIST(0)'
+         MEXIT
+.S1      DC    X'E1'
+         MEXIT
+.S9      DC    X'E9'
+         MEND
+A        PICK  2
+         PICK  3
+         PICK  1
+         PICK  9
+";
+    // PICK 2: 14 1E 28, not seen yet: C'A'; PICK 3: N'&T = 4, seen: E1;
+    // PICK 1: 00 (unset element), E1; PICK 9: no such target: 00, E1 (S1 tested first).
+    assert_eq!(hex_of(src), "141E28C104E100E100E1");
+}
+
+#[test]
+fn alternative_continuation_format_with_remarks() {
+    let pad = |s: &str| format!("{s:<71}X\n");
+    let src = [
+        "         MACRO\n".to_string(),
+        pad("         M     &A,&B,          first two parameters"),
+        "               &C              the third\n".to_string(),
+        "         DC    AL1(&A,&B,&C)\n".to_string(),
+        "         MEND\n".to_string(),
+        pad("         M     1,              one"),
+        pad("               2,              two"),
+        "               3               three\n".to_string(),
+        pad("         DC    C'A, B',         remark"),
+        "               C'C'\n".to_string(),
+    ]
+    .concat();
+    assert_eq!(hex_of(&src), "010203C16B40C2C3");
+}
