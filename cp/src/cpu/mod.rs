@@ -135,6 +135,17 @@ pub trait Supervisor {
     }
 }
 
+/// Why [`Cpu::run_in_page`] stopped.
+#[derive(Clone, Copy, Debug)]
+enum PageExit {
+    /// At this page offset.
+    At(u32),
+    /// A branch left the page (or went to an odd address); the PSW has its target.
+    Jumped,
+    /// The instruction at this page offset raised this exception.
+    Fault(u32, ProgramInterrupt),
+}
+
 /// A supervisor with no devices that refuses every DIAGNOSE.
 #[derive(Debug, Default)]
 pub struct NoSupervisor;
@@ -610,77 +621,106 @@ impl Cpu {
             }
             let page = self.icache.page(abs.0);
             let base = ia & !0xFFF;
-            let mut off = ia & 0xFFF;
-            loop {
-                let slot = page.slot(off);
-                if !slot.valid() {
-                    // Decode (storing into the cache needs the page let go of), execute.
-                    drop(page);
-                    self.psw.ia = base | off;
-                    left -= 1;
-                    self.instructions = start + (budget - left);
-                    match self.step_uncached(sup, base | off) {
-                        Ok(true) => continue 'batch,
-                        Ok(false) => break 'batch Ok(()),
-                        Err(stop) => break 'batch Err(stop),
-                    }
-                }
-                let op = &slot.op;
-                left -= 1;
-                if op.flow == op::Flow::Straight {
-                    self.cur_ia = base | off;
-                    if let Err(code) = (op.handler)(self, op) {
-                        if code == ProgramInterrupt::JUMPED {
-                            // A branch taken: stay in the page if the target is in it.
-                            let next = self.psw.ia;
-                            if next & !0xFFF != base || next & 1 != 0 || left == 0 {
-                                continue 'batch;
-                            }
-                            off = next & 0xFFF;
-                            continue;
-                        }
-                        let ia = base | off;
-                        self.cur_len = op.len;
-                        self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
-                        self.instructions = start + (budget - left);
-                        match self.after_exception(sup, op, code) {
-                            None => continue 'batch,
-                            Some(r) => break 'batch r,
-                        }
-                    }
-                    off += op.len as u32;
-                    if off >= 0x1000 || left == 0 {
-                        self.psw.ia = (base + off) & self.psw.amask();
-                        continue 'batch;
-                    }
-                } else {
-                    let ia = base | off;
+            let (exit, now_left) = self.run_in_page(&page, base, ia & 0xFFF, left);
+            left = now_left;
+            let off = match exit {
+                PageExit::Jumped => continue 'batch,
+                PageExit::Fault(at, code) => {
+                    let op = page.slot(at).op;
+                    let ia = base | at;
                     self.cur_ia = ia;
                     self.cur_len = op.len;
                     self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
-                    let branch = op.flow == op::Flow::Branch;
-                    if !branch {
-                        // Branches do not read the count; DIAGNOSE X'F08' and the supervisor
-                        // may.
-                        self.instructions = start + (budget - left);
+                    self.instructions = start + (budget - left);
+                    match self.after_exception(sup, &op, code) {
+                        None => continue 'batch,
+                        Some(r) => break 'batch r,
                     }
-                    if let Err(code) = (op.handler)(self, op) {
-                        self.instructions = start + (budget - left);
-                        match self.after_exception(sup, op, code) {
-                            None => continue 'batch,
-                            Some(r) => break 'batch r,
-                        }
-                    }
-                    let next = self.psw.ia;
-                    if !branch || next & !0xFFF != base || next & 1 != 0 || left == 0 {
-                        continue 'batch;
-                    }
-                    off = next & 0xFFF;
+                }
+                PageExit::At(at) => at,
+            };
+            if off >= 0x1000 || left == 0 {
+                self.psw.ia = (base + off) & self.psw.amask();
+                continue 'batch;
+            }
+            let slot = page.slot(off);
+            if !slot.valid() {
+                // Decode (storing into the cache needs the page let go of), execute.
+                drop(page);
+                self.psw.ia = base | off;
+                left -= 1;
+                self.instructions = start + (budget - left);
+                match self.step_uncached(sup, base | off) {
+                    Ok(true) => continue 'batch,
+                    Ok(false) => break 'batch Ok(()),
+                    Err(stop) => break 'batch Err(stop),
                 }
             }
+            // Anything else gets the updated PSW, its length and the count, and the page
+            // is looked up again after it.
+            let op = &slot.op;
+            left -= 1;
+            let ia = base | off;
+            self.cur_ia = ia;
+            self.cur_len = op.len;
+            self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
+            self.instructions = start + (budget - left);
+            if let Err(code) = (op.handler)(self, op) {
+                match self.after_exception(sup, op, code) {
+                    None => continue 'batch,
+                    Some(r) => break 'batch r,
+                }
+            }
+            continue 'batch;
         };
         self.instructions = start + (budget - left);
         result
+    }
+
+    /// Runs the straight-line instructions ([`op::Flow::Straight`], including the branches of
+    /// `fast.rs`) of `page` (real page `base`) from page offset `off` on, following branches
+    /// taken inside the page, with `left` instructions allowed. Returns why it stopped and
+    /// what is left: [`PageExit::At`] an offset where the caller takes over (the end of the
+    /// page, the limit, or an instruction that is not straight or not decoded),
+    /// [`PageExit::Jumped`] out of the page (the PSW has the target), or
+    /// [`PageExit::Fault`] an exception of the instruction at an offset (counted). It keeps
+    /// little state so that all of it lives in registers across the handler calls.
+    #[inline(never)]
+    fn run_in_page(
+        &mut self,
+        page: &op::Page,
+        base: u32,
+        mut off: u32,
+        mut left: u64,
+    ) -> (PageExit, u64) {
+        loop {
+            if left == 0 {
+                return (PageExit::At(off), left);
+            }
+            let slot = page.slot(off);
+            let op = &slot.op;
+            if !slot.valid() || op.flow != op::Flow::Straight {
+                return (PageExit::At(off), left);
+            }
+            left -= 1;
+            self.cur_ia = base | off;
+            match (op.handler)(self, op) {
+                Ok(()) => {
+                    off += op.len as u32;
+                    if off >= 0x1000 {
+                        return (PageExit::At(off), left);
+                    }
+                }
+                Err(ProgramInterrupt::JUMPED) => {
+                    let next = self.psw.ia;
+                    if next & !0xFFF != base || next & 1 != 0 {
+                        return (PageExit::Jumped, left);
+                    }
+                    off = next & 0xFFF;
+                }
+                Err(code) => return (PageExit::Fault(off, code), left),
+            }
+        }
     }
 
     /// Fetches (decoding and caching when it can) and executes the instruction at `ia`,
