@@ -944,11 +944,18 @@ impl Expander<'_> {
     /// Substitutes the variable symbols in the name, operation and operand fields.
     fn substitute(&mut self, st: &Stmt) -> Result<Stmt, E> {
         let in_macro = self.frames.len() > 1;
-        let end = st
-            .operands
-            .1
-            .max(st.op.as_ref().map_or(0, |(o, at)| at + o.chars().count()))
-            .min(st.chars.len());
+        let op_end = st.op.as_ref().map_or(0, |(o, at)| at + o.chars().count());
+        // After an operation without operands the rest of the line is remarks.
+        let no_operands = st.op.as_ref().is_some_and(|(o, _)| {
+            matches!(o.as_str(), "LTORG" | "EJECT" | "CSECT" | "DSECT")
+                || Opcode::from_mnemonic(o).is_some_and(|x| x.info().operands.is_empty())
+        });
+        let end = if no_operands {
+            op_end
+        } else {
+            st.operands.1.max(op_end)
+        }
+        .min(st.chars.len());
         let seq_name = st.name.as_ref().is_some_and(|(n, _)| n.starts_with('.'));
         if !in_macro && !seq_name && !st.chars[..end].contains(&'&') {
             return Ok(st.clone());

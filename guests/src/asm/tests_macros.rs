@@ -695,3 +695,15 @@ fn arrays_and_syslist_need_a_subscript_outside_n() {
         vec!["m.asm:3:7: error: &SYSLIST requires a subscript (in macro M called at line 5)"]
     );
 }
+
+#[test]
+fn ampersands_in_remarks_are_not_substituted() {
+    let src = "
+&R       SETA  1
+         LR    &R,2     copy & go
+         PTLB           purge & go &X
+         LTORG          pool & so on
+";
+    // LTORG aligns to a doubleword.
+    assert_eq!(hex_of(src), "1812B20D00000000");
+}
