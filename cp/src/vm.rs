@@ -15,7 +15,7 @@
 //! input the user is logged off.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -27,8 +27,7 @@ use diagnose::{
 };
 
 use crate::cpu::{Cpu, Exec, ProgramInterrupt, Psw, Stop, Supervisor};
-use crate::dasd;
-use crate::directory::{Directory, IplTarget, SpoolKind, User};
+use crate::directory::{Directory, IplTarget, User};
 use crate::io::dasd::{diag24_type, Minidisk};
 use crate::io::ebcdic::{ebcdic_to_text, text_to_ebcdic};
 use crate::io::{self, run_chain, unit, ChainEnd, CmdKind, Csw, DevReply, Stores};
@@ -38,7 +37,7 @@ use crate::storage::{AbsAddr, RealAddr, Storage};
 #[path = "cpcmd/mod.rs"]
 mod cpcmd;
 
-use cpcmd::{strip_cp_prefix, LinkInfo, Settings, SpoolFile, SpoolOpts, RC_UNKNOWN};
+use cpcmd::{date_time, strip_cp_prefix, LinkInfo, Settings, SpoolFile, SpoolOpts, RC_UNKNOWN};
 
 /// What the terminal gave when CP read it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -242,39 +241,6 @@ impl std::fmt::Debug for Vm {
     }
 }
 
-/// Day of the week (0 = Sunday) of a civil date.
-fn weekday(y: i64, m: u32, d: u32) -> u32 {
-    // Days from civil (H. Hinnant's algorithm); 1970-01-01 was a Thursday.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    (days + 4).rem_euclid(7) as u32
-}
-
-const WEEKDAYS: [&str; 7] = [
-    "SUNDAY",
-    "MONDAY",
-    "TUESDAY",
-    "WEDNESDAY",
-    "THURSDAY",
-    "FRIDAY",
-    "SATURDAY",
-];
-
-/// Local date `MM/DD/YY`, time `HH:MM:SS` and weekday, as CP's messages show them.
-fn date_time() -> (String, String, &'static str) {
-    let t = diagnose::tz::local_now();
-    (
-        format!("{:02}/{:02}/{:02}", t.month, t.day, t.year % 100),
-        format!("{:02}:{:02}:{:02}", t.hour, t.minute, t.second),
-        WEEKDAYS[weekday(t.year as i64, t.month as u32, t.day as u32) as usize],
-    )
-}
-
 /// A program interruption that ends the CPU's current batch without an interruption (the
 /// CPU's internal "stop batch" code): used after LOGOFF so no more guest instructions run.
 const STOP_BATCH: ProgramInterrupt = ProgramInterrupt::END_BATCH;
@@ -413,38 +379,6 @@ impl Vm {
     }
 }
 
-/// Opens a minidisk image: read-write when `write` and the file is writable (its
-/// permission bits allow writing — also for root — and it opens for writing), else
-/// read-only, which makes the minidisk read-only.
-fn open_image(
-    path: &Path,
-    write: bool,
-    vaddr: u16,
-) -> Result<Box<dyn dasd::CkdImage>, dasd::DasdError> {
-    if write {
-        let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
-        if writable {
-            match dasd::open(path, false) {
-                Ok(img) => return Ok(img),
-                Err(e) => eprintln!("vm390: {e}"),
-            }
-        }
-        eprintln!(
-            "vm390: {} is not writable: minidisk {vaddr:03X} is read-only",
-            path.display()
-        );
-    }
-    dasd::open(path, true)
-}
-
-/// Whether `a` and `b` name the same file.
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
-
 /// Eight bytes as CP shows a PSW or a CSW: `XXXXXXXX XXXXXXXX`.
 fn hex_psw(b: &[u8; 8]) -> String {
     format!(
@@ -454,44 +388,6 @@ fn hex_psw(b: &[u8; 8]) -> String {
 }
 
 impl Cp {
-    fn build_devices(&mut self) {
-        let user = self.user.clone();
-        if let Some(c) = user.console {
-            self.add(c.vaddr, c.devtype, DeviceKind::Console);
-        }
-        for s in &user.spool {
-            let kind = match s.kind {
-                SpoolKind::Reader => DeviceKind::Reader,
-                SpoolKind::Punch => DeviceKind::Punch,
-                _ => DeviceKind::Printer,
-            };
-            self.add(s.vaddr, s.devtype, kind);
-        }
-        // The user's MDISKs and LINKs, as CP links them at logon (no passwords asked).
-        let id = user.id.clone();
-        for m in &user.mdisks {
-            let r = self.link_disk(&id, m.vaddr, m.vaddr, Some(m.mode), None, false, false);
-            self.show(&r);
-        }
-        for l in &user.links {
-            let user = if l.user == "*" {
-                id.clone()
-            } else {
-                l.user.clone()
-            };
-            let r = self.link_disk(
-                &user,
-                l.user_vaddr,
-                l.vaddr,
-                Some(l.mode),
-                None,
-                false,
-                false,
-            );
-            self.show(&r);
-        }
-    }
-
     fn add(&mut self, vaddr: u16, devtype: u16, kind: DeviceKind) {
         self.devices.insert(
             vaddr,
@@ -506,78 +402,6 @@ impl Cp {
                 tdisk: None,
             },
         );
-    }
-
-    /// Attaches minidisk `md` (of `link`'s owner) as `vaddr`. A volume without a `DASD`
-    /// statement, or an image file that cannot be opened, is a volume that is not mounted:
-    /// the error is CP's DMKLNK108E (the host's reason goes to stderr) and nothing else
-    /// changes.
-    fn attach_disk(
-        &mut self,
-        vaddr: u16,
-        md: &crate::directory::Mdisk,
-        ro: bool,
-        link: Option<LinkInfo>,
-    ) -> Result<Option<String>, String> {
-        let owner = link
-            .as_ref()
-            .map_or(self.user.id.clone(), |l| l.owner.clone());
-        let vol = &md.volser;
-        let not_mounted = || {
-            format!(
-                "DMKLNK108E {owner} {:03X} NOT LINKED; VOLID {vol} NOT MOUNTED",
-                md.vaddr
-            )
-        };
-        let Some(v) = self.directory.dasd(vol).cloned() else {
-            return Err(not_mounted());
-        };
-        // One image file has one writer: a second write link to a minidisk on a volume
-        // this machine already writes is given read-only, as CP does for a disk another
-        // link has in write status.
-        let shared_rw = !ro && self.writing(&v.path);
-        match open_image(&v.path, !ro && !shared_rw, vaddr) {
-            Ok(img) => {
-                let m = Minidisk::new(
-                    vaddr,
-                    md.devtype,
-                    md.start_cyl,
-                    md.cylinders,
-                    ro || img.read_only(),
-                    v.volser.clone(),
-                    img,
-                );
-                self.add(vaddr, md.devtype, DeviceKind::Dasd(Box::new(m)));
-                let mut link = link;
-                if shared_rw {
-                    if let Some(l) = &mut link {
-                        l.write = false;
-                    }
-                }
-                if let Some(d) = self.devices.get_mut(&vaddr) {
-                    d.link = link;
-                }
-                Ok(shared_rw.then(|| {
-                    format!(
-                        "DMKLNK102W DASD {vaddr:03X} FORCED R/O; R/W BY {}",
-                        self.user.id
-                    )
-                }))
-            }
-            Err(e) => {
-                eprintln!("vm390: minidisk {vaddr:03X}: {e}");
-                Err(not_mounted())
-            }
-        }
-    }
-
-    /// Whether a minidisk of this virtual machine already writes the image at `path` (a
-    /// second read-write handle on one image file would corrupt it).
-    fn writing(&self, path: &Path) -> bool {
-        self.devices.values().any(|d| match &d.kind {
-            DeviceKind::Dasd(m) => m.writes_image() && same_file(m.image_path(), path),
-            _ => false,
-        })
     }
 
     /// Flushes every minidisk image written in this session (errors go to stderr).
@@ -670,33 +494,6 @@ impl Cp {
             if self.logged_off || self.reipled {
                 return None;
             }
-        }
-    }
-
-    /// Logs the user off.
-    pub fn logoff(&mut self) {
-        if self.logged_off {
-            return;
-        }
-        let (date, time, wd) = date_time();
-        let secs = self.logon.elapsed().as_secs();
-        self.cp_line(&format!(
-            "CONNECT= {:02}:{:02}:{:02} VIRTCPU= 000:00.00 TOTCPU= 000:00.00",
-            secs / 3600,
-            secs % 3600 / 60,
-            secs % 60
-        ));
-        self.cp_line(&format!("LOGOFF AT {time} {wd} {date}"));
-        self.logged_off = true;
-        self.flush_disks();
-        let tdisks: Vec<PathBuf> = self
-            .devices
-            .values_mut()
-            .filter_map(|d| d.tdisk.take())
-            .collect();
-        self.devices.clear();
-        for p in tdisks {
-            let _ = std::fs::remove_file(p);
         }
     }
 
@@ -1378,13 +1175,6 @@ impl Supervisor for Cp {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn weekdays() {
-        assert_eq!(weekday(1970, 1, 1), 4);
-        assert_eq!(weekday(2026, 11, 24), 2);
-        assert_eq!(weekday(2000, 2, 29), 2);
-    }
 
     /// A user with a console and no IPL, running `program` at X'1000' with `input`.
     fn tiny_vm(program: &[u8], input: &[&str]) -> Vm {

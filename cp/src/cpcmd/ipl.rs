@@ -8,6 +8,8 @@
 //! device address is stored at X'02' and the PSW at 0 is loaded. A DASD's READ IPL reads
 //! record 1 of cylinder 0, head 0; a card reader's reads the first card.
 
+use std::path::PathBuf;
+
 use super::{abbrev, parse_vaddr, strip_cp_prefix, CpResult, Words};
 use crate::cpu::{Cpu, Psw};
 use crate::io::{self, run_chain, unit, Stores};
@@ -20,6 +22,33 @@ use s390_decoder::Arch;
 const RC_IPL_FAILED: u32 = 2;
 
 impl Cp {
+    /// Logs the user off.
+    pub fn logoff(&mut self) {
+        if self.logged_off {
+            return;
+        }
+        let (date, time, wd) = date_time();
+        let secs = self.logon.elapsed().as_secs();
+        self.cp_line(&format!(
+            "CONNECT= {:02}:{:02}:{:02} VIRTCPU= 000:00.00 TOTCPU= 000:00.00",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        ));
+        self.cp_line(&format!("LOGOFF AT {time} {wd} {date}"));
+        self.logged_off = true;
+        self.flush_disks();
+        let tdisks: Vec<PathBuf> = self
+            .devices
+            .values_mut()
+            .filter_map(|d| d.tdisk.take())
+            .collect();
+        self.devices.clear();
+        for p in tdisks {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+
     pub(super) fn cmd_logoff(&mut self, w: &mut Words) -> CpResult {
         match w.next().as_deref() {
             None | Some("HOLD") => {}
@@ -200,5 +229,50 @@ impl Cp {
                 return;
             }
         }
+    }
+}
+
+/// Day of the week (0 = Sunday) of a civil date.
+fn weekday(y: i64, m: u32, d: u32) -> u32 {
+    // Days from civil (H. Hinnant's algorithm); 1970-01-01 was a Thursday.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    (days + 4).rem_euclid(7) as u32
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "SUNDAY",
+    "MONDAY",
+    "TUESDAY",
+    "WEDNESDAY",
+    "THURSDAY",
+    "FRIDAY",
+    "SATURDAY",
+];
+
+/// Local date `MM/DD/YY`, time `HH:MM:SS` and weekday, as CP's messages show them.
+pub(crate) fn date_time() -> (String, String, &'static str) {
+    let t = diagnose::tz::local_now();
+    (
+        format!("{:02}/{:02}/{:02}", t.month, t.day, t.year % 100),
+        format!("{:02}:{:02}:{:02}", t.hour, t.minute, t.second),
+        WEEKDAYS[weekday(t.year as i64, t.month as u32, t.day as u32) as usize],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekdays() {
+        assert_eq!(weekday(1970, 1, 1), 4);
+        assert_eq!(weekday(2026, 11, 24), 2);
+        assert_eq!(weekday(2000, 2, 29), 2);
     }
 }

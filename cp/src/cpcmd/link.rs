@@ -21,11 +21,14 @@
 //! cannot be linked by others. When the password is not on the command line, CP asks for it
 //! on the console (`ENTER READ PASSWORD:`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{abbrev, parse_storage, parse_vaddr, CpResult, Words};
 use crate::cpu::Cpu;
+use crate::dasd;
+use crate::directory::SpoolKind;
 use crate::directory::{AccessMode, LinkPassword, Mdisk};
+use crate::io::dasd::Minidisk;
 use crate::vm::{size_text, Cp, DeviceKind, Input, Status};
 
 /// Where a linked minidisk comes from.
@@ -57,6 +60,118 @@ fn parse_mode(s: &str) -> Option<AccessMode> {
 const TDISK_TYPES: [u16; 6] = [2314, 2319, 3330, 3340, 3350, 3380];
 
 impl Cp {
+    /// Builds the devices of the directory entry: console, spooled unit-record devices,
+    /// and each MDISK and LINK, linked as CP links them at logon (no passwords asked).
+    pub(crate) fn build_devices(&mut self) {
+        let user = self.user.clone();
+        if let Some(c) = user.console {
+            self.add(c.vaddr, c.devtype, DeviceKind::Console);
+        }
+        for s in &user.spool {
+            let kind = match s.kind {
+                SpoolKind::Reader => DeviceKind::Reader,
+                SpoolKind::Punch => DeviceKind::Punch,
+                _ => DeviceKind::Printer,
+            };
+            self.add(s.vaddr, s.devtype, kind);
+        }
+        // The user's MDISKs and LINKs, as CP links them at logon (no passwords asked).
+        let id = user.id.clone();
+        for m in &user.mdisks {
+            let r = self.link_disk(&id, m.vaddr, m.vaddr, Some(m.mode), None, false, false);
+            self.show(&r);
+        }
+        for l in &user.links {
+            let user = if l.user == "*" {
+                id.clone()
+            } else {
+                l.user.clone()
+            };
+            let r = self.link_disk(
+                &user,
+                l.user_vaddr,
+                l.vaddr,
+                Some(l.mode),
+                None,
+                false,
+                false,
+            );
+            self.show(&r);
+        }
+    }
+
+    /// Attaches minidisk `md` (of `link`'s owner) as `vaddr`. A volume without a `DASD`
+    /// statement, or an image file that cannot be opened, is a volume that is not mounted:
+    /// the error is CP's DMKLNK108E (the host's reason goes to stderr) and nothing else
+    /// changes.
+    pub(crate) fn attach_disk(
+        &mut self,
+        vaddr: u16,
+        md: &crate::directory::Mdisk,
+        ro: bool,
+        link: Option<LinkInfo>,
+    ) -> Result<Option<String>, String> {
+        let owner = link
+            .as_ref()
+            .map_or(self.user.id.clone(), |l| l.owner.clone());
+        let vol = &md.volser;
+        let not_mounted = || {
+            format!(
+                "DMKLNK108E {owner} {:03X} NOT LINKED; VOLID {vol} NOT MOUNTED",
+                md.vaddr
+            )
+        };
+        let Some(v) = self.directory.dasd(vol).cloned() else {
+            return Err(not_mounted());
+        };
+        // One image file has one writer: a second write link to a minidisk on a volume
+        // this machine already writes is given read-only, as CP does for a disk another
+        // link has in write status.
+        let shared_rw = !ro && self.writing(&v.path);
+        match open_image(&v.path, !ro && !shared_rw, vaddr) {
+            Ok(img) => {
+                let m = Minidisk::new(
+                    vaddr,
+                    md.devtype,
+                    md.start_cyl,
+                    md.cylinders,
+                    ro || img.read_only(),
+                    v.volser.clone(),
+                    img,
+                );
+                self.add(vaddr, md.devtype, DeviceKind::Dasd(Box::new(m)));
+                let mut link = link;
+                if shared_rw {
+                    if let Some(l) = &mut link {
+                        l.write = false;
+                    }
+                }
+                if let Some(d) = self.devices.get_mut(&vaddr) {
+                    d.link = link;
+                }
+                Ok(shared_rw.then(|| {
+                    format!(
+                        "DMKLNK102W DASD {vaddr:03X} FORCED R/O; R/W BY {}",
+                        self.user.id
+                    )
+                }))
+            }
+            Err(e) => {
+                eprintln!("vm390: minidisk {vaddr:03X}: {e}");
+                Err(not_mounted())
+            }
+        }
+    }
+
+    /// Whether a minidisk of this virtual machine already writes the image at `path` (a
+    /// second read-write handle on one image file would corrupt it).
+    pub(crate) fn writing(&self, path: &Path) -> bool {
+        self.devices.values().any(|d| match &d.kind {
+            DeviceKind::Dasd(m) => m.writes_image() && same_file(m.image_path(), path),
+            _ => false,
+        })
+    }
+
     /// `(read-only links, read-write links)` that exist to `owner`'s minidisk `owner_vaddr`.
     fn link_counts(&self, owner: &str, owner_vaddr: u16) -> (usize, usize) {
         let mut ro = 0;
@@ -409,5 +524,37 @@ impl Cp {
             d.tdisk = Some(path);
         }
         Ok(())
+    }
+}
+
+/// Opens a minidisk image: read-write when `write` and the file is writable (its
+/// permission bits allow writing — also for root — and it opens for writing), else
+/// read-only, which makes the minidisk read-only.
+fn open_image(
+    path: &Path,
+    write: bool,
+    vaddr: u16,
+) -> Result<Box<dyn dasd::CkdImage>, dasd::DasdError> {
+    if write {
+        let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
+        if writable {
+            match dasd::open(path, false) {
+                Ok(img) => return Ok(img),
+                Err(e) => eprintln!("vm390: {e}"),
+            }
+        }
+        eprintln!(
+            "vm390: {} is not writable: minidisk {vaddr:03X} is read-only",
+            path.display()
+        );
+    }
+    dasd::open(path, true)
+}
+
+/// Whether `a` and `b` name the same file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
     }
 }

@@ -26,6 +26,7 @@ mod query;
 mod set;
 mod spool;
 
+pub(crate) use ipl::date_time;
 pub(crate) use link::LinkInfo;
 pub(crate) use spool::{SpoolFile, SpoolOpts};
 

@@ -2,10 +2,11 @@
 //! STORAGE, DASD, CONSOLE, READER / PUNCH / PRINTER (spool files), NAMES, USERS, SET,
 //! TERMINAL, PFnn and a device address. Messages from DMKCQG / DMKCQP.
 
+use super::date_time;
 use super::spool::FileKind;
 use super::{abbrev, emsg_text, parse_vaddr, CpResult, Words};
 use crate::cpu::Cpu;
-use crate::vm::{date_time, size_text, Cp, Device, DeviceKind};
+use crate::vm::{size_text, Cp, Device, DeviceKind};
 
 impl Cp {
     pub(super) fn cmd_query(&mut self, cpu: &mut Cpu, w: &mut Words) -> CpResult {

@@ -5,8 +5,9 @@
 //! file (`PRT FILE 0001 TO CMSUSER COPY 01 NOHOLD`) that QUERY PRINTER / PUNCH lists.
 //! The spool files stay in this CP (spooling to host files and between users comes later).
 
+use super::date_time;
 use super::{abbrev, parse_vaddr, CpResult, Words};
-use crate::vm::{date_time, Cp, DeviceKind};
+use crate::vm::{Cp, DeviceKind};
 
 /// The spooling options of a unit-record device or of the console.
 #[derive(Clone, Debug)]
