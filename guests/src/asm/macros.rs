@@ -105,7 +105,9 @@ enum Ev {
 impl Ev {
     fn text(&self) -> String {
         match self {
-            Ev::Num(n) => n.to_string(),
+            // Outside arithmetic a SETA value is its absolute value in decimal (HLASM
+            // Language Reference, "Using SETA symbols").
+            Ev::Num(n) => n.unsigned_abs().to_string(),
             Ev::Str(s) | Ev::Text(s) => s.clone(),
         }
     }

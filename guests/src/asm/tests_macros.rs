@@ -707,3 +707,13 @@ fn ampersands_in_remarks_are_not_substituted() {
     // LTORG aligns to a doubleword.
     assert_eq!(hex_of(src), "1812B20D00000000");
 }
+
+#[test]
+fn negative_seta_values_substitute_without_sign() {
+    let src = "
+&A       SETA  2-7
+&C       SETC  '&A'
+         DC    AL1(&A),C'&C'
+";
+    assert_eq!(hex_of(src), "05F5");
+}
