@@ -1,22 +1,12 @@
 //! Assembles vm390's own CMS-like guest, MINICMS, from `guests/minicms/*.asm` with vm390's
 //! assembler (`guests::asm`) and leaves the flat image in `OUT_DIR/minicms.bin` for
-//! `cp/src/minicms.rs` to embed. The sources are concatenated in [`SOURCES`] order (the
-//! assembler has no COPY); diagnostics name the original file, line and column, and any
-//! error fails the build.
+//! `cp/src/minicms.rs` to embed. The sources are concatenated in `guests::minicms::SOURCES`
+//! order (the assembler has no COPY); diagnostics name the original file, line and column,
+//! and any error fails the build.
 
 use std::path::{Path, PathBuf};
 
-/// The MINICMS sources, in assembly order.
-const SOURCES: &[&str] = &[
-    "minicms.asm",
-    "console.asm",
-    "disk.asm",
-    "files.asm",
-    "commands.asm",
-    "edit.asm",
-    "exec.asm",
-    "data.asm",
-];
+use guests::minicms::{concatenate, Part, SOURCES};
 
 fn main() {
     let manifest =
@@ -24,25 +14,10 @@ fn main() {
     let dir = manifest.join("../guests/minicms");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut text = String::new();
-    // (first line of the part in the concatenation, file, lines in the file)
-    let mut parts: Vec<(usize, PathBuf, usize)> = Vec::new();
-    let mut line = 1;
     for name in SOURCES {
-        let path = dir.join(name);
-        println!("cargo:rerun-if-changed={}", path.display());
-        let src = match std::fs::read_to_string(&path) {
-            Ok(s) => s,
-            Err(e) => fail(&[format!("{}: error: cannot read: {e}", path.display())]),
-        };
-        let n = src.lines().count();
-        parts.push((line, path, n));
-        for l in src.lines() {
-            text.push_str(l);
-            text.push('\n');
-        }
-        line += n;
+        println!("cargo:rerun-if-changed={}", dir.join(name).display());
     }
+    let (text, parts) = concatenate(&dir).unwrap_or_else(|e| fail(&[e]));
     let (result, listing) = guests::asm::assemble_with_listing("minicms", &text);
     let _ = std::fs::write(out.join("minicms.lst"), listing);
     match result {
@@ -74,10 +49,10 @@ fn main() {
 }
 
 /// The source file and line of line `line` of the concatenation.
-fn locate(parts: &[(usize, PathBuf, usize)], line: usize) -> (&Path, usize) {
-    for (first, path, n) in parts.iter().rev() {
-        if line >= *first {
-            return (path, (line - first + 1).min((*n).max(1)));
+fn locate(parts: &[Part], line: usize) -> (&Path, usize) {
+    for p in parts.iter().rev() {
+        if line >= p.first_line {
+            return (&p.path, (line - p.first_line + 1).min(p.lines.max(1)));
         }
     }
     (Path::new("minicms"), line)
