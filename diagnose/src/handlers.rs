@@ -35,7 +35,7 @@ impl DiagHandler for Diag {
 
 /// Every implemented code.
 pub(crate) fn all() -> Vec<Box<dyn DiagHandler>> {
-    let table: [(u32, &'static str, &'static str, HandlerFn); 18] = [
+    let table: [(u32, &'static str, &'static str, HandlerFn); 19] = [
         (
             0x000,
             "Store extended-identification code",
@@ -84,6 +84,12 @@ pub(crate) fn all() -> Vec<Box<dyn DiagHandler>> {
             "Generate accounting records",
             "VM370, VMSP (spec 2.1 X'4C')",
             diag_04c,
+        ),
+        (
+            0x058,
+            "3270 virtual console interface",
+            "VM370, VMSP, VMPC (spec 2.1 X'58'); on a line console",
+            crate::display::diag_058,
         ),
         (
             0x05C,
@@ -160,11 +166,6 @@ pub const NOT_IMPLEMENTED: &[(u32, &str, &str)] = &[
         0x014,
         "Input spool file manipulation",
         "needs spool files: vm390's virtual readers have none yet (VM370 X'14')",
-    ),
-    (
-        0x058,
-        "3270 virtual console interface",
-        "no 3270 console in vm390 yet",
     ),
     (
         0x068,

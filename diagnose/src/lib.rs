@@ -23,6 +23,7 @@
 //!    ILC 2 and the old PSW past the DIAGNOSE.
 
 pub mod blockio;
+pub mod display;
 pub mod ebcdic;
 mod handlers;
 pub mod mock;
@@ -262,6 +263,16 @@ pub trait Machine {
     /// Writes a line to the virtual console (CP output of a DIAG X'08' without a buffer).
     fn console_write(&mut self, line: &str) {
         let _ = line;
+    }
+    /// DIAG X'58' on a line console: shows `lines`, the rows a CCW X'19' chain put in the
+    /// output area of console `devno` (already cut to 80 columns and trimmed, empty lines
+    /// included), each as one console output line starting on a new line, the way the
+    /// console shows a 3215 write. Default: each through [`Machine::console_write`].
+    fn console_display(&mut self, devno: u16, lines: &[String]) {
+        let _ = devno;
+        for l in lines {
+            self.console_write(l);
+        }
     }
     /// DIAG X'18' standard DASD I/O. Default: no such device (CC 1, R15 = 1).
     fn dasd_io(&mut self, req: IoRequest) -> IoAnswer {

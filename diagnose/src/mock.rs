@@ -79,6 +79,8 @@ pub struct MockMachine {
     pub commands: Vec<(String, bool)>,
     /// Lines written to the console.
     pub console_lines: Vec<String>,
+    /// DIAG X'58' displays: (console address, lines), one per DIAGNOSE.
+    pub displays: Vec<(u16, Vec<String>)>,
     /// Answer to DIAG X'18' / X'20' (None: the trait's default).
     pub io_answer: Option<IoAnswer>,
     /// I/O requests seen.
@@ -129,6 +131,7 @@ impl MockMachine {
             responses: BTreeMap::new(),
             commands: Vec::new(),
             console_lines: Vec::new(),
+            displays: Vec::new(),
             io_answer: None,
             io_requests: Vec::new(),
             segment_answer: None,
@@ -232,6 +235,10 @@ impl Machine for MockMachine {
     }
     fn console_write(&mut self, line: &str) {
         self.console_lines.push(line.to_string());
+    }
+    fn console_display(&mut self, devno: u16, lines: &[String]) {
+        self.displays.push((devno, lines.to_vec()));
+        self.console_lines.extend(lines.iter().cloned());
     }
     fn dasd_io(&mut self, req: IoRequest) -> IoAnswer {
         self.io_requests.push(req);

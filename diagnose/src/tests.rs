@@ -1,6 +1,7 @@
 //! Handler tests against [`MockMachine`]: registers, storage, CC and every documented error
 //! path.
 
+use crate::display::display_rows;
 use crate::ebcdic;
 use crate::mock::MockMachine;
 use crate::*;
@@ -50,8 +51,8 @@ fn every_handler_names_its_source() {
     assert_eq!(
         codes,
         [
-            0x00, 0x08, 0x0C, 0x10, 0x18, 0x20, 0x24, 0x44, 0x4C, 0x5C, 0x60, 0x64, 0x9C, 0x210,
-            0x214, 0x250, 0x260, 0x270
+            0x00, 0x08, 0x0C, 0x10, 0x18, 0x20, 0x24, 0x44, 0x4C, 0x58, 0x5C, 0x60, 0x64, 0x9C,
+            0x210, 0x214, 0x250, 0x260, 0x270
         ]
     );
     for h in r.handlers() {
@@ -1134,4 +1135,258 @@ fn protection_and_addressing_results_are_suppressing() {
     assert_eq!(m.get(0xF8, 8), &[0; 8]);
     assert_eq!(m.check_real(0xFFFF, 2, false), ADDR);
     let _ = SPEC;
+}
+
+// ---------------------------------------------------------------------- X'58'
+
+/// A machine with its console at X'009', Rx = R2 -> CCWs at X'800', Ry = R4 = X'009'.
+fn display_machine() -> MockMachine {
+    let mut m = MockMachine::new();
+    m.console = Some(ConsoleInfo {
+        devno: 0x009,
+        terminal_code: 0,
+    });
+    m.gpr[2] = 0x800;
+    m.gpr[4] = 0x009;
+    m.cc = 2;
+    m
+}
+
+/// A format-0 CCW: command, data address, flags, CTL (byte 5), count.
+fn ccw(cmd: u8, data: u32, flags: u8, ctl: u8, count: u16) -> [u8; 8] {
+    let d = data.to_be_bytes();
+    let c = count.to_be_bytes();
+    [cmd, d[1], d[2], d[3], flags, ctl, c[0], c[1]]
+}
+
+/// `text` at column `col` of an 80-column row area of `rows` rows, the rest blanks.
+fn screen(rows: usize, parts: &[(usize, &str)]) -> Vec<u8> {
+    let mut v = vec![0x40u8; rows * 80];
+    for &(at, t) in parts {
+        let e = ebcdic::from_str(t);
+        v[at..at + e.len()].copy_from_slice(&e);
+    }
+    v
+}
+
+#[test]
+fn diag58_display_shows_rows_on_the_line_console() {
+    let mut m = display_machine();
+    let data = screen(3, &[(0, "HELLO, WORLD"), (160, "THIRD ROW")]);
+    m.put(0x800, &ccw(0x19, 0x1000, 0x20, 0x02, data.len() as u16));
+    m.put(0x1000, &data);
+    let before = m.gpr;
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 0);
+    assert_eq!(m.gpr, before, "registers unchanged");
+    // The blank middle row is an empty line; trailing blanks are trimmed.
+    assert_eq!(
+        m.displays,
+        [(
+            0x009,
+            vec!["HELLO, WORLD".into(), String::new(), "THIRD ROW".into()]
+        )]
+    );
+    assert_eq!(m.console_lines, ["HELLO, WORLD", "", "THIRD ROW"]);
+}
+
+#[test]
+fn diag58_rows_are_80_columns_controls_blank_trailing_blank_rows_dropped() {
+    assert_eq!(display_rows(&[]), Vec::<String>::new());
+    assert_eq!(display_rows(&[0x40; 240]), Vec::<String>::new());
+    assert_eq!(display_rows(&[0x00; 80]), Vec::<String>::new());
+    // 85 letters: a full row and 5 more.
+    let rows = display_rows(&[0xC1; 85]);
+    assert_eq!(rows, ["A".repeat(80), "AAAAA".to_string()]);
+    // Leading blank row kept, nulls and X'15' inside a row are blanks, not line ends.
+    let mut d = screen(3, &[(80, "A"), (83, "B")]);
+    d[81] = 0x00;
+    d[82] = 0x15;
+    d[200] = 0x00;
+    assert_eq!(display_rows(&d), ["", "A  B"]);
+    // A required blank (X'41', U+00A0) is not a trailing blank.
+    assert_eq!(display_rows(&[0xC1, 0x41, 0x40]), ["A\u{a0}"]);
+}
+
+#[test]
+fn diag58_command_chaining_shows_each_ccw_in_order() {
+    let mut m = display_machine();
+    let a = ebcdic::from_str("FIRST");
+    let b = ebcdic::from_str("SECOND");
+    let mut chain = Vec::new();
+    chain.extend(ccw(0x19, 0x1000, 0x60, 0x00, a.len() as u16));
+    chain.extend(ccw(0x19, 0x1100, 0x20, 0x05, b.len() as u16));
+    m.put(0x800, &chain);
+    m.put(0x1000, &a);
+    m.put(0x1100, &b);
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 0);
+    assert_eq!(m.console_lines, ["FIRST", "SECOND"]);
+    assert_eq!(m.displays.len(), 1, "one display per DIAGNOSE");
+}
+
+#[test]
+fn diag58_erase_shows_nothing_extra_and_clear_only_writes_nothing() {
+    // CTL X'FF': erase, write nothing; the data address and count are not used.
+    let mut m = display_machine();
+    m.put(0x800, &ccw(0x19, 0xFF_FFFF, 0x20, 0xFF, 0));
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 0);
+    assert!(m.console_lines.is_empty() && m.displays.is_empty());
+    // CTL bit 0 (erase first) with starting line 21: the data only.
+    let mut m = display_machine();
+    let t = ebcdic::from_str("LAST LINE");
+    m.put(0x800, &ccw(0x19, 0x1000, 0x20, 0x80 | 21, 80));
+    m.put(0x1000, &screen(1, &[(0, "LAST LINE")]));
+    assert_eq!(t.len(), 9);
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 0);
+    assert_eq!(m.console_lines, ["LAST LINE"]);
+    // A display of blanks shows nothing but succeeds.
+    let mut m = display_machine();
+    m.put(0x800, &ccw(0x19, 0x1000, 0x20, 0, 160));
+    m.put(0x1000, &[0x40; 160]);
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 0);
+    assert!(m.displays.is_empty());
+}
+
+#[test]
+fn diag58_largest_display_is_1760_bytes() {
+    let mut m = display_machine();
+    m.put(0x800, &ccw(0x19, 0x1000, 0x20, 0, 1760));
+    m.put(0x1000, &[0xC1; 1760]);
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 0);
+    assert_eq!(m.console_lines.len(), 22);
+}
+
+#[test]
+fn diag58_refused_channel_programs_give_cc1_and_show_nothing() {
+    let cases: [(&str, [u8; 8]); 10] = [
+        ("SLI not set", ccw(0x19, 0x1000, 0x00, 0, 10)),
+        ("count 0", ccw(0x19, 0x1000, 0x20, 0, 0)),
+        ("count 1761", ccw(0x19, 0x1000, 0x20, 0, 1761)),
+        ("line 21 + 81 bytes", ccw(0x19, 0x1000, 0x20, 21, 81)),
+        ("line 22", ccw(0x19, 0x1000, 0x20, 22, 1)),
+        (
+            "full-screen write X'29' (VM/SP)",
+            ccw(0x29, 0x1000, 0x20, 0xC0, 10),
+        ),
+        (
+            "full-screen read X'2A' (VM/SP)",
+            ccw(0x2A, 0x1000, 0x20, 0, 10),
+        ),
+        ("3215 write X'09'", ccw(0x09, 0x1000, 0x20, 0, 10)),
+        ("data chaining", ccw(0x19, 0x1000, 0xA0, 0, 10)),
+        ("skip", ccw(0x19, 0x1000, 0x30, 0, 10)),
+    ];
+    for (what, c) in cases {
+        let mut m = display_machine();
+        m.put(0x800, &c);
+        m.put(0x1000, &ebcdic::from_str("TEXT TEXT TEXT"));
+        let before = m.gpr;
+        assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()), "{what}");
+        assert_eq!(m.cc, 1, "{what}");
+        assert_eq!(m.gpr, before, "{what}");
+        assert!(m.console_lines.is_empty(), "{what}: nothing shown");
+    }
+    // A good CCW chained to a refused one: nothing is shown (all or nothing).
+    let mut m = display_machine();
+    let mut chain = Vec::new();
+    chain.extend(ccw(0x19, 0x1000, 0x60, 0, 4));
+    chain.extend(ccw(0x29, 0x1000, 0x20, 0, 4));
+    m.put(0x800, &chain);
+    m.put(0x1000, &ebcdic::from_str("TEXT"));
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 1);
+    assert!(m.console_lines.is_empty());
+}
+
+#[test]
+fn diag58_a_device_that_is_not_the_console_gives_cc3() {
+    let mut m = display_machine();
+    m.put(0x800, &ccw(0x19, 0x1000, 0x20, 0, 4));
+    m.put(0x1000, &ebcdic::from_str("TEXT"));
+    m.devices.insert(
+        0x191,
+        DeviceInfo {
+            vdev: 0x0400_0000,
+            rdev: Some(0x0400_0000),
+        },
+    );
+    for devno in [0x191u32, 0x01F, 0x0001_0009] {
+        m.gpr[4] = devno;
+        m.cc = 0;
+        assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()), "{devno:X}");
+        // Only the low halfword is the address: X'10009' is the console X'009'.
+        let want = if devno as u16 == 0x009 { 0 } else { 3 };
+        assert_eq!(m.cc, want, "{devno:X}");
+    }
+    assert_eq!(m.console_lines, ["TEXT"]);
+    // No console at all.
+    let mut m = display_machine();
+    m.console = None;
+    m.put(0x800, &ccw(0x19, 0x1000, 0x20, 0, 4));
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 3);
+}
+
+#[test]
+fn diag58_program_checks_are_suppressing() {
+    // CCW address not on a doubleword boundary.
+    let mut m = display_machine();
+    m.gpr[2] = 0x804;
+    m.put(0x804, &ccw(0x19, 0x1000, 0x20, 0, 4));
+    assert_eq!(
+        fails_unchanged(&mut m, 0x58, 2, 4),
+        ProgramCheck::SPECIFICATION
+    );
+    // CCW beyond storage.
+    let mut m = display_machine();
+    m.gpr[2] = 0x10000;
+    assert_eq!(
+        fails_unchanged(&mut m, 0x58, 2, 4),
+        ProgramCheck::ADDRESSING
+    );
+    // Data beyond storage.
+    let mut m = display_machine();
+    m.put(0x800, &ccw(0x19, 0xFFF0, 0x20, 0, 32));
+    assert_eq!(
+        fails_unchanged(&mut m, 0x58, 2, 4),
+        ProgramCheck::ADDRESSING
+    );
+    assert!(m.console_lines.is_empty());
+    // A chain running off the end of storage, after a good CCW: nothing shown.
+    let mut m = display_machine();
+    m.gpr[2] = 0xFFF8;
+    m.put(0xFFF8, &ccw(0x19, 0x1000, 0x60, 0, 4));
+    m.put(0x1000, &ebcdic::from_str("TEXT"));
+    assert_eq!(
+        fails_unchanged(&mut m, 0x58, 2, 4),
+        ProgramCheck::ADDRESSING
+    );
+    assert!(m.console_lines.is_empty());
+    // The address is taken in the addressing mode: 24-bit mode drops the high byte.
+    let mut m = display_machine();
+    m.amask = 0x00FF_FFFF;
+    m.gpr[2] = 0x0100_0800;
+    m.put(0x800, &ccw(0x19, 0x1000, 0x20, 0, 4));
+    m.put(0x1000, &ebcdic::from_str("TEXT"));
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.console_lines, ["TEXT"]);
+}
+
+#[test]
+fn diag58_a_circular_chain_ends() {
+    // Every doubleword of storage a chained CCW: the chain wraps and is refused with CC 1.
+    let mut m = display_machine();
+    m.amask = 0xFFFF;
+    let c = ccw(0x19, 0x1000, 0x60, 0, 1);
+    for a in (0..0x10000).step_by(8) {
+        m.put(a, &c);
+    }
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 1);
+    assert!(m.console_lines.is_empty());
 }
