@@ -44,11 +44,12 @@ impl Cpu {
         &mut self.gpr[(op.r1 & 15) as usize]
     }
 
-    /// After a store through the access cache: predecoded instructions in the bytes stored
-    /// are forgotten (rarely any: one table lookup decides).
+    /// After a store of at most 8 bytes through the access cache (so inside one key block):
+    /// predecoded instructions in the bytes stored are forgotten (rarely any: one table
+    /// lookup decides).
     #[inline(always)]
     fn stored_fast(&mut self, abs: u32, len: u32) -> Exec {
-        self.stored(abs, len);
+        self.icache.invalidate_small(abs, len);
         Ok(())
     }
 

@@ -346,6 +346,17 @@ impl ICache {
         self.invalidate_pages(abs, len);
     }
 
+    /// As [`ICache::invalidate_range`] for at most 8 bytes inside one 2 KiB block: the
+    /// chunk test takes the chunk of the first byte and the next one.
+    #[inline(always)]
+    pub(crate) fn invalidate_small(&self, abs: u32, len: u32) {
+        if let Some(c) = self.code.get((abs >> 11) as usize) {
+            if c.get() & (3u32 << ((abs >> 6) & 31)) != 0 {
+                self.invalidate_pages(abs, len);
+            }
+        }
+    }
+
     #[inline(never)]
     fn invalidate_pages(&self, abs: u32, len: u32) {
         let first = abs >> 12;
