@@ -438,7 +438,7 @@ impl Expander<'_> {
             message = format!("{message} ({c})");
         }
         self.diags.push(Diagnostic {
-            file: self.file.to_string(),
+            file: st.file_name(self.file).to_string(),
             line,
             column,
             message,
@@ -1043,6 +1043,7 @@ impl Expander<'_> {
                 st.ctx.clone()
             },
             generated: in_macro,
+            file: st.file.clone(),
         };
         Ok(source::finish(g))
     }
@@ -1085,7 +1086,7 @@ impl Expander<'_> {
                     let (line, column) = st.at(s);
                     let ctx = st.ctx.as_ref().map_or(String::new(), |c| format!(" ({c})"));
                     self.notes.push(Diagnostic {
-                        file: self.file.to_string(),
+                        file: st.file_name(self.file).to_string(),
                         line,
                         column,
                         message: format!(
@@ -1124,7 +1125,10 @@ impl Expander<'_> {
             params.insert(n.clone(), syslist[0].clone());
         }
         self.sysndx += 1;
-        let line = st.at(op_at).0;
+        let line = match &st.file {
+            Some(f) => format!("{f}:{}", st.at(op_at).0),
+            None => st.at(op_at).0.to_string(),
+        };
         // The call chain, innermost first; deep chains keep the two innermost and the
         // outermost call.
         let ctx: Rc<str> = match &st.ctx {
@@ -1945,7 +1949,7 @@ impl Expander<'_> {
             message = format!("{message} ({c})");
         }
         let d = Diagnostic {
-            file: self.file.to_string(),
+            file: st.file_name(self.file).to_string(),
             line,
             column,
             message,

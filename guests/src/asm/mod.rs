@@ -3,9 +3,11 @@
 //! Source format, directives and instruction operands follow the IBM High Level Assembler
 //! Language Reference (SC26-4940): name in column 1, operation, operands and remarks separated
 //! by blanks, continuation with a non-blank in column 72; CSECT, DSECT, START, END, USING,
-//! DROP, EQU, ORG, LTORG, CNOP, DC and DS (types C CA CE X B F H A Y P Z D E), literals pooled
-//! at LTORG and END, implicit addresses resolved through USING (ordinary, labelled with
-//! `LABEL.SYMBOL` references, and dependent), source macros and conditional assembly. Every instruction of the
+//! DROP, EQU, ORG, LTORG, CNOP, DC and DS (types C CA CE X B F H A Y P Z D E L), literals
+//! pooled at LTORG and END, implicit addresses resolved through USING (ordinary, labelled
+//! with `LABEL.SYMBOL` references, and dependent), source macros and conditional assembly
+//! (MACRO/MEND, AIF, AGO, SETx, MNOTE, ...), COPY members ([`assemble_with_library`];
+//! [`assemble_file`] looks in the source's directory). Every instruction of the
 //! `s390-decoder` table and its extended branch mnemonics is encoded with
 //! [`s390_decoder::encode`].
 //!
@@ -13,6 +15,7 @@
 //! assembled. Errors are reported as `file:line:column: error: message`; assembly goes on
 //! after an error so that one run reports them all.
 
+mod copy;
 mod dc;
 mod macros;
 mod source;
@@ -136,7 +139,18 @@ impl Diagnostic {
 
 /// Assembles `text`, returning the notes (MNOTE) as well as the image or errors.
 pub fn assemble_with_notes(file: &str, text: &str) -> Outcome {
-    let ex = macros::expand(file, source::statements(text));
+    assemble_with_library(file, text, &|_| None)
+}
+
+/// Where COPY finds its members: the member name (upper case) to the file name for
+/// messages and the text, or None when there is no such member.
+pub type Library<'a> = dyn Fn(&str) -> Option<(String, String)> + 'a;
+
+/// Assembles `text`, with `COPY member` statements taking their source from `library`.
+pub fn assemble_with_library(file: &str, text: &str, library: &Library) -> Outcome {
+    let (stmts, mut copy_diags) = copy::include(file, source::statements(text), library);
+    let mut ex = macros::expand(file, stmts);
+    ex.diags.append(&mut copy_diags);
     let stmts = ex.stmts;
     let mut a = Asm::new(file);
     a.run(&stmts);
@@ -148,7 +162,16 @@ pub fn assemble_with_notes(file: &str, text: &str) -> Outcome {
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    diags.sort();
+    // The main source's messages first, then each COPY member's, in line order.
+    diags.sort_by(|a, b| {
+        (a.file != file, &a.file, a.line, a.column, &a.message).cmp(&(
+            b.file != file,
+            &b.file,
+            b.line,
+            b.column,
+            &b.message,
+        ))
+    });
     let notes = ex.notes;
     if !diags.is_empty() {
         return Outcome {
@@ -204,11 +227,12 @@ pub fn assemble_file_with_notes(
     };
     let text = String::from_utf8_lossy(&bytes);
     let name = source.display().to_string();
+    let dir = source.parent().map(Path::to_path_buf).unwrap_or_default();
     let Outcome {
         result,
         listing: list,
         notes,
-    } = assemble_with_notes(&name, &text);
+    } = assemble_with_library(&name, &text, &|member| copy::from_directory(&dir, member));
     let mut msgs = Vec::new();
     if let Some(l) = listing {
         if let Err(e) = std::fs::write(l, list) {
@@ -218,13 +242,28 @@ pub fn assemble_file_with_notes(
     let asm = match result {
         Ok(a) => a,
         Err(d) => {
-            let mut all: Vec<(usize, usize, String)> = d
+            let mut all: Vec<(bool, String, usize, usize, String)> = d
                 .iter()
-                .map(|d| (d.line, d.column, d.render(&text)))
-                .chain(notes.iter().map(|n| (n.line, n.column, n.note())))
+                .map(|d| {
+                    // A COPY member's message shows the member's line.
+                    let shown = if d.file == name {
+                        d.render(&text)
+                    } else {
+                        match std::fs::read(&d.file) {
+                            Ok(b) => d.render(&String::from_utf8_lossy(&b)),
+                            Err(_) => d.to_string(),
+                        }
+                    };
+                    (d.file != name, d.file.clone(), d.line, d.column, shown)
+                })
+                .chain(
+                    notes
+                        .iter()
+                        .map(|n| (n.file != name, n.file.clone(), n.line, n.column, n.note())),
+                )
                 .collect();
             all.sort();
-            msgs.extend(all.into_iter().map(|x| x.2));
+            msgs.extend(all.into_iter().map(|x| x.4));
             return fail(msgs);
         }
     };
@@ -515,7 +554,7 @@ impl Asm {
             None => e.msg,
         };
         self.diags.push(Diagnostic {
-            file: self.file.clone(),
+            file: st.file_name(&self.file).to_string(),
             line,
             column,
             message,
@@ -928,9 +967,10 @@ impl Asm {
             "DC" | "DS" => self.dc_statement(st, &ops, op == "DS", op_at),
             "PRINT" | "TITLE" | "SPACE" | "EJECT" => Ok(()),
             "MACRO" | "MEND" | "AIF" | "AGO" | "ANOP" | "SETA" | "SETB" | "SETC" | "GBLA"
-            | "GBLB" | "GBLC" | "LCLA" | "LCLB" | "LCLC" | "MNOTE" | "MEXIT" | "COPY" => {
-                err(op_at, format!("{op} is not supported"))
+            | "GBLB" | "GBLC" | "LCLA" | "LCLB" | "LCLC" | "MNOTE" | "MEXIT" => {
+                err(op_at, format!("{op} is not supported here"))
             }
+            "COPY" => err(op_at, "COPY cannot be generated by a macro"),
             _ => self.instruction(st, &op, op_at, &ops),
         }
     }

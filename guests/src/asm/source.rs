@@ -27,6 +27,15 @@ pub(crate) struct Stmt {
     pub ctx: Option<Rc<str>>,
     /// A statement generated from a macro definition (listed with `+`).
     pub generated: bool,
+    /// The COPY member the statement comes from (None: the main source).
+    pub file: Option<Rc<str>>,
+}
+
+impl Stmt {
+    /// The file name for messages: the COPY member's, else `main`.
+    pub fn file_name<'a>(&'a self, main: &'a str) -> &'a str {
+        self.file.as_deref().unwrap_or(main)
+    }
 }
 
 impl Stmt {

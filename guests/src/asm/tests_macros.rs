@@ -717,3 +717,70 @@ fn negative_seta_values_substitute_without_sign() {
 ";
     assert_eq!(hex_of(src), "05F5");
 }
+
+#[test]
+fn copy_members_from_a_library() {
+    let lib = |name: &str| -> Option<(String, String)> {
+        match name {
+            "MACS" => Some((
+                "macs.asm".into(),
+                "         MACRO\n         TWO   &V\n         DC    AL1(&V,&V)\n         MEND\n"
+                    .into(),
+            )),
+            "BODY" => Some((
+                "body.asm".into(),
+                "         TWO   3\n         L     1,NOWHERE\n".into(),
+            )),
+            "SELF" => Some(("self.asm".into(), "         COPY  SELF\n".into())),
+            _ => None,
+        }
+    };
+    let o = assemble_with_library("main.asm", "         COPY  MACS\n         TWO   5\n", &lib);
+    assert_eq!(o.result.unwrap().image, vec![5, 5]);
+    let o = assemble_with_library(
+        "main.asm",
+        "         USING *,12\n         COPY  MACS\n         COPY  BODY\n         COPY  NONE\n         COPY  SELF\n",
+        &lib,
+    );
+    let e: Vec<String> = o
+        .result
+        .unwrap_err()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(
+        e,
+        vec![
+            "main.asm:4:16: error: COPY member NONE not found",
+            "body.asm:2:18: error: undefined symbol NOWHERE",
+            "self.asm:1:16: error: COPY member SELF includes itself",
+        ]
+    );
+    // Without a library COPY finds nothing.
+    assert_eq!(
+        errors("         COPY  X\n"),
+        vec!["m.asm:1:16: error: COPY member X not found"]
+    );
+}
+
+#[test]
+fn assemble_file_copies_from_the_source_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("regs.asm"), "R5       EQU   5\n").unwrap();
+    let src = dir.path().join("main.asm");
+    std::fs::write(&src, "         COPY  REGS\n         LR    R5,R5\n").unwrap();
+    let out = dir.path().join("main.bin");
+    assemble_file(&src, &out, None).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), vec![0x18, 0x55]);
+    std::fs::write(dir.path().join("regs.asm"), "R5       EQU   5+\n").unwrap();
+    let e = assemble_file(&src, &out, None).unwrap_err();
+    let regs = dir.path().join("regs.asm");
+    assert_eq!(
+        e,
+        vec![
+            format!("{}:2:16: error: undefined symbol R5\n    2 |          LR    R5,R5\n      |                ^", src.display()),
+            format!("{}:1:18: error: missing term\n    1 | R5       EQU   5+\n      |                  ^", regs.display()),
+        ]
+    );
+    assert!(!out.exists());
+}
