@@ -255,6 +255,7 @@ fn look_ahead(stmts: &[Stmt]) -> HashMap<String, char> {
                     .trim_start_matches(|c: char| c.is_ascii_digit())
                     .chars()
                     .next()
+                    .filter(char::is_ascii_alphabetic)
                     .map_or('U', |c| c.to_ascii_uppercase())
             }
             "CSECT" | "START" | "DSECT" => 'J',
