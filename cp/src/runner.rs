@@ -1,5 +1,6 @@
 //! The CP side of `vm390 run`: a virtual machine with user id `RUNNER`, SET EMSG TEXT, the
-//! minidisks given with `--disk` (full-pack, on CKD images) and no other devices, and the
+//! minidisks given with `--disk` (full-pack, on CKD images) and no other devices, an
+//! output-only line console at X'009' (see [`ConsoleSink`]), and the
 //! DIAGNOSE codes of the `diagnose` crate's standard registry (plus Hercules' X'F08'). The
 //! CPU has already checked privilege and counted the code; codes the registry does not know
 //! give the specification exception.
@@ -22,13 +23,51 @@ use crate::cpu::{Cpu, Exec, ProgramInterrupt, Supervisor};
 use crate::dasd;
 use crate::io::dasd::{diag24_type, Minidisk};
 
-/// The runner's supervisor: its minidisks and DIAG X'250' state.
+/// The runner's supervisor: its minidisks, console and DIAG X'250' state.
 #[derive(Debug, Default)]
 pub struct Runner {
     /// Minidisks by virtual device number.
     disks: BTreeMap<u16, Minidisk>,
     /// DIAGNOSE X'250' environments and held completions.
     block_io: BlockIoState,
+    /// Where console output goes.
+    console: ConsoleSink,
+}
+
+/// The address of the runner's console (VM/370's usual `CONSOLE 009 3215`).
+pub const CONSOLE: u16 = 0x009;
+
+/// Where the runner's console output goes: CP's answers to DIAG X'08' without a response
+/// buffer and the rows of a DIAG X'58' display, one line each (the console is a line
+/// console; EBCDIC already translated). The console is output-only and is not a virtual
+/// device: the guest cannot START I/O to it and DIAG X'24' / X'210' do not describe it (CC
+/// 3 for X'009' and for -1, as under Hercules 3.13 with `vm390 run`'s configuration).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum ConsoleSink {
+    /// Standard output, line by line as written (`vm390 run`).
+    #[default]
+    Stdout,
+    /// Standard error (`vm390 run --json`, whose standard output is the JSON object).
+    Stderr,
+    /// Kept in memory (tests, `vm390 conformance`).
+    Capture(Vec<String>),
+}
+
+impl ConsoleSink {
+    fn line(&mut self, line: &str) {
+        use std::io::Write as _;
+        match self {
+            // A closed stdout or stderr loses the line; the guest is not told (a line console
+            // has no way to say it), and the CP must not stop.
+            ConsoleSink::Stdout => {
+                let _ = writeln!(std::io::stdout().lock(), "{line}");
+            }
+            ConsoleSink::Stderr => {
+                let _ = writeln!(std::io::stderr().lock(), "{line}");
+            }
+            ConsoleSink::Capture(v) => v.push(line.to_string()),
+        }
+    }
 }
 
 /// The user id of the runner's virtual machine.
@@ -220,6 +259,19 @@ impl Runner {
         Runner::default()
     }
 
+    /// Sends console output to `sink` from now on.
+    pub fn set_console(&mut self, sink: ConsoleSink) {
+        self.console = sink;
+    }
+
+    /// The console lines kept by [`ConsoleSink::Capture`] (empty for the other sinks).
+    pub fn console_lines(&self) -> &[String] {
+        match &self.console {
+            ConsoleSink::Capture(v) => v,
+            _ => &[],
+        }
+    }
+
     /// Attaches the CKD image `path` (Hercules CKD_P370 / CKD_C370, or emx370 .ckdc) as a
     /// full-pack minidisk at `vaddr`: read-write when the file is writable and `read_only`
     /// is false, else read-only. Errors name the file.
@@ -318,10 +370,22 @@ impl Machine for RunnerVm<'_> {
         self.runner.disks.get(&devno).map(minidisk_info)
     }
     fn console(&self) -> Option<ConsoleInfo> {
-        None
+        Some(ConsoleInfo {
+            devno: CONSOLE,
+            terminal_code: 0,
+        })
     }
     fn cp_command(&mut self, command: &str, _refuse_link_password: bool) -> CpResponse {
         cp_command(command)
+    }
+    fn console_write(&mut self, line: &str) {
+        self.runner.console.line(line);
+    }
+    fn console_display(&mut self, devno: u16, lines: &[String]) {
+        let _ = devno;
+        for l in lines {
+            self.runner.console.line(l);
+        }
     }
     fn dasd_io(&mut self, req: IoRequest) -> IoAnswer {
         let Some(md) = u16::try_from(req.devno)

@@ -867,6 +867,16 @@ impl Machine for VmMachine<'_> {
     fn console_write(&mut self, line: &str) {
         self.cp.cp_line(line);
     }
+    /// DIAG X'58' rows on the user's line console, as the guest's own 3215 writes appear
+    /// (an open output line is ended first; empty rows are empty lines).
+    fn console_display(&mut self, _devno: u16, lines: &[String]) {
+        if self.cp.line_open {
+            self.cp.guest_write("", true);
+        }
+        for l in lines {
+            self.cp.guest_write(l, true);
+        }
+    }
     fn dasd_io(&mut self, req: IoRequest) -> IoAnswer {
         self.cp.dasd_io(self.cpu, req)
     }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use cp::cpu::{Cpu, Stop};
 use cp::dasd::{self, Record, Track};
-use cp::runner::Runner;
+use cp::runner::{ConsoleSink, Runner, CONSOLE};
 use cp::storage::{AbsAddr, Storage};
 use diagnose::{ebcdic, Registry, NOT_IMPLEMENTED};
 use s390_decoder::{encode, Arch, Length, Opcode, Operand, Storage as Sto};
@@ -187,6 +187,8 @@ fn disk_blocks() -> u32 {
 /// A runner with a fresh copy of the probe minidisk, if the probe wants one.
 fn runner_for(p: &Probe) -> Result<(Runner, Option<PathBuf>), String> {
     let mut runner = Runner::new();
+    // The console is kept, not printed: the report is the only output.
+    runner.set_console(ConsoleSink::Capture(Vec::new()));
     if p.disk == Disk::None {
         return Ok((runner, None));
     }
@@ -209,6 +211,18 @@ fn run(p: &Probe) -> Result<Outcome, String> {
         remove(&c);
     }
     r
+}
+
+/// Runs `p` and returns what it did with the lines the runner's console showed.
+fn run_console(p: &Probe) -> Result<(Outcome, Vec<String>), String> {
+    let (mut runner, copy) = runner_for(p)?;
+    let r = run_with(p, &mut runner);
+    let lines = runner.console_lines().to_vec();
+    drop(runner);
+    if let Some(c) = copy {
+        remove(&c);
+    }
+    r.map(|o| (o, lines))
 }
 
 fn run_with(p: &Probe, runner: &mut Runner) -> Result<Outcome, String> {
@@ -403,6 +417,26 @@ impl Rows {
         }
     }
 
+    /// Like [`Rows::check`], with the lines the console showed.
+    fn check_console(
+        &mut self,
+        what: &str,
+        p: Probe,
+        f: impl FnOnce(&Outcome, &[String]) -> Result<(), String>,
+    ) {
+        let (ok, detail) = match run_console(&p).and_then(|(o, l)| f(&o, &l)) {
+            Ok(()) => (true, String::new()),
+            Err(e) => (false, e),
+        };
+        if let Some(r) = self.rows.last_mut() {
+            r.checks.push(Check {
+                what: what.into(),
+                ok,
+                detail,
+            });
+        }
+    }
+
     /// Checks that `p` ends in a suppressed program check `pic` with ILC 2 and the old PSW
     /// past the DIAG, with Rx and the CC unchanged.
     fn check_pic(&mut self, what: &str, p: Probe, pic: u16) {
@@ -431,6 +465,12 @@ fn expect<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) -> Result
     } else {
         Err(format!("{what}: got {got:X?}, want {want:X?}"))
     }
+}
+
+/// The console showed exactly `want`.
+fn expect_lines(got: &[String], want: &[&str]) -> Result<(), String> {
+    let got: Vec<&str> = got.iter().map(|l| l.as_str()).collect();
+    expect("console lines", got.as_slice(), want)
 }
 
 fn completed(o: &Outcome) -> Result<(), String> {
@@ -472,6 +512,13 @@ fn bioe(kind: u8, block: i32, buffer: u32) -> [u8; 16] {
     e[4..8].copy_from_slice(&block.to_be_bytes());
     e[12..16].copy_from_slice(&buffer.to_be_bytes());
     e
+}
+
+/// A format-0 CCW: command, data address, flags, CTL (byte 5, DIAG X'58'), count.
+fn ccw(cmd: u8, data: u32, flags: u8, ctl: u8, count: u16) -> [u8; 8] {
+    let d = data.to_be_bytes();
+    let c = count.to_be_bytes();
+    [cmd, d[1], d[2], d[3], flags, ctl, c[0], c[1]]
 }
 
 /// Two big-endian words.
@@ -714,6 +761,18 @@ fn collect() -> Vec<Row> {
             expect("CC", o.cc, 2)
         },
     );
+    r.check_console(
+        "without a buffer: the response goes to the console, Ry = 0",
+        probe(2, 4, 0x08)
+            .put(0x800, &q)
+            .reg(2, 0x800)
+            .reg(4, q.len() as u32),
+        |o, lines| {
+            completed(o)?;
+            expect("Ry", o.gpr[4], 0)?;
+            expect_lines(lines, &["RUNNER AT VM390"])
+        },
+    );
     r.check(
         "Ry = 0: no-op",
         probe(2, 4, 0x08).reg(2, 0x800).reg(4, 0).reg(5, 77),
@@ -837,7 +896,12 @@ fn collect() -> Vec<Row> {
 
     // ------------------------------------------------------------------ X'24'
     let (n, s) = src(0x24);
-    r.row("024", n, s, "vm390 run has no devices and no console");
+    r.row(
+        "024",
+        n,
+        s,
+        "vm390 run has no devices; its console X'009' is output-only, not a virtual device",
+    );
     r.check(
         "X'191': no such device, CC 3, registers unchanged",
         probe(2, 4, 0x24).reg(2, 0x191).reg(4, 0x44),
@@ -848,7 +912,7 @@ fn collect() -> Vec<Row> {
         },
     );
     r.check(
-        "Rx = -1 without a console: CC 3",
+        "Rx = -1 (the console is no virtual device): CC 3",
         probe(2, 4, 0x24).reg(2, 0xFFFF_FFFF),
         |o| {
             completed(o)?;
@@ -905,6 +969,135 @@ fn collect() -> Vec<Row> {
         "parameter list beyond storage: 0005",
         probe(2, 4, 0x4C).reg(2, STORAGE as u32).reg(4, 0),
         0x05,
+    );
+
+    // ------------------------------------------------------------------ X'58'
+    let (n, s) = src(0x58);
+    r.row(
+        "058",
+        n,
+        s,
+        "CCW X'19' only (VM/370; X'29'/X'2A' are VM/SP: CC 1); rows of 80 shown as lines on the \
+         line console X'009'; CC 3 not the console; Hercules 3.13 has no X'58' (hercules.md: 0006, not probed)",
+    );
+    // Rx = R2 -> CCWs at X'800', Ry = R4 = the console; data at X'1000'.
+    let display = |ccws: &[[u8; 8]], data: &[u8]| {
+        let chain: Vec<u8> = ccws.iter().flatten().copied().collect();
+        probe(2, 4, 0x58)
+            .reg(2, 0x800)
+            .reg(4, u32::from(CONSOLE))
+            .put(0x800, &chain)
+            .put(0x1000, data)
+    };
+    let mut rows3 = vec![0x40u8; 240];
+    rows3[..12].copy_from_slice(&e("HELLO, WORLD"));
+    rows3[160..169].copy_from_slice(&e("THIRD ROW"));
+    r.check_console(
+        "CCW X'19' (SLI, line 2): CC 0, rows of 80 shown, trailing blanks trimmed, blank row empty",
+        display(&[ccw(0x19, 0x1000, 0x20, 0x02, 240)], &rows3),
+        |o, lines| {
+            completed(o)?;
+            expect("CC", o.cc, 0)?;
+            expect("Rx", o.gpr[2], 0x800)?;
+            expect_lines(lines, &["HELLO, WORLD", "", "THIRD ROW"][..])
+        },
+    );
+    let mut two = e("FIRST");
+    two.resize(0x100, 0);
+    two.extend(e("SECOND"));
+    r.check_console(
+        "command chaining: both CCWs shown in order",
+        display(
+            &[
+                ccw(0x19, 0x1000, 0x60, 0x00, 5),
+                ccw(0x19, 0x1100, 0x20, 0x80 | 21, 6),
+            ],
+            &two,
+        ),
+        |o, lines| {
+            completed(o)?;
+            expect("CC", o.cc, 0)?;
+            expect_lines(lines, &["FIRST", "SECOND"][..])
+        },
+    );
+    r.check_console(
+        "CTL X'FF': erase, nothing written, CC 0",
+        display(&[ccw(0x19, 0xFF_FFFF, 0x20, 0xFF, 0)], &[]),
+        |o, lines| {
+            completed(o)?;
+            expect("CC", o.cc, 0)?;
+            expect("console lines", lines.len(), 0)
+        },
+    );
+    r.check_console(
+        "S/370 BC mode: displayed, CC 0",
+        display(&[ccw(0x19, 0x1000, 0x20, 0, 5)], &e("S/370")).s370(),
+        |o, lines| {
+            completed(o)?;
+            expect("CC", o.cc, 0)?;
+            expect_lines(lines, &["S/370"][..])
+        },
+    );
+    for (what, c) in [
+        ("SLI not set: CC 1", ccw(0x19, 0x1000, 0x00, 0, 5)),
+        ("count 1761: CC 1", ccw(0x19, 0x1000, 0x20, 0, 1761)),
+        ("count 0: CC 1", ccw(0x19, 0x1000, 0x20, 0, 0)),
+        (
+            "line 21 and 81 bytes (beyond 1760): CC 1",
+            ccw(0x19, 0x1000, 0x20, 21, 81),
+        ),
+        (
+            "full-screen write X'29' (VM/SP only): CC 1",
+            ccw(0x29, 0x1000, 0x20, 0xC0, 5),
+        ),
+        (
+            "full-screen read X'2A' (VM/SP only): CC 1",
+            ccw(0x2A, 0x1000, 0x20, 0, 5),
+        ),
+    ] {
+        r.check_console(
+            &format!("{what}, nothing shown"),
+            display(&[c], &e("HELLO")),
+            |o, lines| {
+                completed(o)?;
+                expect("CC", o.cc, 1)?;
+                expect("console lines", lines.len(), 0)
+            },
+        );
+    }
+    r.check_console(
+        "Ry X'01F' is not the console: CC 3",
+        display(&[ccw(0x19, 0x1000, 0x20, 0, 5)], &e("HELLO")).reg(4, 0x01F),
+        |o, lines| {
+            completed(o)?;
+            expect("CC", o.cc, 3)?;
+            expect("console lines", lines.len(), 0)
+        },
+    );
+    r.check_pic(
+        "CCW not on a doubleword boundary: 0006",
+        display(&[], &[])
+            .reg(2, 0x804)
+            .put(0x804, &ccw(0x19, 0x1000, 0x20, 0, 5)),
+        0x06,
+    );
+    r.check_pic(
+        "CCW beyond storage: 0005",
+        display(&[], &[]).reg(2, STORAGE as u32),
+        0x05,
+    );
+    r.check_pic(
+        "data beyond storage: 0005",
+        display(&[ccw(0x19, STORAGE as u32 - 2, 0x20, 0, 5)], &[]),
+        0x05,
+    );
+    r.check_pic(
+        "problem state: 0002",
+        Probe {
+            problem: true,
+            ..display(&[ccw(0x19, 0x1000, 0x20, 0, 5)], &e("HELLO"))
+        },
+        0x02,
     );
 
     // ------------------------------------------------------------------ X'5C'
@@ -1629,7 +1822,8 @@ Differ by documentation (masked in the comparison):
 | X'270' CPU times | zeros | the run's CPU time | Hercules does not account CPU time |
 | X'250' INIT 000E | CC 2, rc 20 | CC 2, rc 16 | `esa390.cnf` has a 1403 at 000E (not a DASD); `vm390 run` has no devices |
 
-Not probed on Hercules: X'250' with a reserved byte not zero in an INIT or REMOVE list \
+Not probed on Hercules: X'58' (Hercules 3.13 has no X'58' and gives 0006: `hercules.md` and \
+`cms370-guest.md` section 4; bare Hercules hosts CMS only under real VM/370 CP), and X'250' with a reserved byte not zero in an INIT or REMOVE list \
 (Hercules 3.13 presents that specification exception in S/370 format and loops; vm390 gives \
 0006 as for READ/WRITE) and X'250' READ/WRITE (Hercules 3.13 has no CKD block I/O: \
 `CKD to be supplied` in vmd250.c).

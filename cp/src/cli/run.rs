@@ -148,6 +148,10 @@ pub fn run(a: &RunArgs) -> ExitCode {
         }
     }
     let mut runner = Runner::new();
+    if a.json {
+        // Standard output is the one JSON object; console lines go to standard error.
+        runner.set_console(cp::runner::ConsoleSink::Stderr);
+    }
     for d in &a.disk {
         if let Err(e) = runner.attach_disk(d.vaddr, &d.path, d.read_only) {
             eprintln!("vm390 run: --disk {:03X}: {e}", d.vaddr);
