@@ -2,7 +2,8 @@
 //! (3215 console, spooled unit-record devices, CKD minidisks), and the control program's
 //! side of it: the [`Supervisor`] that answers START I/O and the other I/O instructions,
 //! presents I/O interruptions, and handles the DIAGNOSE codes VM/370 R6 CMS issues
-//! (X'00', 08, 0C, 10, 18, 20, 24, 58, 5C, 60, 64). The CP commands are in `cpcmd`.
+//! (X'00', 08, 0C, 10, 18, 20, 24, 58, 5C, 60, 64). The CP commands (and LOGOFF, device
+//! building and LINK at logon) are in `cpcmd/`; CP mode (CP READ) is `Cp::cp_mode` there.
 //!
 //! `IPL CMS` follows `docs/cms370-guest.md` 2.1: the saved system's pages, storage keys,
 //! PSW, general, floating-point and control registers are restored; CMS then finds, loads
@@ -1043,11 +1044,6 @@ impl Supervisor for Cp {
     fn diagnose(&mut self, cpu: &mut Cpu, rx: u8, ry: u8, code: u32) -> Exec {
         if self.logged_off {
             return self.after_command(cpu);
-        }
-        if code & 0xFFFF == 0x58 {
-            // 3270 display interface: no display behind the console (CC 1, an I/O error).
-            cpu.psw.cc = 1;
-            return Ok(());
         }
         self.in_diagnose = true;
         let r = registry().dispatch(&mut VmMachine { cp: self, cpu }, code, rx, ry);

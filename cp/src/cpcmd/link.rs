@@ -59,6 +59,10 @@ fn parse_mode(s: &str) -> Option<AccessMode> {
 /// DASD device types CP can give a temporary minidisk of.
 const TDISK_TYPES: [u16; 6] = [2314, 2319, 3330, 3340, 3350, 3380];
 
+/// Most cylinders of one temporary minidisk (vm390's T-disk space: the image is a file in
+/// the host's temporary directory, 50 3350 cylinders are about 28 MB).
+const TDISK_MAX_CYLINDERS: u16 = 50;
+
 impl Cp {
     /// Builds the devices of the directory entry: console, spooled unit-record devices,
     /// and each MDISK and LINK, linked as CP links them at logon (no passwords asked).
@@ -484,6 +488,11 @@ impl Cp {
             };
             if self.devices.contains_key(&v) {
                 return CpResult::error(format!("DMKDEF092E DEV {v:03X} ALREADY DEFINED"));
+            }
+            if cyls > TDISK_MAX_CYLINDERS {
+                return CpResult::error(format!(
+                    "DMKDEF091E DASD {v:03X} NOT DEFINED; TEMP SPACE NOT AVAILABLE"
+                ));
             }
             return match self.define_tdisk(v, t, cyls) {
                 Ok(()) => self.imsg(format!("DASD {v:03X} DEFINED")),
