@@ -197,7 +197,12 @@ pub fn run(directory: &Path, logon: Option<&str>) -> ExitCode {
         if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
             eprintln!("vm390: no attention key: {e}");
         }
-        match rustyline::DefaultEditor::new() {
+        // No cursor-position query before a prompt (it would eat lines typed ahead while
+        // the virtual machine ran); output lines are ended before each read anyway.
+        let config = rustyline::Config::builder()
+            .check_cursor_position(false)
+            .build();
+        match rustyline::DefaultEditor::with_config(config) {
             Ok(editor) => Box::new(LineTerminal {
                 editor,
                 attention,
