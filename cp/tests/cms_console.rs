@@ -173,3 +173,16 @@ fn unknown_commands() {
         "ACCESS (NOPROF\nXYZZY\nCP XYZZY\n#CP XYZZY\nxyzzy 1 2 3\n#CP\nXYZZY\nBEGIN\nLOGOFF\n",
     ));
 }
+
+/// DEBUG: PSW, CAW, CSW (see `cms_cp.rs` for the CSW computed from the CCWs), registers
+/// and storage (the banner at X'200').
+#[test]
+fn debug_subcommands() {
+    let Some((_t, dir)) = copy("MR", "") else {
+        return;
+    };
+    insta::assert_snapshot!(transcript(
+        &dir,
+        "ACCESS (NOPROF\nDEBUG\nPSW\nCAW\nCSW\nGPR 0 3\nX 200 32\nNOSUCH\nRETURN\nLOGOFF\n"
+    ));
+}
