@@ -17,7 +17,7 @@ struct Args {
     /// User directory: log on and run a virtual machine on the console (stdin/stdout).
     #[arg(long, value_name = "FILE")]
     directory: Option<std::path::PathBuf>,
-    /// User to log on (default: the first user of the directory with an IPL statement).
+    /// User to log on without the LOGON dialog (default: CP asks for the user id and password).
     #[arg(long, value_name = "USER", requires = "directory")]
     logon: Option<String>,
     /// Data directory of the built-in default (user VM390 IPLing MINICMS, its 191 minidisk
