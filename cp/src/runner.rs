@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use diagnose::{
     BlockDevice, BlockIoState, ConsoleInfo, CpResponse, DeviceInfo, Emsg, IoAnswer, IoRequest,
-    LocalTime, Machine, ProgramCheck, Registry,
+    LocalTime, Machine, ProgramCheck, Registry, VmcfState,
 };
 
 use crate::cpu::{Cpu, Exec, ProgramInterrupt, Supervisor};
@@ -30,6 +30,8 @@ pub struct Runner {
     disks: BTreeMap<u16, Minidisk>,
     /// DIAGNOSE X'250' environments and held completions.
     block_io: BlockIoState,
+    /// DIAGNOSE X'68' VMCF authorization (RUNNER is the only virtual machine).
+    vmcf: VmcfState,
     /// Where console output goes.
     console: ConsoleSink,
 }
@@ -430,6 +432,9 @@ impl Machine for RunnerVm<'_> {
     fn block_io_state(&mut self) -> Option<&mut BlockIoState> {
         deliver_block_io(self.cpu, &mut self.runner.block_io);
         Some(&mut self.runner.block_io)
+    }
+    fn vmcf_state(&mut self) -> Option<&mut VmcfState> {
+        Some(&mut self.runner.vmcf)
     }
 }
 

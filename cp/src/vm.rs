@@ -196,6 +196,9 @@ pub struct Cp {
     reipled: bool,
     /// DIAGNOSE X'250' block-I/O environments and held completions.
     block_io: diagnose::BlockIoState,
+    /// DIAGNOSE X'68' VMCF authorization; a new one at LOGON, ended by IPL and system reset
+    /// (an implicit UNAUTHORIZE: VMSP VMCF data transfer error code 5) and dropped at LOGOFF.
+    pub(crate) vmcf: diagnose::VmcfState,
     /// Trace DIAGNOSE and I/O to stderr.
     pub trace: bool,
     /// The `SET EMSG` setting (DIAGNOSE X'5C').
@@ -287,6 +290,7 @@ impl Vm {
             storage_size,
             reipled: false,
             block_io: Default::default(),
+            vmcf: Default::default(),
             trace: std::env::var_os("VM390_TRACE").is_some(),
             // SET EMSG TEXT at logon (CP Command Reference, SET EMSG).
             emsg: Emsg::Text,
@@ -535,6 +539,9 @@ impl Cp {
         self.pending.clear();
         self.loaded.clear();
         self.stash = None;
+        // IPL resets the virtual machine: VMCF authorization ends (VMSP VMCF data transfer
+        // error code 5, "... or implicitly reset his virtual machine").
+        self.vmcf.reset();
         if self.trace {
             eprintln!("IPL {name}: PSW {}", hex_psw(&sys.psw));
         }
@@ -917,6 +924,9 @@ impl Machine for VmMachine<'_> {
     fn block_io_state(&mut self) -> Option<&mut diagnose::BlockIoState> {
         crate::runner::deliver_block_io(self.cpu, &mut self.cp.block_io);
         Some(&mut self.cp.block_io)
+    }
+    fn vmcf_state(&mut self) -> Option<&mut diagnose::VmcfState> {
+        Some(&mut self.cp.vmcf)
     }
 }
 

@@ -35,7 +35,7 @@ impl DiagHandler for Diag {
 
 /// Every implemented code.
 pub(crate) fn all() -> Vec<Box<dyn DiagHandler>> {
-    let table: [(u32, &'static str, &'static str, HandlerFn); 19] = [
+    let table: [(u32, &'static str, &'static str, HandlerFn); 20] = [
         (
             0x000,
             "Store extended-identification code",
@@ -110,6 +110,12 @@ pub(crate) fn all() -> Vec<Box<dyn DiagHandler>> {
             diag_064,
         ),
         (
+            0x068,
+            "Virtual Machine Communication Facility (VMCF)",
+            "VM370, VMSP, ZCB VMCPARM (spec 2.1 X'68'); one virtual machine",
+            crate::vmcf::diag_068,
+        ),
+        (
             0x09C,
             "Time-slice end with target (directed yield)",
             "LNX, KVM (spec 2.1 X'9C')",
@@ -166,11 +172,6 @@ pub const NOT_IMPLEMENTED: &[(u32, &str, &str)] = &[
         0x014,
         "Input spool file manipulation",
         "needs spool files: vm390's virtual readers have none yet (VM370 X'14')",
-    ),
-    (
-        0x068,
-        "VMCF",
-        "needs a second virtual machine: vm390 runs one (VM370 X'68')",
     ),
     (
         0x07C,

@@ -28,12 +28,14 @@ pub mod ebcdic;
 mod handlers;
 pub mod mock;
 pub mod tz;
+pub mod vmcf;
 
 use std::collections::BTreeMap;
 
 pub use blockio::{BlockDevice, BlockEnv, BlockIoState};
 pub use handlers::NOT_IMPLEMENTED;
 pub use s390_decoder::Arch;
+pub use vmcf::VmcfState;
 
 /// A program-interruption code a handler ends with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -354,6 +356,12 @@ pub trait Machine {
     /// Default: dropped.
     fn block_io_interrupt(&mut self, subcode: u16, param: u32) {
         let _ = (subcode, param);
+    }
+    /// The virtual machine's DIAG X'68' VMCF state (authorization, external-interrupt
+    /// buffer, QUIESCE); `None`: this CP does not implement VMCF (DIAG X'68' is then a
+    /// specification exception).
+    fn vmcf_state(&mut self) -> Option<&mut VmcfState> {
+        None
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::{
     AccountingRequest, Arch, BlockDevice, BlockIoState, ConsoleInfo, CpResponse, DeviceInfo, Emsg,
-    IoAnswer, IoRequest, LocalTime, Machine, ProgramCheck, SegmentAnswer, SegmentOp,
+    IoAnswer, IoRequest, LocalTime, Machine, ProgramCheck, SegmentAnswer, SegmentOp, VmcfState,
 };
 
 /// A CKD minidisk of the mock: tracks of [`MockDisk::TRACK_BYTES`] bytes, so a track holds
@@ -101,6 +101,8 @@ pub struct MockMachine {
     pub interrupts: Vec<(u16, u32)>,
     /// Storage keys set, by frame address.
     pub keys: BTreeMap<u32, u8>,
+    /// DIAG X'68' state.
+    pub vmcf: VmcfState,
 }
 
 impl MockMachine {
@@ -142,6 +144,7 @@ impl MockMachine {
             block_io: BlockIoState::default(),
             interrupts: Vec::new(),
             keys: BTreeMap::new(),
+            vmcf: VmcfState::default(),
         }
     }
 
@@ -313,5 +316,8 @@ impl Machine for MockMachine {
     }
     fn block_io_interrupt(&mut self, subcode: u16, param: u32) {
         self.interrupts.push((subcode, param));
+    }
+    fn vmcf_state(&mut self) -> Option<&mut VmcfState> {
+        Some(&mut self.vmcf)
     }
 }

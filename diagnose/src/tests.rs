@@ -51,8 +51,8 @@ fn every_handler_names_its_source() {
     assert_eq!(
         codes,
         [
-            0x00, 0x08, 0x0C, 0x10, 0x18, 0x20, 0x24, 0x44, 0x4C, 0x58, 0x5C, 0x60, 0x64, 0x9C,
-            0x210, 0x214, 0x250, 0x260, 0x270
+            0x00, 0x08, 0x0C, 0x10, 0x18, 0x20, 0x24, 0x44, 0x4C, 0x58, 0x5C, 0x60, 0x64, 0x68,
+            0x9C, 0x210, 0x214, 0x250, 0x260, 0x270
         ]
     );
     for h in r.handlers() {
@@ -1389,4 +1389,217 @@ fn diag58_a_circular_chain_ends() {
     assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
     assert_eq!(m.cc, 1);
     assert!(m.console_lines.is_empty());
+}
+
+// ---------------------------------------------------------------------- X'68' VMCF
+
+/// A VMCPARM (ZCB VMCPARM layout).
+#[allow(clippy::too_many_arguments)]
+fn vmcparm(flags: u8, func: u16, mid: u32, user: &str, vada: u32, lena: u32) -> [u8; 40] {
+    let mut p = [0u8; 40];
+    p[0] = flags;
+    p[2..4].copy_from_slice(&func.to_be_bytes());
+    p[4..8].copy_from_slice(&mid.to_be_bytes());
+    p[8..16].copy_from_slice(&ebcdic::padded::<8>(user));
+    p[16..20].copy_from_slice(&vada.to_be_bytes());
+    p[20..24].copy_from_slice(&lena.to_be_bytes());
+    p[24..28].copy_from_slice(&0x3000u32.to_be_bytes());
+    p[28..32].copy_from_slice(&64u32.to_be_bytes());
+    p
+}
+
+/// Runs DIAG X'68' with VMCPARM at X'1000' (R2) and the return code to R3; CC 2 before,
+/// which it must not change. Returns R3.
+fn vmcf(m: &mut MockMachine, parm: [u8; 40]) -> u32 {
+    m.put(0x1000, &parm);
+    m.gpr[2] = 0x1000;
+    m.gpr[3] = 0xEEEE_EEEE;
+    m.cc = 2;
+    diag(m, 0x68, 2, 3).unwrap();
+    assert_eq!(m.cc, 2, "DIAG X'68' changed the CC");
+    assert_eq!(m.gpr[2], 0x1000, "Rx changed");
+    m.gpr[3]
+}
+
+fn authorize(m: &mut MockMachine) {
+    assert_eq!(vmcf(m, vmcparm(0, 0, 0, "", 0x2000, 40)), 0);
+}
+
+#[test]
+fn diag68_every_function_but_authorize_needs_authorization() {
+    let mut m = MockMachine::new();
+    for f in 1..=0xBu16 {
+        assert_eq!(
+            vmcf(&mut m, vmcparm(0, f, 1, "MOCKUSER", 0x2000, 40)),
+            4,
+            "{f:X}"
+        );
+    }
+    assert_eq!(m.vmcf, VmcfState::default());
+}
+
+#[test]
+fn diag68_undefined_subfunctions_give_rc2() {
+    let mut m = MockMachine::new();
+    for f in [0xCu16, 0x10, 0xFFFF] {
+        assert_eq!(vmcf(&mut m, vmcparm(0, f, 0, "", 0x2000, 40)), 2, "{f:X}");
+    }
+    authorize(&mut m);
+    assert_eq!(vmcf(&mut m, vmcparm(0, 0xC, 0, "", 0x2000, 40)), 2);
+}
+
+#[test]
+fn diag68_authorize_keeps_the_buffer_and_options() {
+    let mut m = MockMachine::new();
+    assert_eq!(
+        vmcf(&mut m, vmcparm(0xA0, 0, 0, "OPERATOR", 0x2000, 0x100)),
+        0
+    );
+    let a = m.vmcf.auth.clone().expect("authorized");
+    assert_eq!((a.buffer, a.buffer_len, a.flags), (0x2000, 0x100, 0xA0));
+    assert_eq!(a.specific.as_deref(), Some("OPERATOR"));
+    assert!(!a.quiesced);
+    // Without SPECIFIC the user field is not kept; a re-AUTHORIZE replaces everything.
+    assert_eq!(vmcf(&mut m, vmcparm(0x40, 0, 0, "X", 0x2800, 48)), 0);
+    let a = m.vmcf.auth.clone().unwrap();
+    assert_eq!((a.buffer, a.buffer_len, a.flags), (0x2800, 48, 0x40));
+    assert_eq!(a.specific, None);
+}
+
+#[test]
+fn diag68_authorize_buffer_errors_give_rc1_or_rc6_and_change_nothing() {
+    let mut m = MockMachine::new();
+    // Not doubleword-aligned; shorter than the 40-byte header; beyond storage.
+    for (a, l) in [
+        (0x2004, 40),
+        (0x2000, 39),
+        (0x2000, 0),
+        (0xFFF8, 40),
+        (0x10000, 40),
+    ] {
+        assert_eq!(vmcf(&mut m, vmcparm(0, 0, 0, "", a, l)), 1, "{a:X} {l}");
+    }
+    assert_eq!(m.vmcf, VmcfState::default());
+    // A store-protected buffer.
+    m.protected = Some((0x2000, 0x3000));
+    assert_eq!(vmcf(&mut m, vmcparm(0, 0, 0, "", 0x2000, 40)), 6);
+    assert_eq!(m.vmcf, VmcfState::default());
+    // An existing authorization survives a refused re-AUTHORIZE.
+    m.protected = None;
+    authorize(&mut m);
+    assert_eq!(vmcf(&mut m, vmcparm(0, 0, 0, "", 0x2001, 40)), 1);
+    assert_eq!(m.vmcf.auth.as_ref().unwrap().buffer, 0x2000);
+}
+
+#[test]
+fn diag68_unauthorize() {
+    let mut m = MockMachine::new();
+    authorize(&mut m);
+    assert_eq!(vmcf(&mut m, vmcparm(0, 1, 0, "", 0, 0)), 0);
+    assert_eq!(m.vmcf, VmcfState::default());
+    assert_eq!(vmcf(&mut m, vmcparm(0, 1, 0, "", 0, 0)), 4);
+    // After UNAUTHORIZE everything but AUTHORIZE is refused again.
+    assert_eq!(vmcf(&mut m, vmcparm(0, 8, 0, "", 0, 0)), 4);
+}
+
+#[test]
+fn diag68_send_type_functions_find_no_user() {
+    let mut m = MockMachine::new();
+    authorize(&mut m);
+    // SEND, SEND/RECV, SENDX, IDENTIFY: to a user who is not logged on, and to the caller
+    // itself (the wrap connection is not supported).
+    for f in [2u16, 3, 4, 0xA] {
+        for user in ["OPERATOR", "MOCKUSER", ""] {
+            assert_eq!(
+                vmcf(&mut m, vmcparm(0, f, 7, user, 0x2800, 8)),
+                5,
+                "{f:X} {user}"
+            );
+        }
+    }
+    assert!(m.vmcf.auth.is_some());
+}
+
+#[test]
+fn diag68_no_message_can_be_received_cancelled_replied_or_rejected() {
+    let mut m = MockMachine::new();
+    authorize(&mut m);
+    for f in [5u16, 6, 7, 0xB] {
+        assert_eq!(
+            vmcf(&mut m, vmcparm(0, f, 1, "MOCKUSER", 0x2800, 8)),
+            12,
+            "{f:X}"
+        );
+        assert_eq!(
+            vmcf(&mut m, vmcparm(0, f, 1, "OPERATOR", 0x2800, 8)),
+            12,
+            "{f:X}"
+        );
+    }
+}
+
+#[test]
+fn diag68_quiesce_and_resume() {
+    let mut m = MockMachine::new();
+    authorize(&mut m);
+    assert_eq!(vmcf(&mut m, vmcparm(0, 8, 0, "", 0, 0)), 0);
+    assert!(m.vmcf.auth.as_ref().unwrap().quiesced);
+    assert_eq!(vmcf(&mut m, vmcparm(0, 8, 0, "", 0, 0)), 0);
+    // A re-AUTHORIZE keeps QUIESCE; RESUME ends it (also when not quiesced).
+    authorize(&mut m);
+    assert!(m.vmcf.auth.as_ref().unwrap().quiesced);
+    assert_eq!(vmcf(&mut m, vmcparm(0, 9, 0, "", 0, 0)), 0);
+    assert!(!m.vmcf.auth.as_ref().unwrap().quiesced);
+    assert_eq!(vmcf(&mut m, vmcparm(0, 9, 0, "", 0, 0)), 0);
+}
+
+#[test]
+fn diag68_rx_and_ry_may_be_the_same_register() {
+    let mut m = MockMachine::new();
+    m.put(0x1000, &vmcparm(0, 1, 0, "", 0, 0));
+    m.gpr[5] = 0x1000;
+    diag(&mut m, 0x68, 5, 5).unwrap();
+    assert_eq!(m.gpr[5], 4);
+    m.put(0x1000, &vmcparm(0, 0, 0, "", 0x2000, 40));
+    m.gpr[5] = 0x1000;
+    diag(&mut m, 0x68, 5, 5).unwrap();
+    assert_eq!(m.gpr[5], 0);
+}
+
+#[test]
+fn diag68_vmcparm_faults_are_suppressing_program_checks() {
+    let mut m = MockMachine::new();
+    m.put(0x1000, &vmcparm(0, 0, 0, "", 0x2000, 40));
+    // Not doubleword-aligned.
+    for a in [0x1004u32, 0x1001, 0x1002] {
+        m.gpr[2] = a;
+        assert_eq!(
+            fails_unchanged(&mut m, 0x68, 2, 3),
+            ProgramCheck::SPECIFICATION
+        );
+    }
+    // Beyond storage (the 40 bytes do not all fit, or none do).
+    for a in [0xFFF8u32, 0x10000, 0x00FF_FFF8] {
+        m.gpr[2] = a;
+        assert_eq!(
+            fails_unchanged(&mut m, 0x68, 2, 3),
+            ProgramCheck::ADDRESSING
+        );
+    }
+    assert_eq!(m.vmcf, VmcfState::default());
+    // 24-bit mode: the high byte of Rx is not part of the address.
+    m.amask = 0x00FF_FFFF;
+    m.gpr[2] = 0xFF00_1000;
+    diag(&mut m, 0x68, 2, 3).unwrap();
+    assert_eq!(m.gpr[3], 0);
+    assert!(m.vmcf.auth.is_some());
+}
+
+#[test]
+fn diag68_reset_is_an_implicit_unauthorize() {
+    let mut m = MockMachine::new();
+    assert_eq!(vmcf(&mut m, vmcparm(0x80, 0, 0, "OPERATOR", 0x2000, 40)), 0);
+    m.vmcf.reset();
+    assert_eq!(m.vmcf, VmcfState::default());
+    assert_eq!(vmcf(&mut m, vmcparm(0, 9, 0, "", 0, 0)), 4);
 }

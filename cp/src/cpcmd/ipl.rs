@@ -193,6 +193,8 @@ impl Cp {
         self.pending.clear();
         self.loaded.clear();
         self.stash = None;
+        // A reset ends VMCF authorization (VMSP VMCF data transfer error code 5).
+        self.vmcf.reset();
     }
 
     /// The system reset of DEFINE STORAGE: storage cleared, the CPU reset, the virtual
