@@ -1165,6 +1165,139 @@ fn collect() -> Vec<Row> {
         0x06,
     );
 
+    // ------------------------------------------------------------------ X'68'
+    let (n, s) = src(0x68);
+    r.row(
+        "068",
+        n,
+        s,
+        "one virtual machine: SEND-type functions get rc 5 (also to RUNNER itself: the wrap \
+         connection of VM370 rc 17 is not done), RECEIVE/CANCEL/REPLY/REJECT rc 12; \
+         Hercules 3.13 has no X'68' (0006, hercules.md 1.3): not cross-checked",
+    );
+    // VMCPARM (ZCB VMCPARM): flags, function, message id, user, VADA/LENA, VADB/LENB, user
+    // doubleword. The DIAG under test uses R2 -> X'800', rc to R3; an AUTHORIZE run before
+    // it uses R4 -> X'880' (buffer X'900', 40 bytes), rc to R5.
+    let parm = |func: u16, user: &str, vada: u32, lena: u32| {
+        let mut p = [0u8; 40];
+        p[2..4].copy_from_slice(&func.to_be_bytes());
+        p[4..8].copy_from_slice(&1u32.to_be_bytes());
+        p[8..16].copy_from_slice(&ebcdic::padded::<8>(user));
+        p[16..20].copy_from_slice(&vada.to_be_bytes());
+        p[20..24].copy_from_slice(&lena.to_be_bytes());
+        p
+    };
+    let vmcf = |func: u16, user: &str| {
+        probe(2, 3, 0x68)
+            .put(0x800, &parm(func, user, 0x980, 8))
+            .reg(2, 0x800)
+            .reg(3, 0xEEEE_EEEE)
+    };
+    let authorized = |p: Probe| Probe {
+        before: vec![(4, 5, 0x68)],
+        ..p.put(0x880, &parm(0, "", 0x900, 40)).reg(4, 0x880)
+    };
+    let rc_is = |want: u32| {
+        move |o: &Outcome| {
+            completed(o)?;
+            expect("Ry", o.gpr[3], want)?;
+            expect("Rx", o.gpr[2], 0x800)?;
+            expect("CC", o.cc, 2)
+        }
+    };
+    r.check("UNAUTHORIZE before AUTHORIZE: rc 4", vmcf(1, ""), rc_is(4));
+    r.check("QUIESCE before AUTHORIZE: rc 4", vmcf(8, ""), rc_is(4));
+    r.check("SEND before AUTHORIZE: rc 4", vmcf(2, "OPERATOR"), rc_is(4));
+    r.check(
+        "AUTHORIZE (buffer X'900', 40 bytes): rc 0, CC unchanged",
+        probe(2, 3, 0x68)
+            .put(0x800, &parm(0, "", 0x900, 40))
+            .reg(2, 0x800),
+        rc_is(0),
+    );
+    for (what, vada, lena) in [
+        ("buffer not doubleword-aligned", 0x904, 40),
+        ("buffer shorter than the header", 0x900, 39),
+        ("buffer beyond storage", STORAGE as u32 - 8, 40),
+    ] {
+        r.check(
+            &format!("AUTHORIZE, {what}: rc 1"),
+            probe(2, 3, 0x68)
+                .put(0x800, &parm(0, "", vada, lena))
+                .reg(2, 0x800),
+            rc_is(1),
+        );
+    }
+    r.check(
+        "AUTHORIZE then UNAUTHORIZE: rc 0 (and 0 for the AUTHORIZE in R5)",
+        authorized(vmcf(1, "")),
+        |o| {
+            rc_is(0)(o)?;
+            expect("R5", o.gpr[5], 0)
+        },
+    );
+    r.check(
+        "AUTHORIZE then SEND to OPERATOR (not logged on): rc 5",
+        authorized(vmcf(2, "OPERATOR")),
+        rc_is(5),
+    );
+    for (f, name) in [
+        (2u16, "SEND"),
+        (3, "SEND/RECV"),
+        (4, "SENDX"),
+        (0xA, "IDENTIFY"),
+    ] {
+        r.check(
+            &format!("{name} to RUNNER itself: rc 5"),
+            authorized(vmcf(f, "RUNNER")),
+            rc_is(5),
+        );
+    }
+    for (f, name) in [
+        (5u16, "RECEIVE"),
+        (6, "CANCEL"),
+        (7, "REPLY"),
+        (0xB, "REJECT"),
+    ] {
+        r.check(
+            &format!("{name} of a message that does not exist: rc 12"),
+            authorized(vmcf(f, "RUNNER")),
+            rc_is(12),
+        );
+    }
+    r.check("QUIESCE: rc 0", authorized(vmcf(8, "")), rc_is(0));
+    r.check("RESUME: rc 0", authorized(vmcf(9, "")), rc_is(0));
+    r.check(
+        "undefined subfunction X'000C': rc 2",
+        authorized(vmcf(0xC, "")),
+        rc_is(2),
+    );
+    r.check(
+        "Rx = Ry: the return code replaces the VMCPARM address",
+        probe(2, 2, 0x68)
+            .put(0x800, &parm(1, "", 0, 0))
+            .reg(2, 0x800),
+        |o| {
+            completed(o)?;
+            expect("R2", o.gpr[2], 4)
+        },
+    );
+    r.check_pic(
+        "VMCPARM not doubleword-aligned: 0006",
+        probe(2, 3, 0x68).reg(2, 0x804),
+        0x06,
+    );
+    r.check_pic(
+        "VMCPARM beyond storage: 0005",
+        probe(2, 3, 0x68).reg(2, STORAGE as u32 - 8),
+        0x05,
+    );
+    r.check_pic(
+        "VMCPARM alignment checked before the storage: 0006",
+        probe(2, 3, 0x68).reg(2, STORAGE as u32 + 4),
+        0x06,
+    );
+
     // ------------------------------------------------------------------ X'210'
     let (n, s) = src(0x210);
     r.row("210", n, s, "vm390 run has no devices");
