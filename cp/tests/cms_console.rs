@@ -186,3 +186,26 @@ fn debug_subcommands() {
         "ACCESS (NOPROF\nDEBUG\nPSW\nCAW\nCSW\nGPR 0 3\nX 200 32\nNOSUCH\nRETURN\nLOGOFF\n"
     ));
 }
+
+/// START of a TEXT deck that needs the absent RESLIB: the program check (DMSITP141T), CMS's
+/// abend prompt `CMS` (answered with a line that is not DEBUG), then CMS's abend recovery.
+/// It first ends VMCF (DIAG X'68' UNAUTHORIZE, which CP answers with rc 4, "not
+/// authorized": no longer the specification exception that made CMS stop with DMSITP144T),
+/// then runs `SVCTRACE OFF`; SVCTRACE MODULE lives on the 190 S-disk, which this material
+/// lacks, so CMS itself says DMSMOD104S and ends recovery with DMSABN152T and a disabled
+/// wait, as it would under VM/370's CP with the same disks. The user re-IPLs CMS from CP
+/// mode, gets `Ready;` and logs off.
+#[test]
+fn start_program_check_and_abend_recovery() {
+    let Some((_t, dir)) = copy("MR", "") else {
+        return;
+    };
+    let out = transcript(
+        &dir,
+        "ACCESS (NOPROF\nLOAD TESTCMD\nSTART\nGO ON\nIPL CMS\nACCESS (NOPROF\nSTATE TESTCMD TEXT\nLOGOFF\n",
+    );
+    assert!(!out.contains("DMSITP144T"), "{out}");
+    let after_abend = out.split("DMSABN152T").nth(1).expect("CMS's abend message");
+    assert!(after_abend.contains("\nReady;"), "{out}");
+    insta::assert_snapshot!(out);
+}
