@@ -1394,7 +1394,6 @@ fn diag58_a_circular_chain_ends() {
 // ---------------------------------------------------------------------- X'68' VMCF
 
 /// A VMCPARM (ZCB VMCPARM layout).
-#[allow(clippy::too_many_arguments)]
 fn vmcparm(flags: u8, func: u16, mid: u32, user: &str, vada: u32, lena: u32) -> [u8; 40] {
     let mut p = [0u8; 40];
     p[0] = flags;
