@@ -62,9 +62,21 @@ fn missing_file_is_one_line_and_status_1() {
     assert!(err.contains("/nonexistent/vm390.bin"), "{err}");
 }
 
+/// (With no arguments vm390 starts its built-in default, which cp/tests/minicms_session.rs
+/// tests with a data directory of its own.)
 #[test]
-fn no_arguments_prints_help() {
-    let out = vm390().output().unwrap();
+fn help_lists_the_subcommands() {
+    let out = vm390().arg("--help").output().unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8(out.stdout).unwrap().contains("disasm"));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for sub in [
+        "disasm",
+        "run",
+        "asm",
+        "conformance",
+        "--data-dir",
+        "--directory",
+    ] {
+        assert!(text.contains(sub), "--help does not mention {sub}:\n{text}");
+    }
 }

@@ -157,9 +157,16 @@ pub fn disassemble_line(
     bytes: &[u8],
     opts: DisasmOptions,
 ) -> DisasmLine {
+    // An instruction with bits set outside all its operand fields (for example SSM with a
+    // non-zero R1 field) is shown as a constant: its mnemonic form would assemble to other
+    // bytes.
+    let canonical = |insn: &crate::Instruction| {
+        let (raw, len) = insn.bytes();
+        crate::encode(insn.opcode(), &insn.operands()).is_ok_and(|e| e.as_bytes() == &raw[..len])
+    };
     let (len, body, decoded) = match decoder.decode(bytes) {
-        Ok(insn) => (insn.length(), insn.display(opts).to_string(), true),
-        Err(_) => {
+        Ok(insn) if canonical(&insn) => (insn.length(), insn.display(opts).to_string(), true),
+        _ => {
             let len = instruction_length(bytes[0]).min(bytes.len());
             let mut hex = String::new();
             for b in &bytes[..len] {
