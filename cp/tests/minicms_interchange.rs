@@ -6,12 +6,13 @@
 //! disk staying consistent throughout (FORMATS.md D.5 rules).
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cp::io::ebcdic::ebcdic_to_text;
+
+mod common;
 
 fn shared() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/cms370");
@@ -68,42 +69,14 @@ fn workdir(shared: &Path) -> tempfile::TempDir {
 
 /// Runs vm390 on `direct` as CMSUSER with `input`; returns stdout.
 fn session(direct: &Path, input: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vm390"))
-        .arg("--directory")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
+    cmd.arg("--directory")
         .arg(direct)
         .arg("--logon")
         .arg("CMSUSER")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start vm390");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_string();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(input.as_bytes());
-    });
-    let mut out = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if start.elapsed() > Duration::from_secs(300) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("vm390 did not finish within 300 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let _ = writer.join();
-    let text = reader.join().unwrap();
-    assert!(status.success(), "exit status {status}:\n{text}");
+        .stderr(Stdio::null());
+    let (code, text, _) = common::run_script(cmd, input, Duration::from_secs(300));
+    assert_eq!(code, 0, "exit status {code}:\n{text}");
     assert!(!text.contains("DMKDSP"), "the guest stopped:\n{text}");
     assert!(
         !text.contains("DMSABN148T System abend"),

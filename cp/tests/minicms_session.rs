@@ -2,59 +2,22 @@
 //! built-in default (`vm390 --data-dir DIR`) and each command, compared with insta
 //! snapshots after masking dates and times.
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod common;
 
 /// Runs vm390 with `args` and `input` on stdin (HOME and XDG_DATA_HOME pointed at `home`,
 /// the working directory `cwd`); returns (exit code, stdout, stderr).
 fn run(args: &[&str], input: &str, home: &Path, cwd: &Path) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vm390"))
-        .args(args)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
+    cmd.args(args)
         .env("HOME", home)
         .env("XDG_DATA_HOME", home.join("xdg"))
         .current_dir(cwd)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start vm390");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let ro = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let re = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if start.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("vm390 did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (
-        status.code().unwrap_or(-1),
-        ro.join().unwrap(),
-        re.join().unwrap(),
-    )
+        .stderr(Stdio::piped());
+    common::run_script(cmd, input, Duration::from_secs(120))
 }
 
 /// Dates (MM/DD/YY), times (HH:MM[:SS]) and weekdays masked.

@@ -138,10 +138,18 @@ pub fn session_as(directory: &Path, logon: Option<&str>, input: &str) -> (i32, S
     if let Some(u) = logon {
         cmd.arg("--logon").arg(u);
     }
+    cmd.stderr(Stdio::inherit());
+    let (code, out, _) = run_script(cmd, input, Duration::from_secs(60));
+    (code, out)
+}
+
+/// Runs `cmd` (the vm390 binary with its arguments and environment) with `input` on its
+/// standard input, killing it after `limit`; returns (exit code, stdout, stderr; stderr is
+/// empty unless the caller piped it).
+pub fn run_script(mut cmd: Command, input: &str, limit: Duration) -> (i32, String, String) {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
         .spawn()
         .expect("start vm390");
     let mut stdin = child.stdin.take().unwrap();
@@ -155,21 +163,29 @@ pub fn session_as(directory: &Path, logon: Option<&str>, input: &str) -> (i32, S
         let _ = out.read_to_string(&mut s);
         s
     });
+    let err_reader = child.stderr.take().map(|mut err| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = err.read_to_string(&mut s);
+            s
+        })
+    });
     let start = Instant::now();
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {
             break st;
         }
-        if start.elapsed() > Duration::from_secs(60) {
+        if start.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("vm390 did not finish within 60 s");
+            panic!("vm390 did not finish within {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(10));
     };
     let _ = writer.join();
     let text = reader.join().unwrap();
-    (status.code().unwrap_or(-1), text)
+    let err = err_reader.map(|r| r.join().unwrap()).unwrap_or_default();
+    (status.code().unwrap_or(-1), text, err)
 }
 
 /// [`session_as`] for CMSUSER.
