@@ -239,11 +239,12 @@ impl Cpu {
     }
 }
 
-/// The run loop's handler for a branch that stores no link: on the taken path it puts the
-/// target in the PSW and returns [`ProgramInterrupt::JUMPED`], so the loop calls it like a
-/// straight-line instruction (having stored only the instruction's address) and the untaken
-/// path costs nothing more than any other instruction. None for other opcodes. The general
-/// handlers in `exec.rs` keep the usual protocol (EX uses them).
+/// The run loop's handler for a branch: on the taken path it puts the target in the PSW and
+/// returns [`ProgramInterrupt::JUMPED`], so the loop calls it like a straight-line
+/// instruction (having stored only the instruction's address) and the untaken path costs
+/// nothing more than any other instruction; the link of BAL and BAS is formed from the
+/// instruction's own address and length. None for other opcodes. The general handlers in
+/// `exec.rs` keep the usual protocol (EX uses them).
 pub(super) fn jump_handler_of(opcode: Opcode) -> Option<Handler> {
     use Opcode::*;
     Some(match opcode {
@@ -254,6 +255,10 @@ pub(super) fn jump_handler_of(opcode: Opcode) -> Option<Handler> {
         BCTR => Cpu::j_bctr,
         BRCT => Cpu::j_brct,
         BXH | BXLE | BRXH | BRXLE => Cpu::j_bxh,
+        BALR | BASR => Cpu::j_balr,
+        BAL | BAS => Cpu::j_bal,
+        BRAS | BRASL => Cpu::j_bras,
+        LARL => Cpu::j_larl,
         _ => return None,
     })
 }
@@ -266,15 +271,70 @@ impl Cpu {
         Err(ProgramInterrupt::JUMPED)
     }
 
+    /// The instruction's own address: the real page the run loop is in, and its offset.
+    #[inline(always)]
+    fn own_address(&self, op: &Op) -> u32 {
+        self.cur_base | op.off as u32
+    }
+
     /// The target of a relative branch: `halfwords` from the instruction's own address.
     #[inline(always)]
-    fn relative(&self, halfwords: i32) -> u32 {
-        self.cur_ia.wrapping_add((halfwords as u32).wrapping_mul(2))
+    fn relative(&self, op: &Op, halfwords: i32) -> u32 {
+        self.own_address(op)
+            .wrapping_add((halfwords as u32).wrapping_mul(2))
     }
 
     #[inline(always)]
     fn cc_selected(&self, mask: u8) -> bool {
         mask & (8 >> self.psw.cc) != 0
+    }
+
+    /// The link information of BAL, BALR (`bal`) or BAS, BASR, BRAS, BRASL: in 31-bit mode
+    /// the address of the next instruction with bit 0 on; in 24-bit mode BAL's carries the
+    /// ILC, CC and program mask in bits 0-7 (SA22-7201 "BRANCH AND LINK").
+    #[inline(always)]
+    fn link(&self, op: &Op, bal: bool) -> u32 {
+        let next = self.own_address(op).wrapping_add(op.len as u32) & self.psw.amask();
+        if self.psw.amode31() {
+            0x8000_0000 | next
+        } else if bal {
+            ((op.len as u32 >> 1) << 30)
+                | ((self.psw.cc as u32) << 28)
+                | ((self.psw.prog_mask as u32) << 24)
+                | (next & 0x00FF_FFFF)
+        } else {
+            next & 0x00FF_FFFF
+        }
+    }
+
+    /// BALR, BASR: branch and link (R2 = 0: link only).
+    fn j_balr(&mut self, op: &Op) -> Exec {
+        let target = self.gpr[(op.r2 & 15) as usize];
+        *self.r1(op) = self.link(op, op.opcode == Opcode::BALR);
+        if op.r2 != 0 {
+            return self.jump(target);
+        }
+        Ok(())
+    }
+
+    /// BAL, BAS: branch and link.
+    fn j_bal(&mut self, op: &Op) -> Exec {
+        let target = self.rx_addr(op);
+        *self.r1(op) = self.link(op, op.opcode == Opcode::BAL);
+        self.jump(target)
+    }
+
+    /// BRAS, BRASL: branch relative and save.
+    fn j_bras(&mut self, op: &Op) -> Exec {
+        *self.r1(op) = self.link(op, false);
+        self.jump(self.relative(op, op.imm))
+    }
+
+    /// LARL: load address relative long (not a branch, but relative to its own address).
+    fn j_larl(&mut self, op: &Op) -> Exec {
+        let a = self.relative(op, op.imm) & self.psw.amask();
+        *self.r1(op) = a;
+        Ok(())
     }
 
     /// BC: branch on condition.
@@ -296,7 +356,7 @@ impl Cpu {
     /// BRC, BRCL: branch relative on condition.
     fn j_brc(&mut self, op: &Op) -> Exec {
         if self.cc_selected(op.r1) {
-            return self.jump(self.relative(op.imm));
+            return self.jump(self.relative(op, op.imm));
         }
         Ok(())
     }
@@ -328,7 +388,7 @@ impl Cpu {
         let r = self.r1(op);
         *r = r.wrapping_sub(1);
         if *r != 0 {
-            return self.jump(self.relative(op.imm));
+            return self.jump(self.relative(op, op.imm));
         }
         Ok(())
     }
@@ -338,7 +398,7 @@ impl Cpu {
     fn j_bxh(&mut self, op: &Op) -> Exec {
         let target = match op.opcode {
             Opcode::BXH | Opcode::BXLE => self.ea(0, op.b2, op.d2),
-            _ => self.relative(op.imm),
+            _ => self.relative(op, op.imm),
         };
         let r3 = (op.r3 & 15) as usize;
         let incr = self.gpr[r3] as i32;

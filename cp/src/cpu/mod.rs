@@ -233,6 +233,9 @@ pub struct Cpu {
     pub instructions: u64,
     /// Address of the instruction executing (for relative branches and EX).
     pub(crate) cur_ia: u32,
+    /// Real address of the page of the instruction executing on the run loop's straight
+    /// path (its `Op::off` completes the address).
+    pub(crate) cur_base: u32,
     /// Length of the instruction executing (its ILC in bytes; EX's when executed by EX).
     pub(crate) cur_len: u8,
     in_execute: bool,
@@ -293,6 +296,7 @@ impl Cpu {
             mem,
             instructions: 0,
             cur_ia: 0,
+            cur_base: 0,
             cur_len: 0,
             in_execute: false,
             dxc: 0,
@@ -597,11 +601,12 @@ impl Cpu {
     /// Executes up to `budget` instructions; returns early on a PSW change that needs the
     /// outer loop (wait state, enabling).
     ///
-    /// The loop runs through the predecoded slots of one page at a time. A [`op::Flow::Straight`]
-    /// instruction is called without storing its address anywhere: only the offset in the page
-    /// moves, and the PSW's instruction address is brought up to date when the run leaves the
-    /// page, ends, or the instruction raises an exception. Branches store it as before and
-    /// may stay in the page; anything else makes the loop look the page up again.
+    /// The loop runs through the predecoded slots of one page at a time
+    /// ([`Cpu::run_in_page`]). A [`op::Flow::Straight`] instruction (branches included) is
+    /// called with only its own address stored; the PSW's instruction address is brought up
+    /// to date when the run leaves the page or ends, when an instruction raises an exception,
+    /// or by a branch taken. Anything else gets the updated PSW, its length and the count, and
+    /// the page is looked up again after it.
     fn run_batch(&mut self, sup: &mut dyn Supervisor, budget: u64) -> Result<(), Stop> {
         let start = self.instructions;
         let mut left = budget;
@@ -693,17 +698,17 @@ impl Cpu {
         mut off: u32,
         mut left: u64,
     ) -> (PageExit, u64) {
+        self.cur_base = base;
         loop {
             if left == 0 {
                 return (PageExit::At(off), left);
             }
             let slot = page.slot(off);
-            let op = &slot.op;
-            if !slot.valid() || op.flow != op::Flow::Straight {
+            if !slot.straight() {
                 return (PageExit::At(off), left);
             }
+            let op = &slot.op;
             left -= 1;
-            self.cur_ia = base | off;
             match (op.handler)(self, op) {
                 Ok(()) => {
                     off += op.len as u32;
@@ -746,12 +751,15 @@ impl Cpu {
     /// batch.
     #[inline(always)]
     fn step(&mut self, sup: &mut dyn Supervisor, ia: u32, op: &Op) -> Option<Result<(), Stop>> {
+        let mut op = *op;
+        op.off = (ia & 0xFFF) as u16;
         self.cur_ia = ia;
+        self.cur_base = ia & !0xFFF;
         self.cur_len = op.len;
         self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
-        match (op.handler)(self, op) {
+        match (op.handler)(self, &op) {
             Ok(()) => None,
-            Err(code) => self.after_exception(sup, op, code),
+            Err(code) => self.after_exception(sup, &op, code),
         }
     }
 

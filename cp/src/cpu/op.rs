@@ -25,9 +25,6 @@ pub enum Flow {
     /// [`ProgramInterrupt::JUMPED`]: the run loop stores only the instruction's address
     /// before calling it.
     Straight,
-    /// An unprivileged branch: needs its address and the updated PSW, and may stay in the
-    /// same page.
-    Branch,
     /// Anything else (privileged, EX, SVC, ...): may change the PSW, prefix or storage;
     /// the run loop looks everything up again afterwards.
     Other,
@@ -41,8 +38,6 @@ impl Flow {
             return Flow::Other;
         }
         match opcode {
-            // Branches that store a link need the updated PSW and the length.
-            BALR | BASR | BAL | BAS | BRAS | BRASL => Flow::Branch,
             // These read or set the PSW's instruction address or addressing mode, or hand
             // over to the supervisor.
             BSM | BASSM | SVC | MC | SAM24 | SAM31 | EX => Flow::Other,
@@ -58,6 +53,8 @@ pub struct Op {
     pub handler: Handler,
     /// How the run loop calls it.
     pub flow: Flow,
+    /// The instruction's offset in its 4 KiB page (set when it is fetched for execution).
+    pub off: u16,
     /// The opcode (meaningless when `invalid`).
     pub opcode: Opcode,
     /// Length in bytes; 0 marks an empty cache slot.
@@ -90,6 +87,7 @@ impl Op {
     const EMPTY: Op = Op {
         handler: no_instruction,
         flow: Flow::Other,
+        off: 0,
         opcode: Opcode::PR,
         len: 0,
         invalid: true,
@@ -216,11 +214,12 @@ impl Op {
     }
 }
 
-/// One cached instruction: the decoded op and whether it is still valid. Validity is a
-/// `Cell` so a store can invalidate a slot while the run loop holds the page.
+/// One cached instruction: the decoded op and its state: 0 not valid, 1 valid and
+/// [`Flow::Straight`], 2 valid and not straight, so that the run loop decides with one load.
+/// The state is a `Cell` so a store can invalidate a slot while the run loop holds the page.
 pub(crate) struct Slot {
     pub(crate) op: Op,
-    valid: Cell<bool>,
+    state: Cell<u8>,
 }
 
 impl Slot {
@@ -228,12 +227,17 @@ impl Slot {
     #[allow(clippy::declare_interior_mutable_const)]
     const EMPTY: Slot = Slot {
         op: Op::EMPTY,
-        valid: Cell::new(false),
+        state: Cell::new(0),
     };
     /// Whether the op is decoded and still matches storage.
     #[inline(always)]
     pub(crate) fn valid(&self) -> bool {
-        self.valid.get()
+        self.state.get() != 0
+    }
+    /// Whether the op is valid and [`Flow::Straight`].
+    #[inline(always)]
+    pub(crate) fn straight(&self) -> bool {
+        self.state.get() == 1
     }
 }
 
@@ -316,7 +320,9 @@ impl ICache {
             let offset = abs & 0xFFF;
             let slot = &mut page.slots[(offset >> 1) as usize];
             slot.op = op;
-            slot.valid.set(true);
+            slot.op.off = offset as u16;
+            slot.state
+                .set(if op.flow == Flow::Straight { 1 } else { 2 });
             // The instruction may reach into the next chunk.
             let first = offset >> 6;
             let last = ((offset + op.len as u32 - 1).min(0xFFF)) >> 6;
@@ -399,14 +405,14 @@ impl ICache {
             return;
         }
         for slot in &page.slots[(start >> 1) as usize..=(end >> 1) as usize] {
-            slot.valid.set(false);
+            slot.state.set(0);
         }
     }
 
     pub(crate) fn clear(&self) {
         for page in self.pages.iter().flatten() {
             for slot in &page.slots {
-                slot.valid.set(false);
+                slot.state.set(0);
             }
             page.chunks.set(0);
         }
@@ -443,13 +449,15 @@ mod tests {
         }
         cpu.cr[0] |= 0x0004_0000; // AFP-register control, so the AFP registers are usable
         cpu.psw.ia = next_ia;
-        cpu.cur_ia = 0x1000;
+        cpu.cur_ia = next_ia ^ 0x5A5A_0000;
+        cpu.cur_base = 0x1000;
         cpu.cur_len = len;
         cpu
     }
 
-    /// The run loop calls a [`Flow::Straight`] instruction having stored only its address,
-    /// not its length or the updated PSW address: such an instruction must not read them.
+    /// The run loop calls a [`Flow::Straight`] instruction having stored only the real
+    /// address of its page (`cur_base`; the op has its own offset), not its address, its
+    /// length or the updated PSW address: such an instruction must not read those.
     /// Every first halfword of both architectures, with random operand bytes, runs on two
     /// identical machines that differ only in those values; the results must agree.
     #[test]
