@@ -14,9 +14,22 @@ use crate::storage::{AbsAddr, RealAddr};
 pub(super) const STOP_BATCH: P = P::END_BATCH;
 
 #[inline(always)]
-fn cc_signed(v: i32) -> u8 {
+pub(super) fn cc_signed(v: i32) -> u8 {
     // 0 zero, 1 negative, 2 positive, without branches.
     (((v > 0) as u8) << 1) | (v < 0) as u8
+}
+
+/// CC of TEST UNDER MASK: 0 the selected bits are all zero (or the mask is), 1 mixed,
+/// 3 all ones.
+#[inline(always)]
+pub(super) fn cc_under_mask(selected: u32, mask: u32) -> u8 {
+    if selected == 0 {
+        0
+    } else if selected == mask {
+        3
+    } else {
+        1
+    }
 }
 
 /// CC 0 equal, 1 low, 2 high.
@@ -157,24 +170,22 @@ impl Cpu {
     fn read_be<const N: usize>(&mut self, ea: u32) -> Result<[u8; N], P> {
         match self.mem.fast_fetch::<N>(ea, self.psw.key) {
             Some(b) => Ok(b),
-            None => self.read_be_cold(ea),
+            None => self.read_be_slow(ea),
         }
     }
 
-    #[inline(never)]
-    fn read_be_cold<const N: usize>(&mut self, ea: u32) -> Result<[u8; N], P> {
-        self.read_be_slow(ea)
-    }
-
+    /// [`Cpu::read_be`] as a typed value, for the miss path of `read_u16`/`u32`/`u64`.
     #[inline(never)]
     fn read_slow<T: FromBe<N>, const N: usize>(&mut self, ea: u32) -> Result<T, P> {
         self.read_be_slow::<N>(ea).map(T::from_be)
     }
 
-    #[inline(always)]
+    /// The miss path of [`Cpu::read_be`]: the full check, then the bytes.
+    #[inline(never)]
     fn read_be_slow<const N: usize>(&mut self, ea: u32) -> Result<[u8; N], P> {
         let mut b = [0u8; N];
-        match self.access(ea, N as u32, false)? {
+        // The access cache was asked already (`fast_fetch`).
+        match self.access_miss(ea, N as u32, false)? {
             Some(a) => b.copy_from_slice(&self.mem.bytes()[a as usize..a as usize + N]),
             None => self.read_bytes_checked(ea, &mut b),
         }
@@ -267,7 +278,8 @@ impl Cpu {
 
     #[inline(never)]
     fn write_be_slow<const N: usize>(&mut self, ea: u32, b: [u8; N]) -> Exec {
-        match self.access(ea, N as u32, true)? {
+        // The access cache was asked already (`fast_store`).
+        match self.access_miss(ea, N as u32, true)? {
             Some(a) => {
                 self.mem.bytes_mut()[a as usize..a as usize + N].copy_from_slice(&b);
                 self.stored(a, N as u32);
@@ -310,14 +322,14 @@ impl Cpu {
     }
 
     #[inline(always)]
-    fn add(&mut self, r: usize, b: i32) -> Exec {
+    pub(super) fn add(&mut self, r: usize, b: i32) -> Exec {
         let (v, o) = (self.gpr[r] as i32).overflowing_add(b);
         self.gpr[r] = v as u32;
         self.arith_result(v, o)
     }
 
     #[inline(always)]
-    fn sub(&mut self, r: usize, b: i32) -> Exec {
+    pub(super) fn sub(&mut self, r: usize, b: i32) -> Exec {
         let (v, o) = (self.gpr[r] as i32).overflowing_sub(b);
         self.gpr[r] = v as u32;
         self.arith_result(v, o)
@@ -339,12 +351,12 @@ impl Cpu {
     }
 
     #[inline(always)]
-    fn compare_signed(&mut self, a: i32, b: i32) {
+    pub(super) fn compare_signed(&mut self, a: i32, b: i32) {
         self.psw.cc = cc_order(a.cmp(&b));
     }
 
     #[inline(always)]
-    fn compare_logical(&mut self, a: u64, b: u64) {
+    pub(super) fn compare_logical(&mut self, a: u64, b: u64) {
         self.psw.cc = cc_order(a.cmp(&b));
     }
 
@@ -523,28 +535,38 @@ impl Cpu {
         Ok(())
     }
 
-    fn i_lm(&mut self, op: &Op) -> Exec {
+    /// The register list of LM, STM, LAM, STAM, LCTL and STCTL: registers R1 through R3
+    /// (wrapping from 15 to 0), one word each at the second-operand address. The whole operand
+    /// is checked (alignment when `aligned`, then addressing and protection) before anything
+    /// changes. Returns each register number with the address of its word.
+    fn register_list(
+        &mut self,
+        op: &Op,
+        aligned: bool,
+        store: bool,
+    ) -> Result<impl Iterator<Item = (usize, u32)>, P> {
         let r1 = (op.r1 & 15) as usize;
         let r3 = (op.r3 & 15) as usize;
         let a = self.ea(0, op.b2, op.d2);
+        if aligned && a & 3 != 0 {
+            return Err(P::SPECIFICATION);
+        }
         let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-        self.access(a, n * 4, false)?;
-        for i in 0..n {
-            let v = self.read_u32(a.wrapping_add(i * 4) & self.psw.amask())?;
-            self.gpr[(r1 + i as usize) % 16] = v;
+        self.access(a, n * 4, store)?;
+        let amask = self.psw.amask();
+        Ok((0..n).map(move |i| ((r1 + i as usize) % 16, a.wrapping_add(i * 4) & amask)))
+    }
+
+    fn i_lm(&mut self, op: &Op) -> Exec {
+        for (r, at) in self.register_list(op, false, false)? {
+            self.gpr[r] = self.read_u32(at)?;
         }
         Ok(())
     }
 
     fn i_stm(&mut self, op: &Op) -> Exec {
-        let r1 = (op.r1 & 15) as usize;
-        let r3 = (op.r3 & 15) as usize;
-        let a = self.ea(0, op.b2, op.d2);
-        let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-        self.access(a, n * 4, true)?;
-        for i in 0..n {
-            let v = self.gpr[(r1 + i as usize) % 16];
-            self.write_u32(a.wrapping_add(i * 4) & self.psw.amask(), v)?;
+        for (r, at) in self.register_list(op, false, true)? {
+            self.write_u32(at, self.gpr[r])?;
         }
         Ok(())
     }
@@ -1054,18 +1076,23 @@ impl Cpu {
 
     #[inline(never)]
     pub(super) fn i_n(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
         let r1 = (op.r1 & 15) as usize;
         let a = self.ea(op.x2, op.b2, op.d2);
         let v = self.read_u32(a)?;
-        let r = match op.opcode {
-            N => self.gpr[r1] & v,
-            O => self.gpr[r1] | v,
+        self.logical(r1, op.opcode, v);
+        Ok(())
+    }
+
+    /// N, O, X: R1 combined with the storage word `v`, CC 0 zero, 1 not zero.
+    #[inline(always)]
+    pub(super) fn logical(&mut self, r1: usize, opcode: Opcode, v: u32) {
+        let r = match opcode {
+            Opcode::N => self.gpr[r1] & v,
+            Opcode::O => self.gpr[r1] | v,
             _ => self.gpr[r1] ^ v,
         };
         self.gpr[r1] = r;
         self.psw.cc = (r != 0) as u8;
-        Ok(())
     }
 
     fn i_ni(&mut self, op: &Op) -> Exec {
@@ -1113,14 +1140,8 @@ impl Cpu {
     #[inline(never)]
     pub(super) fn i_tm(&mut self, op: &Op) -> Exec {
         let a = self.ea(0, op.b1, op.d1);
-        let v = self.read_u8(a)? & op.imm as u8;
-        self.psw.cc = if v == 0 {
-            0
-        } else if v == op.imm as u8 {
-            3
-        } else {
-            1
-        };
+        let v = self.read_u8(a)?;
+        self.psw.cc = cc_under_mask((v & op.imm as u8) as u32, op.imm as u8 as u32);
         Ok(())
     }
 
@@ -1550,22 +1571,12 @@ impl Cpu {
     }
 
     fn i_lam(&mut self, op: &Op) -> Exec {
-        use Opcode::*;
-        let r1 = (op.r1 & 15) as usize;
-        let r3 = (op.r3 & 15) as usize;
-        let a = self.ea(0, op.b2, op.d2);
-        if a & 3 != 0 {
-            return Err(P::SPECIFICATION);
-        }
-        let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-        self.access(a, n * 4, op.opcode == STAM)?;
-        for i in 0..n {
-            let r = (r1 + i as usize) % 16;
-            let at = a.wrapping_add(i * 4) & self.psw.amask();
-            if op.opcode == LAM {
-                self.ar[r] = self.read_u32(at)?;
-            } else {
+        let store = op.opcode == Opcode::STAM;
+        for (r, at) in self.register_list(op, true, store)? {
+            if store {
                 self.write_u32(at, self.ar[r])?;
+            } else {
+                self.ar[r] = self.read_u32(at)?;
             }
         }
         Ok(())
@@ -1612,33 +1623,15 @@ impl Cpu {
     }
 
     fn i_lctl(&mut self, op: &Op) -> Exec {
-        let r1 = (op.r1 & 15) as usize;
-        let r3 = (op.r3 & 15) as usize;
-        let a = self.ea(0, op.b2, op.d2);
-        if a & 3 != 0 {
-            return Err(P::SPECIFICATION);
-        }
-        let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-        self.access(a, n * 4, false)?;
-        for i in 0..n {
-            self.cr[(r1 + i as usize) % 16] =
-                self.read_u32(a.wrapping_add(i * 4) & self.psw.amask())?;
+        for (r, at) in self.register_list(op, true, false)? {
+            self.cr[r] = self.read_u32(at)?;
         }
         Err(STOP_BATCH)
     }
 
     fn i_stctl(&mut self, op: &Op) -> Exec {
-        let r1 = (op.r1 & 15) as usize;
-        let r3 = (op.r3 & 15) as usize;
-        let a = self.ea(0, op.b2, op.d2);
-        if a & 3 != 0 {
-            return Err(P::SPECIFICATION);
-        }
-        let n = ((r3 + 16 - r1) % 16 + 1) as u32;
-        self.access(a, n * 4, true)?;
-        for i in 0..n {
-            let v = self.cr[(r1 + i as usize) % 16];
-            self.write_u32(a.wrapping_add(i * 4) & self.psw.amask(), v)?;
+        for (r, at) in self.register_list(op, true, true)? {
+            self.write_u32(at, self.cr[r])?;
         }
         Ok(())
     }

@@ -11,20 +11,8 @@
 
 use s390_decoder::Opcode;
 
-use super::exec::Handler;
+use super::exec::{cc_under_mask, Handler};
 use super::{Cpu, Exec, Op, ProgramInterrupt};
-
-/// CC 0 zero, 1 negative, 2 positive.
-#[inline(always)]
-fn cc_signed(v: i32) -> u8 {
-    (((v > 0) as u8) << 1) | (v < 0) as u8
-}
-
-/// CC 0 equal, 1 low, 2 high.
-#[inline(always)]
-fn cc_compare<T: Ord>(a: T, b: T) -> u8 {
-    ((a > b) as u8) << 1 | (a < b) as u8
-}
 
 impl Cpu {
     /// The RX second-operand address.
@@ -138,7 +126,7 @@ impl Cpu {
     pub(super) fn f_cli(&mut self, op: &Op) -> Exec {
         match self.mem.fast_fetch::<1>(self.si_addr(op), self.psw.key) {
             Some([b]) => {
-                self.psw.cc = cc_compare(b, op.imm as u8);
+                self.compare_logical(b as u64, op.imm as u8 as u64);
                 Ok(())
             }
             None => self.i_cli(op),
@@ -150,14 +138,7 @@ impl Cpu {
         match self.mem.fast_fetch::<1>(self.si_addr(op), self.psw.key) {
             Some([b]) => {
                 let mask = op.imm as u8;
-                let sel = b & mask;
-                self.psw.cc = if sel == 0 {
-                    0
-                } else if sel == mask {
-                    3
-                } else {
-                    1
-                };
+                self.psw.cc = cc_under_mask((b & mask) as u32, mask as u32);
                 Ok(())
             }
             None => self.i_tm(op),
@@ -168,8 +149,8 @@ impl Cpu {
     pub(super) fn f_c(&mut self, op: &Op) -> Exec {
         match self.mem.fast_fetch::<4>(self.rx_addr(op), self.psw.key) {
             Some(b) => {
-                let v = i32::from_be_bytes(b);
-                self.psw.cc = cc_compare(*self.r1(op) as i32, v);
+                let r = self.gpr[(op.r1 & 15) as usize];
+                self.compare_signed(r as i32, i32::from_be_bytes(b));
                 Ok(())
             }
             None => self.i_c(op),
@@ -180,42 +161,26 @@ impl Cpu {
     pub(super) fn f_cl(&mut self, op: &Op) -> Exec {
         match self.mem.fast_fetch::<4>(self.rx_addr(op), self.psw.key) {
             Some(b) => {
-                let v = u32::from_be_bytes(b);
-                self.psw.cc = cc_compare(*self.r1(op), v);
+                let r = self.gpr[(op.r1 & 15) as usize];
+                self.compare_logical(r as u64, u32::from_be_bytes(b) as u64);
                 Ok(())
             }
             None => self.i_cl(op),
         }
     }
 
-    /// A: add (the fixed-point overflow goes to the general handler, which redoes it).
+    /// A: add.
     pub(super) fn f_a(&mut self, op: &Op) -> Exec {
         match self.mem.fast_fetch::<4>(self.rx_addr(op), self.psw.key) {
-            Some(b) => {
-                let (v, o) = (*self.r1(op) as i32).overflowing_add(i32::from_be_bytes(b));
-                if o {
-                    return self.i_a(op);
-                }
-                *self.r1(op) = v as u32;
-                self.psw.cc = cc_signed(v);
-                Ok(())
-            }
+            Some(b) => self.add((op.r1 & 15) as usize, i32::from_be_bytes(b)),
             None => self.i_a(op),
         }
     }
 
-    /// S: subtract (overflow as for A).
+    /// S: subtract.
     pub(super) fn f_s(&mut self, op: &Op) -> Exec {
         match self.mem.fast_fetch::<4>(self.rx_addr(op), self.psw.key) {
-            Some(b) => {
-                let (v, o) = (*self.r1(op) as i32).overflowing_sub(i32::from_be_bytes(b));
-                if o {
-                    return self.i_s(op);
-                }
-                *self.r1(op) = v as u32;
-                self.psw.cc = cc_signed(v);
-                Ok(())
-            }
+            Some(b) => self.sub((op.r1 & 15) as usize, i32::from_be_bytes(b)),
             None => self.i_s(op),
         }
     }
@@ -224,14 +189,7 @@ impl Cpu {
     pub(super) fn f_n(&mut self, op: &Op) -> Exec {
         match self.mem.fast_fetch::<4>(self.rx_addr(op), self.psw.key) {
             Some(b) => {
-                let v = u32::from_be_bytes(b);
-                let r = self.r1(op);
-                *r = match op.opcode {
-                    Opcode::N => *r & v,
-                    Opcode::O => *r | v,
-                    _ => *r ^ v,
-                };
-                self.psw.cc = (*r != 0) as u8;
+                self.logical((op.r1 & 15) as usize, op.opcode, u32::from_be_bytes(b));
                 Ok(())
             }
             None => self.i_n(op),

@@ -632,10 +632,7 @@ impl Cpu {
                 PageExit::Jumped => continue 'batch,
                 PageExit::Fault(at, code) => {
                     let op = page.slot(at).op;
-                    let ia = base | at;
-                    self.cur_ia = ia;
-                    self.cur_len = op.len;
-                    self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
+                    self.enter(base | at, op.len);
                     self.instructions = start + (budget - left);
                     match self.after_exception(sup, &op, code) {
                         None => continue 'batch,
@@ -665,10 +662,7 @@ impl Cpu {
             // is looked up again after it.
             let op = &slot.op;
             left -= 1;
-            let ia = base | off;
-            self.cur_ia = ia;
-            self.cur_len = op.len;
-            self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
+            self.enter(base | off, op.len);
             self.instructions = start + (budget - left);
             if let Err(code) = (op.handler)(self, op) {
                 match self.after_exception(sup, op, code) {
@@ -747,16 +741,24 @@ impl Cpu {
         }
     }
 
+    /// Makes the instruction at `ia` of `len` bytes the one executing, as the general
+    /// handlers and the interruptions expect: its address and length stored, the PSW's
+    /// instruction address at the next one.
+    #[inline(always)]
+    fn enter(&mut self, ia: u32, len: u8) {
+        self.cur_ia = ia;
+        self.cur_len = len;
+        self.psw.ia = ia.wrapping_add(len as u32) & self.psw.amask();
+    }
+
     /// Executes one instruction at `ia` (already counted). None to go on; Some to end the
     /// batch.
     #[inline(always)]
     fn step(&mut self, sup: &mut dyn Supervisor, ia: u32, op: &Op) -> Option<Result<(), Stop>> {
         let mut op = *op;
         op.off = (ia & 0xFFF) as u16;
-        self.cur_ia = ia;
         self.cur_base = ia & !0xFFF;
-        self.cur_len = op.len;
-        self.psw.ia = ia.wrapping_add(op.len as u32) & self.psw.amask();
+        self.enter(ia, op.len);
         match (op.handler)(self, &op) {
             Ok(()) => None,
             Err(code) => self.after_exception(sup, &op, code),
