@@ -164,33 +164,37 @@ struct Expander<'f> {
     sysect: String,
 }
 
+/// Whether `op` is a macro-definition or conditional-assembly operation (handled here, never
+/// by the two passes).
+pub(super) fn is_conditional(op: &str) -> bool {
+    matches!(
+        op,
+        "MACRO"
+            | "MEND"
+            | "AIF"
+            | "AGO"
+            | "ANOP"
+            | "ACTR"
+            | "SETA"
+            | "SETB"
+            | "SETC"
+            | "LCLA"
+            | "LCLB"
+            | "LCLC"
+            | "GBLA"
+            | "GBLB"
+            | "GBLC"
+            | "MEXIT"
+            | "MNOTE"
+    )
+}
+
 /// Whether anything in `stmts` needs the macro processor.
 fn needed(stmts: &[Stmt]) -> bool {
     stmts.iter().any(|s| !s.comment && s.chars.contains(&'&'))
-        || stmts.iter().any(|s| {
-            s.op.as_ref().is_some_and(|(o, _)| {
-                matches!(
-                    o.as_str(),
-                    "MACRO"
-                        | "MEND"
-                        | "AIF"
-                        | "AGO"
-                        | "ANOP"
-                        | "ACTR"
-                        | "SETA"
-                        | "SETB"
-                        | "SETC"
-                        | "LCLA"
-                        | "LCLB"
-                        | "LCLC"
-                        | "GBLA"
-                        | "GBLB"
-                        | "GBLC"
-                        | "MEXIT"
-                        | "MNOTE"
-                )
-            })
-        })
+        || stmts
+            .iter()
+            .any(|s| s.op.as_ref().is_some_and(|(o, _)| is_conditional(o)))
 }
 
 /// Expands macros and conditional assembly in `stmts`.
@@ -533,26 +537,7 @@ impl Expander<'_> {
                 continue;
             }
             let op = st.op.as_ref().map_or(String::new(), |o| o.0.clone());
-            let conditional = matches!(
-                op.as_str(),
-                "MACRO"
-                    | "MEND"
-                    | "AIF"
-                    | "AGO"
-                    | "ANOP"
-                    | "ACTR"
-                    | "SETA"
-                    | "SETB"
-                    | "SETC"
-                    | "LCLA"
-                    | "LCLB"
-                    | "LCLC"
-                    | "GBLA"
-                    | "GBLB"
-                    | "GBLC"
-                    | "MEXIT"
-                    | "MNOTE"
-            );
+            let conditional = is_conditional(&op);
             if !conditional {
                 self.model(st);
                 continue;
@@ -827,7 +812,7 @@ impl Expander<'_> {
         let valid = name.chars().next().is_some_and(is_sym_start)
             && name.chars().all(is_sym_char)
             && name.len() <= 63;
-        if !valid || Self::is_conditional(&name) {
+        if !valid || is_conditional(&name) {
             return err(op_at, format!("invalid macro name '{name}'"));
         }
         let mut all: Vec<String> = Vec::new();
@@ -879,29 +864,6 @@ impl Expander<'_> {
             body: body.to_vec(),
             seq,
         })
-    }
-
-    fn is_conditional(op: &str) -> bool {
-        matches!(
-            op,
-            "MACRO"
-                | "MEND"
-                | "AIF"
-                | "AGO"
-                | "ANOP"
-                | "ACTR"
-                | "SETA"
-                | "SETB"
-                | "SETC"
-                | "LCLA"
-                | "LCLB"
-                | "LCLC"
-                | "GBLA"
-                | "GBLB"
-                | "GBLC"
-                | "MEXIT"
-                | "MNOTE"
-        )
     }
 
     /// A model statement (or an ordinary open-code statement): substituted, then a macro
