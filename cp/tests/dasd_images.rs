@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::missing;
+
 /// (image name, CMS label volume id, cylinders)
 const DISKS: [(&str, &str, u16); 8] = [
     ("cmsuser_191", "CMS191", 115),
@@ -20,13 +23,6 @@ const DISKS: [(&str, &str, u16); 8] = [
     ("gcccms_201", "GCC201", 1),
     ("gcccms_202", "GCC202", 1),
 ];
-
-fn missing(what: &str) {
-    if std::env::var("VM390_ORACLES").is_ok_and(|v| v == "require") {
-        panic!("{what} is missing and VM390_ORACLES=require");
-    }
-    eprintln!("SKIPPED: {what} is missing (set VM390_ORACLES=require to fail instead)");
-}
 
 /// `../shared/cms370` with all eight `.cckd` and `.ckdc` images.
 fn shared() -> Option<PathBuf> {
