@@ -64,7 +64,14 @@ fn mask(text: &str) -> String {
                 if c.get(n) == Some(&':') && dig(n + 1) && dig(n + 2) {
                     n += 3;
                 }
-                m.push_str(if h == 1 { " hh:mm" } else { "hh:mm" });
+                // One digit keeps the width of two: a space before it, unless it was
+                // right-justified in a field (two spaces before it), whose pad it takes.
+                if h == 1 && m.ends_with("  ") {
+                    m.pop();
+                    m.push_str("hh:mm");
+                } else {
+                    m.push_str(if h == 1 { " hh:mm" } else { "hh:mm" });
+                }
                 i = n;
                 continue;
             }
