@@ -42,7 +42,7 @@ pub enum AccessFault {
 }
 
 /// Entries of the access cache ([`Storage::tlb_fetch`]); each covers one 2 KiB key block.
-const TLB_ENTRIES: usize = 1024;
+pub(crate) const TLB_ENTRIES: usize = 1024;
 
 /// One access-cache entry: a 2 KiB block of real storage whose prefixing, bounds and key
 /// check were already done for one access key, with the reference bit (fetch) or the
@@ -55,6 +55,15 @@ struct TlbEntry {
     store: u32,
     abs: u32,
 }
+
+/// Offsets of an access-cache entry's fields, for compiled code (`cpu/jit.rs`); an entry is
+/// 16 bytes.
+pub(crate) const TLB_FETCH: i32 = std::mem::offset_of!(TlbEntry, fetch) as i32;
+/// See [`TLB_FETCH`].
+pub(crate) const TLB_STORE: i32 = std::mem::offset_of!(TlbEntry, store) as i32;
+/// See [`TLB_FETCH`].
+pub(crate) const TLB_ABS: i32 = std::mem::offset_of!(TlbEntry, abs) as i32;
+const _: () = assert!(std::mem::size_of::<TlbEntry>() == 16);
 
 /// Main storage of one virtual machine.
 pub struct Storage {
@@ -124,6 +133,15 @@ impl Storage {
     #[inline(always)]
     fn tlb_index(real: u32) -> usize {
         (real / KEY_BLOCK) as usize % TLB_ENTRIES
+    }
+
+    /// The host address of absolute 0 and of the access cache, for compiled code
+    /// (`cpu/jit.rs`), which reads and writes storage only where the cache vouches for it.
+    pub(crate) fn jit_pointers(&mut self) -> (*mut u8, *const u8) {
+        (
+            self.map.as_mut_ptr(),
+            self.tlb.as_ptr() as *const TlbEntry as *const u8,
+        )
     }
 
     /// The absolute address of a fetch of `len` bytes at real `real` with access key `akey`

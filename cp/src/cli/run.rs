@@ -229,6 +229,12 @@ pub fn run(a: &RunArgs) -> ExitCode {
             out.push('\n');
         }
         let _ = writeln!(out, "instructions: {}", cpu.instructions);
+        let (regions, killed, time) = cpu.jit_stats();
+        let _ = writeln!(
+            out,
+            "regions compiled: {regions} ({killed} entries killed by stores) in {:.1} ms",
+            time.as_secs_f64() * 1e3
+        );
         for (addr, h) in &dumps {
             let _ = writeln!(out, "storage {addr:08X}: {h}");
         }

@@ -10,6 +10,7 @@ mod exec;
 mod fast;
 mod float_ops;
 pub mod hfp;
+pub mod jit;
 mod op;
 pub mod psw;
 mod real;
@@ -255,6 +256,8 @@ pub struct Cpu {
     pub diag_counts: std::collections::BTreeMap<u32, u64>,
     /// Predecoded instructions of the pages that were executed.
     icache: op::ICache,
+    /// Compiled regions of hot code.
+    jit: jit::Jit,
 }
 
 impl std::fmt::Debug for Cpu {
@@ -308,6 +311,7 @@ impl Cpu {
             ext_params: Vec::new(),
             diag_counts: Default::default(),
             icache: op::ICache::new(size),
+            jit: jit::Jit::new(jit::threshold_from_env()),
         }
     }
 
@@ -624,6 +628,25 @@ impl Cpu {
                 }
                 continue;
             }
+            if self.jit.enabled() {
+                match self.jit_run(ia, abs.0, left) {
+                    // Ran(0): the budget is smaller than the region's first block.
+                    jit::JitRun::Interpret | jit::JitRun::Ran(0) => {}
+                    jit::JitRun::Ran(n) => {
+                        left -= n;
+                        continue 'batch;
+                    }
+                    jit::JitRun::Fault(n, at, op, code) => {
+                        left -= n;
+                        self.enter(at, op.len);
+                        self.instructions = start + (budget - left);
+                        match self.after_exception(sup, &op, code) {
+                            None => continue 'batch,
+                            Some(r) => break 'batch r,
+                        }
+                    }
+                }
+            }
             let page = self.icache.page(abs.0);
             let base = ia & !0xFFF;
             let (exit, now_left) = self.run_in_page(&page, base, ia & 0xFFF, left);
@@ -693,6 +716,9 @@ impl Cpu {
         mut left: u64,
     ) -> (PageExit, u64) {
         self.cur_base = base;
+        // With regions compiled, every branch taken goes back to the run loop, which counts
+        // the entries and runs the regions.
+        let stay = !self.jit.enabled();
         loop {
             if left == 0 {
                 return (PageExit::At(off), left);
@@ -712,7 +738,7 @@ impl Cpu {
                 }
                 Err(ProgramInterrupt::JUMPED) => {
                     let next = self.psw.ia;
-                    if next & !0xFFF != base || next & 1 != 0 {
+                    if next & !0xFFF != base || next & 1 != 0 || !stay {
                         return (PageExit::Jumped, left);
                     }
                     off = next & 0xFFF;

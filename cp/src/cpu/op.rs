@@ -4,7 +4,8 @@
 //! in a cache indexed by absolute address; a store into a cached page invalidates the entries
 //! that could overlap the stored bytes.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use s390_decoder::{field, instruction_length, lookup, Arch, Format, Opcode, Privilege};
@@ -265,6 +266,19 @@ pub(crate) struct ICache {
     /// instructions (bit n = bytes 64n..64n+63): a store is checked against this flat table
     /// before any page is looked at, so stores into data cost one load.
     code: Vec<Cell<u32>>,
+    /// Counts the times predecoded instructions were forgotten (a region that calls a handler
+    /// compares it before and after, see `jit.rs`).
+    epoch: Cell<u64>,
+    /// The spans (page offsets `lo..hi`) of the compiled regions of each absolute page, with
+    /// the flag that keeps each alive.
+    jit_spans: RefCell<HashMap<u32, Vec<JitSpan>>>,
+}
+
+/// The bytes of one compiled region: page offsets `lo..hi` and its alive flag.
+struct JitSpan {
+    lo: u32,
+    hi: u32,
+    alive: Rc<Cell<bool>>,
 }
 
 /// The 64-byte chunks (bits of an [`ICache`] code mask) that `len` bytes at block offset
@@ -289,7 +303,58 @@ impl ICache {
         pages.resize_with(storage_size.div_ceil(4096), || None);
         let mut code = Vec::new();
         code.resize_with(storage_size.div_ceil(2048), || Cell::new(0));
-        ICache { pages, code }
+        ICache {
+            pages,
+            code,
+            epoch: Cell::new(0),
+            jit_spans: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// See [`ICache::epoch`]'s field.
+    #[inline(always)]
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.get()
+    }
+
+    /// The code-chunk table (one word per 2 KiB block of storage), for compiled code.
+    pub(crate) fn code_table(&self) -> *const u32 {
+        // `Cell<u32>` has the layout of `u32`.
+        self.code.as_ptr() as *const u32
+    }
+
+    /// Records a compiled region over page offsets `lo..hi` of absolute page `page`: a store
+    /// there clears `alive`.
+    pub(crate) fn add_jit_span(&self, page: u32, lo: u32, hi: u32, alive: Rc<Cell<bool>>) {
+        let mut spans = self.jit_spans.borrow_mut();
+        let v = spans.entry(page).or_default();
+        v.retain(|s| s.alive.get());
+        v.push(JitSpan { lo, hi, alive });
+    }
+
+    /// Kills every compiled region.
+    pub(crate) fn forget_jit_spans(&self) {
+        for (_, v) in self.jit_spans.borrow_mut().drain() {
+            for s in v {
+                s.alive.set(false);
+            }
+        }
+    }
+
+    /// Kills the compiled regions of absolute page `page` that hold any of `len` bytes at
+    /// page offset `offset`.
+    fn kill_jit_spans(&self, page: u32, offset: u32, len: u32) {
+        let mut spans = self.jit_spans.borrow_mut();
+        if let Some(v) = spans.get_mut(&page) {
+            let end = offset + len.max(1);
+            v.retain(|s| {
+                let hit = s.lo < end && offset < s.hi;
+                if hit {
+                    s.alive.set(false);
+                }
+                !hit && s.alive.get()
+            });
+        }
     }
 
     #[inline(always)]
@@ -369,7 +434,7 @@ impl ICache {
         let last = (abs.wrapping_add(len.max(1)) - 1) >> 12;
         if first == last {
             if let Some(Some(page)) = self.pages.get(first as usize) {
-                Self::clear_slots(page, abs & 0xFFF, len);
+                self.clear_slots(first, page, abs & 0xFFF, len);
             }
         } else {
             self.invalidate_slow(abs, len);
@@ -384,14 +449,14 @@ impl ICache {
             let page_end = ((a >> 12) + 1) << 12;
             let n = (end.min(page_end) - a) as u32;
             if let Some(Some(page)) = self.pages.get((a >> 12) as usize) {
-                Self::clear_slots(page, (a & 0xFFF) as u32, n);
+                self.clear_slots((a >> 12) as u32, page, (a & 0xFFF) as u32, n);
             }
             a += n as u64;
         }
     }
 
     #[inline(always)]
-    fn clear_slots(page: &Page, offset: u32, len: u32) {
+    fn clear_slots(&self, page_no: u32, page: &Page, offset: u32, len: u32) {
         // An instruction of up to 6 bytes starting up to 4 bytes before `offset` overlaps it.
         let start = offset.saturating_sub(4);
         let end = (offset + len.max(1) - 1).min(0xFFF);
@@ -401,6 +466,10 @@ impl ICache {
         } else {
             ((1u64 << (c1 - c0 + 1)) - 1) << c0
         };
+        // Compiled regions are killed by their own spans (a page replaced in `put` starts
+        // with no chunks).
+        self.epoch.set(self.epoch.get() + 1);
+        self.kill_jit_spans(page_no, offset, len);
         if page.chunks.get() & span == 0 {
             return;
         }
@@ -410,6 +479,8 @@ impl ICache {
     }
 
     pub(crate) fn clear(&self) {
+        self.epoch.set(self.epoch.get() + 1);
+        self.forget_jit_spans();
         for page in self.pages.iter().flatten() {
             for slot in &page.slots {
                 slot.state.set(0);
