@@ -1073,11 +1073,11 @@ impl Gen {
             }
             "M" | "D" => {
                 let p = self.pair();
-                if m == "D" && p % 2 == 0 && self.chance(60) {
+                if m == "D" && p.is_multiple_of(2) && self.chance(60) {
                     it.ins(4, format!("srda %r{p},32"));
                 }
                 let mem = self.mem(&mut it, 4, 4, true);
-                emit(&mut it, m, format!("%r{p},{mem}"), p % 2 == 0);
+                emit(&mut it, m, format!("%r{p},{mem}"), p.is_multiple_of(2));
             }
             "IC" => {
                 let t = self.tgt();
@@ -1156,7 +1156,7 @@ impl Gen {
             "SLDL" | "SRDL" | "SLDA" | "SRDA" => {
                 let p = self.pair();
                 let s = self.shift();
-                emit(&mut it, m, format!("%r{p},{s}"), p % 2 == 0);
+                emit(&mut it, m, format!("%r{p},{s}"), p.is_multiple_of(2));
             }
             "RLL" => {
                 let (t, a) = (self.tgt(), self.any());

@@ -2,7 +2,8 @@
 //! (`conformance::gen`) run under Hercules (`shared/tools/hercules/run.sh`) and under
 //! `vm390 run`; the final PSW, the GPRs and storage `000`-`FFF` (which holds the stored FPRs,
 //! the program-check log and the data area) must agree, except for the locations
-//! `conformance::hercules::masked` names.
+//! `conformance::hercules::masked` names. vm390 runs each program twice: with the interpreter
+//! alone (`VM390_JIT=off`) and with every entry point compiled (`VM390_JIT=eager`).
 //!
 //! A mismatching program is reduced (items dropped while the mismatch stays) and reported with
 //! its seed, source and both results; sources go to `target/hercules-diff/`. Known Hercules
@@ -305,7 +306,7 @@ fn json_value(b: &[u8], i: &mut usize) -> Result<Json, String> {
 }
 
 fn hex_bytes(s: &str) -> Result<Vec<u8>, String> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err("odd number of hex digits".into());
     }
     (0..s.len())
@@ -354,10 +355,12 @@ fn parse_vm390(stdout: &str, code: Option<i32>, window: u32) -> Result<Outcome, 
     })
 }
 
-/// Runs `vm390 run` on `image`.
-fn run_vm390(vm390: &Path, image: &Path, arch: Arch) -> Result<Outcome, String> {
+/// Runs `vm390 run` on `image`, with `VM390_JIT` set to `jit` (`off`: the interpreter
+/// alone; `eager`: every entry point compiled at its first entry).
+fn run_vm390(vm390: &Path, image: &Path, arch: Arch, jit: &str) -> Result<Outcome, String> {
     let window = gen::WINDOW_LEN;
     let mut child = Command::new(vm390)
+        .env("VM390_JIT", jit)
         .arg("run")
         .arg("--arch")
         .arg(arch.name())
@@ -417,9 +420,23 @@ fn run_source(setup: &Setup, arch: Arch, source: &str, dir: &Path) -> Result<Run
     )?;
     let (ours, diffs) = match &setup.vm390 {
         Some(bin) => {
-            let ours = run_vm390(bin, &image, arch)?;
-            let diffs = hercules::compare(arch, &herc, &ours);
-            (Some(ours), diffs)
+            // The interpreter alone, then with every entry point compiled (`cpu/jit.rs`): both
+            // must agree with Hercules.
+            let ours = run_vm390(bin, &image, arch, "off")?;
+            let mut diffs = hercules::compare(arch, &herc, &ours);
+            if !diffs.is_empty() {
+                return Ok(Run {
+                    herc,
+                    ours: Some(ours),
+                    diffs,
+                });
+            }
+            let compiled = run_vm390(bin, &image, arch, "eager")?;
+            diffs = hercules::compare(arch, &herc, &compiled)
+                .into_iter()
+                .map(|d| format!("with regions compiled (VM390_JIT=eager): {d}"))
+                .collect();
+            (Some(compiled), diffs)
         }
         None => (None, Vec::new()),
     };

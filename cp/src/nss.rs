@@ -303,7 +303,7 @@ pub fn parse_segment(
             ),
         ));
     }
-    if len % PAGE_SIZE != 0 {
+    if !len.is_multiple_of(PAGE_SIZE) {
         return Err(err(
             len - len % PAGE_SIZE,
             NssErrorKind::PartialPage,
@@ -326,7 +326,7 @@ pub fn parse_segment(
             ),
         ));
     }
-    if load_address as usize % PAGE_SIZE != 0 {
+    if !(load_address as usize).is_multiple_of(PAGE_SIZE) {
         return Err(err(
             0,
             NssErrorKind::BadAddress,

@@ -92,7 +92,7 @@ pub const MAX_SIZE: u64 = 2 * 1024 * 1024 * 1024;
 impl Storage {
     /// Storage of `size` bytes (a multiple of 4 KiB from 64 KiB to 2 GiB), zeroed, keys zero.
     pub fn new(size: u64) -> std::io::Result<Storage> {
-        if !(MIN_SIZE..=MAX_SIZE).contains(&size) || size % 4096 != 0 {
+        if !(MIN_SIZE..=MAX_SIZE).contains(&size) || !size.is_multiple_of(4096) {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 format!("storage size {size} must be a multiple of 4K from 64K to 2G"),
@@ -140,7 +140,7 @@ impl Storage {
     pub(crate) fn jit_pointers(&mut self) -> (*mut u8, *const u8) {
         (
             self.map.as_mut_ptr(),
-            self.tlb.as_ptr() as *const TlbEntry as *const u8,
+            self.tlb.as_ptr().cast::<u8>(),
         )
     }
 

@@ -969,7 +969,7 @@ fn note_store(cpu: &mut Cpu, abs: u32, len: u32) {
 }
 
 fn size_text(bytes: u32) -> String {
-    if bytes % (1 << 20) == 0 {
+    if bytes.is_multiple_of(1 << 20) {
         format!("{:05}M", bytes >> 20)
     } else {
         format!("{:05}K", bytes >> 10)

@@ -431,7 +431,7 @@ impl Registry {
         ry: u8,
     ) -> Result<(), ProgramCheck> {
         let code = ea & 0xFFFF;
-        if code % 4 != 0 {
+        if !code.is_multiple_of(4) {
             return Err(ProgramCheck::SPECIFICATION);
         }
         match self.handlers.get(&code) {

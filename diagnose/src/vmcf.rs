@@ -130,7 +130,7 @@ fn be32(b: &[u8], at: usize) -> u32 {
 /// AUTHORIZE's external-interrupt buffer check (VM370 Figure 20 rc 1 and rc 6): doubleword
 /// aligned, at least a message header long, in storage, and storable with the PSW key.
 fn check_buffer(m: &mut dyn Machine, addr: u32, len: u32) -> Result<(), u32> {
-    if addr % 8 != 0 || len < VMCMHDR_LEN {
+    if !addr.is_multiple_of(8) || len < VMCMHDR_LEN {
         return Err(rc::BAD_BUFFER);
     }
     match m.check_real(addr, len, true) {
@@ -149,7 +149,7 @@ pub(crate) fn diag_068(m: &mut dyn Machine, rx: u8, ry: u8) -> Result<(), Progra
         return Err(ProgramCheck::SPECIFICATION);
     }
     let parm = m.gpr(rx) & m.address_mask();
-    if parm % 8 != 0 {
+    if !parm.is_multiple_of(8) {
         return Err(ProgramCheck::SPECIFICATION);
     }
     let mut p = [0u8; VMCPARM_LEN as usize];

@@ -94,7 +94,7 @@ impl CkdP370 {
         let dh = parse_devhdr(f.path(), hdr)?;
         let cyl_bytes = u64::from(dh.heads) * u64::from(dh.trksize);
         let body = f.len() - DEVHDR_LEN as u64;
-        if body % cyl_bytes != 0 {
+        if !body.is_multiple_of(cyl_bytes) {
             return Err(DasdError::corrupt(
                 f.path(),
                 f.len(),

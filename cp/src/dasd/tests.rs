@@ -575,7 +575,7 @@ fn cckd_random_write_sessions_stay_consistent() {
     for step in 0..1500 {
         let r = rng.next();
         // Few hot tracks, so that space is freed and reused a lot.
-        let t = (r >> 8) % if r % 3 == 0 { 360 } else { 12 };
+        let t = (r >> 8) % if r.is_multiple_of(3) { 360 } else { 12 };
         let (c, h) = ((t / 30) as u16, (t % 30) as u16);
         let trk = varied_track(c, h, r >> 20, rng.next());
         img.write_track(c, h, &trk).unwrap();
