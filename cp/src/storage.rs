@@ -138,10 +138,7 @@ impl Storage {
     /// The host address of absolute 0 and of the access cache, for compiled code
     /// (`cpu/jit.rs`), which reads and writes storage only where the cache vouches for it.
     pub(crate) fn jit_pointers(&mut self) -> (*mut u8, *const u8) {
-        (
-            self.map.as_mut_ptr(),
-            self.tlb.as_ptr().cast::<u8>(),
-        )
+        (self.map.as_mut_ptr(), self.tlb.as_ptr().cast::<u8>())
     }
 
     /// The absolute address of a fetch of `len` bytes at real `real` with access key `akey`
