@@ -9,8 +9,15 @@ use crate::runner::Runner;
 use crate::storage::{AbsAddr, Storage};
 
 /// Loads `data` at 0 (after an initial PSW taken from its first 8 bytes, made valid for the
-/// architecture chosen by the first byte) and runs at most `limit` instructions.
+/// architecture chosen by the first byte) and runs at most `limit` instructions; the third
+/// byte's low bit compiles every entry point at its first entry (`VM390_JIT=eager`), otherwise
+/// the interpreter runs alone.
 pub fn run_bytes(data: &[u8], limit: u64) -> Stop {
+    run_bytes_counted(data, limit).0
+}
+
+/// As [`run_bytes`], with the number of regions compiled.
+pub fn run_bytes_counted(data: &[u8], limit: u64) -> (Stop, u64) {
     let arch = if data.first().is_some_and(|b| b & 1 != 0) {
         Arch::S370
     } else {
@@ -49,8 +56,11 @@ pub fn run_bytes(data: &[u8], limit: u64) -> Stop {
         let _ = mem.load(AbsAddr(0x68), &psw);
     }
     let mut cpu = Cpu::new(arch, mem);
-    match cpu.ipl_psw() {
+    let eager = data.get(2).is_some_and(|b| b & 1 != 0);
+    cpu.set_jit(eager.then_some(1));
+    let stop = match cpu.ipl_psw() {
         Ok(()) => cpu.run(&mut Runner::new(), limit),
         Err(stop) => stop,
-    }
+    };
+    (stop, cpu.jit_stats().0)
 }

@@ -366,10 +366,9 @@ impl Cpu {
             *e = Entry {
                 ia,
                 mode,
-                hits: 1,
                 ..Entry::EMPTY
             };
-            return JitRun::Interpret;
+            return self.jit_warm(slot, ia, abs);
         }
         let (region, index) = match &e.region {
             Some((r, index)) if r.alive.get() => (r.clone(), *index),
@@ -1425,5 +1424,331 @@ impl Gen<'_, '_> {
         if self.j + 1 == self.m {
             self.goto(next);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Compiled regions against the interpreter: the same programs run with regions off,
+    //! compiled at the first entry and compiled after a few entries must end in the same
+    //! state, and in the state the program computes.
+
+    use std::collections::HashMap;
+
+    use s390_decoder::{encode, Arch, Length, Opcode, Operand, Storage as Sto};
+
+    use crate::cpu::{Cpu, Stop};
+    use crate::runner::Runner;
+    use crate::storage::{AbsAddr, Storage};
+
+    use Opcode::*;
+    use Operand::{Gpr, Mask, Signed, Unsigned};
+
+    /// A two-pass assembler for test programs: labels resolve on the second pass.
+    struct Asm {
+        code: Vec<u8>,
+        base: u32,
+        labels: HashMap<&'static str, u32>,
+        known: HashMap<&'static str, u32>,
+    }
+
+    impl Asm {
+        fn addr(&self) -> u32 {
+            self.base + self.code.len() as u32
+        }
+        fn label(&mut self, name: &'static str) {
+            self.labels.insert(name, self.addr());
+        }
+        fn i(&mut self, op: Opcode, operands: &[Operand]) {
+            let e = encode(op, operands).unwrap_or_else(|e| panic!("{op:?}: {e:?}"));
+            self.code.extend_from_slice(e.as_bytes());
+        }
+        /// The relative operand (halfwords from the next instruction's address) to `name`.
+        fn rel(&self, name: &str) -> Operand {
+            let t = self.known.get(name).copied().unwrap_or(self.addr());
+            Operand::Relative((t as i64 - self.addr() as i64) as i32 / 2)
+        }
+    }
+
+    fn assemble(base: u32, f: impl Fn(&mut Asm)) -> Vec<u8> {
+        let mut a = Asm {
+            code: Vec::new(),
+            base,
+            labels: HashMap::new(),
+            known: HashMap::new(),
+        };
+        f(&mut a);
+        let known = std::mem::take(&mut a.labels);
+        let mut b = Asm {
+            code: Vec::new(),
+            base,
+            labels: HashMap::new(),
+            known,
+        };
+        f(&mut b);
+        b.code
+    }
+
+    fn sto(disp: u16, index: u8, base: u8) -> Operand {
+        Operand::Storage(Sto {
+            disp,
+            index,
+            base,
+            length: Length::None,
+        })
+    }
+
+    fn ssl(disp: u16, base: u8, len: u8) -> Operand {
+        Operand::Storage(Sto {
+            disp,
+            index: 0,
+            base,
+            length: Length::Bytes(len as u16),
+        })
+    }
+
+    /// Program addresses: the code at X'200', data at X'800', the end PSW at X'100'.
+    const CODE: u32 = 0x200;
+    const DATA: u16 = 0x800;
+
+    /// Runs `code` (at X'200', ESA/390, program mask `pmask`) to the disabled wait at
+    /// X'600D' (X'DEAD' after a program check) or `limit` instructions.
+    fn run(code: &[u8], pmask: u8, jit: Option<u32>, limit: u64) -> (Stop, Cpu) {
+        let mut mem = Storage::new(64 * 1024).expect("storage");
+        let psw = |ia: u32, wait: bool| -> [u8; 8] {
+            let w = if wait { 0x0A } else { 0x08 };
+            let ia = ia | if wait { 0 } else { 0x8000_0000 };
+            let ia = ia.to_be_bytes();
+            [0, w, 0, 0, ia[0], ia[1], ia[2], ia[3]]
+        };
+        let mut start = psw(CODE, false);
+        // The program mask: PSW bits 20-23.
+        start[2] = pmask & 15;
+        mem.load(AbsAddr(0), &start).unwrap();
+        mem.load(AbsAddr(0x100), &psw(0x600D, true)).unwrap();
+        mem.load(AbsAddr(0x68), &psw(0xDEAD, true)).unwrap();
+        mem.load(AbsAddr(CODE), code).unwrap();
+        let mut cpu = Cpu::new(Arch::Esa390, mem);
+        cpu.set_jit(jit);
+        let stop = match cpu.ipl_psw() {
+            Ok(()) => cpu.run(&mut Runner::new(), limit),
+            Err(s) => s,
+        };
+        (stop, cpu)
+    }
+
+    /// What must agree: the stop, the PSW, the registers, the count and storage.
+    fn state(stop: &Stop, cpu: &Cpu) -> String {
+        format!(
+            "{stop:?} {:?} {:08X?} {} {:02X?}",
+            cpu.psw,
+            cpu.gpr,
+            cpu.instructions,
+            &cpu.mem.bytes()[..0x1000]
+        )
+    }
+
+    /// Runs `code` interpreted, compiled at first entry and compiled after 3 entries; asserts
+    /// the three agree and that regions were compiled; returns the interpreted run.
+    fn agree(code: &[u8], pmask: u8, limit: u64) -> (Stop, Cpu) {
+        let (s0, c0) = run(code, pmask, None, limit);
+        let want = state(&s0, &c0);
+        for jit in [1, 3] {
+            let (s, c) = run(code, pmask, Some(jit), limit);
+            assert!(
+                c.jit_stats().0 > 0 || limit < 100,
+                "nothing compiled (threshold {jit})"
+            );
+            let got = state(&s, &c);
+            assert!(
+                got == want,
+                "threshold {jit}:\n{got}\n-- interpreted:\n{want}"
+            );
+        }
+        (s0, c0)
+    }
+
+    fn end(a: &mut Asm) {
+        a.i(LPSW, &[sto(0x100, 0, 0)]);
+    }
+
+    /// A loop of in-line instructions: arithmetic, logic, compares, shifts, loads and stores
+    /// of every width, and branches on the CC.
+    fn arithmetic_loop(a: &mut Asm) {
+        a.i(LHI, &[Gpr(1), Signed(0)]);
+        a.i(LHI, &[Gpr(2), Signed(1000)]);
+        a.i(LA, &[Gpr(3), sto(DATA, 0, 0)]);
+        a.i(LHI, &[Gpr(6), Signed(0)]);
+        a.i(LHI, &[Gpr(7), Signed(0)]);
+        a.label("loop");
+        a.i(AHI, &[Gpr(1), Signed(3)]);
+        a.i(AR, &[Gpr(1), Gpr(2)]);
+        a.i(ST, &[Gpr(1), sto(0, 0, 3)]);
+        a.i(L, &[Gpr(4), sto(0, 0, 3)]);
+        a.i(STC, &[Gpr(4), sto(8, 0, 3)]);
+        a.i(IC, &[Gpr(5), sto(8, 0, 3)]);
+        a.i(STH, &[Gpr(2), sto(12, 0, 3)]);
+        a.i(LH, &[Gpr(8), sto(12, 0, 3)]);
+        a.i(CLI, &[sto(8, 0, 3), Unsigned(0x80)]);
+        a.i(BRC, &[Mask(4), a.rel("low")]);
+        a.i(AHI, &[Gpr(7), Signed(1)]);
+        a.label("low");
+        a.i(TM, &[sto(8, 0, 3), Unsigned(0x03)]);
+        a.i(BRC, &[Mask(8), a.rel("zero")]);
+        a.i(MVI, &[sto(16, 0, 3), Unsigned(0x5A)]);
+        a.label("zero");
+        a.i(SLL, &[Gpr(4), sto(3, 0, 0)]);
+        a.i(SRA, &[Gpr(4), sto(1, 0, 0)]);
+        a.i(SRL, &[Gpr(4), sto(2, 0, 0)]);
+        a.i(XR, &[Gpr(6), Gpr(4)]);
+        a.i(A, &[Gpr(6), sto(0, 0, 3)]);
+        a.i(N, &[Gpr(6), sto(0, 0, 3)]);
+        a.i(O, &[Gpr(6), sto(12, 0, 3)]);
+        a.i(MSR, &[Gpr(6), Gpr(2)]);
+        a.i(CR, &[Gpr(6), Gpr(1)]);
+        a.i(BRC, &[Mask(2), a.rel("high")]);
+        a.i(SR, &[Gpr(6), Gpr(8)]);
+        a.label("high");
+        a.i(CL, &[Gpr(6), sto(0, 0, 3)]);
+        a.i(LTR, &[Gpr(9), Gpr(6)]);
+        a.i(BRCT, &[Gpr(2), a.rel("loop")]);
+        end(a);
+    }
+
+    #[test]
+    fn a_loop_of_inline_instructions_matches_the_interpreter() {
+        let code = assemble(CODE, arithmetic_loop);
+        let (stop, cpu) = agree(&code, 0, 1_000_000);
+        assert!(matches!(stop, Stop::DisabledWait), "{stop:?}");
+        assert_eq!(cpu.psw.ia, 0x600D);
+        // 1000 iterations of +3 and +R2 (1000 down to 1).
+        assert_eq!(cpu.gpr[1], 3 * 1000 + 500_500);
+        assert_eq!(cpu.gpr[2], 0);
+    }
+
+    #[test]
+    fn every_instruction_budget_stops_in_the_same_place() {
+        let code = assemble(CODE, arithmetic_loop);
+        for limit in (1..120).chain([997, 5_000, 12_345]) {
+            let (stop, cpu) = agree(&code, 0, limit);
+            assert_eq!(cpu.instructions, limit, "{stop:?}");
+        }
+    }
+
+    /// `AHI 1,X'4000'` until it overflows, with the fixed-point-overflow mask `pmask`.
+    fn overflow(a: &mut Asm) {
+        a.i(LHI, &[Gpr(1), Signed(0)]);
+        a.i(LHI, &[Gpr(2), Signed(0)]);
+        a.label("loop");
+        a.i(AHI, &[Gpr(2), Signed(1)]);
+        a.i(AHI, &[Gpr(1), Signed(0x4000)]);
+        a.i(BRC, &[Mask(0xE), a.rel("loop")]);
+        end(a);
+    }
+
+    #[test]
+    fn fixed_point_overflow_is_an_exception_only_under_its_mask() {
+        let code = assemble(CODE, overflow);
+        // Masked: CC 3 ends the loop.
+        let (_, cpu) = agree(&code, 0, 1_000_000);
+        assert_eq!(cpu.psw.ia, 0x600D);
+        assert_eq!(cpu.gpr[2], 0x2_0000);
+        // Enabled: the program check, with the result stored (completion).
+        let (_, cpu) = agree(&code, 0x8, 1_000_000);
+        assert_eq!(cpu.psw.ia, 0xDEAD);
+        let m = cpu.mem.bytes();
+        assert_eq!(&m[0x8E..0x90], &[0, 8], "interruption code");
+        assert_eq!(m[0x8D], 4, "ILC");
+        assert_eq!(cpu.gpr[1], 0x8000_0000);
+        // The old PSW addresses the BRC after the AHI.
+        let old = u32::from_be_bytes(m[0x2C..0x30].try_into().unwrap()) & 0x7FFF_FFFF;
+        assert_eq!(old, CODE + 8 + 4 + 4);
+    }
+
+    #[test]
+    fn an_access_beyond_storage_is_an_addressing_exception() {
+        let code = assemble(CODE, |a| {
+            a.i(LHI, &[Gpr(2), Signed(50)]);
+            a.i(L, &[Gpr(3), sto(0, 0, 0)]);
+            a.i(LHI, &[Gpr(5), Signed(0x7FFF)]);
+            a.i(SLL, &[Gpr(5), sto(4, 0, 0)]);
+            a.label("loop");
+            a.i(AHI, &[Gpr(4), Signed(1)]);
+            a.i(ST, &[Gpr(4), sto(DATA, 0, 0)]);
+            a.i(BRCT, &[Gpr(2), a.rel("loop")]);
+            // X'7FFF0' is beyond 64 KiB.
+            a.i(L, &[Gpr(6), sto(0, 0, 5)]);
+            end(a);
+        });
+        let (_, cpu) = agree(&code, 0, 1_000_000);
+        assert_eq!(cpu.psw.ia, 0xDEAD);
+        assert_eq!(&cpu.mem.bytes()[0x8E..0x90], &[0, 5]);
+        assert_eq!(cpu.gpr[4], 50);
+    }
+
+    #[test]
+    fn a_store_into_the_region_changes_the_code_it_runs() {
+        // MVI changes the immediate of the AHI at "patch" on each pass: 1, 2, 3, ...
+        let code = assemble(CODE, |a| {
+            a.i(LHI, &[Gpr(1), Signed(0)]);
+            a.i(LHI, &[Gpr(2), Signed(20)]);
+            a.i(LHI, &[Gpr(3), Signed(0)]);
+            a.label("loop");
+            a.i(AHI, &[Gpr(3), Signed(1)]);
+            a.i(STC, &[Gpr(3), sto(0, 0, 0)]);
+            let patch = a.known.get("patch").copied().unwrap_or(0);
+            a.i(STC, &[Gpr(3), sto((patch + 3) as u16, 0, 0)]);
+            a.label("patch");
+            a.i(AHI, &[Gpr(1), Signed(0)]);
+            a.i(BRCT, &[Gpr(2), a.rel("loop")]);
+            end(a);
+        });
+        let (_, cpu) = agree(&code, 0, 1_000_000);
+        assert_eq!(cpu.psw.ia, 0x600D);
+        assert_eq!(cpu.gpr[1], (1..=20).sum::<u32>());
+    }
+
+    #[test]
+    fn instructions_without_inline_code_run_through_their_handlers() {
+        // MVC, CLC, STM/LM, BRAS and a return by BR, LA with an index, MHI, CHI, X, BCT.
+        let code = assemble(CODE, |a| {
+            a.i(LHI, &[Gpr(2), Signed(30)]);
+            a.i(LA, &[Gpr(10), sto(DATA, 0, 0)]);
+            a.i(LHI, &[Gpr(11), Signed(0)]);
+            a.label("loop");
+            a.i(LA, &[Gpr(11), sto(1, 11, 0)]);
+            a.i(ST, &[Gpr(11), sto(0, 0, 10)]);
+            a.i(MVC, &[ssl(16, 10, 8), sto(0, 0, 10)]);
+            a.i(CLC, &[ssl(16, 10, 4), sto(0, 0, 10)]);
+            a.i(BRC, &[Mask(7), a.rel("bad")]);
+            a.i(BRAS, &[Gpr(14), a.rel("sub")]);
+            a.i(MHI, &[Gpr(12), Signed(3)]);
+            a.i(CHI, &[Gpr(12), Signed(1000)]);
+            a.i(BRC, &[Mask(4), a.rel("small")]);
+            a.i(LHI, &[Gpr(12), Signed(1)]);
+            a.label("small");
+            a.i(X, &[Gpr(13), sto(0, 0, 10)]);
+            a.i(
+                BCT,
+                &[
+                    Gpr(2),
+                    sto((a.known.get("loop").copied().unwrap_or(0)) as u16, 0, 0),
+                ],
+            );
+            end(a);
+            a.label("sub");
+            a.i(STM, &[Gpr(11), Gpr(12), sto(32, 0, 10)]);
+            a.i(LM, &[Gpr(12), Gpr(12), sto(32, 0, 10)]);
+            a.i(AHI, &[Gpr(12), Signed(2)]);
+            a.i(BCR, &[Mask(15), Gpr(14)]);
+            a.label("bad");
+            a.i(LHI, &[Gpr(0), Signed(-1)]);
+            end(a);
+        });
+        let (_, cpu) = agree(&code, 0, 1_000_000);
+        assert_eq!(cpu.psw.ia, 0x600D);
+        assert_eq!(cpu.gpr[0], 0);
+        assert_eq!(cpu.gpr[11], 30);
+        assert_eq!(cpu.gpr[13], (1..=30).fold(0, |x, i| x ^ i));
     }
 }
