@@ -142,3 +142,54 @@ fn bad_arguments_and_files_are_one_line_errors() {
         .unwrap()
         .contains("does not fit"));
 }
+
+#[test]
+fn jit_option_compiles_hot_code_or_not_with_the_same_result() {
+    // PSW -> X'200'; LHI 1,0; LHI 2,5000; loop: AHI 1,3; BRCT 2,loop; ST 1,X'300';
+    // LPSW X'210'; wait PSW at X'210'.
+    let p = image(
+        "jit",
+        &[
+            (0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]),
+            (
+                0x200,
+                &[
+                    0xA7, 0x18, 0x00, 0x00, 0xA7, 0x28, 0x13, 0x88, 0xA7, 0x1A, 0x00, 0x03, 0xA7,
+                    0x26, 0xFF, 0xFE, 0x50, 0x10, 0x03, 0x00, 0x82, 0x00, 0x02, 0x18,
+                ],
+            ),
+            (0x218, &[0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x60, 0x0D]),
+        ],
+    );
+    let mut reports = Vec::new();
+    for (jit, compiled) in [("off", false), ("eager", true), ("100", true)] {
+        let out = vm390()
+            .args(["run", "--jit", jit, "--dump", "300.4"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "--jit {jit}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("storage 00000300: 00003A98"), "{text}");
+        assert!(text.contains("instructions: 10004"), "{text}");
+        assert_eq!(
+            !text.contains("regions compiled: 0 "),
+            compiled,
+            "--jit {jit}: {text}"
+        );
+        reports.push(
+            text.lines()
+                .filter(|l| !l.starts_with("regions compiled"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+    assert!(reports.windows(2).all(|w| w[0] == w[1]), "{reports:?}");
+    let out = vm390()
+        .args(["run", "--jit", "sometimes"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'sometimes' is not off, eager"));
+}

@@ -83,6 +83,14 @@ fn parse_dump(s: &str) -> Result<(u32, u32), String> {
     Ok((super::parse_hex(a)?, super::parse_hex(l)?))
 }
 
+/// `--jit`: the entries before an address is compiled, or None for never.
+#[derive(Clone, Copy, Debug)]
+pub struct JitSetting(pub Option<u32>);
+
+fn parse_jit(s: &str) -> Result<JitSetting, String> {
+    cp::cpu::jit::parse_threshold(s).map(JitSetting)
+}
+
 /// Arguments of `vm390 run`.
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
@@ -102,6 +110,10 @@ pub struct RunArgs {
     /// read-only (DIAGNOSE X'18', X'24', X'210', X'250'); may be repeated.
     #[arg(long, value_parser = parse_disk)]
     pub disk: Vec<DiskArg>,
+    /// Compile hot code to host code: off (interpret only), eager (at the first entry) or
+    /// after N entries; default the VM390_JIT environment variable, else 2000.
+    #[arg(long, value_parser = parse_jit)]
+    pub jit: Option<JitSetting>,
     /// Print one JSON object on stdout instead of the report for people.
     #[arg(long)]
     pub json: bool,
@@ -128,6 +140,9 @@ pub fn run(a: &RunArgs) -> ExitCode {
         }
     };
     let mut cpu = Cpu::new(a.arch, mem);
+    if let Some(JitSetting(jit)) = a.jit {
+        cpu.set_jit(jit);
+    }
     for img in &a.images {
         let data = match std::fs::read(&img.path) {
             Ok(d) => d,

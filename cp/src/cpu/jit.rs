@@ -137,12 +137,28 @@ pub(crate) struct Jit {
     compile_time: std::time::Duration,
 }
 
-/// Reads `VM390_JIT`: `off`, `eager` (compile at the first entry) or an entry count.
+/// Parses a region-compiler setting: `off`, `eager` (compile at the first entry) or an entry
+/// count.
+pub fn parse_threshold(s: &str) -> Result<Option<u32>, String> {
+    match s {
+        "off" => Ok(None),
+        "eager" => Ok(Some(1)),
+        n => match n.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(format!(
+                "'{s}' is not off, eager or a number of entries (1 or more)"
+            )),
+        },
+    }
+}
+
+/// Reads `VM390_JIT` (see [`parse_threshold`]); unset or not understood: the default.
 pub fn threshold_from_env() -> Option<u32> {
     match std::env::var("VM390_JIT") {
-        Ok(v) if v == "off" => None,
-        Ok(v) if v == "eager" => Some(1),
-        Ok(v) => Some(v.parse().unwrap_or(DEFAULT_THRESHOLD).max(1)),
+        Ok(v) => parse_threshold(&v).unwrap_or_else(|e| {
+            eprintln!("vm390: VM390_JIT: {e}; using {DEFAULT_THRESHOLD}");
+            Some(DEFAULT_THRESHOLD)
+        }),
         Err(_) => Some(DEFAULT_THRESHOLD),
     }
 }
