@@ -45,8 +45,9 @@ use crate::storage::{TLB_ABS, TLB_ENTRIES, TLB_FETCH, TLB_STORE};
 const TABLE: usize = 4096;
 /// Most instructions in one region.
 const MAX_OPS: usize = 128;
-/// Regions compiled before the compiled code is thrown away and memory reclaimed.
-const MAX_REGIONS: usize = 20_000;
+/// Regions compiled before the compiled code is thrown away and memory reclaimed (a region
+/// is some 10-20 KiB of host code).
+const MAX_REGIONS: usize = 2_000;
 /// How often a region may be killed by stores before its entry point is left to the
 /// interpreter (self-modifying code).
 const MAX_KILLS: u8 = 8;
@@ -128,8 +129,9 @@ pub(crate) struct Jit {
     compiler: Option<Compiler>,
     /// The prefix the table was filled under.
     prefix: u32,
-    /// Regions compiled since the code memory was last reclaimed.
+    /// Regions compiled since the code memory was last reclaimed, and the most before it is.
     compiled: usize,
+    max_regions: usize,
     /// Regions compiled in all, and the time it took.
     compiles: u64,
     /// Entry points whose region was killed by a store.
@@ -173,6 +175,7 @@ impl Jit {
             compiler: None,
             prefix: 0,
             compiled: 0,
+            max_regions: MAX_REGIONS,
             compiles: 0,
             killed: 0,
             compile_time: std::time::Duration::ZERO,
@@ -436,7 +439,7 @@ impl Cpu {
         if e.hits < threshold {
             return JitRun::Interpret;
         }
-        if self.jit.compiled >= MAX_REGIONS {
+        if self.jit.compiled >= self.jit.max_regions {
             // Reclaim the code of every region: none is running now.
             self.jit.forget_all();
             self.icache.forget_jit_spans();
@@ -560,18 +563,32 @@ impl Cpu {
         let fixed_ovf = self.psw.prog_mask & mask::FIXED_OVERFLOW != 0;
         let key_tag = ((self.psw.key as u32) << 4) | 1;
         let compiler = self.jit.compiler.as_mut()?;
-        let func = translate(
-            compiler,
-            &Plan {
-                base,
-                amask,
-                key_tag,
-                fixed_ovf,
-                nodes: &nodes,
-                leaders: &leaders,
-                ops: &ops,
-            },
-        )?;
+        let plan = Plan {
+            base,
+            amask,
+            key_tag,
+            fixed_ovf,
+            nodes: &nodes,
+            leaders: &leaders,
+            ops: &ops,
+        };
+        // A failure inside Cranelift must not take the CP down with the guest: the region
+        // compiler is switched off and the interpreter carries on (no region is running, and
+        // the half-built function is never called).
+        let func = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            translate(compiler, &plan)
+        })) {
+            Ok(f) => f?,
+            Err(_) => {
+                eprintln!(
+                    "vm390: compiling the region at {ia:08X} failed; regions are off from now on"
+                );
+                self.jit.compiler = None;
+                self.jit.threshold = None;
+                self.jit.forget_all();
+                return None;
+            }
+        };
         let alive = Rc::new(Cell::new(true));
         self.icache.add_jit_span(abs >> 12, lo, hi, alive.clone());
         Some((Region { func, ops, alive }, leaders.into_keys().collect()))
@@ -1453,6 +1470,7 @@ mod tests {
 
     use s390_decoder::{encode, Arch, Length, Opcode, Operand, Storage as Sto};
 
+    use super::MAX_REGIONS;
     use crate::cpu::{Cpu, Stop};
     use crate::runner::Runner;
     use crate::storage::{AbsAddr, Storage};
@@ -1471,6 +1489,10 @@ mod tests {
     impl Asm {
         fn addr(&self) -> u32 {
             self.base + self.code.len() as u32
+        }
+        /// Pads with zeros up to address `at`.
+        fn org(&mut self, at: u32) {
+            self.code.resize((at - self.base) as usize, 0);
         }
         fn label(&mut self, name: &'static str) {
             self.labels.insert(name, self.addr());
@@ -1529,7 +1551,13 @@ mod tests {
 
     /// Runs `code` (at X'200', ESA/390, program mask `pmask`) to the disabled wait at
     /// X'600D' (X'DEAD' after a program check) or `limit` instructions.
-    fn run(code: &[u8], pmask: u8, jit: Option<u32>, limit: u64) -> (Stop, Cpu) {
+    fn run(
+        code: &[u8],
+        pmask: u8,
+        jit: Option<u32>,
+        max_regions: usize,
+        limit: u64,
+    ) -> (Stop, Cpu) {
         let mut mem = Storage::new(64 * 1024).expect("storage");
         let psw = |ia: u32, wait: bool| -> [u8; 8] {
             let w = if wait { 0x0A } else { 0x08 };
@@ -1546,6 +1574,7 @@ mod tests {
         mem.load(AbsAddr(CODE), code).unwrap();
         let mut cpu = Cpu::new(Arch::Esa390, mem);
         cpu.set_jit(jit);
+        cpu.jit.max_regions = max_regions;
         let stop = match cpu.ipl_psw() {
             Ok(()) => cpu.run(&mut Runner::new(), limit),
             Err(s) => s,
@@ -1564,13 +1593,14 @@ mod tests {
         )
     }
 
-    /// Runs `code` interpreted, compiled at first entry and compiled after 3 entries; asserts
-    /// the three agree and that regions were compiled; returns the interpreted run.
+    /// Runs `code` interpreted, compiled at first entry, compiled after 3 entries, and
+    /// compiled at first entry with the code memory reclaimed after every 2 regions; asserts
+    /// they agree and that regions were compiled; returns the interpreted run.
     fn agree(code: &[u8], pmask: u8, limit: u64) -> (Stop, Cpu) {
-        let (s0, c0) = run(code, pmask, None, limit);
+        let (s0, c0) = run(code, pmask, None, MAX_REGIONS, limit);
         let want = state(&s0, &c0);
-        for jit in [1, 3] {
-            let (s, c) = run(code, pmask, Some(jit), limit);
+        for (jit, max_regions) in [(1, MAX_REGIONS), (3, MAX_REGIONS), (1, 2)] {
+            let (s, c) = run(code, pmask, Some(jit), max_regions, limit);
             assert!(
                 c.jit_stats().0 > 0 || limit < 100,
                 "nothing compiled (threshold {jit})"
@@ -1766,5 +1796,33 @@ mod tests {
         assert_eq!(cpu.gpr[0], 0);
         assert_eq!(cpu.gpr[11], 30);
         assert_eq!(cpu.gpr[13], (1..=30).fold(0, |x, i| x ^ i));
+    }
+
+    #[test]
+    fn code_memory_is_reclaimed_and_regions_compiled_again() {
+        // A loop in one page calling subroutines in two others: three regions at least.
+        let code = assemble(CODE, |a| {
+            a.i(LHI, &[Gpr(3), Signed(200)]);
+            a.label("loop");
+            a.i(BRASL, &[Gpr(14), a.rel("sub1")]);
+            a.i(BRASL, &[Gpr(14), a.rel("sub2")]);
+            a.i(BRCT, &[Gpr(3), a.rel("loop")]);
+            end(a);
+            a.org(0x1200);
+            a.label("sub1");
+            a.i(AHI, &[Gpr(1), Signed(1)]);
+            a.i(BCR, &[Mask(15), Gpr(14)]);
+            a.org(0x2200);
+            a.label("sub2");
+            a.i(AHI, &[Gpr(2), Signed(2)]);
+            a.i(BCR, &[Mask(15), Gpr(14)]);
+        });
+        let (s0, c0) = run(&code, 0, None, MAX_REGIONS, 1_000_000);
+        assert_eq!((c0.gpr[1], c0.gpr[2]), (200, 400));
+        let (s1, c1) = run(&code, 0, Some(1), 2, 1_000_000);
+        assert_eq!(state(&s1, &c1), state(&s0, &c0));
+        // Every third compile finds the memory full: the regions are compiled again and
+        // again.
+        assert!(c1.jit_stats().0 > 10, "{:?}", c1.jit_stats());
     }
 }
