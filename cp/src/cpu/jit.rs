@@ -201,6 +201,19 @@ impl Jit {
     }
 }
 
+impl Drop for Jit {
+    fn drop(&mut self) {
+        // The JIT module keeps its code memory until told to free it.
+        self.forget_all();
+        if let Some(c) = self.compiler.take() {
+            // SAFETY: the regions are called only through this `Jit`'s table (by
+            // `Cpu::jit_run`), which was just emptied and is going away with the CPU: no
+            // pointer into the freed code is called again.
+            unsafe { c.module.free_memory() };
+        }
+    }
+}
+
 /// Cranelift's state, made when the first region is compiled.
 struct Compiler {
     module: JITModule,
