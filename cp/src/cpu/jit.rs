@@ -729,8 +729,22 @@ impl Cache {
 /// joined back with these values).
 #[derive(Clone, Copy)]
 struct Writes {
-    r1: Option<u8>,
+    /// The general registers (bit n = register n).
+    regs: u16,
     cc: bool,
+}
+
+impl Writes {
+    fn r1(r: u8, cc: bool) -> Writes {
+        Writes {
+            regs: 1 << (r & 15),
+            cc,
+        }
+    }
+
+    fn regs(&self) -> impl Iterator<Item = u8> + '_ {
+        (0..16u8).filter(|r| self.regs & (1 << r) != 0)
+    }
 }
 
 /// The slow path of a storage instruction: its block and the register cache at the
@@ -1094,7 +1108,7 @@ impl Gen<'_, '_> {
         let (slow_block, at_branch) = slow;
         let join = self.b.create_block();
         let mut fast = Vec::new();
-        if let Some(r) = w.r1 {
+        for r in w.regs() {
             fast.push(self.get(r));
             self.b.append_block_param(join, types::I32);
         }
@@ -1108,11 +1122,11 @@ impl Gen<'_, '_> {
         self.c = at_branch;
         self.call_helper(index, next);
         let mut from_cpu = Vec::new();
-        if let Some(r) = w.r1 {
+        for r in w.regs() {
             let v = self
                 .b
                 .ins()
-                .load(types::I32, trusted(), self.cpu, GPR + 4 * (r & 15) as i32);
+                .load(types::I32, trusted(), self.cpu, GPR + 4 * r as i32);
             from_cpu.push(v);
         }
         if w.cc {
@@ -1125,8 +1139,8 @@ impl Gen<'_, '_> {
         self.c = at_branch;
         let params = self.b.block_params(join).to_vec();
         let mut params = params.into_iter();
-        if let Some(r) = w.r1 {
-            let v = params.next().expect("a parameter for R1");
+        for r in w.regs() {
+            let v = params.next().expect("a parameter per register");
             self.set(r, v);
         }
         if w.cc {
@@ -1233,10 +1247,7 @@ impl Gen<'_, '_> {
         // A storage operand: in line through the access cache, or the handler (made on
         // first need) when the cache misses.
         let mut slow: Slow = None;
-        let mut writes = Writes {
-            r1: None,
-            cc: false,
-        };
+        let mut writes = Writes { regs: 0, cc: false };
         match op.opcode {
             LR => {
                 let v = self.get(r2);
@@ -1273,10 +1284,7 @@ impl Gen<'_, '_> {
                 self.get(r1);
                 let b = self.fetch(ea, 4, false, &mut slow);
                 self.arith(index, r1, b, op.opcode == S);
-                writes = Writes {
-                    r1: Some(r1),
-                    cc: true,
-                };
+                writes = Writes::r1(r1, true);
             }
             NR | OR | XR | N | O | X => {
                 let a = self.get(r1);
@@ -1284,10 +1292,7 @@ impl Gen<'_, '_> {
                     self.get(r2)
                 } else {
                     let ea = self.ea(op.x2, op.b2, op.d2);
-                    writes = Writes {
-                        r1: Some(r1),
-                        cc: true,
-                    };
+                    writes = Writes::r1(r1, true);
                     self.fetch(ea, 4, false, &mut slow)
                 };
                 let v = match op.opcode {
@@ -1315,7 +1320,7 @@ impl Gen<'_, '_> {
                 let b = self.fetch(ea, 4, false, &mut slow);
                 let cc = self.cc_order(a, b, op.opcode == C);
                 self.set_cc(cc);
-                writes = Writes { r1: None, cc: true };
+                writes = Writes { regs: 0, cc: true };
             }
             MHI | MSR | MS => {
                 let a = self.get(r1);
@@ -1324,10 +1329,7 @@ impl Gen<'_, '_> {
                     MSR => self.get(r2),
                     _ => {
                         let ea = self.ea(op.x2, op.b2, op.d2);
-                        writes = Writes {
-                            r1: Some(r1),
-                            cc: false,
-                        };
+                        writes = Writes::r1(r1, false);
                         self.fetch(ea, 4, false, &mut slow)
                     }
                 };
@@ -1339,10 +1341,7 @@ impl Gen<'_, '_> {
                 let n = if op.opcode == L { 4 } else { 2 };
                 let v = self.fetch(ea, n, true, &mut slow);
                 self.set(r1, v);
-                writes = Writes {
-                    r1: Some(r1),
-                    cc: false,
-                };
+                writes = Writes::r1(r1, false);
             }
             IC => {
                 let ea = self.ea(op.x2, op.b2, op.d2);
@@ -1351,10 +1350,7 @@ impl Gen<'_, '_> {
                 let a = self.b.ins().band_imm_u(a, 0xFFFF_FF00);
                 let v = self.b.ins().bor(a, v);
                 self.set(r1, v);
-                writes = Writes {
-                    r1: Some(r1),
-                    cc: false,
-                };
+                writes = Writes::r1(r1, false);
             }
             ST | STH | STC => {
                 let ea = self.ea(op.x2, op.b2, op.d2);
@@ -1365,6 +1361,33 @@ impl Gen<'_, '_> {
                 };
                 let v = self.get(r1);
                 self.store(ea, n, v, &mut slow);
+            }
+            LM | STM => {
+                // R1 through R3, wrapping from 15 to 0; the operand stays in one 2 KiB block
+                // in line (the handler takes the rest).
+                let count = (op.r3.wrapping_sub(r1) & 15) as u32 + 1;
+                let regs: Vec<u8> = (0..count).map(|i| (r1 + i as u8) & 15).collect();
+                let ea = self.ea(0, op.b2, op.d2);
+                let f = MemFlagsData::new().with_notrap();
+                if op.opcode == STM {
+                    let values: Vec<ir::Value> = regs.iter().map(|&r| self.get(r)).collect();
+                    let p = self.host_addr(ea, 4 * count, true, &mut slow);
+                    for (i, v) in values.into_iter().enumerate() {
+                        let w = self.b.ins().bswap(v);
+                        self.b.ins().store(f, w, p, 4 * i as i32);
+                    }
+                } else {
+                    let p = self.host_addr(ea, 4 * count, false, &mut slow);
+                    for (i, &r) in regs.iter().enumerate() {
+                        let w = self.b.ins().load(types::I32, f, p, 4 * i as i32);
+                        let v = self.b.ins().bswap(w);
+                        self.set(r, v);
+                    }
+                    writes = Writes {
+                        regs: regs.iter().fold(0, |m, &r| m | (1 << r)),
+                        cc: false,
+                    };
+                }
             }
             MVI => {
                 let ea = self.ea(0, op.b1, op.d1);
@@ -1390,7 +1413,7 @@ impl Gen<'_, '_> {
                     self.b.ins().select(zero, z, c)
                 };
                 self.set_cc(cc);
-                writes = Writes { r1: None, cc: true };
+                writes = Writes { regs: 0, cc: true };
             }
             SLL | SRL | SRA => {
                 let n = self.ea(0, op.b2, op.d2);
@@ -1837,5 +1860,38 @@ mod tests {
         // Every third compile finds the memory full: the regions are compiled again and
         // again.
         assert!(c1.jit_stats().0 > 10, "{:?}", c1.jit_stats());
+    }
+
+    #[test]
+    fn load_and_store_multiple_wrap_and_cross_blocks() {
+        // STM 14,1 stores R14, R15, R0, R1; LM 2,5 loads them back. The second pair works
+        // on X'FF8', across the 2 KiB (and 4 KiB) boundary: the handler's path.
+        let code = assemble(CODE, |a| {
+            a.i(LHI, &[Gpr(0), Signed(1)]);
+            a.i(LHI, &[Gpr(1), Signed(2)]);
+            a.i(LHI, &[Gpr(15), Signed(3)]);
+            a.i(LA, &[Gpr(10), sto(DATA, 0, 0)]);
+            a.i(LHI, &[Gpr(6), Signed(100)]);
+            a.i(LHI, &[Gpr(7), Signed(0)]);
+            a.label("loop");
+            a.i(AHI, &[Gpr(0), Signed(1)]);
+            a.i(AHI, &[Gpr(1), Signed(2)]);
+            a.i(AHI, &[Gpr(15), Signed(3)]);
+            a.i(LR, &[Gpr(14), Gpr(6)]);
+            a.i(STM, &[Gpr(14), Gpr(1), sto(0, 0, 10)]);
+            a.i(LM, &[Gpr(2), Gpr(5), sto(0, 0, 10)]);
+            a.i(STM, &[Gpr(14), Gpr(1), sto(0x7F8, 0, 10)]);
+            a.i(LM, &[Gpr(8), Gpr(11), sto(0x7F8, 0, 10)]);
+            for r in [2, 3, 4, 5, 8, 9, 10, 11] {
+                a.i(AR, &[Gpr(7), Gpr(r)]);
+            }
+            a.i(LA, &[Gpr(10), sto(DATA, 0, 0)]);
+            a.i(BRCT, &[Gpr(6), a.rel("loop")]);
+            end(a);
+        });
+        let (_, cpu) = agree(&code, 0, 1_000_000);
+        assert_eq!(cpu.psw.ia, 0x600D);
+        // Pass i (1-100) adds (101 - i) + (3 + 3i) + (1 + i) + (2 + 2i), twice.
+        assert_eq!(cpu.gpr[7], 2 * (100 * 107 + 5 * 5050));
     }
 }
