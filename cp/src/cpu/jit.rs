@@ -7,17 +7,21 @@
 //! region become host jumps, so a loop runs in host code until its instruction budget is
 //! spent; a branch anywhere else ends the call with the target in the PSW.
 //!
-//! Inside a region the general registers and the condition code live in host registers (they
-//! are stored back when the region returns or calls out). The frequent instructions are
-//! translated directly — loads, stores, arithmetic and logic, compares, shifts, the
-//! relative and on-condition branches; everything else calls the instruction's own handler,
-//! so the region executes exactly what the interpreter executes. A storage operand goes
-//! through the access cache (`Storage::tlb_fetch`, `tlb_store`) inline; a miss calls the
-//! handler, which does the full prefixing, addressing and key check and raises the exception.
+//! Every basic block of a region is also an entry point (the function takes an entry index).
+//! Inside a basic block the general registers and the condition code live in host registers:
+//! loaded from the CPU at first use, stored back before the block jumps, leaves or calls out
+//! (blocks share no values, which keeps the IR small and quick to compile). The frequent
+//! instructions are translated directly — loads, stores, LM/STM, arithmetic and logic,
+//! compares, shifts, the relative and on-condition branches; everything else calls the
+//! instruction's own handler, so the region executes exactly what the interpreter executes.
+//! A storage operand goes through the access cache (`Storage::tlb_fetch`, `tlb_store`)
+//! inline; a miss calls the handler, which does the full prefixing, addressing and key check
+//! and raises the exception.
 //!
 //! The results are the interpreter's: every exception is reported for the instruction that
 //! raised it, with the instructions before it counted, and the Hercules differential suite
-//! runs with regions compiled on first use (`VM390_JIT=eager`).
+//! runs every program twice, interpreted and with regions compiled at the first entry
+//! (`VM390_JIT=eager`).
 //!
 //! A region stays valid until a store reaches its bytes: the predecoded-instruction cache
 //! ([`super::op::ICache`]) keeps each region's span and kills the region when it forgets
