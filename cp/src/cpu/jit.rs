@@ -751,6 +751,13 @@ impl Writes {
     }
 }
 
+/// Where a branch goes: an instruction of the region (page offset) or, leaving it, the
+/// address in a value.
+enum Dest {
+    Inside(u32),
+    To(ir::Value),
+}
+
 /// The slow path of a storage instruction: its block and the register cache at the
 /// branch to it.
 type Slow = Option<(ir::Block, Cache)>;
@@ -1200,42 +1207,35 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// A branch to page offset `target` (None: the run-time address `dynamic`) when `cond`
-    /// is non-zero (None: always); otherwise on to page offset `next`.
-    fn branch(
-        &mut self,
-        cond: Option<ir::Value>,
-        target: Option<u32>,
-        dynamic: Option<ir::Value>,
-        next: u32,
-        through: bool,
-    ) {
-        self.flush();
-        let taken = self.b.create_block();
-        match cond {
-            Some(c) => {
-                let not = self.b.create_block();
-                self.b.ins().brif(c, taken, &[], not, &[]);
-                self.b.switch_to_block(not);
-                if through {
-                    self.goto(next);
-                } else {
-                    let ia = self.konst(self.plan.base.wrapping_add(next));
-                    self.exit_to(ia);
-                }
-            }
-            None => {
-                self.b.ins().jump(taken, &[]);
-            }
+    /// Where branch `op` at real `ia` goes when taken: `target` (a page offset of the
+    /// region's page, from [`shape`]) or the address it names, computed here.
+    fn destination(&mut self, op: &Op, ia: u32, target: Option<u32>) -> Dest {
+        use Opcode::*;
+        if let Some(t) = target {
+            return Dest::Inside(t);
         }
-        self.b.switch_to_block(taken);
-        match (target, dynamic) {
-            (Some(t), _) => self.goto(t),
-            (None, Some(d)) => self.exit_to(d),
-            (None, None) => {
-                let ia = self.konst(self.plan.base.wrapping_add(next));
-                self.exit_to(ia);
-            }
+        Dest::To(match op.opcode {
+            BRC | BRCL | BRCT => self.konst(ia.wrapping_add((op.imm as u32).wrapping_mul(2))),
+            BCR => self.get(op.r2),
+            _ => self.ea(op.x2, op.b2, op.d2),
+        })
+    }
+
+    /// A branch to `to` when `cond` is non-zero (None: always), otherwise on to page offset
+    /// `next`.
+    fn branch(&mut self, cond: Option<ir::Value>, to: Dest, next: u32) {
+        self.flush();
+        if let Some(c) = cond {
+            let taken = self.b.create_block();
+            let not = self.b.create_block();
+            self.b.ins().brif(c, taken, &[], not, &[]);
+            self.b.switch_to_block(not);
+            self.goto(next);
+            self.b.switch_to_block(taken);
+        }
+        match to {
+            Dest::Inside(t) => self.goto(t),
+            Dest::To(ia) => self.exit_to(ia),
         }
     }
 
@@ -1444,29 +1444,25 @@ impl Gen<'_, '_> {
                 self.set(r1, v);
             }
             BRC | BRCL | BC | BCR if ends_block => {
-                let Shape::Branch { target, through } = s else {
+                let Shape::Branch { target, .. } = s else {
                     unreachable!("ends_block")
                 };
                 let m = op.r1 & 15;
                 let cond = (m != 15).then(|| self.cc_selected(m));
-                let dynamic = match op.opcode {
-                    BC if target.is_none() => Some(self.ea(op.x2, op.b2, op.d2)),
-                    BCR => Some(self.get(r2)),
-                    _ => None,
-                };
-                self.branch(cond, target, dynamic, next, through);
+                let to = self.destination(op, ia, target);
+                self.branch(cond, to, next);
                 return;
             }
             BRCT | BCT => {
                 let Shape::Branch { target, .. } = s else {
                     unreachable!("BRCT and BCT are branches")
                 };
-                let dynamic =
-                    (op.opcode == BCT && target.is_none()).then(|| self.ea(op.x2, op.b2, op.d2));
+                // The address first: R1 may be the base or index register.
+                let to = self.destination(op, ia, target);
                 let v = self.get(r1);
                 let v = self.b.ins().iadd_imm_s(v, -1);
                 self.set(r1, v);
-                self.branch(Some(v), target, dynamic, next, true);
+                self.branch(Some(v), to, next);
                 return;
             }
             BRC | BRCL | BC | BCR => {
@@ -1897,5 +1893,34 @@ mod tests {
         assert_eq!(cpu.psw.ia, 0x600D);
         // Pass i (1-100) adds (101 - i) + (3 + 3i) + (1 + i) + (2 + 2i), twice.
         assert_eq!(cpu.gpr[7], 2 * (100 * 107 + 5 * 5050));
+    }
+
+    #[test]
+    fn branches_to_another_page_leave_for_their_target() {
+        // BRC, BRCT and BC with static targets in the next page, and back.
+        let code = assemble(CODE, |a| {
+            a.i(LHI, &[Gpr(2), Signed(50)]);
+            a.i(LHI, &[Gpr(4), Signed(50)]);
+            a.label("loop");
+            a.i(AHI, &[Gpr(1), Signed(1)]);
+            a.i(BRC, &[Mask(15), a.rel("far")]);
+            a.label("back");
+            a.i(BRCT, &[Gpr(2), a.rel("loop")]);
+            a.i(BRCT, &[Gpr(4), a.rel("far2")]);
+            end(a);
+            a.org(0x1200);
+            a.label("far");
+            a.i(AHI, &[Gpr(3), Signed(1)]);
+            a.i(BRC, &[Mask(15), a.rel("back")]);
+            a.label("far2");
+            a.i(AHI, &[Gpr(5), Signed(1)]);
+            a.i(LHI, &[Gpr(2), Signed(1)]);
+            let back = a.known.get("back").copied().unwrap_or(0);
+            a.i(BC, &[Mask(15), sto(back as u16, 0, 0)]);
+        });
+        let (_, cpu) = agree(&code, 0, 1_000_000);
+        assert_eq!(cpu.psw.ia, 0x600D);
+        assert_eq!((cpu.gpr[1], cpu.gpr[3]), (50, 50));
+        assert_eq!(cpu.gpr[5], 49);
     }
 }
