@@ -197,6 +197,19 @@ impl Jit {
         self.forget_all();
     }
 
+    /// Forgets every region and frees their code (the JIT module keeps its code memory until
+    /// told to free it). Called between region calls only.
+    fn free_code(&mut self) {
+        self.forget_all();
+        if let Some(c) = self.compiler.take() {
+            // SAFETY: regions are called only through this `Jit`'s table (by `Cpu::jit_run`,
+            // never from inside a region), which was just emptied: no pointer into the freed
+            // code is called again.
+            unsafe { c.module.free_memory() };
+        }
+        self.compiled = 0;
+    }
+
     /// Forgets every entry point (their regions stay alive only while running).
     fn forget_all(&mut self) {
         for e in &mut self.table {
@@ -207,14 +220,7 @@ impl Jit {
 
 impl Drop for Jit {
     fn drop(&mut self) {
-        // The JIT module keeps its code memory until told to free it.
-        self.forget_all();
-        if let Some(c) = self.compiler.take() {
-            // SAFETY: the regions are called only through this `Jit`'s table (by
-            // `Cpu::jit_run`), which was just emptied and is going away with the CPU: no
-            // pointer into the freed code is called again.
-            unsafe { c.module.free_memory() };
-        }
+        self.free_code();
     }
 }
 
@@ -452,21 +458,14 @@ impl Cpu {
         if e.banned {
             return JitRun::Interpret;
         }
-        e.hits += 1;
+        e.hits = e.hits.saturating_add(1);
         if e.hits < threshold {
             return JitRun::Interpret;
         }
         if self.jit.compiled >= self.jit.max_regions {
             // Reclaim the code of every region: none is running now.
-            self.jit.forget_all();
+            self.jit.free_code();
             self.icache.forget_jit_spans();
-            if let Some(c) = self.jit.compiler.take() {
-                // SAFETY: no region is running (this is the run loop between calls), and
-                // every region was just forgotten: the table holds none and every span was
-                // killed, so no pointer into the freed code is called again.
-                unsafe { c.module.free_memory() };
-            }
-            self.jit.compiled = 0;
             return JitRun::Interpret;
         }
         let t0 = std::time::Instant::now();
@@ -477,7 +476,6 @@ impl Cpu {
                 // Every basic block of the region is an entry point.
                 let region = Rc::new(region);
                 let mode = self.jit_mode();
-                let kills = self.jit.table[slot].kills;
                 for (index, off) in leaders.into_iter().enumerate() {
                     let at = (ia & !0xFFF) | off;
                     let e = &mut self.jit.table[(at >> 1) as usize & (TABLE - 1)];
@@ -490,7 +488,6 @@ impl Cpu {
                     }
                     e.region = Some((region.clone(), index as u32));
                 }
-                self.jit.table[slot].kills = kills;
                 self.jit.compiled += 1;
                 self.jit.compiles += 1;
                 JitRun::Interpret
@@ -600,9 +597,8 @@ impl Cpu {
                 eprintln!(
                     "vm390: compiling the region at {ia:08X} failed; regions are off from now on"
                 );
-                self.jit.compiler = None;
+                self.jit.free_code();
                 self.jit.threshold = None;
-                self.jit.forget_all();
                 return None;
             }
         };

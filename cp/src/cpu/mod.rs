@@ -638,9 +638,7 @@ impl Cpu {
                     }
                     jit::JitRun::Fault(n, at, op, code) => {
                         left -= n;
-                        self.enter(at, op.len);
-                        self.instructions = start + (budget - left);
-                        match self.after_exception(sup, &op, code) {
+                        match self.exception_at(sup, at, &op, code, start + (budget - left)) {
                             None => continue 'batch,
                             Some(r) => break 'batch r,
                         }
@@ -655,9 +653,7 @@ impl Cpu {
                 PageExit::Jumped => continue 'batch,
                 PageExit::Fault(at, code) => {
                     let op = page.slot(at).op;
-                    self.enter(base | at, op.len);
-                    self.instructions = start + (budget - left);
-                    match self.after_exception(sup, &op, code) {
+                    match self.exception_at(sup, base | at, &op, code, start + (budget - left)) {
                         None => continue 'batch,
                         Some(r) => break 'batch r,
                     }
@@ -789,6 +785,23 @@ impl Cpu {
             Ok(()) => None,
             Err(code) => self.after_exception(sup, &op, code),
         }
+    }
+
+    /// The exception `code` of `op` at `ia`, reported by a run that did not keep the PSW up
+    /// to date, with `instructions` counted (that one included). None to go on; Some to end
+    /// the batch.
+    #[cold]
+    fn exception_at(
+        &mut self,
+        sup: &mut dyn Supervisor,
+        ia: u32,
+        op: &Op,
+        code: ProgramInterrupt,
+        instructions: u64,
+    ) -> Option<Result<(), Stop>> {
+        self.enter(ia, op.len);
+        self.instructions = instructions;
+        self.after_exception(sup, op, code)
     }
 
     #[cold]

@@ -345,6 +345,10 @@ impl ICache {
     /// page offset `offset`.
     fn kill_jit_spans(&self, page: u32, offset: u32, len: u32) {
         let mut spans = self.jit_spans.borrow_mut();
+        if spans.is_empty() {
+            // No regions (the interpreter alone): nothing to hash.
+            return;
+        }
         if let Some(v) = spans.get_mut(&page) {
             let end = offset + len.max(1);
             v.retain(|s| {
