@@ -3,7 +3,7 @@
 //! `vm390 run`; the final PSW, the GPRs and storage `000`-`FFF` (which holds the stored FPRs,
 //! the program-check log and the data area) must agree, except for the locations
 //! `conformance::hercules::masked` names. vm390 runs each program twice: with the interpreter
-//! alone (`VM390_JIT=off`) and with every entry point compiled (`VM390_JIT=eager`).
+//! alone (`--jit off`) and with every entry point compiled (`--jit eager`).
 //!
 //! A mismatching program is reduced (items dropped while the mismatch stays) and reported with
 //! its seed, source and both results; sources go to `target/hercules-diff/`. Known Hercules
@@ -355,13 +355,14 @@ fn parse_vm390(stdout: &str, code: Option<i32>, window: u32) -> Result<Outcome, 
     })
 }
 
-/// Runs `vm390 run` on `image`, with `VM390_JIT` set to `jit` (`off`: the interpreter
-/// alone; `eager`: every entry point compiled at its first entry).
+/// Runs `vm390 run --jit JIT` on `image` (`off`: the interpreter alone; `eager`: every entry
+/// point compiled at its first entry).
 fn run_vm390(vm390: &Path, image: &Path, arch: Arch, jit: &str) -> Result<Outcome, String> {
     let window = gen::WINDOW_LEN;
     let mut child = Command::new(vm390)
-        .env("VM390_JIT", jit)
         .arg("run")
+        .arg("--jit")
+        .arg(jit)
         .arg("--arch")
         .arg(arch.name())
         .arg("--max-instructions")
@@ -434,7 +435,7 @@ fn run_source(setup: &Setup, arch: Arch, source: &str, dir: &Path) -> Result<Run
             let compiled = run_vm390(bin, &image, arch, "eager")?;
             diffs = hercules::compare(arch, &herc, &compiled)
                 .into_iter()
-                .map(|d| format!("with regions compiled (VM390_JIT=eager): {d}"))
+                .map(|d| format!("with regions compiled (--jit eager): {d}"))
                 .collect();
             (Some(compiled), diffs)
         }
