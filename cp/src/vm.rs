@@ -304,6 +304,9 @@ impl Vm {
         cp.build_devices();
         let (date, time, wd) = date_time();
         cp.cp_line(&format!("LOGON AT {time} {wd} {date}",));
+        if let Some(note) = no_s_disk_note(&user, &cp.devices) {
+            cp.cp_line(note);
+        }
         let mut vm = Vm { cpu, cp };
         if let Some(ipl) = user.ipl.clone() {
             match ipl.target {
@@ -707,26 +710,32 @@ impl Cp {
         }
     }
 
-    /// DIAGNOSE X'20' on device `vaddr`: a console or unit-record channel program, run
-    /// synchronously without an interruption.
+    /// DIAGNOSE X'20' on device `vaddr`: a console, unit-record or minidisk channel
+    /// program, run synchronously without an interruption (GC20-1807-7, "DIAGNOSE Code
+    /// X'20'": "tape, disk, and unit record"). R6 CMS's DMSINS reads the label record of
+    /// the 192 this way (SEEK, SEARCH ID EQUAL, TIC, READ DATA of cylinder 0, head 0,
+    /// record 3) and accesses the disk as D when the label starts `CMS=`. A unit check
+    /// gives the device's sense byte 0 for the low halfword of Ry.
     fn general_io(&mut self, cpu: &mut Cpu, req: IoRequest) -> IoAnswer {
         let vaddr = (req.devno & 0xFFFF) as u16;
         let key = (req.extra >> 28) as u8;
+        let mut sense = None;
         let (cc, r15) = match self.devices.get(&vaddr).map(|d| &d.kind) {
             None => (1, 1),
-            // Channel programs for minidisks are not interpreted (CMS uses DIAG X'18').
-            Some(DeviceKind::Dasd(_)) => (3, 13),
             Some(_) => {
                 if self.pending.iter().any(|p| p.vaddr == vaddr) {
                     (1, 5)
                 } else {
                     let c = self.start_chain(cpu, vaddr, key, req.ccw).csw;
-                    if c.unit & unit::UNIT_CHECK != 0 || c.channel & !io::chan::PCI != 0 {
-                        if c.channel & io::chan::INCORRECT_LENGTH != 0 {
-                            (2, 3)
-                        } else {
-                            (3, 13)
-                        }
+                    if c.unit & unit::UNIT_CHECK != 0 {
+                        // A unit check (with or without incorrect length) is an error of
+                        // the device: its sense goes back.
+                        sense = self.devices.get(&vaddr).map(|d| u16::from(d.sense) << 8);
+                        (3, 13)
+                    } else if c.channel & io::chan::INCORRECT_LENGTH != 0 {
+                        (2, 3)
+                    } else if c.channel & !io::chan::PCI != 0 {
+                        (3, 13)
                     } else if c.unit & unit::UNIT_EXCEPTION != 0 {
                         (2, 2)
                     } else {
@@ -735,10 +744,16 @@ impl Cp {
                 }
             }
         };
+        if self.trace {
+            eprintln!(
+                "DIAG 20 {vaddr:03X} chain {:06X} -> cc {cc} r15 {r15}",
+                req.ccw
+            );
+        }
         IoAnswer {
             cc,
             r15: (cc != 0).then_some(r15),
-            sense: None,
+            sense,
         }
     }
 
@@ -816,6 +831,23 @@ impl Cp {
             rdev: Some(rdev),
         })
     }
+}
+
+/// Said once at logon when the user IPLs the CMS named system without a 190 minidisk (the
+/// sample material of `../shared/cms370` has none): the saved nucleus still lists the
+/// S-disk's files, so every command that lives there fails with DMSMOD104S
+/// (docs/cms370-guest.md section 6), and MINICMS is the way to a CMS-like system that has
+/// them.
+const NO_S_DISK: &str = "vm390: no 190 (S) minidisk: CMS commands that live on the \
+     S-disk will give DMSMOD104S; IPL MINICMS for a CMS-like system with them";
+
+/// [`NO_S_DISK`] when `user` IPLs the named system CMS and has no device 190.
+fn no_s_disk_note(user: &User, devices: &BTreeMap<u16, Device>) -> Option<&'static str> {
+    let cms = matches!(
+        user.ipl.as_ref().map(|i| &i.target),
+        Some(IplTarget::System(name)) if name.eq_ignore_ascii_case("CMS")
+    );
+    (cms && !devices.contains_key(&0x190)).then_some(NO_S_DISK)
 }
 
 /// The virtual machine as the `diagnose` crate's handlers see it.
@@ -1035,6 +1067,11 @@ fn device_command(
             if CmdKind::of(cmd) == CmdKind::Write {
                 dev.records += 1;
                 DevReply::took(out.len())
+            } else if CmdKind::of(cmd) == CmdKind::Control {
+                // Immediate carriage control (1403: space 1-3 lines X'0B'/X'13'/X'1B', skip
+                // to channel n X'8B'-X'E3'; punch: feed / select stacker): no data, no
+                // record. R6 CMS DEBUG's DUMP starts with a skip to channel 1 (X'8B').
+                DevReply::took(0)
             } else {
                 dev.sense = io::sense::COMMAND_REJECT;
                 DevReply::unit_check()
@@ -1295,6 +1332,105 @@ mod tests {
             "{:?}",
             r.lines
         );
+    }
+
+    /// The printer takes immediate carriage control (skip to channel 1 X'8B', space one
+    /// line X'0B'), as DEBUG's DUMP in R6 CMS sends it, without a unit check.
+    #[test]
+    fn printer_takes_carriage_control() {
+        let text = "USER T T 1M 1M G\n CONSOLE 009 3215\n SPOOL 00E 1403 A\n";
+        let dir =
+            crate::directory::parse_directory_text(text, "t", std::path::Path::new("."), false)
+                .unwrap();
+        let mut vm = Vm::logon(&dir, "T", Box::new(ScriptTerminal::default())).unwrap();
+        let m = &mut vm.cpu.mem;
+        m.load(AbsAddr(0x1000), &[0x9C, 0x00, 0x00, 0x0E]).unwrap(); // SIO 00E
+        m.load(AbsAddr(0x1004), &[0x82, 0x00, 0x0F, 0x00]).unwrap(); // LPSW X'F00'
+        m.load(AbsAddr(0xF00), &[0x00, 0x02, 0, 0, 0, 0, 0, 0])
+            .unwrap();
+        m.load(AbsAddr(0x48), &[0, 0, 0x08, 0x00]).unwrap();
+        let ccws: [[u8; 8]; 3] = [
+            [0x8B, 0, 0x09, 0x00, 0x60, 0, 0, 1], // skip to channel 1, CC + SLI
+            [0x09, 0, 0x09, 0x00, 0x40, 0, 0, 10], // write, CC
+            [0x0B, 0, 0x09, 0x00, 0x20, 0, 0, 1], // space one line, SLI
+        ];
+        for (i, c) in ccws.iter().enumerate() {
+            m.load(AbsAddr(0x800 + 8 * i as u32), c).unwrap();
+        }
+        m.load(AbsAddr(0x900), &text_to_ebcdic("PRINT LINE"))
+            .unwrap();
+        vm.cpu.psw = Psw::from_bytes(Arch::S370, [0, 0, 0, 0, 0, 0, 0x10, 0]).0;
+        let _ = vm.cpu.run(&mut vm.cp, 100);
+        let csw = vm.cp.take_pending_for(0x00E).expect("an interruption");
+        assert_eq!(csw.unit, unit::CHANNEL_END | unit::DEVICE_END, "{csw:X?}");
+        assert_eq!(csw.ccw_addr, 0x818);
+        // The line is one record of the spool file.
+        let r = vm.cp.cp_command_from(&mut vm.cpu, "CLOSE 00E", true);
+        assert_eq!(
+            r.lines,
+            vec!["PRT FILE 0001 TO T COPY 01 NOHOLD".to_string()]
+        );
+        let r = vm.cp.cp_command_from(&mut vm.cpu, "QUERY PRINTER", true);
+        assert!(
+            r.lines[1].contains(" 0001 PRT A 000001 01 "),
+            "{:?}",
+            r.lines
+        );
+    }
+
+    /// DIAGNOSE X'20' runs a CKD channel program on a minidisk (R6 CMS reads the 192's
+    /// label this way): a SEARCH ID EQUAL for a record the track lacks ends in a unit check,
+    /// CC 3, R15 = 13 and sense byte 0 (no record found) in the low halfword of Ry; a seek
+    /// outside the minidisk is a command reject.
+    #[test]
+    fn diagnose_20_on_a_minidisk() {
+        let tmp = tempfile::tempdir().unwrap();
+        drop(crate::dasd::create_ckd(&tmp.path().join("d.ckd"), 0x3350, 2).unwrap());
+        let text = "DASD VOL001 3350 d.ckd\nUSER T T 1M 1M G\n CONSOLE 009 3215\n \
+                    MDISK 191 3350 000 002 VOL001 MR\n";
+        let dir = crate::directory::parse_directory_text(text, "t", tmp.path(), true).unwrap();
+        let mut vm = Vm::logon(&dir, "T", Box::new(ScriptTerminal::default())).unwrap();
+        let run = |vm: &mut Vm, seek_cyl: u8| {
+            let m = &mut vm.cpu.mem;
+            m.load(
+                AbsAddr(0x600),
+                &[
+                    0x41, 0x20, 0x01, 0x91, // LA 2,X'191'
+                    0x41, 0x40, 0x0A, 0x00, // LA 4,X'A00'
+                    0x83, 0x24, 0x00, 0x20, // DIAG 2,4,X'20'
+                    0x41, 0x50, 0x00, 0x00, // LA 5,0 (the CC stays)
+                    0x47, 0x80, 0x06, 0x22, // BC 8,X'622': R5 = CC
+                    0x41, 0x55, 0x00, 0x01, // LA 5,1(5)
+                    0x47, 0x40, 0x06, 0x22, // BC 4,X'622'
+                    0x41, 0x55, 0x00, 0x01, // LA 5,1(5)
+                    0x47, 0x20, 0x06, 0x22, // BC 2,X'622'
+                    0x41, 0x55, 0x00, 0x01, // LA 5,1(5)
+                    0x82, 0x00, 0x0F, 0x00, // X'622': LPSW X'F00', disabled wait
+                ],
+            )
+            .unwrap();
+            m.load(AbsAddr(0xF00), &[0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+            let ccws: [[u8; 8]; 4] = [
+                [0x07, 0, 0x0B, 0x00, 0x40, 0, 0, 6],  // SEEK
+                [0x31, 0, 0x0B, 0x02, 0x40, 0, 0, 5],  // SEARCH ID EQUAL
+                [0x08, 0, 0x0A, 0x08, 0x00, 0, 0, 1],  // TIC *-8
+                [0x06, 0, 0x0C, 0x00, 0x20, 0, 0, 16], // READ DATA
+            ];
+            for (i, c) in ccws.iter().enumerate() {
+                m.load(AbsAddr(0xA00 + 8 * i as u32), c).unwrap();
+            }
+            m.load(AbsAddr(0xB00), &[0, 0, 0, seek_cyl, 0, 0, 3])
+                .unwrap();
+            vm.cpu.psw = Psw::from_bytes(Arch::S370, [0, 0, 0, 0, 0, 0, 0x06, 0]).0;
+            let limit = vm.cpu.instructions + 100;
+            let _ = vm.cpu.run(&mut vm.cp, limit);
+            (vm.cpu.gpr[5], vm.cpu.gpr[15], vm.cpu.gpr[4])
+        };
+        // The search ID argument at X'B02' is 00 00 00 00 03: record 3 of the track.
+        assert_eq!(run(&mut vm, 0), (3, 13, 0x0800));
+        assert_eq!(run(&mut vm, 5), (3, 13, 0x8000));
+        // No interruption is left pending.
+        assert!(vm.cp.take_pending_for(0x191).is_none());
     }
 
     #[test]

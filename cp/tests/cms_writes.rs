@@ -50,7 +50,10 @@ fn erase_is_kept_across_sessions() {
         out.contains("File 'PROFILE EXEC A' not found."),
         "PROFILE EXEC still there:\n{out}"
     );
-    assert!(!out.contains("DMSMOD104S"), "PROFILE EXEC ran:\n{out}");
+    assert!(
+        !out.contains("DMSMOD104S ERROR"),
+        "PROFILE EXEC ran:\n{out}"
+    );
     assert!(out.contains("LOGOFF AT"), "{out}");
     cckdcdsk_clean(&cdsk, &image);
 

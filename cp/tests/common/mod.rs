@@ -249,7 +249,7 @@ fn mask_pattern(line: &str, pat: &str, with: &str) -> String {
 
 // ------------------------------------------------------------------ CMS file directory
 
-/// EBCDIC to ASCII for the characters of file names (letters, digits, `$#@`, blank).
+/// EBCDIC to ASCII for the characters of file names (letters, digits, `$#@-`, blank).
 fn ebcdic_char(b: u8) -> char {
     match b {
         0x40 => ' ',
@@ -263,6 +263,7 @@ fn ebcdic_char(b: u8) -> char {
         0x5B => '$',
         0x7B => '#',
         0x7C => '@',
+        0x60 => '-',
         _ => '?',
     }
 }
