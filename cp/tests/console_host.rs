@@ -1,6 +1,7 @@
 //! The console session and the host (issue #12), in scripted use: SIGTERM, SIGHUP and
 //! SIGINT log the user off and close the minidisk images cleanly (the next session gets
-//! its 191 read-write, and Hercules' `cckdcdsk` finds nothing to repair); input that is
+//! its 191 read-write, Hercules' `cckdcdsk` finds nothing to repair, and no temporary
+//! minidisk is left); input that is
 //! not UTF-8 does not end the session; no guest output can put a control character
 //! (an escape sequence) on the host's terminal.
 
@@ -45,9 +46,13 @@ fn scripted(data: &Path, input: &[u8]) -> (i32, String, String) {
 /// `cckdcdsk -3` finds the image clean.
 fn signal_logs_off(signal: &str) {
     let tmp = tempfile::tempdir().unwrap();
+    // Temporary minidisks go to the host's temporary directory: a private one.
+    let tdisks = tmp.path().join("tmp");
+    std::fs::create_dir(&tdisks).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_vm390"))
         .arg("--data-dir")
         .arg(tmp.path())
+        .env("TMPDIR", &tdisks)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -67,16 +72,17 @@ fn signal_logs_off(signal: &str) {
         }
     });
     let text = || String::from_utf8_lossy(&out.lock().unwrap()).to_string();
-    // A write to the 191 (the image is then open for writing), then the console read.
+    // A write to the 191 (the image is then open for writing), a temporary minidisk,
+    // then the console read.
     stdin
-        .write_all(b"EDIT HELLO EXEC\nINPUT\n&TYPE HELLO\n\nFILE\n")
+        .write_all(b"EDIT HELLO EXEC\nINPUT\n&TYPE HELLO\n\nFILE\nCP DEFINE T3350 AS 193 CYL 1\n")
         .unwrap();
     stdin.flush().unwrap();
     let start = Instant::now();
-    while text().matches("Ready").count() < 2 {
+    while !text().contains("DASD 193 DEFINED") || text().matches("Ready").count() < 3 {
         if start.elapsed() > Duration::from_secs(30) {
             let _ = child.kill();
-            panic!("no second Ready in:\n{}", text());
+            panic!("no third Ready in:\n{}", text());
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -104,6 +110,8 @@ fn signal_logs_off(signal: &str) {
     let first = text();
     assert!(status.success(), "SIG{signal}: {status:?}\n{first}{err}");
     assert!(first.contains("LOGOFF AT"), "SIG{signal}:\n{first}{err}");
+    let left: Vec<_> = std::fs::read_dir(&tdisks).unwrap().collect();
+    assert!(left.is_empty(), "temporary minidisk left: {left:?}");
     // The next session: the 191 is read-write, nothing complains.
     let (code, out, err) = scripted(tmp.path(), b"QUERY DISK\n");
     assert_eq!(code, 0, "{out}{err}");
@@ -183,4 +191,60 @@ fn guest_text_holds_no_escape_sequence() {
         !out.contains(|c: char| c.is_control() && c != '\n'),
         "{out:?}"
     );
+}
+
+/// SIGTERM while the guest runs (a loop that never reads its console) logs the user off.
+#[test]
+fn sigterm_while_the_guest_runs_logs_off() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A saved system whose PSW (BC mode, disabled) runs `B X'200'` at X'200' for ever.
+    let mut seg = vec![0u8; 2 * 4096];
+    seg[..8].copy_from_slice(&[0, 0, 0, 0, 0, 0, 0x02, 0x00]);
+    seg[4096 + 0x200..4096 + 0x204].copy_from_slice(&[0x47, 0xF0, 0x02, 0x00]);
+    std::fs::write(tmp.path().join("loop.segment"), seg).unwrap();
+    let dir = tmp.path().join("t.direct");
+    std::fs::write(
+        &dir,
+        "NSS CMS loop.segment IPL\nUSER T T 1M 1M G\n IPL CMS\n CONSOLE 009 3215\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vm390"))
+        .arg("--directory")
+        .arg(&dir)
+        .args(["--logon", "T"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    // The loop runs whatever the delay; the signal comes while it does.
+    std::thread::sleep(Duration::from_millis(500));
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("vm390 did not end after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(stdin);
+    let out = reader.join().unwrap();
+    assert!(status.success(), "{status:?}\n{out}");
+    assert!(out.contains("LOGON AT"), "{out}");
+    assert!(out.contains("LOGOFF AT"), "{out}");
 }
