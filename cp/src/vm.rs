@@ -87,6 +87,11 @@ pub trait Terminal {
             None => Input::End,
         }
     }
+    /// A password for a read in `status`: read masked (not shown) and kept in no
+    /// history. By default the next input.
+    fn read_password(&mut self, status: Status) -> Input {
+        self.read_input(status)
+    }
     /// Writes output text; `\n` ends a line.
     fn write(&mut self, text: &str);
     /// Whether the attention key was pressed while the virtual machine ran (and resets it).
@@ -98,6 +103,11 @@ pub trait Terminal {
     /// Whether the terminal itself shows what the user types (then `SET ECHO ON` adds
     /// nothing).
     fn shows_input(&self) -> bool {
+        false
+    }
+    /// Whether the host asked the control program to end (SIGTERM, SIGHUP): the user is
+    /// then logged off as at VM's SHUTDOWN, and reads give the end of input.
+    fn shutdown(&mut self) -> bool {
         false
     }
 }
@@ -344,6 +354,9 @@ impl Vm {
             self.cp.terminal.running();
             let limit = self.cpu.instructions.saturating_add(SLICE);
             let stop = self.cpu.run(&mut self.cp, limit);
+            if self.cp.terminal.shutdown() {
+                self.cp.logoff();
+            }
             if self.cp.logged_off {
                 return RunEnd::LoggedOff;
             }

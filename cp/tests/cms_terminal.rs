@@ -1,5 +1,5 @@
 //! The console on a terminal: `vm390` under a pseudo-terminal (util-linux `script`) gets
-//! rustyline line editing and history, shows `VM READ` / `CP READ` as VM shows its status,
+//! line editing and history, shows `VM READ` / `CP READ` as VM shows its status,
 //! and takes Ctrl-C as the attention key: at a VM READ it enters CP mode, where a line is a
 //! CP command, and BEGIN goes back to the virtual machine's read.
 //!
@@ -69,7 +69,7 @@ fn attention_key_cp_mode_and_history() {
         stdin.flush().unwrap();
     };
     // The prompt of each read is the status ("VM READ  ", "CP READ  "); each line is sent
-    // once its read is there (type-ahead between reads is not kept).
+    // once its read is there (type-ahead is kept too: see console_tty.rs).
     let vm_read = "VM READ  ";
     wait_for(&out, "CMS VERSION 6.0", 1);
     wait_for(&out, vm_read, 1);

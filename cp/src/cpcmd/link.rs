@@ -321,11 +321,13 @@ impl Cp {
         }
     }
 
-    /// A password typed at the console (never echoed).
+    /// A password typed at the console: read masked, never echoed nor kept in a history.
     fn read_password(&mut self) -> Option<String> {
-        let echo = std::mem::replace(&mut self.settings.echo, false);
-        let i = self.read_terminal(Status::CpRead);
-        self.settings.echo = echo;
+        let i = match self.stash.take() {
+            Some(l) => Input::Line(l),
+            None => self.terminal.read_password(Status::CpRead),
+        };
+        self.line_open = false;
         match i {
             Input::Line(l) => Some(l),
             _ => None,

@@ -1,0 +1,250 @@
+//! The console on a terminal (issue #12): `vm390` under a pseudo-terminal (util-linux
+//! `script`, which makes the terminal the session's controlling terminal) keeps lines
+//! typed or pasted ahead for the reads that follow, takes Ctrl-C as the attention key
+//! while the virtual machine runs (a guest in a loop), and does not show passwords.
+//!
+//! Each step waits for the text it needs (at most 30 s); nothing depends on timing.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use common::{copy_files, missing, shared};
+
+/// `vm390` on a pseudo-terminal: what it wrote, and a way to type.
+struct Tty {
+    child: Child,
+    stdin: ChildStdin,
+    out: Arc<Mutex<Vec<u8>>>,
+    reader: Option<JoinHandle<()>>,
+}
+
+impl Tty {
+    /// Starts `vm390 ARGS` under `script`; None (after [`missing`]) without `script`.
+    fn start(args: &[&str]) -> Option<Tty> {
+        let Some(script) = ["/usr/bin/script", "/bin/script"]
+            .iter()
+            .find(|p| Path::new(p).is_file())
+        else {
+            missing("util-linux script (for a pseudo-terminal)");
+            return None;
+        };
+        let mut cmd = env!("CARGO_BIN_EXE_vm390").to_string();
+        for a in args {
+            cmd.push_str(&format!(" '{a}'"));
+        }
+        cmd.push_str(" 2>/dev/null");
+        let mut child = Command::new(script)
+            .args(["-qfec", &cmd, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start script");
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let sink = out.clone();
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let stdin = child.stdin.take().unwrap();
+        Some(Tty {
+            child,
+            stdin,
+            out,
+            reader: Some(reader),
+        })
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.out.lock().unwrap()).to_string()
+    }
+
+    /// Types `s` (all at once, as a paste).
+    fn send(&mut self, s: &str) {
+        self.stdin.write_all(s.as_bytes()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Waits until `needle` occurs `n` times in the output; panics with it after 30 s.
+    fn wait_for(&mut self, needle: &str, n: usize) {
+        let start = Instant::now();
+        loop {
+            let text = self.text();
+            if text.matches(needle).count() >= n {
+                return;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                let _ = self.child.kill();
+                panic!("no {n}× {needle:?} in:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for the end of the session (30 s at most); its output.
+    fn finish(mut self) -> String {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                let _ = self.child.kill();
+                panic!("vm390 did not end:\n{}", self.text());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        let text = self.text();
+        assert!(status.success(), "{status:?}\n{text}");
+        text
+    }
+}
+
+/// Writes, in `tmp`, `loop.segment` (a saved system whose PSW, disabled, runs
+/// `B X'200'` at X'200' for ever) and `t.direct`: user LOOPER (password SECRETPW), IPLing
+/// it as CMS, plus `extra` directory lines at the front.
+fn looper(tmp: &Path, extra: &str) -> PathBuf {
+    let mut seg = vec![0u8; 2 * 4096];
+    // PSW: BC mode, disabled, key 0, instruction address X'000200'.
+    seg[..8].copy_from_slice(&[0, 0, 0, 0, 0, 0, 0x02, 0x00]);
+    // Page 1 holds storage X'000000'-X'000FFF': B X'200' at X'200'.
+    seg[4096 + 0x200..4096 + 0x204].copy_from_slice(&[0x47, 0xF0, 0x02, 0x00]);
+    std::fs::write(tmp.join("loop.segment"), seg).unwrap();
+    let dir = tmp.join("t.direct");
+    std::fs::write(
+        &dir,
+        format!(
+            "{extra}NSS CMS loop.segment IPL\n\
+             USER LOOPER SECRETPW 1M 1M G\n \
+             IPL CMS\n \
+             CONSOLE 009 3215\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+/// Three lines pasted at once at MINICMS's first read all run, in order: the second and
+/// third are typed ahead while the first runs.
+#[test]
+fn pasted_lines_all_run_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().display().to_string();
+    let Some(mut t) = Tty::start(&["--data-dir", &data]) else {
+        return;
+    };
+    t.wait_for("Ready;", 1);
+    t.wait_for("VM READ  ", 1);
+    t.send("CP Q USERID\rLISTF\rQ DISK\r");
+    t.wait_for("A (191):", 1);
+    t.wait_for("VM READ  ", 4);
+    t.send("LOGOFF\r");
+    let text = t.finish();
+    let at = |s: &str| {
+        text.find(s)
+            .unwrap_or_else(|| panic!("no {s:?} in:\n{text}"))
+    };
+    // In order: QUERY USERID's answer, LISTFILE's (an empty A-disk), QUERY DISK's.
+    assert!(at("VM390 AT VM390") < at("DMSLST002E"), "{text}");
+    assert!(at("DMSLST002E") < at("A (191):"), "{text}");
+    // Each line is shown at the read that took it.
+    assert!(text.contains("VM READ  LISTF"), "{text}");
+    assert!(text.contains("VM READ  Q DISK"), "{text}");
+}
+
+/// Ctrl-C while the guest loops (it never reads its console) enters CP mode; a CP
+/// command is answered there, and LOGOFF ends the session. Lines typed while the guest
+/// ran go to the CP READ that follows, in order.
+#[test]
+fn attention_while_the_guest_loops() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = looper(tmp.path(), "");
+    let dir = dir.display().to_string();
+    let Some(mut t) = Tty::start(&["--directory", &dir, "--logon", "LOOPER"]) else {
+        return;
+    };
+    t.wait_for("\x1b]0;VM390  RUNNING\x07", 1);
+    // Let the loop run a while (it runs whatever the delay).
+    std::thread::sleep(Duration::from_millis(300));
+    t.send("\x03");
+    t.wait_for("CP READ  ", 1);
+    t.send("QUERY USERID\r");
+    t.wait_for("LOOPER AT VM390", 1);
+    t.wait_for("CP READ  ", 2);
+    // Back to the loop; a line typed while it runs waits for the next CP READ.
+    t.send("BEGIN\r");
+    t.wait_for("\x1b]0;VM390  RUNNING\x07", 2);
+    t.send("QUERY USERID\r\x03");
+    t.wait_for("LOOPER AT VM390", 2);
+    t.wait_for("CP READ  ", 4);
+    t.send("LOGOFF\r");
+    let text = t.finish();
+    assert!(text.contains("LOGOFF AT"), "{text}");
+}
+
+/// The LOGON dialog's password and a LINK password are read without being shown, and
+/// the up arrow does not bring a password (or the LOGON dialog's lines) back.
+#[test]
+fn passwords_are_not_shown() {
+    let Some(sh) = shared(&["cmsuser_191.cckd"]) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    copy_files(&sh, tmp.path(), &["cmsuser_191.cckd"]);
+    let dir = looper(
+        tmp.path(),
+        "DASD CMS191 3350 cmsuser_191.cckd\n\
+         USER OTHER OTHER 1M 1M G\n \
+         MDISK 391 3350 000 005 CMS191 RR LINKPWRD WPASS MPASS\n",
+    );
+    let dir = dir.display().to_string();
+    let Some(mut t) = Tty::start(&["--directory", &dir]) else {
+        return;
+    };
+    t.wait_for("VM390 ONLINE", 1);
+    t.wait_for("CP READ  ", 1);
+    t.send("LOGON LOOPER\r");
+    t.wait_for("ENTER PASSWORD:", 1);
+    t.wait_for("CP READ  ", 2);
+    t.send("SECRETPW\r");
+    t.wait_for("LOGON AT", 1);
+    assert!(
+        !t.text().contains("SECRETPW"),
+        "password shown:\n{}",
+        t.text()
+    );
+    t.wait_for("\x1b]0;VM390  RUNNING\x07", 1);
+    t.send("\x03");
+    t.wait_for("CP READ  ", 3);
+    t.send("LINK OTHER 391 391 RR\r");
+    t.wait_for("ENTER READ PASSWORD:", 1);
+    t.wait_for("CP READ  ", 4);
+    t.send("LINKPWRD\r");
+    t.wait_for("CP READ  ", 5);
+    t.send("QUERY VIRTUAL 391\r");
+    t.wait_for("CP READ  ", 6);
+    // The up arrow: the last line entered (QUERY), then the one before (LINK), then no
+    // further back (not the password nor the LOGON dialog).
+    t.send("\x1b[A\x1b[A\x1b[A\x1b[A\x15LOGOFF\r");
+    let text = t.finish();
+    assert!(text.contains("DASD 391"), "LINK did not work:\n{text}");
+    for pw in ["SECRETPW", "LINKPWRD"] {
+        assert!(!text.contains(pw), "{pw} shown:\n{text}");
+    }
+    assert!(!text.contains("LOGON LOOPER\x1b[K"), "{text}");
+}
