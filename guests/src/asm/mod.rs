@@ -1184,8 +1184,32 @@ impl Asm {
             });
             return Ok(());
         }
+        let mut regs = Vec::with_capacity(ops.len() - 1);
         for (k, &(rs, re)) in ops[1..].iter().enumerate() {
             let r = self.register(st, rs, re)?;
+            // Register 0 as a base stands for address 0 (HLASM Language Reference, "Using
+            // general register zero": the base must be absolute or relocatable zero and
+            // register 0 the first base register). HLASM warns (ASMA302W) and assembles
+            // as if the base were zero, which silently gives other addresses than the
+            // source says; here it is an error.
+            if r == 0 && k > 0 {
+                return err(
+                    rs,
+                    "register 0 can only be the first base register of a USING",
+                );
+            }
+            if r == 0 && self.address(base) != 0 {
+                return err(
+                    s,
+                    format!(
+                        "USING with base register 0 needs base address 0, not X'{:X}': register 0 as a base stands for address 0 (HLASM ASMA302W)",
+                        self.address(base)
+                    ),
+                );
+            }
+            regs.push(r);
+        }
+        for (k, r) in regs.into_iter().enumerate() {
             if label.is_none() {
                 self.usings
                     .retain(|u| u.label.is_some() || u.dep.is_some() || u.reg != r);
@@ -1905,7 +1929,14 @@ impl Asm {
                 );
             }
         } else if d.sect.is_none() && (0..=4095).contains(&d.v) {
-            return Ok((d.v as u16, 0));
+            // Absolute addresses 0-4095 need no USING: base register 0, displacement the
+            // address; a USING that covers the address is preferred (HLASM Language
+            // Reference, "Base registers for absolute addresses": USING 0,3 makes LA 7,5
+            // X'41703005').
+            return Ok(match self.resolve_in(None, d.v, None, 0) {
+                Some((off, r)) if off <= d.v => (off as u16, r),
+                _ => (d.v as u16, 0),
+            });
         }
         match self.resolve_in(d.sect, d.v, d.qual, 0) {
             Some((off, r)) => Ok((off as u16, r)),

@@ -708,3 +708,78 @@ fn two_hundred_thousand_literals_assemble() {
         }
     }
 }
+
+/// Issue #12 item 18: `USING *,0` at X'200' is an error (register 0 as a base stands for
+/// address 0; HLASM Language Reference "Using general register zero", message ASMA302W),
+/// and register 0 may only be the first base register; at address 0 it is allowed.
+#[test]
+fn using_register_0_needs_base_address_0() {
+    let e = errs("T        START X'200'\n         USING *,0\nHERE     B     HERE\n");
+    assert_eq!(
+        e[0],
+        "t.asm:2:16: error: USING with base register 0 needs base address 0, not X'200': register 0 as a base stands for address 0 (HLASM ASMA302W)"
+    );
+    let e = errs("         USING 0,5,0\n");
+    assert_eq!(
+        e,
+        vec!["t.asm:1:20: error: register 0 can only be the first base register of a USING"]
+    );
+    // At address 0 register 0 is a base like any other, and the next register covers the
+    // following 4096 bytes.
+    let src = "T        CSECT\n         USING T,0,9\nHERE     B     HERE\n         DS    XL4096\nFAR      B     FAR\n";
+    let a = img(src);
+    assert_eq!(hex(&a[..4]), "47F00000");
+    assert_eq!(hex(&a[4100..]), "47F09004");
+}
+
+/// Issue #12 item 18, other USING rules of the HLASM Language Reference ("USING
+/// instruction", "Base registers for absolute addresses", "DROP instruction"): a range of
+/// 4096 bytes per register, a USING on absolute zero preferred to the implicit register 0,
+/// and a DROP of a register that only a labelled USING uses does not end it.
+#[test]
+fn using_range_absolute_preference_and_drop() {
+    // X at base+4095 is addressable, Y at base+4096 is not.
+    let e = errs(
+        "         USING *,12\n         L     1,X\n         L     1,Y\n         DS    XL4087\nX        DC    X'01'\nY        DC    X'02'\n",
+    );
+    assert_eq!(
+        e,
+        vec![
+            "t.asm:3:18: error: operand 2: address X'1000' is not addressable (no USING covers it)"
+        ]
+    );
+    let a = img(
+        "         USING *,12\n         L     1,X\n         DS    XL4091\nX        DC    X'01'\n",
+    );
+    assert_eq!(hex(&a[..4]), "5810CFFF");
+    // USING 0,3: LA 7,5 is X'41703005' (without the USING X'41700005'); an absolute
+    // USING beyond 4095 serves larger absolute addresses.
+    assert_eq!(hex(&img("         LA    7,5\n")), "41700005");
+    assert_eq!(
+        hex(&img("         USING 0,3\n         LA    7,5\n")),
+        "41703005"
+    );
+    assert_eq!(
+        hex(&img(
+            "         USING 4096,3\n         LA    7,5000\n         LA    7,5\n"
+        )),
+        "4170338841700005"
+    );
+    // Two registers with the same base: the higher-numbered one.
+    assert_eq!(
+        hex(&img(
+            "         USING *,4\n         USING *,3\nX        LA    7,X\n"
+        )),
+        "41704000"
+    );
+    // DROP 5 does not end the labelled USING on register 5 (HLASM Language Reference,
+    // "Labeled USING"; HLASM warns ASMA045W and ignores the register).
+    let e = errs(
+        "LBL      USING *,5\n         DROP  5\n         LA    7,LBL.X\nX        DC    X'01'\n",
+    );
+    assert_eq!(e, vec!["t.asm:2:16: error: register 5 is not in a USING"]);
+    assert_eq!(
+        hex(&img("LBL      USING *,5\n         LA    7,LBL.X\n         DROP  LBL\nX        DC    X'01'\n")),
+        "4170500401"
+    );
+}
