@@ -239,5 +239,21 @@ fn vm390_asm_reports_errors_notes_and_writes_listing() {
         vec![7, 7],
         "the old image must be left as it was after an error"
     );
+    // Issue #12 item 5: `-o SOURCE` is refused and the source kept.
+    let before = std::fs::read(&src).unwrap();
+    let out = Command::new(&vm390)
+        .arg("asm")
+        .arg(&src)
+        .arg("-o")
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("it is the source file"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&src).unwrap(), before);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -967,8 +967,8 @@ impl Expander<'_> {
                     let written = p.i - at;
                     let got = v.chars().count();
                     if got < written {
+                        chars.extend(std::iter::repeat_n(' ', written - got));
                         for _ in got..written {
-                            chars.push(' ');
                             pos.push(st.at(at));
                         }
                     } else {
