@@ -169,8 +169,9 @@ fn cms_segments_round_trip() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `vm390 asm` as a user runs it: notes and errors on stderr, exit status 1 and no image
-/// (not even an old one) after an error, the listing with the macro expansion.
+/// `vm390 asm` as a user runs it: notes and errors on stderr, exit status 1 and nothing
+/// written after an error (the old image is left as it was), the listing with the macro
+/// expansion.
 #[test]
 fn vm390_asm_reports_errors_notes_and_writes_listing() {
     let vm390 = vm390_release();
@@ -233,6 +234,26 @@ fn vm390_asm_reports_errors_notes_and_writes_listing() {
             src.display()
         )
     );
-    assert!(!img.exists(), "the old image must be gone after an error");
+    assert_eq!(
+        std::fs::read(&img).unwrap(),
+        vec![7, 7],
+        "the old image must be left as it was after an error"
+    );
+    // Issue #12 item 5: `-o SOURCE` is refused and the source kept.
+    let before = std::fs::read(&src).unwrap();
+    let out = Command::new(&vm390)
+        .arg("asm")
+        .arg(&src)
+        .arg("-o")
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("it is the source file"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&src).unwrap(), before);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -60,6 +60,7 @@ fn disabled_wait_reports_state_as_json() {
         "{json}"
     );
     assert_eq!(field(&json, "instructions"), "4");
+    assert!(json.ends_with(",\"program_check\":null}\n"), "{json}");
 }
 
 #[test]
@@ -74,9 +75,21 @@ fn program_interrupt_loop_exits_2_and_limit_exits_3() {
     );
     let out = vm390().args(["run", "--json"]).arg(&p).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        field(&String::from_utf8(out.stdout).unwrap(), "stop"),
-        "program-interrupt-loop"
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(field(&json, "stop"), "program-interrupt-loop");
+    // Issue #12 item 16: the program interruption that led there, not only the zero PSW.
+    assert!(
+        json.ends_with(",\"program_check\":{\"code\":\"0001\",\"name\":\"operation\",\"ilc\":1,\"old_psw\":\"0008000080000202\"}}\n"),
+        "{json}"
+    );
+    let out = vm390().arg("run").arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "program check: code X'0001' operation, ILC 1 (2 bytes), old PSW 00080000 80000202\n"
+        ),
+        "{text}"
     );
     // J * forever: the limit stops it.
     let p = image(
@@ -119,6 +132,108 @@ fn program_check_is_reflected_with_code_and_ilc() {
     // Old PSW points past the DR; ILC 2 bytes, code 6.
     assert!(json.contains("\"00000028\":\"0008000080000202\""), "{json}");
     assert!(json.contains("\"0000008C\":\"00020006\""), "{json}");
+    // Issue #12 item 16: reported also when the run ends in a disabled wait.
+    assert!(
+        json.contains("\"program_check\":{\"code\":\"0006\",\"name\":\"specification\",\"ilc\":1,\"old_psw\":\"0008000080000202\"}"),
+        "{json}"
+    );
+    let out = vm390().arg("run").arg(&p).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("stop:         disabled-wait\n"), "{text}");
+    assert!(
+        text.contains("program check: code X'0006' specification, ILC 1 (2 bytes), old PSW 00080000 80000202\n"),
+        "{text}"
+    );
+}
+
+/// Issue #12 item 16: the last program interruption is the one reported: an addressing
+/// exception (a load beyond storage) goes to a handler at X'300' that makes the program new
+/// PSW a disabled wait and then executes X'0000' (operation exception).
+#[test]
+fn the_last_program_check_is_reported() {
+    let p = image(
+        "last",
+        &[
+            (0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]),
+            (0x68, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x03, 0x00]),
+            // LHI 2,-16; SRL 2,1 (R2 = X'7FFFFFF8'); L 1,0(2): addressing.
+            (
+                0x200,
+                &[
+                    0xA7, 0x28, 0xFF, 0xF0, 0x88, 0x20, 0x00, 0x01, 0x58, 0x12, 0x00, 0x00,
+                ],
+            ),
+            // MVC X'68'(8),X'310' (program new PSW := wait X'BEEF'); DC X'0000'.
+            (0x300, &[0xD2, 0x07, 0x00, 0x68, 0x03, 0x10, 0x00, 0x00]),
+            (0x310, &[0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0xBE, 0xEF]),
+        ],
+    );
+    let out = vm390().args(["run", "--json"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(field(&json, "psw"), "000A00000000BEEF");
+    assert!(
+        json.contains("\"program_check\":{\"code\":\"0001\",\"name\":\"operation\",\"ilc\":1,\"old_psw\":\"0008000080000308\"}"),
+        "{json}"
+    );
+}
+
+/// Issue #12 item 16: `vm390 run --help` says where the start PSW comes from.
+#[test]
+fn help_says_where_the_start_psw_comes_from() {
+    let out = vm390().args(["run", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("The start PSW is the doubleword at absolute address 0"),
+        "{help}"
+    );
+    assert!(help.contains("program_check"), "{help}");
+}
+
+/// Issue #12 item 16: Ctrl-C (SIGINT) on a looping `vm390 run` prints the report and exits
+/// with status 130.
+#[test]
+fn ctrl_c_prints_the_report_and_exits_130() {
+    // J * forever.
+    let p = image(
+        "sigint",
+        &[
+            (0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]),
+            (0x200, &[0xA7, 0xF4, 0x00, 0x00]),
+        ],
+    );
+    let mut child = vm390()
+        .args(["run", "--json"])
+        .arg(&p)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Time to load the image and set up the handler.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "vm390 run ended by itself"
+    );
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("vm390 run did not stop on SIGINT");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(field(&json, "stop"), "interrupted");
+    assert_eq!(field(&json, "psw"), "0008000080000200");
+    assert!(json.contains("\"program_check\":null"), "{json}");
 }
 
 #[test]

@@ -20,7 +20,9 @@ mod encode;
 mod extended;
 mod lookup;
 
-pub use disasm::{disassemble_line, DisasmLine, DisasmOptions, Disassembly};
+pub use disasm::{
+    disassemble_line, zero_run_line, DisasmLine, DisasmOptions, Disassembly, MAX_BODY, MIN_ZERO_RUN,
+};
 pub use encode::{encode, EncodeError, Encoded};
 pub use extended::{
     extended_mnemonic, parse_extended_mnemonic, ExtendedMnemonic, EXTENDED_MNEMONICS,

@@ -385,3 +385,28 @@ fn opcode_map_snapshot() {
     }
     insta::assert_snapshot!(out);
 }
+
+/// Issue #12 item 17: runs of zero bytes fold (8 or more, cut to an even length); an
+/// instruction with one bits in an unused field is a constant with a remark naming it.
+#[test]
+fn zero_runs_fold_and_unused_bits_are_named() {
+    use s390_decoder::zero_run_line;
+    assert!(zero_run_line(0, &[0; 7]).is_none());
+    assert!(zero_run_line(0, &[0, 0, 0, 0, 0, 0, 0, 0, 1]).is_some());
+    let l = zero_run_line(0x100, &[0; 9]).unwrap();
+    assert_eq!(
+        (l.len, l.text.as_str()),
+        (8, "00000100  0000 0000 0000  DC    XL8'00'")
+    );
+    assert_eq!(zero_run_line(0, &vec![0; 70_000]).unwrap().len, 65534);
+    let d = Decoder::new(Arch::Esa390);
+    let line = disassemble_line(&d, 0, &hex("80AA 2D40"), DisasmOptions::default());
+    assert_eq!(
+        line.text,
+        "00000000  80AA 2D40       DC    X'80AA2D40'  * SSM 3392(2) (bits 8-15 not zero)"
+    );
+    assert!(!line.decoded);
+    // SSM with a zero second byte is the instruction itself.
+    let line = disassemble_line(&d, 0, &hex("8000 2D40"), DisasmOptions::default());
+    assert_eq!(line.text, "00000000  8000 2D40       SSM   3392(2)");
+}

@@ -1,6 +1,8 @@
 //! `vm390 asm SOURCE -o IMAGE [--listing FILE]`: assembles an HLASM-style source into a flat
 //! image (see `guests::asm`). Errors go to stderr as `file:line:column: error: message`; after
-//! any error the exit status is 1 and no image is left at the output path. MNOTEs below
+//! any error the exit status is 1 and nothing is written: what was at the output paths is
+//! left as it was. An output (image or listing) that is the source, a read-only file or not
+//! a regular file (symbolic link, FIFO, device, directory) is refused. MNOTEs below
 //! severity 8 are printed as `file:line:column: note: message`.
 
 use std::path::PathBuf;
@@ -11,10 +13,12 @@ use std::process::ExitCode;
 pub struct AsmArgs {
     /// The assembler source.
     pub source: PathBuf,
-    /// The flat image to write.
+    /// The flat image to write: a new file or an existing regular writable file (not the
+    /// source, a link, FIFO or device); written only when the assembly succeeds.
     #[arg(short = 'o', long = "output", value_name = "IMAGE")]
     pub output: PathBuf,
-    /// Also write a listing (location, object code, statement, cross-reference).
+    /// Also write a listing (location, object code, statement, cross-reference); the same
+    /// rules as for the image.
     #[arg(long, value_name = "FILE")]
     pub listing: Option<PathBuf>,
 }

@@ -1,11 +1,14 @@
 //! `vm390 run`: the headless runner. Loads flat images, starts the CPU with the PSW at
 //! absolute 0 as after IPL, runs to a disabled wait (exit 0), a program-interruption loop
-//! (exit 2) or the instruction limit (exit 3; also an enabled wait that nothing can end), and
-//! reports the final state for people or as one JSON object.
+//! (exit 2) or the instruction limit (exit 3; also an enabled wait that nothing can end), or
+//! until Ctrl-C (exit 130), and reports the final state for people or as one JSON object,
+//! with the last program interruption (code, name, ILC, old PSW) when there was one.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use cp::cpu::{Cpu, Stop};
 use cp::runner::Runner;
@@ -93,6 +96,17 @@ fn parse_jit(s: &str) -> Result<JitSetting, String> {
 
 /// Arguments of `vm390 run`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "\
+The start PSW is the doubleword at absolute address 0, as after an IPL: put it in the first \
+image (loaded at 0 unless given PATH@ADDR). Low storage is the guest's: the program new PSW \
+at X'68' is where a program interruption goes.
+
+The run ends at a disabled wait (exit status 0), a program interruption whose new PSW is \
+not valid (program-interrupt-loop, 2), the instruction limit or an enabled wait that nothing \
+can end (3), or Ctrl-C (interrupted, 130). The report gives the PSW, registers and counts, \
+and the last program interruption taken: its code, name (operation, protection, \
+addressing...), instruction-length code (1-3, halfwords) and program old PSW; with --json as \
+\"program_check\":{\"code\",\"name\",\"ilc\",\"old_psw\"} (null when there was none).")]
 pub struct RunArgs {
     /// Architecture: s370 or esa390.
     #[arg(long, default_value = "esa390", value_parser = super::parse_arch)]
@@ -128,6 +142,93 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02X}");
     }
     s
+}
+
+/// Instructions run between looks at the Ctrl-C flag.
+const CHUNK: u64 = 1 << 20;
+
+/// Runs the CPU to a stop, or to `limit` instructions, or until `interrupted` is set (None).
+/// The CPU runs in chunks of [`CHUNK`] instructions; each chunk's budget counts the waits
+/// that let virtual time pass as the CPU's own limit does, so the total is the same.
+fn run_until(
+    cpu: &mut Cpu,
+    runner: &mut Runner,
+    limit: Option<u64>,
+    interrupted: &AtomicBool,
+) -> Option<Stop> {
+    let mut left = limit.unwrap_or(u64::MAX);
+    loop {
+        if interrupted.load(Ordering::SeqCst) {
+            return None;
+        }
+        if left == 0 {
+            return Some(Stop::InstructionLimit);
+        }
+        let budget = left.min(CHUNK);
+        match cpu.run(runner, cpu.instructions.saturating_add(budget)) {
+            Stop::InstructionLimit => left -= budget,
+            stop => return Some(stop),
+        }
+    }
+}
+
+/// The name of program-interruption code `code` (SA22-7201 "Program-Interruption
+/// Conditions", GA22-7000 "Program Interruption"): the exception in bits 9-15, with the PER
+/// event of bit 8 (X'80').
+pub fn program_interruption_name(code: u16) -> String {
+    let base = match code & 0x7F {
+        0x00 => "",
+        0x01 => "operation",
+        0x02 => "privileged-operation",
+        0x03 => "execute",
+        0x04 => "protection",
+        0x05 => "addressing",
+        0x06 => "specification",
+        0x07 => "data",
+        0x08 => "fixed-point-overflow",
+        0x09 => "fixed-point-divide",
+        0x0A => "decimal-overflow",
+        0x0B => "decimal-divide",
+        0x0C => "exponent-overflow",
+        0x0D => "exponent-underflow",
+        0x0E => "significance",
+        0x0F => "floating-point-divide",
+        0x10 => "segment-translation",
+        0x11 => "page-translation",
+        0x12 => "translation-specification",
+        0x13 => "special-operation",
+        0x15 => "operand",
+        0x16 => "trace-table",
+        0x17 => "ASN-translation-specification",
+        0x1C => "space-switch-event",
+        0x1D => "square-root",
+        0x1F => "PC-translation-specification",
+        0x20 => "AFX-translation",
+        0x21 => "ASX-translation",
+        0x22 => "LX-translation",
+        0x23 => "EX-translation",
+        0x24 => "primary-authority",
+        0x25 => "secondary-authority",
+        0x28 => "ALET-specification",
+        0x29 => "ALEN-translation",
+        0x2A => "ALE-sequence",
+        0x2B => "ASTE-validity",
+        0x2C => "ASTE-sequence",
+        0x2D => "extended-authority",
+        0x30 => "stack-full",
+        0x31 => "stack-empty",
+        0x32 => "stack-specification",
+        0x33 => "stack-type",
+        0x34 => "stack-operation",
+        0x40 => "monitor-event",
+        _ => "unknown",
+    };
+    match (base, code & 0x80 != 0) {
+        ("", true) => "PER-event".into(),
+        ("", false) => "none".into(),
+        (b, true) => format!("{b}+PER-event"),
+        (b, false) => b.into(),
+    }
 }
 
 /// Runs `vm390 run`.
@@ -173,19 +274,28 @@ pub fn run(a: &RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    let stop = match cpu.ipl_psw() {
-        Ok(()) => cpu.run(&mut runner, a.max_instructions.unwrap_or(u64::MAX)),
-        Err(stop) => stop,
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupted.clone();
+        if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
+            eprintln!("vm390 run: cannot catch Ctrl-C: {e}");
+        }
+    }
+    let ipl_valid = cpu.ipl_psw();
+    let stop = match ipl_valid {
+        Ok(()) => run_until(&mut cpu, &mut runner, a.max_instructions, &interrupted),
+        Err(stop) => Some(stop),
     };
     if let Err(e) = runner.flush() {
         eprintln!("vm390 run: {e}");
     }
     let (name, code) = match stop {
-        Stop::DisabledWait => ("disabled-wait", 0),
-        Stop::ProgramInterruptLoop => ("program-interrupt-loop", 2),
-        Stop::InstructionLimit => ("instruction-limit", 3),
-        Stop::EnabledWaitForever => ("enabled-wait", 3),
-        Stop::Halted => ("halted", 0),
+        Some(Stop::DisabledWait) => ("disabled-wait", 0),
+        Some(Stop::ProgramInterruptLoop) => ("program-interrupt-loop", 2),
+        Some(Stop::InstructionLimit) => ("instruction-limit", 3),
+        Some(Stop::EnabledWaitForever) => ("enabled-wait", 3),
+        Some(Stop::Halted) => ("halted", 0),
+        None => ("interrupted", 130),
     };
     let psw = cpu.psw.to_u64(cpu.arch);
     let mut dumps = Vec::new();
@@ -223,11 +333,44 @@ pub fn run(a: &RunArgs) -> ExitCode {
         for (i, (code, n)) in cpu.diag_counts.iter().enumerate() {
             let _ = write!(out, "{}\"{code:04X}\":{n}", if i > 0 { "," } else { "" });
         }
-        out.push_str("}}");
+        out.push_str("},\"program_check\":");
+        match cpu.last_program_check {
+            Some(pc) => {
+                let _ = write!(
+                    out,
+                    "{{\"code\":\"{:04X}\",\"name\":\"{}\",\"ilc\":{},\"old_psw\":\"{:016X}\"}}",
+                    pc.code,
+                    program_interruption_name(pc.code),
+                    pc.ilc / 2,
+                    pc.old_psw.to_u64(cpu.arch)
+                );
+            }
+            None => out.push_str("null"),
+        }
+        out.push('}');
         println!("{out}");
     } else {
         let _ = writeln!(out, "stop:         {name}");
         let _ = writeln!(out, "PSW:          {:08X} {:08X}", psw >> 32, psw as u32);
+        if ipl_valid.is_err() {
+            let _ = writeln!(
+                out,
+                "              (the start PSW, the doubleword at absolute 0, is not valid)"
+            );
+        }
+        if let Some(pc) = cpu.last_program_check {
+            let old = pc.old_psw.to_u64(cpu.arch);
+            let _ = writeln!(
+                out,
+                "program check: code X'{:04X}' {}, ILC {} ({} bytes), old PSW {:08X} {:08X}",
+                pc.code,
+                program_interruption_name(pc.code),
+                pc.ilc / 2,
+                pc.ilc,
+                old >> 32,
+                old as u32
+            );
+        }
         for row in 0..4 {
             let _ = write!(out, "GR{:<2}-GR{:<2}:  ", row * 4, row * 4 + 3);
             for i in 0..4 {

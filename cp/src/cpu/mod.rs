@@ -81,6 +81,18 @@ impl From<AccessFault> for ProgramInterrupt {
     }
 }
 
+/// The last program interruption taken (what it stored in low storage, kept for reports
+/// such as `vm390 run`'s; SA22-7201 "Program interruption").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProgramCheck {
+    /// The interruption code.
+    pub code: u16,
+    /// The instruction-length code in bytes (0, 2, 4 or 6).
+    pub ilc: u8,
+    /// The program old PSW.
+    pub old_psw: Psw,
+}
+
 /// Result of executing one instruction.
 pub type Exec = Result<(), ProgramInterrupt>;
 
@@ -242,6 +254,8 @@ pub struct Cpu {
     in_execute: bool,
     /// The data-exception code of a data exception being reported.
     pub(crate) dxc: u8,
+    /// The last program interruption taken, if any.
+    pub last_program_check: Option<ProgramCheck>,
     /// Clock comparator.
     pub clock_comparator: u64,
     /// CPU timer, kept as the TOD value at which it reaches zero.
@@ -303,6 +317,7 @@ impl Cpu {
             cur_len: 0,
             in_execute: false,
             dxc: 0,
+            last_program_check: None,
             clock_comparator: u64::MAX,
             cpu_timer_zero_at: u64::MAX,
             tod_offset: 0,
@@ -405,6 +420,11 @@ impl Cpu {
                 self.icache.invalidate_range(a.0, 4);
             }
         }
+        self.last_program_check = Some(ProgramCheck {
+            code: code.0,
+            ilc: ilc_bytes,
+            old_psw: self.psw,
+        });
         self.swap_psw(low::PROGRAM_OLD, low::PROGRAM_NEW)
     }
 

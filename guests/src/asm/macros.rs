@@ -926,7 +926,7 @@ impl Expander<'_> {
             return Ok(st.clone());
         }
         let mut chars = Vec::with_capacity(st.chars.len());
-        let mut pos = Vec::with_capacity(st.chars.len());
+        let mut pos = source::Positions::with_capacity(st.chars.len());
         let name_len = match (&st.name, seq_name) {
             (Some((n, _)), true) => n.chars().count(),
             _ => 0,
@@ -940,14 +940,15 @@ impl Expander<'_> {
             let at = p.i;
             if at < name_len {
                 chars.push(' ');
-                pos.push(st.pos[at]);
+                pos.push(st.at(at));
                 p.i += 1;
                 continue;
             }
             if ch == '&' {
                 if p.peek_at(1) == Some('&') {
                     chars.extend(['&', '&']);
-                    pos.extend([st.pos[at], st.pos[at + 1]]);
+                    pos.push(st.at(at));
+                    pos.push(st.at(at + 1));
                     p.i += 2;
                     continue;
                 }
@@ -958,7 +959,7 @@ impl Expander<'_> {
                 }
                 for c in v.chars() {
                     chars.push(c);
-                    pos.push(st.pos[at]);
+                    pos.push(st.at(at));
                 }
                 // In the name and operation fields, keep the next field in its column
                 // when the blanks allow it (as HLASM lists generated statements).
@@ -966,9 +967,9 @@ impl Expander<'_> {
                     let written = p.i - at;
                     let got = v.chars().count();
                     if got < written {
+                        chars.extend(std::iter::repeat_n(' ', written - got));
                         for _ in got..written {
-                            chars.push(' ');
-                            pos.push(st.pos[at]);
+                            pos.push(st.at(at));
                         }
                     } else {
                         let mut extra = got - written;
@@ -981,20 +982,22 @@ impl Expander<'_> {
                 continue;
             }
             chars.push(ch);
-            pos.push(st.pos[at]);
+            pos.push(st.at(at));
             p.i += 1;
         }
         chars.extend_from_slice(&st.chars[end..]);
-        pos.extend_from_slice(&st.pos[end..]);
+        for i in end..st.pos.len() {
+            pos.push(st.at(i));
+        }
         let text: String = chars.iter().collect();
         let g = Stmt {
             chars,
             pos,
             line: st.line,
-            lines: if in_macro {
-                vec![text.trim_end().to_string()]
+            text: if in_macro {
+                Rc::from(text.trim_end())
             } else {
-                st.lines.clone()
+                st.text.clone()
             },
             comment: false,
             name: None,

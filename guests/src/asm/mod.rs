@@ -112,7 +112,12 @@ impl Diagnostic {
     ///       |                  ^
     /// ```
     pub fn render(&self, source: &str) -> String {
-        let Some(text) = self.line.checked_sub(1).and_then(|l| source.lines().nth(l)) else {
+        self.render_text(self.line.checked_sub(1).and_then(|l| source.lines().nth(l)))
+    }
+
+    /// [`Diagnostic::render`] given the offending line's text.
+    fn render_text(&self, line: Option<&str>) -> String {
+        let Some(text) = line else {
             return self.to_string();
         };
         let text: String = text
@@ -148,13 +153,24 @@ pub type Library<'a> = dyn Fn(&str) -> Option<(String, String)> + 'a;
 
 /// Assembles `text`, with `COPY member` statements taking their source from `library`.
 pub fn assemble_with_library(file: &str, text: &str, library: &Library) -> Outcome {
+    assemble_inner(file, text, library, true)
+}
+
+/// [`assemble_with_library`]; the listing is made only if `want_listing` (else it is
+/// empty: the listing of a large source is as large as the source again).
+fn assemble_inner(file: &str, text: &str, library: &Library, want_listing: bool) -> Outcome {
     let (stmts, mut copy_diags) = copy::include(file, source::statements(text), library);
     let mut ex = macros::expand(file, stmts);
     ex.diags.append(&mut copy_diags);
     let stmts = ex.stmts;
     let mut a = Asm::new(file);
     a.run(&stmts);
-    let listing = a.listing(&stmts);
+    let listing = if want_listing {
+        a.listing(&stmts)
+    } else {
+        String::new()
+    };
+    drop(stmts);
     let mut diags: Vec<Diagnostic> = a
         .diags
         .into_iter()
@@ -187,7 +203,11 @@ pub fn assemble_with_library(file: &str, text: &str, library: &Library) -> Outco
         result: Ok(Assembly {
             origin,
             image,
-            listing: listing.clone(),
+            listing: if want_listing {
+                listing.clone()
+            } else {
+                String::new()
+            },
         }),
         listing,
         notes,
@@ -195,8 +215,8 @@ pub fn assemble_with_library(file: &str, text: &str, library: &Library) -> Outco
 }
 
 /// Assembles the file `source` into `output` (and the listing into `listing`, if given).
-/// On any error the messages are returned and no file is left at `output`: the image is
-/// written to a temporary file in the same directory and renamed only on success.
+/// Nothing at `output` or `listing` is touched unless the assembly succeeds, and then only
+/// a regular writable file or a new file is written: see [`assemble_file_with_notes`].
 pub fn assemble_file(
     source: &Path,
     output: &Path,
@@ -207,24 +227,44 @@ pub fn assemble_file(
 
 /// [`assemble_file`], also returning the notes (MNOTEs below severity 8) as printable
 /// lines: `Ok(notes)` on success, and on failure the notes and errors in source order.
+///
+/// An output path (image or listing) is refused before anything is assembled when it names
+/// the source, the other output, or something that is not a regular file (a directory, a
+/// symbolic link, a FIFO, a device) or a read-only file (checked from the permission bits,
+/// so also for root, whom the system would let write). After an error nothing is written
+/// and what was at the output paths is left as it was; a file this function created and
+/// could not finish writing is removed, and no other.
 pub fn assemble_file_with_notes(
     source: &Path,
     output: &Path,
     listing: Option<&Path>,
 ) -> Result<Vec<String>, Vec<String>> {
-    let fail = |msgs: Vec<String>| {
-        let _ = std::fs::remove_file(output);
-        Err(msgs)
-    };
     let bytes = match std::fs::read(source) {
         Ok(b) => b,
         Err(e) => {
-            return fail(vec![format!(
+            return Err(vec![format!(
                 "{}: error: cannot read: {e}",
                 source.display()
             )])
         }
     };
+    let mut refused = Vec::new();
+    for (what, path) in std::iter::once(("image", output)).chain(listing.map(|l| ("listing", l))) {
+        if let Err(m) = output_target(path, source, what) {
+            refused.push(m);
+        }
+    }
+    if let Some(l) = listing {
+        if same_file(l, output) {
+            refused.push(format!(
+                "{}: error: the listing and the image are the same file",
+                l.display()
+            ));
+        }
+    }
+    if !refused.is_empty() {
+        return Err(refused);
+    }
     let text = String::from_utf8_lossy(&bytes);
     let name = source.display().to_string();
     let dir = source.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -232,26 +272,36 @@ pub fn assemble_file_with_notes(
         result,
         listing: list,
         notes,
-    } = assemble_with_library(&name, &text, &|member| copy::from_directory(&dir, member));
-    let mut msgs = Vec::new();
-    if let Some(l) = listing {
-        if let Err(e) = std::fs::write(l, list) {
-            msgs.push(format!("{}: error: cannot write listing: {e}", l.display()));
-        }
-    }
+    } = assemble_inner(
+        &name,
+        &text,
+        &|member| copy::from_directory(&dir, member),
+        listing.is_some(),
+    );
     let asm = match result {
         Ok(a) => a,
         Err(d) => {
+            // Each message shows its source line: the lines of the source and of each COPY
+            // member are indexed once (looking a line up from the start for every message
+            // was quadratic).
+            let lines: Vec<&str> = text.lines().collect();
+            let mut members: HashMap<String, Option<String>> = HashMap::new();
             let mut all: Vec<(bool, String, usize, usize, String)> = d
                 .iter()
                 .map(|d| {
+                    let at = d.line.checked_sub(1);
                     // A COPY member's message shows the member's line.
                     let shown = if d.file == name {
-                        d.render(&text)
+                        d.render_text(at.and_then(|l| lines.get(l).copied()))
                     } else {
-                        match std::fs::read(&d.file) {
-                            Ok(b) => d.render(&String::from_utf8_lossy(&b)),
-                            Err(_) => d.to_string(),
+                        let member = members.entry(d.file.clone()).or_insert_with(|| {
+                            std::fs::read(&d.file)
+                                .ok()
+                                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        });
+                        match member {
+                            Some(m) => d.render(m),
+                            None => d.to_string(),
                         }
                     };
                     (d.file != name, d.file.clone(), d.line, d.column, shown)
@@ -263,37 +313,108 @@ pub fn assemble_file_with_notes(
                 )
                 .collect();
             all.sort();
-            msgs.extend(all.into_iter().map(|x| x.4));
-            return fail(msgs);
+            return Err(all.into_iter().map(|x| x.4).collect());
         }
     };
-    if !msgs.is_empty() {
-        return fail(msgs);
+    // The listing first: the image is written only when everything else was.
+    let mut targets = Vec::new();
+    if let Some(l) = listing {
+        targets.push((l, list.as_bytes(), "listing"));
     }
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let base = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "image".into());
-    let tmp = dir.join(format!(".{base}.{}.tmp", std::process::id()));
-    if let Err(e) = std::fs::write(&tmp, &asm.image) {
-        let _ = std::fs::remove_file(&tmp);
-        return fail(vec![format!(
-            "{}: error: cannot write: {e}",
-            output.display()
-        )]);
-    }
-    if let Err(e) = std::fs::rename(&tmp, output) {
-        let _ = std::fs::remove_file(&tmp);
-        return fail(vec![format!(
-            "{}: error: cannot write: {e}",
-            output.display()
-        )]);
+    targets.push((output, asm.image.as_slice(), "image"));
+    for (path, data, what) in targets {
+        if let Err(e) = write_output(path, data) {
+            return Err(vec![format!(
+                "{}: error: cannot write the {what}: {e}",
+                path.display()
+            )]);
+        }
     }
     Ok(notes.iter().map(Diagnostic::note).collect())
+}
+
+/// Whether `a` and `b` name the same existing file (same device and inode).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+/// Checks that `path` may receive an output (`what`: image or listing) of assembling
+/// `source`: it does not exist, or it is a regular file that is not read-only and not the
+/// source itself.
+fn output_target(path: &Path, source: &Path, what: &str) -> Result<(), String> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(format!(
+                "{}: error: cannot use for the {what}: {e}",
+                path.display()
+            ))
+        }
+    };
+    let t = meta.file_type();
+    let refuse = |why: &str| {
+        Err(format!(
+            "{}: error: will not write the {what} there: {why}",
+            path.display()
+        ))
+    };
+    if t.is_symlink() {
+        return refuse("it is a symbolic link, not a regular file");
+    }
+    if !t.is_file() {
+        return refuse(if t.is_dir() {
+            "it is a directory"
+        } else {
+            "it is not a regular file (a device, FIFO or socket)"
+        });
+    }
+    if same_file(path, source) {
+        return refuse("it is the source file");
+    }
+    if meta.permissions().readonly() {
+        return refuse("the file is read-only");
+    }
+    Ok(())
+}
+
+/// Writes `data` to `path`: into the existing regular file (keeping its inode, owner and
+/// mode), or into a new file created here, which is removed again if writing fails.
+fn write_output(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(mut f) => {
+            let r = f.write_all(data).and_then(|()| f.sync_all());
+            if r.is_err() {
+                drop(f);
+                let _ = std::fs::remove_file(path);
+            }
+            r
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Checked before assembling; checked again here, since it may have changed.
+            let meta = std::fs::symlink_metadata(path)?;
+            if !meta.file_type().is_file() || meta.permissions().readonly() {
+                return Err(std::io::Error::other(
+                    "it is no longer a regular writable file",
+                ));
+            }
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(path)?;
+            f.write_all(data)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// An error at a character of the statement.
@@ -465,10 +586,13 @@ struct Lit {
     place: Option<(usize, i64)>,
 }
 
-#[derive(Clone, Debug, Default)]
+/// A listing row: the statement's location and the first 8 bytes of its object code (held
+/// in place: a vector per statement cost an allocation each).
+#[derive(Clone, Copy, Debug, Default)]
 struct Row {
     loc: Option<i64>,
-    obj: Vec<u8>,
+    obj: [u8; 8],
+    obj_len: u8,
 }
 
 struct Asm {
@@ -485,6 +609,9 @@ struct Asm {
     quals: Vec<String>,
     lits: Vec<Lit>,
     lit_map: HashMap<(String, usize), usize>,
+    /// Pass 1: the literals of the pool being collected, in order of appearance (finding
+    /// them in `lit_map` at each LTORG was quadratic in the number of pools).
+    pending: Vec<usize>,
     pools: Vec<Vec<usize>>,
     pool_no: usize,
     diags: Vec<Diagnostic>,
@@ -527,6 +654,7 @@ impl Asm {
             quals: Vec::new(),
             lits: Vec::new(),
             lit_map: HashMap::new(),
+            pending: Vec::new(),
             pools: Vec::new(),
             pool_no: 0,
             diags: Vec::new(),
@@ -744,8 +872,9 @@ impl Asm {
             if row.loc.is_none() {
                 row.loc = Some(addr);
             }
-            if row.obj.len() < 8 {
-                row.obj.extend(bytes.iter().take(8 - row.obj.len()));
+            for &b in bytes.iter().take(8 - row.obj_len as usize) {
+                row.obj[row.obj_len as usize] = b;
+                row.obj_len += 1;
             }
         }
         self.advance(bytes.len() as i64, at)
@@ -1055,8 +1184,32 @@ impl Asm {
             });
             return Ok(());
         }
+        let mut regs = Vec::with_capacity(ops.len() - 1);
         for (k, &(rs, re)) in ops[1..].iter().enumerate() {
             let r = self.register(st, rs, re)?;
+            // Register 0 as a base stands for address 0 (HLASM Language Reference, "Using
+            // general register zero": the base must be absolute or relocatable zero and
+            // register 0 the first base register). HLASM warns (ASMA302W) and assembles
+            // as if the base were zero, which silently gives other addresses than the
+            // source says; here it is an error.
+            if r == 0 && k > 0 {
+                return err(
+                    rs,
+                    "register 0 can only be the first base register of a USING",
+                );
+            }
+            if r == 0 && self.address(base) != 0 {
+                return err(
+                    s,
+                    format!(
+                        "USING with base register 0 needs base address 0, not X'{:X}': register 0 as a base stands for address 0 (HLASM ASMA302W)",
+                        self.address(base)
+                    ),
+                );
+            }
+            regs.push(r);
+        }
+        for (k, r) in regs.into_iter().enumerate() {
             if label.is_none() {
                 self.usings
                     .retain(|u| u.label.is_some() || u.dep.is_some() || u.reg != r);
@@ -1076,14 +1229,7 @@ impl Asm {
         let k = self.pool_no;
         self.pool_no += 1;
         if self.pass == 1 {
-            let pending: Vec<usize> = self
-                .lit_map
-                .iter()
-                .filter(|((_, p), _)| *p == k)
-                .map(|(_, &i)| i)
-                .collect();
-            let mut order = pending;
-            order.sort_unstable();
+            let mut order = std::mem::take(&mut self.pending);
             let class = |len: i64| match () {
                 _ if len % 8 == 0 => 0,
                 _ if len % 4 == 0 => 1,
@@ -1131,7 +1277,7 @@ impl Asm {
     }
 
     fn end_pool(&mut self, stmts: &[Stmt], st: &Stmt) {
-        let has = self.lit_map.keys().any(|(_, p)| *p == self.pool_no);
+        let has = !self.pending.is_empty();
         if self.pass == 2 && self.pools.get(self.pool_no).is_none_or(|p| p.is_empty()) {
             return;
         }
@@ -1448,6 +1594,7 @@ impl Asm {
                 });
                 let i = self.lits.len() - 1;
                 self.lit_map.insert(k, i);
+                self.pending.push(i);
                 i
             }
         };
@@ -1782,7 +1929,14 @@ impl Asm {
                 );
             }
         } else if d.sect.is_none() && (0..=4095).contains(&d.v) {
-            return Ok((d.v as u16, 0));
+            // Absolute addresses 0-4095 need no USING: base register 0, displacement the
+            // address; a USING that covers the address is preferred (HLASM Language
+            // Reference, "Base registers for absolute addresses": USING 0,3 makes LA 7,5
+            // X'41703005').
+            return Ok(match self.resolve_in(None, d.v, None, 0) {
+                Some((off, r)) if off <= d.v => (off as u16, r),
+                _ => (d.v as u16, 0),
+            });
         }
         match self.resolve_in(d.sect, d.v, d.qual, 0) {
             Some((off, r)) => Ok((off as u16, r)),
@@ -1848,17 +2002,17 @@ impl Asm {
         let mut out = String::new();
         let _ = writeln!(out, "  LOC   OBJECT CODE       STMT  SOURCE STATEMENT");
         for (i, st) in stmts.iter().enumerate() {
-            let row = self.rows.get(i).cloned().unwrap_or_default();
+            let row = self.rows.get(i).copied().unwrap_or_default();
             let loc = match row.loc {
                 Some(l) if !st.comment => format!("{:06X}", l),
                 _ => String::new(),
             };
             let mut obj = String::new();
-            for b in &row.obj {
+            for b in &row.obj[..row.obj_len as usize] {
                 let _ = write!(obj, "{b:02X}");
             }
             let mark = if st.generated { '+' } else { ' ' };
-            for (k, line) in st.lines.iter().enumerate() {
+            for (k, line) in st.lines().enumerate() {
                 if k == 0 {
                     let _ = writeln!(out, "{loc:<6} {obj:<16} {:>5}{mark} {line}", st.line);
                 } else {

@@ -10,11 +10,12 @@ pub(crate) struct Stmt {
     /// The statement text, columns 1-71 and the continued parts.
     pub chars: Vec<char>,
     /// (line, column) of every character, 1-based.
-    pub pos: Vec<(usize, usize)>,
+    pub pos: Positions,
     /// First source line (1-based).
     pub line: usize,
-    /// The source lines as written, for the listing.
-    pub lines: Vec<String>,
+    /// The source lines as written, for the listing, joined by `\n` (one shared allocation
+    /// for all lines, not a vector of strings: see [`Stmt::lines`]).
+    pub text: Rc<str>,
     /// Comment or blank: nothing to assemble.
     pub comment: bool,
     /// Name field (as written) and its start.
@@ -39,14 +40,84 @@ impl Stmt {
 }
 
 impl Stmt {
+    /// The source lines as written.
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.text.split('\n')
+    }
+
     /// (line, column) of character `i`, or just past the end.
     pub fn at(&self, i: usize) -> (usize, usize) {
         match self.pos.get(i) {
-            Some(&p) => p,
+            Some(p) => p,
             None => match self.pos.last() {
-                Some(&(l, c)) => (l, c + 1),
+                Some((l, c)) => (l, c + 1),
                 None => (self.line, 1),
             },
+        }
+    }
+}
+
+/// The source (line, column) of each character of a statement, kept as runs of
+/// consecutive columns on one line: a statement of one line costs one run whatever its
+/// length (a `Vec<(usize, usize)>` cost 16 bytes a character).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Positions {
+    /// (first character index, line, column of that character).
+    runs: Vec<(u32, u32, u32)>,
+    len: usize,
+}
+
+impl Positions {
+    /// Empty, with room for `n` runs.
+    pub fn with_capacity(n: usize) -> Positions {
+        Positions {
+            runs: Vec::with_capacity(n.min(4)),
+            len: 0,
+        }
+    }
+
+    /// Number of characters.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Appends the position of the next character.
+    pub fn push(&mut self, (line, col): (usize, usize)) {
+        let (line, col) = (line as u32, col as u32);
+        let i = self.len as u32;
+        match self.runs.last() {
+            Some(&(from, l, c)) if l == line && c.wrapping_add(i - from) == col => {}
+            _ => self.runs.push((i, line, col)),
+        }
+        self.len += 1;
+    }
+
+    /// The position of character `i`.
+    pub fn get(&self, i: usize) -> Option<(usize, usize)> {
+        if i >= self.len {
+            return None;
+        }
+        let r = self
+            .runs
+            .partition_point(|&(from, _, _)| from as usize <= i)
+            - 1;
+        let (from, line, col) = self.runs[r];
+        Some((line as usize, (col as usize) + (i - from as usize)))
+    }
+
+    /// The position of the last character.
+    pub fn last(&self) -> Option<(usize, usize)> {
+        self.len.checked_sub(1).and_then(|i| self.get(i))
+    }
+
+    /// Keeps the first `n` positions.
+    pub fn truncate(&mut self, n: usize) {
+        if n < self.len {
+            self.len = n;
+            let keep = self
+                .runs
+                .partition_point(|&(from, _, _)| (from as usize) < n);
+            self.runs.truncate(keep);
         }
     }
 }
@@ -78,8 +149,19 @@ pub(crate) fn is_attr_quote(c: &[char], i: usize) -> bool {
 
 /// Splits source text into statements.
 pub(crate) fn statements(text: &str) -> Vec<Stmt> {
-    let mut out = Vec::new();
+    statements_counted(text).0
+}
+
+/// [`statements`], also returning how many characters the search for the remarks of
+/// continued lines looked at (a test checks that this grows linearly with the source).
+pub(crate) fn statements_counted(text: &str) -> (Vec<Stmt>, usize) {
+    let mut looked = 0;
+    // One statement a line at most: reserving that once spares the copies of growing.
+    let mut out = Vec::with_capacity(text.lines().count());
+    // The raw lines of the statement being built (usually just one).
+    let mut raw_lines = String::new();
     let mut cur: Option<Stmt> = None;
+    let mut scan = CutScan::default();
     for (n, raw) in text.lines().enumerate() {
         let line_no = n + 1;
         let chars: Vec<char> = raw
@@ -91,16 +173,22 @@ pub(crate) fn statements(text: &str) -> Vec<Stmt> {
         let line_start = cur.as_ref().map_or(0, |st| st.chars.len());
         match cur.as_mut() {
             Some(st) => {
-                st.lines.push(raw.to_string());
+                raw_lines.push('\n');
+                raw_lines.push_str(raw);
                 for (col, &c) in chars.iter().enumerate().take(body_end).skip(15) {
                     st.chars.push(c);
                     st.pos.push((line_no, col + 1));
                 }
             }
             None => {
+                looked += scan.looked;
+                scan = CutScan::default();
+                raw_lines.clear();
+                raw_lines.push_str(raw);
                 let mut st = Stmt {
                     line: line_no,
-                    lines: vec![raw.to_string()],
+                    chars: Vec::with_capacity(body_end),
+                    pos: Positions::with_capacity(1),
                     ..Stmt::default()
                 };
                 let first: String = chars.iter().take(2).collect();
@@ -120,52 +208,92 @@ pub(crate) fn statements(text: &str) -> Vec<Stmt> {
             // "Alternative statement format").
             if let Some(st) = cur.as_mut() {
                 if !st.comment {
-                    if let Some(cut) = alternative_cut(st, line_start) {
+                    if let Some(cut) = alternative_cut(st, line_start, &mut scan) {
                         st.chars.truncate(cut);
                         st.pos.truncate(cut);
                     }
                 }
             }
-        } else {
-            if let Some(st) = cur.take() {
-                out.push(finish(st));
-            }
+        } else if let Some(mut st) = cur.take() {
+            st.text = Rc::from(raw_lines.as_str());
+            out.push(finish(st));
         }
     }
-    if let Some(st) = cur.take() {
+    if let Some(mut st) = cur.take() {
+        st.text = Rc::from(raw_lines.as_str());
         out.push(finish(st));
     }
-    out
+    (out, looked + scan.looked)
+}
+
+/// How far [`alternative_cut`] has looked into a statement, so that each continuation line
+/// is scanned once (scanning the whole statement again for every line was quadratic).
+#[derive(Clone, Copy, Debug, Default)]
+struct CutScan {
+    /// Start of the operand field, once known.
+    field: Option<usize>,
+    /// The characters before this index are scanned...
+    at: usize,
+    /// ...and this is the quote state after them.
+    quote: bool,
+    /// Characters looked at so far (the measure of work, for the linearity test).
+    looked: usize,
 }
 
 /// Where to cut a continued line (its text starts at `line_start` in `st.chars`) whose
 /// operand field ends in a comma followed by a blank: the rest of the line is remarks.
-fn alternative_cut(st: &Stmt, line_start: usize) -> Option<usize> {
+fn alternative_cut(st: &Stmt, line_start: usize, scan: &mut CutScan) -> Option<usize> {
     let c = &st.chars;
-    // The operand field of the first line.
-    let mut i = 0;
-    while i < c.len() && c[i] != ' ' {
-        i += 1;
-    }
-    while i < c.len() && c[i] == ' ' {
-        i += 1;
-    }
-    while i < c.len() && c[i] != ' ' {
-        i += 1;
-    }
-    while i < c.len() && c[i] == ' ' {
-        i += 1;
-    }
+    let i = match scan.field {
+        Some(i) => i,
+        None => {
+            // The operand field of the first line.
+            let mut i = 0;
+            while i < c.len() && c[i] != ' ' {
+                i += 1;
+            }
+            while i < c.len() && c[i] == ' ' {
+                i += 1;
+            }
+            while i < c.len() && c[i] != ' ' {
+                i += 1;
+            }
+            while i < c.len() && c[i] == ' ' {
+                i += 1;
+            }
+            if i >= c.len() {
+                return None;
+            }
+            *scan = CutScan {
+                field: Some(i),
+                at: i,
+                quote: false,
+                looked: scan.looked + i,
+            };
+            i
+        }
+    };
     let from = i.max(line_start);
-    let mut quote = false;
-    for k in i..c.len() {
+    let mut quote = scan.quote;
+    let mut k = scan.at.clamp(i, c.len());
+    while k < c.len() {
+        scan.looked += 1;
+        if k + 1 == c.len() {
+            // Whether a quote is an attribute quote depends on the character after it,
+            // which the next line supplies: the last character is scanned again then.
+            scan.at = k;
+            scan.quote = quote;
+        }
         if c[k] == '\'' {
             if quote || !is_attr_quote(c, k) {
                 quote = !quote;
             }
         } else if c[k] == ' ' && !quote && k >= from {
+            scan.at = k;
+            scan.quote = false;
             return (k > from && c[k - 1] == ',').then_some(k);
         }
+        k += 1;
     }
     None
 }

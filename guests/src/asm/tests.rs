@@ -325,11 +325,110 @@ fn assemble_file_writes_only_on_success() {
         e[0].ends_with(":2:2: error: unknown operation BAD\n    2 |  BAD\n      |  ^"),
         "{e:?}"
     );
-    assert!(!out.exists(), "old image must be removed");
+    // What was at the output path (the last good image) is left as it was.
+    assert_eq!(std::fs::read(&out).unwrap(), vec![0x18, 0x12]);
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert_eq!(names.len(), 2, "no temporary file left");
+    assert_eq!(names.len(), 3, "no temporary file left");
     let e = assemble_file(&dir.path().join("missing.asm"), &out, None).unwrap_err();
     assert!(e[0].contains("cannot read"));
+    assert_eq!(std::fs::read(&out).unwrap(), vec![0x18, 0x12]);
+}
+
+/// Issue #12 item 5: a failed assembly leaves an unrelated file at the output path alone
+/// (it removed it), a new output that is not finished is not left behind.
+#[test]
+fn failed_assembly_keeps_what_was_at_the_output_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("bad.asm");
+    std::fs::write(&src, " BAD\n").unwrap();
+    let p = dir.path().join("p.txt");
+    let l = dir.path().join("l.txt");
+    std::fs::write(&p, "precious").unwrap();
+    std::fs::write(&l, "listing of something else").unwrap();
+    assert!(assemble_file(&src, &p, Some(&l)).is_err());
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), "precious");
+    assert_eq!(
+        std::fs::read_to_string(&l).unwrap(),
+        "listing of something else"
+    );
+    let new = dir.path().join("new.bin");
+    assert!(assemble_file(&src, &new, None).is_err());
+    assert!(!new.exists());
+    // A good assembly writes into the existing regular writable file.
+    std::fs::write(&src, " LR 1,2\n").unwrap();
+    assemble_file(&src, &p, Some(&l)).unwrap();
+    assert_eq!(std::fs::read(&p).unwrap(), vec![0x18, 0x12]);
+    assert!(std::fs::read_to_string(&l).unwrap().contains("1812"));
+}
+
+/// Issue #12 item 5: `-o SOURCE`, a read-only file (also for root, who could write it), a
+/// symbolic link, a FIFO, a directory and the image as listing are refused before anything
+/// is assembled, and are left as they were.
+#[test]
+fn output_that_is_the_source_or_not_a_regular_writable_file_is_refused() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("a.asm");
+    std::fs::write(&src, " LR 1,2\n").unwrap();
+    let e = assemble_file(&src, &src, None).unwrap_err();
+    assert!(e[0].contains("it is the source file"), "{e:?}");
+    assert_eq!(std::fs::read_to_string(&src).unwrap(), " LR 1,2\n");
+    let e = assemble_file(&src, &dir.path().join("a.bin"), Some(&src)).unwrap_err();
+    assert!(e[0].contains("it is the source file"), "{e:?}");
+    assert!(!dir.path().join("a.bin").exists());
+    // A hard link to the source is the source.
+    let hard = dir.path().join("hard.asm");
+    std::fs::hard_link(&src, &hard).unwrap();
+    let e = assemble_file(&src, &hard, None).unwrap_err();
+    assert!(e[0].contains("it is the source file"), "{e:?}");
+    assert_eq!(std::fs::read_to_string(&src).unwrap(), " LR 1,2\n");
+
+    let ro = dir.path().join("ro.bin");
+    std::fs::write(&ro, "keep").unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let e = assemble_file(&src, &ro, None).unwrap_err();
+    assert!(e[0].contains("read-only"), "{e:?}");
+    assert_eq!(std::fs::read_to_string(&ro).unwrap(), "keep");
+
+    let target = dir.path().join("target.bin");
+    std::fs::write(&target, "target").unwrap();
+    let link = dir.path().join("link.bin");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let e = assemble_file(&src, &link, None).unwrap_err();
+    assert!(e[0].contains("symbolic link"), "{e:?}");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "target");
+
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let e = assemble_file(&src, &fifo, None).unwrap_err();
+    assert!(e[0].contains("not a regular file"), "{e:?}");
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+
+    let e = assemble_file(&src, dir.path(), None).unwrap_err();
+    assert!(e[0].contains("directory"), "{e:?}");
+    let e = assemble_file(&src, Path::new("/dev/null"), None).unwrap_err();
+    assert!(e[0].contains("not a regular file"), "{e:?}");
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+
+    let out = dir.path().join("o.bin");
+    std::fs::write(&out, "old").unwrap();
+    let e = assemble_file(&src, &out, Some(&out)).unwrap_err();
+    assert!(e[0].contains("the same file"), "{e:?}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
 }
 
 /// Seeded xorshift for the garbage test.
@@ -546,5 +645,141 @@ fn rendered_diagnostics_show_the_source_line_and_column() {
     assert_eq!(
         d[0].render(src),
         "t.asm:2:10: error: undefined symbol NOWHERE\n    2 |  L     1,NOWHERE\n      |          ^"
+    );
+}
+
+/// Issue #12 item 21: the remarks search of continued lines looks at each character a
+/// bounded number of times (it rescanned the whole statement for every line: 20,000
+/// continuation lines looked at about 200 million characters).
+#[test]
+fn continuation_lines_are_scanned_once() {
+    fn source(n: usize) -> String {
+        let mut s = format!("{:<71}X\n", "         DC    X'00',");
+        for i in 1..n {
+            if i + 1 == n {
+                s.push_str("               X'00'\n");
+            } else {
+                s.push_str(&format!("{:<71}X\n", "               X'00',"));
+            }
+        }
+        s
+    }
+    let (small, big) = (source(2_000), source(20_000));
+    let (stmts, looked_small) = source::statements_counted(&small);
+    assert_eq!(stmts.len(), 1);
+    let (_, looked_big) = source::statements_counted(&big);
+    // Each line's 6 characters of operand and one blank after, and the last character of
+    // the line before again: 8 a line, whatever the number of lines.
+    assert!(looked_small <= 8 * 2_000, "{looked_small}");
+    assert!(looked_big <= 8 * 20_000, "{looked_big}");
+    assert!(
+        looked_big <= 11 * looked_small,
+        "{looked_small} {looked_big}"
+    );
+    let a = assemble("t.asm", &big).unwrap();
+    assert_eq!(a.image, vec![0; 20_000]);
+}
+
+/// Issue #12 item 21: 200,000 literals (in pools of 500, each under a USING of its own)
+/// assemble, each to its own place.
+#[test]
+fn two_hundred_thousand_literals_assemble() {
+    let mut s = String::from("T        CSECT\n");
+    for i in 0..200_000 {
+        if i % 500 == 0 {
+            s.push_str("         LTORG\n         USING *,12\n");
+        }
+        s.push_str(&format!("         L     1,=F'{i}'\n"));
+    }
+    s.push_str("         END\n");
+    let a = assemble("t.asm", &s).unwrap();
+    // 400 blocks of 500 L instructions and then their 500 literals.
+    assert_eq!(a.image.len(), 400 * 4000);
+    let block = |k: usize| &a.image[k * 4000..(k + 1) * 4000];
+    for k in [0, 1, 399] {
+        let b = block(k);
+        for j in [0, 499] {
+            let insn = &b[j * 4..j * 4 + 4];
+            assert_eq!(insn[..2], [0x58, 0x10], "block {k} insn {j}");
+            let disp = u16::from_be_bytes([insn[2] & 0x0F, insn[3]]) as usize;
+            assert_eq!(insn[2] >> 4, 12);
+            let lit = u32::from_be_bytes(b[disp..disp + 4].try_into().unwrap()) as usize;
+            assert_eq!(lit, k * 500 + j);
+        }
+    }
+}
+
+/// Issue #12 item 18: `USING *,0` at X'200' is an error (register 0 as a base stands for
+/// address 0; HLASM Language Reference "Using general register zero", message ASMA302W),
+/// and register 0 may only be the first base register; at address 0 it is allowed.
+#[test]
+fn using_register_0_needs_base_address_0() {
+    let e = errs("T        START X'200'\n         USING *,0\nHERE     B     HERE\n");
+    assert_eq!(
+        e[0],
+        "t.asm:2:16: error: USING with base register 0 needs base address 0, not X'200': register 0 as a base stands for address 0 (HLASM ASMA302W)"
+    );
+    let e = errs("         USING 0,5,0\n");
+    assert_eq!(
+        e,
+        vec!["t.asm:1:20: error: register 0 can only be the first base register of a USING"]
+    );
+    // At address 0 register 0 is a base like any other, and the next register covers the
+    // following 4096 bytes.
+    let src = "T        CSECT\n         USING T,0,9\nHERE     B     HERE\n         DS    XL4096\nFAR      B     FAR\n";
+    let a = img(src);
+    assert_eq!(hex(&a[..4]), "47F00000");
+    assert_eq!(hex(&a[4100..]), "47F09004");
+}
+
+/// Issue #12 item 18, other USING rules of the HLASM Language Reference ("USING
+/// instruction", "Base registers for absolute addresses", "DROP instruction"): a range of
+/// 4096 bytes per register, a USING on absolute zero preferred to the implicit register 0,
+/// and a DROP of a register that only a labelled USING uses does not end it.
+#[test]
+fn using_range_absolute_preference_and_drop() {
+    // X at base+4095 is addressable, Y at base+4096 is not.
+    let e = errs(
+        "         USING *,12\n         L     1,X\n         L     1,Y\n         DS    XL4087\nX        DC    X'01'\nY        DC    X'02'\n",
+    );
+    assert_eq!(
+        e,
+        vec![
+            "t.asm:3:18: error: operand 2: address X'1000' is not addressable (no USING covers it)"
+        ]
+    );
+    let a = img(
+        "         USING *,12\n         L     1,X\n         DS    XL4091\nX        DC    X'01'\n",
+    );
+    assert_eq!(hex(&a[..4]), "5810CFFF");
+    // USING 0,3: LA 7,5 is X'41703005' (without the USING X'41700005'); an absolute
+    // USING beyond 4095 serves larger absolute addresses.
+    assert_eq!(hex(&img("         LA    7,5\n")), "41700005");
+    assert_eq!(
+        hex(&img("         USING 0,3\n         LA    7,5\n")),
+        "41703005"
+    );
+    assert_eq!(
+        hex(&img(
+            "         USING 4096,3\n         LA    7,5000\n         LA    7,5\n"
+        )),
+        "4170338841700005"
+    );
+    // Two registers with the same base: the higher-numbered one.
+    assert_eq!(
+        hex(&img(
+            "         USING *,4\n         USING *,3\nX        LA    7,X\n"
+        )),
+        "41704000"
+    );
+    // DROP 5 does not end the labelled USING on register 5 (HLASM Language Reference,
+    // "Labeled USING"; HLASM warns ASMA045W and ignores the register).
+    let e = errs(
+        "LBL      USING *,5\n         DROP  5\n         LA    7,LBL.X\nX        DC    X'01'\n",
+    );
+    assert_eq!(e, vec!["t.asm:2:16: error: register 5 is not in a USING"]);
+    assert_eq!(
+        hex(&img("LBL      USING *,5\n         LA    7,LBL.X\n         DROP  LBL\nX        DC    X'01'\n")),
+        "4170500401"
     );
 }

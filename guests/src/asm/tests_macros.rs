@@ -782,5 +782,6 @@ fn assemble_file_copies_from_the_source_directory() {
             format!("{}:1:18: error: missing term\n    1 | R5       EQU   5+\n      |                  ^", regs.display()),
         ]
     );
-    assert!(!out.exists());
+    // The image of the last good assembly is left as it was.
+    assert_eq!(std::fs::read(&out).unwrap(), vec![0x18, 0x55]);
 }
