@@ -276,9 +276,20 @@ pub fn run(a: &RunArgs) -> ExitCode {
     }
     let interrupted = Arc::new(AtomicBool::new(false));
     {
+        // SIGINT is blocked in this thread (and so in every thread started after it) and
+        // taken by a thread of its own, which asks the run loop to stop.
         let flag = interrupted.clone();
-        if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
-            eprintln!("vm390 run: cannot catch Ctrl-C: {e}");
+        let mut set = nix::sys::signal::SigSet::empty();
+        set.add(nix::sys::signal::Signal::SIGINT);
+        match set.thread_block() {
+            Ok(()) => {
+                std::thread::spawn(move || {
+                    if set.wait().is_ok() {
+                        flag.store(true, Ordering::SeqCst);
+                    }
+                });
+            }
+            Err(e) => eprintln!("vm390 run: cannot catch Ctrl-C: {e}"),
         }
     }
     let ipl_valid = cpu.ipl_psw();
