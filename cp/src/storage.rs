@@ -497,6 +497,8 @@ mod tests {
         // The access cache vouched for the block; the purge dropped that.
         assert_eq!(s.tlb_store(0xF0_0000, 4, 0), None);
         // New storage is all defined.
-        assert!(Storage::new(1 << 20).unwrap().contains(AbsAddr(0xF_FFFF), 1));
+        assert!(Storage::new(1 << 20)
+            .unwrap()
+            .contains(AbsAddr(0xF_FFFF), 1));
     }
 }

@@ -1386,7 +1386,12 @@ mod tests {
 
     /// Logs `user` of directory `text` on with `input`; returns the machine and a handle
     /// on the terminal.
-    fn logon_with(text: &str, base: &std::path::Path, user: &str, input: &[&str]) -> (Vm, SharedTerminal) {
+    fn logon_with(
+        text: &str,
+        base: &std::path::Path,
+        user: &str,
+        input: &[&str],
+    ) -> (Vm, SharedTerminal) {
         let dir = crate::directory::parse_directory_text(text, "t", base, false).unwrap();
         let term = SharedTerminal::default();
         term.input
@@ -1417,17 +1422,18 @@ mod tests {
         let (mut vm, term) = disabled_wait_vm(&["CP QUERY TIME", "cp q userid", "LOGOFF"]);
         assert_eq!(vm.run(), RunEnd::LoggedOff);
         let out = term.output.borrow();
-        assert!(out.contains("DMKDSP450W CP ENTERED; DISABLED WAIT PSW"), "{out}");
+        assert!(
+            out.contains("DMKDSP450W CP ENTERED; DISABLED WAIT PSW"),
+            "{out}"
+        );
         assert!(out.contains("\nTIME IS "), "{out}");
         assert!(out.contains("\nT AT "), "{out}");
         assert!(!out.contains("DMKCFM001E"), "{out}");
     }
 
-    /// Every CP command of the command set, with and without the CP prefix, in CP mode
-    /// after a disabled wait: none is unknown. BEGIN resumes the guest, which stops in
-    /// its disabled wait again; IPL CMS (no such system) fails; LOGOFF ends.
-    #[test]
-    fn every_cp_command_works_in_cp_mode_after_a_disabled_wait() {
+    /// Every CP command of the command set (cpcmd/mod.rs `cp_command_from`), each typed
+    /// plain and with the CP prefix, then `CP LOGOFF`.
+    fn every_cp_command() -> Vec<String> {
         let commands = [
             "QUERY TIME",
             "QUERY USERID",
@@ -1445,6 +1451,7 @@ mod tests {
             "LINK T 191 191 RR",
             "BEGIN",
             "IPL NOSUCH",
+            "DEFINE STORAGE 1M",
         ];
         let mut input: Vec<String> = Vec::new();
         for c in commands {
@@ -1452,15 +1459,56 @@ mod tests {
             input.push(format!("CP {c}"));
         }
         input.push("CP LOGOFF".to_string());
-        let input: Vec<&str> = input.iter().map(|s| s.as_str()).collect();
-        let (mut vm, term) = disabled_wait_vm(&input);
+        input
+    }
+
+    /// Runs [`every_cp_command`] on `vm`: none is unknown, and the session ends logged off.
+    fn check_every_cp_command(mut vm: Vm, term: SharedTerminal) -> String {
         assert_eq!(vm.run(), RunEnd::LoggedOff);
-        let out = term.output.borrow();
+        let out = term.output.borrow().clone();
         assert!(!out.contains("DMKCFM001E"), "{out}");
         assert_eq!(out.matches("\nTIME IS ").count(), 2, "{out}");
-        // Both BEGINs resumed the guest, which stopped again.
-        assert_eq!(out.matches("DMKDSP450W").count(), 3, "{out}");
+        // QUERY VIRTUAL and DEFINE STORAGE, twice each.
+        assert_eq!(out.matches("\nSTORAGE = 00001M").count(), 4, "{out}");
         assert!(out.contains("LOGOFF AT"), "{out}");
+        out
+    }
+
+    /// Every CP command in CP mode after a disabled wait (DMKDSP450W). The first BEGIN
+    /// resumes the guest, which stops in its disabled wait again; the second too; after
+    /// DEFINE STORAGE (a system reset) nothing runs.
+    #[test]
+    fn every_cp_command_works_in_cp_mode_after_a_disabled_wait() {
+        let input = every_cp_command();
+        let input: Vec<&str> = input.iter().map(|s| s.as_str()).collect();
+        let (vm, term) = disabled_wait_vm(&input);
+        let out = check_every_cp_command(vm, term);
+        assert_eq!(out.matches("DMKDSP450W").count(), 3, "{out}");
+    }
+
+    /// Every CP command in CP mode after a program-interruption loop (DMKDSP452W: zeroed
+    /// storage run from the zero PSW).
+    #[test]
+    fn every_cp_command_works_in_cp_mode_after_a_program_interrupt_loop() {
+        let input = every_cp_command();
+        let input: Vec<&str> = input.iter().map(|s| s.as_str()).collect();
+        let (mut vm, term) = disabled_wait_vm(&input);
+        vm.cpu.mem.bytes_mut().fill(0);
+        vm.cpu.invalidate_all();
+        vm.cpu.psw = Psw::from_bytes(Arch::S370, [0; 8]).0;
+        let out = check_every_cp_command(vm, term);
+        assert_eq!(out.matches("DMKDSP452W").count(), 3, "{out}");
+    }
+
+    /// Every CP command in CP mode of a user never IPLed: BEGIN has nothing to resume.
+    #[test]
+    fn every_cp_command_works_in_cp_mode_before_an_ipl() {
+        let input = every_cp_command();
+        let input: Vec<&str> = input.iter().map(|s| s.as_str()).collect();
+        let text = "USER T T 1M 1M G\n CONSOLE 009 3215\n SPOOL 00E 1403 A\n";
+        let (vm, term) = logon_with(text, std::path::Path::new("."), "T", &input);
+        let out = check_every_cp_command(vm, term);
+        assert!(!out.contains("DMKDSP"), "{out}");
     }
 
     /// A user with no IPL statement waits in CP mode: CP commands answered, no guest
@@ -1488,7 +1536,11 @@ mod tests {
     #[test]
     fn failed_ipl_waits_in_cp_mode() {
         let tmp = tempfile::tempdir().unwrap();
-        std::fs::write(tmp.path().join("BAD.segment"), b"garbage, not a saved system").unwrap();
+        std::fs::write(
+            tmp.path().join("BAD.segment"),
+            b"garbage, not a saved system",
+        )
+        .unwrap();
         let text = "NSS CMS BAD.segment IPL\nUSER BARE BARE 1M 1M G\n IPL CMS\n CONSOLE 009 3215\n";
         let (mut vm, term) = logon_with(text, tmp.path(), "BARE", &["QUERY USERID", "LOGOFF"]);
         assert_eq!(vm.run(), RunEnd::LoggedOff);
@@ -1529,7 +1581,8 @@ mod tests {
         )
         .unwrap();
         // Program new PSW: a disabled wait.
-        m.load(AbsAddr(0x68), &[0x00, 0x02, 0, 0, 0, 0, 0, 0]).unwrap();
+        m.load(AbsAddr(0x68), &[0x00, 0x02, 0, 0, 0, 0, 0, 0])
+            .unwrap();
         vm.cpu.gpr[1] = 0xF0_0000;
         vm.cpu.psw = Psw::from_bytes(Arch::S370, [0, 0, 0, 0, 0, 0, 0x10, 0]).0;
         vm.cp.reset_state = false;
@@ -1539,7 +1592,9 @@ mod tests {
         // The old program PSW: code 5 (addressing).
         assert_eq!(vm.cpu.mem.read_u16(AbsAddr(0x2A)), 0x0005);
         // Loaded, CMSSEG's page exists.
-        let a = vm.cp.saved_segment(&mut vm.cpu, SegmentOp::LoadShared, "CMSSEG");
+        let a = vm
+            .cp
+            .saved_segment(&mut vm.cpu, SegmentOp::LoadShared, "CMSSEG");
         assert_eq!(a.cc, 0);
         assert!(vm.cpu.mem.contains(AbsAddr(0xF0_0000), 4096));
         assert!(!vm.cpu.mem.contains(AbsAddr(0xF0_1000), 1));
@@ -1556,16 +1611,24 @@ mod tests {
         let (mut vm, term) = logon_with(text, std::path::Path::new("."), "BIG", &[]);
         assert_eq!(vm.cp.storage_size, 16 << 20);
         assert!(
-            term.output
-                .borrow()
-                .contains("VM390: DIRECTORY STORAGE 02048M EXCEEDS THE S/370 MAXIMUM; STORAGE = 00016M"),
+            term.output.borrow().contains(
+                "VM390: DIRECTORY STORAGE 02048M EXCEEDS THE S/370 MAXIMUM; STORAGE = 00016M"
+            ),
             "{}",
             term.output.borrow()
         );
-        let r = vm.cp.cp_command_from(&mut vm.cpu, "QUERY VIRTUAL STORAGE", true);
+        let r = vm
+            .cp
+            .cp_command_from(&mut vm.cpu, "QUERY VIRTUAL STORAGE", true);
         assert_eq!(r.lines, vec!["STORAGE = 00016M".to_string()]);
-        vm.cpu.mem.load(AbsAddr(0x1000), &[0x83, 0x20, 0x00, 0x60]).unwrap();
-        vm.cpu.mem.load(AbsAddr(0x1004), &[0x82, 0x00, 0x0F, 0x00]).unwrap();
+        vm.cpu
+            .mem
+            .load(AbsAddr(0x1000), &[0x83, 0x20, 0x00, 0x60])
+            .unwrap();
+        vm.cpu
+            .mem
+            .load(AbsAddr(0x1004), &[0x82, 0x00, 0x0F, 0x00])
+            .unwrap();
         vm.cpu.psw = Psw::from_bytes(Arch::S370, [0, 0, 0, 0, 0, 0, 0x10, 0]).0;
         let _ = vm.cpu.run(&mut vm.cp, 100);
         assert_eq!(vm.cpu.gpr[2], 16 << 20);

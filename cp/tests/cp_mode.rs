@@ -84,7 +84,12 @@ fn nolog_user_is_refused_by_logon_option() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("nolog.direct");
     std::fs::write(&dir, "USER MAINT NOLOG 1M 1M G\n CONSOLE 009 3215\n").unwrap();
-    let (code, out, err) = run_bounded(&dir, "MAINT", "QUERY USERID\nLOGOFF\n", Duration::from_secs(20));
+    let (code, out, err) = run_bounded(
+        &dir,
+        "MAINT",
+        "QUERY USERID\nLOGOFF\n",
+        Duration::from_secs(20),
+    );
     assert_eq!(code, 2, "{out}{err}");
     assert!(!out.contains("LOGON AT"), "{out}");
     assert!(err.contains("MAINT not in CP directory"), "{err}");

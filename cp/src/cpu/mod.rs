@@ -975,7 +975,10 @@ mod tests {
             .unwrap();
         // X'2000': LA 1,1(1); LPSW X'28'.
         cpu.mem
-            .load(AbsAddr(0x2000), &[0x41, 0x11, 0x00, 0x01, 0x82, 0x00, 0x00, 0x28])
+            .load(
+                AbsAddr(0x2000),
+                &[0x41, 0x11, 0x00, 0x01, 0x82, 0x00, 0x00, 0x28],
+            )
             .unwrap();
         let stop = cpu.run(&mut NoSupervisor, 3000);
         assert_eq!(stop, Stop::InstructionLimit);
