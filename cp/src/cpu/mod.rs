@@ -72,6 +72,19 @@ impl ProgramInterrupt {
     pub(crate) const JUMPED: Self = Self(0xFFFD);
 }
 
+impl ProgramInterrupt {
+    /// Whether the instruction that raised this interruption was suppressed or nullified
+    /// (GA22-7000 chapter 6, "Program Interruption", the type of ending of each
+    /// exception), so that it changed nothing but the PSW swap: then raising it again at
+    /// once is a loop. Not the exceptions whose instruction completes (fixed-point and
+    /// decimal overflow, exponent overflow and underflow, significance, the
+    /// fixed-point-divide of CVB, monitor event, PER): each round of those changes
+    /// registers or storage.
+    fn leaves_state_unchanged(self) -> bool {
+        matches!(self.0, 0x01..=0x07 | 0x0B | 0x0F | 0x10..=0x13 | 0x1D)
+    }
+}
+
 impl From<AccessFault> for ProgramInterrupt {
     fn from(f: AccessFault) -> Self {
         match f {
@@ -442,7 +455,8 @@ impl Cpu {
             new: self.psw.to_bytes(self.arch),
         };
         let looping = self.last_program_check.is_some_and(|p| {
-            p.code == now.code
+            code.leaves_state_unchanged()
+                && p.code == now.code
                 && p.old == now.old
                 && p.new == now.new
                 && now.instructions <= p.instructions.saturating_add(1)
@@ -962,6 +976,29 @@ mod tests {
         assert!(cpu.instructions <= 3, "{} instructions", cpu.instructions);
         // The operation exception was presented: code 1 in the old PSW at X'28'.
         assert_eq!(cpu.mem.read_u16(AbsAddr(0x2A)), 0x0001);
+    }
+
+    /// A fixed-point overflow completes its instruction: AR 1,1 at the program new PSW's
+    /// address overflows twice in a row (X'40000000' doubled, then X'80000000' doubled,
+    /// each CC 3 with an identical old PSW) but changes R1 each round, and the third round
+    /// runs on. Not a loop.
+    #[test]
+    fn a_completing_exception_is_not_a_loop() {
+        // BC-mode PSW, program mask X'8' (fixed-point overflow) in byte 4.
+        let psw = [0, 0, 0, 0, 0x08, 0, 0x10, 0];
+        let mut cpu = cpu_at(psw);
+        cpu.mem.load(AbsAddr(0x68), &psw).unwrap();
+        // X'1000': AR 1,1; then a disabled-wait LPSW.
+        cpu.mem
+            .load(AbsAddr(0x1000), &[0x1A, 0x11, 0x82, 0x00, 0x0F, 0x00])
+            .unwrap();
+        cpu.mem
+            .load(AbsAddr(0xF00), &[0x00, 0x02, 0, 0, 0, 0, 0, 0])
+            .unwrap();
+        cpu.gpr[1] = 0x4000_0000;
+        let stop = cpu.run(&mut NoSupervisor, 1000);
+        assert_eq!(stop, Stop::DisabledWait);
+        assert_eq!(cpu.gpr[1], 0);
     }
 
     /// A program-check handler that runs an instruction before it goes back (here: it
