@@ -534,7 +534,21 @@ impl Cp {
         let name = name.to_ascii_uppercase();
         let sys = match self.directory.nss(&name).filter(|e| e.ipl).cloned() {
             Some(entry) => {
-                nss::load_nss(&entry).map_err(|e| format!("DMKVMI177E PAGING ERROR: {e}"))?
+                let sys =
+                    nss::load_nss(&entry).map_err(|e| format!("DMKVMI177E PAGING ERROR: {e}"))?;
+                // A file cut at a page boundary reads well but lacks pages: when the PSW
+                // addresses none of the saved pages, the system cannot start (it would run
+                // zeroes). As CP says when a saved page cannot be read: a paging error.
+                let ia = sys.psw_instruction_address();
+                if !sys.contains(ia) {
+                    return Err(format!(
+                        "DMKVMI177E PAGING ERROR: {}: the PSW's address X'{ia:06X}' is not in                          the saved pages X'{:06X}'-X'{:06X}' (a truncated file?)",
+                        entry.path.display(),
+                        sys.first_address(),
+                        sys.last_address()
+                    ));
+                }
+                sys
             }
             // Built-in saved systems (MINICMS) when the directory does not declare the name.
             None => crate::minicms::builtin_system(&name)

@@ -78,6 +78,36 @@ fn failed_ipl_waits_in_cp_mode() {
     assert!(out.contains("LOGOFF AT"), "{out}");
 }
 
+/// A copy of CMS.segment cut at a page boundary reads as a saved system of fewer pages,
+/// whose PSW (X'020128') addresses none of them: a paging error at logon, and CP READ
+/// rather than a machine that runs zeroes.
+#[test]
+fn truncated_cms_segment_waits_in_cp_mode() {
+    let Some(s) = shared(&["CMS.segment"]) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = std::fs::read(s.join("CMS.segment")).unwrap();
+    std::fs::write(tmp.path().join("CMS.segment"), &whole[..6 * 4096]).unwrap();
+    let dir = tmp.path().join("cut.direct");
+    std::fs::write(
+        &dir,
+        "NSS CMS CMS.segment IPL\nUSER BARE BARE 1M 1M G\n IPL CMS\n CONSOLE 009 3215\n",
+    )
+    .unwrap();
+    let (code, out, err) = run_bounded(
+        &dir,
+        "BARE",
+        "QUERY USERID\nBEGIN\nLOGOFF\n",
+        Duration::from_secs(20),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("DMKVMI177E PAGING ERROR"), "{out}");
+    assert!(out.contains("X'020128'"), "{out}");
+    assert!(out.contains("\nBARE AT "), "{out}");
+    assert!(out.contains("LOGOFF AT"), "{out}");
+}
+
 /// `--logon` of a NOLOG user is refused as the LOGON dialog refuses it.
 #[test]
 fn nolog_user_is_refused_by_logon_option() {
