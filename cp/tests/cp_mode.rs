@@ -173,3 +173,27 @@ fn cp_prefix_after_a_cms_abend() {
     assert!(!after.contains("DMKCFM001E"), "{out}");
     assert!(after.contains("LOGOFF AT"), "{out}");
 }
+
+/// `vm390 run` of zeroed storage from the zero PSW: opcode X'00' is an operation
+/// exception, and the program new PSW at X'68' is the zero PSW again. Every PSW is valid;
+/// the loop is still caught at once (exit status 2), not run to the instruction limit.
+#[test]
+fn zero_storage_is_a_program_interrupt_loop() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = tmp.path().join("zero.bin");
+    std::fs::write(&img, vec![0u8; 0x1000]).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
+    cmd.args([
+        "run",
+        "--arch",
+        "s370",
+        "--json",
+        "--max-instructions",
+        "2000000000",
+    ])
+    .arg(&img);
+    let (code, out, _) = run_script(cmd, "", Duration::from_secs(60));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("\"stop\":\"program-interrupt-loop\""), "{out}");
+    assert!(out.contains("\"instructions\":2,"), "{out}");
+}
