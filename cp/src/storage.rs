@@ -66,9 +66,22 @@ pub(crate) const TLB_ABS: i32 = std::mem::offset_of!(TlbEntry, abs) as i32;
 const _: () = assert!(std::mem::size_of::<TlbEntry>() == 16);
 
 /// Main storage of one virtual machine.
+///
+/// The mapping ([`Storage::size`]) may be larger than what the virtual machine has: its
+/// defined storage ([`Storage::set_defined`], from absolute 0) and the address ranges of
+/// saved segments loaded above it ([`Storage::set_segments`]; CMSSEG at X'F00000' above a
+/// 15M CMS user). Every other absolute address is not available: an access there is an
+/// addressing exception (GA22-7000, "Addressing Exception": "an address ... designates a
+/// location which is not available in the configuration"). The check is one comparison
+/// for defined storage; only an address above it looks at the segments.
 pub struct Storage {
     map: MmapMut,
     size: u32,
+    /// The end of defined storage (absolute; at most `size`).
+    defined: u32,
+    /// Saved segments above defined storage: absolute `(first, end)` ranges, `end`
+    /// exclusive, inside the mapping.
+    segments: Vec<(u32, u32)>,
     keys: Vec<u8>,
     prefix: u32,
     /// Access cache by real block (see [`TlbEntry`]); dropped with every key or prefix change.
@@ -102,6 +115,8 @@ impl Storage {
         Ok(Storage {
             map,
             size: (size - 1) as u32 + 1,
+            defined: (size - 1) as u32 + 1,
+            segments: Vec::new(),
             keys: vec![0; (size / KEY_BLOCK as u64) as usize],
             prefix: 0,
             tlb: Box::new([TlbEntry::default(); TLB_ENTRIES]),
@@ -112,6 +127,31 @@ impl Storage {
     #[inline(always)]
     pub fn size(&self) -> u32 {
         self.size
+    }
+
+    /// The end of defined storage (see [`Storage`]).
+    pub fn defined(&self) -> u32 {
+        self.defined
+    }
+
+    /// Makes the first `defined` bytes (a multiple of 4 KiB, clamped to the mapping) the
+    /// virtual machine's defined storage; above them only the saved segments exist. The
+    /// access cache is dropped (it vouched for blocks that may no longer exist).
+    pub fn set_defined(&mut self, defined: u32) {
+        self.defined = defined.min(self.size) & !0xFFF;
+        self.tlb.fill(TlbEntry::default());
+    }
+
+    /// Sets the saved segments that exist above defined storage: inclusive absolute
+    /// `(first, last)` ranges (clamped to the mapping). The access cache is dropped.
+    pub fn set_segments(&mut self, ranges: &[(u32, u32)]) {
+        let size = self.size;
+        self.segments = ranges
+            .iter()
+            .filter(|(f, l)| f <= l && *f < size)
+            .map(|&(f, l)| (f, (u64::from(l) + 1).min(u64::from(size)) as u32))
+            .collect();
+        self.tlb.fill(TlbEntry::default());
     }
 
     /// The prefix (a multiple of 4 KiB).
@@ -252,10 +292,37 @@ impl Storage {
         &mut self.map
     }
 
-    /// Whether `len` bytes at absolute `a` are inside storage.
+    /// Whether `len` bytes at absolute `a` are inside storage: defined storage, or a saved
+    /// segment above it.
     #[inline(always)]
     pub fn contains(&self, a: AbsAddr, len: u32) -> bool {
-        (a.0 as u64 + len as u64) <= self.size as u64
+        (a.0 as u64 + len as u64) <= self.defined as u64 || self.in_segments(a, len)
+    }
+
+    /// Whether `len` bytes at absolute `a`, not all in defined storage, exist: each byte
+    /// in defined storage or in a saved segment (a run may go from one into the next).
+    #[cold]
+    #[inline(never)]
+    fn in_segments(&self, a: AbsAddr, len: u32) -> bool {
+        let end = a.0 as u64 + len as u64;
+        if end > self.size as u64 {
+            return false;
+        }
+        let mut at = a.0 as u64;
+        if at < self.defined as u64 {
+            at = self.defined as u64;
+        }
+        while at < end {
+            match self
+                .segments
+                .iter()
+                .find(|(f, e)| u64::from(*f) <= at && at < u64::from(*e))
+            {
+                Some(&(_, e)) => at = u64::from(e),
+                None => return false,
+            }
+        }
+        true
     }
 
     /// The storage key byte of the block holding absolute `a` (a inside storage).
@@ -348,9 +415,10 @@ impl Storage {
         self.map[i..i + 8].copy_from_slice(&v.to_be_bytes());
     }
 
-    /// Copies `data` into storage at absolute `a` (image loading); fails if it does not fit.
+    /// Copies `data` into storage at absolute `a` (image loading, saved segments: the
+    /// control program's own stores, anywhere in the mapping); fails if it does not fit.
     pub fn load(&mut self, a: AbsAddr, data: &[u8]) -> Result<(), AccessFault> {
-        if !self.contains(a, data.len() as u32) || data.len() as u64 > self.size as u64 {
+        if a.0 as u64 + data.len() as u64 > self.size as u64 {
             return Err(AccessFault::Addressing);
         }
         self.map[a.0 as usize..a.0 as usize + data.len()].copy_from_slice(data);
@@ -400,5 +468,37 @@ mod tests {
             s.check_fetch(AbsAddr(0xFFFE), 4, 0),
             Err(AccessFault::Addressing)
         );
+    }
+
+    /// Above defined storage only saved segments exist: an access elsewhere (or running
+    /// off a segment's end) is an addressing exception, and a purged segment is gone.
+    #[test]
+    fn only_defined_storage_and_segments_exist() {
+        let mut s = Storage::new(16 << 20).unwrap();
+        s.set_defined(1 << 20);
+        assert_eq!(s.check_store(AbsAddr(0xF_FFFC), 4, 0), Ok(()));
+        assert_eq!(
+            s.check_store(AbsAddr(0xF_FFFE), 4, 0),
+            Err(AccessFault::Addressing)
+        );
+        assert_eq!(
+            s.check_store(AbsAddr(0xF0_0000), 4, 0),
+            Err(AccessFault::Addressing)
+        );
+        assert!(!s.contains(AbsAddr(0xF0_0000), 2));
+        s.set_segments(&[(0xF0_0000, 0xF1_FFFF)]);
+        assert_eq!(s.check_store(AbsAddr(0xF0_0000), 4, 0), Ok(()));
+        assert!(s.contains(AbsAddr(0xF1_FFF0), 16));
+        assert!(!s.contains(AbsAddr(0xF1_FFF0), 17));
+        s.tlb_fill(0xF0_0000, AbsAddr(0xF0_0000), 0, true);
+        assert_eq!(s.tlb_store(0xF0_0000, 4, 0), Some(0xF0_0000));
+        s.set_segments(&[]);
+        assert!(!s.contains(AbsAddr(0xF0_0000), 2));
+        // The access cache vouched for the block; the purge dropped that.
+        assert_eq!(s.tlb_store(0xF0_0000, 4, 0), None);
+        // New storage is all defined.
+        assert!(Storage::new(1 << 20)
+            .unwrap()
+            .contains(AbsAddr(0xF_FFFF), 1));
     }
 }

@@ -255,6 +255,11 @@ impl std::fmt::Debug for Vm {
     }
 }
 
+/// The start of the line LOGON writes when the directory's storage size is more than
+/// System/370's 16M of real storage (24-bit addresses) and 16M is used instead. VM/370 R6
+/// has no message for this (its directory holds at most 16M), so it is vm390's own.
+const STORAGE_CLAMPED: &str = "VM390: DIRECTORY STORAGE";
+
 /// A program interruption that ends the CPU's current batch without an interruption (the
 /// CPU's internal "stop batch" code): used after LOGOFF so no more guest instructions run.
 const STOP_BATCH: ProgramInterrupt = ProgramInterrupt::END_BATCH;
@@ -267,10 +272,15 @@ impl Vm {
         userid: &str,
         terminal: Box<dyn Terminal>,
     ) -> Result<Vm, String> {
+        // A NOLOG user cannot log on: LOGON answers as for a user not in the directory.
         let user = directory
             .user(userid)
+            .filter(|u| !u.is_nolog())
             .ok_or_else(|| format!("{} not in CP directory", userid.to_ascii_uppercase()))?
             .clone();
+        // S/370 real storage ends at 16M (24-bit addresses): a larger directory size is
+        // clamped, and LOGON says so (see `STORAGE_CLAMPED`).
+        let clamped = user.storage > nss::STORAGE_LIMIT;
         let storage_size = u32::try_from(user.storage.min(nss::STORAGE_LIMIT))
             .map_err(|_| "storage size too large".to_string())?;
         // Real storage also covers the saved segments above defined storage (CMSSEG at
@@ -283,7 +293,9 @@ impl Vm {
             }
         }
         let real = real.max(crate::storage::MIN_SIZE).div_ceil(1 << 16) << 16;
-        let mem = Storage::new(real).map_err(|e| format!("guest storage: {e}"))?;
+        let mut mem = Storage::new(real).map_err(|e| format!("guest storage: {e}"))?;
+        // Only defined storage exists until a saved segment is loaded above it.
+        mem.set_defined(storage_size);
         let cpu = Cpu::new(Arch::S370, mem);
         let mut cp = Cp {
             user: user.clone(),
@@ -314,25 +326,39 @@ impl Vm {
         cp.build_devices();
         let (date, time, wd) = date_time();
         cp.cp_line(&format!("LOGON AT {time} {wd} {date}",));
+        if clamped {
+            cp.cp_line(&format!(
+                "{STORAGE_CLAMPED} {} EXCEEDS THE S/370 MAXIMUM; STORAGE = {}",
+                size_text_u64(user.storage),
+                size_text(storage_size)
+            ));
+        }
         if let Some(note) = no_s_disk_note(&user, &cp.devices) {
             cp.cp_line(note);
         }
         let mut vm = Vm { cpu, cp };
-        if let Some(ipl) = user.ipl.clone() {
-            match ipl.target {
-                IplTarget::System(name) => {
-                    if let Err(e) = vm.cp.ipl_system(&mut vm.cpu, &name) {
-                        vm.cp.cp_line(&e);
-                    }
+        // With no IPL statement, or an IPL that fails, the virtual machine has nothing to
+        // run: it waits in CP mode (CP READ) for an IPL, as VM/370 leaves such a user.
+        let ipled = match user.ipl.clone().map(|i| i.target) {
+            None => false,
+            Some(IplTarget::System(name)) => match vm.cp.ipl_system(&mut vm.cpu, &name) {
+                Ok(()) => true,
+                Err(e) => {
+                    vm.cp.cp_line(&e);
+                    false
                 }
-                IplTarget::Device(v) => {
-                    let r = vm
-                        .cp
-                        .cp_command_from(&mut vm.cpu, &format!("IPL {v:03X}"), true);
-                    vm.cp.show(&r);
-                    vm.cp.reipled = false;
-                }
+            },
+            Some(IplTarget::Device(v)) => {
+                let r = vm
+                    .cp
+                    .cp_command_from(&mut vm.cpu, &format!("IPL {v:03X}"), true);
+                vm.cp.show(&r);
+                vm.cp.reipled = false;
+                r.rc == 0
             }
+        };
+        if !ipled {
+            vm.cp.reset_state = true;
         }
         Ok(vm)
     }
@@ -524,12 +550,31 @@ impl Cp {
         let name = name.to_ascii_uppercase();
         let sys = match self.directory.nss(&name).filter(|e| e.ipl).cloned() {
             Some(entry) => {
-                nss::load_nss(&entry).map_err(|e| format!("DMKVMI177E PAGING ERROR: {e}"))?
+                let sys =
+                    nss::load_nss(&entry).map_err(|e| format!("DMKVMI177E PAGING ERROR: {e}"))?;
+                // A file cut at a page boundary reads well but lacks pages: when the PSW
+                // addresses none of the saved pages, the system cannot start (it would run
+                // zeroes). As CP says when a saved page cannot be read: a paging error.
+                let ia = sys.psw_instruction_address();
+                if !sys.contains(ia) {
+                    return Err(format!(
+                        "DMKVMI177E PAGING ERROR: {}: the PSW's address X'{ia:06X}' is not in                          the saved pages X'{:06X}'-X'{:06X}' (a truncated file?)",
+                        entry.path.display(),
+                        sys.first_address(),
+                        sys.last_address()
+                    ));
+                }
+                sys
             }
             // Built-in saved systems (MINICMS) when the directory does not declare the name.
             None => crate::minicms::builtin_system(&name)
                 .ok_or_else(|| format!("DMKVMI024E SYSTEM {name} DOES NOT EXIST"))?,
         };
+        // A saved PSW that is not valid fails the IPL before anything is changed.
+        let (psw, valid) = Psw::from_bytes(Arch::S370, sys.psw);
+        if !valid {
+            return Err(format!("DMKVMI025E SYSTEM {name} HAS AN INVALID PSW"));
+        }
         cpu.mem.bytes_mut().fill(0);
         let size = cpu.mem.size();
         let mut a = 0u32;
@@ -546,14 +591,11 @@ impl Cp {
             cpu.fpr[i * 2] = *f;
         }
         cpu.cr = sys.cr;
-        let (psw, valid) = Psw::from_bytes(Arch::S370, sys.psw);
-        if !valid {
-            return Err(format!("DMKVMI025E SYSTEM {name} HAS AN INVALID PSW"));
-        }
         cpu.psw = psw;
         cpu.invalidate_all();
         self.pending.clear();
         self.loaded.clear();
+        self.sync_segments(cpu);
         self.stash = None;
         // IPL resets the virtual machine: VMCF authorization ends (VMSP VMCF data transfer
         // error code 5, "... or implicitly reset his virtual machine").
@@ -562,6 +604,13 @@ impl Cp {
             eprintln!("IPL {name}: PSW {}", hex_psw(&sys.psw));
         }
         Ok(())
+    }
+
+    /// Tells storage which saved segments are loaded: above defined storage only they
+    /// exist (an access elsewhere is an addressing exception).
+    pub(crate) fn sync_segments(&self, cpu: &mut Cpu) {
+        let ranges: Vec<(u32, u32)> = self.loaded.values().copied().collect();
+        cpu.mem.set_segments(&ranges);
     }
 
     /// A saved segment by name, read from its file once.
@@ -800,14 +849,16 @@ impl Cp {
                         clear_range(cpu, f, l);
                     }
                 }
+                self.loaded.insert(name, (first, last));
+                self.sync_segments(cpu);
                 place_segment(&mut cpu.mem, &seg);
                 note_store(cpu, first, last - first + 1);
-                self.loaded.insert(name, (first, last));
                 answer(0, Some(first), None)
             }
             SegmentOp::Purge => match self.loaded.remove(&name) {
                 Some((f, l)) => {
                     clear_range(cpu, f, l);
+                    self.sync_segments(cpu);
                     answer(0, None, None)
                 }
                 None => answer(1, None, None),
@@ -1014,6 +1065,11 @@ fn note_store(cpu: &mut Cpu, abs: u32, len: u32) {
 }
 
 fn size_text(bytes: u32) -> String {
+    size_text_u64(u64::from(bytes))
+}
+
+/// A storage size as QUERY VIRTUAL STORAGE shows it: `nnnnnM`, or `nnnnnK`.
+fn size_text_u64(bytes: u64) -> String {
     if bytes.is_multiple_of(1 << 20) {
         format!("{:05}M", bytes >> 20)
     } else {
@@ -1255,6 +1311,8 @@ mod tests {
         let mut vm = Vm::logon(&dir, "T", Box::new(term)).unwrap();
         vm.cpu.mem.load(AbsAddr(0x1000), program).unwrap();
         vm.cpu.psw = Psw::from_bytes(Arch::S370, [0, 0, 0, 0, 0, 0, 0x10, 0]).0;
+        // Not IPLed, but given a program to run.
+        vm.cp.reset_state = false;
         vm
     }
 
@@ -1471,5 +1529,271 @@ mod tests {
         );
         // Residual count 12 with SLI: no incorrect length.
         assert_eq!(vm.cpu.mem.read_u64(AbsAddr(0x40)), 0x0000_0808_0C00_000C);
+    }
+
+    /// A terminal whose output the test keeps a handle on.
+    #[derive(Default, Clone)]
+    struct SharedTerminal {
+        input: std::rc::Rc<std::cell::RefCell<VecDeque<String>>>,
+        output: std::rc::Rc<std::cell::RefCell<String>>,
+    }
+
+    impl Terminal for SharedTerminal {
+        fn read_line(&mut self) -> Option<String> {
+            self.input.borrow_mut().pop_front()
+        }
+        fn write(&mut self, text: &str) {
+            self.output.borrow_mut().push_str(text);
+        }
+    }
+
+    /// Logs `user` of directory `text` on with `input`; returns the machine and a handle
+    /// on the terminal.
+    fn logon_with(
+        text: &str,
+        base: &std::path::Path,
+        user: &str,
+        input: &[&str],
+    ) -> (Vm, SharedTerminal) {
+        let dir = crate::directory::parse_directory_text(text, "t", base, false).unwrap();
+        let term = SharedTerminal::default();
+        term.input
+            .borrow_mut()
+            .extend(input.iter().map(|s| s.to_string()));
+        let vm = Vm::logon(&dir, user, Box::new(term.clone())).unwrap();
+        (vm, term)
+    }
+
+    /// The machine of `tiny_vm` with a program that loads a disabled-wait PSW, and a
+    /// terminal handle.
+    fn disabled_wait_vm(input: &[&str]) -> (Vm, SharedTerminal) {
+        let text = "USER T T 1M 1M G\n CONSOLE 009 3215\n SPOOL 00E 1403 A\n";
+        let (mut vm, term) = logon_with(text, std::path::Path::new("."), "T", input);
+        let m = &mut vm.cpu.mem;
+        m.load(AbsAddr(0x1000), &[0x82, 0x00, 0x0F, 0x00]).unwrap(); // LPSW X'F00'
+        m.load(AbsAddr(0xF00), &[0x00, 0x02, 0, 0, 0, 0, 0x0B, 0x0B])
+            .unwrap();
+        vm.cpu.psw = Psw::from_bytes(Arch::S370, [0, 0, 0, 0, 0, 0, 0x10, 0]).0;
+        vm.cp.reset_state = false;
+        (vm, term)
+    }
+
+    /// `CP QUERY TIME` in CP mode (after DMKDSP450W): the CP prefix users type out of
+    /// habit is taken, as later VM releases do (not R6, see `Cp::cp_mode`).
+    #[test]
+    fn cp_prefix_in_cp_mode() {
+        let (mut vm, term) = disabled_wait_vm(&["CP QUERY TIME", "cp q userid", "LOGOFF"]);
+        assert_eq!(vm.run(), RunEnd::LoggedOff);
+        let out = term.output.borrow();
+        assert!(
+            out.contains("DMKDSP450W CP ENTERED; DISABLED WAIT PSW"),
+            "{out}"
+        );
+        assert!(out.contains("\nTIME IS "), "{out}");
+        assert!(out.contains("\nT AT "), "{out}");
+        assert!(!out.contains("DMKCFM001E"), "{out}");
+    }
+
+    /// Every CP command of the command set (cpcmd/mod.rs `cp_command_from`), each typed
+    /// plain and with the CP prefix, then `CP LOGOFF`.
+    fn every_cp_command() -> Vec<String> {
+        let commands = [
+            "QUERY TIME",
+            "QUERY USERID",
+            "QUERY VIRTUAL",
+            "QUERY SET",
+            "QUERY TERMINAL",
+            "QUERY PRINTER",
+            "SET MSG ON",
+            "TERMINAL LINEND #",
+            "SPOOL PRINTER CLASS A",
+            "CLOSE 00E",
+            "MSG T HELLO",
+            "DEFINE PRINTER 00F",
+            "DETACH 00F",
+            "LINK T 191 191 RR",
+            "BEGIN",
+            "IPL NOSUCH",
+            "DEFINE STORAGE 1M",
+        ];
+        let mut input: Vec<String> = Vec::new();
+        for c in commands {
+            input.push(c.to_string());
+            input.push(format!("CP {c}"));
+        }
+        input.push("CP LOGOFF".to_string());
+        input
+    }
+
+    /// Runs [`every_cp_command`] on `vm`: none is unknown, and the session ends logged off.
+    fn check_every_cp_command(mut vm: Vm, term: SharedTerminal) -> String {
+        assert_eq!(vm.run(), RunEnd::LoggedOff);
+        let out = term.output.borrow().clone();
+        assert!(!out.contains("DMKCFM001E"), "{out}");
+        assert_eq!(out.matches("\nTIME IS ").count(), 2, "{out}");
+        // QUERY VIRTUAL and DEFINE STORAGE, twice each.
+        assert_eq!(out.matches("\nSTORAGE = 00001M").count(), 4, "{out}");
+        assert!(out.contains("LOGOFF AT"), "{out}");
+        out
+    }
+
+    /// Every CP command in CP mode after a disabled wait (DMKDSP450W). The first BEGIN
+    /// resumes the guest, which stops in its disabled wait again; the second too; after
+    /// DEFINE STORAGE (a system reset) nothing runs.
+    #[test]
+    fn every_cp_command_works_in_cp_mode_after_a_disabled_wait() {
+        let input = every_cp_command();
+        let input: Vec<&str> = input.iter().map(|s| s.as_str()).collect();
+        let (vm, term) = disabled_wait_vm(&input);
+        let out = check_every_cp_command(vm, term);
+        assert_eq!(out.matches("DMKDSP450W").count(), 3, "{out}");
+    }
+
+    /// Every CP command in CP mode after a program-interruption loop (DMKDSP452W: zeroed
+    /// storage run from the zero PSW).
+    #[test]
+    fn every_cp_command_works_in_cp_mode_after_a_program_interrupt_loop() {
+        let input = every_cp_command();
+        let input: Vec<&str> = input.iter().map(|s| s.as_str()).collect();
+        let (mut vm, term) = disabled_wait_vm(&input);
+        vm.cpu.mem.bytes_mut().fill(0);
+        vm.cpu.invalidate_all();
+        vm.cpu.psw = Psw::from_bytes(Arch::S370, [0; 8]).0;
+        let out = check_every_cp_command(vm, term);
+        assert_eq!(out.matches("DMKDSP452W").count(), 3, "{out}");
+    }
+
+    /// Every CP command in CP mode of a user never IPLed: BEGIN has nothing to resume.
+    #[test]
+    fn every_cp_command_works_in_cp_mode_before_an_ipl() {
+        let input = every_cp_command();
+        let input: Vec<&str> = input.iter().map(|s| s.as_str()).collect();
+        let text = "USER T T 1M 1M G\n CONSOLE 009 3215\n SPOOL 00E 1403 A\n";
+        let (vm, term) = logon_with(text, std::path::Path::new("."), "T", &input);
+        let out = check_every_cp_command(vm, term);
+        assert!(!out.contains("DMKDSP"), "{out}");
+    }
+
+    /// A user with no IPL statement waits in CP mode: CP commands answered, no guest
+    /// instruction run, LOGOFF ends it.
+    #[test]
+    fn no_ipl_waits_in_cp_mode() {
+        let text = "USER BARE BARE 1M 1M G\n CONSOLE 009 3215\n";
+        let (mut vm, term) = logon_with(
+            text,
+            std::path::Path::new("."),
+            "BARE",
+            &["QUERY TIME", "BEGIN", "LOGOFF"],
+        );
+        let t = Instant::now();
+        assert_eq!(vm.run(), RunEnd::LoggedOff);
+        assert!(t.elapsed().as_secs() < 5);
+        assert_eq!(vm.cpu.instructions, 0);
+        let out = term.output.borrow();
+        assert!(out.contains("\nTIME IS "), "{out}");
+        assert!(out.contains("LOGOFF AT"), "{out}");
+    }
+
+    /// An IPL that fails at logon (a garbage saved-system file: DMKVMI177E) leaves the user
+    /// in CP mode, not running zeroes.
+    #[test]
+    fn failed_ipl_waits_in_cp_mode() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(
+            tmp.path().join("BAD.segment"),
+            b"garbage, not a saved system",
+        )
+        .unwrap();
+        let text = "NSS CMS BAD.segment IPL\nUSER BARE BARE 1M 1M G\n IPL CMS\n CONSOLE 009 3215\n";
+        let (mut vm, term) = logon_with(text, tmp.path(), "BARE", &["QUERY USERID", "LOGOFF"]);
+        assert_eq!(vm.run(), RunEnd::LoggedOff);
+        assert_eq!(vm.cpu.instructions, 0);
+        let out = term.output.borrow();
+        assert!(out.contains("DMKVMI177E"), "{out}");
+        assert!(out.contains("\nBARE AT "), "{out}");
+    }
+
+    /// A NOLOG user cannot be logged on.
+    #[test]
+    fn nolog_user_cannot_log_on() {
+        let text = "USER MAINT NOLOG 1M 1M G\n CONSOLE 009 3215\n";
+        let dir =
+            crate::directory::parse_directory_text(text, "t", std::path::Path::new("."), false)
+                .unwrap();
+        let r = Vm::logon(&dir, "MAINT", Box::new(ScriptTerminal::default()));
+        assert!(r.is_err());
+    }
+
+    /// Storage is what the directory defines: a 1M user's store at X'F00000' is an
+    /// addressing exception although real storage covers CMSSEG there, until CMSSEG is
+    /// loaded (DIAG X'64' LOADSYS); DIAG X'60' says 1M.
+    #[test]
+    fn storage_above_the_defined_size_does_not_exist() {
+        let tmp = tempfile::tempdir().unwrap();
+        // A one-page CMSSEG (`nss` module layout): a header page (PSW, registers, keys
+        // X'00') and one saved page.
+        std::fs::write(tmp.path().join("CMSSEG.segment"), vec![0u8; 2 * 4096]).unwrap();
+        let text = "NSS CMSSEG CMSSEG.segment\nUSER ONE ONE 1M 1M G\n CONSOLE 009 3215\n";
+        let (mut vm, _term) = logon_with(text, tmp.path(), "ONE", &[]);
+        assert!(vm.cpu.mem.size() > 0xF0_0000, "real storage covers CMSSEG");
+        let m = &mut vm.cpu.mem;
+        // X'1000': DIAG 2,0,X'60'; ST 0,0(1) with R1 = X'F00000'.
+        m.load(
+            AbsAddr(0x1000),
+            &[0x83, 0x20, 0x00, 0x60, 0x50, 0x00, 0x10, 0x00],
+        )
+        .unwrap();
+        // Program new PSW: a disabled wait.
+        m.load(AbsAddr(0x68), &[0x00, 0x02, 0, 0, 0, 0, 0, 0])
+            .unwrap();
+        vm.cpu.gpr[1] = 0xF0_0000;
+        vm.cpu.psw = Psw::from_bytes(Arch::S370, [0, 0, 0, 0, 0, 0, 0x10, 0]).0;
+        vm.cp.reset_state = false;
+        let stop = vm.cpu.run(&mut vm.cp, 100);
+        assert_eq!(stop, Stop::DisabledWait);
+        assert_eq!(vm.cpu.gpr[2], 1 << 20);
+        // The old program PSW: code 5 (addressing).
+        assert_eq!(vm.cpu.mem.read_u16(AbsAddr(0x2A)), 0x0005);
+        // Loaded, CMSSEG's page exists.
+        let a = vm
+            .cp
+            .saved_segment(&mut vm.cpu, SegmentOp::LoadShared, "CMSSEG");
+        assert_eq!(a.cc, 0);
+        assert!(vm.cpu.mem.contains(AbsAddr(0xF0_0000), 4096));
+        assert!(!vm.cpu.mem.contains(AbsAddr(0xF0_1000), 1));
+        let a = vm.cp.saved_segment(&mut vm.cpu, SegmentOp::Purge, "CMSSEG");
+        assert_eq!(a.cc, 0);
+        assert!(!vm.cpu.mem.contains(AbsAddr(0xF0_0000), 1));
+    }
+
+    /// A directory size beyond S/370's 16M is clamped, LOGON says so, and DIAG X'60' and
+    /// QUERY VIRTUAL STORAGE give the size used.
+    #[test]
+    fn storage_above_16m_is_clamped_with_a_message() {
+        let text = "USER BIG BIG 2048M 2048M G\n CONSOLE 009 3215\n";
+        let (mut vm, term) = logon_with(text, std::path::Path::new("."), "BIG", &[]);
+        assert_eq!(vm.cp.storage_size, 16 << 20);
+        assert!(
+            term.output.borrow().contains(
+                "VM390: DIRECTORY STORAGE 02048M EXCEEDS THE S/370 MAXIMUM; STORAGE = 00016M"
+            ),
+            "{}",
+            term.output.borrow()
+        );
+        let r = vm
+            .cp
+            .cp_command_from(&mut vm.cpu, "QUERY VIRTUAL STORAGE", true);
+        assert_eq!(r.lines, vec!["STORAGE = 00016M".to_string()]);
+        vm.cpu
+            .mem
+            .load(AbsAddr(0x1000), &[0x83, 0x20, 0x00, 0x60])
+            .unwrap();
+        vm.cpu
+            .mem
+            .load(AbsAddr(0x1004), &[0x82, 0x00, 0x0F, 0x00])
+            .unwrap();
+        vm.cpu.psw = Psw::from_bytes(Arch::S370, [0, 0, 0, 0, 0, 0, 0x10, 0]).0;
+        let _ = vm.cpu.run(&mut vm.cp, 100);
+        assert_eq!(vm.cpu.gpr[2], 16 << 20);
     }
 }

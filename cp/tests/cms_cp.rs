@@ -69,7 +69,8 @@ fn define_detach_and_define_storage() {
     insta::assert_snapshot!(out);
 }
 
-/// `#CP` alone enters CP mode (CP READ): lines are CP commands until BEGIN.
+/// `#CP` alone enters CP mode (CP READ): lines are CP commands until BEGIN; `CP QUERY
+/// USERID` there is taken with its CP prefix (later VM releases do; R6 said DMKCFM001E).
 #[test]
 fn cp_mode_and_begin() {
     let Some((_t, dir)) = copy("MR", "") else {

@@ -192,6 +192,7 @@ impl Cp {
         cpu.invalidate_all();
         self.pending.clear();
         self.loaded.clear();
+        self.sync_segments(cpu);
         self.stash = None;
         // A reset ends VMCF authorization (VMSP VMCF data transfer error code 5).
         self.vmcf.reset();
@@ -207,6 +208,12 @@ impl Cp {
 
     /// CP mode (CP READ): lines are CP commands until BEGIN, an IPL or LOGOFF (or, with
     /// `SET RUN ON`, any command). Does not consume the re-IPL flag.
+    ///
+    /// A line may begin with `#CP` or with the word `CP` (users coming from CMS type it out
+    /// of habit): both are dropped. VM/370 R6 answers `CP QUERY TIME` in CP mode with
+    /// DMKCFM001E UNKNOWN CP COMMAND (its CP-mode parser, DMKCFM, knows no `CP` command;
+    /// GC20-1820 lists none); later VM releases accept the prefix in CP mode, and so does
+    /// vm390 -- a deliberate difference from R6.
     pub(crate) fn cp_mode(&mut self, cpu: &mut Cpu) {
         loop {
             let line = match self.read_terminal(Status::CpRead) {
@@ -217,7 +224,8 @@ impl Cp {
                     return;
                 }
             };
-            let cmd = strip_cp_prefix(&line).unwrap_or(&line).trim().to_string();
+            let cmd = strip_cp_prefix(&line).unwrap_or(&line);
+            let cmd = strip_cp_word(cmd).trim().to_string();
             if cmd.is_empty() {
                 continue;
             }
@@ -231,6 +239,23 @@ impl Cp {
                 return;
             }
         }
+    }
+}
+
+/// `line` without a leading word `CP` (any case), as CP mode takes it (see
+/// [`Cp::cp_mode`]); `CP` alone leaves nothing.
+fn strip_cp_word(line: &str) -> &str {
+    let t = line.trim_start();
+    match t.get(..2) {
+        Some(w) if w.eq_ignore_ascii_case("CP") => {
+            let rest = &t[2..];
+            if rest.is_empty() || rest.starts_with([' ', '\t']) {
+                rest.trim_start()
+            } else {
+                line
+            }
+        }
+        _ => line,
     }
 }
 
@@ -270,6 +295,15 @@ pub(crate) fn date_time() -> (String, String, &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cp_word_is_dropped_in_cp_mode() {
+        assert_eq!(strip_cp_word("CP QUERY TIME"), "QUERY TIME");
+        assert_eq!(strip_cp_word("  cp q time"), "q time");
+        assert_eq!(strip_cp_word("CP"), "");
+        assert_eq!(strip_cp_word("CPX Q"), "CPX Q");
+        assert_eq!(strip_cp_word("CLOSE 00E"), "CLOSE 00E");
+    }
 
     #[test]
     fn weekdays() {

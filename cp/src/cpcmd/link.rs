@@ -444,6 +444,7 @@ impl Cp {
                 return CpResult::error("DMKDEF094E STORAGE EXCEEDS ALLOWED MAXIMUM");
             }
             self.storage_size = bytes as u32;
+            cpu.mem.set_defined(self.storage_size);
             self.system_reset(cpu);
             return CpResult::line(0, format!("STORAGE = {}", size_text(self.storage_size)));
         }

@@ -72,6 +72,19 @@ impl ProgramInterrupt {
     pub(crate) const JUMPED: Self = Self(0xFFFD);
 }
 
+impl ProgramInterrupt {
+    /// Whether the instruction that raised this interruption was suppressed or nullified
+    /// (GA22-7000 chapter 6, "Program Interruption", the type of ending of each
+    /// exception), so that it changed nothing but the PSW swap: then raising it again at
+    /// once is a loop. Not the exceptions whose instruction completes (fixed-point and
+    /// decimal overflow, exponent overflow and underflow, significance, the
+    /// fixed-point-divide of CVB, monitor event, PER): each round of those changes
+    /// registers or storage.
+    fn leaves_state_unchanged(self) -> bool {
+        matches!(self.0, 0x01..=0x07 | 0x0B | 0x0F | 0x10..=0x13 | 0x1D)
+    }
+}
+
 impl From<AccessFault> for ProgramInterrupt {
     fn from(f: AccessFault) -> Self {
         match f {
@@ -101,7 +114,9 @@ pub type Exec = Result<(), ProgramInterrupt>;
 pub enum Stop {
     /// A wait-state PSW with every interruption disabled.
     DisabledWait,
-    /// A program interruption whose new PSW is itself invalid.
+    /// A program-interruption loop: a program interruption whose new PSW is invalid, or
+    /// one whose new PSW makes its first instruction raise the identical interruption
+    /// again (see [`ProgramCheckRecord`]).
     ProgramInterruptLoop,
     /// The instruction limit was reached.
     InstructionLimit,
@@ -224,6 +239,26 @@ fn host_tod() -> u64 {
     us << 12
 }
 
+/// What the loop check keeps of the last program interruption: VM/370's CP stops a virtual
+/// machine with DMKDSP452W PROGRAM INTERRUPT LOOP when its program new PSW causes an
+/// immediate identical program interruption without executing any instruction (*VM/370
+/// System Messages*, GC20-1808, DMKDSP452W). An interruption is identical when its code,
+/// its old PSW and the new PSW loaded are the same and no instruction ran in between but the
+/// one that raised it (the instruction count moved by at most one): nothing the next one
+/// does can then differ, so the guest would loop for ever. Only the exception path looks at
+/// it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ProgramCheckRecord {
+    /// `Cpu::instructions` when it was taken (the faulting instruction counted).
+    instructions: u64,
+    /// The interruption code.
+    code: u16,
+    /// The old PSW stored.
+    old: [u8; 8],
+    /// The new PSW loaded.
+    new: [u8; 8],
+}
+
 /// One CPU with its storage.
 pub struct Cpu {
     /// General registers.
@@ -272,6 +307,8 @@ pub struct Cpu {
     icache: op::ICache,
     /// Compiled regions of hot code.
     jit: jit::Jit,
+    /// The last program interruption, for the loop check ([`ProgramCheckRecord`]).
+    loop_check: Option<ProgramCheckRecord>,
 }
 
 impl std::fmt::Debug for Cpu {
@@ -327,6 +364,7 @@ impl Cpu {
             diag_counts: Default::default(),
             icache: op::ICache::new(size),
             jit: jit::Jit::new(jit::threshold_from_env()),
+            loop_check: None,
         }
     }
 
@@ -395,8 +433,9 @@ impl Cpu {
         valid
     }
 
-    /// Takes a program interruption with the current instruction's ILC. Returns false if the
-    /// program new PSW is invalid (a program-interruption loop).
+    /// Takes a program interruption with the current instruction's ILC. Returns false on a
+    /// program-interruption loop: the program new PSW is invalid, or it raised this identical
+    /// interruption at once ([`ProgramCheckRecord`]).
     pub fn program_interrupt(&mut self, code: ProgramInterrupt) -> bool {
         let ilc = self.cur_len;
         self.program_interrupt_ilc(code, ilc)
@@ -425,7 +464,25 @@ impl Cpu {
             ilc: ilc_bytes,
             old_psw: self.psw,
         });
-        self.swap_psw(low::PROGRAM_OLD, low::PROGRAM_NEW)
+        let old = self.psw.to_bytes(self.arch);
+        if !self.swap_psw(low::PROGRAM_OLD, low::PROGRAM_NEW) {
+            return false;
+        }
+        let now = ProgramCheckRecord {
+            instructions: self.instructions,
+            code: code.0,
+            old,
+            new: self.psw.to_bytes(self.arch),
+        };
+        let looping = self.loop_check.is_some_and(|p| {
+            code.leaves_state_unchanged()
+                && p.code == now.code
+                && p.old == now.old
+                && p.new == now.new
+                && now.instructions <= p.instructions.saturating_add(1)
+        });
+        self.loop_check = Some(now);
+        !looping
     }
 
     fn svc_interrupt(&mut self, code: u8) -> bool {
@@ -557,6 +614,8 @@ impl Cpu {
     fn take_pending(&mut self, sup: &mut dyn Supervisor) -> Result<bool, Stop> {
         if self.psw.ext_enabled() && !self.pending_ext.is_empty() {
             let code = self.pending_ext.remove(0);
+            // An interruption between two program checks changes what the next one does.
+            self.loop_check = None;
             if !self.external_interrupt(code) {
                 return Err(Stop::ProgramInterruptLoop);
             }
@@ -565,6 +624,7 @@ impl Cpu {
         if self.psw.io_enabled(self.arch) && sup.io_pending(self) {
             let taken = sup.take_io_interrupt(self);
             if taken {
+                self.loop_check = None;
                 let (_, valid) = Psw::from_bytes(self.arch, self.psw.to_bytes(self.arch));
                 if !valid {
                     return Err(Stop::ProgramInterruptLoop);
@@ -911,5 +971,94 @@ impl Cpu {
     /// Invalidates every predecoded instruction (after storage was changed from outside).
     pub fn invalidate_all(&self) {
         self.icache.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A BC-mode S/370 CPU on 64K of zeroed storage at PSW `psw`.
+    fn cpu_at(psw: [u8; 8]) -> Cpu {
+        let mut cpu = Cpu::new(Arch::S370, Storage::new(64 * 1024).unwrap());
+        cpu.psw = Psw::from_bytes(Arch::S370, psw).0;
+        cpu
+    }
+
+    /// Zeroed storage: the zero PSW addresses X'00', opcode X'00' is an operation
+    /// exception, and the program new PSW at X'68' is the zero PSW again. Every PSW is
+    /// valid, yet nothing can ever change: the loop is caught at its second round.
+    #[test]
+    fn program_check_loop_through_a_valid_new_psw() {
+        let mut cpu = cpu_at([0; 8]);
+        let stop = cpu.run(&mut NoSupervisor, 10_000_000);
+        assert_eq!(stop, Stop::ProgramInterruptLoop);
+        assert!(cpu.instructions <= 3, "{} instructions", cpu.instructions);
+        // The operation exception was presented: code 1 in the old PSW at X'28'.
+        assert_eq!(cpu.mem.read_u16(AbsAddr(0x2A)), 0x0001);
+    }
+
+    /// A fixed-point overflow completes its instruction: AR 1,1 at the program new PSW's
+    /// address overflows twice in a row (X'40000000' doubled, then X'80000000' doubled,
+    /// each CC 3 with an identical old PSW) but changes R1 each round, and the third round
+    /// runs on. Not a loop.
+    #[test]
+    fn a_completing_exception_is_not_a_loop() {
+        // BC-mode PSW, program mask X'8' (fixed-point overflow) in byte 4.
+        let psw = [0, 0, 0, 0, 0x08, 0, 0x10, 0];
+        let mut cpu = cpu_at(psw);
+        cpu.mem.load(AbsAddr(0x68), &psw).unwrap();
+        // X'1000': AR 1,1; then a disabled-wait LPSW.
+        cpu.mem
+            .load(AbsAddr(0x1000), &[0x1A, 0x11, 0x82, 0x00, 0x0F, 0x00])
+            .unwrap();
+        cpu.mem
+            .load(AbsAddr(0xF00), &[0x00, 0x02, 0, 0, 0, 0, 0, 0])
+            .unwrap();
+        cpu.gpr[1] = 0x4000_0000;
+        let stop = cpu.run(&mut NoSupervisor, 1000);
+        assert_eq!(stop, Stop::DisabledWait);
+        assert_eq!(cpu.gpr[1], 0);
+    }
+
+    /// A program-check handler that runs an instruction before it goes back (here: it
+    /// counts in R1, then LPSW X'28' resumes after the failing halfword, so each round's
+    /// old PSW differs) is a program, not a loop: it runs to the limit.
+    #[test]
+    fn a_handler_that_runs_is_not_a_loop() {
+        let mut cpu = cpu_at([0, 0, 0, 0, 0, 0, 0x10, 0]);
+        cpu.mem
+            .load(AbsAddr(0x68), &[0, 0, 0, 0, 0, 0, 0x20, 0])
+            .unwrap();
+        // X'2000': LA 1,1(1); LPSW X'28'.
+        cpu.mem
+            .load(
+                AbsAddr(0x2000),
+                &[0x41, 0x11, 0x00, 0x01, 0x82, 0x00, 0x00, 0x28],
+            )
+            .unwrap();
+        let stop = cpu.run(&mut NoSupervisor, 3000);
+        assert_eq!(stop, Stop::InstructionLimit);
+        assert!(cpu.gpr[1] > 500, "R1 = {}", cpu.gpr[1]);
+    }
+
+    /// A handler that executes one instruction (LPSW of a fixed PSW back to the failing
+    /// X'1000') makes every round identical, but an instruction ran between the program
+    /// checks: not CP's loop (no new PSW that faults at once), so it runs to the limit.
+    #[test]
+    fn an_instruction_between_program_checks_is_not_a_loop() {
+        let mut cpu = cpu_at([0, 0, 0, 0, 0, 0, 0x10, 0]);
+        cpu.mem
+            .load(AbsAddr(0x68), &[0, 0, 0, 0, 0, 0, 0x20, 0])
+            .unwrap();
+        // X'2000': LPSW X'2100'; X'2100': the PSW of X'1000'.
+        cpu.mem
+            .load(AbsAddr(0x2000), &[0x82, 0x00, 0x21, 0x00])
+            .unwrap();
+        cpu.mem
+            .load(AbsAddr(0x2100), &[0, 0, 0, 0, 0, 0, 0x10, 0])
+            .unwrap();
+        let stop = cpu.run(&mut NoSupervisor, 1000);
+        assert_eq!(stop, Stop::InstructionLimit);
     }
 }
