@@ -133,7 +133,11 @@ impl Cp {
         // link has in write status.
         let shared_rw = !ro && self.writing(&v.path);
         match open_image(&v.path, !ro && !shared_rw, vaddr) {
-            Ok(img) => {
+            Ok(opened) => {
+                let (img, holder) = match opened {
+                    Opened::AsAsked(img) => (img, None),
+                    Opened::HeldBy(img, pid) => (img, Some(pid)),
+                };
                 let m = Minidisk::new(
                     vaddr,
                     md.devtype,
@@ -145,13 +149,21 @@ impl Cp {
                 );
                 self.add(vaddr, md.devtype, DeviceKind::Dasd(Box::new(m)));
                 let mut link = link;
-                if shared_rw {
+                if shared_rw || holder.is_some() {
                     if let Some(l) = &mut link {
                         l.write = false;
                     }
                 }
                 if let Some(d) = self.devices.get_mut(&vaddr) {
                     d.link = link;
+                }
+                if let Some(pid) = holder {
+                    // Another vm390 (or another program) writes the image: CP's message
+                    // for a disk in R/W status elsewhere, naming the host process.
+                    let who = pid.map_or("ANOTHER PROCESS".to_string(), |p| format!("PID {p}"));
+                    return Ok(Some(format!(
+                        "DMKLNK102W DASD {vaddr:03X} FORCED R/O; R/W BY {who}"
+                    )));
                 }
                 Ok(shared_rw.then(|| {
                     format!(
@@ -536,28 +548,56 @@ impl Cp {
     }
 }
 
+/// How [`open_image`] opened an image.
+enum Opened {
+    /// As asked (read-write when asked for write).
+    AsAsked(Box<dyn dasd::CkdImage>),
+    /// Read-only although write was asked: another process writes the image (it holds
+    /// the image's lock; the pid where known).
+    HeldBy(Box<dyn dasd::CkdImage>, Option<u32>),
+}
+
 /// Opens a minidisk image: read-write when `write` and the file is writable (its
 /// permission bits allow writing — also for root — and it opens for writing), else
-/// read-only, which makes the minidisk read-only.
-fn open_image(
-    path: &Path,
-    write: bool,
-    vaddr: u16,
-) -> Result<Box<dyn dasd::CkdImage>, dasd::DasdError> {
-    if write {
-        let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
-        if writable {
-            match dasd::open(path, false) {
-                Ok(img) => return Ok(img),
-                Err(e) => eprintln!("vm390: {e}"),
-            }
-        }
-        eprintln!(
-            "vm390: {} is not writable: minidisk {vaddr:03X} is read-only",
-            path.display()
-        );
+/// read-only, which makes the minidisk read-only. An image another process writes (it
+/// holds the image's lock) is opened read-only too, with a message naming the file and
+/// that process. An image that cannot be opened at all (missing, not an image, damaged)
+/// is an error, whatever the mode.
+fn open_image(path: &Path, write: bool, vaddr: u16) -> Result<Opened, dasd::DasdError> {
+    if !write {
+        return dasd::open(path, true).map(Opened::AsAsked);
     }
-    dasd::open(path, true)
+    let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
+    let mut why = None;
+    if writable {
+        match dasd::open(path, false) {
+            Ok(img) => return Ok(Opened::AsAsked(img)),
+            Err(dasd::DasdError::Locked { pid, .. }) => {
+                let img = dasd::open(path, true)?;
+                let who = pid.map_or("another process".to_string(), |p| format!("pid {p}"));
+                eprintln!(
+                    "vm390: {} is in use by {who}: minidisk {vaddr:03X} is read-only",
+                    path.display()
+                );
+                return Ok(Opened::HeldBy(img, pid));
+            }
+            // Not openable for writing (a read-only file system, an ACL): read-only if it
+            // opens for reading.
+            Err(e @ dasd::DasdError::Io { .. }) => why = Some(e),
+            // Not an image, or a damaged one: the same error read-only.
+            Err(e) => return Err(e),
+        }
+    }
+    // A file that does not open for reading is the error, not its permissions.
+    let img = dasd::open(path, true)?;
+    if let Some(e) = why {
+        eprintln!("vm390: {e}");
+    }
+    eprintln!(
+        "vm390: {} is not writable: minidisk {vaddr:03X} is read-only",
+        path.display()
+    );
+    Ok(Opened::AsAsked(img))
 }
 
 /// Whether `a` and `b` name the same file.
