@@ -38,10 +38,16 @@
 //! above the maximum, known device types, every `MDISK` (and `DEDICATE` by volser) naming
 //! a volume that has a `DASD` statement of the same device type, every `LINK` naming an
 //! existing user and minidisk, every `IPL` naming a declared IPL-able NSS or a device of
-//! the user, and (when asked) that every image path exists, that every `DASD` image opens
-//! as a disk image (a missing, foreign or damaged image is an error naming the file and
-//! what is wrong) and that every `MDISK` extent lies within its volume's image. vm390
-//! refuses to start on a directory with any of these errors.
+//! the user, and (when asked) that every `NSS` image path exists and that every `MDISK`
+//! extent lies within its volume's image. vm390 refuses to start on a directory with any
+//! of these errors.
+//!
+//! A `DASD` image that is missing, foreign or damaged is not a directory error: it is a
+//! volume that is not mounted. The directory is accepted, and linking a minidisk on it
+//! (at logon or by `LINK`) fails with CP's `DMKLNK108E ... VOLID volser NOT MOUNTED`,
+//! after one message on standard error naming the file and what is wrong with it; the
+//! user's other minidisks are linked and the logon goes on, as VM/370's would with a
+//! volume not mounted.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -1208,8 +1214,8 @@ impl DirParser<'_> {
         let r = (|| {
             let (volser, vt) = ops.name("volser", 6)?;
             let (devtype, _) = ops.devtype(DASD_TYPES, "DASD")?;
-            let pt = ops.peek();
-            let path = ops.path(base, check)?;
+            // Existence is not checked here: a missing image is a volume not mounted.
+            let path = ops.path(base, false)?;
             ops.finish()?;
             Ok((
                 DasdVolume {
@@ -1218,23 +1224,16 @@ impl DirParser<'_> {
                     path,
                 },
                 vt,
-                pt.map_or(0, |t| t.col),
             ))
         })();
-        let Some((d, vt, pt)) = self.report(n, r) else {
+        let Some((d, vt)) = self.report(n, r) else {
             return;
         };
         if check {
-            // The image must open as a disk image: a foreign or damaged file is as much an
-            // error as a missing one (read-only, so no lock is needed).
-            match crate::dasd::open(&d.path, true) {
-                Ok(img) => {
-                    self.dasd_cyls.insert(d.volser.clone(), img.cylinders());
-                }
-                Err(e) => {
-                    self.error(n, pt, format!("DASD: {e}"));
-                    return;
-                }
+            // The image's size, for the MDISK extents (read-only, so no lock is needed). An
+            // image that does not open is reported when a minidisk on it is linked.
+            if let Ok(img) = crate::dasd::open(&d.path, true) {
+                self.dasd_cyls.insert(d.volser.clone(), img.cylinders());
             }
         }
         if let Some(&first) = self.dasd_lines.get(&d.volser) {
@@ -2043,24 +2042,16 @@ USER CAROL PW 1M 1M G
             .iter()
             .map(|e| e.to_string())
             .collect();
+        // A missing or foreign DASD image is a volume not mounted (DMKLNK108E at link
+        // time), not a directory error; a missing NSS file and an extent beyond its image
+        // (5 cylinders) are.
         assert_eq!(
             e,
             [
                 format!(
-                    "d:2:14: DASD: image '{}' does not exist",
-                    dir.join("gone.img").display()
-                ),
-                format!(
                     "d:3:9: NSS: image '{}' does not exist",
                     dir.join("gone.seg").display()
                 ),
-                // A foreign file is as much an error as a missing one, naming it.
-                format!(
-                    "d:4:14: DASD: {}: at offset 0 (X'0'): unrecognised file header \
-                     6E6F742061206469 (not CKD_P370, CKD_C370 or emx370 .ckdc)",
-                    dir.join("junk.img").display()
-                ),
-                // An extent beyond the image (5 cylinders) is refused.
                 format!(
                     "d:7:21: MDISK: cylinders 3 to 5 are beyond volume V1, whose image {} \
                      has 5 cylinders",

@@ -16,12 +16,11 @@
 //! smaller than the directory says is extended, keeping what it holds). Nothing outside
 //! that directory is written.
 //!
-//! One vm390 at a time uses a data directory: it holds an exclusive lock on the file
-//! [`LOCK_FILE`] there (which also holds its pid) while it runs; a second one refuses to
-//! start with `vm390: data directory DIR is in use by pid N`.
+//! One vm390 at a time uses a data directory: it holds an exclusive advisory lock
+//! (`flock`) on the directory while it runs; a second one refuses to start with
+//! `vm390: data directory DIR is in use by pid N`.
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Read, Write};
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::OnceLock;
@@ -42,10 +41,6 @@ pub const DIRECTORY_FILE: &str = "vm390.direct";
 
 /// The 191 minidisk image kept in the data directory.
 pub const DISK_FILE: &str = "vm390_191.cckd";
-
-/// The lock file of the data directory: locked (and holding the pid) while a vm390 uses
-/// the directory.
-pub const LOCK_FILE: &str = "vm390.lock";
 
 /// The data directory's lock, held until the process ends.
 static DATA_DIR_LOCK: OnceLock<File> = OnceLock::new();
@@ -177,37 +172,22 @@ fn directory_191(direct: &Path) -> Option<(PathBuf, u16, String, u16)> {
     Some((v.path.clone(), v.devtype, v.volser.clone(), cyls))
 }
 
-/// Takes the data directory's lock for the life of the process, writing the pid into the
-/// lock file; when another process holds it, says which.
+/// Takes the data directory's lock for the life of the process: an exclusive `flock` on
+/// the directory itself (no lock file is left behind). When another process holds it,
+/// says which (its pid from Linux's `/proc/locks`, where there is one).
 pub fn lock_data_dir(dir: &Path) -> Result<(), String> {
-    let path = dir.join(LOCK_FILE);
-    let mut f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| format!("{}: cannot open: {e}", path.display()))?;
+    let f = File::open(dir).map_err(|e| format!("{}: cannot open: {e}", dir.display()))?;
     match f.try_lock() {
         Ok(()) => {
-            f.set_len(0)
-                .and_then(|()| writeln!(f, "{}", std::process::id()))
-                .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
             let _ = DATA_DIR_LOCK.set(f);
             Ok(())
         }
         Err(TryLockError::WouldBlock) => {
-            let mut text = String::new();
-            let _ = f.read_to_string(&mut text);
-            let pid = text
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .or_else(|| crate::dasd::lock_holder(&f));
-            let who = pid.map_or("another process".to_string(), |p| format!("pid {p}"));
+            let who = crate::dasd::lock_holder(&f)
+                .map_or("another process".to_string(), |p| format!("pid {p}"));
             Err(format!("data directory {} is in use by {who}", dir.display()))
         }
-        Err(TryLockError::Error(e)) => Err(format!("{}: cannot lock: {e}", path.display())),
+        Err(TryLockError::Error(e)) => Err(format!("{}: cannot lock: {e}", dir.display())),
     }
 }
 

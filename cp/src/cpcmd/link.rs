@@ -59,9 +59,34 @@ fn parse_mode(s: &str) -> Option<AccessMode> {
 /// DASD device types CP can give a temporary minidisk of.
 const TDISK_TYPES: [u16; 6] = [2314, 2319, 3330, 3340, 3350, 3380];
 
-/// Most cylinders of one temporary minidisk (vm390's T-disk space: the image is a file in
-/// the host's temporary directory, 50 3350 cylinders are about 28 MB).
-const TDISK_MAX_CYLINDERS: u16 = 50;
+/// vm390's temporary-disk space: at most this many cylinders (of any type) of T-disks at
+/// once in one virtual machine, unless the environment variable [`TDISK_POOL_VAR`] says
+/// otherwise. VM/370 gives T-disks from the cylinders of the volumes the installation
+/// set aside for temporary space, and refuses a DEFINE that does not fit with DMKDEF091E;
+/// vm390's pool is the same idea with a host-side bound: 50 3350 cylinders are at most
+/// about 28 MB of the host's disk.
+const TDISK_POOL_CYLINDERS: u32 = 50;
+
+/// Environment variable setting the T-disk pool in cylinders (a decimal number).
+pub const TDISK_POOL_VAR: &str = "VM390_TDISK_CYLINDERS";
+
+/// The T-disk pool in cylinders: [`TDISK_POOL_VAR`] if it is set to a number, else
+/// [`TDISK_POOL_CYLINDERS`].
+fn tdisk_pool() -> u32 {
+    std::env::var(TDISK_POOL_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(TDISK_POOL_CYLINDERS)
+}
+
+/// Where T-disk images are kept: `$XDG_RUNTIME_DIR` (private to the user, cleared at
+/// logout) when it is set to a directory, else the host's temporary directory.
+fn tdisk_dir() -> PathBuf {
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute() && p.is_dir())
+        .unwrap_or_else(std::env::temp_dir)
+}
 
 impl Cp {
     /// Builds the devices of the directory entry: console, spooled unit-record devices,
@@ -138,6 +163,19 @@ impl Cp {
                     Opened::AsAsked(img) => (img, None),
                     Opened::HeldBy(img, pid) => (img, Some(pid)),
                 };
+                // The directory checks extents at start-up; the image may have changed since.
+                let end = u32::from(md.start_cyl) + u32::from(md.cylinders);
+                if end > u32::from(img.cylinders()) {
+                    eprintln!(
+                        "vm390: minidisk {vaddr:03X}: cylinders {} to {} are beyond {}, which \
+                         has {} cylinders",
+                        md.start_cyl,
+                        end - 1,
+                        v.path.display(),
+                        img.cylinders()
+                    );
+                    return Err(not_mounted());
+                }
                 let m = Minidisk::new(
                     vaddr,
                     md.devtype,
@@ -501,7 +539,17 @@ impl Cp {
             if self.devices.contains_key(&v) {
                 return CpResult::error(format!("DMKDEF092E DEV {v:03X} ALREADY DEFINED"));
             }
-            if cyls > TDISK_MAX_CYLINDERS {
+            // The pool: the cylinders of the T-disks this machine has, and this one.
+            let in_use: u32 = self
+                .devices
+                .values()
+                .filter(|d| d.tdisk.is_some())
+                .map(|d| match &d.kind {
+                    DeviceKind::Dasd(m) => u32::from(m.cylinders),
+                    _ => 0,
+                })
+                .sum();
+            if in_use + u32::from(cyls) > tdisk_pool() {
                 return CpResult::error(format!(
                     "DMKDEF091E DASD {v:03X} NOT DEFINED; TEMP SPACE NOT AVAILABLE"
                 ));
@@ -519,10 +567,11 @@ impl Cp {
         CpResult::error(format!("DMKDEF003E INVALID OPTION - {s}"))
     }
 
-    /// A temporary minidisk: a fresh CKD image of `cyls` cylinders in the host's temporary
-    /// directory, read-write, removed at DETACH or LOGOFF.
+    /// A temporary minidisk: a fresh CKD image of `cyls` cylinders in [`tdisk_dir`],
+    /// read-write, removed at DETACH or LOGOFF. The image is sparse (only each track's
+    /// home address and R0 are written) and readable by its owner only (mode 0600).
     fn define_tdisk(&mut self, vaddr: u16, devtype: u16, cyls: u16) -> Result<(), String> {
-        let path: PathBuf = std::env::temp_dir().join(format!(
+        let path: PathBuf = tdisk_dir().join(format!(
             "vm390-tdisk-{}-{}-{vaddr:03X}.ckd",
             std::process::id(),
             self.user.id

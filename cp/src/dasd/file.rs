@@ -48,12 +48,15 @@ impl ImageFile {
         })
     }
 
-    /// Create a new file; fails if the path exists (an existing image is never replaced).
+    /// Create a new file, readable and writable by its owner only (mode 0600); fails if
+    /// the path exists (an existing image is never replaced).
     pub(crate) fn create_new(path: &Path) -> Result<Self, DasdError> {
+        use std::os::unix::fs::OpenOptionsExt;
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
+            .mode(0o600)
             .open(path)
             .map_err(|e| DasdError::io(path, None, "create", e))?;
         lock_exclusive(&file, path)?;
@@ -162,11 +165,6 @@ impl ImageFile {
         self.file
             .sync_data()
             .map_err(|e| DasdError::io(&self.path, None, "sync", e))
-    }
-
-    /// The underlying file, for writing a new image sequentially (call `refresh_len` after).
-    pub(crate) fn raw_file(&mut self) -> &mut File {
-        &mut self.file
     }
 
     pub(crate) fn refresh_len(&mut self) -> Result<(), DasdError> {
