@@ -223,14 +223,15 @@ fn update_mfd(t: &mut Track, old_cyls: u16, cylinders: u16, heads: u16, bpt: u16
         .chunks_exact(2)
         .map(|c| u16::from_be_bytes([c[0], c[1]]))
         .collect();
-    let ext = match list.iter().position(|&b| b == 0xFFFD) {
-        Some(i) => list[i + 1..].iter().take_while(|&&b| b != 0).count() as u32,
-        None => 0,
-    };
-    let covered = (QMSK_IN_MFD as u32 + 800 * ext) * 8;
-    let blocks = (u32::from(cylinders) * u32::from(heads) * u32::from(bpt))
-        .min(MAX_CMS_BLOCKS)
-        .min(covered.max(be(m, 364)));
+    // Without extension blocks the disk counts all its blocks, as a new one does (CMS adds
+    // extension blocks once more than 1720 are in use); with them, at most what they map.
+    let mut blocks =
+        (u32::from(cylinders) * u32::from(heads) * u32::from(bpt)).min(MAX_CMS_BLOCKS);
+    if let Some(i) = list.iter().position(|&b| b == 0xFFFD) {
+        let ext = list[i + 1..].iter().take_while(|&&b| b != 0).count() as u32;
+        let covered = (QMSK_IN_MFD as u32 + 800 * ext) * 8;
+        blocks = blocks.min(covered.max(be(m, 364)));
+    }
     let used = be(m, 368);
     m[364..368].copy_from_slice(&blocks.to_be_bytes());
     m[372..376].copy_from_slice(&blocks.saturating_sub(used).to_be_bytes());
