@@ -418,3 +418,143 @@ fn temporary_disks_are_sparse_private_and_limited() {
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("DASD 300 DEFINED"), "{out}");
 }
+
+/// A 3350 track of 19 CMS blocks whose block 5 holds `n` (the rest stays the same).
+fn cms_track(cyl: u16, head: u16, n: u32) -> cp::dasd::Track {
+    let mut t = cp::dasd::Track::formatted(cyl, head);
+    for r in 1..=19u8 {
+        let mut data: Vec<u8> = (0..800u32).map(|i| (i * 7 + u32::from(r)) as u8).collect();
+        if r == 5 {
+            // Incompressible-ish content that changes with n.
+            let mut x = u64::from(n) * 0x9E37_79B9_7F4A_7C15 | 1;
+            for b in data.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = x as u8;
+            }
+        }
+        t.records.push(cp::dasd::Record::new(cyl, head, r, data));
+    }
+    t
+}
+
+/// Item 13: many rewrites of one track keep a CCKD image near its data size: released
+/// space is reused while the image is written, and the image is compacted; it checks
+/// clean with Hercules' cckdcdsk at flushes along the way and reads back the last data.
+#[test]
+fn rewriting_a_cckd_track_keeps_the_image_small() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("r.cckd");
+    let mut img = cp::dasd::create_cckd(&p, 0x3350, 3).unwrap();
+    // Some other tracks, so that the image has data before the rewritten one.
+    for head in 0..10 {
+        img.write_track(0, head, &cms_track(0, head, 1000 + u32::from(head)))
+            .unwrap();
+    }
+    img.flush().unwrap();
+    let cdsk = common::cckdcdsk();
+    let mut largest = 0;
+    let rewrites = 6_000;
+    for n in 0..rewrites {
+        img.write_track(1, 7, &cms_track(1, 7, n)).unwrap();
+        if n % 97 == 0 {
+            largest = largest.max(std::fs::metadata(&p).unwrap().len());
+        }
+        if n % 2000 == 1999 {
+            img.flush().unwrap();
+            if let Some(c) = &cdsk {
+                let out = Command::new(c).args(["-3", "-ro"]).arg(&p).output().unwrap();
+                let text = String::from_utf8_lossy(&out.stdout).to_string()
+                    + &String::from_utf8_lossy(&out.stderr);
+                assert!(out.status.success() && !text.contains("HHCCU"), "{text}");
+            }
+        }
+    }
+    drop(img);
+    // The data: the same 11 tracks written once into a new image, with its tables and
+    // headers (about 18 KB). Without reuse the file grew by a track image with every
+    // rewrite (2.8 MB here).
+    let data: u64 = {
+        let q = t.path().join("q.cckd");
+        let mut fresh = cp::dasd::create_cckd(&q, 0x3350, 3).unwrap();
+        for head in 0..10 {
+            fresh
+                .write_track(0, head, &cms_track(0, head, 1000 + u32::from(head)))
+                .unwrap();
+        }
+        fresh.write_track(1, 7, &cms_track(1, 7, rewrites - 1)).unwrap();
+        drop(fresh);
+        std::fs::metadata(&q).unwrap().len()
+    };
+    let end = std::fs::metadata(&p).unwrap().len();
+    assert!(
+        largest < 2 * data + 256 * 1024,
+        "largest {largest} bytes while written, data {data}"
+    );
+    assert!(end < data + data / 4 + 4096, "closed at {end} bytes, data {data}");
+    let mut again = cp::dasd::open(&p, true).unwrap();
+    assert_eq!(again.read_track(1, 7).unwrap(), cms_track(1, 7, rewrites - 1));
+    assert_eq!(again.read_track(0, 3).unwrap(), cms_track(0, 3, 1003));
+    drop(again);
+    if let Some(c) = cdsk {
+        common::cckdcdsk_clean(&c, &p);
+    }
+}
+
+/// Item 13: compaction moves L2 tables too: a second group's table written at the end,
+/// then the first group's tracks rewritten and shrunk; after the flush the image is
+/// about its data size, reads back every track and checks clean.
+#[test]
+fn compaction_moves_tables_and_tracks() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("g.cckd");
+    let mut img = cp::dasd::create_cckd(&p, 0x3350, 10).unwrap();
+    for head in 0..20 {
+        img.write_track(0, head, &cms_track(0, head, u32::from(head)))
+            .unwrap();
+    }
+    // Track 270 (cylinder 9) is in the second group of 256 tracks: a new L2 table.
+    img.write_track(9, 0, &cms_track(9, 0, 77)).unwrap();
+    img.flush().unwrap();
+    // Rewrite the first tracks with smaller images (fewer records): holes everywhere.
+    let small = |head: u16| {
+        let mut t = cms_track(0, head, 500 + u32::from(head));
+        t.records.truncate(6);
+        t
+    };
+    for round in 0..3 {
+        for head in 0..20 {
+            let mut tr = small(head);
+            tr.records[1].data[0] = round;
+            img.write_track(0, head, &tr).unwrap();
+        }
+        img.flush().unwrap();
+    }
+    drop(img);
+    let data = {
+        let q = t.path().join("q.cckd");
+        let mut fresh = cp::dasd::create_cckd(&q, 0x3350, 10).unwrap();
+        for head in 0..20 {
+            let mut tr = small(head);
+            tr.records[1].data[0] = 2;
+            fresh.write_track(0, head, &tr).unwrap();
+        }
+        fresh.write_track(9, 0, &cms_track(9, 0, 77)).unwrap();
+        drop(fresh);
+        std::fs::metadata(&q).unwrap().len()
+    };
+    let end = std::fs::metadata(&p).unwrap().len();
+    assert!(end < data + data / 4 + 4096, "closed at {end} bytes, data {data}");
+    let mut again = cp::dasd::open(&p, true).unwrap();
+    for head in 0..20 {
+        let mut tr = small(head);
+        tr.records[1].data[0] = 2;
+        assert_eq!(again.read_track(0, head).unwrap(), tr);
+    }
+    assert_eq!(again.read_track(9, 0).unwrap(), cms_track(9, 0, 77));
+    drop(again);
+    if let Some(c) = common::cckdcdsk() {
+        common::cckdcdsk_clean(&c, &p);
+    }
+}
