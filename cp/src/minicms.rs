@@ -185,7 +185,10 @@ pub fn lock_data_dir(dir: &Path) -> Result<(), String> {
         Err(TryLockError::WouldBlock) => {
             let who = crate::dasd::lock_holder(&f)
                 .map_or("another process".to_string(), |p| format!("pid {p}"));
-            Err(format!("data directory {} is in use by {who}", dir.display()))
+            Err(format!(
+                "data directory {} is in use by {who}",
+                dir.display()
+            ))
         }
         Err(TryLockError::Error(e)) => Err(format!("{}: cannot lock: {e}", dir.display())),
     }

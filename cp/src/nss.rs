@@ -288,8 +288,7 @@ fn read_segment_file(path: &Path) -> Result<Vec<u8>, (NssErrorKind, String)> {
     if !meta.is_file() {
         return Err((
             NssErrorKind::Io,
-            "not a regular file (a saved system is read from a file, not a device or FIFO)"
-                .into(),
+            "not a regular file (a saved system is read from a file, not a device or FIFO)".into(),
         ));
     }
     let too_big = |len: u64| {

@@ -81,7 +81,10 @@ impl Live {
                 }
                 Err(_) => {
                     let _ = self.child.kill();
-                    panic!("no line with {text:?} within 60 s; console so far:\n{}", self.out);
+                    panic!(
+                        "no line with {text:?} within 60 s; console so far:\n{}",
+                        self.out
+                    );
                 }
             }
         }
@@ -267,7 +270,10 @@ fn a_missing_directory_file_is_named_without_a_position() {
     let (code, _, err) = run(&["--directory", &s(&direct)], &[], "");
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains(&format!("vm390: {}: cannot read directory: ", direct.display())),
+        err.contains(&format!(
+            "vm390: {}: cannot read directory: ",
+            direct.display()
+        )),
         "{err}"
     );
     assert!(!err.contains(":0:0:"), "{err}");
@@ -326,7 +332,11 @@ fn the_default_191_has_the_size_of_its_directory() {
         text.replace("MDISK 191 3350 000 003 ", "MDISK 191 3350 000 010 "),
     )
     .unwrap();
-    let (code, out, err) = run(&["--data-dir", &d], &[], "QUERY DISK\nTYPE KEEPME DATA\nLOGOFF\n");
+    let (code, out, err) = run(
+        &["--data-dir", &d],
+        &[],
+        "QUERY DISK\nTYPE KEEPME DATA\nLOGOFF\n",
+    );
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
         err.contains(&format!(
@@ -390,7 +400,12 @@ fn temporary_disks_are_sparse_private_and_limited() {
     assert_eq!(m.mode() & 0o777, 0o600, "{:o}", m.mode());
     // 40 3350 cylinders: about 22 MB apparent, far less allocated.
     assert!(m.len() > 20_000_000, "{}", m.len());
-    assert!(m.blocks() * 512 < m.len() / 3, "{} of {}", m.blocks() * 512, m.len());
+    assert!(
+        m.blocks() * 512 < m.len() / 3,
+        "{} of {}",
+        m.blocks() * 512,
+        m.len()
+    );
     // 40 + 11 > 50: refused; 40 + 10 fits.
     let (code, out, err) = live.finish(
         "CP DEFINE T3350 AS 301 CYL 11\nCP DEFINE T3350 AS 301 CYL 10\nCP DETACH 300\n\
@@ -426,7 +441,7 @@ fn cms_track(cyl: u16, head: u16, n: u32) -> cp::dasd::Track {
         let mut data: Vec<u8> = (0..800u32).map(|i| (i * 7 + u32::from(r)) as u8).collect();
         if r == 5 {
             // Incompressible-ish content that changes with n.
-            let mut x = u64::from(n) * 0x9E37_79B9_7F4A_7C15 | 1;
+            let mut x = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
             for b in data.iter_mut() {
                 x ^= x << 13;
                 x ^= x >> 7;
@@ -464,7 +479,11 @@ fn rewriting_a_cckd_track_keeps_the_image_small() {
         if n % 2000 == 1999 {
             img.flush().unwrap();
             if let Some(c) = &cdsk {
-                let out = Command::new(c).args(["-3", "-ro"]).arg(&p).output().unwrap();
+                let out = Command::new(c)
+                    .args(["-3", "-ro"])
+                    .arg(&p)
+                    .output()
+                    .unwrap();
                 let text = String::from_utf8_lossy(&out.stdout).to_string()
                     + &String::from_utf8_lossy(&out.stderr);
                 assert!(out.status.success() && !text.contains("HHCCU"), "{text}");
@@ -483,7 +502,9 @@ fn rewriting_a_cckd_track_keeps_the_image_small() {
                 .write_track(0, head, &cms_track(0, head, 1000 + u32::from(head)))
                 .unwrap();
         }
-        fresh.write_track(1, 7, &cms_track(1, 7, rewrites - 1)).unwrap();
+        fresh
+            .write_track(1, 7, &cms_track(1, 7, rewrites - 1))
+            .unwrap();
         drop(fresh);
         std::fs::metadata(&q).unwrap().len()
     };
@@ -492,9 +513,15 @@ fn rewriting_a_cckd_track_keeps_the_image_small() {
         largest < 2 * data + 256 * 1024,
         "largest {largest} bytes while written, data {data}"
     );
-    assert!(end < data + data / 4 + 4096, "closed at {end} bytes, data {data}");
+    assert!(
+        end < data + data / 4 + 4096,
+        "closed at {end} bytes, data {data}"
+    );
     let mut again = cp::dasd::open(&p, true).unwrap();
-    assert_eq!(again.read_track(1, 7).unwrap(), cms_track(1, 7, rewrites - 1));
+    assert_eq!(
+        again.read_track(1, 7).unwrap(),
+        cms_track(1, 7, rewrites - 1)
+    );
     assert_eq!(again.read_track(0, 3).unwrap(), cms_track(0, 3, 1003));
     drop(again);
     if let Some(c) = cdsk {
@@ -545,7 +572,10 @@ fn compaction_moves_tables_and_tracks() {
         std::fs::metadata(&q).unwrap().len()
     };
     let end = std::fs::metadata(&p).unwrap().len();
-    assert!(end < data + data / 4 + 4096, "closed at {end} bytes, data {data}");
+    assert!(
+        end < data + data / 4 + 4096,
+        "closed at {end} bytes, data {data}"
+    );
     let mut again = cp::dasd::open(&p, true).unwrap();
     for head in 0..20 {
         let mut tr = small(head);

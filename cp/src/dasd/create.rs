@@ -203,7 +203,9 @@ pub fn extend_cms_minidisk(path: &Path, cylinders: u16) -> Result<Option<u16>, D
 /// ADTCYL is `old_cyls`), counts the blocks of `cylinders` cylinders.
 fn update_mfd(t: &mut Track, old_cyls: u16, cylinders: u16, heads: u16, bpt: u16) {
     let cms = crate::io::ebcdic::text_to_ebcdic("CMS=");
-    if t.record(3).is_none_or(|r| r.data.len() < 800 || r.data[..4] != cms[..]) {
+    if t.record(3)
+        .is_none_or(|r| r.data.len() < 800 || r.data[..4] != cms[..])
+    {
         return;
     }
     let Some(mfd) = t.records.iter_mut().find(|r| r.rec == 4) else {
@@ -225,8 +227,7 @@ fn update_mfd(t: &mut Track, old_cyls: u16, cylinders: u16, heads: u16, bpt: u16
         .collect();
     // Without extension blocks the disk counts all its blocks, as a new one does (CMS adds
     // extension blocks once more than 1720 are in use); with them, at most what they map.
-    let mut blocks =
-        (u32::from(cylinders) * u32::from(heads) * u32::from(bpt)).min(MAX_CMS_BLOCKS);
+    let mut blocks = (u32::from(cylinders) * u32::from(heads) * u32::from(bpt)).min(MAX_CMS_BLOCKS);
     if let Some(i) = list.iter().position(|&b| b == 0xFFFD) {
         let ext = list[i + 1..].iter().take_while(|&&b| b != 0).count() as u32;
         let covered = (QMSK_IN_MFD as u32 + 800 * ext) * 8;
