@@ -90,10 +90,11 @@ impl Live {
         }
     }
 
+    /// Writes `input` to standard input (a process that has already ended, as one refused
+    /// at start-up, reads nothing: the broken pipe is no error here).
     fn send(&mut self, input: &str) {
         let s = self.stdin.as_mut().expect("stdin open");
-        s.write_all(input.as_bytes()).unwrap();
-        s.flush().unwrap();
+        let _ = s.write_all(input.as_bytes()).and_then(|()| s.flush());
     }
 
     /// Sends `input`, closes standard input, and waits (at most 60 s) for the end: (exit
@@ -587,4 +588,33 @@ fn compaction_moves_tables_and_tracks() {
     if let Some(c) = common::cckdcdsk() {
         common::cckdcdsk_clean(&c, &p);
     }
+}
+
+/// An image that is valid but cannot be written (a CCKD file still marked as opened by a
+/// writer that died) is linked read-only with the reason, not refused as not mounted.
+#[test]
+fn a_valid_image_that_cannot_be_written_is_linked_read_only() {
+    let t = tempfile::tempdir().unwrap();
+    let direct = minicms_directory(t.path(), "MR", "");
+    let img = t.path().join("d191.cckd");
+    let mut bytes = std::fs::read(&img).unwrap();
+    bytes[512 + 3] |= 0x80; // the "opened" option bit of the compressed device header
+    std::fs::write(&img, &bytes).unwrap();
+    let (code, out, err) = run(
+        &["--directory", &s(&direct), "--logon", "U"],
+        &[],
+        "QUERY DISK\nLOGOFF\n",
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(!out.contains("DMKLNK108E"), "{out}");
+    assert!(out.contains("R/O"), "{out}");
+    assert!(err.contains("marked as opened"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{} is not writable: minidisk 191 is read-only",
+            img.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&img).unwrap(), bytes);
 }

@@ -611,7 +611,7 @@ enum Opened {
 /// read-only, which makes the minidisk read-only. An image another process writes (it
 /// holds the image's lock) is opened read-only too, with a message naming the file and
 /// that process. An image that cannot be opened at all (missing, not an image, damaged)
-/// is an error, whatever the mode.
+/// is an error, whatever the mode, and nothing else is said about it.
 fn open_image(path: &Path, write: bool, vaddr: u16) -> Result<Opened, dasd::DasdError> {
     if !write {
         return dasd::open(path, true).map(Opened::AsAsked);
@@ -630,14 +630,13 @@ fn open_image(path: &Path, write: bool, vaddr: u16) -> Result<Opened, dasd::Dasd
                 );
                 return Ok(Opened::HeldBy(img, pid));
             }
-            // Not openable for writing (a read-only file system, an ACL): read-only if it
-            // opens for reading.
-            Err(e @ dasd::DasdError::Io { .. }) => why = Some(e),
-            // Not an image, or a damaged one: the same error read-only.
-            Err(e) => return Err(e),
+            // Not openable for writing (a read-only file system, a CCKD file marked as
+            // opened, an emx370 .ckdc): read-only if it opens for reading.
+            Err(e) => why = Some(e),
         }
     }
-    // A file that does not open for reading is the error, not its permissions.
+    // A file that does not open for reading (missing, not an image, damaged) is the error,
+    // and the only one said: not its permissions or write access.
     let img = dasd::open(path, true)?;
     if let Some(e) = why {
         eprintln!("vm390: {e}");
