@@ -271,4 +271,44 @@ mod tests {
         assert!(create_cms_minidisk(&dir.path().join("x"), 3390, 3, "X").is_err());
         assert!(!dir.path().join("x").exists());
     }
+
+    #[test]
+    fn extending_keeps_every_track_and_counts_the_new_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("d.cckd");
+        create_cms_minidisk(&p, 3350, 3, "EXT001").unwrap();
+        {
+            let mut img = crate::dasd::open(&p, false).unwrap();
+            let mut t = img.read_track(2, 29).unwrap();
+            t.records.last_mut().unwrap().data[..4].copy_from_slice(b"LAST");
+            img.write_track(2, 29, &t).unwrap();
+        }
+        let before: Vec<_> = {
+            let mut img = crate::dasd::open(&p, true).unwrap();
+            (0..3u16)
+                .flat_map(|c| (0..30u16).map(move |h| (c, h)))
+                .map(|(c, h)| img.read_track(c, h).unwrap())
+                .collect()
+        };
+        assert_eq!(extend_cms_minidisk(&p, 5).unwrap(), Some(3));
+        assert_eq!(extend_cms_minidisk(&p, 4).unwrap(), None);
+        let mut img = crate::dasd::open(&p, true).unwrap();
+        assert_eq!(img.cylinders(), 5);
+        for (i, want) in before.iter().enumerate() {
+            let (c, h) = ((i / 30) as u16, (i % 30) as u16);
+            let got = img.read_track(c, h).unwrap();
+            if (c, h) == (0, 0) {
+                // Only the MFD changed: ADTNUM, ADTLEFT, ADTCYL.
+                assert_eq!(got.record(3), want.record(3));
+                let m = &got.record(4).unwrap().data;
+                let be = |at: usize| u32::from_be_bytes(m[at..at + 4].try_into().unwrap());
+                assert_eq!((be(364), be(368), be(372), be(380)), (2850, 5, 2845, 5));
+            } else {
+                assert_eq!(&got, want, "cylinder {c} head {h}");
+            }
+        }
+        assert_eq!(img.read_track(4, 29).unwrap().data_records().len(), 19);
+        // Nothing else is left in the folder.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }
