@@ -38,8 +38,16 @@
 //! above the maximum, known device types, every `MDISK` (and `DEDICATE` by volser) naming
 //! a volume that has a `DASD` statement of the same device type, every `LINK` naming an
 //! existing user and minidisk, every `IPL` naming a declared IPL-able NSS or a device of
-//! the user, and (when asked) that every image path exists. vm390 refuses to start on a
-//! directory with any of these errors.
+//! the user, and (when asked) that every `NSS` image path exists and that every `MDISK`
+//! extent lies within its volume's image. vm390 refuses to start on a directory with any
+//! of these errors.
+//!
+//! A `DASD` image that is missing, foreign or damaged is not a directory error: it is a
+//! volume that is not mounted. The directory is accepted, and linking a minidisk on it
+//! (at logon or by `LINK`) fails with CP's `DMKLNK108E ... VOLID volser NOT MOUNTED`,
+//! after one message on standard error naming the file and what is wrong with it; the
+//! user's other minidisks are linked and the logon goes on, as VM/370's would with a
+//! volume not mounted.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -80,6 +88,10 @@ pub struct DirectoryError {
 
 impl fmt::Display for DirectoryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            // The file as a whole: no position to give.
+            return write!(f, "{}: {}", self.file, self.message);
+        }
         write!(
             f,
             "{}:{}:{}: {}",
@@ -430,6 +442,7 @@ pub fn parse_directory_text(
         cur_addrs: HashMap::new(),
         cur_once: HashMap::new(),
         pending: Vec::new(),
+        dasd_cyls: HashMap::new(),
     };
     for (i, line) in text.lines().enumerate() {
         p.line(i + 1, line);
@@ -1037,6 +1050,8 @@ enum Pending {
         col: usize,
         volser: String,
         devtype: Option<(u16, usize)>,
+        /// An MDISK's first cylinder and cylinder count.
+        extent: Option<(u16, u16)>,
     },
     Link {
         line: usize,
@@ -1067,6 +1082,8 @@ struct DirParser<'f> {
     /// IPL / CONSOLE / ACCOUNT -> line, for the current user.
     cur_once: HashMap<&'static str, usize>,
     pending: Vec<Pending>,
+    /// Cylinders of each DASD volume's image, where the image was opened (paths checked).
+    dasd_cyls: HashMap<String, u16>,
 }
 
 const STATEMENTS: &[&str] = &[
@@ -1197,7 +1214,8 @@ impl DirParser<'_> {
         let r = (|| {
             let (volser, vt) = ops.name("volser", 6)?;
             let (devtype, _) = ops.devtype(DASD_TYPES, "DASD")?;
-            let path = ops.path(base, check)?;
+            // Existence is not checked here: a missing image is a volume not mounted.
+            let path = ops.path(base, false)?;
             ops.finish()?;
             Ok((
                 DasdVolume {
@@ -1211,6 +1229,13 @@ impl DirParser<'_> {
         let Some((d, vt)) = self.report(n, r) else {
             return;
         };
+        if check {
+            // The image's size, for the MDISK extents (read-only, so no lock is needed). An
+            // image that does not open is reported when a minidisk on it is linked.
+            if let Ok(img) = crate::dasd::open(&d.path, true) {
+                self.dasd_cyls.insert(d.volser.clone(), img.cylinders());
+            }
+        }
         if let Some(&first) = self.dasd_lines.get(&d.volser) {
             self.error(
                 n,
@@ -1341,6 +1366,7 @@ impl DirParser<'_> {
                             col: volt.col,
                             volser: m.volser.clone(),
                             devtype: Some((m.devtype, dt.col)),
+                            extent: Some((m.start_cyl, m.cylinders)),
                         });
                         self.dir.users[i].mdisks.push(m);
                     }
@@ -1376,6 +1402,7 @@ impl DirParser<'_> {
                                 col: tt.col,
                                 volser: v.clone(),
                                 devtype: None,
+                                extent: None,
                             });
                         }
                     }
@@ -1422,6 +1449,7 @@ impl DirParser<'_> {
                     col,
                     volser,
                     devtype,
+                    extent,
                 } => match (self.dir.dasd(&volser).map(|d| d.devtype), devtype) {
                     (None, _) => self.error(
                         line,
@@ -1435,7 +1463,28 @@ impl DirParser<'_> {
                             "{stmt}: device type {mine} does not match volume {volser} ({real})"
                         ),
                     ),
-                    _ => {}
+                    _ => {
+                        let have = self.dasd_cyls.get(&volser).copied();
+                        if let (Some((start, count)), Some(have)) = (extent, have) {
+                            let end = u32::from(start) + u32::from(count);
+                            if end > u32::from(have) {
+                                let path = self
+                                    .dir
+                                    .dasd(&volser)
+                                    .map(|d| d.path.display().to_string())
+                                    .unwrap_or_default();
+                                self.error(
+                                    line,
+                                    col,
+                                    format!(
+                                        "{stmt}: cylinders {start} to {} are beyond volume \
+                                         {volser}, whose image {path} has {have} cylinders",
+                                        end - 1
+                                    ),
+                                );
+                            }
+                        }
+                    }
                 },
                 Pending::Link {
                     line,
@@ -1982,28 +2031,37 @@ USER CAROL PW 1M 1M G
     fn paths_must_exist_when_checked() {
         let dir = std::env::temp_dir().join(format!("vm390-directory-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("here.img"), b"x").unwrap();
-        let text = "DASD V1 3350 here.img\nDASD V2 3350 gone.img\nNSS CMS gone.seg IPL\n";
+        let _ = std::fs::remove_file(dir.join("here.img"));
+        crate::dasd::create_cckd(&dir.join("here.img"), 0x3350, 5).unwrap();
+        std::fs::write(dir.join("junk.img"), b"not a disk image at all").unwrap();
+        let text = "DASD V1 3350 here.img\nDASD V2 3350 gone.img\nNSS CMS gone.seg IPL\n\
+                    DASD V3 3350 junk.img\nUSER U U 1M 1M G\n MDISK 191 3350 0 5 V1\n \
+                    MDISK 192 3350 3 3 V1\n";
         let e: Vec<String> = parse_directory_text(text, "d", &dir, true)
             .unwrap_err()
             .iter()
             .map(|e| e.to_string())
             .collect();
+        // A missing or foreign DASD image is a volume not mounted (DMKLNK108E at link
+        // time), not a directory error; a missing NSS file and an extent beyond its image
+        // (5 cylinders) are.
         assert_eq!(
             e,
             [
                 format!(
-                    "d:2:14: DASD: image '{}' does not exist",
-                    dir.join("gone.img").display()
-                ),
-                format!(
                     "d:3:9: NSS: image '{}' does not exist",
                     dir.join("gone.seg").display()
+                ),
+                format!(
+                    "d:7:21: MDISK: cylinders 3 to 5 are beyond volume V1, whose image {} \
+                     has 5 cylinders",
+                    dir.join("here.img").display()
                 ),
             ]
         );
         // The same through parse_directory: paths relative to the file's folder.
         std::fs::write(dir.join("u.direct"), "DASD V1 3350 here.img\n").unwrap();
+        let _ = std::fs::remove_file(dir.join("junk.img"));
         let d = parse_directory(&dir.join("u.direct")).unwrap();
         assert_eq!(d.dasd[0].path, dir.join("here.img"));
         std::fs::remove_dir_all(&dir).unwrap();
@@ -2016,7 +2074,7 @@ USER CAROL PW 1M 1M G
         assert_eq!((e[0].line, e[0].column), (0, 0));
         assert!(
             e[0].to_string()
-                .starts_with("/nonexistent/vm390.direct:0:0: cannot read directory: "),
+                .starts_with("/nonexistent/vm390.direct: cannot read directory: "),
             "{}",
             e[0]
         );

@@ -11,11 +11,19 @@
 //! The built-in default ([`run_default`]) logs on the user [`DEFAULT_USER`] from a small
 //! directory kept in a data directory (`$XDG_DATA_HOME/vm390`, else
 //! `~/.local/share/vm390`, or `--data-dir DIR`), whose 191 minidisk is a Hercules CCKD
-//! image of a 3-cylinder 3350 created and CMS-formatted there on first use. Nothing outside
+//! image of a 3350 created and CMS-formatted there on first use, of the size the
+//! directory's `MDISK 191` statement gives (3 cylinders as first written; an image
+//! smaller than the directory says is extended, keeping what it holds). Nothing outside
 //! that directory is written.
+//!
+//! One vm390 at a time uses a data directory: it holds an exclusive advisory lock
+//! (`flock`) on the directory while it runs; a second one refuses to start with
+//! `vm390: data directory DIR is in use by pid N`.
 
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use crate::nss::{SavedSystem, KEY_BLOCK, PAGE_SIZE};
 
@@ -33,6 +41,9 @@ pub const DIRECTORY_FILE: &str = "vm390.direct";
 
 /// The 191 minidisk image kept in the data directory.
 pub const DISK_FILE: &str = "vm390_191.cckd";
+
+/// The data directory's lock, held until the process ends.
+static DATA_DIR_LOCK: OnceLock<File> = OnceLock::new();
 
 /// Volume serial (and CMS label) of the built-in 191.
 pub const DISK_VOLSER: &str = "VM3191";
@@ -110,20 +121,77 @@ pub fn default_directory() -> String {
 }
 
 /// Makes sure the data directory holds the directory file and the 191 image (creating the
-/// directory, a CMS-formatted image and the directory file when missing; an existing file
-/// is never replaced). Returns the directory file.
-pub fn prepare_data_dir(dir: &Path) -> Result<PathBuf, String> {
+/// directory, the directory file and a CMS-formatted image when missing; an existing file
+/// is never replaced). The image has the size the directory's `MDISK 191` of
+/// [`DEFAULT_USER`] gives; an existing smaller one is extended, keeping its data. Returns
+/// the directory file, and what was done to the image, for the user (`None`: nothing).
+pub fn prepare_data_dir(dir: &Path) -> Result<(PathBuf, Option<String>), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
-    let disk = dir.join(DISK_FILE);
-    if !disk.exists() {
-        crate::dasd::create_cms_minidisk(&disk, 3350, DISK_CYLINDERS, DISK_VOLSER)
-            .map_err(|e| e.to_string())?;
-    }
     let direct = dir.join(DIRECTORY_FILE);
     if !direct.exists() {
         write_new(&direct, default_directory().as_bytes())?;
     }
-    Ok(direct)
+    let Some((disk, devtype, volser, cylinders)) = directory_191(&direct) else {
+        // A directory that does not parse is reported when the session reads it.
+        return Ok((direct, None));
+    };
+    if !disk.exists() {
+        crate::dasd::create_cms_minidisk(&disk, devtype, cylinders, &volser)
+            .map_err(|e| e.to_string())?;
+        let said = format!(
+            "created the 191 minidisk image {} ({cylinders} cylinders of {devtype}, \
+             CMS-formatted, label {volser})",
+            disk.display()
+        );
+        return Ok((direct, Some(said)));
+    }
+    match crate::dasd::extend_cms_minidisk(&disk, cylinders) {
+        Ok(Some(old)) => Ok((
+            direct,
+            Some(format!(
+                "extended the 191 minidisk image {} from {old} to {cylinders} cylinders, as \
+                 the directory says",
+                disk.display()
+            )),
+        )),
+        Ok(None) => Ok((direct, None)),
+        // A damaged image is reported by name when the session links it.
+        Err(e) => Ok((direct, Some(format!("the 191 is not extended: {e}")))),
+    }
+}
+
+/// The 191 of [`DEFAULT_USER`] in the directory file `direct`: its volume's image path,
+/// device type, volume serial, and the cylinders the image needs (start + count).
+fn directory_191(direct: &Path) -> Option<(PathBuf, u16, String, u16)> {
+    let text = std::fs::read_to_string(direct).ok()?;
+    let base = direct.parent().unwrap_or(Path::new("."));
+    let d = crate::directory::parse_directory_text(&text, "", base, false).ok()?;
+    let m = d.user(DEFAULT_USER)?.mdisk(0x191)?;
+    let v = d.dasd(&m.volser)?;
+    let cyls = m.start_cyl.checked_add(m.cylinders)?;
+    Some((v.path.clone(), v.devtype, v.volser.clone(), cyls))
+}
+
+/// Takes the data directory's lock for the life of the process: an exclusive `flock` on
+/// the directory itself (no lock file is left behind). When another process holds it,
+/// says which (its pid from Linux's `/proc/locks`, where there is one).
+pub fn lock_data_dir(dir: &Path) -> Result<(), String> {
+    let f = File::open(dir).map_err(|e| format!("{}: cannot open: {e}", dir.display()))?;
+    match f.try_lock() {
+        Ok(()) => {
+            let _ = DATA_DIR_LOCK.set(f);
+            Ok(())
+        }
+        Err(TryLockError::WouldBlock) => {
+            let who = crate::dasd::lock_holder(&f)
+                .map_or("another process".to_string(), |p| format!("pid {p}"));
+            Err(format!(
+                "data directory {} is in use by {who}",
+                dir.display()
+            ))
+        }
+        Err(TryLockError::Error(e)) => Err(format!("{}: cannot lock: {e}", dir.display())),
+    }
 }
 
 /// Writes a new file through a temporary name in the same directory (never replacing an
@@ -154,11 +222,18 @@ pub fn default_session(dir: Option<&Path>) -> Result<(PathBuf, &'static str), Ex
         eprintln!("vm390: {e}");
         ExitCode::from(2)
     })?;
-    eprintln!("vm390: data directory {}", dir.display());
-    let direct = prepare_data_dir(&dir).map_err(|e| {
+    let fail = |e: String| {
         eprintln!("vm390: {e}");
         ExitCode::from(2)
-    })?;
+    };
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| fail(format!("{}: cannot create: {e}", dir.display())))?;
+    lock_data_dir(&dir).map_err(fail)?;
+    eprintln!("vm390: data directory {}", dir.display());
+    let (direct, said) = prepare_data_dir(&dir).map_err(fail)?;
+    if let Some(s) = said {
+        eprintln!("vm390: {s}");
+    }
     Ok((direct, DEFAULT_USER))
 }
 

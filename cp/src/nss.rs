@@ -266,13 +266,56 @@ pub fn load_segment_at(
     load_address: u32,
 ) -> Result<SavedSystem, NssError> {
     let file = path.display().to_string();
-    let data = std::fs::read(path).map_err(|e| NssError {
+    let data = read_segment_file(path).map_err(|(kind, message)| NssError {
         file: file.clone(),
         offset: 0,
-        kind: NssErrorKind::Io,
-        message: format!("cannot read: {e}"),
+        kind,
+        message,
     })?;
     parse_segment(&data, &file, name, load_address)
+}
+
+/// Largest segment file: the header page and [`MAX_PAGES`] saved pages.
+pub const MAX_FILE_SIZE: u64 = ((1 + MAX_PAGES) * PAGE_SIZE) as u64;
+
+/// Reads a segment file: a regular file (not a device such as `/dev/zero`, nor a FIFO,
+/// which could be read for ever or block) of at most [`MAX_FILE_SIZE`] bytes.
+fn read_segment_file(path: &Path) -> Result<Vec<u8>, (NssErrorKind, String)> {
+    use std::io::Read;
+    let io = |e: std::io::Error| (NssErrorKind::Io, format!("cannot read: {e}"));
+    // Checked before opening: opening a FIFO for reading waits for a writer.
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err((
+            NssErrorKind::Io,
+            "not a regular file (a saved system is read from a file, not a device or FIFO)".into(),
+        ));
+    }
+    let too_big = |len: u64| {
+        (
+            NssErrorKind::BadPageCount,
+            format!(
+                "file of {len} bytes is larger than a saved system can be (at most \
+                 {MAX_FILE_SIZE}: a header page and {MAX_PAGES} pages)"
+            ),
+        )
+    };
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(too_big(meta.len()));
+    }
+    let f = std::fs::File::open(path).map_err(io)?;
+    if !f.metadata().map_err(io)?.is_file() {
+        return Err((NssErrorKind::Io, "not a regular file".into()));
+    }
+    let mut data = Vec::new();
+    // One byte more than allowed tells a file that grew since the check.
+    f.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut data)
+        .map_err(io)?;
+    if data.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_big(data.len() as u64));
+    }
+    Ok(data)
 }
 
 fn be32(b: &[u8], at: usize) -> u32 {
@@ -664,5 +707,29 @@ mod tests {
             );
         }
         std::fs::remove_dir_all(&tmp).unwrap();
+    }
+
+    /// A device or FIFO is refused without reading (/dev/zero would be read until memory
+    /// runs out, a FIFO would block), and so is a file larger than any saved system.
+    #[test]
+    fn only_regular_files_of_bounded_size_are_read() {
+        let e = load_segment_at(Path::new("/dev/zero"), "CMS", 0).unwrap_err();
+        assert_eq!(e.kind, NssErrorKind::Io);
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("CMS.segment");
+        let st = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let e = load_segment_at(&fifo, "CMS", 0).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        let big = dir.path().join("BIG.segment");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(1 << 30).unwrap(); // sparse: 1 GiB apparent
+        let e = load_segment_at(&big, "BIG", 0).unwrap_err();
+        assert_eq!(e.kind, NssErrorKind::BadPageCount);
+        assert!(e.to_string().contains("1073741824 bytes is larger"), "{e}");
     }
 }

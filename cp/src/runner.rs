@@ -283,7 +283,15 @@ impl Runner {
         }
         let writable =
             !read_only && std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
-        let img = dasd::open(path, !writable).map_err(|e| e.to_string())?;
+        // An image another process writes (it holds the image's lock) is attached
+        // read-only, with a message naming the file and that process.
+        let (img, read_only) = match dasd::open(path, !writable) {
+            Err(e @ dasd::DasdError::Locked { .. }) => {
+                eprintln!("vm390: {e}: attached read-only");
+                (dasd::open(path, true).map_err(|e| e.to_string())?, true)
+            }
+            r => (r.map_err(|e| e.to_string())?, read_only),
+        };
         let devtype = decimal_devtype(img.geometry().devtype);
         let cyls = img.cylinders();
         let volser = img

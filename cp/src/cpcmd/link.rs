@@ -59,9 +59,34 @@ fn parse_mode(s: &str) -> Option<AccessMode> {
 /// DASD device types CP can give a temporary minidisk of.
 const TDISK_TYPES: [u16; 6] = [2314, 2319, 3330, 3340, 3350, 3380];
 
-/// Most cylinders of one temporary minidisk (vm390's T-disk space: the image is a file in
-/// the host's temporary directory, 50 3350 cylinders are about 28 MB).
-const TDISK_MAX_CYLINDERS: u16 = 50;
+/// vm390's temporary-disk space: at most this many cylinders (of any type) of T-disks at
+/// once in one virtual machine, unless the environment variable [`TDISK_POOL_VAR`] says
+/// otherwise. VM/370 gives T-disks from the cylinders of the volumes the installation
+/// set aside for temporary space, and refuses a DEFINE that does not fit with DMKDEF091E;
+/// vm390's pool is the same idea with a host-side bound: 50 3350 cylinders are at most
+/// about 28 MB of the host's disk.
+const TDISK_POOL_CYLINDERS: u32 = 50;
+
+/// Environment variable setting the T-disk pool in cylinders (a decimal number).
+pub const TDISK_POOL_VAR: &str = "VM390_TDISK_CYLINDERS";
+
+/// The T-disk pool in cylinders: [`TDISK_POOL_VAR`] if it is set to a number, else
+/// [`TDISK_POOL_CYLINDERS`].
+fn tdisk_pool() -> u32 {
+    std::env::var(TDISK_POOL_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(TDISK_POOL_CYLINDERS)
+}
+
+/// Where T-disk images are kept: `$XDG_RUNTIME_DIR` (private to the user, cleared at
+/// logout) when it is set to a directory, else the host's temporary directory.
+fn tdisk_dir() -> PathBuf {
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute() && p.is_dir())
+        .unwrap_or_else(std::env::temp_dir)
+}
 
 impl Cp {
     /// Builds the devices of the directory entry: console, spooled unit-record devices,
@@ -133,7 +158,24 @@ impl Cp {
         // link has in write status.
         let shared_rw = !ro && self.writing(&v.path);
         match open_image(&v.path, !ro && !shared_rw, vaddr) {
-            Ok(img) => {
+            Ok(opened) => {
+                let (img, holder) = match opened {
+                    Opened::AsAsked(img) => (img, None),
+                    Opened::HeldBy(img, pid) => (img, Some(pid)),
+                };
+                // The directory checks extents at start-up; the image may have changed since.
+                let end = u32::from(md.start_cyl) + u32::from(md.cylinders);
+                if end > u32::from(img.cylinders()) {
+                    eprintln!(
+                        "vm390: minidisk {vaddr:03X}: cylinders {} to {} are beyond {}, which \
+                         has {} cylinders",
+                        md.start_cyl,
+                        end - 1,
+                        v.path.display(),
+                        img.cylinders()
+                    );
+                    return Err(not_mounted());
+                }
                 let m = Minidisk::new(
                     vaddr,
                     md.devtype,
@@ -145,13 +187,21 @@ impl Cp {
                 );
                 self.add(vaddr, md.devtype, DeviceKind::Dasd(Box::new(m)));
                 let mut link = link;
-                if shared_rw {
+                if shared_rw || holder.is_some() {
                     if let Some(l) = &mut link {
                         l.write = false;
                     }
                 }
                 if let Some(d) = self.devices.get_mut(&vaddr) {
                     d.link = link;
+                }
+                if let Some(pid) = holder {
+                    // Another vm390 (or another program) writes the image: CP's message
+                    // for a disk in R/W status elsewhere, naming the host process.
+                    let who = pid.map_or("ANOTHER PROCESS".to_string(), |p| format!("PID {p}"));
+                    return Ok(Some(format!(
+                        "DMKLNK102W DASD {vaddr:03X} FORCED R/O; R/W BY {who}"
+                    )));
                 }
                 Ok(shared_rw.then(|| {
                     format!(
@@ -492,7 +542,17 @@ impl Cp {
             if self.devices.contains_key(&v) {
                 return CpResult::error(format!("DMKDEF092E DEV {v:03X} ALREADY DEFINED"));
             }
-            if cyls > TDISK_MAX_CYLINDERS {
+            // The pool: the cylinders of the T-disks this machine has, and this one.
+            let in_use: u32 = self
+                .devices
+                .values()
+                .filter(|d| d.tdisk.is_some())
+                .map(|d| match &d.kind {
+                    DeviceKind::Dasd(m) => u32::from(m.cylinders),
+                    _ => 0,
+                })
+                .sum();
+            if in_use + u32::from(cyls) > tdisk_pool() {
                 return CpResult::error(format!(
                     "DMKDEF091E DASD {v:03X} NOT DEFINED; TEMP SPACE NOT AVAILABLE"
                 ));
@@ -510,10 +570,11 @@ impl Cp {
         CpResult::error(format!("DMKDEF003E INVALID OPTION - {s}"))
     }
 
-    /// A temporary minidisk: a fresh CKD image of `cyls` cylinders in the host's temporary
-    /// directory, read-write, removed at DETACH or LOGOFF.
+    /// A temporary minidisk: a fresh CKD image of `cyls` cylinders in [`tdisk_dir`],
+    /// read-write, removed at DETACH or LOGOFF. The image is sparse (only each track's
+    /// home address and R0 are written) and readable by its owner only (mode 0600).
     fn define_tdisk(&mut self, vaddr: u16, devtype: u16, cyls: u16) -> Result<(), String> {
-        let path: PathBuf = std::env::temp_dir().join(format!(
+        let path: PathBuf = tdisk_dir().join(format!(
             "vm390-tdisk-{}-{}-{vaddr:03X}.ckd",
             std::process::id(),
             self.user.id
@@ -539,28 +600,55 @@ impl Cp {
     }
 }
 
+/// How [`open_image`] opened an image.
+enum Opened {
+    /// As asked (read-write when asked for write).
+    AsAsked(Box<dyn dasd::CkdImage>),
+    /// Read-only although write was asked: another process writes the image (it holds
+    /// the image's lock; the pid where known).
+    HeldBy(Box<dyn dasd::CkdImage>, Option<u32>),
+}
+
 /// Opens a minidisk image: read-write when `write` and the file is writable (its
 /// permission bits allow writing — also for root — and it opens for writing), else
-/// read-only, which makes the minidisk read-only.
-fn open_image(
-    path: &Path,
-    write: bool,
-    vaddr: u16,
-) -> Result<Box<dyn dasd::CkdImage>, dasd::DasdError> {
-    if write {
-        let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
-        if writable {
-            match dasd::open(path, false) {
-                Ok(img) => return Ok(img),
-                Err(e) => eprintln!("vm390: {e}"),
-            }
-        }
-        eprintln!(
-            "vm390: {} is not writable: minidisk {vaddr:03X} is read-only",
-            path.display()
-        );
+/// read-only, which makes the minidisk read-only. An image another process writes (it
+/// holds the image's lock) is opened read-only too, with a message naming the file and
+/// that process. An image that cannot be opened at all (missing, not an image, damaged)
+/// is an error, whatever the mode, and nothing else is said about it.
+fn open_image(path: &Path, write: bool, vaddr: u16) -> Result<Opened, dasd::DasdError> {
+    if !write {
+        return dasd::open(path, true).map(Opened::AsAsked);
     }
-    dasd::open(path, true)
+    let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
+    let mut why = None;
+    if writable {
+        match dasd::open(path, false) {
+            Ok(img) => return Ok(Opened::AsAsked(img)),
+            Err(dasd::DasdError::Locked { pid, .. }) => {
+                let img = dasd::open(path, true)?;
+                let who = pid.map_or("another process".to_string(), |p| format!("pid {p}"));
+                eprintln!(
+                    "vm390: {} is in use by {who}: minidisk {vaddr:03X} is read-only",
+                    path.display()
+                );
+                return Ok(Opened::HeldBy(img, pid));
+            }
+            // Not openable for writing (a read-only file system, a CCKD file marked as
+            // opened, an emx370 .ckdc): read-only if it opens for reading.
+            Err(e) => why = Some(e),
+        }
+    }
+    // A file that does not open for reading (missing, not an image, damaged) is the error,
+    // and the only one said: not its permissions or write access.
+    let img = dasd::open(path, true)?;
+    if let Some(e) = why {
+        eprintln!("vm390: {e}");
+    }
+    eprintln!(
+        "vm390: {} is not writable: minidisk {vaddr:03X} is read-only",
+        path.display()
+    );
+    Ok(Opened::AsAsked(img))
 }
 
 /// Whether `a` and `b` name the same file.

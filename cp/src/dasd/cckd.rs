@@ -28,6 +28,19 @@
 //! affected (after a crash of the whole machine, such a track may read back wrong): space
 //! in use at the last flush is never overwritten before the next one.
 //!
+//! The file stays near the size of its data while it is written:
+//!
+//! * when the spaces released since the last flush add up to more than
+//!   [`CHECKPOINT_MIN`] bytes or half the used space, `write_track` flushes by itself, so
+//!   that they can be reused (a checkpoint: the file is valid and closed for Hercules
+//!   again, until the next write marks it opened);
+//! * `flush` compacts, as Hercules' garbage collector does: while the free space is more
+//!   than [`COMPACT_MIN`] bytes or a quarter of the used space, the track images and L2
+//!   tables at the end of the file are copied into free spaces nearer its start, and the
+//!   file is cut after the last used space. A copy is written and synced before the
+//!   pointer to it (the L2 entry or L1 entry) is changed, and the pointer is synced before
+//!   the old space is freed, so that at every moment the tables point to a complete image.
+//!
 //! Free space is derived from the L1/L2 tables (the gaps between used spaces), not trusted
 //! from the free chain, so a file with a stale chain is repaired on the first flush. A file
 //! whose "opened" or "space errors" bit is set is refused for writing (another program
@@ -48,6 +61,12 @@ const L1_POS: u64 = 1024;
 const L2_ENTRIES: usize = 256;
 const L2_LEN: u64 = (L2_ENTRIES * 8) as u64;
 const FREEBLK_LEN: u64 = 8;
+/// Released space (bytes) above which `write_track` flushes so that it can be reused (or
+/// half the used space, if more).
+pub(crate) const CHECKPOINT_MIN: u64 = 128 << 10;
+/// Free space (bytes) above which `flush` compacts the file (or a quarter of the used
+/// space, if less).
+pub(crate) const COMPACT_MIN: u64 = 64 << 10;
 /// Images shorter than this are stored uncompressed (as Hercules does).
 const COMPRESS_MIN: usize = 512;
 /// Track images of this length or less fail Hercules' checker unless stored as null
@@ -601,6 +620,166 @@ impl CkdC370 {
         img.to_vec()
     }
 
+    /// Makes the released spaces free (call only when the tables that stopped pointing to
+    /// them are synced), merges neighbouring free spaces and drops free space at the end
+    /// of the file.
+    fn release_pending(&mut self) {
+        let mut free = std::mem::take(&mut self.free);
+        free.append(&mut self.pending);
+        free.sort_by_key(|s| s.pos);
+        let mut merged: Vec<Span> = Vec::with_capacity(free.len());
+        for s in free {
+            match merged.last_mut() {
+                Some(m) if m.pos + m.len == s.pos => m.len += s.len,
+                _ => merged.push(s),
+            }
+        }
+        if let Some(last) = merged.last() {
+            if last.pos + last.len == self.file_end {
+                self.file_end = last.pos;
+                merged.pop();
+            }
+        }
+        self.free = merged;
+    }
+
+    /// Takes `len` bytes (or, for a track image, a whole space with less than 8 bytes to
+    /// spare) from the first free space that lies before `before`.
+    fn alloc_below(&mut self, len: u64, before: u64, imbed_ok: bool) -> Option<(u64, u64)> {
+        for i in 0..self.free.len() {
+            let s = self.free[i];
+            if s.pos + s.len > before {
+                return None;
+            }
+            if s.len < len {
+                continue;
+            }
+            let rem = s.len - len;
+            if rem == 0 {
+                self.free.remove(i);
+                return Some((s.pos, len));
+            }
+            if rem >= FREEBLK_LEN {
+                self.free[i].pos += len;
+                self.free[i].len -= len;
+                return Some((s.pos, len));
+            }
+            if imbed_ok && s.len <= u64::from(u16::MAX) {
+                self.free.remove(i);
+                return Some((s.pos, s.len));
+            }
+        }
+        None
+    }
+
+    /// Garbage collection: moves the track images and L2 tables at the end of the file
+    /// into free spaces before them, in rounds, until the free space is small or nothing
+    /// at the end fits lower down. Every free space here is free on disk (the flush has
+    /// synced the tables that stopped using it).
+    fn compact(&mut self) -> Result<(), DasdError> {
+        for _round in 0..64 {
+            let free: u64 = self.free.iter().map(|s| s.len).sum();
+            let used = self.file_end - free;
+            if free == 0 || free < COMPACT_MIN.min(used / 4) {
+                return Ok(());
+            }
+            // Movable spaces from the end of the file down: (pos, size, what), where what
+            // is Ok(track index) or Err(L1 index) for an L2 table.
+            let mut spaces: Vec<(u64, u64, Result<usize, usize>)> = Vec::new();
+            for (i, (&e, tab)) in self.l1.iter().zip(&self.l2).enumerate() {
+                let Some(tab) = tab else { continue };
+                spaces.push((u64::from(e), L2_LEN, Err(i)));
+                for (j, x) in tab.iter().enumerate() {
+                    if x.pos != 0 {
+                        spaces.push((u64::from(x.pos), u64::from(x.size), Ok(i * L2_ENTRIES + j)));
+                    }
+                }
+            }
+            spaces.sort_by_key(|s| std::cmp::Reverse(s.0));
+            // Phase 1: copy each space, from the last one down, to free space before it;
+            // stop at the first that does not fit (the file cannot end earlier than it).
+            let mut moved_tracks: Vec<(usize, L2Ent, u64, u64)> = Vec::new();
+            let mut moved_l2: Vec<(usize, u64, u64)> = Vec::new();
+            for &(pos, size, what) in &spaces {
+                match what {
+                    Ok(t) => {
+                        let e = self.entry(t);
+                        let Some((to, tsize)) = self.alloc_below(u64::from(e.len), pos, true)
+                        else {
+                            break;
+                        };
+                        let data = self.f.read_vec(pos, usize::from(e.len), "track image")?;
+                        self.f.write_at(to, &data)?;
+                        let ne = L2Ent {
+                            pos: to as u32,
+                            len: e.len,
+                            size: tsize as u16,
+                        };
+                        moved_tracks.push((t, ne, pos, size));
+                    }
+                    Err(i) => {
+                        let Some((to, _)) = self.alloc_below(L2_LEN, pos, false) else {
+                            break;
+                        };
+                        moved_l2.push((i, to, pos));
+                    }
+                }
+            }
+            if moved_tracks.is_empty() && moved_l2.is_empty() {
+                return Ok(());
+            }
+            // The new L2 entries in memory; moved L2 tables are written from memory, with
+            // them.
+            for &(t, ne, _, _) in &moved_tracks {
+                let (i, j) = (t / L2_ENTRIES, t % L2_ENTRIES);
+                if let Some(tab) = self.l2[i].as_mut() {
+                    tab[j] = ne;
+                }
+            }
+            for &(i, to, _) in &moved_l2 {
+                let mut raw = vec![0u8; L2_LEN as usize];
+                if let Some(tab) = &self.l2[i] {
+                    for (c, x) in raw.chunks_exact_mut(8).zip(tab) {
+                        self.end.put_l2ent(c, *x);
+                    }
+                }
+                self.f.write_at(to, &raw)?;
+            }
+            self.f.sync()?;
+            // Phase 2: point to the copies (each pointer is one small write; before and
+            // after it the table points to a complete copy).
+            let mut new_l1 = self.l1.clone();
+            for &(i, to, _) in &moved_l2 {
+                new_l1[i] = to as u32;
+            }
+            for &(t, ne, _, _) in &moved_tracks {
+                let (i, j) = (t / L2_ENTRIES, t % L2_ENTRIES);
+                if moved_l2.iter().any(|m| m.0 == i) {
+                    continue; // the moved table already holds the entry
+                }
+                let mut b = [0u8; 8];
+                self.end.put_l2ent(&mut b, ne);
+                self.f.write_at(u64::from(self.l1[i]) + 8 * j as u64, &b)?;
+            }
+            for &(i, to, _) in &moved_l2 {
+                let mut b = [0u8; 4];
+                self.end.put32(&mut b, to as u32);
+                self.f.write_at(L1_POS + 4 * i as u64, &b)?;
+            }
+            self.l1 = new_l1;
+            self.f.sync()?;
+            // Phase 3: the old spaces are free.
+            for &(_, _, pos, size) in &moved_tracks {
+                self.pending.push(Span { pos, len: size });
+            }
+            for &(_, _, pos) in &moved_l2 {
+                self.pending.push(Span { pos, len: L2_LEN });
+            }
+            self.release_pending();
+        }
+        Ok(())
+    }
+
     /// Write the L2 entry of track `t` (creating its L2 table if the group had none).
     fn set_entry(&mut self, t: usize, e: L2Ent) -> Result<L2Ent, DasdError> {
         let (l1x, l2x) = (t / L2_ENTRIES, t % L2_ENTRIES);
@@ -761,6 +940,13 @@ impl CkdImage for CkdC370 {
                         len: u64::from(old.size),
                     });
                 }
+                // Released space is reusable only after a flush: checkpoint when there
+                // is much of it, so that the file does not grow with every rewrite.
+                let released: u64 = self.pending.iter().map(|s| s.len).sum();
+                let used = self.file_end - self.free.iter().map(|s| s.len).sum::<u64>();
+                if released > CHECKPOINT_MIN.max(used / 2) {
+                    self.flush()?;
+                }
                 Ok(())
             }
             Err(e) => {
@@ -782,23 +968,8 @@ impl CkdImage for CkdC370 {
         let path = self.path_buf();
         // Track images and L2 entries reach the disk before any space is reused.
         self.f.sync()?;
-        let mut free = std::mem::take(&mut self.free);
-        free.append(&mut self.pending);
-        free.sort_by_key(|s| s.pos);
-        let mut merged: Vec<Span> = Vec::with_capacity(free.len());
-        for s in free {
-            match merged.last_mut() {
-                Some(m) if m.pos + m.len == s.pos => m.len += s.len,
-                _ => merged.push(s),
-            }
-        }
-        if let Some(last) = merged.last() {
-            if last.pos + last.len == self.file_end {
-                self.file_end = last.pos;
-                merged.pop();
-            }
-        }
-        self.free = merged;
+        self.release_pending();
+        self.compact()?;
 
         // The used and free spaces must tile the file exactly.
         let used = self.used_spaces();

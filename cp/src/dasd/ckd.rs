@@ -9,7 +9,6 @@ use super::file::ImageFile;
 use super::geometry::{self, Geometry, COUNT_LEN, EOT_LEN, HA_LEN};
 use super::track::{self, Track};
 use super::{CkdImage, DasdError, ImageFormat};
-use std::io::{BufWriter, Write};
 use std::path::Path;
 
 /// Size of the Hercules device header.
@@ -212,20 +211,19 @@ pub(crate) fn create(
 ) -> Result<CkdP370, DasdError> {
     let mut f = ImageFile::create_new(path)?;
     let result = (|| {
-        let trksize = g.hercules_track_size() as usize;
-        {
-            let mut w = BufWriter::with_capacity(1 << 20, f.raw_file());
-            let io = |e| DasdError::io(path, None, "write", e);
-            w.write_all(&build_devhdr(b"CKD_P370", g)).map_err(io)?;
-            for cyl in 0..cylinders {
-                for head in 0..g.heads {
-                    let mut img = track::encode_image(&Track::formatted(cyl, head));
-                    img.resize(trksize, 0);
-                    w.write_all(&img).map_err(io)?;
-                }
+        // Only the formatted start of each track (home address, R0, end marker) is
+        // written; the zeros after it are left as holes, so a new image is sparse.
+        let trksize = u64::from(g.hercules_track_size());
+        let mut pos = DEVHDR_LEN as u64;
+        f.write_at(0, &build_devhdr(b"CKD_P370", g))?;
+        for cyl in 0..cylinders {
+            for head in 0..g.heads {
+                let img = track::encode_image(&Track::formatted(cyl, head));
+                f.write_at(pos, &img)?;
+                pos += trksize;
             }
-            w.flush().map_err(io)?;
         }
+        f.set_len(pos)?;
         f.refresh_len()?;
         f.sync()?;
         let mut hdr = [0u8; DEVHDR_LEN];

@@ -46,6 +46,14 @@ pub enum DasdError {
         /// The image file.
         path: PathBuf,
     },
+    /// The image is being written by another process (it holds the image's lock), so it
+    /// cannot be opened for writing here.
+    Locked {
+        /// The image file.
+        path: PathBuf,
+        /// The process holding the lock, where the host says which.
+        pid: Option<u32>,
+    },
     /// A track address outside the image.
     NoSuchTrack {
         /// The image file.
@@ -87,6 +95,7 @@ impl DasdError {
             | DasdError::Corrupt { path, .. }
             | DasdError::Unsupported { path, .. }
             | DasdError::ReadOnly { path }
+            | DasdError::Locked { path, .. }
             | DasdError::NoSuchTrack { path, .. }
             | DasdError::BadTrack { path, .. }
             | DasdError::InvalidArgument { path, .. } => path,
@@ -161,6 +170,14 @@ impl fmt::Display for DasdError {
             }
             DasdError::ReadOnly { path } => {
                 write!(f, "{}: image is attached read-only", path.display())
+            }
+            DasdError::Locked { path, pid } => {
+                write!(f, "{}: in use by ", path.display())?;
+                match pid {
+                    Some(p) => write!(f, "pid {p}")?,
+                    None => write!(f, "another process")?,
+                }
+                write!(f, " (it holds the image's write lock)")
             }
             DasdError::NoSuchTrack {
                 path,

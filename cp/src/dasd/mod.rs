@@ -26,8 +26,9 @@ mod file;
 mod geometry;
 mod track;
 
-pub use create::{cms_layout, create_cms_minidisk};
+pub use create::{cms_layout, create_cms_minidisk, extend_cms_minidisk};
 pub use error::DasdError;
+pub(crate) use file::lock_holder;
 pub use geometry::{
     geometry, geometry_by_name, geometry_for, CapacityFormula, Geometry, GEOMETRIES,
 };

@@ -260,8 +260,18 @@ fn cckd_drop_flushes_and_unflushed_file_is_marked_open() {
     img.write_track(1, 14, &cms_track(1, 14, 3, 40)).unwrap();
     // While changes are pending the file says it is open; nobody else may write it.
     assert_ne!(std::fs::read(&p).unwrap()[512 + 3] & 0x80, 0);
+    // A second writer is refused by the image's lock, which names the holder.
     let e = open(&p, false).err().expect("second writer refused");
-    assert!(e.to_string().contains("opened"), "{e}");
+    match &e {
+        DasdError::Locked { path, pid } => {
+            assert_eq!(path, &p);
+            if std::path::Path::new("/proc/locks").exists() {
+                assert_eq!(*pid, Some(std::process::id()), "{e}");
+            }
+        }
+        _ => panic!("not a lock error: {e}"),
+    }
+    assert!(e.to_string().contains("in use by"), "{e}");
     // A reader is allowed.
     assert_eq!(
         open(&p, true).unwrap().read_track(1, 14).unwrap(),
