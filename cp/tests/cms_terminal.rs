@@ -7,62 +7,22 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::io::Write;
 
-use common::{missing, shared};
-
-/// Waits until `needle` occurs `n` times in the output; panics with the output after 30 s.
-fn wait_for(out: &Arc<Mutex<Vec<u8>>>, needle: &str, n: usize) {
-    let start = Instant::now();
-    loop {
-        let text = String::from_utf8_lossy(&out.lock().unwrap()).to_string();
-        if text.matches(needle).count() >= n {
-            return;
-        }
-        if start.elapsed() > Duration::from_secs(30) {
-            panic!("no {n}× {needle:?} in:\n{text}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use common::{shared, under_pty, Captured};
 
 #[test]
 fn attention_key_cp_mode_and_history() {
     let Some(dir) = shared(&[]) else { return };
-    let Some(script) = ["/usr/bin/script", "/bin/script"]
-        .iter()
-        .find(|p| std::path::Path::new(p).is_file())
-    else {
-        missing("util-linux script (for a pseudo-terminal)");
-        return;
-    };
     let cmd = format!(
-        "{} --directory {} --logon CMSUSER 2>/dev/null",
+        "{} --directory {} --logon CMSUSER",
         env!("CARGO_BIN_EXE_vm390"),
         dir.join("vm390.direct").display()
     );
-    let mut child = Command::new(script)
-        .args(["-qfec", &cmd, "/dev/null"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start script");
-    let out = Arc::new(Mutex::new(Vec::new()));
-    let sink = out.clone();
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    });
+    let Some(mut child) = under_pty(&cmd) else {
+        return;
+    };
+    let mut out = Captured::start(child.stdout.take().unwrap());
     let mut stdin = child.stdin.take().unwrap();
     let mut send = |s: &str| {
         stdin.write_all(s.as_bytes()).unwrap();
@@ -71,31 +31,30 @@ fn attention_key_cp_mode_and_history() {
     // The prompt of each read is the status ("VM READ  ", "CP READ  "); each line is sent
     // once its read is there (type-ahead is kept too: see console_tty.rs).
     let vm_read = "VM READ  ";
-    wait_for(&out, "CMS VERSION 6.0", 1);
-    wait_for(&out, vm_read, 1);
+    out.wait_for("CMS VERSION 6.0", 1);
+    out.wait_for(vm_read, 1);
     send("ACCESS (NOPROF\r");
-    wait_for(&out, "Ready;", 1);
-    wait_for(&out, vm_read, 2);
+    out.wait_for("Ready;", 1);
+    out.wait_for(vm_read, 2);
     // The attention key at a VM READ: CP READ.
     send("\x03");
-    wait_for(&out, "CP READ  ", 1);
+    out.wait_for("CP READ  ", 1);
     send("QUERY USERID\r");
-    wait_for(&out, "CMSUSER AT VM390", 1);
-    wait_for(&out, "CP READ  ", 2);
+    out.wait_for("CMSUSER AT VM390", 1);
+    out.wait_for("CP READ  ", 2);
     send("BEGIN\r");
-    wait_for(&out, vm_read, 3);
+    out.wait_for(vm_read, 3);
     // History: the up arrow brings back the last line entered.
     send("#CP QUERY USERID\r");
-    wait_for(&out, "CMSUSER AT VM390", 2);
-    wait_for(&out, vm_read, 4);
+    out.wait_for("CMSUSER AT VM390", 2);
+    out.wait_for(vm_read, 4);
     send("\x1b[A\r");
-    wait_for(&out, "CMSUSER AT VM390", 3);
-    wait_for(&out, vm_read, 5);
+    out.wait_for("CMSUSER AT VM390", 3);
+    out.wait_for(vm_read, 5);
     send("LOGOFF\r");
-    wait_for(&out, "LOGOFF AT", 1);
+    out.wait_for("LOGOFF AT", 1);
     let status = child.wait().unwrap();
-    let _ = reader.join();
-    let text = String::from_utf8_lossy(&out.lock().unwrap()).to_string();
+    let text = out.finish();
     assert!(status.success(), "{status:?}\n{text}");
     // The window title shows RUNNING while CMS ran.
     assert!(text.contains("\x1b]0;VM390  RUNNING\x07"), "{text}");

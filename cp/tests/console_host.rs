@@ -10,10 +10,9 @@ mod common;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{cckdcdsk, cckdcdsk_clean, run_script, to_ebcdic};
+use common::{cckdcdsk, cckdcdsk_clean, run_script, to_ebcdic, wait_exit, Captured};
 
 /// `vm390 --data-dir DATA` (the built-in MINICMS default) with `input` on standard input.
 fn scripted(data: &Path, input: &[u8]) -> (i32, String, String) {
@@ -59,55 +58,28 @@ fn signal_logs_off(signal: &str) {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    let out = Arc::new(Mutex::new(Vec::new()));
-    let sink = out.clone();
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    });
-    let text = || String::from_utf8_lossy(&out.lock().unwrap()).to_string();
+    let mut out = Captured::start(child.stdout.take().unwrap());
     // A write to the 191 (the image is then open for writing), a temporary minidisk,
     // then the console read.
     stdin
         .write_all(b"EDIT HELLO EXEC\nINPUT\n&TYPE HELLO\n\nFILE\nCP DEFINE T3350 AS 193 CYL 1\n")
         .unwrap();
     stdin.flush().unwrap();
-    let start = Instant::now();
-    while !text().contains("DASD 193 DEFINED") || text().matches("Ready").count() < 3 {
-        if start.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            panic!("no third Ready in:\n{}", text());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    out.wait_for("DASD 193 DEFINED", 1);
+    out.wait_for("Ready", 3);
     std::thread::sleep(Duration::from_millis(200));
     let kill = Command::new("kill")
         .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            panic!("vm390 did not end after SIG{signal}:\n{}", text());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = wait_exit(&mut child, Duration::from_secs(30), || {
+        format!("after SIG{signal}: {}", out.text())
+    });
     drop(stdin);
-    let _ = reader.join();
     let mut err = String::new();
     let _ = child.stderr.take().unwrap().read_to_string(&mut err);
-    let first = text();
+    let first = out.finish();
     assert!(status.success(), "SIG{signal}: {status:?}\n{first}{err}");
     assert!(first.contains("LOGOFF AT"), "SIG{signal}:\n{first}{err}");
     let left: Vec<_> = std::fs::read_dir(&tdisks).unwrap().collect();
@@ -231,17 +203,9 @@ fn sigterm_while_the_guest_runs_logs_off() {
         .status()
         .unwrap();
     assert!(kill.success());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            panic!("vm390 did not end after SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = wait_exit(&mut child, Duration::from_secs(30), || {
+        "after SIGTERM".to_string()
+    });
     drop(stdin);
     let out = reader.join().unwrap();
     assert!(status.success(), "{status:?}\n{out}");

@@ -7,68 +7,35 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::process::{Child, ChildStdin};
+use std::time::Duration;
 
-use common::{copy_files, missing, shared};
+use common::{copy_files, shared, under_pty, wait_exit, Captured};
 
 /// `vm390` on a pseudo-terminal: what it wrote, and a way to type.
 struct Tty {
     child: Child,
     stdin: ChildStdin,
-    out: Arc<Mutex<Vec<u8>>>,
-    reader: Option<JoinHandle<()>>,
+    out: Captured,
 }
 
 impl Tty {
     /// Starts `vm390 ARGS` under `script`; None (after [`missing`]) without `script`.
     fn start(args: &[&str]) -> Option<Tty> {
-        let Some(script) = ["/usr/bin/script", "/bin/script"]
-            .iter()
-            .find(|p| Path::new(p).is_file())
-        else {
-            missing("util-linux script (for a pseudo-terminal)");
-            return None;
-        };
         let mut cmd = env!("CARGO_BIN_EXE_vm390").to_string();
         for a in args {
             cmd.push_str(&format!(" '{a}'"));
         }
-        cmd.push_str(" 2>/dev/null");
-        let mut child = Command::new(script)
-            .args(["-qfec", &cmd, "/dev/null"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start script");
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let sink = out.clone();
-        let mut stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        });
+        let mut child = under_pty(&cmd)?;
+        let out = Captured::start(child.stdout.take().unwrap());
         let stdin = child.stdin.take().unwrap();
-        Some(Tty {
-            child,
-            stdin,
-            out,
-            reader: Some(reader),
-        })
+        Some(Tty { child, stdin, out })
     }
 
     fn text(&self) -> String {
-        String::from_utf8_lossy(&self.out.lock().unwrap()).to_string()
+        self.out.text()
     }
 
     /// Types `s` (all at once, as a paste).
@@ -79,37 +46,14 @@ impl Tty {
 
     /// Waits until `needle` occurs `n` times in the output; panics with it after 30 s.
     fn wait_for(&mut self, needle: &str, n: usize) {
-        let start = Instant::now();
-        loop {
-            let text = self.text();
-            if text.matches(needle).count() >= n {
-                return;
-            }
-            if start.elapsed() > Duration::from_secs(30) {
-                let _ = self.child.kill();
-                panic!("no {n}× {needle:?} in:\n{text}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.out.wait_for(needle, n);
     }
 
     /// Waits for the end of the session (30 s at most); its output.
     fn finish(mut self) -> String {
-        let start = Instant::now();
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            if start.elapsed() > Duration::from_secs(30) {
-                let _ = self.child.kill();
-                panic!("vm390 did not end:\n{}", self.text());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        if let Some(r) = self.reader.take() {
-            let _ = r.join();
-        }
-        let text = self.text();
+        let out = &self.out;
+        let status = wait_exit(&mut self.child, Duration::from_secs(30), || out.text());
+        let text = self.out.finish();
         assert!(status.success(), "{status:?}\n{text}");
         text
     }

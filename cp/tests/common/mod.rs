@@ -547,3 +547,99 @@ impl CmsDisk {
         self.img.flush().unwrap();
     }
 }
+
+/// A child's output, read as it comes by a thread of its own, so that a test can wait for
+/// the text it needs before it types the next line.
+pub struct Captured {
+    buf: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Captured {
+    /// Starts reading `from` (a child's standard output) until its end.
+    pub fn start(mut from: impl Read + Send + 'static) -> Captured {
+        let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = buf.clone();
+        let reader = std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = from.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
+        });
+        Captured {
+            buf,
+            reader: Some(reader),
+        }
+    }
+
+    /// What was read so far (UTF-8, lossily).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buf.lock().unwrap()).to_string()
+    }
+
+    /// Waits until `needle` occurs `n` times; panics with the output after 30 s.
+    pub fn wait_for(&self, needle: &str, n: usize) {
+        let start = Instant::now();
+        loop {
+            let text = self.text();
+            if text.matches(needle).count() >= n {
+                return;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                panic!("no {n}× {needle:?} in:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for the end of the output (the child closed it); everything read.
+    pub fn finish(&mut self) -> String {
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        self.text()
+    }
+}
+
+/// Waits for `child` to end, `limit` at most (then kills it and panics with `what`).
+pub fn wait_exit(
+    child: &mut std::process::Child,
+    limit: Duration,
+    what: impl Fn() -> String,
+) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("vm390 did not end:\n{}", what());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Starts the shell command `cmd` (its standard error discarded) on a pseudo-terminal that
+/// is its controlling terminal (util-linux `script`), with pipes to type into it and read
+/// it; None (after [`missing`]) without `script`.
+pub fn under_pty(cmd: &str) -> Option<std::process::Child> {
+    let Some(script) = ["/usr/bin/script", "/bin/script"]
+        .iter()
+        .find(|p| Path::new(p).is_file())
+    else {
+        missing("util-linux script (for a pseudo-terminal)");
+        return None;
+    };
+    let child = Command::new(script)
+        .args(["-qfec", &format!("{cmd} 2>/dev/null"), "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start script");
+    Some(child)
+}
