@@ -1,7 +1,7 @@
-//! The vm390 control program: guest storage, the CPU interpreter, interruptions, and the
-//! commands of the `vm390` binary.
+//! The vm390 control program: devices, DIAGNOSE, CP commands and the `vm390` binary, above the
+//! machine of the `s390-cpu` crate (re-exported here as [`cpu`] and [`storage`], so
+//! `cp::cpu::...` and `cp::storage::...` paths keep working).
 
-pub mod cpu;
 pub mod dasd;
 pub mod directory;
 pub mod fuzzing;
@@ -9,5 +9,6 @@ pub mod io;
 pub mod minicms;
 pub mod nss;
 pub mod runner;
-pub mod storage;
 pub mod vm;
+
+pub use s390_cpu::{cpu, storage};

@@ -1503,8 +1503,7 @@ mod tests {
     use s390_decoder::{encode, Arch, Length, Opcode, Operand, Storage as Sto};
 
     use super::MAX_REGIONS;
-    use crate::cpu::{Cpu, Stop};
-    use crate::runner::Runner;
+    use crate::cpu::{Cpu, NoSupervisor, Stop};
     use crate::storage::{AbsAddr, Storage};
 
     use Opcode::*;
@@ -1608,7 +1607,8 @@ mod tests {
         cpu.set_jit(jit);
         cpu.jit.max_regions = max_regions;
         let stop = match cpu.ipl_psw() {
-            Ok(()) => cpu.run(&mut Runner::new(), limit),
+            // No program here issues DIAGNOSE or I/O: the CPU needs no control program.
+            Ok(()) => cpu.run(&mut NoSupervisor, limit),
             Err(s) => s,
         };
         (stop, cpu)

@@ -962,9 +962,12 @@ impl Cpu {
         Ok(bytes)
     }
 
-    /// Marks stores into storage so predecoded instructions there are redone.
+    /// Marks `len` bytes from absolute address `abs` as stored into, so predecoded
+    /// instructions (and compiled regions) there are redone. The control program calls it
+    /// after it changes guest storage outside the CPU (a DIAGNOSE reading a block into the
+    /// guest, a CP command altering storage).
     #[inline(always)]
-    pub(crate) fn stored(&self, abs: u32, len: u32) {
+    pub fn stored(&self, abs: u32, len: u32) {
         self.icache.invalidate_range(abs, len);
     }
 
