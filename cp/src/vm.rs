@@ -984,14 +984,7 @@ impl Machine for VmMachine<'_> {
         }
     }
     fn ckd_read(&mut self, devno: u16, track: u32, rec: u8) -> Option<Vec<u8>> {
-        let Some(md) = self
-            .cp
-            .devices
-            .get_mut(&devno)
-            .and_then(|d| d.minidisk_mut())
-        else {
-            return None;
-        };
+        let md = self.cp.devices.get_mut(&devno)?.minidisk_mut()?;
         let (c, h) = crate::runner::minidisk_track(md, track)?;
         md.read_record(c, h, rec)
     }

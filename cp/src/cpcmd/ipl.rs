@@ -198,6 +198,11 @@ impl Cp {
         cpu.psw = Psw::from_bytes(Arch::S370, [0, 2, 0, 0, 0, 0, 0, 0]).0;
         cpu.invalidate_all();
         self.pending.clear();
+        // System reset resets the I/O devices too (GA22-7000, "System Reset"): a
+        // unit-check condition waiting for SENSE is gone.
+        for d in self.devices.values_mut() {
+            d.unit.reset();
+        }
         self.loaded.clear();
         self.sync_segments(cpu);
         self.stash = None;

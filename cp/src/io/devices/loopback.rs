@@ -146,4 +146,19 @@ mod tests {
         sio(&mut vm, &sense);
         assert_eq!(vm.cpu.mem.bytes()[0xA00], 0);
     }
+
+    #[test]
+    fn system_reset_resets_the_device() {
+        let mut vm = machine();
+        let csw = sio(&mut vm, &[[0x07, 0, 0x09, 0x00, 0x20, 0, 0, 1]]);
+        assert_eq!((csw >> 24) as u8 & unit::UNIT_CHECK, unit::UNIT_CHECK);
+        // DEFINE STORAGE is a system reset.
+        let r = vm
+            .cp
+            .cp_command_from(&mut vm.cpu, "DEFINE STORAGE 1M", true);
+        assert_eq!(r.rc, 0, "{:?}", r.lines);
+        vm.cpu.mem.load(AbsAddr(0xA00), &[0xFF]).unwrap();
+        sio(&mut vm, &[[0x04, 0, 0x0A, 0x00, 0x20, 0, 0, 1]]);
+        assert_eq!(vm.cpu.mem.bytes()[0xA00], 0, "no sense after the reset");
+    }
 }
