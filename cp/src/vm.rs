@@ -29,9 +29,12 @@ use diagnose::{
 
 use crate::cpu::{Cpu, Exec, ProgramInterrupt, Psw, Stop, Supervisor};
 use crate::directory::{Directory, IplTarget, User};
-use crate::io::dasd::{diag24_type, Minidisk};
-use crate::io::ebcdic::{ebcdic_to_text, text_to_ebcdic};
-use crate::io::{self, run_chain, unit, ChainEnd, CmdKind, Csw, DevReply, Stores};
+use crate::io::dasd::Minidisk;
+use crate::io::device::{
+    run_device_chain, ChannelDevice, ConsoleBuffer, DeviceClass, IoContext, RecordCount,
+};
+use crate::io::ebcdic::text_to_ebcdic;
+use crate::io::{self, unit, ChainEnd, CmdKind, Csw, Stores};
 use crate::nss::{self, SavedSystem};
 use crate::storage::{AbsAddr, RealAddr, Storage};
 
@@ -130,32 +133,14 @@ impl Terminal for ScriptTerminal {
     }
 }
 
-/// What kind of virtual device.
-#[derive(Debug)]
-pub enum DeviceKind {
-    /// 3215 (or 1052) console.
-    Console,
-    /// Spooled card reader.
-    Reader,
-    /// Spooled card punch.
-    Punch,
-    /// Spooled printer.
-    Printer,
-    /// CKD minidisk.
-    Dasd(Box<Minidisk>),
-}
-
-/// A virtual device.
+/// A virtual device: the device itself (behind [`ChannelDevice`]) and what CP keeps about
+/// it (spooling options, the link of a minidisk, a temporary minidisk's image).
 #[derive(Debug)]
 pub struct Device {
     /// Virtual address.
     pub vaddr: u16,
-    /// Device type (3215, 2540, 1403, 3350, ...).
-    pub devtype: u16,
-    /// What it is.
-    pub kind: DeviceKind,
-    /// Sense byte 0 of the last unit check.
-    pub sense: u8,
+    /// The device: console, reader, punch, printer, minidisk, ...
+    pub unit: Box<dyn ChannelDevice>,
     /// Spooling options (unit-record devices and the console).
     pub(crate) spool: SpoolOpts,
     /// Records written to a punch or printer since the last CLOSE.
@@ -164,6 +149,21 @@ pub struct Device {
     pub(crate) link: Option<LinkInfo>,
     /// A temporary minidisk: its image file (removed at DETACH and LOGOFF).
     pub(crate) tdisk: Option<PathBuf>,
+}
+
+impl Device {
+    /// The device's class.
+    pub fn class(&self) -> DeviceClass {
+        self.unit.class()
+    }
+    /// The device as a CKD minidisk, if it is one.
+    pub fn minidisk(&self) -> Option<&Minidisk> {
+        self.unit.as_minidisk()
+    }
+    /// The device as a CKD minidisk, for change.
+    pub fn minidisk_mut(&mut self) -> Option<&mut Minidisk> {
+        self.unit.as_minidisk_mut()
+    }
 }
 
 /// An I/O interruption waiting to be presented.
@@ -435,14 +435,13 @@ fn hex_psw(b: &[u8; 8]) -> String {
 }
 
 impl Cp {
-    fn add(&mut self, vaddr: u16, devtype: u16, kind: DeviceKind) {
+    /// Attaches `unit` at `vaddr` (replacing a device there).
+    pub(crate) fn add(&mut self, vaddr: u16, unit: Box<dyn ChannelDevice>) {
         self.devices.insert(
             vaddr,
             Device {
                 vaddr,
-                devtype,
-                kind,
-                sense: 0,
+                unit,
                 spool: SpoolOpts::default(),
                 records: 0,
                 link: None,
@@ -454,7 +453,7 @@ impl Cp {
     /// Flushes every minidisk image written in this session (errors go to stderr).
     pub fn flush_disks(&mut self) {
         for d in self.devices.values_mut() {
-            if let DeviceKind::Dasd(m) = &mut d.kind {
+            if let Some(m) = d.minidisk_mut() {
                 if let Err(e) = m.flush() {
                     eprintln!("vm390: minidisk {:03X}: {e}", m.vaddr);
                 }
@@ -674,14 +673,14 @@ impl Cp {
     /// Runs a channel program for device `vaddr` (which exists).
     fn start_chain(&mut self, cpu: &mut Cpu, vaddr: u16, key: u8, ccw_addr: u32) -> ChainEnd {
         // A console read takes its line (running #CP commands) before the channel runs.
-        let is_console = matches!(
-            self.devices.get(&vaddr).map(|d| &d.kind),
-            Some(DeviceKind::Console)
-        );
-        let mut input: Option<Vec<u8>> = None;
+        let is_console = self
+            .devices
+            .get(&vaddr)
+            .is_some_and(|d| d.unit.reads_terminal());
+        let mut console = ConsoleBuffer::default();
         if is_console && Self::chain_reads(&cpu.mem, ccw_addr) {
             match self.read_for_guest(cpu) {
-                Some(l) => input = Some(text_to_ebcdic(&l)),
+                Some(l) => console.input = Some(text_to_ebcdic(&l)),
                 None => {
                     // Logged off or re-IPL: nothing more happens in this machine.
                     return ChainEnd {
@@ -697,27 +696,26 @@ impl Cp {
             }
         }
         let mut stores: Stores = Vec::new();
-        let mut out_text: Vec<(String, bool)> = Vec::new();
         let Some(dev) = self.devices.get_mut(&vaddr) else {
             return ChainEnd {
                 csw: Csw::default(),
                 started: false,
             };
         };
-        let trace = self.trace;
-        let end = run_chain(
+        let mut ctx = IoContext {
+            console: &mut console,
+            spool: &mut RecordCount(&mut dev.records),
+        };
+        let end = run_device_chain(
             &mut cpu.mem,
             key,
             ccw_addr & 0x00FF_FFFF,
             &mut stores,
-            &mut |cmd, out, max| {
-                if trace {
-                    eprintln!("I/O {vaddr:03X} CCW {cmd:02X} out {} max {max}", out.len());
-                }
-                device_command(dev, &mut input, &mut out_text, cmd, out, max)
-            },
+            dev.unit.as_mut(),
+            &mut ctx,
+            self.trace.then_some(vaddr),
         );
-        for (text, cr) in out_text {
+        for (text, cr) in console.output {
             self.guest_write(&text, cr);
         }
         for (a, l) in stores {
@@ -744,12 +742,9 @@ impl Cp {
     /// DIAGNOSE X'18' on device `vaddr`.
     fn dasd_io(&mut self, cpu: &mut Cpu, req: IoRequest) -> IoAnswer {
         let vaddr = (req.devno & 0xFFFF) as u16;
-        let (cc, r15) = match self.devices.get_mut(&vaddr) {
+        let (cc, r15) = match self.devices.get_mut(&vaddr).map(|d| d.minidisk_mut()) {
             None => (1, Some(1)),
-            Some(Device {
-                kind: DeviceKind::Dasd(md),
-                ..
-            }) => {
+            Some(Some(md)) => {
                 let mut stores = Vec::new();
                 let r = md.diag18(&mut cpu.mem, req.ccw, req.extra, &mut stores);
                 for (a, l) in stores {
@@ -782,7 +777,7 @@ impl Cp {
         let vaddr = (req.devno & 0xFFFF) as u16;
         let key = (req.extra >> 28) as u8;
         let mut sense = None;
-        let (cc, r15) = match self.devices.get(&vaddr).map(|d| &d.kind) {
+        let (cc, r15) = match self.devices.get(&vaddr) {
             None => (1, 1),
             Some(_) => {
                 if self.pending.iter().any(|p| p.vaddr == vaddr) {
@@ -792,7 +787,10 @@ impl Cp {
                     if c.unit & unit::UNIT_CHECK != 0 {
                         // A unit check (with or without incorrect length) is an error of
                         // the device: its sense goes back.
-                        sense = self.devices.get(&vaddr).map(|d| u16::from(d.sense) << 8);
+                        sense = self
+                            .devices
+                            .get(&vaddr)
+                            .map(|d| u16::from(d.unit.sense().first().copied().unwrap_or(0)) << 8);
                         (3, 13)
                     } else if c.channel & io::chan::INCORRECT_LENGTH != 0 {
                         (2, 3)
@@ -870,26 +868,14 @@ impl Cp {
     fn console_vaddr(&self) -> Option<u16> {
         self.devices
             .values()
-            .find(|d| matches!(d.kind, DeviceKind::Console))
+            .find(|d| d.class() == DeviceClass::Console)
             .map(|d| d.vaddr)
     }
 
     /// DIAGNOSE X'24' information for device `vaddr`.
     fn device_info(&self, vaddr: u16) -> Option<DeviceInfo> {
-        let d = self.devices.get(&vaddr)?;
-        let (vdev, rdev) = match &d.kind {
-            // Values of the SixPack CP (cms370-guest.md 2.3): byte 3 of the real word is the
-            // console's line length (130).
-            DeviceKind::Console => (0x8000_0000, 0x8000_0082),
-            DeviceKind::Reader => (0x2082_0000, 0x0000_0040),
-            DeviceKind::Punch => (0x1082_0000, 0x0000_0040),
-            DeviceKind::Printer => (0x1041_0000, 0x0000_0040),
-            DeviceKind::Dasd(m) => {
-                let t = diag24_type(m.devtype) as u32;
-                let ro = if m.read_only { 0x80 } else { 0 };
-                (0x0400_0000 | (t << 16) | ro, 0x0400_0000 | (t << 16))
-            }
-        };
+        let w = self.devices.get(&vaddr)?.unit.diag24();
+        let (vdev, rdev) = (w.vdev, w.rdev);
         Some(DeviceInfo {
             vdev,
             rdev: Some(rdev),
@@ -991,22 +977,23 @@ impl Machine for VmMachine<'_> {
         self.cp.saved_segment(self.cpu, op, name)
     }
     fn block_device(&self, devno: u16, block_size: u32) -> diagnose::BlockDevice {
-        match self.cp.devices.get(&devno).map(|d| &d.kind) {
-            Some(DeviceKind::Dasd(md)) => crate::runner::minidisk_block_device(md, block_size),
+        match self.cp.devices.get(&devno).map(|d| d.minidisk()) {
+            Some(Some(md)) => crate::runner::minidisk_block_device(md, block_size),
             Some(_) => diagnose::BlockDevice::NotSupported,
             None => diagnose::BlockDevice::NotDefined,
         }
     }
     fn ckd_read(&mut self, devno: u16, track: u32, rec: u8) -> Option<Vec<u8>> {
-        let Some(DeviceKind::Dasd(md)) = self.cp.devices.get_mut(&devno).map(|d| &mut d.kind)
-        else {
-            return None;
-        };
+        let md = self.cp.devices.get_mut(&devno)?.minidisk_mut()?;
         let (c, h) = crate::runner::minidisk_track(md, track)?;
         md.read_record(c, h, rec)
     }
     fn ckd_write(&mut self, devno: u16, track: u32, rec: u8, data: &[u8]) -> bool {
-        let Some(DeviceKind::Dasd(md)) = self.cp.devices.get_mut(&devno).map(|d| &mut d.kind)
+        let Some(md) = self
+            .cp
+            .devices
+            .get_mut(&devno)
+            .and_then(|d| d.minidisk_mut())
         else {
             return false;
         };
@@ -1074,85 +1061,6 @@ fn size_text_u64(bytes: u64) -> String {
         format!("{:05}M", bytes >> 20)
     } else {
         format!("{:05}K", bytes >> 10)
-    }
-}
-
-/// One console, unit-record or DASD command.
-fn device_command(
-    dev: &mut Device,
-    input: &mut Option<Vec<u8>>,
-    out_text: &mut Vec<(String, bool)>,
-    cmd: u8,
-    out: &[u8],
-    max: usize,
-) -> DevReply {
-    if cmd == 0x04 {
-        // SENSE: one byte, then the condition is reset.
-        let s = dev.sense;
-        dev.sense = 0;
-        return DevReply::input(vec![s]);
-    }
-    if cmd == 0x03 {
-        // NO-OP: an immediate control command that transfers no data, so the CSW's
-        // residual count is the CCW's count (GA22-7000, "Count" in the CSW).
-        return DevReply::took(0);
-    }
-    match &mut dev.kind {
-        DeviceKind::Console => match cmd {
-            0x01 | 0x09 => {
-                // Data ending in NL (X'15') already ends its line: the carrier return adds
-                // no empty line.
-                let cr = cmd == 0x09 && out.last() != Some(&0x15);
-                out_text.push((ebcdic_to_text(out), cr));
-                DevReply::took(out.len())
-            }
-            0x0B => DevReply::took(out.len()),
-            0x0A => match input.take() {
-                Some(mut line) => {
-                    line.truncate(max);
-                    DevReply::input(line)
-                }
-                None => {
-                    // A second read in one chain: no line for it.
-                    dev.sense = io::sense::INTERVENTION_REQUIRED;
-                    DevReply::unit_check()
-                }
-            },
-            _ => {
-                dev.sense = io::sense::COMMAND_REJECT;
-                DevReply::unit_check()
-            }
-        },
-        DeviceKind::Reader => {
-            if CmdKind::of(cmd) == CmdKind::Read {
-                // No spool files: end of file.
-                DevReply::unit_exception()
-            } else {
-                dev.sense = io::sense::COMMAND_REJECT;
-                DevReply::unit_check()
-            }
-        }
-        DeviceKind::Punch | DeviceKind::Printer => {
-            if CmdKind::of(cmd) == CmdKind::Write {
-                dev.records += 1;
-                DevReply::took(out.len())
-            } else if CmdKind::of(cmd) == CmdKind::Control {
-                // Immediate carriage control (1403: space 1-3 lines X'0B'/X'13'/X'1B', skip
-                // to channel n X'8B'-X'E3'; punch: feed / select stacker): no data, no
-                // record. R6 CMS DEBUG's DUMP starts with a skip to channel 1 (X'8B').
-                DevReply::took(0)
-            } else {
-                dev.sense = io::sense::COMMAND_REJECT;
-                DevReply::unit_check()
-            }
-        }
-        DeviceKind::Dasd(m) => {
-            // Channel programs on a minidisk (IPL, programs other than CMS, which uses
-            // DIAGNOSE X'18').
-            let (reply, sense) = m.channel_command(cmd, out);
-            dev.sense = sense;
-            reply
-        }
     }
 }
 

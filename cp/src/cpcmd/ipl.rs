@@ -12,9 +12,10 @@ use std::path::PathBuf;
 
 use super::{abbrev, parse_vaddr, strip_cp_prefix, CpResult, Words};
 use crate::cpu::{Cpu, Psw};
-use crate::io::{self, run_chain, unit, Stores};
+use crate::io::device::{run_device_chain, ConsoleBuffer, IoContext, RecordCount};
+use crate::io::{self, unit, Stores};
 use crate::storage::{AbsAddr, RealAddr};
-use crate::vm::{device_command, hex_psw, note_store, Cp, DeviceKind, Input, Status};
+use crate::vm::{hex_psw, note_store, Cp, Input, Status};
 use s390_decoder::Arch;
 
 /// Return code of an IPL whose channel program or PSW failed (the machine is left reset,
@@ -112,27 +113,33 @@ impl Cp {
 
     /// Initial program load from device `vaddr` (see the module comment).
     fn ipl_device(&mut self, cpu: &mut Cpu, vaddr: u16, clear: bool) -> Result<(), CpResult> {
-        match self.devices.get(&vaddr).map(|d| &d.kind) {
-            Some(DeviceKind::Dasd(_)) | Some(DeviceKind::Reader) => {}
-            _ => {
-                return Err(CpResult::error(format!(
-                    "DMKCFG003E INVALID OPTION - {vaddr:03X}"
-                )))
-            }
+        if !self.devices.get(&vaddr).is_some_and(|d| d.unit.can_ipl()) {
+            return Err(CpResult::error(format!(
+                "DMKCFG003E INVALID OPTION - {vaddr:03X}"
+            )));
         }
         self.reset_cpu(cpu, clear);
         let ipl_ccw: [u8; 8] = [0x02, 0, 0, 0, 0x60, 0, 0, 24];
         let _ = cpu.mem.load(AbsAddr(0), &ipl_ccw);
         note_store(cpu, 0, 8);
         let mut stores: Stores = Vec::new();
-        let mut out_text: Vec<(String, bool)> = Vec::new();
-        let mut input = None;
+        let mut console = ConsoleBuffer::default();
         let Some(dev) = self.devices.get_mut(&vaddr) else {
             return Err(CpResult::ok());
         };
-        let end = run_chain(&mut cpu.mem, 0, 0, &mut stores, &mut |cmd, out, max| {
-            device_command(dev, &mut input, &mut out_text, cmd, out, max)
-        });
+        let mut ctx = IoContext {
+            console: &mut console,
+            spool: &mut RecordCount(&mut dev.records),
+        };
+        let end = run_device_chain(
+            &mut cpu.mem,
+            0,
+            0,
+            &mut stores,
+            dev.unit.as_mut(),
+            &mut ctx,
+            None,
+        );
         for (a, l) in stores {
             note_store(cpu, a, l);
         }
@@ -191,6 +198,11 @@ impl Cp {
         cpu.psw = Psw::from_bytes(Arch::S370, [0, 2, 0, 0, 0, 0, 0, 0]).0;
         cpu.invalidate_all();
         self.pending.clear();
+        // System reset resets the I/O devices too (GA22-7000, "System Reset"): a
+        // unit-check condition waiting for SENSE is gone.
+        for d in self.devices.values_mut() {
+            d.unit.reset();
+        }
         self.loaded.clear();
         self.sync_segments(cpu);
         self.stash = None;

@@ -29,7 +29,9 @@ use crate::dasd;
 use crate::directory::SpoolKind;
 use crate::directory::{AccessMode, LinkPassword, Mdisk};
 use crate::io::dasd::Minidisk;
-use crate::vm::{size_text, Cp, DeviceKind, Input, Status};
+use crate::io::device::{ChannelDevice, DeviceClass};
+use crate::io::devices::{console::Console, printer::Printer, punch::Punch, reader::Reader};
+use crate::vm::{size_text, Cp, Input, Status};
 
 /// Where a linked minidisk comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,15 +96,15 @@ impl Cp {
     pub(crate) fn build_devices(&mut self) {
         let user = self.user.clone();
         if let Some(c) = user.console {
-            self.add(c.vaddr, c.devtype, DeviceKind::Console);
+            self.add(c.vaddr, Box::new(Console::new(c.devtype)));
         }
         for s in &user.spool {
-            let kind = match s.kind {
-                SpoolKind::Reader => DeviceKind::Reader,
-                SpoolKind::Punch => DeviceKind::Punch,
-                _ => DeviceKind::Printer,
+            let unit: Box<dyn ChannelDevice> = match s.kind {
+                SpoolKind::Reader => Box::new(Reader::new(s.devtype)),
+                SpoolKind::Punch => Box::new(Punch::new(s.devtype)),
+                _ => Box::new(Printer::new(s.devtype)),
             };
-            self.add(s.vaddr, s.devtype, kind);
+            self.add(s.vaddr, unit);
         }
         // The user's MDISKs and LINKs, as CP links them at logon (no passwords asked).
         let id = user.id.clone();
@@ -185,7 +187,7 @@ impl Cp {
                     v.volser.clone(),
                     img,
                 );
-                self.add(vaddr, md.devtype, DeviceKind::Dasd(Box::new(m)));
+                self.add(vaddr, Box::new(m));
                 let mut link = link;
                 if shared_rw || holder.is_some() {
                     if let Some(l) = &mut link {
@@ -220,10 +222,10 @@ impl Cp {
     /// Whether a minidisk of this virtual machine already writes the image at `path` (a
     /// second read-write handle on one image file would corrupt it).
     pub(crate) fn writing(&self, path: &Path) -> bool {
-        self.devices.values().any(|d| match &d.kind {
-            DeviceKind::Dasd(m) => m.writes_image() && same_file(m.image_path(), path),
-            _ => false,
-        })
+        self.devices
+            .values()
+            .filter_map(|d| d.minidisk())
+            .any(|m| m.writes_image() && same_file(m.image_path(), path))
     }
 
     /// `(read-only links, read-write links)` that exist to `owner`'s minidisk `owner_vaddr`.
@@ -231,7 +233,7 @@ impl Cp {
         let mut ro = 0;
         let mut rw = 0;
         for d in self.devices.values() {
-            if let (Some(l), DeviceKind::Dasd(_)) = (&d.link, &d.kind) {
+            if let (Some(l), Some(_)) = (&d.link, d.minidisk()) {
                 if l.owner == owner && l.owner_vaddr == owner_vaddr {
                     if l.write {
                         rw += 1;
@@ -439,25 +441,17 @@ impl Cp {
         let Some(d) = self.devices.get(&v) else {
             return CpResult::error(format!("DMKVDD040E DEV {v:03X} DOES NOT EXIST"));
         };
-        if matches!(d.kind, DeviceKind::Console) {
+        if d.class() == DeviceClass::Console {
             return CpResult::error(format!("DMKVDD041E DEV {v:03X} IS CONSOLE, NOT DETACHED"));
         }
         let Some(mut d) = self.devices.remove(&v) else {
             return CpResult::ok();
         };
         self.pending.retain(|p| p.vaddr != v);
-        let name = match &mut d.kind {
-            DeviceKind::Dasd(m) => {
-                if let Err(e) = m.flush() {
-                    self.cp_line(&format!("DASD {v:03X} NOT WRITTEN: {e}"));
-                }
-                "DASD"
-            }
-            DeviceKind::Reader => "RDR",
-            DeviceKind::Punch => "PUN",
-            DeviceKind::Printer => "PRT",
-            DeviceKind::Console => "CONS",
-        };
+        let name = d.class().name();
+        if let Err(e) = d.unit.flush() {
+            self.cp_line(&format!("{name} {v:03X} NOT WRITTEN: {e}"));
+        }
         if let Some(p) = d.tdisk.take() {
             drop(d);
             let _ = std::fs::remove_file(p);
@@ -498,16 +492,17 @@ impl Cp {
             self.system_reset(cpu);
             return CpResult::line(0, format!("STORAGE = {}", size_text(self.storage_size)));
         }
-        let unit = if abbrev(s, "PRINTER", 5) || s == "1403" {
-            Some((DeviceKind::Printer, 1403, "PRT"))
+        let unit: Option<Box<dyn ChannelDevice>> = if abbrev(s, "PRINTER", 5) || s == "1403" {
+            Some(Box::new(Printer::new(1403)))
         } else if abbrev(s, "PUNCH", 3) {
-            Some((DeviceKind::Punch, 2540, "PUN"))
+            Some(Box::new(Punch::new(2540)))
         } else if abbrev(s, "READER", 3) {
-            Some((DeviceKind::Reader, 2540, "RDR"))
+            Some(Box::new(Reader::new(2540)))
         } else {
             None
         };
-        if let Some((kind, devtype, name)) = unit {
+        if let Some(unit) = unit {
+            let name = unit.class().name();
             let mut a = w.next();
             if a.as_deref() == Some("AS") {
                 a = w.next();
@@ -518,7 +513,7 @@ impl Cp {
             if self.devices.contains_key(&v) {
                 return CpResult::error(format!("DMKDEF092E DEV {v:03X} ALREADY DEFINED"));
             }
-            self.add(v, devtype, kind);
+            self.add(v, unit);
             return self.imsg(format!("{name} {v:03X} DEFINED"));
         }
         if let Some(t) = s.strip_prefix('T').and_then(|t| t.parse::<u16>().ok()) {
@@ -547,10 +542,7 @@ impl Cp {
                 .devices
                 .values()
                 .filter(|d| d.tdisk.is_some())
-                .map(|d| match &d.kind {
-                    DeviceKind::Dasd(m) => u32::from(m.cylinders),
-                    _ => 0,
-                })
+                .map(|d| d.minidisk().map_or(0, |m| u32::from(m.cylinders)))
                 .sum();
             if in_use + u32::from(cyls) > tdisk_pool() {
                 return CpResult::error(format!(
@@ -592,7 +584,7 @@ impl Cp {
             "(TEMP)".to_string(),
             img,
         );
-        self.add(vaddr, devtype, DeviceKind::Dasd(Box::new(md)));
+        self.add(vaddr, Box::new(md));
         if let Some(d) = self.devices.get_mut(&vaddr) {
             d.tdisk = Some(path);
         }

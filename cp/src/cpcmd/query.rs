@@ -6,7 +6,8 @@ use super::date_time;
 use super::spool::FileKind;
 use super::{abbrev, emsg_text, parse_vaddr, CpResult, Words};
 use crate::cpu::Cpu;
-use crate::vm::{size_text, Cp, Device, DeviceKind};
+use crate::io::device::{DeviceClass, QueryContext};
+use crate::vm::{size_text, Cp, Device};
 
 impl Cp {
     pub(super) fn cmd_query(&mut self, cpu: &mut Cpu, w: &mut Words) -> CpResult {
@@ -32,10 +33,10 @@ impl Cp {
             return self.query_virtual(w);
         }
         if abbrev(q, "DASD", 4) {
-            return self.query_class(w, |d| matches!(d.kind, DeviceKind::Dasd(_)), "DASD");
+            return self.query_class(w, |d| d.class() == DeviceClass::Dasd, "DASD");
         }
         if abbrev(q, "CONSOLE", 4) {
-            return self.query_class(w, |d| matches!(d.kind, DeviceKind::Console), "CONS");
+            return self.query_class(w, |d| d.class() == DeviceClass::Console, "CONS");
         }
         if abbrev(q, "READER", 1) || q == "RDR" {
             return self.query_files(w, FileKind::Rdr);
@@ -104,19 +105,19 @@ impl Cp {
                 CpResult::line(0, format!("STORAGE = {}", size_text(self.storage_size)))
             }
             Some(s) if abbrev(s, "DASD", 4) => {
-                self.query_class(w, |d| matches!(d.kind, DeviceKind::Dasd(_)), "DASD")
+                self.query_class(w, |d| d.class() == DeviceClass::Dasd, "DASD")
             }
             Some(s) if abbrev(s, "CONSOLE", 4) => {
-                self.query_class(w, |d| matches!(d.kind, DeviceKind::Console), "CONS")
+                self.query_class(w, |d| d.class() == DeviceClass::Console, "CONS")
             }
             Some(s) if abbrev(s, "READER", 1) || s == "RDR" => {
-                self.query_class(w, |d| matches!(d.kind, DeviceKind::Reader), "RDR")
+                self.query_class(w, |d| d.class() == DeviceClass::Reader, "RDR")
             }
             Some(s) if abbrev(s, "PUNCH", 2) || s == "PUN" => {
-                self.query_class(w, |d| matches!(d.kind, DeviceKind::Punch), "PUN")
+                self.query_class(w, |d| d.class() == DeviceClass::Punch, "PUN")
             }
             Some(s) if abbrev(s, "PRINTER", 2) || s == "PRT" => {
-                self.query_class(w, |d| matches!(d.kind, DeviceKind::Printer), "PRT")
+                self.query_class(w, |d| d.class() == DeviceClass::Printer, "PRT")
             }
             Some(s) => match parse_vaddr(s) {
                 Some(v) => match self.devices.get(&v) {
@@ -153,68 +154,13 @@ impl Cp {
 
     /// The `QUERY VIRTUAL` line of a device.
     pub(crate) fn device_line(&self, d: &Device) -> String {
-        let owner = &self.user.id;
-        match &d.kind {
-            DeviceKind::Console => {
-                let s = &d.spool;
-                format!(
-                    "CONS {:03X} ON DEV {:03X} {}   CL {} {} COPY {:02} {}",
-                    d.vaddr,
-                    d.vaddr,
-                    if self.settings.mode_cp {
-                        "TERM START"
-                    } else {
-                        "TERM STOP"
-                    },
-                    s.class,
-                    if s.hold { "HOLD" } else { "NOHOLD" },
-                    s.copies,
-                    if s.spooled { "START" } else { "NOTERM" },
-                )
-            }
-            DeviceKind::Reader => {
-                let s = &d.spool;
-                format!(
-                    "RDR  {:03X} CL {} {} {} EOF      READY",
-                    d.vaddr,
-                    s.class,
-                    if s.cont { "CONT" } else { "NOCONT" },
-                    if s.hold { "HOLD" } else { "NOHOLD" },
-                )
-            }
-            DeviceKind::Punch | DeviceKind::Printer => {
-                let s = &d.spool;
-                format!(
-                    "{}  {:03X} CL {} {} {} COPY {:02}    READY FOR {}",
-                    if matches!(d.kind, DeviceKind::Punch) {
-                        "PUN"
-                    } else {
-                        "PRT"
-                    },
-                    d.vaddr,
-                    s.class,
-                    if s.cont { "CONT" } else { "NOCONT" },
-                    if s.hold { "HOLD" } else { "NOHOLD" },
-                    s.copies,
-                    s.to.as_deref().unwrap_or(owner),
-                )
-            }
-            DeviceKind::Dasd(m) => {
-                let vol = if d.tdisk.is_some() {
-                    "(TEMP)".to_string()
-                } else {
-                    m.volser.clone()
-                };
-                format!(
-                    "DASD {:03X} {} {:<6} {} {:>6} CYL",
-                    d.vaddr,
-                    m.devtype,
-                    vol,
-                    if m.read_only { "R/O" } else { "R/W" },
-                    m.cylinders
-                )
-            }
-        }
+        d.unit.describe(&QueryContext {
+            vaddr: d.vaddr,
+            owner: &self.user.id,
+            spool: &d.spool,
+            term_start: self.settings.mode_cp,
+            temporary: d.tdisk.is_some(),
+        })
     }
 
     /// QUERY READER / PUNCH / PRINTER: the user's closed spool files of that kind.

@@ -7,37 +7,10 @@
 
 use super::date_time;
 use super::{abbrev, parse_vaddr, CpResult, Words};
-use crate::vm::{Cp, DeviceKind};
+use crate::io::device::DeviceClass;
+use crate::vm::Cp;
 
-/// The spooling options of a unit-record device or of the console.
-#[derive(Clone, Debug)]
-pub(crate) struct SpoolOpts {
-    /// Spool class (A–Z, 0–9; `*` for a reader: any class).
-    pub class: char,
-    /// CONT: files go on across CLOSE.
-    pub cont: bool,
-    /// HOLD: closed files are held.
-    pub hold: bool,
-    /// Copies of each file.
-    pub copies: u8,
-    /// TO userid (punch, printer).
-    pub to: Option<String>,
-    /// Console spooling (SPOOL CONSOLE START).
-    pub spooled: bool,
-}
-
-impl Default for SpoolOpts {
-    fn default() -> SpoolOpts {
-        SpoolOpts {
-            class: 'A',
-            cont: false,
-            hold: false,
-            copies: 1,
-            to: None,
-            spooled: false,
-        }
-    }
-}
+pub(crate) use crate::io::device::SpoolOpts;
 
 /// Which queue a spool file is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,20 +52,20 @@ impl Cp {
     /// The device a SPOOL / CLOSE operand names: vaddr, or PRINTER / PUNCH / READER /
     /// CONSOLE (the first such device).
     fn spool_device(&self, s: &str) -> Option<u16> {
-        let pick: fn(&DeviceKind) -> bool = if abbrev(s, "PRINTER", 3) || s == "PRT" {
-            |k| matches!(k, DeviceKind::Printer)
+        let class = if abbrev(s, "PRINTER", 3) || s == "PRT" {
+            DeviceClass::Printer
         } else if abbrev(s, "PUNCH", 3) || s == "PUN" {
-            |k| matches!(k, DeviceKind::Punch)
+            DeviceClass::Punch
         } else if abbrev(s, "READER", 3) || s == "RDR" {
-            |k| matches!(k, DeviceKind::Reader)
+            DeviceClass::Reader
         } else if abbrev(s, "CONSOLE", 4) {
-            |k| matches!(k, DeviceKind::Console)
+            DeviceClass::Console
         } else {
             return parse_vaddr(s);
         };
         self.devices
             .values()
-            .find(|d| pick(&d.kind))
+            .find(|d| d.class() == class)
             .map(|d| d.vaddr)
     }
 
@@ -116,9 +89,12 @@ impl Cp {
         let Some(dev) = self.devices.get_mut(&v) else {
             return CpResult::error(format!("DMKCSP040E DEV {v:03X} DOES NOT EXIST"));
         };
-        let is_reader = matches!(dev.kind, DeviceKind::Reader);
-        let is_console = matches!(dev.kind, DeviceKind::Console);
-        if matches!(dev.kind, DeviceKind::Dasd(_)) {
+        let is_reader = dev.class() == DeviceClass::Reader;
+        let is_console = dev.class() == DeviceClass::Console;
+        if !matches!(
+            dev.class(),
+            DeviceClass::Reader | DeviceClass::Punch | DeviceClass::Printer | DeviceClass::Console
+        ) {
             return CpResult::error(format!("DMKCSP143E DEV {v:03X} NOT SPOOLED"));
         }
         let mut o = dev.spool.clone();
@@ -190,12 +166,12 @@ impl Cp {
         let Some(dev) = self.devices.get(&v) else {
             return CpResult::error(format!("DMKCSQ040E DEV {v:03X} DOES NOT EXIST"));
         };
-        let kind = match dev.kind {
-            DeviceKind::Punch => FileKind::Pun,
-            DeviceKind::Printer => FileKind::Prt,
-            DeviceKind::Reader => FileKind::Rdr,
-            DeviceKind::Console => FileKind::Prt,
-            DeviceKind::Dasd(_) => {
+        let kind = match dev.class() {
+            DeviceClass::Punch => FileKind::Pun,
+            DeviceClass::Printer => FileKind::Prt,
+            DeviceClass::Reader => FileKind::Rdr,
+            DeviceClass::Console => FileKind::Prt,
+            DeviceClass::Dasd | DeviceClass::Special => {
                 return CpResult::error(format!("DMKCSQ143E DEV {v:03X} NOT SPOOLED"))
             }
         };

@@ -15,6 +15,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::device::{
+    ChannelDevice, Command, DeviceClass, DeviceError, Diag24Words, IoContext, QueryContext,
+};
 use super::{fetch, store, Ccw, DevReply, Stores};
 use crate::dasd::{CkdImage, DasdError, Record, Track};
 use crate::storage::Storage;
@@ -38,6 +41,8 @@ pub struct Minidisk {
     tracks: HashMap<(u16, u16), Track>,
     /// Channel programs: where the access mechanism is.
     pos: Position,
+    /// Sense byte 0 of the last channel command (zero when it ended normally).
+    sense: u8,
 }
 
 /// The position of a minidisk's access mechanism for channel programs (SIO, IPL): the
@@ -90,6 +95,63 @@ pub fn diag24_type(devtype: u16) -> u8 {
     }
 }
 
+/// A minidisk on a channel: channel programs (START I/O, IPL, DIAGNOSE X'20') run its CKD
+/// commands ([`Minidisk::channel_command`]); the sense of each command is kept for SENSE.
+impl ChannelDevice for Minidisk {
+    fn devtype(&self) -> u16 {
+        self.devtype
+    }
+    fn class(&self) -> DeviceClass {
+        DeviceClass::Dasd
+    }
+    fn diag24(&self) -> Diag24Words {
+        let t = u32::from(diag24_type(self.devtype));
+        let ro = if self.read_only { 0x80 } else { 0 };
+        Diag24Words {
+            vdev: 0x0400_0000 | (t << 16) | ro,
+            rdev: 0x0400_0000 | (t << 16),
+        }
+    }
+    fn start(&mut self, cmd: Command<'_>, _ctx: &mut IoContext<'_>) -> DevReply {
+        let (reply, sense) = self.channel_command(cmd.code, cmd.data);
+        self.sense = sense;
+        reply
+    }
+    fn sense(&self) -> Vec<u8> {
+        vec![self.sense]
+    }
+    fn clear_sense(&mut self) {
+        self.sense = 0;
+    }
+    fn describe(&self, q: &QueryContext<'_>) -> String {
+        let vol = if q.temporary {
+            "(TEMP)"
+        } else {
+            self.volser.as_str()
+        };
+        format!(
+            "DASD {:03X} {} {:<6} {} {:>6} CYL",
+            q.vaddr,
+            self.devtype,
+            vol,
+            if self.read_only { "R/O" } else { "R/W" },
+            self.cylinders
+        )
+    }
+    fn can_ipl(&self) -> bool {
+        true
+    }
+    fn flush(&mut self) -> Result<(), DeviceError> {
+        Minidisk::flush(self).map_err(Into::into)
+    }
+    fn as_minidisk(&self) -> Option<&Minidisk> {
+        Some(self)
+    }
+    fn as_minidisk_mut(&mut self) -> Option<&mut Minidisk> {
+        Some(self)
+    }
+}
+
 /// Result of DIAGNOSE X'18': condition code and the R15 value (None: R15 unchanged).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Diag18 {
@@ -133,6 +195,7 @@ impl Minidisk {
             image,
             tracks: HashMap::new(),
             pos: Position::default(),
+            sense: 0,
         }
     }
 

@@ -3,9 +3,11 @@
 //! chaining, suppress-length indication, skip, transfer in channel and the
 //! program-controlled interruption flag, and the channel status word the program sees.
 //!
-//! Devices are not modelled here: [`run_chain`] walks a chain and hands each command to a
-//! callback with the data it writes (write and control commands) or the most it may read
-//! (read and sense commands); the callback answers with a [`DevReply`]. Every channel
+//! Devices are not modelled here: they are [`device::ChannelDevice`]s, one file each in
+//! `devices/` (and the minidisk in `dasd`). [`run_chain`] walks a chain and hands each
+//! command to a callback (for a device: [`device::run_device_chain`]) with the data it
+//! writes (write and control commands) or the most it may read (read and sense
+//! commands); the callback answers with a [`DevReply`]. Every channel
 //! program completes synchronously, as under emx370; the caller queues the I/O
 //! interruption. Errors in a chain end it with a program check or protection check in
 //! the CSW, never a panic.
@@ -14,6 +16,8 @@
 //! code page.
 
 pub mod dasd;
+pub mod device;
+pub mod devices;
 pub mod ebcdic;
 
 use crate::storage::{AbsAddr, AccessFault, Storage};
