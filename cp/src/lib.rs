@@ -1,6 +1,7 @@
 //! The vm390 control program: guest storage, the CPU interpreter, interruptions, and the
 //! commands of the `vm390` binary.
 
+pub mod cpcmd;
 pub mod cpu;
 pub mod dasd;
 pub mod directory;
