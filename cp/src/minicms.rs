@@ -27,8 +27,8 @@ use std::sync::OnceLock;
 
 use crate::nss::{SavedSystem, KEY_BLOCK, PAGE_SIZE};
 
-/// The name of the built-in saved system.
-pub const NAME: &str = "MINICMS";
+/// The name of the built-in saved system (one of [`crate::nss::BUILTIN_SYSTEMS`]).
+pub const NAME: &str = crate::nss::MINICMS;
 
 /// The assembled guest: a flat image from address 0.
 pub static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/minicms.bin"));
