@@ -285,6 +285,40 @@ pub(crate) fn date_time() -> (String, String, &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vm::{ScriptTerminal, Vm};
+
+    /// The control registers of an initial CPU reset (GA22-7000-10: CR0 X'000000E0', CR2
+    /// X'FFFFFFFF', CR14 X'C2000000', CR15 X'00000200'), the same in a new CPU, after the
+    /// reset of an IPL from a device and of DEFINE STORAGE, and in the built-in MINICMS.
+    #[test]
+    fn one_initial_cpu_reset() {
+        let mut s370 = [0u32; 16];
+        s370[0] = 0x0000_00E0;
+        s370[2] = 0xFFFF_FFFF;
+        s370[14] = 0xC200_0000;
+        s370[15] = 0x0000_0200;
+        assert_eq!(initial_control_registers(Arch::S370), s370);
+        let mut esa = s370;
+        esa[2] = 0;
+        assert_eq!(initial_control_registers(Arch::Esa390), esa);
+        let mem = crate::storage::Storage::new(1 << 20).unwrap();
+        assert_eq!(Cpu::new(Arch::S370, mem).cr, s370);
+        let mem = crate::storage::Storage::new(1 << 20).unwrap();
+        assert_eq!(Cpu::new(Arch::Esa390, mem).cr, esa);
+        let minicms = crate::minicms::builtin_system("MINICMS").unwrap();
+        assert_eq!(minicms.cr, s370);
+        let text = "USER T T 1M 1M G\n CONSOLE 009 3215\n SPOOL 00C 2540 READER A\n";
+        let dir =
+            crate::directory::parse_directory_text(text, "t", std::path::Path::new("."), false)
+                .unwrap();
+        let mut vm = Vm::logon(&dir, "T", Box::new(ScriptTerminal::default())).unwrap();
+        for command in ["IPL 00C", "DEFINE STORAGE 1M"] {
+            vm.cpu.cr = [0x1234_5678; 16];
+            let r = vm.cp.cp_command_from(&mut vm.cpu, command, true);
+            assert_eq!(r.effect, Effect::Reset, "{command}: {:?}", r.lines);
+            assert_eq!(vm.cpu.cr, s370, "{command}");
+        }
+    }
 
     #[test]
     fn cp_word_is_dropped_in_cp_mode() {

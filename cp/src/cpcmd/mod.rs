@@ -477,6 +477,170 @@ impl Cp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vm::{Input, ScriptTerminal, Status, Vm};
+
+    /// Logs on user T of a one-user directory whose USER statement gives `classes`, with
+    /// `input` on its console; T has no IPL statement (it waits in CP mode).
+    fn logon(classes: &str, input: &[&str]) -> Vm {
+        let text =
+            format!("USER T T 1M 1M {classes}\n CONSOLE 009 3215\n SPOOL 00C 2540 READER A\n");
+        let dir =
+            crate::directory::parse_directory_text(&text, "t", std::path::Path::new("."), false)
+                .unwrap();
+        let term = ScriptTerminal {
+            input: input.iter().map(|s| s.to_string()).collect(),
+            output: String::new(),
+        };
+        Vm::logon(&dir, "T", Box::new(term)).unwrap()
+    }
+
+    /// Every row of the table answers to its shortest form and every longer one (and to
+    /// its other names), to no shorter form, and shares no form with another row.
+    #[test]
+    fn every_row_answers_to_its_abbreviations_and_not_below() {
+        for row in COMMANDS {
+            let found = |v: &str| lookup(COMMANDS, v, "G").map(|c| c.name);
+            let answering = |v: &str| {
+                COMMANDS
+                    .iter()
+                    .filter(|c| c.answers_to(v))
+                    .map(|c| c.name)
+                    .collect::<Vec<_>>()
+            };
+            assert!(row.min >= 1 && row.min <= row.name.len(), "{}", row.name);
+            for len in row.min..=row.name.len() {
+                let v = &row.name[..len];
+                assert_eq!(found(v), Some(row.name), "{v}");
+                assert_eq!(answering(v), [row.name], "{v} is ambiguous");
+            }
+            if row.min > 1 {
+                let v = &row.name[..row.min - 1];
+                assert_ne!(found(v), Some(row.name), "{v} is below the shortest form");
+            }
+            assert_eq!(found(&format!("{}X", row.name)), None, "{}X", row.name);
+            for (alias, min) in row.aliases {
+                for len in *min..=alias.len() {
+                    assert_eq!(found(&alias[..len]), Some(row.name), "{alias}");
+                }
+            }
+        }
+    }
+
+    /// A table with an operator command, for the class check.
+    static OPERATOR_TABLE: &[Command] = &[
+        Command {
+            name: "SHUTDOWN",
+            min: 8,
+            aliases: &[],
+            classes: Classes::Of("A"),
+            handler: |_, _, _, _| CpResult::line(0, "SHUT DOWN"),
+        },
+        Command {
+            name: "QUERY",
+            min: 1,
+            aliases: &[],
+            classes: Classes::Of("G"),
+            handler: |cp, cpu, w, _| cp.cmd_query(cpu, w),
+        },
+    ];
+
+    /// A class G user gets VM's answer to an unknown command for a class A command (CP
+    /// hides what the user's classes do not allow); a class A user runs it.
+    #[test]
+    fn commands_outside_the_users_classes_are_unknown() {
+        let mut vm = logon("G", &[]);
+        let r = vm
+            .cp
+            .run_command(OPERATOR_TABLE, &mut vm.cpu, "SHUTDOWN", true);
+        assert_eq!(
+            (r.rc, r.lines),
+            (RC_UNKNOWN, vec![unknown().lines[0].clone()])
+        );
+        let r = vm
+            .cp
+            .run_command(OPERATOR_TABLE, &mut vm.cpu, "QUERY USERID", true);
+        assert_eq!(r.lines, ["T AT VM390"]);
+        let mut vm = logon("AG", &[]);
+        let r = vm
+            .cp
+            .run_command(OPERATOR_TABLE, &mut vm.cpu, "SHUTDOWN", true);
+        assert_eq!((r.rc, r.lines), (0, vec!["SHUT DOWN".to_string()]));
+    }
+
+    /// In the real table: a user with only class A (an operator who is no general user)
+    /// cannot QUERY, but MESSAGE and LOGOFF are for any class.
+    #[test]
+    fn class_g_commands_need_class_g() {
+        let mut vm = logon("A", &[]);
+        let r = vm.cp.cp_command_from(&mut vm.cpu, "QUERY TIME", true);
+        assert_eq!(r.rc, RC_UNKNOWN);
+        assert_eq!(r.lines, ["DMKCFM001E UNKNOWN CP COMMAND"]);
+        let r = vm.cp.cp_command_from(&mut vm.cpu, "MSG T HELLO", true);
+        assert_eq!(r.rc, 0);
+        let r = vm.cp.cp_command_from(&mut vm.cpu, "LOGOFF", true);
+        assert_eq!((r.rc, r.effect), (0, Effect::LogOff));
+        assert!(vm.cp.logged_off);
+        // LOGON typed by a logged-on user: unknown, as before.
+        let mut vm = logon("G", &[]);
+        let r = vm.cp.cp_command_from(&mut vm.cpu, "LOGON T", true);
+        assert_eq!(
+            (r.rc, r.lines),
+            (RC_UNKNOWN, vec![unknown().lines[0].clone()])
+        );
+    }
+
+    /// CP mode ends with the effect of the command that resumes or ends the machine, which
+    /// is applied; the commands before it, and the lines after it, stay where they are.
+    #[test]
+    fn cp_mode_returns_the_effect_of_begin_ipl_logoff_and_reset() {
+        let rest = |vm: &mut Vm| match vm.cp.read_terminal(Status::CpRead) {
+            Input::Line(l) => l,
+            other => panic!("{other:?}"),
+        };
+        // BEGIN: nothing changes.
+        let mut vm = logon("G", &["QUERY TIME", "BEGIN", "NEXT"]);
+        vm.cp.reset_state = false;
+        assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::Begin);
+        assert_eq!(vm.cp.pending_effect, Effect::None);
+        assert!(!vm.cp.reset_state && !vm.cp.logged_off);
+        assert_eq!(rest(&mut vm), "NEXT");
+        // IPL of the built-in system: loaded, runnable, what ran is abandoned.
+        let mut vm = logon("G", &["Q USERID", "IPL MINICMS", "NEXT"]);
+        assert!(vm.cp.reset_state, "no IPL statement: reset at logon");
+        assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::Ipl);
+        assert_eq!(vm.cp.pending_effect, Effect::Ipl);
+        assert!(!vm.cp.reset_state);
+        let psw = crate::minicms::builtin_system("MINICMS").unwrap().psw;
+        assert_eq!(vm.cpu.psw.to_bytes(vm.cpu.arch), psw);
+        assert_eq!(rest(&mut vm), "NEXT");
+        // A failed IPL of a device (the reader is empty: unit exception): reset.
+        let mut vm = logon("G", &["IPL 00C", "NEXT"]);
+        vm.cp.reset_state = false;
+        assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::Reset);
+        assert_eq!(vm.cp.pending_effect, Effect::Reset);
+        assert!(vm.cp.reset_state);
+        assert_eq!(rest(&mut vm), "NEXT");
+        // DEFINE STORAGE: a system reset.
+        let mut vm = logon("G", &["DEFINE STORAGE 1M", "NEXT"]);
+        vm.cp.reset_state = false;
+        assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::Reset);
+        assert!(vm.cp.reset_state);
+        assert_eq!(rest(&mut vm), "NEXT");
+        // LOGOFF (and LOGOUT), and the end of input.
+        for l in ["LOGOFF", "LOGOUT"] {
+            let mut vm = logon("G", &[l, "NEXT"]);
+            assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::LogOff);
+            assert!(vm.cp.logged_off);
+            assert_eq!(vm.cp.pending_effect, Effect::None);
+            assert_eq!(rest(&mut vm), "NEXT");
+        }
+        let mut vm = logon("G", &["QUERY TIME"]);
+        assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::LogOff);
+        assert!(vm.cp.logged_off);
+        // An IPL that fails before anything is reset (no such system) stays in CP mode.
+        let mut vm = logon("G", &["IPL NOSUCH", "BEGIN"]);
+        assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::Begin);
+    }
 
     #[test]
     fn cp_prefix_and_abbreviations() {
