@@ -390,16 +390,8 @@ pub struct DasdVolume {
     pub path: PathBuf,
 }
 
-/// An `NSS` statement: a named saved system or segment in a `.segment` file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NssEntry {
-    /// Name, 1–8 characters, upper case.
-    pub name: String,
-    /// The segment file, resolved against the directory file's folder.
-    pub path: PathBuf,
-    /// Whether `IPL name` may start it (otherwise only DIAGNOSE X'64' loads it).
-    pub ipl: bool,
-}
+/// An `NSS` statement (the entry is the saved-system layer's: [`crate::nss::NssEntry`]).
+pub use crate::nss::NssEntry;
 
 /// Read and check the directory file at `path`; image paths are resolved against its
 /// folder and must exist.
@@ -1526,7 +1518,7 @@ impl DirParser<'_> {
             return;
         };
         let name = name.clone();
-        if self.dir.nss(&name).is_none() && crate::minicms::is_builtin(&name) {
+        if self.dir.nss(&name).is_none() && crate::nss::is_builtin(&name) {
             return; // a built-in saved system (MINICMS)
         }
         if let Some(e) = self.dir.nss(&name) {

@@ -2,6 +2,7 @@
 //! machine of the `s390-cpu` crate (re-exported here as [`cpu`] and [`storage`], so
 //! `cp::cpu::...` and `cp::storage::...` paths keep working).
 
+pub mod cpcmd;
 pub mod dasd;
 pub mod directory;
 pub mod fuzzing;

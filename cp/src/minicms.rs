@@ -27,8 +27,8 @@ use std::sync::OnceLock;
 
 use crate::nss::{SavedSystem, KEY_BLOCK, PAGE_SIZE};
 
-/// The name of the built-in saved system.
-pub const NAME: &str = "MINICMS";
+/// The name of the built-in saved system (one of [`crate::nss::BUILTIN_SYSTEMS`]).
+pub const NAME: &str = crate::nss::MINICMS;
 
 /// The assembled guest: a flat image from address 0.
 pub static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/minicms.bin"));
@@ -75,11 +75,9 @@ pub fn builtin_system(name: &str) -> Option<SavedSystem> {
         })
         .collect();
     let keys = vec![0u8; pages.len() * (PAGE_SIZE / KEY_BLOCK)];
-    let mut cr = [0u32; 16];
-    // Reset values of the S/370 control registers (GA22-7000, "Control registers").
-    cr[0] = 0x0000_00E0;
-    cr[14] = 0xC200_0000;
-    cr[15] = 0x0000_0200;
+    // The control registers of an initial CPU reset, as the IPL of the image would leave
+    // them.
+    let cr = crate::cpu::initial_control_registers(s390_decoder::Arch::S370);
     Some(SavedSystem {
         name: NAME.to_string(),
         load_address: 0,

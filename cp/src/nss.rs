@@ -27,7 +27,7 @@
 //! nothing here panics on bad input.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Bytes per saved page.
 pub const PAGE_SIZE: usize = 4096;
@@ -47,6 +47,30 @@ pub const KEYS_OFFSET: usize = 0x0A8;
 pub const MAX_PAGES: usize = (PAGE_SIZE - KEYS_OFFSET) / 2;
 /// Saved systems must lie below 16 MiB (S/370 24-bit addresses).
 pub const STORAGE_LIMIT: u64 = 1 << 24;
+
+/// A directory `NSS` statement: a named saved system or segment in a `.segment` file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NssEntry {
+    /// Name, 1–8 characters, upper case.
+    pub name: String,
+    /// The segment file, resolved against the directory file's folder.
+    pub path: PathBuf,
+    /// Whether `IPL name` may start it (otherwise only DIAGNOSE X'64' loads it).
+    pub ipl: bool,
+}
+
+/// The name of vm390's own CMS-like guest, a saved system built into the binary
+/// (`crate::minicms`).
+pub const MINICMS: &str = "MINICMS";
+
+/// The saved systems built into vm390: any user may IPL them by name when the directory
+/// declares no system of that name itself.
+pub const BUILTIN_SYSTEMS: &[&str] = &[MINICMS];
+
+/// Whether `name` is a built-in saved system (case-insensitive).
+pub fn is_builtin(name: &str) -> bool {
+    BUILTIN_SYSTEMS.iter().any(|b| b.eq_ignore_ascii_case(name))
+}
 
 /// A saved system vm390 knows the load address of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,7 +271,7 @@ pub fn load_segment(path: &Path) -> Result<SavedSystem, NssError> {
 
 /// Read the segment file of a directory `NSS` statement; its name must be one of
 /// [`KNOWN_SYSTEMS`].
-pub fn load_nss(entry: &crate::directory::NssEntry) -> Result<SavedSystem, NssError> {
+pub fn load_nss(entry: &NssEntry) -> Result<SavedSystem, NssError> {
     match known_load_address(&entry.name) {
         Some(addr) => load_segment_at(&entry.path, &entry.name, addr),
         None => Err(NssError {
@@ -546,7 +570,7 @@ mod tests {
         assert_eq!(s.key(0xEFFFFF), None);
         assert_eq!(s.key(0xF0FFFF), Some(0xD4));
         // Through the directory's NSS statement.
-        let e = crate::directory::NssEntry {
+        let e = NssEntry {
             name: "CMSSEG".into(),
             path: dir.join("CMSSEG.segment"),
             ipl: false,

@@ -38,10 +38,9 @@ use crate::io::{self, unit, ChainEnd, CmdKind, Csw, Stores};
 use crate::nss::{self, SavedSystem};
 use crate::storage::{AbsAddr, RealAddr, Storage};
 
-#[path = "cpcmd/mod.rs"]
-mod cpcmd;
-
-use cpcmd::{date_time, strip_cp_prefix, LinkInfo, Settings, SpoolFile, SpoolOpts, RC_UNKNOWN};
+use crate::cpcmd::{
+    date_time, strip_cp_prefix, Effect, LinkInfo, Settings, SpoolFile, SpoolOpts, RC_UNKNOWN,
+};
 
 /// What the terminal gave when CP read it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -168,8 +167,8 @@ impl Device {
 
 /// An I/O interruption waiting to be presented.
 #[derive(Clone, Copy, Debug)]
-struct PendingIo {
-    vaddr: u16,
+pub(crate) struct PendingIo {
+    pub(crate) vaddr: u16,
     csw: Csw,
 }
 
@@ -184,26 +183,29 @@ pub enum RunEnd {
 pub struct Cp {
     /// The directory entry of the user.
     pub user: User,
-    directory: Directory,
+    pub(crate) directory: Directory,
     /// Virtual devices by address.
     pub devices: BTreeMap<u16, Device>,
-    pending: VecDeque<PendingIo>,
-    terminal: Box<dyn Terminal>,
+    pub(crate) pending: VecDeque<PendingIo>,
+    pub(crate) terminal: Box<dyn Terminal>,
     /// The last output did not end its line.
-    line_open: bool,
+    pub(crate) line_open: bool,
     /// Saved segments read so far.
     segments: BTreeMap<String, SavedSystem>,
     /// Segments loaded into this virtual machine.
-    loaded: BTreeMap<String, (u32, u32)>,
+    pub(crate) loaded: BTreeMap<String, (u32, u32)>,
     /// The user has logged off.
     pub logged_off: bool,
     /// A line read from the terminal, not yet given to the guest.
-    stash: Option<String>,
-    logon: Instant,
+    pub(crate) stash: Option<String>,
+    pub(crate) logon: Instant,
     /// Defined storage size (what DIAGNOSE X'60' reports).
     pub storage_size: u32,
-    /// A CP command re-IPLed the machine: the guest's current operation is abandoned.
-    reipled: bool,
+    /// An IPL or a reset by a CP command given while the guest ran (a `#CP` line, an
+    /// attention, DIAGNOSE X'08'): the I/O instruction or DIAGNOSE in progress ends without
+    /// its usual completion, and so does the CPU's batch. Taken on the way back to
+    /// [`Vm::run`]; [`Effect::None`] otherwise.
+    pub(crate) pending_effect: Effect,
     /// DIAGNOSE X'250' block-I/O environments and held completions.
     block_io: diagnose::BlockIoState,
     /// DIAGNOSE X'68' VMCF authorization; a new one at LOGON, ended by IPL and system reset
@@ -214,18 +216,14 @@ pub struct Cp {
     /// The `SET EMSG` setting (DIAGNOSE X'5C').
     pub emsg: Emsg,
     /// The other SET and TERMINAL settings.
-    settings: Settings,
+    pub(crate) settings: Settings,
     /// Closed spool files.
-    spool_files: Vec<SpoolFile>,
+    pub(crate) spool_files: Vec<SpoolFile>,
     /// The last spool file number given.
-    next_spool: u32,
-    /// A BEGIN command was given.
-    begin: bool,
+    pub(crate) next_spool: u32,
     /// The virtual machine was reset (DEFINE STORAGE, a failed IPL) and has nothing to run
     /// until an IPL.
-    reset_state: bool,
-    /// A DIAGNOSE is being serviced (CP commands then come from the guest).
-    in_diagnose: bool,
+    pub(crate) reset_state: bool,
 }
 
 impl std::fmt::Debug for Cp {
@@ -310,7 +308,7 @@ impl Vm {
             stash: None,
             logon: Instant::now(),
             storage_size,
-            reipled: false,
+            pending_effect: Effect::None,
             block_io: Default::default(),
             vmcf: Default::default(),
             trace: std::env::var_os("VM390_TRACE").is_some(),
@@ -319,9 +317,7 @@ impl Vm {
             settings: Settings::default(),
             spool_files: Vec::new(),
             next_spool: 0,
-            begin: false,
             reset_state: false,
-            in_diagnose: false,
         };
         cp.build_devices();
         let (date, time, wd) = date_time();
@@ -353,7 +349,8 @@ impl Vm {
                     .cp
                     .cp_command_from(&mut vm.cpu, &format!("IPL {v:03X}"), true);
                 vm.cp.show(&r);
-                vm.cp.reipled = false;
+                // Nothing ran yet: there is no guest operation to abandon.
+                vm.cp.pending_effect = Effect::None;
                 r.rc == 0
             }
         };
@@ -386,7 +383,8 @@ impl Vm {
             if self.cp.logged_off {
                 return RunEnd::LoggedOff;
             }
-            if std::mem::take(&mut self.cp.reipled) {
+            if std::mem::take(&mut self.cp.pending_effect) != Effect::None {
+                // Re-IPLed or reset by a CP command while the guest ran.
                 continue;
             }
             if self.cp.terminal.attention() {
@@ -419,15 +417,16 @@ impl Vm {
         }
     }
 
-    /// CP mode: read CP commands until one resumes the guest or the user logs off.
+    /// CP mode: read CP commands until one resumes the guest or the user logs off (the
+    /// command's effect was applied; the loop above goes on from the machine's state).
     fn cp_mode(&mut self) {
         self.cp.cp_mode(&mut self.cpu);
-        self.cp.reipled = false;
+        self.cp.pending_effect = Effect::None;
     }
 }
 
 /// Eight bytes as CP shows a PSW or a CSW: `XXXXXXXX XXXXXXXX`.
-fn hex_psw(b: &[u8; 8]) -> String {
+pub(crate) fn hex_psw(b: &[u8; 8]) -> String {
     format!(
         "{:02X}{:02X}{:02X}{:02X} {:02X}{:02X}{:02X}{:02X}",
         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]
@@ -489,7 +488,7 @@ impl Cp {
 
     /// The next terminal input (a stashed line first). With `SET ECHO ON` a line is
     /// written back on a terminal that does not show input itself.
-    fn read_terminal(&mut self, status: Status) -> Input {
+    pub(crate) fn read_terminal(&mut self, status: Status) -> Input {
         if let Some(l) = self.stash.take() {
             return Input::Line(l);
         }
@@ -514,30 +513,24 @@ impl Cp {
     /// logged off), after LOGOFF and after an IPL.
     fn read_for_guest(&mut self, cpu: &mut Cpu) -> Option<String> {
         loop {
-            let line = match self.read_terminal(Status::VmRead) {
-                Input::Line(l) => l,
-                Input::Attention => {
-                    self.cp_mode(cpu);
-                    if self.logged_off || self.reipled {
-                        return None;
-                    }
-                    continue;
-                }
+            let effect = match self.read_terminal(Status::VmRead) {
+                Input::Attention => self.cp_mode(cpu),
                 Input::End => {
-                    self.logoff();
-                    return None;
+                    self.apply_effect(Effect::LogOff);
+                    Effect::LogOff
                 }
+                Input::Line(line) => match strip_cp_prefix(&line) {
+                    Some("") => self.cp_mode(cpu),
+                    Some(cmd) => {
+                        let cmd = cmd.to_string();
+                        let r = self.cp_command_from(cpu, &cmd, true);
+                        self.show(&r);
+                        r.effect
+                    }
+                    None => return Some(line),
+                },
             };
-            match strip_cp_prefix(&line) {
-                Some("") => self.cp_mode(cpu),
-                Some(cmd) => {
-                    let cmd = cmd.to_string();
-                    let r = self.cp_command_from(cpu, &cmd, true);
-                    self.show(&r);
-                }
-                None => return Some(line),
-            }
-            if self.logged_off || self.reipled {
+            if effect.abandons_guest() || self.logged_off {
                 return None;
             }
         }
@@ -726,14 +719,15 @@ impl Cp {
 
     // ------------------------------------------------------------------ DIAGNOSE
 
-    /// After a CP command run for the guest: LOGOFF stops the CPU, a re-IPL restarts it.
+    /// After a CP command run for the guest: LOGOFF stops the CPU, a re-IPL or a reset
+    /// restarts it.
     fn after_command(&mut self, cpu: &mut Cpu) -> Exec {
         if self.logged_off {
             cpu.psw.mask = 0;
             cpu.psw.flags |= crate::cpu::psw::FLAG_WAIT;
             return Err(STOP_BATCH);
         }
-        if std::mem::take(&mut self.reipled) {
+        if std::mem::take(&mut self.pending_effect) != Effect::None {
             return Err(STOP_BATCH);
         }
         Ok(())
@@ -865,7 +859,7 @@ impl Cp {
     }
 
     /// The virtual console's address.
-    fn console_vaddr(&self) -> Option<u16> {
+    pub(crate) fn console_vaddr(&self) -> Option<u16> {
         self.devices
             .values()
             .find(|d| d.class() == DeviceClass::Console)
@@ -940,7 +934,7 @@ impl Machine for VmMachine<'_> {
         })
     }
     fn cp_command(&mut self, command: &str, _refuse_link_password: bool) -> CpResponse {
-        let r = self.cp.cp_command(self.cpu, command);
+        let r = self.cp.cp_command_from(self.cpu, command, false);
         if self.cp.trace {
             eprintln!("DIAG 08 {command:?} -> rc {} {:?}", r.rc, r.lines);
         }
@@ -1047,11 +1041,11 @@ fn clear_range(cpu: &mut Cpu, first: u32, last: u32) {
 }
 
 /// Tells the CPU that storage changed outside it (predecoded instructions there are redone).
-fn note_store(cpu: &mut Cpu, abs: u32, len: u32) {
+pub(crate) fn note_store(cpu: &mut Cpu, abs: u32, len: u32) {
     cpu.stored(abs, len);
 }
 
-fn size_text(bytes: u32) -> String {
+pub(crate) fn size_text(bytes: u32) -> String {
     size_text_u64(u64::from(bytes))
 }
 
@@ -1069,9 +1063,7 @@ impl Supervisor for Cp {
         if self.logged_off {
             return self.after_command(cpu);
         }
-        self.in_diagnose = true;
         let r = registry().dispatch(&mut VmMachine { cp: self, cpu }, code, rx, ry);
-        self.in_diagnose = false;
         if let Err(ProgramCheck(c)) = r {
             if self.trace {
                 eprintln!("DIAG {:02X} -> program check {c:04X}", code & 0xFFFF);
@@ -1124,7 +1116,8 @@ impl Supervisor for Cp {
                     cpu.psw.flags |= crate::cpu::psw::FLAG_WAIT;
                     return Ok(0);
                 }
-                if std::mem::take(&mut self.reipled) {
+                if std::mem::take(&mut self.pending_effect) != Effect::None {
+                    // Re-IPLed or reset: the machine goes on from its new state.
                     return Ok(0);
                 }
                 if self.trace {
@@ -1196,8 +1189,8 @@ impl Supervisor for Cp {
                 });
                 true
             }
-            // Re-IPLed: the CPU goes on with the new PSW.
-            None => std::mem::take(&mut self.reipled),
+            // Re-IPLed (or reset): the CPU goes on with the new PSW.
+            None => std::mem::take(&mut self.pending_effect) != Effect::None,
         }
     }
 }

@@ -197,3 +197,28 @@ fn zero_storage_is_a_program_interrupt_loop() {
     assert!(out.contains("\"stop\":\"program-interrupt-loop\""), "{out}");
     assert!(out.contains("\"instructions\":2,"), "{out}");
 }
+
+/// Privilege classes from the `vm390` binary: a user whose USER statement gives class A
+/// only (an operator, no general user) finds QUERY and IPL unknown (CP hides the commands
+/// of other classes: DMKCFM001E), while MESSAGE and LOGOFF, which are for any class, work.
+#[test]
+fn commands_of_other_classes_are_unknown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("oper.direct");
+    std::fs::write(&dir, "USER OPER OPER 1M 1M A\n CONSOLE 009 3215\n").unwrap();
+    let (code, out, err) = run_bounded(
+        &dir,
+        "OPER",
+        "QUERY TIME\nIPL MINICMS\nMSG OPER HELLO\nLOGOFF\n",
+        Duration::from_secs(20),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out.matches("DMKCFM001E UNKNOWN CP COMMAND").count(),
+        2,
+        "{out}"
+    );
+    assert!(!out.contains("TIME IS "), "{out}");
+    assert!(out.contains("HELLO"), "{out}");
+    assert!(out.contains("LOGOFF AT"), "{out}");
+}

@@ -10,8 +10,8 @@
 
 use std::path::PathBuf;
 
-use super::{abbrev, parse_vaddr, strip_cp_prefix, CpResult, Words};
-use crate::cpu::{Cpu, Psw};
+use super::{abbrev, parse_vaddr, strip_cp_prefix, CpResult, Effect, Words};
+use crate::cpu::{initial_control_registers, Cpu, Psw};
 use crate::io::device::{run_device_chain, ConsoleBuffer, IoContext, RecordCount};
 use crate::io::{self, unit, Stores};
 use crate::storage::{AbsAddr, RealAddr};
@@ -55,8 +55,7 @@ impl Cp {
             None | Some("HOLD") => {}
             Some(o) => return CpResult::error(format!("DMKUSO003E INVALID OPTION - {o}")),
         }
-        self.logoff();
-        CpResult::ok()
+        CpResult::ok().with(Effect::LogOff)
     }
 
     pub(super) fn cmd_begin(&mut self, cpu: &mut Cpu, w: &mut Words) -> CpResult {
@@ -68,8 +67,7 @@ impl Cp {
                 _ => return CpResult::error("DMKCFV004E HEXLOC MISSING OR INVALID"),
             }
         }
-        self.begin = true;
-        CpResult::ok()
+        CpResult::ok().with(Effect::Begin)
     }
 
     /// IPL name|vaddr [CLEAR] [PARM text].
@@ -94,24 +92,18 @@ impl Cp {
                 return CpResult::error(format!("DMKCFG040E DEV {v:03X} DOES NOT EXIST"));
             }
             return match self.ipl_device(cpu, v, clear) {
-                Ok(()) => {
-                    self.reipled = true;
-                    CpResult::ok()
-                }
+                Ok(()) => CpResult::ok().with(Effect::Ipl),
                 Err(e) => e,
             };
         }
         match self.ipl_system(cpu, &target) {
-            Ok(()) => {
-                self.reset_state = false;
-                self.reipled = true;
-                CpResult::ok()
-            }
+            Ok(()) => CpResult::ok().with(Effect::Ipl),
             Err(e) => CpResult::error(e),
         }
     }
 
-    /// Initial program load from device `vaddr` (see the module comment).
+    /// Initial program load from device `vaddr` (see the module comment). A failure after
+    /// the reset leaves the machine reset ([`Effect::Reset`]).
     fn ipl_device(&mut self, cpu: &mut Cpu, vaddr: u16, clear: bool) -> Result<(), CpResult> {
         if !self.devices.get(&vaddr).is_some_and(|d| d.unit.can_ipl()) {
             return Err(CpResult::error(format!(
@@ -148,12 +140,11 @@ impl Cp {
             || csw.unit != (unit::CHANNEL_END | unit::DEVICE_END)
             || csw.channel & !(io::chan::INCORRECT_LENGTH | io::chan::PCI) != 0
         {
-            self.reset_state = true;
-            self.reipled = true;
             return Err(CpResult::line(
                 RC_IPL_FAILED,
                 format!("IPL {vaddr:03X} FAILED: CSW {}", hex_psw(&csw.to_bytes())),
-            ));
+            )
+            .with(Effect::Reset));
         }
         // The I/O address goes to bytes 2-3 (BC mode), then the PSW at 0 is loaded.
         let a = cpu.mem.absolute(RealAddr(2));
@@ -163,15 +154,13 @@ impl Cp {
         psw.copy_from_slice(&cpu.mem.bytes()[0..8]);
         let (p, valid) = Psw::from_bytes(Arch::S370, psw);
         if !valid {
-            self.reset_state = true;
-            self.reipled = true;
             return Err(CpResult::line(
                 RC_IPL_FAILED,
                 format!("IPL {vaddr:03X} FAILED: PSW '{}' NOT VALID", hex_psw(&psw)),
-            ));
+            )
+            .with(Effect::Reset));
         }
         cpu.psw = p;
-        self.reset_state = false;
         if self.trace {
             eprintln!("IPL {vaddr:03X}: PSW {}", hex_psw(&psw));
         }
@@ -192,9 +181,7 @@ impl Cp {
         }
         cpu.gpr = [0; 16];
         cpu.fpr = [0; 16];
-        cpu.cr = [0; 16];
-        cpu.cr[0] = 0x0000_00E0;
-        cpu.cr[14] = 0xC200_0000;
+        cpu.cr = initial_control_registers(cpu.arch);
         cpu.psw = Psw::from_bytes(Arch::S370, [0, 2, 0, 0, 0, 0, 0, 0]).0;
         cpu.invalidate_all();
         self.pending.clear();
@@ -210,30 +197,31 @@ impl Cp {
         self.vmcf.reset();
     }
 
-    /// The system reset of DEFINE STORAGE: storage cleared, the CPU reset, the virtual
-    /// machine left in CP mode until an IPL.
+    /// The system reset of DEFINE STORAGE: storage cleared, the CPU reset. The command
+    /// returns [`Effect::Reset`]: the virtual machine is left in CP mode until an IPL.
     pub(crate) fn system_reset(&mut self, cpu: &mut Cpu) {
         self.reset_cpu(cpu, true);
-        self.reset_state = true;
-        self.reipled = true;
     }
 
-    /// CP mode (CP READ): lines are CP commands until BEGIN, an IPL or LOGOFF (or, with
-    /// `SET RUN ON`, any command). Does not consume the re-IPL flag.
+    /// CP mode (CP READ): lines are CP commands until one that resumes or ends the
+    /// machine (BEGIN, an IPL, a reset, LOGOFF; with `SET RUN ON` any command once the
+    /// machine has something to run). Returns that command's effect ([`Effect::Begin`]
+    /// for SET RUN, [`Effect::LogOff`] at the end of input); an IPL's or a reset's is also
+    /// left in `pending_effect`.
     ///
     /// A line may begin with `#CP` or with the word `CP` (users coming from CMS type it out
     /// of habit): both are dropped. VM/370 R6 answers `CP QUERY TIME` in CP mode with
     /// DMKCFM001E UNKNOWN CP COMMAND (its CP-mode parser, DMKCFM, knows no `CP` command;
     /// GC20-1820 lists none); later VM releases accept the prefix in CP mode, and so does
     /// vm390 -- a deliberate difference from R6.
-    pub(crate) fn cp_mode(&mut self, cpu: &mut Cpu) {
+    pub(crate) fn cp_mode(&mut self, cpu: &mut Cpu) -> Effect {
         loop {
             let line = match self.read_terminal(Status::CpRead) {
                 Input::Line(l) => l,
                 Input::Attention => continue,
                 Input::End => {
-                    self.logoff();
-                    return;
+                    self.apply_effect(Effect::LogOff);
+                    return Effect::LogOff;
                 }
             };
             let cmd = strip_cp_prefix(&line).unwrap_or(&line);
@@ -241,14 +229,16 @@ impl Cp {
             if cmd.is_empty() {
                 continue;
             }
-            self.begin = false;
             let r = self.cp_command_from(cpu, &cmd, true);
             self.show(&r);
-            if self.logged_off || self.reipled || std::mem::take(&mut self.begin) {
-                return;
+            if r.effect.ends_cp_mode() {
+                return r.effect;
+            }
+            if self.logged_off {
+                return Effect::LogOff;
             }
             if self.settings.run && !self.reset_state {
-                return;
+                return Effect::Begin;
             }
         }
     }
@@ -307,6 +297,40 @@ pub(crate) fn date_time() -> (String, String, &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vm::{ScriptTerminal, Vm};
+
+    /// The control registers of an initial CPU reset (GA22-7000-10: CR0 X'000000E0', CR2
+    /// X'FFFFFFFF', CR14 X'C2000000', CR15 X'00000200'), the same in a new CPU, after the
+    /// reset of an IPL from a device and of DEFINE STORAGE, and in the built-in MINICMS.
+    #[test]
+    fn one_initial_cpu_reset() {
+        let mut s370 = [0u32; 16];
+        s370[0] = 0x0000_00E0;
+        s370[2] = 0xFFFF_FFFF;
+        s370[14] = 0xC200_0000;
+        s370[15] = 0x0000_0200;
+        assert_eq!(initial_control_registers(Arch::S370), s370);
+        let mut esa = s370;
+        esa[2] = 0;
+        assert_eq!(initial_control_registers(Arch::Esa390), esa);
+        let mem = crate::storage::Storage::new(1 << 20).unwrap();
+        assert_eq!(Cpu::new(Arch::S370, mem).cr, s370);
+        let mem = crate::storage::Storage::new(1 << 20).unwrap();
+        assert_eq!(Cpu::new(Arch::Esa390, mem).cr, esa);
+        let minicms = crate::minicms::builtin_system("MINICMS").unwrap();
+        assert_eq!(minicms.cr, s370);
+        let text = "USER T T 1M 1M G\n CONSOLE 009 3215\n SPOOL 00C 2540 READER A\n";
+        let dir =
+            crate::directory::parse_directory_text(text, "t", std::path::Path::new("."), false)
+                .unwrap();
+        let mut vm = Vm::logon(&dir, "T", Box::new(ScriptTerminal::default())).unwrap();
+        for command in ["IPL 00C", "DEFINE STORAGE 1M"] {
+            vm.cpu.cr = [0x1234_5678; 16];
+            let r = vm.cp.cp_command_from(&mut vm.cpu, command, true);
+            assert_eq!(r.effect, Effect::Reset, "{command}: {:?}", r.lines);
+            assert_eq!(vm.cpu.cr, s370, "{command}");
+        }
+    }
 
     #[test]
     fn cp_word_is_dropped_in_cp_mode() {

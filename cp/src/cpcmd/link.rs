@@ -23,7 +23,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{abbrev, parse_storage, parse_vaddr, CpResult, Words};
+use super::{abbrev, parse_storage, parse_vaddr, CpResult, Effect, Words};
 use crate::cpu::Cpu;
 use crate::dasd;
 use crate::directory::SpoolKind;
@@ -490,7 +490,8 @@ impl Cp {
             self.storage_size = bytes as u32;
             cpu.mem.set_defined(self.storage_size);
             self.system_reset(cpu);
-            return CpResult::line(0, format!("STORAGE = {}", size_text(self.storage_size)));
+            return CpResult::line(0, format!("STORAGE = {}", size_text(self.storage_size)))
+                .with(Effect::Reset);
         }
         let unit: Option<Box<dyn ChannelDevice>> = if abbrev(s, "PRINTER", 5) || s == "1403" {
             Some(Box::new(Printer::new(1403)))

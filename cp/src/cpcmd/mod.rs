@@ -3,11 +3,17 @@
 //! and VM's abbreviation rules (each command and operand has a shortest form, shown in the
 //! reference by capital letters).
 //!
-//! Commands come from the console (`#CP` lines, CP mode after an attention) and from
-//! DIAGNOSE X'08'. A command answers with a [`CpResult`]: CP's return code (0, or the number
-//! of the message it gave) and its response lines. An unknown command is return code 1
-//! ([`RC_UNKNOWN`]) with `DMKCFM001E UNKNOWN CP COMMAND`; DIAGNOSE X'08' drops that line
-//! (CMS's implied CP says `Unknown CP/CMS command` itself).
+//! A CP command is one row of [`COMMANDS`]: its name, shortest abbreviation, other names,
+//! privilege classes and handler. Commands come from the console (`#CP` lines, CP mode
+//! after an attention) and from DIAGNOSE X'08'; [`Cp::cp_command_from`] looks the verb up
+//! among the rows the user's classes allow and runs the handler. A handler answers with a
+//! [`CpResult`]: CP's return code (0, or the number of the message it gave), its response
+//! lines, and what it does to the virtual machine ([`Effect`]: BEGIN, IPL, a reset,
+//! LOGOFF), which [`Cp::apply_effect`] carries out, the one place that does. An unknown
+//! command, and one outside the user's classes (CP hides those, CP Command Reference,
+//! "Privilege Classes"), is return code 1 ([`RC_UNKNOWN`]) with `DMKCFM001E UNKNOWN CP
+//! COMMAND`; DIAGNOSE X'08' drops that line (CMS's implied CP says `Unknown CP/CMS
+//! command` itself).
 //!
 //! One file per command family: [`query`] (QUERY), [`set`] (SET, TERMINAL), [`link`]
 //! (LINK, DETACH, DEFINE), [`spool`] (SPOOL, CLOSE, MSG), [`ipl`] (IPL, BEGIN, LOGOFF).
@@ -17,8 +23,7 @@ use std::collections::BTreeMap;
 use diagnose::Emsg;
 
 use crate::cpu::Cpu;
-
-use super::Cp;
+use crate::vm::Cp;
 
 mod ipl;
 mod link;
@@ -33,6 +38,37 @@ pub(crate) use spool::{SpoolFile, SpoolOpts};
 /// CP's return code for an unknown command (DMKCFM001E).
 pub(crate) const RC_UNKNOWN: u32 = 1;
 
+/// What a CP command does to the virtual machine besides answering.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Effect {
+    /// Nothing more: in CP mode the next command is read.
+    #[default]
+    None,
+    /// BEGIN: the virtual machine resumes where it stopped.
+    Begin,
+    /// An IPL: the machine was loaded and starts from its new PSW; what the guest was doing
+    /// is abandoned.
+    Ipl,
+    /// A system reset (DEFINE STORAGE, an IPL whose channel program or PSW failed): nothing
+    /// runs until an IPL; what the guest was doing is abandoned.
+    Reset,
+    /// LOGOFF.
+    LogOff,
+}
+
+impl Effect {
+    /// Whether the command ends CP mode (CP READ).
+    pub(crate) fn ends_cp_mode(self) -> bool {
+        self != Effect::None
+    }
+
+    /// Whether what the guest was doing (the I/O instruction or DIAGNOSE that read or gave
+    /// the command) is abandoned: the CPU's batch ends.
+    pub(crate) fn abandons_guest(self) -> bool {
+        matches!(self, Effect::Ipl | Effect::Reset | Effect::LogOff)
+    }
+}
+
 /// Result of one CP command.
 #[derive(Debug, Default)]
 pub(crate) struct CpResult {
@@ -40,9 +76,15 @@ pub(crate) struct CpResult {
     pub rc: u32,
     /// Response lines.
     pub lines: Vec<String>,
+    /// What the command does to the virtual machine.
+    pub effect: Effect,
 }
 
 impl CpResult {
+    /// The same result with effect `effect`.
+    pub(crate) fn with(self, effect: Effect) -> CpResult {
+        CpResult { effect, ..self }
+    }
     pub(crate) fn ok() -> CpResult {
         CpResult::default()
     }
@@ -51,11 +93,16 @@ impl CpResult {
         CpResult {
             rc,
             lines: vec![s.into()],
+            effect: Effect::None,
         }
     }
     /// Response lines, return code 0.
     pub(crate) fn lines(lines: Vec<String>) -> CpResult {
-        CpResult { rc: 0, lines }
+        CpResult {
+            rc: 0,
+            lines,
+            effect: Effect::None,
+        }
     }
     /// An error message `DMKmmmnnnE text`: the return code is its number nnn.
     pub(crate) fn error(msg: impl Into<String>) -> CpResult {
@@ -211,16 +258,181 @@ impl<'a> Words<'a> {
     }
 }
 
-impl Cp {
-    /// Runs one CP command line. `from_console`: typed by the user (CP may then prompt for
-    /// a password); otherwise from DIAGNOSE X'08'.
-    pub(crate) fn cp_command(&mut self, cpu: &mut Cpu, line: &str) -> CpResult {
-        let from_console = !self.in_diagnose;
-        self.cp_command_from(cpu, line, from_console)
-    }
+/// A command handler: the virtual machine, its CPU, the words after the verb, and whether
+/// the command was typed at the console (CP may then prompt for a password) rather than
+/// given by DIAGNOSE X'08'.
+pub(crate) type Handler = fn(&mut Cp, &mut Cpu, &mut Words, bool) -> CpResult;
 
+/// Who may give a command: VM/370's privilege classes (CP Command Reference for General
+/// Users, GC20-1820, "Privilege Classes": A system operator, B system resource operator,
+/// C system programmer, D spooling operator, E system analyst, F service representative,
+/// G general user; a user's classes are on the directory's USER statement).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Classes {
+    /// Any class: every user who can log on (the reference's "Any").
+    Any,
+    /// The users having one of these classes.
+    Of(&'static str),
+}
+
+impl Classes {
+    /// Whether a user with the class letters `user` may give the command.
+    pub(crate) fn allow(self, user: &str) -> bool {
+        match self {
+            Classes::Any => true,
+            Classes::Of(c) => c.chars().any(|c| user.contains(c)),
+        }
+    }
+}
+
+/// One CP command: a row of [`COMMANDS`].
+pub(crate) struct Command {
+    /// The command's name.
+    pub name: &'static str,
+    /// Its shortest abbreviation's length (the capital letters of the reference's format
+    /// box).
+    pub min: usize,
+    /// Other names and their shortest lengths (MSG for MESSAGE, LOGOUT for LOGOFF).
+    pub aliases: &'static [(&'static str, usize)],
+    /// Who may give it.
+    pub classes: Classes,
+    /// What it does.
+    pub handler: Handler,
+}
+
+impl Command {
+    /// Whether `verb` (upper case) names this command.
+    pub(crate) fn answers_to(&self, verb: &str) -> bool {
+        abbrev(verb, self.name, self.min) || self.aliases.iter().any(|(a, m)| abbrev(verb, a, *m))
+    }
+}
+
+/// The CP commands, in the order a verb is looked up (the first row it abbreviates wins:
+/// `L` is LINK, `LOG` LOGOFF). Classes as the CP Command Reference (GC20-1820) gives
+/// them: LOGOFF and MESSAGE any class, the others G. LOGON is no row: typed by a user
+/// already logged on it is unknown (DMKCFM001E), as in VM/370, where LOGON is a command
+/// of a terminal without a user.
+pub(crate) static COMMANDS: &[Command] = &[
+    Command {
+        name: "LOGOFF",
+        min: 3,
+        aliases: &[("LOGOUT", 4)],
+        classes: Classes::Any,
+        handler: |cp, _, w, _| cp.cmd_logoff(w),
+    },
+    Command {
+        name: "QUERY",
+        min: 1,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, cpu, w, _| cp.cmd_query(cpu, w),
+    },
+    Command {
+        name: "IPL",
+        min: 1,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, cpu, w, _| cp.cmd_ipl(cpu, w),
+    },
+    Command {
+        name: "BEGIN",
+        min: 1,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, cpu, w, _| cp.cmd_begin(cpu, w),
+    },
+    Command {
+        name: "MESSAGE",
+        min: 1,
+        aliases: &[("MSG", 3)],
+        classes: Classes::Any,
+        handler: |cp, _, w, _| cp.cmd_msg(w),
+    },
+    Command {
+        name: "SET",
+        min: 3,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, _, w, _| cp.cmd_set(w),
+    },
+    Command {
+        name: "TERMINAL",
+        min: 4,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, _, w, _| cp.cmd_terminal(w),
+    },
+    Command {
+        name: "SPOOL",
+        min: 2,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, _, w, _| cp.cmd_spool(w),
+    },
+    Command {
+        name: "CLOSE",
+        min: 1,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, _, w, _| cp.cmd_close(w),
+    },
+    Command {
+        name: "LINK",
+        min: 1,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, _, w, from_console| cp.cmd_link(w, from_console),
+    },
+    Command {
+        name: "DETACH",
+        min: 3,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, _, w, _| cp.cmd_detach(w),
+    },
+    Command {
+        name: "DEFINE",
+        min: 3,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, cpu, w, _| cp.cmd_define(cpu, w),
+    },
+];
+
+/// The row of `table` that `verb` names among those a user of classes `classes` may give
+/// (CP hides the others: they are unknown commands).
+pub(crate) fn lookup<'t>(table: &'t [Command], verb: &str, classes: &str) -> Option<&'t Command> {
+    table
+        .iter()
+        .filter(|c| c.classes.allow(classes))
+        .find(|c| c.answers_to(verb))
+}
+
+/// VM's answer to an unknown command.
+fn unknown() -> CpResult {
+    CpResult::line(RC_UNKNOWN, "DMKCFM001E UNKNOWN CP COMMAND")
+}
+
+impl Cp {
+    /// Runs one CP command line and applies its effect ([`Cp::apply_effect`]).
+    /// `from_console`: typed by the user (CP may then prompt for a password); otherwise
+    /// from DIAGNOSE X'08'.
     pub(crate) fn cp_command_from(
         &mut self,
+        cpu: &mut Cpu,
+        line: &str,
+        from_console: bool,
+    ) -> CpResult {
+        let r = self.run_command(COMMANDS, cpu, line, from_console);
+        self.apply_effect(r.effect);
+        r
+    }
+
+    /// Looks the verb of `line` up in `table` and runs its handler (the effect is not
+    /// applied).
+    fn run_command(
+        &mut self,
+        table: &[Command],
         cpu: &mut Cpu,
         line: &str,
         from_console: bool,
@@ -232,48 +444,26 @@ impl Cp {
         if self.trace {
             eprintln!("CP command: {}", line.trim());
         }
-        let v = verb.as_str();
-        if abbrev(v, "LOGOFF", 3) || abbrev(v, "LOGOUT", 4) {
-            return self.cmd_logoff(&mut w);
+        match lookup(table, &verb, &self.user.classes) {
+            Some(c) => (c.handler)(self, cpu, &mut w, from_console),
+            None => unknown(),
         }
-        if abbrev(v, "QUERY", 1) {
-            return self.cmd_query(cpu, &mut w);
+    }
+
+    /// Carries out what a command did to the virtual machine: the one place an [`Effect`]
+    /// takes hold. An IPL or a reset is also left in `pending_effect` for the code that
+    /// goes back to [`crate::vm::Vm::run`] (what the guest was doing is abandoned); LOGOFF
+    /// shows in `logged_off`.
+    pub(crate) fn apply_effect(&mut self, effect: Effect) {
+        match effect {
+            Effect::None | Effect::Begin => {}
+            Effect::Ipl => self.reset_state = false,
+            Effect::Reset => self.reset_state = true,
+            Effect::LogOff => self.logoff(),
         }
-        if abbrev(v, "IPL", 1) {
-            return self.cmd_ipl(cpu, &mut w);
+        if matches!(effect, Effect::Ipl | Effect::Reset) {
+            self.pending_effect = effect;
         }
-        if abbrev(v, "BEGIN", 1) {
-            return self.cmd_begin(cpu, &mut w);
-        }
-        if abbrev(v, "MESSAGE", 1) || abbrev(v, "MSG", 3) {
-            return self.cmd_msg(&mut w);
-        }
-        if abbrev(v, "SET", 3) {
-            return self.cmd_set(&mut w);
-        }
-        if abbrev(v, "TERMINAL", 4) {
-            return self.cmd_terminal(&mut w);
-        }
-        if abbrev(v, "SPOOL", 2) {
-            return self.cmd_spool(&mut w);
-        }
-        if abbrev(v, "CLOSE", 1) {
-            return self.cmd_close(&mut w);
-        }
-        if abbrev(v, "LINK", 1) {
-            return self.cmd_link(&mut w, from_console);
-        }
-        if abbrev(v, "DETACH", 3) {
-            return self.cmd_detach(&mut w);
-        }
-        if abbrev(v, "DEFINE", 3) {
-            return self.cmd_define(cpu, &mut w);
-        }
-        if abbrev(v, "LOGON", 1) || abbrev(v, "LOGIN", 4) {
-            // Already logged on (DMKCFM: LOGON is a command of a terminal without a user).
-            return CpResult::error("DMKCFM001E UNKNOWN CP COMMAND");
-        }
-        CpResult::line(RC_UNKNOWN, "DMKCFM001E UNKNOWN CP COMMAND")
     }
 
     /// Writes the lines of `r` to the console.
@@ -287,6 +477,170 @@ impl Cp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vm::{Input, ScriptTerminal, Status, Vm};
+
+    /// Logs on user T of a one-user directory whose USER statement gives `classes`, with
+    /// `input` on its console; T has no IPL statement (it waits in CP mode).
+    fn logon(classes: &str, input: &[&str]) -> Vm {
+        let text =
+            format!("USER T T 1M 1M {classes}\n CONSOLE 009 3215\n SPOOL 00C 2540 READER A\n");
+        let dir =
+            crate::directory::parse_directory_text(&text, "t", std::path::Path::new("."), false)
+                .unwrap();
+        let term = ScriptTerminal {
+            input: input.iter().map(|s| s.to_string()).collect(),
+            output: String::new(),
+        };
+        Vm::logon(&dir, "T", Box::new(term)).unwrap()
+    }
+
+    /// Every row of the table answers to its shortest form and every longer one (and to
+    /// its other names), to no shorter form, and shares no form with another row.
+    #[test]
+    fn every_row_answers_to_its_abbreviations_and_not_below() {
+        for row in COMMANDS {
+            let found = |v: &str| lookup(COMMANDS, v, "G").map(|c| c.name);
+            let answering = |v: &str| {
+                COMMANDS
+                    .iter()
+                    .filter(|c| c.answers_to(v))
+                    .map(|c| c.name)
+                    .collect::<Vec<_>>()
+            };
+            assert!(row.min >= 1 && row.min <= row.name.len(), "{}", row.name);
+            for len in row.min..=row.name.len() {
+                let v = &row.name[..len];
+                assert_eq!(found(v), Some(row.name), "{v}");
+                assert_eq!(answering(v), [row.name], "{v} is ambiguous");
+            }
+            if row.min > 1 {
+                let v = &row.name[..row.min - 1];
+                assert_ne!(found(v), Some(row.name), "{v} is below the shortest form");
+            }
+            assert_eq!(found(&format!("{}X", row.name)), None, "{}X", row.name);
+            for (alias, min) in row.aliases {
+                for len in *min..=alias.len() {
+                    assert_eq!(found(&alias[..len]), Some(row.name), "{alias}");
+                }
+            }
+        }
+    }
+
+    /// A table with an operator command, for the class check.
+    static OPERATOR_TABLE: &[Command] = &[
+        Command {
+            name: "SHUTDOWN",
+            min: 8,
+            aliases: &[],
+            classes: Classes::Of("A"),
+            handler: |_, _, _, _| CpResult::line(0, "SHUT DOWN"),
+        },
+        Command {
+            name: "QUERY",
+            min: 1,
+            aliases: &[],
+            classes: Classes::Of("G"),
+            handler: |cp, cpu, w, _| cp.cmd_query(cpu, w),
+        },
+    ];
+
+    /// A class G user gets VM's answer to an unknown command for a class A command (CP
+    /// hides what the user's classes do not allow); a class A user runs it.
+    #[test]
+    fn commands_outside_the_users_classes_are_unknown() {
+        let mut vm = logon("G", &[]);
+        let r = vm
+            .cp
+            .run_command(OPERATOR_TABLE, &mut vm.cpu, "SHUTDOWN", true);
+        assert_eq!(
+            (r.rc, r.lines),
+            (RC_UNKNOWN, vec![unknown().lines[0].clone()])
+        );
+        let r = vm
+            .cp
+            .run_command(OPERATOR_TABLE, &mut vm.cpu, "QUERY USERID", true);
+        assert_eq!(r.lines, ["T AT VM390"]);
+        let mut vm = logon("AG", &[]);
+        let r = vm
+            .cp
+            .run_command(OPERATOR_TABLE, &mut vm.cpu, "SHUTDOWN", true);
+        assert_eq!((r.rc, r.lines), (0, vec!["SHUT DOWN".to_string()]));
+    }
+
+    /// In the real table: a user with only class A (an operator who is no general user)
+    /// cannot QUERY, but MESSAGE and LOGOFF are for any class.
+    #[test]
+    fn class_g_commands_need_class_g() {
+        let mut vm = logon("A", &[]);
+        let r = vm.cp.cp_command_from(&mut vm.cpu, "QUERY TIME", true);
+        assert_eq!(r.rc, RC_UNKNOWN);
+        assert_eq!(r.lines, ["DMKCFM001E UNKNOWN CP COMMAND"]);
+        let r = vm.cp.cp_command_from(&mut vm.cpu, "MSG T HELLO", true);
+        assert_eq!(r.rc, 0);
+        let r = vm.cp.cp_command_from(&mut vm.cpu, "LOGOFF", true);
+        assert_eq!((r.rc, r.effect), (0, Effect::LogOff));
+        assert!(vm.cp.logged_off);
+        // LOGON typed by a logged-on user: unknown, as before.
+        let mut vm = logon("G", &[]);
+        let r = vm.cp.cp_command_from(&mut vm.cpu, "LOGON T", true);
+        assert_eq!(
+            (r.rc, r.lines),
+            (RC_UNKNOWN, vec![unknown().lines[0].clone()])
+        );
+    }
+
+    /// CP mode ends with the effect of the command that resumes or ends the machine, which
+    /// is applied; the commands before it, and the lines after it, stay where they are.
+    #[test]
+    fn cp_mode_returns_the_effect_of_begin_ipl_logoff_and_reset() {
+        let rest = |vm: &mut Vm| match vm.cp.read_terminal(Status::CpRead) {
+            Input::Line(l) => l,
+            other => panic!("{other:?}"),
+        };
+        // BEGIN: nothing changes.
+        let mut vm = logon("G", &["QUERY TIME", "BEGIN", "NEXT"]);
+        vm.cp.reset_state = false;
+        assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::Begin);
+        assert_eq!(vm.cp.pending_effect, Effect::None);
+        assert!(!vm.cp.reset_state && !vm.cp.logged_off);
+        assert_eq!(rest(&mut vm), "NEXT");
+        // IPL of the built-in system: loaded, runnable, what ran is abandoned.
+        let mut vm = logon("G", &["Q USERID", "IPL MINICMS", "NEXT"]);
+        assert!(vm.cp.reset_state, "no IPL statement: reset at logon");
+        assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::Ipl);
+        assert_eq!(vm.cp.pending_effect, Effect::Ipl);
+        assert!(!vm.cp.reset_state);
+        let psw = crate::minicms::builtin_system("MINICMS").unwrap().psw;
+        assert_eq!(vm.cpu.psw.to_bytes(vm.cpu.arch), psw);
+        assert_eq!(rest(&mut vm), "NEXT");
+        // A failed IPL of a device (the reader is empty: unit exception): reset.
+        let mut vm = logon("G", &["IPL 00C", "NEXT"]);
+        vm.cp.reset_state = false;
+        assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::Reset);
+        assert_eq!(vm.cp.pending_effect, Effect::Reset);
+        assert!(vm.cp.reset_state);
+        assert_eq!(rest(&mut vm), "NEXT");
+        // DEFINE STORAGE: a system reset.
+        let mut vm = logon("G", &["DEFINE STORAGE 1M", "NEXT"]);
+        vm.cp.reset_state = false;
+        assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::Reset);
+        assert!(vm.cp.reset_state);
+        assert_eq!(rest(&mut vm), "NEXT");
+        // LOGOFF (and LOGOUT), and the end of input.
+        for l in ["LOGOFF", "LOGOUT"] {
+            let mut vm = logon("G", &[l, "NEXT"]);
+            assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::LogOff);
+            assert!(vm.cp.logged_off);
+            assert_eq!(vm.cp.pending_effect, Effect::None);
+            assert_eq!(rest(&mut vm), "NEXT");
+        }
+        let mut vm = logon("G", &["QUERY TIME"]);
+        assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::LogOff);
+        assert!(vm.cp.logged_off);
+        // An IPL that fails before anything is reset (no such system) stays in CP mode.
+        let mut vm = logon("G", &["IPL NOSUCH", "BEGIN"]);
+        assert_eq!(vm.cp.cp_mode(&mut vm.cpu), Effect::Begin);
+    }
 
     #[test]
     fn cp_prefix_and_abbreviations() {

@@ -320,23 +320,32 @@ impl std::fmt::Debug for Cpu {
     }
 }
 
+/// The control registers after an initial CPU reset, the one place vm390 gives them (a new
+/// CPU, the reset of a virtual machine's IPL, the built-in saved system MINICMS).
+///
+/// S/370 (GA22-7000-10, "Assignment of Control Register Fields" and "Machine-Check
+/// Control-Register Bits"): CR0 X'000000E0' (interval-timer, interrupt-key and
+/// external-signal masks), CR2 X'FFFFFFFF' (every channel mask), CR14 X'C2000000'
+/// (check-stop control, synchronous MCEL control, external-damage subclass mask), CR15
+/// X'00000200' (the machine-check extended-logout address, 512). ESA/390 (SA22-7201,
+/// "Assignment of Control Register Fields"): CR0 X'000000E0' and CR14 X'C2000000' as in
+/// S/370, no channel masks; CR15 stays X'00000200' as vm390 has set it so far (in ESA/390
+/// CR15 is the linkage-stack-entry address, which nothing here uses yet).
+pub fn initial_control_registers(arch: Arch) -> [u32; 16] {
+    let mut cr = [0u32; 16];
+    cr[0] = 0x0000_00E0;
+    cr[14] = 0xC200_0000;
+    cr[15] = 0x0000_0200;
+    if arch == Arch::S370 {
+        cr[2] = 0xFFFF_FFFF;
+    }
+    cr
+}
+
 impl Cpu {
     /// A CPU in the reset state with `mem` as its storage.
     pub fn new(arch: Arch, mem: Storage) -> Cpu {
-        let mut cr = [0u32; 16];
-        // Initial CPU reset values (SA22-7201 figure 4-3; GA22-7000 figure 4-7).
-        match arch {
-            Arch::Esa390 => {
-                cr[0] = 0x0000_00E0;
-                cr[14] = 0xC200_0000;
-                cr[15] = 0x0000_0200;
-            }
-            Arch::S370 => {
-                cr[0] = 0x0000_00E0; // interval timer, interrupt key, external signal masks
-                cr[2] = 0xFFFF_FFFF; // channel masks
-                cr[14] = 0xC2E0_0000;
-            }
-        }
+        let cr = initial_control_registers(arch);
         let size = mem.size() as usize;
         let now = host_tod();
         Cpu {
