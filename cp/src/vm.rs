@@ -30,7 +30,6 @@ use diagnose::{
 use crate::cpu::{Cpu, Exec, ProgramInterrupt, Psw, Stop, Supervisor};
 use crate::directory::{Directory, IplTarget, User};
 use crate::io::dasd::{diag24_type, Minidisk};
-use crate::io::ebcdic::{ebcdic_to_text, text_to_ebcdic};
 use crate::io::{self, run_chain, unit, ChainEnd, CmdKind, Csw, DevReply, Stores};
 use crate::nss::{self, SavedSystem};
 use crate::storage::{AbsAddr, RealAddr, Storage};
@@ -681,7 +680,7 @@ impl Cp {
         let mut input: Option<Vec<u8>> = None;
         if is_console && Self::chain_reads(&cpu.mem, ccw_addr) {
             match self.read_for_guest(cpu) {
-                Some(l) => input = Some(text_to_ebcdic(&l)),
+                Some(l) => input = Some(self.settings.codepage.text_to_ebcdic(&l)),
                 None => {
                     // Logged off or re-IPL: nothing more happens in this machine.
                     return ChainEnd {
@@ -697,7 +696,7 @@ impl Cp {
             }
         }
         let mut stores: Stores = Vec::new();
-        let mut out_text: Vec<(String, bool)> = Vec::new();
+        let mut out_text: Vec<(Vec<u8>, bool)> = Vec::new();
         let Some(dev) = self.devices.get_mut(&vaddr) else {
             return ChainEnd {
                 csw: Csw::default(),
@@ -717,7 +716,8 @@ impl Cp {
                 device_command(dev, &mut input, &mut out_text, cmd, out, max)
             },
         );
-        for (text, cr) in out_text {
+        for (data, cr) in out_text {
+            let text = self.settings.codepage.ebcdic_to_text(&data);
             self.guest_write(&text, cr);
         }
         for (a, l) in stores {
@@ -1081,7 +1081,7 @@ fn size_text_u64(bytes: u64) -> String {
 fn device_command(
     dev: &mut Device,
     input: &mut Option<Vec<u8>>,
-    out_text: &mut Vec<(String, bool)>,
+    out_text: &mut Vec<(Vec<u8>, bool)>,
     cmd: u8,
     out: &[u8],
     max: usize,
@@ -1103,7 +1103,7 @@ fn device_command(
                 // Data ending in NL (X'15') already ends its line: the carrier return adds
                 // no empty line.
                 let cr = cmd == 0x09 && out.last() != Some(&0x15);
-                out_text.push((ebcdic_to_text(out), cr));
+                out_text.push((out.to_vec(), cr));
                 DevReply::took(out.len())
             }
             0x0B => DevReply::took(out.len()),
@@ -1297,6 +1297,7 @@ impl Supervisor for Cp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::ebcdic::text_to_ebcdic;
 
     /// A user with a console and no IPL, running `program` at X'1000' with `input`.
     fn tiny_vm(program: &[u8], input: &[&str]) -> Vm {

@@ -125,7 +125,7 @@ impl Cp {
         let _ = cpu.mem.load(AbsAddr(0), &ipl_ccw);
         note_store(cpu, 0, 8);
         let mut stores: Stores = Vec::new();
-        let mut out_text: Vec<(String, bool)> = Vec::new();
+        let mut out_text: Vec<(Vec<u8>, bool)> = Vec::new();
         let mut input = None;
         let Some(dev) = self.devices.get_mut(&vaddr) else {
             return Err(CpResult::ok());
