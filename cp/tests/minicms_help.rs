@@ -125,7 +125,10 @@ fn every_command_has_a_help_text_that_help_lists_and_types() {
     }
     // HELP nonsense: R6 HELP EXEC's message and return code 28.
     assert_eq!(r[2 + commands.len()], ["No help found for NONSENSE"]);
-    assert!(out.contains("No help found for NONSENSE\nReady(00028);"), "{out}");
+    assert!(
+        out.contains("No help found for NONSENSE\nReady(00028);"),
+        "{out}"
+    );
     assert!(
         !out.lines().any(|l| l == "Unknown CP/CMS command"),
         "HELP and ? are MINICMS commands:\n{out}"
@@ -182,13 +185,19 @@ fn with_the_19d_help_lists_and_types_vm370s_help_files() {
     let r = replies(&out);
     assert_eq!(r.len(), 12, "a reply a command:\n{out}");
     // Before the ACCESS: MINICMS's own commands only.
-    assert!(!r[0].iter().any(|l| l.contains("VM/370 help files")), "{out}");
+    assert!(
+        !r[0].iter().any(|l| l.contains("VM/370 help files")),
+        "{out}"
+    );
     // After: the names of every HELPCMD file of the 19D, as LISTFILE finds them.
     let names: Vec<String> = r[3]
         .iter()
         .map(|l| {
             let w: Vec<&str> = l.split_whitespace().collect();
-            assert!(w.len() == 3 && w[1] == "HELPCMD" && w[2].starts_with('B'), "{l}");
+            assert!(
+                w.len() == 3 && w[1] == "HELPCMD" && w[2].starts_with('B'),
+                "{l}"
+            );
             w[0].to_string()
         })
         .collect();
@@ -215,8 +224,14 @@ fn with_the_19d_help_lists_and_types_vm370s_help_files() {
     assert_eq!(r[9], ["No help found for EDIT NOPE"]);
     assert_eq!(r[10], ["FOO is not a valid topic for LISTFILE"]);
     assert_eq!(r[11], ["C is an invalid operand."]);
-    assert!(out.contains("No help found for EDIT NOPE\nReady(00028);"), "{out}");
-    assert!(out.contains("C is an invalid operand.\nReady(00024);"), "{out}");
+    assert!(
+        out.contains("No help found for EDIT NOPE\nReady(00028);"),
+        "{out}"
+    );
+    assert!(
+        out.contains("C is an invalid operand.\nReady(00024);"),
+        "{out}"
+    );
 }
 
 #[test]

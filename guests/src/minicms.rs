@@ -141,10 +141,7 @@ pub fn help_source(help: &Path) -> Result<String, String> {
     for (i, (name, _)) in files.iter().enumerate() {
         let label = if first { "HELPTAB " } else { "        " };
         first = false;
-        s.push_str(&format!(
-            "{label} DC    CL8'{name}',A(HLP{:04})\n",
-            i + 1
-        ));
+        s.push_str(&format!("{label} DC    CL8'{name}',A(HLP{:04})\n", i + 1));
     }
     if files.is_empty() {
         s.push_str("HELPTAB  DS    0F\n");

@@ -9,7 +9,11 @@ use std::path::Path;
 fn minicms_listing_is_the_golden_one() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("minicms");
     let (text, parts) = guests::minicms::concatenate(&dir).expect("MINICMS sources");
-    assert_eq!(parts.len(), guests::minicms::SOURCES.len() + 1, "the sources and the help texts");
+    assert_eq!(
+        parts.len(),
+        guests::minicms::SOURCES.len() + 1,
+        "the sources and the help texts"
+    );
     let (result, listing) = guests::asm::assemble_with_listing("minicms", &text);
     let assembly = result.expect("MINICMS assembles without errors");
     assert_eq!(assembly.origin, 0, "MINICMS starts at address 0");

@@ -161,7 +161,9 @@ impl Cp {
                 match w.next() {
                     Some(n) => match crate::io::ebcdic::CodePage::parse(&n) {
                         Some(p) => self.settings.codepage = p,
-                        None => return CpResult::error(format!("DMKCFT002E INVALID OPERAND - {n}")),
+                        None => {
+                            return CpResult::error(format!("DMKCFT002E INVALID OPERAND - {n}"))
+                        }
                     },
                     None => return CpResult::error(MISSING),
                 }

@@ -154,9 +154,7 @@ impl CodePage {
 
     /// Console input to EBCDIC in this code page; characters without a byte become `?`.
     pub fn text_to_ebcdic(self, s: &str) -> Vec<u8> {
-        s.chars()
-            .map(|c| self.byte_of(c).unwrap_or(0x6F))
-            .collect()
+        s.chars().map(|c| self.byte_of(c).unwrap_or(0x6F)).collect()
     }
 }
 
@@ -182,13 +180,19 @@ mod tests {
     #[test]
     fn code_page_1047_moves_the_brackets() {
         let p = CodePage::Cp1047;
-        assert_eq!(p.ebcdic_to_text(&[0xAD, 0xBD, 0xBA, 0xBB]), "[]\u{00DD}\u{00A8}");
+        assert_eq!(
+            p.ebcdic_to_text(&[0xAD, 0xBD, 0xBA, 0xBB]),
+            "[]\u{00DD}\u{00A8}"
+        );
         assert_eq!(
             CodePage::Cp037.ebcdic_to_text(&[0xAD, 0xBD, 0xBA, 0xBB]),
             "\u{00DD}\u{00A8}[]"
         );
         assert_eq!(p.text_to_ebcdic("[]^"), vec![0xAD, 0xBD, 0x5F]);
-        assert_eq!(CodePage::Cp037.text_to_ebcdic("[]^"), vec![0xBA, 0xBB, 0xB0]);
+        assert_eq!(
+            CodePage::Cp037.text_to_ebcdic("[]^"),
+            vec![0xBA, 0xBB, 0xB0]
+        );
         for b in 0..=255u8 {
             assert_eq!(p.byte_of(p.char_of(b)), Some(b));
         }
