@@ -171,7 +171,9 @@ fn with_the_19d_help_lists_and_types_vm370s_help_files() {
     let input = "HELP\nACCESS 19D B\nHELP\nLISTFILE * HELPCMD B\nHELP DDR\n\
                  TYPE DDR HELPCMD B\nHELP LISTFILE\nHELP EDIT CHANGE\n\
                  TYPE CHANGE HELPEDT B\nHELP EDIT NOPE\nHELP LISTFILE FOO\n\
-                 HELP A B C\n#CP LOGOFF\n";
+                 HELP A B C\nHELP DDR ( MORE\nTYPE DDR HELPCMD2 B\n\
+                 HELP LISTFILE (ALL\nTYPE LISTFILE HELPCMD B\nTYPE LISTFILE HELPCMD2 B\n\
+                 HELP NOPE (MORE\n#CP LOGOFF\n";
     let out = run(
         &[
             "--directory",
@@ -183,7 +185,7 @@ fn with_the_19d_help_lists_and_types_vm370s_help_files() {
         t.path(),
     );
     let r = replies(&out);
-    assert_eq!(r.len(), 12, "a reply a command:\n{out}");
+    assert_eq!(r.len(), 18, "a reply a command:\n{out}");
     // Before the ACCESS: MINICMS's own commands only.
     assert!(
         !r[0].iter().any(|l| l.contains("VM/370 help files")),
@@ -213,14 +215,24 @@ fn with_the_19d_help_lists_and_types_vm370s_help_files() {
         .collect();
     assert_eq!(listed, names);
     // HELP name with no MINICMS text of its own: the 19D's file, as TYPE shows it.
+    // R6's HELP EXEC: BRIEF says when there is a second level (DDR HELPCMD2).
     assert!(r[4][0].starts_with("DDR "), "{out}");
-    assert_eq!(r[4], r[5]);
+    let mut brief = r[5].clone();
+    brief.push("For more details, type HELP DDR ( MORE".to_string());
+    assert_eq!(r[4], brief);
     // MINICMS's own text takes precedence over R6's LISTFILE HELPCMD.
     let own = file_lines(&minicms_dir().join("help/LISTFILE.helpcmd"));
     assert_eq!(r[6], own);
     // HELP EDIT subcommand: R6's HELPEDT file.
     assert!(r[7][0].starts_with("CHANGE "), "{out}");
-    assert_eq!(r[7], r[8]);
+    let mut brief = r[8].clone();
+    brief.push("For more details, type HELP EDIT CHANGE ( MORE".to_string());
+    assert_eq!(r[7], brief);
+    // ( MORE: the second level; ( ALL: both, R6's even where MINICMS has its own text.
+    assert!(r[13].len() > 3, "{out}");
+    assert_eq!(r[12], r[13]);
+    assert_eq!(r[14], [r[15].clone(), r[16].clone()].concat());
+    assert_eq!(r[17], ["No more help found for NOPE"]);
     assert_eq!(r[9], ["No help found for EDIT NOPE"]);
     assert_eq!(r[10], ["FOO is not a valid topic for LISTFILE"]);
     assert_eq!(r[11], ["C is an invalid operand."]);

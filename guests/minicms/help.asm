@@ -10,12 +10,29 @@
 *                 it describes what MINICMS does.
 *   HELP EDIT x   the file x HELPEDT (EXEC: HELPEXC, DEBUG: HELPDBG)
 *                 of an accessed disk, as R6.
+*   ( MORE        the disk's second-level file (HELPCMD2 ...) only;
+*   ( ALL         both levels. With either, MINICMS's own text is
+*                 passed over: they are for the R6 files. BRIEF (the
+*                 default) says when there is more, as R6 does.
 * Not found: "No help found for name", return code 28 (HELP EXEC).
 *---------------------------------------------------------------------
 HELP     STM   14,12,0(13)
          LA    13,60(,13)
          MVC   CMDMOD,=C'HLP'
-         BAL   14,NARGS             R1 = tokens before "("
+         MVI   HLPHOW,0             BRIEF
+         LA    1,OPTMORE
+         LA    0,4
+         BAL   14,HASOPT
+         LTR   15,15
+         BNZ   HLPO1
+         MVI   HLPHOW,1             MORE
+HLPO1    LA    1,OPTALL
+         LA    0,3
+         BAL   14,HASOPT
+         LTR   15,15
+         BNZ   HLPO2
+         MVI   HLPHOW,2             ALL
+HLPO2    BAL   14,NARGS             R1 = tokens before "("
          C     1,=F'1'
          BE    HLPLIST              HELP alone
          C     1,=F'4'
@@ -39,6 +56,8 @@ HLPS2    MVC   HLPTYPE,8(2)
          B     HLPDISK
 * HELP name: MINICMS's own text first
 HLPONE   MVC   HLPNAME,HLPTOPIC
+         CLI   HLPHOW,0             MORE, ALL: R6's files
+         BNE   HLPDISK
          LA    1,HLPTOPIC
          BAL   14,HLPFIND
          LTR   1,1
@@ -50,23 +69,59 @@ HLPONE   MVC   HLPNAME,HLPTOPIC
 HLPDISK  CLI   HLPNAME,C'*'         R6: HELP * is ASTERISK HELPCMD
          BNE   HLPD1
          MVC   HLPNAME,=CL8'ASTERISK'
-HLPD1    MVC   PATID(8),HLPNAME
-         MVC   PATID+8(8),HLPTYPE
-         MVI   SRCHDIG,0
-         LA    0,C'*'
-         BAL   14,SRCHPAT
+HLPD1    MVC   HLPTYP2,HLPTYPE      the second level: HELPCMD2 ...
+         MVI   HLPTYP2+7,C'2'
+         CLI   HLPHOW,1
+         BE    HLPMORE
+         LA    1,HLPTYPE
+         BAL   14,HLPSRCH
          LTR   1,1
          BZ    HLPNONE
-         MVC   TOKENS+8(8),HLPNAME  TYPE name type *
-         MVC   TOKENS+16(8),HLPTYPE
-         MVC   TOKENS+24(8),=CL8'*'
-         LA    1,4
-         ST    1,NTOK
-         BAL   14,TYPE
+         LA    1,HLPTYPE
+         BAL   14,HLPTYPF
+         LTR   15,15
+         BNZ   RETURN
+         LA    1,HLPTYP2            is there more?
+         BAL   14,HLPSRCH
+         SR    15,15
+         LTR   1,1
+         BZ    RETURN
+         CLI   HLPHOW,2
+         BE    HLPALL
+         BAL   14,LBEG              there is more: say so
+         LA    1,MHLPMOR1
+         BAL   14,LSTR
+         BAL   14,HLPLTOP
+         LA    1,MHLPMOR2
+         BAL   14,LSTR
+         BAL   14,LOUT
+         SR    15,15
+         B     RETURN
+HLPMORE  LA    1,HLPTYP2
+         BAL   14,HLPSRCH
+         LTR   1,1
+         BNZ   HLPALL
+         BAL   14,LBEG              No more help found for topic
+         LA    1,MHLPNOMO
+         BAL   14,LSTR
+         BAL   14,HLPLTOP
+         BAL   14,LOUT
+         LA    15,28
+         B     RETURN
+HLPALL   LA    1,HLPTYP2
+         BAL   14,HLPTYPF
          B     RETURN
 HLPNONE  BAL   14,LBEG              No help found for topic [subtopic]
          LA    1,MHLPNONE
          BAL   14,LSTR
+         BAL   14,HLPLTOP
+         BAL   14,LOUT
+         LA    15,28
+         B     RETURN
+*
+* HLPLTOP: append the topic [and subtopic] to the line
+HLPLTOP  STM   14,12,0(13)
+         LA    13,60(,13)
          LA    1,HLPTOPIC
          BAL   14,LFLD
          CLI   HLPSUB,C' '
@@ -75,8 +130,28 @@ HLPNONE  BAL   14,LBEG              No help found for topic [subtopic]
          BAL   14,LCHR
          LA    1,HLPSUB
          BAL   14,LFLD
-HLPN1    BAL   14,LOUT
-         LA    15,28
+HLPN1    B     RETURN
+*
+* HLPSRCH: R1 -> a file type; R1 = the file HLPNAME of that type on
+* an accessed disk (its FST entry), or 0
+HLPSRCH  STM   14,12,0(13)
+         LA    13,60(,13)
+         MVC   PATID(8),HLPNAME
+         MVC   PATID+8(8),0(1)
+         MVI   SRCHDIG,0
+         LA    0,C'*'
+         BAL   14,SRCHPAT
+         B     RETURN
+*
+* HLPTYPF: TYPE HLPNAME type * for the file type at R1; R15 = TYPE's
+HLPTYPF  STM   14,12,0(13)
+         LA    13,60(,13)
+         MVC   TOKENS+8(8),HLPNAME
+         MVC   TOKENS+16(8),0(1)
+         MVC   TOKENS+24(8),=CL8'*'
+         LA    1,4
+         ST    1,NTOK
+         BAL   14,TYPE
          B     RETURN
 HLPBADT  BAL   14,LBEG              topic is not a valid topic for sub
          LA    1,HLPSUB
