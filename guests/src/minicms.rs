@@ -196,3 +196,48 @@ pub fn help_source(help: &Path) -> Result<String, String> {
     s.push_str("HELPEND  EQU   *\n         ORG   HLPRESUM\n");
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn help_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(t.path().join(name), text).unwrap();
+        }
+        t
+    }
+
+    #[test]
+    fn help_texts_become_a_table_and_counted_records() {
+        let t = help_dir(&[
+            ("TYPE.helpcmd", "TYPE  it's a & b\n\nend\n"),
+            ("ACCESS.helpcmd", "ACCESS\n"),
+            ("notes.txt", "ignored"),
+        ]);
+        let s = help_source(t.path()).unwrap();
+        let a = s.find("CL8'ACCESS',A(HLP0001)").unwrap();
+        let b = s.find("CL8'TYPE',A(HLP0002)").unwrap();
+        assert!(a < b, "{s}");
+        assert!(s.contains("DC    AL1(16)\n         DC    C'TYPE  it''s a && b'\n"));
+        assert!(s.contains("DC    AL1(0)\n"));
+        assert!(s.lines().all(|l| l.len() <= 71), "{s}");
+    }
+
+    #[test]
+    fn bad_help_texts_are_refused_naming_the_file_and_line() {
+        let t = help_dir(&[("C.helpcmd", "ok\nint a[2];\n")]);
+        let e = help_source(t.path()).unwrap_err();
+        assert!(e.contains("C.helpcmd:2:6: error:"), "{e}");
+        let t = help_dir(&[("C.helpcmd", &"x".repeat(80))]);
+        let e = help_source(t.path()).unwrap_err();
+        assert!(e.contains("C.helpcmd:1: error: the line is longer"), "{e}");
+        let t = help_dir(&[("lower.helpcmd", "x")]);
+        let e = help_source(t.path()).unwrap_err();
+        assert!(
+            e.contains("lower.helpcmd: error: a help topic's name"),
+            "{e}"
+        );
+    }
+}
