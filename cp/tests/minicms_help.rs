@@ -278,3 +278,22 @@ fn code_page_1047_shows_and_takes_square_brackets() {
         "an unknown code page is refused and the setting kept:\n{out}"
     );
 }
+
+#[test]
+fn a_helpcmd_file_of_the_users_own_is_listed_and_typed() {
+    let out = default_session(
+        "EDIT MYTOOL HELPCMD A\nINPUT MYTOOL DOES MY THINGS.\nFILE\nHELP MYTOOL\nHELP\nLOGOFF\n",
+    );
+    let r = replies(&out);
+    // r[0] is the editor's session.
+    assert_eq!(r[1], ["MYTOOL DOES MY THINGS."], "{out}");
+    let n = r[2].len();
+    assert_eq!(
+        &r[2][n - 2..],
+        [
+            "VM/370 help files on disk A (191); HELP name types one:",
+            "MYTOOL"
+        ],
+        "{out}"
+    );
+}

@@ -193,9 +193,9 @@ HLPL2    MVC   PATID(16),=CL16'*       HELPCMD'
          L     2,=A(ADTAREA)        every accessed disk, A to Z
          LA    3,26
          SR    6,6                  names on the line so far
-         SR    7,7                  names in all
          USING ADT,2
-HLPL3    CLC   ADTVDEV,=H'0'
+HLPL3    SR    7,7                  names of this disk so far
+         CLC   ADTVDEV,=H'0'
          BE    HLPL6
          BAL   14,FSTFIRST
 HLPL4    LTR   1,1
@@ -203,7 +203,7 @@ HLPL4    LTR   1,1
          BAL   14,MATCH
          LTR   15,15
          BNZ   HLPL5
-         LTR   7,7                  the first: the heading
+         LTR   7,7                  the disk's first: a heading
          BNZ   HLPL4A
          LR    4,1
          BAL   14,LBEG
@@ -241,13 +241,14 @@ HLPL4A   LR    4,1
          LR    1,4
 HLPL5    BAL   14,FSTNEXT
          B     HLPL4
-HLPL6    A     2,=A(ADTSIZE)
-         BCT   3,HLPL3
-         DROP  2
-         LTR   6,6
+HLPL6    LTR   6,6                  end the disk's last line
          BZ    HLPL7
          BAL   14,LOUT
-HLPL7    SR    15,15
+         SR    6,6
+HLPL7    A     2,=A(ADTSIZE)
+         BCT   3,HLPL3
+         DROP  2
+         SR    15,15
          B     RETURN
 *
 * HLPFIND: R1 -> 8-byte topic name; R1 = its text in HELPTAB, or 0
