@@ -255,7 +255,7 @@ fn code_page_1047_shows_and_takes_square_brackets() {
                  TYPE OLD C A\nTYPE NEW C A\n\
                  SET CODEPAGE 037\nTYPE OLD C A\nTYPE NEW C A\n\
                  CP TERMINAL CODEPAGE 1047\nTYPE NEW C A\n\
-                 CP TERMINAL CODEPAGE 500\nTYPE NEW C A\nLOGOFF\n";
+                 CP TERMINAL CODEPAGE 500\nTYPE NEW C A\nCP QUERY TERMINAL\nLOGOFF\n";
     let out = default_session(input);
     let typed: Vec<&str> = out
         .lines()
@@ -277,6 +277,7 @@ fn code_page_1047_shows_and_takes_square_brackets() {
         out.contains("DMKCFT002E INVALID OPERAND - 500"),
         "an unknown code page is refused and the setting kept:\n{out}"
     );
+    assert!(out.contains("\nCODEPAGE 1047\n"), "QUERY TERMINAL:\n{out}");
 }
 
 #[test]
