@@ -23,3 +23,20 @@ fn minicms_listing_is_the_golden_one() {
     );
     insta::assert_snapshot!("minicms_listing", listing);
 }
+
+/// MINICMS uses no continuation lines: a statement or comment running into column 72
+/// would silently join the next line to it (as one did once, swallowing an instruction).
+#[test]
+fn no_minicms_line_reaches_the_continuation_column() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("minicms");
+    for name in guests::minicms::SOURCES {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        for (i, l) in text.lines().enumerate() {
+            assert!(
+                l.starts_with('*') || l.chars().count() <= 71,
+                "{name}:{}: the line reaches column 72: {l}",
+                i + 1
+            );
+        }
+    }
+}
