@@ -25,6 +25,14 @@ fn main() {
             if a.origin != 0 {
                 fail(&["minicms: error: the image must start at address 0".to_string()]);
             }
+            // The save-area stack starts at X'E000' (STACK in minicms.asm): the image,
+            // the help texts at its end included, must stay below it.
+            if a.image.len() > 0xE000 {
+                fail(&[format!(
+                    "minicms: error: the image ({} bytes) reaches the stack at X'E000'",
+                    a.image.len()
+                )]);
+            }
             if let Err(e) = std::fs::write(out.join("minicms.bin"), &a.image) {
                 fail(&[format!("{}: error: cannot write: {e}", out.display())]);
             }

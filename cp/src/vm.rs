@@ -33,7 +33,6 @@ use crate::io::dasd::Minidisk;
 use crate::io::device::{
     run_device_chain, ChannelDevice, ConsoleBuffer, DeviceClass, IoContext, RecordCount,
 };
-use crate::io::ebcdic::text_to_ebcdic;
 use crate::io::{self, unit, ChainEnd, CmdKind, Csw, Stores};
 use crate::nss::{self, SavedSystem};
 use crate::storage::{AbsAddr, RealAddr, Storage};
@@ -673,7 +672,7 @@ impl Cp {
         let mut console = ConsoleBuffer::default();
         if is_console && Self::chain_reads(&cpu.mem, ccw_addr) {
             match self.read_for_guest(cpu) {
-                Some(l) => console.input = Some(text_to_ebcdic(&l)),
+                Some(l) => console.input = Some(self.settings.codepage.text_to_ebcdic(&l)),
                 None => {
                     // Logged off or re-IPL: nothing more happens in this machine.
                     return ChainEnd {
@@ -708,7 +707,8 @@ impl Cp {
             &mut ctx,
             self.trace.then_some(vaddr),
         );
-        for (text, cr) in console.output {
+        for (data, cr) in console.output {
+            let text = self.settings.codepage.ebcdic_to_text(&data);
             self.guest_write(&text, cr);
         }
         for (a, l) in stores {
@@ -1198,6 +1198,7 @@ impl Supervisor for Cp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::ebcdic::text_to_ebcdic;
 
     /// A user with a console and no IPL, running `program` at X'1000' with `input`.
     fn tiny_vm(program: &[u8], input: &[&str]) -> Vm {

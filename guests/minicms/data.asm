@@ -109,11 +109,21 @@ CMDTAB   DC    CL8'CP',AL1(1),AL3(CPCMD)
          DC    CL8'FORMAT',AL1(5),AL3(FORMAT)
          DC    CL8'EDIT',AL1(0),AL3(EDIT)
          DC    CL8'EXEC',AL1(1),AL3(EXEC)
+         DC    CL8'HELP',AL1(3),AL3(HELP)
+         DC    CL8'?',AL1(0),AL3(HELP)      R6: HELP * is ASTERISK
+         DC    CL8'SET',AL1(2),AL3(SET)
+         DC    X'FF'
+* HELP topic subtopic: the topics and the file type of their help
+HLPSUBT  DC    CL8'EDIT',CL8'HELPEDT'
+         DC    CL8'EXEC',CL8'HELPEXC'
+         DC    CL8'DEBUG',CL8'HELPDBG'
          DC    X'FF'
 * LISTFILE and COPYFILE options
 OPTDATE  DC    AL1(4),C'DATE'
 OPTEXEC  DC    AL1(4),C'EXEC'
 OPTREPL  DC    AL1(7),C'REPLACE'
+OPTMORE  DC    AL1(4),C'MORE'
+OPTALL   DC    AL1(3),C'ALL'
 LSTXPFX  DC    AL1(7),C' &&1 &&2 '
 *
 * Messages
@@ -129,6 +139,39 @@ MREADYS  DC    AL1(L'MREADYST)
 MREADYST DC    C');'
 MUNKNOWN DC    AL1(L'MUNKNOWT)
 MUNKNOWT DC    C'Unknown CP/CMS command'
+MHLPHEAD DC    AL1(MHLPHEAE-MHLPHEAT)
+MHLPHEAT DC    C'MINICMS commands: HELP name shows one, '
+         DC    C'HELP HELP tells more.'
+MHLPHEAE EQU   *
+MHLPHD2  DC    AL1(L'MHLPHD2T)
+MHLPHD2T DC    C'The capitals in a syntax are the shortest form.'
+MHLPVM1  DC    AL1(L'MHLPVM1T)
+MHLPVM1T DC    C'VM/370 help files on disk '
+MHLPVM2  DC    AL1(L'MHLPVM2T)
+MHLPVM2T DC    C' ('
+MHLPVM3  DC    AL1(L'MHLPVM3T)
+MHLPVM3T DC    C'); HELP name types one:'
+MHLPNONE DC    AL1(L'MHLPNONT)
+MHLPNONT DC    C'No help found for '
+MHLPMOR1 DC    AL1(L'MHLPMO1T)
+MHLPMO1T DC    C'For more details, type HELP '
+MHLPMOR2 DC    AL1(L'MHLPMO2T)
+MHLPMO2T DC    C' ( MORE'
+MHLPNOMO DC    AL1(L'MHLPNOMT)
+MHLPNOMT DC    C'No more help found for '
+MHLPBADT DC    AL1(L'MHLPBADX)
+MHLPBADX DC    C' is not a valid topic for '
+MHLPXTRA DC    AL1(L'MHLPXTRT)
+MHLPXTRT DC    C' is an invalid operand.'
+M047     DC    AL1(L'M047T)
+M047T    DC    C'047E No function specified.'
+M070     DC    AL1(L'M070T)
+M070T    DC    C'070E Invalid parameter '''
+M070B    DC    AL1(L'M070BT)
+M070BT   DC    C'''.'
+SETCPCMD DC    CL26'TERMINAL CODEPAGE'
+MBANNER3 DC    AL1(L'MBANNR3T)
+MBANNR3T DC    C'Type HELP for a list of commands.'
 MABEND1  DC    AL1(L'MABEND1T)
 MABEND1T DC    C'DMSABN148T System abend 0'
 MABEND2  DC    AL1(L'MABEND2T)
@@ -276,6 +319,12 @@ FOROLD   DC    H'0'
 CPYIFST  DC    XL40'00'
 OLDFST   DC    XL40'00'
 NEWNAME  DC    CL16' '
+HLPTOPIC DC    CL8' '
+HLPSUB   DC    CL8' '
+HLPTYPE  DC    CL8' '
+HLPNAME  DC    CL8' '
+HLPTYP2  DC    CL8' '
+HLPHOW   DC    X'00'                0 BRIEF, 1 MORE, 2 ALL
 BCDIN    DC    XL3'00'
 BCDOUT   DC    CL5' '
 *
@@ -288,6 +337,9 @@ TOKENS   DS    CL256
 TOKPOS   DS    33H
 UPTAB    DS    CL256
 EXLINE   DS    CL160
+* The help texts (HELPTAB) must lie above all of this: a negative
+* length here is an assembly error.
+         DS    XL(HELPTAB-*)
 *
 *---------------------------------------------------------------------
 * A disk table (one per mode letter at ADTAREA, ADTSIZE apart).

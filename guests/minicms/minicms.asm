@@ -15,8 +15,10 @@
 *   files.asm    reading and writing files (chain links)
 *   commands.asm LISTFILE TYPE STATE ERASE RENAME COPYFILE QUERY
 *                ACCESS RELEASE FORMAT
+*   help.asm     HELP (and ?), SET CODEPAGE
 *   edit.asm     the line editor
 *   exec.asm     EXEC files
+*   (help)       the help texts, made from help/*.helpcmd
 *   data.asm     messages, tables, work areas
 *
 * Linkage: R13 is a downward-free stack of 60-byte save areas; a
@@ -124,6 +126,8 @@ IPLBAN   BAL   14,LBEG
          LA    0,5
          BAL   14,LTXT
          BAL   14,LOUT
+         LA    1,MBANNER3           Type HELP for a list of commands.
+         BAL   14,MSG
          XC    LASTRC,LASTRC
 *---------------------------------------------------------------------
 * The command loop: Ready;, read a line, run it.
@@ -213,6 +217,10 @@ EXECUTE  STM   14,12,0(13)
          BZ    RETURN               nothing on the line
          CLI   INEXEC,0             within an EXEC: no implied EXEC
          BNE   EXCMD
+* HELP is MINICMS's own: R6's HELP EXEC (on the 19D) is not for
+* MINICMS's EXEC processor, so an accessed HELP EXEC does not take it.
+         CLC   TOKENS(8),=CL8'HELP'
+         BE    EXCMD
          MVC   FINDID(8),TOKENS
          MVC   FINDID+8(8),=CL8'EXEC'
          BAL   14,FINDANY           an EXEC of that name?

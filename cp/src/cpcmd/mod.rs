@@ -141,6 +141,8 @@ pub(crate) struct Settings {
     pub apl: bool,
     pub text: bool,
     pub linesize: u16,
+    /// `TERMINAL CODEPAGE`: the console's EBCDIC code page (037 at logon).
+    pub codepage: crate::io::ebcdic::CodePage,
 }
 
 impl Default for Settings {
@@ -161,6 +163,7 @@ impl Default for Settings {
             apl: false,
             text: false,
             linesize: 130,
+            codepage: crate::io::ebcdic::CodePage::Cp037,
         }
     }
 }

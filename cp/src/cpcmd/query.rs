@@ -240,6 +240,8 @@ impl Cp {
                 ch(s.linedel),
                 ch(s.escape)
             ),
+            // vm390's own line, after R6's two: the console's code page.
+            format!("CODEPAGE {}", s.codepage.number()),
         ]
     }
 

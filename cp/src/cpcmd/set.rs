@@ -1,5 +1,5 @@
 //! SET (EMSG, IMSG, MSG, WNG, RUN, ECHO, PFnn) and TERMINAL (MODE, LINEND, CHARDEL,
-//! LINEDEL, ESCAPE, ATTN, APL, TEXT, LINESIZE); messages from DMKCFS / DMKCFT.
+//! LINEDEL, ESCAPE, ATTN, APL, TEXT, LINESIZE, and vm390's CODEPAGE); messages from DMKCFS / DMKCFT.
 //!
 //! `SET EMSG` decides what DIAGNOSE X'5C' leaves of an error message: ON code and text,
 //! TEXT (the default at logon) the text only, CODE the code only, OFF nothing.
@@ -155,6 +155,17 @@ impl Cp {
                 match w.next().and_then(|n| n.parse::<u16>().ok()) {
                     Some(n) if (1..=255).contains(&n) => self.settings.linesize = n,
                     _ => return CpResult::error(MISSING),
+                }
+            } else if abbrev(o, "CODEPAGE", 4) {
+                // vm390's own operand: the console's EBCDIC code page, 037 or 1047.
+                match w.next() {
+                    Some(n) => match crate::io::ebcdic::CodePage::parse(&n) {
+                        Some(p) => self.settings.codepage = p,
+                        None => {
+                            return CpResult::error(format!("DMKCFT002E INVALID OPERAND - {n}"))
+                        }
+                    },
+                    None => return CpResult::error(MISSING),
                 }
             } else {
                 return CpResult::error(format!("DMKCFT002E INVALID OPERAND - {o}"));

@@ -73,8 +73,9 @@ pub struct Command<'a> {
 
 /// Where the virtual console's lines go and come from.
 pub trait ConsoleSink {
-    /// Guest output: `text` (with `\n` line ends), then a line end if `cr`.
-    fn write(&mut self, text: &str, cr: bool);
+    /// Guest output: `data` in EBCDIC as the channel gave it (the CP translates it with the
+    /// terminal's code page), then a line end if `cr`.
+    fn write(&mut self, data: &[u8], cr: bool);
     /// The line the user typed for a read command, in EBCDIC; None when none was read for
     /// this channel program.
     fn take_input(&mut self) -> Option<Vec<u8>>;
@@ -86,13 +87,13 @@ pub trait ConsoleSink {
 pub struct ConsoleBuffer {
     /// The line for a read command (EBCDIC).
     pub input: Option<Vec<u8>>,
-    /// Output lines and whether each ends with a carrier return.
-    pub output: Vec<(String, bool)>,
+    /// Output lines (EBCDIC) and whether each ends with a carrier return.
+    pub output: Vec<(Vec<u8>, bool)>,
 }
 
 impl ConsoleSink for ConsoleBuffer {
-    fn write(&mut self, text: &str, cr: bool) {
-        self.output.push((text.to_string(), cr));
+    fn write(&mut self, data: &[u8], cr: bool) {
+        self.output.push((data.to_vec(), cr));
     }
     fn take_input(&mut self) -> Option<Vec<u8>> {
         self.input.take()
@@ -121,7 +122,7 @@ impl SpoolSink for RecordCount<'_> {
 pub struct NoSink;
 
 impl ConsoleSink for NoSink {
-    fn write(&mut self, _text: &str, _cr: bool) {}
+    fn write(&mut self, _data: &[u8], _cr: bool) {}
     fn take_input(&mut self) -> Option<Vec<u8>> {
         None
     }

@@ -1,4 +1,5 @@
-//! EBCDIC code page 037 (US/Canada) and its inverse, for the console.
+//! EBCDIC code page 037 (US/Canada) and its inverse, for the console, and the code pages
+//! the console can translate with ([`CodePage`], `TERMINAL CODEPAGE`).
 
 /// EBCDIC 037 byte to Unicode.
 pub const EBCDIC_TO_UNICODE: [char; 256] = [
@@ -73,6 +74,90 @@ pub fn text_to_ebcdic(s: &str) -> Vec<u8> {
         .collect()
 }
 
+/// A code page the console translates with (`CP TERMINAL CODEPAGE 037|1047`).
+///
+/// 1047 (Latin-1 Open Systems) is 037 with six characters moved, the ones C programs need
+/// (IBM CDRA, "Code page 1047"): X'AD' and X'BD' are `[` and `]` (in 037 `Ý` and `¨`),
+/// X'5F' is `^` (037 `¬`), X'B0' is `¬` (037 `^`), X'BA' and X'BB' are `Ý` and `¨` (037
+/// `[` and `]`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CodePage {
+    /// 037, US/Canada: the default.
+    #[default]
+    Cp037,
+    /// 1047, Latin-1 Open Systems.
+    Cp1047,
+}
+
+/// Where 1047 differs from 037: the byte and its 1047 character.
+const CP1047_CHANGES: [(u8, char); 6] = [
+    (0x5F, '^'),
+    (0xAD, '['),
+    (0xB0, '\u{00AC}'),
+    (0xBA, '\u{00DD}'),
+    (0xBB, '\u{00A8}'),
+    (0xBD, ']'),
+];
+
+impl CodePage {
+    /// The code page numbered `s` (`037`, `37` or `1047`).
+    pub fn parse(s: &str) -> Option<CodePage> {
+        match s.trim_start_matches('0') {
+            "37" => Some(CodePage::Cp037),
+            "1047" => Some(CodePage::Cp1047),
+            _ => None,
+        }
+    }
+
+    /// Its number as CP shows it (`037`, `1047`).
+    pub fn number(self) -> &'static str {
+        match self {
+            CodePage::Cp037 => "037",
+            CodePage::Cp1047 => "1047",
+        }
+    }
+
+    /// The character of byte `b`.
+    pub fn char_of(self, b: u8) -> char {
+        if self == CodePage::Cp1047 {
+            if let Some(&(_, c)) = CP1047_CHANGES.iter().find(|(x, _)| *x == b) {
+                return c;
+            }
+        }
+        EBCDIC_TO_UNICODE[b as usize]
+    }
+
+    /// The byte for `c`, if the code page has one.
+    pub fn byte_of(self, c: char) -> Option<u8> {
+        if self == CodePage::Cp1047 {
+            if let Some(&(b, _)) = CP1047_CHANGES.iter().find(|(_, x)| *x == c) {
+                return Some(b);
+            }
+            return char_to_ebcdic(c).filter(|b| !CP1047_CHANGES.iter().any(|(x, _)| x == b));
+        }
+        char_to_ebcdic(c)
+    }
+
+    /// Console output to text, as [`ebcdic_to_text`] in this code page.
+    pub fn ebcdic_to_text(self, data: &[u8]) -> String {
+        let mut s = String::with_capacity(data.len());
+        for &b in data {
+            match b {
+                0x15 | 0x25 => s.push('\n'),
+                0x05 => s.push('\t'),
+                0x00..=0x3F => {}
+                _ => s.push(self.char_of(b)),
+            }
+        }
+        s
+    }
+
+    /// Console input to EBCDIC in this code page; characters without a byte become `?`.
+    pub fn text_to_ebcdic(self, s: &str) -> Vec<u8> {
+        s.chars().map(|c| self.byte_of(c).unwrap_or(0x6F)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +175,29 @@ mod tests {
             ebcdic_to_text(&[0xD9, 0x85, 0x81, 0x84, 0xA8, 0x5E, 0x15, 0xC1]),
             "Ready;\nA"
         );
+    }
+
+    #[test]
+    fn code_page_1047_moves_the_brackets() {
+        let p = CodePage::Cp1047;
+        assert_eq!(
+            p.ebcdic_to_text(&[0xAD, 0xBD, 0xBA, 0xBB]),
+            "[]\u{00DD}\u{00A8}"
+        );
+        assert_eq!(
+            CodePage::Cp037.ebcdic_to_text(&[0xAD, 0xBD, 0xBA, 0xBB]),
+            "\u{00DD}\u{00A8}[]"
+        );
+        assert_eq!(p.text_to_ebcdic("[]^"), vec![0xAD, 0xBD, 0x5F]);
+        assert_eq!(
+            CodePage::Cp037.text_to_ebcdic("[]^"),
+            vec![0xBA, 0xBB, 0xB0]
+        );
+        for b in 0..=255u8 {
+            assert_eq!(p.byte_of(p.char_of(b)), Some(b));
+        }
+        assert_eq!(CodePage::parse("037"), Some(CodePage::Cp037));
+        assert_eq!(CodePage::parse("1047"), Some(CodePage::Cp1047));
+        assert_eq!(CodePage::parse("500"), None);
     }
 }

@@ -6,7 +6,6 @@
 use crate::io::device::{
     ChannelDevice, Command, DeviceClass, Diag24Words, IoContext, QueryContext,
 };
-use crate::io::ebcdic::ebcdic_to_text;
 use crate::io::{sense, DevReply};
 
 /// A virtual console.
@@ -49,7 +48,7 @@ impl ChannelDevice for Console {
                 // Data ending in NL (X'15') already ends its line: the carrier return adds
                 // no empty line.
                 let cr = cmd.code == 0x09 && cmd.data.last() != Some(&0x15);
-                ctx.console.write(&ebcdic_to_text(cmd.data), cr);
+                ctx.console.write(cmd.data, cr);
                 DevReply::took(cmd.data.len())
             }
             0x0B => DevReply::took(cmd.data.len()),
