@@ -275,4 +275,38 @@ mod tests {
         assert_eq!(vm.cp.storage_size, 1 << 20);
         assert!(vm.cp.devices.is_empty());
     }
+
+    /// Every CP command, bare and with operands, from DIAGNOSE X'08' of a machine with no
+    /// directory entry: an answer, never a panic (the guest cannot crash the CP).
+    #[test]
+    fn every_command_answers_without_a_directory() {
+        let operands = [
+            "",
+            "X",
+            "ALL",
+            "191",
+            "009",
+            "00E",
+            "1M",
+            "CMS",
+            "T 191 191 RR",
+            "PRINTER 00F",
+            "STORAGE 2M",
+            "EMSG ON",
+            "TIME",
+            "USERID",
+            "VIRTUAL",
+        ];
+        for c in crate::cpcmd::COMMANDS {
+            for o in operands {
+                let (sink, _lines) = ConsoleSink::capture();
+                let mut vm = Vm::unattended(Arch::Esa390, Storage::new(1 << 20).unwrap(), sink);
+                let line = format!("{} {o}", c.name);
+                let r = vm.cp.cp_command_from(&mut vm.cpu, &line, false);
+                if line == "QUERY USERID" {
+                    assert_eq!((r.rc, r.lines), (0, vec!["RUNNER AT VM390".to_string()]));
+                }
+            }
+        }
+    }
 }
