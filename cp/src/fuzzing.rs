@@ -1,12 +1,15 @@
 //! Runs arbitrary bytes as a guest for a bounded number of instructions: the entry point of
 //! the fuzz target (`fuzz/fuzz_targets/guest.rs`) and of the no-panic test. Whatever the
-//! bytes do, the CP must end in a stop condition, never a panic.
+//! bytes do, the CP must end in a stop condition, never a panic. The guest runs as
+//! `vm390 run` runs it: in a virtual machine with no directory entry (`unattended.rs`)
+//! under the full CP, its console output kept in memory.
 
 use s390_decoder::Arch;
 
-use crate::cpu::{Cpu, Stop};
-use crate::runner::Runner;
+use crate::cpu::Stop;
 use crate::storage::{AbsAddr, Storage};
+use crate::unattended::ConsoleSink;
+use crate::vm::Vm;
 
 /// Loads `data` at 0 (after an initial PSW taken from its first 8 bytes, made valid for the
 /// architecture chosen by the first byte) and runs at most `limit` instructions; the third
@@ -55,12 +58,13 @@ pub fn run_bytes_counted(data: &[u8], limit: u64) -> (Stop, u64) {
     if data.get(1).is_some_and(|b| b & 1 != 0) {
         let _ = mem.load(AbsAddr(0x68), &psw);
     }
-    let mut cpu = Cpu::new(arch, mem);
+    let (console, _lines) = ConsoleSink::capture();
+    let mut vm = Vm::unattended(arch, mem, console);
     let eager = data.get(2).is_some_and(|b| b & 1 != 0);
-    cpu.set_jit(eager.then_some(1));
-    let stop = match cpu.ipl_psw() {
-        Ok(()) => cpu.run(&mut Runner::new(), limit),
+    vm.cpu.set_jit(eager.then_some(1));
+    let stop = match vm.cpu.ipl_psw() {
+        Ok(()) => vm.cpu.run(&mut vm.cp, limit),
         Err(stop) => stop,
     };
-    (stop, cpu.jit_stats().0)
+    (stop, vm.cpu.jit_stats().0)
 }

@@ -7,9 +7,10 @@ pub mod dasd;
 pub mod directory;
 pub mod fuzzing;
 pub mod io;
+pub(crate) mod machine;
 pub mod minicms;
 pub mod nss;
-pub mod runner;
+pub mod unattended;
 pub mod vm;
 
 pub use s390_cpu::{cpu, storage};

@@ -223,6 +223,10 @@ pub struct Cp {
     /// The virtual machine was reset (DEFINE STORAGE, a failed IPL) and has nothing to run
     /// until an IPL.
     pub(crate) reset_state: bool,
+    /// A virtual machine with no directory entry (`vm390 run`, see `unattended.rs`): its
+    /// line console at X'009' is output only and not a virtual device, it answers Hercules'
+    /// DIAGNOSE X'F08', and its CPU time is the time since it started.
+    pub(crate) unattended: bool,
 }
 
 impl std::fmt::Debug for Cp {
@@ -294,30 +298,7 @@ impl Vm {
         // Only defined storage exists until a saved segment is loaded above it.
         mem.set_defined(storage_size);
         let cpu = Cpu::new(Arch::S370, mem);
-        let mut cp = Cp {
-            user: user.clone(),
-            directory: directory.clone(),
-            devices: BTreeMap::new(),
-            pending: VecDeque::new(),
-            terminal,
-            line_open: false,
-            segments: BTreeMap::new(),
-            loaded: BTreeMap::new(),
-            logged_off: false,
-            stash: None,
-            logon: Instant::now(),
-            storage_size,
-            pending_effect: Effect::None,
-            block_io: Default::default(),
-            vmcf: Default::default(),
-            trace: std::env::var_os("VM390_TRACE").is_some(),
-            // SET EMSG TEXT at logon (CP Command Reference, SET EMSG).
-            emsg: Emsg::Text,
-            settings: Settings::default(),
-            spool_files: Vec::new(),
-            next_spool: 0,
-            reset_state: false,
-        };
+        let mut cp = Cp::new(user.clone(), directory.clone(), terminal, storage_size);
         cp.build_devices();
         let (date, time, wd) = date_time();
         cp.cp_line(&format!("LOGON AT {time} {wd} {date}",));
@@ -433,6 +414,41 @@ pub(crate) fn hex_psw(b: &[u8; 8]) -> String {
 }
 
 impl Cp {
+    /// The CP's state for `user` as at logon, before its devices are built: no devices,
+    /// nothing pending, `SET EMSG TEXT` (CP Command Reference, SET EMSG) and the other
+    /// settings as LOGON leaves them.
+    pub(crate) fn new(
+        user: User,
+        directory: Directory,
+        terminal: Box<dyn Terminal>,
+        storage_size: u32,
+    ) -> Cp {
+        Cp {
+            user,
+            directory,
+            devices: BTreeMap::new(),
+            pending: VecDeque::new(),
+            terminal,
+            line_open: false,
+            segments: BTreeMap::new(),
+            loaded: BTreeMap::new(),
+            logged_off: false,
+            stash: None,
+            logon: Instant::now(),
+            storage_size,
+            pending_effect: Effect::None,
+            block_io: Default::default(),
+            vmcf: Default::default(),
+            trace: std::env::var_os("VM390_TRACE").is_some(),
+            emsg: Emsg::Text,
+            settings: Settings::default(),
+            spool_files: Vec::new(),
+            next_spool: 0,
+            reset_state: false,
+            unattended: false,
+        }
+    }
+
     /// Attaches `unit` at `vaddr` (replacing a device there).
     pub(crate) fn add(&mut self, vaddr: u16, unit: Box<dyn ChannelDevice>) {
         self.devices.insert(
@@ -901,7 +917,7 @@ struct VmMachine<'a> {
 }
 
 impl Machine for VmMachine<'_> {
-    crate::runner::cpu_machine_methods!();
+    crate::machine::cpu_machine_methods!();
 
     fn storage_size(&self) -> u32 {
         self.cp.storage_size
@@ -916,6 +932,12 @@ impl Machine for VmMachine<'_> {
         diagnose::tz::local_now()
     }
     fn cpu_time_us(&self) -> (u64, u64) {
+        if self.cp.unattended {
+            // `vm390 run` is one CPU-bound thread: the time since it started stands for
+            // the virtual machine's CPU time.
+            let us = self.cp.logon.elapsed().as_micros() as u64;
+            return (us, us);
+        }
         // A nominal 10 instructions per microsecond of virtual CPU time.
         let virt = self.cpu.instructions / 10;
         (virt, virt)
@@ -928,10 +950,14 @@ impl Machine for VmMachine<'_> {
         d
     }
     fn console(&self) -> Option<ConsoleInfo> {
-        self.cp.console_vaddr().map(|devno| ConsoleInfo {
-            devno,
-            terminal_code: 0,
-        })
+        let unattended = self.cp.unattended.then_some(crate::unattended::CONSOLE);
+        self.cp
+            .console_vaddr()
+            .or(unattended)
+            .map(|devno| ConsoleInfo {
+                devno,
+                terminal_code: 0,
+            })
     }
     fn cp_command(&mut self, command: &str, _refuse_link_password: bool) -> CpResponse {
         let r = self.cp.cp_command_from(self.cpu, command, false);
@@ -972,14 +998,14 @@ impl Machine for VmMachine<'_> {
     }
     fn block_device(&self, devno: u16, block_size: u32) -> diagnose::BlockDevice {
         match self.cp.devices.get(&devno).map(|d| d.minidisk()) {
-            Some(Some(md)) => crate::runner::minidisk_block_device(md, block_size),
+            Some(Some(md)) => crate::machine::minidisk_block_device(md, block_size),
             Some(_) => diagnose::BlockDevice::NotSupported,
             None => diagnose::BlockDevice::NotDefined,
         }
     }
     fn ckd_read(&mut self, devno: u16, track: u32, rec: u8) -> Option<Vec<u8>> {
         let md = self.cp.devices.get_mut(&devno)?.minidisk_mut()?;
-        let (c, h) = crate::runner::minidisk_track(md, track)?;
+        let (c, h) = crate::machine::minidisk_track(md, track)?;
         md.read_record(c, h, rec)
     }
     fn ckd_write(&mut self, devno: u16, track: u32, rec: u8, data: &[u8]) -> bool {
@@ -991,7 +1017,7 @@ impl Machine for VmMachine<'_> {
         else {
             return false;
         };
-        let Some((c, h)) = crate::runner::minidisk_track(md, track) else {
+        let Some((c, h)) = crate::machine::minidisk_track(md, track) else {
             return false;
         };
         md.read_record(c, h, rec)
@@ -999,7 +1025,7 @@ impl Machine for VmMachine<'_> {
             && md.write_record(c, h, rec, data)
     }
     fn block_io_state(&mut self) -> Option<&mut diagnose::BlockIoState> {
-        crate::runner::deliver_block_io(self.cpu, &mut self.cp.block_io);
+        crate::machine::deliver_block_io(self.cpu, &mut self.cp.block_io);
         Some(&mut self.cp.block_io)
     }
     fn vmcf_state(&mut self) -> Option<&mut diagnose::VmcfState> {
@@ -1062,6 +1088,13 @@ impl Supervisor for Cp {
     fn diagnose(&mut self, cpu: &mut Cpu, rx: u8, ry: u8, code: u32) -> Exec {
         if self.logged_off {
             return self.after_command(cpu);
+        }
+        // Hercules' X'F08' (instruction count of this CPU into Rx, ../shared/docs/hercules.md
+        // section 1.4) for `vm390 run`, so that Hercules timing guests such as loop.S run
+        // unchanged and can be measured side by side.
+        if self.unattended && code & 0xFFFF == 0xF08 {
+            cpu.gpr[rx as usize & 15] = cpu.instructions as u32;
+            return Ok(());
         }
         let r = registry().dispatch(&mut VmMachine { cp: self, cpu }, code, rx, ry);
         if let Err(ProgramCheck(c)) = r {
@@ -1170,6 +1203,11 @@ impl Supervisor for Cp {
         // from the console (its text goes to the read the guest then starts).
         if self.logged_off {
             return false;
+        }
+        // A block-I/O completion held while the service-signal subclass was masked becomes
+        // pending once the guest has enabled it.
+        if crate::machine::deliver_block_io(cpu, &mut self.block_io) {
+            return true;
         }
         let Some(console) = self.console_vaddr() else {
             return false;

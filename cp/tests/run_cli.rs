@@ -308,3 +308,87 @@ fn jit_option_compiles_hot_code_or_not_with_the_same_result() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("'sometimes' is not off, eager"));
 }
+
+/// Upper-case letters, digits, blank and colon in EBCDIC (code page 037).
+fn ebcdic(s: &str) -> Vec<u8> {
+    s.bytes()
+        .map(|c| match c {
+            b'A'..=b'I' => 0xC1 + (c - b'A'),
+            b'J'..=b'R' => 0xD1 + (c - b'J'),
+            b'S'..=b'Z' => 0xE2 + (c - b'S'),
+            b'0'..=b'9' => 0xF0 + (c - b'0'),
+            b':' => 0x7A,
+            _ => 0x40,
+        })
+        .collect()
+}
+
+/// Issue #13: the guest of `vm390 run` has the same CP as a logged-on user, so DIAGNOSE
+/// X'08' runs the full command set: `QUERY TIME` (response buffer) and `SET EMSG ON` give
+/// return code 0 (the old runner's own CP knew only QUERY USERID and answered 1), and a
+/// response without a buffer is a console line (on stderr under --json).
+#[test]
+fn diagnose_08_has_the_full_cp_command_set() {
+    let dir = std::env::temp_dir().join(format!("vm390-run-{}-diag8", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut img = vec![0u8; 0x1000];
+    let mut put = |addr: usize, bytes: &[u8]| {
+        img[addr..addr + bytes.len()].copy_from_slice(bytes);
+    };
+    put(0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]);
+    #[rustfmt::skip]
+    put(0x200, &[
+        0x41, 0x20, 0x03, 0x00, // LA    2,X'300'      QUERY TIME
+        0x41, 0x30, 0x08, 0x00, // LA    3,X'800'      response buffer
+        0x58, 0x40, 0x03, 0xF0, // L     4,X'3F0'      X'40' (buffer), length 10
+        0x41, 0x50, 0x01, 0x00, // LA    5,X'100'      buffer length
+        0x83, 0x24, 0x00, 0x08, // DIAG  2,4,8
+        0x90, 0x45, 0x03, 0xE0, // STM   4,5,X'3E0'    return code, response length
+        0x41, 0x60, 0x03, 0x40, // LA    6,X'340'      SET EMSG ON
+        0x58, 0x70, 0x03, 0xF4, // L     7,X'3F4'      length 11, no buffer
+        0x83, 0x67, 0x00, 0x08, // DIAG  6,7,8
+        0x50, 0x70, 0x03, 0xE8, // ST    7,X'3E8'      return code
+        0x41, 0x80, 0x03, 0x80, // LA    8,X'380'      QUERY USERID
+        0x58, 0x90, 0x03, 0xF8, // L     9,X'3F8'      length 12, no buffer
+        0x83, 0x89, 0x00, 0x08, // DIAG  8,9,8
+        0x50, 0x90, 0x03, 0xEC, // ST    9,X'3EC'      return code
+        0x82, 0x00, 0x03, 0xD0, // LPSW  X'3D0'
+    ]);
+    put(0x3D0, &[0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x60, 0x0D]);
+    put(0x300, &ebcdic("QUERY TIME"));
+    put(0x340, &ebcdic("SET EMSG ON"));
+    put(0x380, &ebcdic("QUERY USERID"));
+    put(0x3F0, &[0x40, 0, 0, 10, 0, 0, 0, 11, 0, 0, 0, 12]);
+    let p = dir.join("img.bin");
+    std::fs::write(&p, img).unwrap();
+    let out = vm390()
+        .args(["run", "--json", "--dump", "3E0.10", "--dump", "800.8"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(0));
+    let json = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(field(&json, "stop"), "disabled-wait", "{json}");
+    let regs = field(&json, "000003E0");
+    assert_eq!(&regs[0..8], "00000000", "QUERY TIME return code: {json}");
+    let len = u32::from_str_radix(&regs[8..16], 16).unwrap();
+    assert!(len > 8, "QUERY TIME response length {len}: {json}");
+    assert_eq!(&regs[16..24], "00000000", "SET EMSG ON return code: {json}");
+    assert_eq!(
+        &regs[24..32],
+        "00000000",
+        "QUERY USERID return code: {json}"
+    );
+    let time_is: String = ebcdic("TIME IS ")
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    assert_eq!(field(&json, "00000800"), time_is, "{json}");
+    assert!(
+        stderr.lines().any(|l| l == "RUNNER AT VM390"),
+        "console: {stderr}"
+    );
+    assert_eq!(field(&json, "0008"), "3", "{json}");
+}

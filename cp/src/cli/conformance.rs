@@ -1,5 +1,5 @@
-//! `vm390 conformance`: DIAGNOSE probes run as guest programs under the real CP (`Cpu` +
-//! `Runner`, as `vm390 run` runs them). Each probe is a small image built with
+//! `vm390 conformance`: DIAGNOSE probes run as guest programs under the real CP (`Cpu` and
+//! the `Cp` of a virtual machine with no directory entry, as `vm390 run` runs them). Each probe is a small image built with
 //! `s390_decoder::encode`: the DIAG under test, then STM of every register, IPM (BALR in
 //! S/370 BC mode) and a disabled wait; a program check lands in a disabled wait at X'DEAD'.
 //! The checks look only at what the guest can see: its stored registers and condition code,
@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use cp::cpu::{Cpu, Stop};
 use cp::dasd::{self, Record, Track};
-use cp::runner::{ConsoleSink, Runner, CONSOLE};
 use cp::storage::{AbsAddr, Storage};
+use cp::unattended::{ConsoleSink, CONSOLE};
+use cp::vm::Vm;
 use diagnose::{ebcdic, Registry, NOT_IMPLEMENTED};
 use s390_decoder::{encode, Arch, Length, Opcode, Operand, Storage as Sto};
 
@@ -184,19 +185,26 @@ fn disk_blocks() -> u32 {
     dasd::geometry(DISK_TYPE).map_or(0, |g| u32::from(g.heads)) * blocks_per_track()
 }
 
-/// A runner with a fresh copy of the probe minidisk, if the probe wants one.
-fn runner_for(p: &Probe) -> Result<(Runner, Option<PathBuf>), String> {
-    let mut runner = Runner::new();
+/// The lines a probe's console showed.
+type Lines = std::rc::Rc<std::cell::RefCell<Vec<String>>>;
+
+/// The probe's virtual machine (no directory entry, as under `vm390 run`) with a fresh copy
+/// of the probe minidisk if the probe wants one, and where its console lines go.
+fn machine_for(p: &Probe) -> Result<(Vm, Lines, Option<PathBuf>), String> {
+    let mem = Storage::new(STORAGE).map_err(|e| e.to_string())?;
     // The console is kept, not printed: the report is the only output.
-    runner.set_console(ConsoleSink::Capture(Vec::new()));
+    let (sink, lines) = ConsoleSink::capture();
+    let mut vm = Vm::unattended(p.arch, mem, sink);
     if p.disk == Disk::None {
-        return Ok((runner, None));
+        return Ok((vm, lines, None));
     }
     static N: AtomicU32 = AtomicU32::new(0);
     let copy = work_dir().join(format!("disk{}.ckd", N.fetch_add(1, Ordering::Relaxed)));
     std::fs::copy(disk_template()?, &copy).map_err(|e| format!("{}: {e}", copy.display()))?;
-    runner.attach_disk(DISK, &copy, p.disk == Disk::ReadOnly)?;
-    Ok((runner, Some(copy)))
+    vm.cp
+        .attach_full_pack(DISK, &copy, p.disk == Disk::ReadOnly)
+        .map_err(|e| e.to_string())?;
+    Ok((vm, lines, Some(copy)))
 }
 
 fn remove(path: &Path) {
@@ -204,30 +212,28 @@ fn remove(path: &Path) {
 }
 
 fn run(p: &Probe) -> Result<Outcome, String> {
-    let (mut runner, copy) = runner_for(p)?;
-    let r = run_with(p, &mut runner);
-    drop(runner);
+    let (vm, _lines, copy) = machine_for(p)?;
+    let r = run_with(p, vm);
     if let Some(c) = copy {
         remove(&c);
     }
     r
 }
 
-/// Runs `p` and returns what it did with the lines the runner's console showed.
+/// Runs `p` and returns what it did with the lines its console showed.
 fn run_console(p: &Probe) -> Result<(Outcome, Vec<String>), String> {
-    let (mut runner, copy) = runner_for(p)?;
-    let r = run_with(p, &mut runner);
-    let lines = runner.console_lines().to_vec();
-    drop(runner);
+    let (vm, lines, copy) = machine_for(p)?;
+    let r = run_with(p, vm);
+    let lines = lines.take();
     if let Some(c) = copy {
         remove(&c);
     }
     r.map(|o| (o, lines))
 }
 
-fn run_with(p: &Probe, runner: &mut Runner) -> Result<Outcome, String> {
-    let mem = Storage::new(STORAGE).map_err(|e| e.to_string())?;
-    let mut cpu = Cpu::new(p.arch, mem);
+/// Runs `p` in `vm` (whose CP, with its devices and console, ends here).
+fn run_with(p: &Probe, vm: Vm) -> Result<Outcome, String> {
+    let Vm { mut cpu, mut cp } = vm;
     if let Some(cr0) = p.cr0 {
         cpu.cr[0] = cr0;
     }
@@ -309,7 +315,8 @@ fn run_with(p: &Probe, runner: &mut Runner) -> Result<Outcome, String> {
         cpu.gpr[r as usize] = v;
     }
     cpu.ipl_psw().map_err(|_| "invalid IPL PSW".to_string())?;
-    let stop = cpu.run(runner, 10_000);
+    let stop = cpu.run(&mut cp, 10_000);
+    drop(cp);
     let waited = p.wait_ext.is_some() && stop == Stop::EnabledWaitForever;
     if stop != Stop::DisabledWait && !waited {
         return Err(format!("probe stopped with {stop:?}"));
@@ -811,7 +818,7 @@ fn collect() -> Vec<Row> {
         "00C",
         n,
         s,
-        "local time from TZ; CPU time = time since the runner started",
+        "local time from TZ; CPU time = time since the virtual machine started",
     );
     r.check(
         "stores MM/DD/YY and HH:MM:SS in EBCDIC; CC unchanged",
@@ -1867,7 +1874,7 @@ fn markdown(rows: &[Row]) -> String {
     o.push_str("# vm390 DIAGNOSE conformance\n\n");
     o.push_str(
         "Generated by `vm390 conformance --markdown > conformance/REPORT.md`: guest probes run \
-         under the real CP (`Cpu` + `Runner`, as `vm390 run`). Sources are the tags of \
+         under the real CP (`Cpu` + `Cp`, as `vm390 run`). Sources are the tags of \
          `diagnose-spec.md`.\n\n",
     );
     let _ = writeln!(o, "Total: {} checks, {tp} passed, {tf} failed.\n", tp + tf);

@@ -3,6 +3,10 @@
 //! (exit 2) or the instruction limit (exit 3; also an enabled wait that nothing can end), or
 //! until Ctrl-C (exit 130), and reports the final state for people or as one JSON object,
 //! with the last program interruption (code, name, ILC, old PSW) when there was one.
+//!
+//! The guest runs in a virtual machine with no directory entry (`cp::unattended`): the
+//! same CP as a logged-on user's, with the CPU driven here so that CP mode is never
+//! entered.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -10,9 +14,10 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use cp::cpu::{Cpu, Stop};
-use cp::runner::Runner;
+use cp::cpu::Stop;
 use cp::storage::{AbsAddr, Storage};
+use cp::unattended::ConsoleSink;
+use cp::vm::Vm;
 use s390_decoder::Arch;
 
 /// An image to load: `PATH[@HEXADDR]`.
@@ -149,13 +154,10 @@ const CHUNK: u64 = 1 << 20;
 
 /// Runs the CPU to a stop, or to `limit` instructions, or until `interrupted` is set (None).
 /// The CPU runs in chunks of [`CHUNK`] instructions; each chunk's budget counts the waits
-/// that let virtual time pass as the CPU's own limit does, so the total is the same.
-fn run_until(
-    cpu: &mut Cpu,
-    runner: &mut Runner,
-    limit: Option<u64>,
-    interrupted: &AtomicBool,
-) -> Option<Stop> {
+/// that let virtual time pass as the CPU's own limit does, so the total is the same. A CP
+/// command the guest gave (DIAGNOSE X'08' IPL, SYSTEM RESET) that ended a chunk early
+/// counts the instructions run and the CPU goes on from its new state.
+fn run_until(vm: &mut Vm, limit: Option<u64>, interrupted: &AtomicBool) -> Option<Stop> {
     let mut left = limit.unwrap_or(u64::MAX);
     loop {
         if interrupted.load(Ordering::SeqCst) {
@@ -165,7 +167,13 @@ fn run_until(
             return Some(Stop::InstructionLimit);
         }
         let budget = left.min(CHUNK);
-        match cpu.run(runner, cpu.instructions.saturating_add(budget)) {
+        let before = vm.cpu.instructions;
+        let stop = vm.cpu.run(&mut vm.cp, before.saturating_add(budget));
+        if vm.cp.take_command_effect() {
+            left -= (vm.cpu.instructions - before).min(left);
+            continue;
+        }
+        match stop {
             Stop::InstructionLimit => left -= budget,
             stop => return Some(stop),
         }
@@ -240,7 +248,15 @@ pub fn run(a: &RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let mut cpu = Cpu::new(a.arch, mem);
+    // Standard output is the one JSON object under --json; console lines go to standard
+    // error then.
+    let console = if a.json {
+        ConsoleSink::Stderr
+    } else {
+        ConsoleSink::Stdout
+    };
+    let mut vm = Vm::unattended(a.arch, mem, console);
+    let cpu = &mut vm.cpu;
     if let Some(JitSetting(jit)) = a.jit {
         cpu.set_jit(jit);
     }
@@ -263,13 +279,8 @@ pub fn run(a: &RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    let mut runner = Runner::new();
-    if a.json {
-        // Standard output is the one JSON object; console lines go to standard error.
-        runner.set_console(cp::runner::ConsoleSink::Stderr);
-    }
     for d in &a.disk {
-        if let Err(e) = runner.attach_disk(d.vaddr, &d.path, d.read_only) {
+        if let Err(e) = vm.cp.attach_full_pack(d.vaddr, &d.path, d.read_only) {
             eprintln!("vm390 run: --disk {:03X}: {e}", d.vaddr);
             return ExitCode::from(1);
         }
@@ -292,14 +303,15 @@ pub fn run(a: &RunArgs) -> ExitCode {
             Err(e) => eprintln!("vm390 run: cannot catch Ctrl-C: {e}"),
         }
     }
-    let ipl_valid = cpu.ipl_psw();
+    let ipl_valid = vm.cpu.ipl_psw();
     let stop = match ipl_valid {
-        Ok(()) => run_until(&mut cpu, &mut runner, a.max_instructions, &interrupted),
+        Ok(()) => run_until(&mut vm, a.max_instructions, &interrupted),
         Err(stop) => Some(stop),
     };
-    if let Err(e) = runner.flush() {
+    if let Err(e) = vm.cp.flush_minidisks() {
         eprintln!("vm390 run: {e}");
     }
+    let cpu = &vm.cpu;
     let (name, code) = match stop {
         Some(Stop::DisabledWait) => ("disabled-wait", 0),
         Some(Stop::ProgramInterruptLoop) => ("program-interrupt-loop", 2),
