@@ -10,6 +10,7 @@ pub mod io;
 pub mod minicms;
 pub mod nss;
 pub mod runner;
+pub mod spool;
 pub mod vm;
 
 pub use s390_cpu::{cpu, storage};

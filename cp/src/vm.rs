@@ -30,17 +30,14 @@ use diagnose::{
 use crate::cpu::{Cpu, Exec, ProgramInterrupt, Psw, Stop, Supervisor};
 use crate::directory::{Directory, IplTarget, User};
 use crate::io::dasd::Minidisk;
-use crate::io::device::{
-    run_device_chain, ChannelDevice, ConsoleBuffer, DeviceClass, IoContext, RecordCount,
-};
+use crate::io::device::{run_device_chain, ChannelDevice, ConsoleBuffer, DeviceClass, IoContext};
 use crate::io::ebcdic::text_to_ebcdic;
 use crate::io::{self, unit, ChainEnd, CmdKind, Csw, Stores};
 use crate::nss::{self, SavedSystem};
+use crate::spool::DeviceSpool;
 use crate::storage::{AbsAddr, RealAddr, Storage};
 
-use crate::cpcmd::{
-    date_time, strip_cp_prefix, Effect, LinkInfo, Settings, SpoolFile, SpoolOpts, RC_UNKNOWN,
-};
+use crate::cpcmd::{date_time, strip_cp_prefix, Effect, LinkInfo, Settings, SpoolOpts, RC_UNKNOWN};
 
 /// What the terminal gave when CP read it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,8 +139,10 @@ pub struct Device {
     pub unit: Box<dyn ChannelDevice>,
     /// Spooling options (unit-record devices and the console).
     pub(crate) spool: SpoolOpts,
-    /// Records written to a punch or printer since the last CLOSE.
-    pub(crate) records: u32,
+    /// A punch's or printer's records since the last CLOSE.
+    pub(crate) open: crate::spool::OpenFile,
+    /// A reader's place in the file it reads.
+    pub(crate) reading: Option<crate::spool::ReaderPos>,
     /// A minidisk: whose it is and how it is linked.
     pub(crate) link: Option<LinkInfo>,
     /// A temporary minidisk: its image file (removed at DETACH and LOGOFF).
@@ -217,10 +216,8 @@ pub struct Cp {
     pub emsg: Emsg,
     /// The other SET and TERMINAL settings.
     pub(crate) settings: Settings,
-    /// Closed spool files.
-    pub(crate) spool_files: Vec<SpoolFile>,
-    /// The last spool file number given.
-    pub(crate) next_spool: u32,
+    /// The system spool (shared with the other virtual machines of this CP).
+    pub(crate) spool: crate::spool::SpoolHandle,
     /// The virtual machine was reset (DEFINE STORAGE, a failed IPL) and has nothing to run
     /// until an IPL.
     pub(crate) reset_state: bool,
@@ -270,6 +267,17 @@ impl Vm {
         userid: &str,
         terminal: Box<dyn Terminal>,
     ) -> Result<Vm, String> {
+        let spool = crate::spool::for_directory(directory)?;
+        Vm::logon_with_spool(directory, userid, terminal, spool)
+    }
+
+    /// [`Vm::logon`] with the system spool `spool` (shared with other virtual machines).
+    pub fn logon_with_spool(
+        directory: &Directory,
+        userid: &str,
+        terminal: Box<dyn Terminal>,
+        spool: crate::spool::SpoolHandle,
+    ) -> Result<Vm, String> {
         // A NOLOG user cannot log on: LOGON answers as for a user not in the directory.
         let user = directory
             .user(userid)
@@ -315,8 +323,7 @@ impl Vm {
             // SET EMSG TEXT at logon (CP Command Reference, SET EMSG).
             emsg: Emsg::Text,
             settings: Settings::default(),
-            spool_files: Vec::new(),
-            next_spool: 0,
+            spool,
             reset_state: false,
         };
         cp.build_devices();
@@ -442,7 +449,8 @@ impl Cp {
                 vaddr,
                 unit,
                 spool: SpoolOpts::default(),
-                records: 0,
+                open: Default::default(),
+                reading: None,
                 link: None,
                 tdisk: None,
             },
@@ -695,19 +703,46 @@ impl Cp {
                 started: false,
             };
         };
+        let Device {
+            unit,
+            spool: opts,
+            open,
+            reading,
+            ..
+        } = dev;
+        let mut sink = DeviceSpool {
+            spool: &self.spool,
+            user: &self.user.id,
+            opts,
+            open,
+            reader: reading,
+            full: false,
+            error: None,
+        };
         let mut ctx = IoContext {
             console: &mut console,
-            spool: &mut RecordCount(&mut dev.records),
+            spool: &mut sink,
         };
         let end = run_device_chain(
             &mut cpu.mem,
             key,
             ccw_addr & 0x00FF_FFFF,
             &mut stores,
-            dev.unit.as_mut(),
+            unit.as_mut(),
             &mut ctx,
             self.trace.then_some(vaddr),
         );
+        let (full, error) = (sink.full, sink.error);
+        if full {
+            let class = self.devices.get(&vaddr).map_or("DEV", |d| d.class().name());
+            self.cp_line(&format!(
+                "{} {class} {vaddr:03X} NOT READY",
+                crate::spool::SPOOL_FULL
+            ));
+        }
+        if let Some(e) = error {
+            self.cp_line(&format!("VM390: SPOOL ERROR: {e}"));
+        }
         for (text, cr) in console.output {
             self.guest_write(&text, cr);
         }

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use super::{abbrev, parse_vaddr, strip_cp_prefix, CpResult, Effect, Words};
 use crate::cpu::{initial_control_registers, Cpu, Psw};
-use crate::io::device::{run_device_chain, ConsoleBuffer, IoContext, RecordCount};
+use crate::io::device::{run_device_chain, ConsoleBuffer, IoContext};
 use crate::io::{self, unit, Stores};
 use crate::storage::{AbsAddr, RealAddr};
 use crate::vm::{hex_psw, note_store, Cp, Input, Status};
@@ -119,16 +119,32 @@ impl Cp {
         let Some(dev) = self.devices.get_mut(&vaddr) else {
             return Err(CpResult::ok());
         };
+        let crate::vm::Device {
+            unit,
+            spool: opts,
+            open,
+            reading,
+            ..
+        } = dev;
+        let mut sink = crate::spool::DeviceSpool {
+            spool: &self.spool,
+            user: &self.user.id,
+            opts,
+            open,
+            reader: reading,
+            full: false,
+            error: None,
+        };
         let mut ctx = IoContext {
             console: &mut console,
-            spool: &mut RecordCount(&mut dev.records),
+            spool: &mut sink,
         };
         let end = run_device_chain(
             &mut cpu.mem,
             0,
             0,
             &mut stores,
-            dev.unit.as_mut(),
+            unit.as_mut(),
             &mut ctx,
             None,
         );

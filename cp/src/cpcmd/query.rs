@@ -3,10 +3,10 @@
 //! TERMINAL, PFnn and a device address. Messages from DMKCQG / DMKCQP.
 
 use super::date_time;
-use super::spool::FileKind;
 use super::{abbrev, emsg_text, parse_vaddr, CpResult, Words};
 use crate::cpu::Cpu;
 use crate::io::device::{DeviceClass, QueryContext};
+use crate::spool::{lock, Queue};
 use crate::vm::{size_text, Cp, Device};
 
 impl Cp {
@@ -39,13 +39,13 @@ impl Cp {
             return self.query_class(w, |d| d.class() == DeviceClass::Console, "CONS");
         }
         if abbrev(q, "READER", 1) || q == "RDR" {
-            return self.query_files(w, FileKind::Rdr);
+            return self.query_files(w, Queue::Rdr);
         }
         if abbrev(q, "PUNCH", 2) || q == "PUN" {
-            return self.query_files(w, FileKind::Pun);
+            return self.query_files(w, Queue::Pun);
         }
         if abbrev(q, "PRINTER", 2) || q == "PRT" {
-            return self.query_files(w, FileKind::Prt);
+            return self.query_files(w, Queue::Prt);
         }
         if abbrev(q, "NAMES", 1) {
             let dev = self.console_vaddr().unwrap_or(0);
@@ -163,37 +163,52 @@ impl Cp {
         })
     }
 
-    /// QUERY READER / PUNCH / PRINTER: the user's closed spool files of that kind.
-    fn query_files(&self, w: &mut Words, kind: FileKind) -> CpResult {
+    /// QUERY READER / PUNCH / PRINTER [ALL]: the user's spool files in that queue. A
+    /// reader file shows the user it came from (ORIGINID), a punch or printer file its
+    /// owner.
+    fn query_files(&self, w: &mut Words, kind: Queue) -> CpResult {
         let name = kind.name();
         while let Some(o) = w.next() {
             if !(o == "ALL" || o == "*" || abbrev(&o, "HOLD", 4) || o == self.user.id) {
                 return CpResult::error(format!("DMKCQP003E INVALID OPTION - {o}"));
             }
         }
-        let files: Vec<_> = self.spool_files.iter().filter(|f| f.kind == kind).collect();
+        let sp = lock(&self.spool);
+        let files: Vec<_> = sp
+            .files()
+            .iter()
+            .filter(|f| f.queue == kind && f.owner == self.user.id)
+            .collect();
         if files.is_empty() {
             return CpResult::line(0, format!("NO {name} FILES"));
         }
-        let mut lines = vec![
-            "OWNERID  FILE CLASS RECDS  CPY HOLD   DATE  TIME     NAME      TYPE      DIST"
-                .to_string(),
-        ];
+        let who = if kind == Queue::Rdr {
+            "ORIGINID"
+        } else {
+            "OWNERID "
+        };
+        let mut lines = vec![format!(
+            "{who} FILE CLASS RECDS  CPY HOLD   DATE  TIME     NAME      TYPE      DIST"
+        )];
         for f in files {
             lines.push(format!(
                 "{:<8} {:04} {} {} {:06} {:02}  {:<4}  {} {} {:<8}  {:<8}  {}",
-                self.user.id,
-                f.number,
-                name,
+                if kind == Queue::Rdr {
+                    &f.origin
+                } else {
+                    &f.owner
+                },
+                f.id,
+                f.made_by.name(),
                 f.class,
-                f.records,
+                f.records.len(),
                 f.copies,
                 if f.hold { "USER" } else { "NONE" },
                 f.date,
                 f.time,
                 f.name,
                 f.ftype,
-                self.user.id
+                f.dist
             ));
         }
         CpResult::lines(lines)

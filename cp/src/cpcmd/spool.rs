@@ -1,52 +1,18 @@
 //! SPOOL, CLOSE and MSG (CP Command Reference for General Users; messages of DMKCSP,
 //! DMKCSQ and DMKMSG).
 //!
-//! The punch and printer count the records the guest writes; CLOSE makes them a spool
-//! file (`PRT FILE 0001 TO CMSUSER COPY 01 NOHOLD`) that QUERY PRINTER / PUNCH lists.
-//! The spool files stay in this CP (spooling to host files and between users comes later).
+//! The punch and printer keep the records the guest writes in an open file; CLOSE makes
+//! it a file of the system spool ([`crate::spool`]): in the owner's punch or printer queue,
+//! or, for a device spooled TO a user, in that user's reader (`PUN FILE 0001 TO CMSUSER COPY
+//! 01 NOHOLD`). PURGE, TRANSFER, ORDER and CHANGE work on the files of one's own queues.
 
 use super::date_time;
 use super::{abbrev, parse_vaddr, CpResult, Words};
 use crate::io::device::DeviceClass;
+use crate::spool::{lock, Queue, SpoolError, SpoolFile};
 use crate::vm::Cp;
 
 pub(crate) use crate::io::device::SpoolOpts;
-
-/// Which queue a spool file is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum FileKind {
-    Rdr,
-    Pun,
-    Prt,
-}
-
-impl FileKind {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            FileKind::Rdr => "RDR",
-            FileKind::Pun => "PUN",
-            FileKind::Prt => "PRT",
-        }
-    }
-}
-
-/// A closed spool file.
-#[derive(Clone, Debug)]
-pub(crate) struct SpoolFile {
-    pub kind: FileKind,
-    /// Spool file number (spoolid).
-    pub number: u32,
-    pub class: char,
-    pub records: u32,
-    pub copies: u8,
-    pub hold: bool,
-    /// `MM/DD` and `HH:MM` of the CLOSE.
-    pub date: String,
-    pub time: String,
-    /// NAME operands of CLOSE.
-    pub name: String,
-    pub ftype: String,
-}
 
 impl Cp {
     /// The device a SPOOL / CLOSE operand names: vaddr, or PRINTER / PUNCH / READER /
@@ -132,9 +98,10 @@ impl Cp {
                 }
             } else if p == "TO" && !is_reader {
                 match w.next() {
-                    Some(u) if u == "*" => o.to = None,
+                    // TO *: one's own reader; OFF: the real device again.
+                    Some(u) if u == "*" => o.to = Some(user.clone()),
                     Some(u) if u == "OFF" => o.to = None,
-                    Some(u) if known.contains(&u) => o.to = (u != user).then_some(u),
+                    Some(u) if known.contains(&u) => o.to = Some(u),
                     Some(u) => {
                         return CpResult::error(format!("DMKCSP053E {u} NOT IN CP DIRECTORY"))
                     }
@@ -154,8 +121,10 @@ impl Cp {
         CpResult::ok()
     }
 
-    /// CLOSE vaddr|PRT|PUN|RDR [HOLD|NOHOLD] [PURGE] [NAME fn ft]: the records written since
-    /// the last CLOSE become a spool file.
+    /// CLOSE vaddr|PRT|PUN|RDR [HOLD|NOHOLD] [PURGE] [NAME fn [ft]] [DIST code]: the
+    /// records written since the last CLOSE become a spool file, in the user's punch or
+    /// printer queue or, for a device spooled TO a user, in that user's reader. CLOSE of a
+    /// reader ends the file it reads (purged; kept and held with HOLD or SPOOL RDR HOLD).
     pub(super) fn cmd_close(&mut self, w: &mut Words) -> CpResult {
         let Some(d) = w.next() else {
             return CpResult::error("DMKCSQ022E VADDR MISSING OR INVALID");
@@ -167,10 +136,10 @@ impl Cp {
             return CpResult::error(format!("DMKCSQ040E DEV {v:03X} DOES NOT EXIST"));
         };
         let kind = match dev.class() {
-            DeviceClass::Punch => FileKind::Pun,
-            DeviceClass::Printer => FileKind::Prt,
-            DeviceClass::Reader => FileKind::Rdr,
-            DeviceClass::Console => FileKind::Prt,
+            DeviceClass::Punch => Queue::Pun,
+            DeviceClass::Printer => Queue::Prt,
+            DeviceClass::Reader => Queue::Rdr,
+            DeviceClass::Console => Queue::Prt,
             DeviceClass::Dasd | DeviceClass::Special => {
                 return CpResult::error(format!("DMKCSQ143E DEV {v:03X} NOT SPOOLED"))
             }
@@ -179,6 +148,7 @@ impl Cp {
         let mut purge = false;
         let mut name = String::new();
         let mut ftype = String::new();
+        let mut dist = self.user.id.clone();
         while let Some(o) = w.next() {
             if abbrev(&o, "HOLD", 2) {
                 hold = true;
@@ -189,6 +159,11 @@ impl Cp {
             } else if abbrev(&o, "NAME", 1) {
                 name = w.next().unwrap_or_default();
                 ftype = w.next().unwrap_or_default();
+            } else if abbrev(&o, "DIST", 1) {
+                match w.next() {
+                    Some(c) if c.len() <= 8 => dist = c,
+                    _ => return CpResult::error("DMKCSQ026E OPERAND MISSING OR INVALID"),
+                }
             } else {
                 return CpResult::error(format!("DMKCSQ003E INVALID OPTION - {o}"));
             }
@@ -196,37 +171,243 @@ impl Cp {
         let Some(dev) = self.devices.get_mut(&v) else {
             return CpResult::ok();
         };
-        let records = std::mem::take(&mut dev.records);
-        if kind == FileKind::Rdr || records == 0 {
-            // A reader file is closed by reading it; nothing written: no file.
+        if kind == Queue::Rdr {
+            let r = lock(&self.spool).finish_read(&mut dev.reading, hold && !purge);
+            return r.map_or_else(spool_error, |()| CpResult::ok());
+        }
+        let open = std::mem::take(&mut dev.open);
+        if open.records.is_empty() {
             return CpResult::ok();
         }
         if purge {
+            lock(&self.spool).release(open.space);
             return CpResult::ok();
         }
         let spool = dev.spool.clone();
-        self.next_spool += 1;
-        let number = self.next_spool;
         let (date, time, _) = date_time();
-        let to = spool.to.clone().unwrap_or_else(|| self.user.id.clone());
-        self.spool_files.push(SpoolFile {
-            kind,
-            number,
+        let (queue, owner) = match &spool.to {
+            Some(u) => (Queue::Rdr, u.clone()),
+            None => (kind, self.user.id.clone()),
+        };
+        let file = SpoolFile {
+            id: 0,
+            origin: self.user.id.clone(),
+            owner: owner.clone(),
+            queue,
+            made_by: kind,
             class: spool.class,
-            records,
+            name,
+            ftype,
+            dist,
             copies: spool.copies,
             hold,
             date: date[..5].to_string(),
             time: time[..5].to_string(),
-            name,
-            ftype,
-        });
+            records: open.records,
+        };
+        let id = match lock(&self.spool).add(file) {
+            Ok(id) => id,
+            Err(e) => return spool_error(e),
+        };
         self.imsg(format!(
-            "{} FILE {number:04} TO {to} COPY {:02} {}",
+            "{} FILE {id:04} TO {owner} COPY {:02} {}",
             kind.name(),
             spool.copies,
             if hold { "HOLD" } else { "NOHOLD" }
         ))
+    }
+
+    /// The files of the user's queue `queue` that `sel` names.
+    fn select_files(&self, queue: Queue, sel: &Selection) -> Result<Vec<u32>, CpResult> {
+        let sp = lock(&self.spool);
+        let mine: Vec<&SpoolFile> = sp
+            .files()
+            .iter()
+            .filter(|f| f.queue == queue && f.owner == self.user.id)
+            .collect();
+        let ids: Vec<u32> = match sel {
+            Selection::All => mine.iter().map(|f| f.id).collect(),
+            Selection::Class(c) => mine
+                .iter()
+                .filter(|f| f.class == *c)
+                .map(|f| f.id)
+                .collect(),
+            Selection::Ids(ids) => {
+                for id in ids {
+                    if !mine.iter().any(|f| f.id == *id) {
+                        return Err(CpResult::error(format!(
+                            "DMKCSU042E SPOOLID {id:04} DOES NOT EXIST"
+                        )));
+                    }
+                }
+                ids.clone()
+            }
+        };
+        if ids.is_empty() {
+            return Err(CpResult::line(0, format!("NO {} FILES", queue.name())));
+        }
+        Ok(ids)
+    }
+
+    /// PURGE [RDR|PRT|PUN] [spoolid ...|CLASS c|ALL]: removes one's own spool files.
+    pub(super) fn cmd_purge(&mut self, w: &mut Words) -> CpResult {
+        let (queue, sel) = match parse_selection(w, "DMKCSU") {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+        if let Some(o) = w.next() {
+            return CpResult::error(format!("DMKCSU003E INVALID OPTION - {o}"));
+        }
+        let ids = match self.select_files(queue, &sel) {
+            Ok(ids) => ids,
+            Err(r) => return r,
+        };
+        for d in self.devices.values_mut() {
+            if d.reading.is_some_and(|p| ids.contains(&p.id)) {
+                d.reading = None;
+            }
+        }
+        let mut sp = lock(&self.spool);
+        for id in &ids {
+            if let Err(e) = sp.purge(*id) {
+                return spool_error(e);
+            }
+        }
+        CpResult::line(0, format!("{:04} FILE(S) PURGED", ids.len()))
+    }
+
+    /// TRANSFER [RDR|PRT|PUN] spoolid ...|CLASS c|ALL TO userid [RDR]: one's own files go
+    /// to another user's reader.
+    pub(super) fn cmd_transfer(&mut self, w: &mut Words) -> CpResult {
+        let (queue, sel) = match parse_selection(w, "DMKCSU") {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+        let to = match (w.next().as_deref(), w.next()) {
+            (Some("TO"), Some(u)) if u == "*" => self.user.id.clone(),
+            (Some("TO"), Some(u)) if self.directory.user(&u).is_some() => u,
+            (Some("TO"), Some(u)) => {
+                return CpResult::error(format!("DMKCSU053E {u} NOT IN CP DIRECTORY"))
+            }
+            _ => return CpResult::error("DMKCSU020E USERID MISSING OR INVALID"),
+        };
+        match w.next() {
+            None => {}
+            Some(r) if abbrev(&r, "READER", 3) || r == "RDR" => {}
+            Some(o) => return CpResult::error(format!("DMKCSU003E INVALID OPTION - {o}")),
+        }
+        let ids = match self.select_files(queue, &sel) {
+            Ok(ids) => ids,
+            Err(r) => return r,
+        };
+        let mut sp = lock(&self.spool);
+        for id in &ids {
+            let r = sp.update(*id, |f| {
+                f.owner = to.clone();
+                f.queue = Queue::Rdr;
+            });
+            if let Err(e) = r {
+                return spool_error(e);
+            }
+        }
+        CpResult::line(0, format!("{:04} FILE(S) TRANSFERRED", ids.len()))
+    }
+
+    /// ORDER [RDR|PRT|PUN] spoolid ...: those files come first in the queue, in that
+    /// order.
+    pub(super) fn cmd_order(&mut self, w: &mut Words) -> CpResult {
+        let (queue, sel) = match parse_selection(w, "DMKCSU") {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+        if let Some(o) = w.next() {
+            return CpResult::error(format!("DMKCSU003E INVALID OPTION - {o}"));
+        }
+        let ids = match self.select_files(queue, &sel) {
+            Ok(ids) => ids,
+            Err(r) => return r,
+        };
+        let r = lock(&self.spool).order(&ids);
+        r.map_or_else(spool_error, |()| CpResult::ok())
+    }
+
+    /// CHANGE [RDR|PRT|PUN] spoolid ...|CLASS c|ALL options: CLASS c, NAME fn [ft],
+    /// HOLD / NOHOLD, COPY n, DIST code.
+    pub(super) fn cmd_change(&mut self, w: &mut Words) -> CpResult {
+        const MISSING: &str = "DMKCSU026E OPERAND MISSING OR INVALID";
+        let (queue, sel) = match parse_selection(w, "DMKCSU") {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+        let mut class = None;
+        let mut name = None;
+        let mut hold = None;
+        let mut copies = None;
+        let mut dist = None;
+        if !w.more() {
+            return CpResult::error(MISSING);
+        }
+        while let Some(o) = w.next() {
+            if abbrev(&o, "CLASS", 2) {
+                match w
+                    .next()
+                    .filter(|c| c.len() == 1)
+                    .and_then(|c| c.chars().next())
+                {
+                    Some(c) if c.is_ascii_alphanumeric() => class = Some(c),
+                    _ => return CpResult::error("DMKCSU028E CLASS MISSING OR INVALID"),
+                }
+            } else if abbrev(&o, "NAME", 2) {
+                let f = w.next().unwrap_or_default();
+                let t = w.next().unwrap_or_default();
+                name = Some((f, t));
+            } else if abbrev(&o, "HOLD", 4) {
+                hold = Some(true);
+            } else if abbrev(&o, "NOHOLD", 3) {
+                hold = Some(false);
+            } else if abbrev(&o, "COPY", 2) {
+                match w.next().and_then(|n| n.parse::<u8>().ok()) {
+                    Some(n) if (1..=99).contains(&n) => copies = Some(n),
+                    _ => return CpResult::error(MISSING),
+                }
+            } else if abbrev(&o, "DIST", 2) {
+                match w.next() {
+                    Some(c) if c.len() <= 8 => dist = Some(c),
+                    _ => return CpResult::error(MISSING),
+                }
+            } else {
+                return CpResult::error(format!("DMKCSU003E INVALID OPTION - {o}"));
+            }
+        }
+        let ids = match self.select_files(queue, &sel) {
+            Ok(ids) => ids,
+            Err(r) => return r,
+        };
+        let mut sp = lock(&self.spool);
+        for id in &ids {
+            let r = sp.update(*id, |f| {
+                if let Some(c) = class {
+                    f.class = c;
+                }
+                if let Some((n, t)) = &name {
+                    f.name = n.clone();
+                    f.ftype = t.clone();
+                }
+                if let Some(h) = hold {
+                    f.hold = h;
+                }
+                if let Some(c) = copies {
+                    f.copies = c;
+                }
+                if let Some(d) = &dist {
+                    f.dist = d.clone();
+                }
+            });
+            if let Err(e) = r {
+                return spool_error(e);
+            }
+        }
+        CpResult::line(0, format!("{:04} FILE(S) CHANGED", ids.len()))
     }
 
     /// MSG userid|* text: a message to a logged-on user (here: only oneself).
@@ -249,4 +430,68 @@ impl Cp {
         }
         CpResult::error(format!("DMKMSG053E {to} NOT IN CP DIRECTORY"))
     }
+}
+
+/// Which of a queue's files a PURGE, TRANSFER, ORDER or CHANGE names.
+#[derive(Debug)]
+enum Selection {
+    /// ALL (or nothing named).
+    All,
+    /// CLASS c.
+    Class(char),
+    /// Spool ids.
+    Ids(Vec<u32>),
+}
+
+/// `[RDR|PRT|PUN] spoolid ...|CLASS c|ALL` (the queue is the reader unless named).
+fn parse_selection(w: &mut Words, module: &str) -> Result<(Queue, Selection), CpResult> {
+    let mut queue = Queue::Rdr;
+    let mut ids = Vec::new();
+    while let Some(t) = w.peek() {
+        let t = t.to_string();
+        if ids.is_empty() && (abbrev(&t, "READER", 2) || t == "RDR") {
+            queue = Queue::Rdr;
+        } else if ids.is_empty() && (abbrev(&t, "PRINTER", 2) || t == "PRT") {
+            queue = Queue::Prt;
+        } else if ids.is_empty() && (abbrev(&t, "PUNCH", 2) || t == "PUN") {
+            queue = Queue::Pun;
+        } else if ids.is_empty() && t == "ALL" {
+            w.next();
+            return Ok((queue, Selection::All));
+        } else if ids.is_empty() && abbrev(&t, "CLASS", 2) {
+            w.next();
+            return match w
+                .next()
+                .filter(|c| c.len() == 1)
+                .and_then(|c| c.chars().next())
+            {
+                Some(c) if c.is_ascii_alphanumeric() => Ok((queue, Selection::Class(c))),
+                _ => Err(CpResult::error(format!(
+                    "{module}028E CLASS MISSING OR INVALID"
+                ))),
+            };
+        } else if !t.is_empty() && t.len() <= 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+            match t.parse::<u32>() {
+                Ok(id) if id > 0 => ids.push(id),
+                _ => {
+                    return Err(CpResult::error(format!(
+                        "{module}042E SPOOLID {t} DOES NOT EXIST"
+                    )))
+                }
+            }
+        } else {
+            break;
+        }
+        w.next();
+    }
+    if ids.is_empty() {
+        Ok((queue, Selection::All))
+    } else {
+        Ok((queue, Selection::Ids(ids)))
+    }
+}
+
+/// A host failure of the spool as CP's answer.
+fn spool_error(e: SpoolError) -> CpResult {
+    CpResult::error(format!("VM390: SPOOL ERROR: {e}"))
 }

@@ -1,0 +1,185 @@
+//! The system spool from the `vm390` binary (issue #13, the spool): a guest punches a deck
+//! to its own reader and reads it back with START I/O; the files survive a restart of
+//! vm390; PURGE, TRANSFER, CHANGE and ORDER; the bounded spool space; `vm390 spool export`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::run_script;
+
+/// Assembles `cp/tests/data/spooltest.asm` with `vm390 asm` and writes it as the saved
+/// system `CMS` (`spt.segment`: a header page holding the image's first doubleword as the
+/// PSW, then the image at X'000000'), with a directory of user T in `dir`.
+fn setup(dir: &Path, extra: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/spooltest.asm");
+    let img = dir.join("spt.img");
+    let st = Command::new(env!("CARGO_BIN_EXE_vm390"))
+        .arg("asm")
+        .arg(&src)
+        .arg("-o")
+        .arg(&img)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let image = std::fs::read(&img).unwrap();
+    let mut seg = vec![0u8; 2 * 4096];
+    seg[..8].copy_from_slice(&image[..8]);
+    seg[4096..4096 + image.len()].copy_from_slice(&image);
+    std::fs::write(dir.join("spt.segment"), seg).unwrap();
+    let direct = dir.join("t.direct");
+    std::fs::write(
+        &direct,
+        format!(
+            "NSS CMS spt.segment IPL\n\
+             USER T T 1M 1M G\n CONSOLE 009 3215\n SPOOL 00C 2540 READER A\n \
+             SPOOL 00D 2540 PUNCH A\n SPOOL 00E 1403 A\n\
+             USER OTHER X 1M 1M G\n CONSOLE 009 3215\n{extra}"
+        ),
+    )
+    .unwrap();
+    direct
+}
+
+/// `vm390 --directory DIR --logon USER` with `input`; (exit code, stdout, stderr).
+fn session(direct: &Path, user: &str, input: &str, env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
+    cmd.arg("--directory")
+        .arg(direct)
+        .args(["--logon", user])
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run_script(cmd, input, Duration::from_secs(60))
+}
+
+/// The guest punches three cards to its own reader, closes the punch and reads them back
+/// with SIO on 00C (end of file: unit exception); the printer file CLOSEd afterwards
+/// survives a restart, is exported as ASCII text, changed, transferred, ordered and
+/// purged.
+#[test]
+fn punch_to_reader_read_back_and_files_survive_a_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let direct = setup(tmp.path(), "");
+    let (code, out, err) = session(
+        &direct,
+        "T",
+        "IPL CMS\nCLOSE 00E NAME LIST FILE\nQUERY PRINTER ALL\nQUERY READER ALL\nLOGOFF\n",
+        &[],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("PUN FILE 0001 TO T COPY 01 NOHOLD"), "{out}");
+    let one = out.find("CARD ONE").expect(&out);
+    let two = out.find("CARD TWO").expect(&out);
+    let three = out.find("CARD THREE").expect(&out);
+    let eof = out.find("READER EOF").expect(&out);
+    assert!(one < two && two < three && three < eof, "{out}");
+    assert!(
+        out.contains("DMKDSP450W CP ENTERED; DISABLED WAIT PSW '00020000 00000000'"),
+        "{out}"
+    );
+    assert!(out.contains("PRT FILE 0002 TO T COPY 01 NOHOLD"), "{out}");
+    // The deck was read to its end: purged from the reader.
+    assert!(out.contains("NO RDR FILES"), "{out}");
+    let prt = out
+        .lines()
+        .find(|l| l.starts_with("T        0002 PRT A 000002"))
+        .expect(&out);
+    assert!(prt.contains("LIST      FILE"), "{prt}");
+    assert!(tmp.path().join("spool/0002.spool").is_file());
+
+    // A second vm390: the printer file is still there.
+    let (code, out, err) = session(
+        &direct,
+        "T",
+        "QUERY PRINTER ALL\nCHANGE PRT 0002 CLASS B NAME NEW ONE\nQUERY PRT\n\
+         TRANSFER PRT 2 TO OTHER\nQUERY PRT\nPURGE RDR 0002\nLOGOFF\n",
+        &[],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("T        0002 PRT A 000002"), "{out}");
+    assert!(out.contains("0001 FILE(S) CHANGED"), "{out}");
+    assert!(out.contains("T        0002 PRT B 000002 01  NONE"), "{out}");
+    assert!(out.contains("NEW       ONE"), "{out}");
+    // Exported before the transfer below is seen by a third process.
+    assert!(out.contains("0001 FILE(S) TRANSFERRED"), "{out}");
+    assert!(out.contains("NO PRT FILES"), "{out}");
+    assert!(
+        out.contains("DMKCSU042E SPOOLID 0002 DOES NOT EXIST"),
+        "{out}"
+    );
+
+    // OTHER finds it in its reader; export it; ORDER and PURGE.
+    let file = tmp.path().join("out.txt");
+    let st = Command::new(env!("CARGO_BIN_EXE_vm390"))
+        .args(["spool", "export", "2"])
+        .arg(&file)
+        .arg("--directory")
+        .arg(&direct)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "PRINT LINE 1\nPRINT LINE 2\n"
+    );
+    // An existing file is not replaced by a failed export (no such spool id).
+    let st = Command::new(env!("CARGO_BIN_EXE_vm390"))
+        .args(["spool", "export", "77"])
+        .arg(&file)
+        .arg("--directory")
+        .arg(&direct)
+        .output()
+        .unwrap();
+    assert!(!st.status.success());
+    assert!(String::from_utf8_lossy(&st.stderr).contains("77"));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "PRINT LINE 1\nPRINT LINE 2\n"
+    );
+    let (code, out, err) = session(
+        &direct,
+        "OTHER",
+        "QUERY READER ALL\nSPOOL PRT TO *\nSPOOL PUN TO *\nQUERY RDR\nPURGE RDR CLASS B\nQUERY RDR\nLOGOFF\n",
+        &[],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ORIGINID FILE CLASS"), "{out}");
+    assert!(out.contains("T        0002 PRT B 000002"), "{out}");
+    assert!(out.contains("0001 FILE(S) PURGED"), "{out}");
+    assert!(out.contains("NO RDR FILES"), "{out}");
+    assert!(!tmp.path().join("spool/0002.spool").exists());
+}
+
+/// A guest that punches more than the spool space holds gets unit check, intervention
+/// required, and CP says the spool is full; nothing grows past the bound.
+#[test]
+fn a_full_spool_stops_the_punch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let direct = setup(tmp.path(), "");
+    // 2 print lines (28 bytes) fit; the first card (82 more) does not.
+    let (code, out, err) = session(
+        &direct,
+        "T",
+        "IPL CMS\nQUERY PUNCH ALL\nLOGOFF\n",
+        &[("VM390_SPOOL_LIMIT", "100")],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("VM390: SPOOL SPACE FULL; PUN 00D NOT READY"),
+        "{out}"
+    );
+    // The guest's SIO ended with unit check: it stops at FAILW.
+    assert!(
+        out.contains("DISABLED WAIT PSW '00020000 00000BAD'"),
+        "{out}"
+    );
+    assert!(out.contains("NO PUN FILES"), "{out}");
+}
