@@ -31,6 +31,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use diagnose::spool::spool_buffer;
+use diagnose::{Sfblok, SpoolInputAnswer, SpoolInputOp};
+
 /// The bytes all spool files may take unless `VM390_SPOOL_LIMIT` says otherwise (64 MiB).
 pub const DEFAULT_LIMIT: u64 = 64 << 20;
 
@@ -163,6 +166,22 @@ pub struct ReaderPos {
     pub id: u32,
     /// The next record (0-based).
     pub next: usize,
+    /// DIAGNOSE X'14' buffers given so far.
+    pub buffer: u32,
+    /// More times the file is read (DIAGNOSE X'14' X'0010').
+    pub repeat: u32,
+}
+
+impl ReaderPos {
+    /// The start of file `id`.
+    pub fn start(id: u32) -> ReaderPos {
+        ReaderPos {
+            id,
+            next: 0,
+            buffer: 0,
+            repeat: 0,
+        }
+    }
 }
 
 /// What a read on a virtual reader gets.
@@ -393,7 +412,7 @@ impl Spool {
         loop {
             if pos.is_none() {
                 match self.first_readable(user, class) {
-                    Some(id) => *pos = Some(ReaderPos { id, next: 0 }),
+                    Some(id) => *pos = Some(ReaderPos::start(id)),
                     None if read_one => return Ok(ReaderRecord::EndOfFile),
                     None => return Ok(ReaderRecord::NoFile),
                 }
@@ -407,10 +426,17 @@ impl Spool {
             if let Some(r) = f.records.get(p.next) {
                 let card = r.clone();
                 *pos = Some(ReaderPos {
-                    id: p.id,
                     next: p.next + 1,
+                    ..p
                 });
                 return Ok(ReaderRecord::Card(card));
+            }
+            if p.repeat > 0 {
+                *pos = Some(ReaderPos {
+                    repeat: p.repeat - 1,
+                    ..ReaderPos::start(p.id)
+                });
+                continue;
             }
             self.finish_read(pos, hold)?;
             if !cont {
@@ -447,6 +473,159 @@ impl Spool {
                     && (class == '*' || f.class == class)
             })
             .map(|f| f.id)
+    }
+
+    /// The reader files of `user` in queue order.
+    fn reader_files(&self, user: &str) -> Vec<&SpoolFile> {
+        self.files
+            .iter()
+            .filter(|f| f.queue == Queue::Rdr && f.owner == user)
+            .collect()
+    }
+
+    /// DIAGNOSE X'14' on the reader of `user` reading class `class` (`hold`: SPOOL RDR
+    /// HOLD) at `pos` ([`diagnose::spool`] gives the subcodes, the condition codes and the
+    /// layouts).
+    pub fn diag14(
+        &mut self,
+        user: &str,
+        class: char,
+        hold: bool,
+        pos: &mut Option<ReaderPos>,
+        op: SpoolInputOp,
+    ) -> Result<SpoolInputAnswer, SpoolError> {
+        use SpoolInputOp as Op;
+        // The active file, if it still exists.
+        if pos.is_some_and(|p| self.file(p.id).is_none_or(|f| f.owner != user)) {
+            *pos = None;
+        }
+        let cc = SpoolInputAnswer::cc;
+        Ok(match op {
+            Op::ReadNext => loop {
+                if pos.is_none() {
+                    match self.first_readable(user, class) {
+                        Some(id) => *pos = Some(ReaderPos::start(id)),
+                        None => break cc(2),
+                    }
+                }
+                let Some(p) = *pos else { break cc(2) };
+                let Some(f) = self.file(p.id) else {
+                    break cc(2);
+                };
+                if p.next >= f.records.len() {
+                    if p.repeat > 0 {
+                        *pos = Some(ReaderPos {
+                            repeat: p.repeat - 1,
+                            ..ReaderPos::start(p.id)
+                        });
+                        continue;
+                    }
+                    self.finish_read(pos, hold)?;
+                    break cc(1);
+                }
+                let (b, n) = spool_buffer(f.id, p.buffer + 1, &f.records[p.next..], true);
+                *pos = Some(ReaderPos {
+                    next: p.next + n,
+                    buffer: p.buffer + 1,
+                    ..p
+                });
+                break SpoolInputAnswer::data(b);
+            },
+            Op::NextPrintSfblok | Op::NextPunchSfblok => {
+                let want = if op == Op::NextPrintSfblok {
+                    Queue::Prt
+                } else {
+                    Queue::Pun
+                };
+                let files = self.reader_files(user);
+                let after = pos
+                    .and_then(|p| files.iter().position(|f| f.id == p.id))
+                    .map_or(0, |i| i + 1);
+                match files[after..]
+                    .iter()
+                    .find(|f| f.made_by == want && !f.hold && (class == '*' || f.class == class))
+                {
+                    Some(f) => {
+                        let b = sfblok(f).to_bytes();
+                        *pos = Some(ReaderPos::start(f.id));
+                        SpoolInputAnswer::data(b)
+                    }
+                    None => cc(2),
+                }
+            }
+            Op::Select(id) => match self.reader_files(user).iter().find(|f| f.id == id) {
+                Some(_) => {
+                    *pos = Some(ReaderPos::start(id));
+                    cc(0)
+                }
+                None => cc(2),
+            },
+            Op::Repeat(n) => match pos {
+                Some(p) => {
+                    p.repeat = n;
+                    cc(0)
+                }
+                None => cc(2),
+            },
+            Op::Restart => match pos {
+                Some(p) => {
+                    *p = ReaderPos {
+                        repeat: p.repeat,
+                        ..ReaderPos::start(p.id)
+                    };
+                    cc(0)
+                }
+                None => cc(2),
+            },
+            Op::Backspace => match pos {
+                Some(p) if p.next == 0 => cc(1),
+                Some(p) => {
+                    p.next -= 1;
+                    cc(0)
+                }
+                None => cc(2),
+            },
+            // vm390 makes no monitor files.
+            Op::NextMonitorSfblok | Op::NextMonitorRecord => cc(2),
+            Op::Position(n) => match *pos {
+                Some(p) => {
+                    let len = self.file(p.id).map_or(0, |f| f.records.len());
+                    if n == 0 || n as usize > len {
+                        cc(3)
+                    } else {
+                        *pos = Some(ReaderPos {
+                            next: n as usize - 1,
+                            ..p
+                        });
+                        cc(0)
+                    }
+                }
+                None => cc(2),
+            },
+            Op::NextFileDescriptor(id) => {
+                let files = self.reader_files(user);
+                let at = if id == 0 {
+                    0
+                } else {
+                    match files.iter().position(|f| f.id == id) {
+                        Some(i) => i + 1,
+                        None => return Ok(cc(2)),
+                    }
+                };
+                match files.get(at) {
+                    Some(f) => {
+                        let mut b = sfblok(f).to_bytes();
+                        if let Some(r) = f.records.first() {
+                            let r = &r[..r.len().min(diagnose::spool::BUFFER_LEN - b.len() - 2)];
+                            b.extend_from_slice(&(r.len() as u16).to_be_bytes());
+                            b.extend_from_slice(r);
+                        }
+                        SpoolInputAnswer::data(b)
+                    }
+                    None => cc(1),
+                }
+            }
+        })
     }
 
     fn write_file(&self, f: &SpoolFile) -> Result<(), SpoolError> {
@@ -535,6 +714,24 @@ impl crate::io::device::SpoolSink for DeviceSpool<'_> {
             self.error = Some(e);
             ReaderRecord::EndOfFile
         })
+    }
+}
+
+/// The SFBLOK of `f` (DIAGNOSE X'14').
+fn sfblok(f: &SpoolFile) -> Sfblok {
+    Sfblok {
+        spoolid: f.id as u16,
+        devtype: if f.made_by == Queue::Prt { 0x80 } else { 0x40 },
+        class: diagnose::ebcdic::padded::<1>(&f.class.to_string())[0],
+        owner: f.owner.clone(),
+        origin: f.origin.clone(),
+        records: f.records.len() as u32,
+        record_len: f.records.iter().map(|r| r.len() as u32).max().unwrap_or(0),
+        flags: if f.hold { 0x20 } else { 0 },
+        copies: f.copies,
+        name: f.name.clone(),
+        ftype: f.ftype.clone(),
+        dist: f.dist.clone(),
     }
 }
 
@@ -713,13 +910,21 @@ mod tests {
         }
     }
 
+    /// Adds `f` as CLOSE does: its records reserved first.
+    fn add(s: &mut Spool, f: SpoolFile) -> u32 {
+        for r in &f.records {
+            s.reserve(r.len()).unwrap();
+        }
+        s.add(f).unwrap()
+    }
+
     #[test]
     fn files_survive_a_reopen_in_their_order() {
         let t = tempfile::tempdir().unwrap();
         let d = t.path().join("spool");
         let mut s = Spool::open(&d, DEFAULT_LIMIT).unwrap();
-        let a = s.add(file("U", Queue::Rdr, &[b"AB", b""])).unwrap();
-        let b = s.add(file("U", Queue::Prt, &[b"C"])).unwrap();
+        let a = add(&mut s, file("U", Queue::Rdr, &[b"AB", b""]));
+        let b = add(&mut s, file("U", Queue::Prt, &[b"C"]));
         s.order(&[b]).unwrap();
         std::fs::write(d.join("notes.txt"), "mine").unwrap();
         let s2 = Spool::open(&d, DEFAULT_LIMIT).unwrap();
@@ -741,7 +946,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let d = t.path();
         let mut s = Spool::open(d, DEFAULT_LIMIT).unwrap();
-        s.add(file("U", Queue::Rdr, &[b"ABCD"])).unwrap();
+        add(&mut s, file("U", Queue::Rdr, &[b"ABCD"]));
         let p = d.join("0001.spool");
         let mut data = std::fs::read(&p).unwrap();
         data.truncate(data.len() - 2);
@@ -755,7 +960,7 @@ mod tests {
 
     #[test]
     fn reserve_stops_at_the_limit() {
-        let mut s = Spool::in_memory(10);
+        let mut s = Spool::in_memory(12);
         assert!(s.reserve(4).is_ok());
         assert!(s.reserve(4).is_ok());
         assert_eq!(s.reserve(0), Err(SpoolFull));
@@ -766,8 +971,8 @@ mod tests {
     #[test]
     fn the_reader_reads_cards_then_end_of_file_and_purges() {
         let mut s = Spool::in_memory(DEFAULT_LIMIT);
-        s.add(file("U", Queue::Rdr, &[b"1", b"2"])).unwrap();
-        s.add(file("U", Queue::Rdr, &[b"3"])).unwrap();
+        add(&mut s, file("U", Queue::Rdr, &[b"1", b"2"]));
+        add(&mut s, file("U", Queue::Rdr, &[b"3"]));
         let mut pos = None;
         let mut got = Vec::new();
         loop {
@@ -780,7 +985,7 @@ mod tests {
         assert_eq!(got, vec![b"1".to_vec(), b"2".to_vec()]);
         assert_eq!(s.files().len(), 1);
         // CONT: the next file follows; then end of file, then no file.
-        s.add(file("U", Queue::Rdr, &[b"4"])).unwrap();
+        add(&mut s, file("U", Queue::Rdr, &[b"4"]));
         let mut r = Vec::new();
         for _ in 0..4 {
             r.push(s.reader_next("U", '*', true, false, &mut pos).unwrap());

@@ -802,6 +802,50 @@ impl Cp {
     /// the 192 this way (SEEK, SEARCH ID EQUAL, TIC, READ DATA of cylinder 0, head 0,
     /// record 3) and accesses the disk as D when the label starts `CMS=`. A unit check
     /// gives the device's sense byte 0 for the low halfword of Ry.
+    /// DIAGNOSE X'14' on virtual reader `devno` (X'0FFF': the first reader): CC 3 with
+    /// Ry+1 = 4 when there is no such device, 8 when it is not a reader (VM370 X'14').
+    fn spool_input(
+        &mut self,
+        devno: Option<u16>,
+        op: diagnose::SpoolInputOp,
+    ) -> diagnose::SpoolInputAnswer {
+        use diagnose::SpoolInputAnswer as A;
+        let dev = match devno {
+            Some(v) => match self.devices.get_mut(&v) {
+                None => return A::BAD_DEVICE,
+                Some(d) if d.class() != DeviceClass::Reader => return A::WRONG_TYPE,
+                Some(d) => d,
+            },
+            None => match self
+                .devices
+                .values_mut()
+                .find(|d| d.class() == DeviceClass::Reader)
+            {
+                Some(d) => d,
+                None => return A::BAD_DEVICE,
+            },
+        };
+        let r = crate::spool::lock(&self.spool).diag14(
+            &self.user.id,
+            dev.spool.class,
+            dev.spool.hold,
+            &mut dev.reading,
+            op,
+        );
+        match r {
+            Ok(a) => a,
+            Err(e) => {
+                // The host failed: as a paging I/O error (CC 3, Ry+1 = 16).
+                self.cp_line(&format!("VM390: SPOOL ERROR: {e}"));
+                A {
+                    cc: 3,
+                    code: Some(16),
+                    data: None,
+                }
+            }
+        }
+    }
+
     fn general_io(&mut self, cpu: &mut Cpu, req: IoRequest) -> IoAnswer {
         let vaddr = (req.devno & 0xFFFF) as u16;
         let key = (req.extra >> 28) as u8;
@@ -1001,6 +1045,13 @@ impl Machine for VmMachine<'_> {
     }
     fn general_io(&mut self, req: IoRequest) -> IoAnswer {
         self.cp.general_io(self.cpu, req)
+    }
+    fn spool_input(
+        &mut self,
+        devno: Option<u16>,
+        op: diagnose::SpoolInputOp,
+    ) -> diagnose::SpoolInputAnswer {
+        self.cp.spool_input(devno, op)
     }
     fn saved_segment(&mut self, op: SegmentOp, name: &str) -> SegmentAnswer {
         self.cp.saved_segment(self.cpu, op, name)

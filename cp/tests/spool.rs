@@ -77,45 +77,56 @@ fn punch_to_reader_read_back_and_files_survive_a_restart() {
     let three = out.find("CARD THREE").expect(&out);
     let eof = out.find("READER EOF").expect(&out);
     assert!(one < two && two < three && three < eof, "{out}");
+    // The second deck, read with DIAGNOSE X'14' subcode 0: cards one and three from the
+    // 4K buffer, then CC 1 (end of file).
+    assert!(out.contains("PUN FILE 0002 TO T COPY 01 NOHOLD"), "{out}");
+    let d14 = &out[eof..];
+    let one = d14.find("CARD ONE").expect(&out);
+    let three = d14.find("CARD THREE").expect(&out);
+    let deof = d14.find("DIAG14 EOF").expect(&out);
+    assert!(
+        one < three && three < deof && !d14.contains("CARD TWO"),
+        "{out}"
+    );
     assert!(
         out.contains("DMKDSP450W CP ENTERED; DISABLED WAIT PSW '00020000 00000000'"),
         "{out}"
     );
-    assert!(out.contains("PRT FILE 0002 TO T COPY 01 NOHOLD"), "{out}");
+    assert!(out.contains("PRT FILE 0003 TO T COPY 01 NOHOLD"), "{out}");
     // The deck was read to its end: purged from the reader.
     assert!(out.contains("NO RDR FILES"), "{out}");
     let prt = out
         .lines()
-        .find(|l| l.starts_with("T        0002 PRT A 000002"))
+        .find(|l| l.starts_with("T        0003 PRT A 000002"))
         .expect(&out);
     assert!(prt.contains("LIST      FILE"), "{prt}");
-    assert!(tmp.path().join("spool/0002.spool").is_file());
+    assert!(tmp.path().join("spool/0003.spool").is_file());
 
     // A second vm390: the printer file is still there.
     let (code, out, err) = session(
         &direct,
         "T",
-        "QUERY PRINTER ALL\nCHANGE PRT 0002 CLASS B NAME NEW ONE\nQUERY PRT\n\
-         TRANSFER PRT 2 TO OTHER\nQUERY PRT\nPURGE RDR 0002\nLOGOFF\n",
+        "QUERY PRINTER ALL\nCHANGE PRT 0003 CLASS B NAME NEW ONE\nQUERY PRT\n\
+         TRANSFER PRT 3 TO OTHER\nQUERY PRT\nPURGE RDR 0003\nLOGOFF\n",
         &[],
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("T        0002 PRT A 000002"), "{out}");
+    assert!(out.contains("T        0003 PRT A 000002"), "{out}");
     assert!(out.contains("0001 FILE(S) CHANGED"), "{out}");
-    assert!(out.contains("T        0002 PRT B 000002 01  NONE"), "{out}");
+    assert!(out.contains("T        0003 PRT B 000002 01  NONE"), "{out}");
     assert!(out.contains("NEW       ONE"), "{out}");
     // Exported before the transfer below is seen by a third process.
     assert!(out.contains("0001 FILE(S) TRANSFERRED"), "{out}");
     assert!(out.contains("NO PRT FILES"), "{out}");
     assert!(
-        out.contains("DMKCSU042E SPOOLID 0002 DOES NOT EXIST"),
+        out.contains("DMKCSU042E SPOOLID 0003 DOES NOT EXIST"),
         "{out}"
     );
 
     // OTHER finds it in its reader; export it; ORDER and PURGE.
     let file = tmp.path().join("out.txt");
     let st = Command::new(env!("CARGO_BIN_EXE_vm390"))
-        .args(["spool", "export", "2"])
+        .args(["spool", "export", "3"])
         .arg(&file)
         .arg("--directory")
         .arg(&direct)
@@ -152,10 +163,10 @@ fn punch_to_reader_read_back_and_files_survive_a_restart() {
     );
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("ORIGINID FILE CLASS"), "{out}");
-    assert!(out.contains("T        0002 PRT B 000002"), "{out}");
+    assert!(out.contains("T        0003 PRT B 000002"), "{out}");
     assert!(out.contains("0001 FILE(S) PURGED"), "{out}");
     assert!(out.contains("NO RDR FILES"), "{out}");
-    assert!(!tmp.path().join("spool/0002.spool").exists());
+    assert!(!tmp.path().join("spool/0003.spool").exists());
 }
 
 /// A guest that punches more than the spool space holds gets unit check, intervention
