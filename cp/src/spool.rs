@@ -1000,4 +1000,80 @@ mod tests {
             ]
         );
     }
+
+    /// DIAGNOSE X'14' on the reader: select, position, backspace, restart, repeat, the
+    /// SFBLOKs and the file descriptor (diagnose::spool).
+    #[test]
+    fn diag14_moves_in_the_reader_files() {
+        use SpoolInputOp as Op;
+        let mut s = Spool::in_memory(DEFAULT_LIMIT);
+        let a = add(&mut s, file("U", Queue::Rdr, &[b"A1", b"A2", b"A3"]));
+        let mut prt = file("U", Queue::Rdr, &[b"P1"]);
+        prt.made_by = Queue::Prt;
+        let p = add(&mut s, prt);
+        let mut pos = None;
+        let d = |s: &mut Spool, pos: &mut Option<ReaderPos>, op| {
+            s.diag14("U", '*', false, pos, op).unwrap()
+        };
+        assert_eq!(d(&mut s, &mut pos, Op::Restart).cc, 2, "no active file");
+        assert_eq!(d(&mut s, &mut pos, Op::Select(99)).cc, 2);
+        assert_eq!(d(&mut s, &mut pos, Op::Select(a)).cc, 0);
+        assert_eq!(
+            d(&mut s, &mut pos, Op::Backspace).cc,
+            1,
+            "at the first record"
+        );
+        assert_eq!(d(&mut s, &mut pos, Op::Position(4)).cc, 3, "beyond the end");
+        assert_eq!(d(&mut s, &mut pos, Op::Position(3)).cc, 0);
+        assert_eq!(d(&mut s, &mut pos, Op::Backspace).cc, 0);
+        // The buffer from record 2: A2, A3; it is the last.
+        let b = d(&mut s, &mut pos, Op::ReadNext).data.unwrap();
+        assert_eq!(&b[0..12], &[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2]);
+        assert_eq!(&b[16..20], &[0, 2, b'A', b'2']);
+        // Repeat once, restart: the file is read again, then twice more to the end.
+        assert_eq!(d(&mut s, &mut pos, Op::Repeat(1)).cc, 0);
+        assert_eq!(d(&mut s, &mut pos, Op::Restart).cc, 0);
+        assert_eq!(d(&mut s, &mut pos, Op::ReadNext).cc, 0);
+        assert_eq!(d(&mut s, &mut pos, Op::ReadNext).cc, 0, "the repeat");
+        assert_eq!(d(&mut s, &mut pos, Op::ReadNext).cc, 1, "end of file");
+        assert!(s.file(a).is_none(), "read to its end: purged");
+        // The print file's SFBLOK; no punch file; no monitor files.
+        let sf = d(&mut s, &mut pos, Op::NextPrintSfblok).data.unwrap();
+        assert_eq!(&sf[4..7], &[0, p as u8, 0x80]);
+        assert_eq!(d(&mut s, &mut pos, Op::NextPunchSfblok).cc, 2);
+        assert_eq!(d(&mut s, &mut pos, Op::NextMonitorSfblok).cc, 2);
+        assert_eq!(d(&mut s, &mut pos, Op::NextMonitorRecord).cc, 2);
+        // X'0FFF': the first file's SFBLOK and first record; after it none; a bad id.
+        let fd = d(&mut s, &mut pos, Op::NextFileDescriptor(0)).data.unwrap();
+        assert_eq!(&fd[64..68], &[0, 2, b'P', b'1']);
+        assert_eq!(d(&mut s, &mut pos, Op::NextFileDescriptor(p)).cc, 1);
+        assert_eq!(d(&mut s, &mut pos, Op::NextFileDescriptor(a)).cc, 2);
+    }
+
+    /// SPOOL RDR HOLD: a file read to its end stays, held, and is not read again.
+    #[test]
+    fn a_held_reader_keeps_its_files() {
+        let mut s = Spool::in_memory(DEFAULT_LIMIT);
+        let a = add(&mut s, file("U", Queue::Rdr, &[b"1"]));
+        let mut pos = None;
+        assert!(matches!(
+            s.reader_next("U", 'A', false, true, &mut pos).unwrap(),
+            ReaderRecord::Card(_)
+        ));
+        assert_eq!(
+            s.reader_next("U", 'A', false, true, &mut pos).unwrap(),
+            ReaderRecord::EndOfFile
+        );
+        assert!(s.file(a).unwrap().hold);
+        assert_eq!(
+            s.reader_next("U", 'A', false, true, &mut pos).unwrap(),
+            ReaderRecord::NoFile
+        );
+        // Another class is not read.
+        add(&mut s, file("U", Queue::Rdr, &[b"2"]));
+        assert_eq!(
+            s.reader_next("U", 'B', false, false, &mut pos).unwrap(),
+            ReaderRecord::NoFile
+        );
+    }
 }

@@ -495,3 +495,105 @@ fn parse_selection(w: &mut Words, module: &str) -> Result<(Queue, Selection), Cp
 fn spool_error(e: SpoolError) -> CpResult {
     CpResult::error(format!("VM390: SPOOL ERROR: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spool::{lock, Queue, SpoolFile};
+    use crate::vm::{ScriptTerminal, Vm};
+
+    /// User T with a reader, its spool in memory holding reader files A, B, C (spool ids
+    /// 1-3, class A).
+    fn machine() -> Vm {
+        let text = "USER T T 1M 1M G\n CONSOLE 009 3215\n SPOOL 00C 2540 READER A\n";
+        let dir =
+            crate::directory::parse_directory_text(text, "t", std::path::Path::new("."), false)
+                .unwrap();
+        let vm = Vm::logon(&dir, "T", Box::new(ScriptTerminal::default())).unwrap();
+        for n in ["A", "B", "C"] {
+            let mut sp = lock(&vm.cp.spool);
+            sp.reserve(1).unwrap();
+            sp.add(SpoolFile {
+                id: 0,
+                origin: "T".into(),
+                owner: "T".into(),
+                queue: Queue::Rdr,
+                made_by: Queue::Pun,
+                class: 'A',
+                name: n.into(),
+                ftype: "DECK".into(),
+                dist: "T".into(),
+                copies: 1,
+                hold: false,
+                date: "12/07".into(),
+                time: "20:00".into(),
+                records: vec![vec![0xC1]],
+            })
+            .unwrap();
+        }
+        vm
+    }
+
+    fn cmd(vm: &mut Vm, c: &str) -> Vec<String> {
+        vm.cp.cp_command_from(&mut vm.cpu, c, true).lines
+    }
+
+    /// The spool ids of the reader in queue order.
+    fn order(vm: &mut Vm) -> Vec<String> {
+        cmd(vm, "QUERY READER ALL")
+            .iter()
+            .skip(1)
+            .map(|l| l[9..13].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn order_puts_files_first() {
+        let mut vm = machine();
+        assert_eq!(order(&mut vm), ["0001", "0002", "0003"]);
+        assert_eq!(cmd(&mut vm, "ORDER RDR 3 2"), Vec::<String>::new());
+        assert_eq!(order(&mut vm), ["0003", "0002", "0001"]);
+        assert_eq!(
+            cmd(&mut vm, "ORDER 7"),
+            ["DMKCSU042E SPOOLID 0007 DOES NOT EXIST"]
+        );
+        // The reader reads in the new order.
+        let first = lock(&vm.cp.spool).first_readable("T", '*');
+        assert_eq!(first, Some(3));
+    }
+
+    #[test]
+    fn change_hold_class_and_name() {
+        let mut vm = machine();
+        assert_eq!(cmd(&mut vm, "CHANGE RDR 1 HOLD"), ["0001 FILE(S) CHANGED"]);
+        assert_eq!(lock(&vm.cp.spool).first_readable("T", '*'), Some(2));
+        assert_eq!(
+            cmd(&mut vm, "CHANGE RDR CLASS A CLASS C NAME NEW ONE"),
+            ["0003 FILE(S) CHANGED"]
+        );
+        let q = cmd(&mut vm, "QUERY RDR");
+        assert!(
+            q[1].starts_with("T        0001 PUN C 000001 01  USER"),
+            "{q:?}"
+        );
+        assert!(q[2].contains("NEW       ONE"), "{q:?}");
+        assert_eq!(
+            cmd(&mut vm, "CHANGE RDR 1 NOHOLD"),
+            ["0001 FILE(S) CHANGED"]
+        );
+        assert_eq!(lock(&vm.cp.spool).first_readable("T", '*'), Some(1));
+        assert_eq!(
+            cmd(&mut vm, "CHANGE RDR 1 BOGUS"),
+            ["DMKCSU003E INVALID OPTION - BOGUS"]
+        );
+    }
+
+    #[test]
+    fn purge_all_and_by_class() {
+        let mut vm = machine();
+        assert_eq!(cmd(&mut vm, "PURGE RDR CLASS B"), ["NO RDR FILES"]);
+        assert_eq!(cmd(&mut vm, "PURGE 2"), ["0001 FILE(S) PURGED"]);
+        assert_eq!(cmd(&mut vm, "PURGE RDR ALL"), ["0002 FILE(S) PURGED"]);
+        assert_eq!(cmd(&mut vm, "QUERY RDR"), ["NO RDR FILES"]);
+        assert_eq!(lock(&vm.cp.spool).used(), 0);
+    }
+}
