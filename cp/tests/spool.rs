@@ -170,7 +170,8 @@ fn punch_to_reader_read_back_and_files_survive_a_restart() {
 }
 
 /// A guest that punches more than the spool space holds gets unit check, intervention
-/// required, and CP says the spool is full; nothing grows past the bound.
+/// required, and CP says the spool is full; nothing grows past the bound. LOGOFF closes
+/// the printer file the guest left open.
 #[test]
 fn a_full_spool_stops_the_punch() {
     let tmp = tempfile::tempdir().unwrap();
@@ -193,4 +194,8 @@ fn a_full_spool_stops_the_punch() {
         "{out}"
     );
     assert!(out.contains("NO PUN FILES"), "{out}");
+    // LOGOFF closed the printer's open file: the two lines are a printer file now.
+    let (code, out, err) = session(&direct, "T", "QUERY PRINTER ALL\nLOGOFF\n", &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("T        0001 PRT A 000002"), "{out}");
 }

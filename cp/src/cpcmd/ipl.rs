@@ -38,6 +38,10 @@ impl Cp {
         ));
         self.cp_line(&format!("LOGOFF AT {time} {wd} {date}"));
         self.logged_off = true;
+        let vaddrs: Vec<u16> = self.devices.keys().copied().collect();
+        for v in vaddrs {
+            self.close_at_detach(v);
+        }
         self.flush_disks();
         let tdisks: Vec<PathBuf> = self
             .devices

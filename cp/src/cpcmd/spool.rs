@@ -175,13 +175,46 @@ impl Cp {
             let r = lock(&self.spool).finish_read(&mut dev.reading, hold && !purge);
             return r.map_or_else(spool_error, |()| CpResult::ok());
         }
+        let Some((id, owner, copies)) =
+            (match self.close_file(v, kind, hold, purge, name, ftype, dist) {
+                Ok(x) => x,
+                Err(e) => return spool_error(e),
+            })
+        else {
+            return CpResult::ok();
+        };
+        self.imsg(format!(
+            "{} FILE {id:04} TO {owner} COPY {copies:02} {}",
+            kind.name(),
+            if hold { "HOLD" } else { "NOHOLD" }
+        ))
+    }
+
+    /// Closes the open file of punch or printer `v` (of kind `kind`): a spool file in the
+    /// user's queue or the reader of the user the device is spooled TO; with `purge` the
+    /// records are dropped. Gives the spool id, the owner and the copies of the new file
+    /// (`None`: nothing was written, or PURGE).
+    #[allow(clippy::too_many_arguments)]
+    fn close_file(
+        &mut self,
+        v: u16,
+        kind: Queue,
+        hold: bool,
+        purge: bool,
+        name: String,
+        ftype: String,
+        dist: String,
+    ) -> Result<Option<(u32, String, u8)>, SpoolError> {
+        let Some(dev) = self.devices.get_mut(&v) else {
+            return Ok(None);
+        };
         let open = std::mem::take(&mut dev.open);
         if open.records.is_empty() {
-            return CpResult::ok();
+            return Ok(None);
         }
         if purge {
             lock(&self.spool).release(open.space);
-            return CpResult::ok();
+            return Ok(None);
         }
         let spool = dev.spool.clone();
         let (date, time, _) = date_time();
@@ -205,16 +238,26 @@ impl Cp {
             time: time[..5].to_string(),
             records: open.records,
         };
-        let id = match lock(&self.spool).add(file) {
-            Ok(id) => id,
-            Err(e) => return spool_error(e),
+        let id = lock(&self.spool).add(file)?;
+        Ok(Some((id, owner, spool.copies)))
+    }
+
+    /// DETACH and LOGOFF: the open file of a punch or printer is closed (as CLOSE without
+    /// options), so nothing the guest wrote is lost; a reader's file is left where it is.
+    pub(crate) fn close_at_detach(&mut self, v: u16) {
+        let Some(d) = self.devices.get(&v) else {
+            return;
         };
-        self.imsg(format!(
-            "{} FILE {id:04} TO {owner} COPY {:02} {}",
-            kind.name(),
-            spool.copies,
-            if hold { "HOLD" } else { "NOHOLD" }
-        ))
+        let kind = match d.class() {
+            DeviceClass::Punch => Queue::Pun,
+            DeviceClass::Printer => Queue::Prt,
+            _ => return,
+        };
+        let hold = d.spool.hold;
+        let dist = self.user.id.clone();
+        if let Err(e) = self.close_file(v, kind, hold, false, String::new(), String::new(), dist) {
+            self.cp_line(&format!("VM390: SPOOL ERROR: {e}"));
+        }
     }
 
     /// The files of the user's queue `queue` that `sel` names.
