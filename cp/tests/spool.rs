@@ -199,3 +199,45 @@ fn a_full_spool_stops_the_punch() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("T        0001 PRT A 000002"), "{out}");
 }
+
+/// A damaged spool file stops vm390 at logon with the file and offset named, and nothing
+/// in the spool directory is changed; `vm390 spool export` refuses a FILE that is a
+/// directory and finds the spool of `--data-dir`.
+#[test]
+fn bad_spool_files_and_export_targets_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let direct = setup(tmp.path(), "");
+    let spool = tmp.path().join("spool");
+    std::fs::create_dir(&spool).unwrap();
+    let bad = b"VM390SPOOL 1 id=5 origin=T owner=T queue=RDR device=PUN class=A name=- \
+                type=- dist=T copies=1 hold=0 date=12/07 time=20:00 records=2\n\x00\x01A"
+        .to_vec();
+    std::fs::write(spool.join("0005.spool"), &bad).unwrap();
+    let (code, out, err) = session(&direct, "T", "LOGOFF\n", &[]);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(err.contains("0005.spool") && err.contains("record 2 is missing"), "{err}");
+    assert_eq!(std::fs::read(spool.join("0005.spool")).unwrap(), bad);
+
+    // A good file in a data directory's spool; FILE a directory: refused.
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(data.join("spool")).unwrap();
+    let good = b"VM390SPOOL 1 id=7 origin=T owner=T queue=PRT device=PRT class=A name=- \
+                 type=- dist=T copies=1 hold=0 date=12/07 time=20:00 records=1\n\x00\x03\xC8\xC9\x40"
+        .to_vec();
+    std::fs::write(data.join("spool/0007.spool"), good).unwrap();
+    let export = |to: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_vm390"))
+            .args(["spool", "export", "7"])
+            .arg(to)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .unwrap()
+    };
+    let st = export(tmp.path());
+    assert!(!st.status.success());
+    assert!(String::from_utf8_lossy(&st.stderr).contains("not a regular file"));
+    let st = export(&tmp.path().join("hi.txt"));
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert_eq!(std::fs::read_to_string(tmp.path().join("hi.txt")).unwrap(), "HI\n");
+}
