@@ -215,7 +215,10 @@ fn bad_spool_files_and_export_targets_are_refused() {
     std::fs::write(spool.join("0005.spool"), &bad).unwrap();
     let (code, out, err) = session(&direct, "T", "LOGOFF\n", &[]);
     assert_ne!(code, 0, "{out}{err}");
-    assert!(err.contains("0005.spool") && err.contains("record 2 is missing"), "{err}");
+    assert!(
+        err.contains("0005.spool") && err.contains("record 2 is missing"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(spool.join("0005.spool")).unwrap(), bad);
 
     // A good file in a data directory's spool; FILE a directory: refused.
@@ -238,6 +241,13 @@ fn bad_spool_files_and_export_targets_are_refused() {
     assert!(!st.status.success());
     assert!(String::from_utf8_lossy(&st.stderr).contains("not a regular file"));
     let st = export(&tmp.path().join("hi.txt"));
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
-    assert_eq!(std::fs::read_to_string(tmp.path().join("hi.txt")).unwrap(), "HI\n");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("hi.txt")).unwrap(),
+        "HI\n"
+    );
 }
