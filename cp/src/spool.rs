@@ -184,6 +184,30 @@ impl ReaderPos {
     }
 }
 
+/// What becomes of a reader file at its end or at CLOSE (CLOSE HELPCMD2, usage note 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReaderEnd {
+    /// Released for processing: purged (NOHOLD).
+    Purge,
+    /// Saved: kept, not held; the next read reads it again (SPOOL RDR HOLD NOCONT, CLOSE
+    /// HOLD).
+    Save,
+    /// Kept in user hold (SPOOL RDR HOLD CONT).
+    Hold,
+}
+
+impl ReaderEnd {
+    /// At the end of the file, or at CLOSE without HOLD / NOHOLD: by the reader's SPOOL
+    /// options.
+    pub fn by_spool(hold: bool, cont: bool) -> ReaderEnd {
+        match (hold, cont) {
+            (false, _) => ReaderEnd::Purge,
+            (true, false) => ReaderEnd::Save,
+            (true, true) => ReaderEnd::Hold,
+        }
+    }
+}
+
 /// What a read on a virtual reader gets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReaderRecord {
@@ -398,8 +422,9 @@ impl Spool {
     }
 
     /// The next card for the reader of `user` reading class `class` (`*`: any) from `pos`.
-    /// At the end of a file the file is purged (kept, held, with `hold`); with `cont` the
-    /// next file follows without an end of file.
+    /// At the end of a file the file is purged, or with `hold` saved (NOCONT) or held
+    /// (CONT) ([`ReaderEnd::by_spool`]); with `cont` the next file follows without an end
+    /// of file.
     pub fn reader_next(
         &mut self,
         user: &str,
@@ -438,7 +463,7 @@ impl Spool {
                 });
                 continue;
             }
-            self.finish_read(pos, hold)?;
+            self.finish_read(pos, ReaderEnd::by_spool(hold, cont))?;
             if !cont {
                 return Ok(ReaderRecord::EndOfFile);
             }
@@ -446,17 +471,21 @@ impl Spool {
         }
     }
 
-    /// The reader is done with the file at `pos` (its end, or CLOSE): purged, or held.
+    /// The reader is done with the file at `pos` (its end, or CLOSE).
     pub fn finish_read(
         &mut self,
         pos: &mut Option<ReaderPos>,
-        hold: bool,
+        end: ReaderEnd,
     ) -> Result<(), SpoolError> {
         if let Some(p) = pos.take() {
-            if hold {
-                self.update(p.id, |f| f.hold = true)?;
-            } else {
-                self.purge(p.id)?;
+            match end {
+                ReaderEnd::Purge => {
+                    self.purge(p.id)?;
+                }
+                ReaderEnd::Save => {}
+                ReaderEnd::Hold => {
+                    self.update(p.id, |f| f.hold = true)?;
+                }
             }
         }
         Ok(())
@@ -520,7 +549,7 @@ impl Spool {
                         });
                         continue;
                     }
-                    self.finish_read(pos, hold)?;
+                    self.finish_read(pos, ReaderEnd::by_spool(hold, false))?;
                     break cc(1);
                 }
                 let (b, n) = spool_buffer(f.id, p.buffer + 1, &f.records[p.next..], true);
@@ -1050,21 +1079,29 @@ mod tests {
         assert_eq!(d(&mut s, &mut pos, Op::NextFileDescriptor(a)).cc, 2);
     }
 
-    /// SPOOL RDR HOLD: a file read to its end stays, held, and is not read again.
+    /// SPOOL RDR HOLD: a file read to its end is saved (NOCONT: read again next) or held
+    /// (CONT: not read again) (CLOSE HELPCMD2, usage note 5).
     #[test]
     fn a_held_reader_keeps_its_files() {
         let mut s = Spool::in_memory(DEFAULT_LIMIT);
         let a = add(&mut s, file("U", Queue::Rdr, &[b"1"]));
         let mut pos = None;
-        assert!(matches!(
+        let card = ReaderRecord::Card(b"1".to_vec());
+        assert_eq!(
             s.reader_next("U", 'A', false, true, &mut pos).unwrap(),
-            ReaderRecord::Card(_)
-        ));
+            card
+        );
         assert_eq!(
             s.reader_next("U", 'A', false, true, &mut pos).unwrap(),
             ReaderRecord::EndOfFile
         );
-        assert!(s.file(a).unwrap().hold);
+        assert!(!s.file(a).unwrap().hold, "saved");
+        assert_eq!(s.reader_next("U", 'A', true, true, &mut pos).unwrap(), card);
+        assert_eq!(
+            s.reader_next("U", 'A', true, true, &mut pos).unwrap(),
+            ReaderRecord::EndOfFile
+        );
+        assert!(s.file(a).unwrap().hold, "held");
         assert_eq!(
             s.reader_next("U", 'A', false, true, &mut pos).unwrap(),
             ReaderRecord::NoFile

@@ -71,7 +71,7 @@ fn punch_to_reader_read_back_and_files_survive_a_restart() {
         &[],
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("PUN FILE 0001 TO T COPY 01 NOHOLD"), "{out}");
+    assert!(out.contains("PUN FILE 0001 TO T COPY 001 NOHOLD"), "{out}");
     let one = out.find("CARD ONE").expect(&out);
     let two = out.find("CARD TWO").expect(&out);
     let three = out.find("CARD THREE").expect(&out);
@@ -79,7 +79,7 @@ fn punch_to_reader_read_back_and_files_survive_a_restart() {
     assert!(one < two && two < three && three < eof, "{out}");
     // The second deck, read with DIAGNOSE X'14' subcode 0: cards one and three from the
     // 4K buffer, then CC 1 (end of file).
-    assert!(out.contains("PUN FILE 0002 TO T COPY 01 NOHOLD"), "{out}");
+    assert!(out.contains("PUN FILE 0002 TO T COPY 001 NOHOLD"), "{out}");
     let d14 = &out[eof..];
     let one = d14.find("CARD ONE").expect(&out);
     let three = d14.find("CARD THREE").expect(&out);
@@ -92,7 +92,8 @@ fn punch_to_reader_read_back_and_files_survive_a_restart() {
         out.contains("DMKDSP450W CP ENTERED; DISABLED WAIT PSW '00020000 00000000'"),
         "{out}"
     );
-    assert!(out.contains("PRT FILE 0003 TO T COPY 01 NOHOLD"), "{out}");
+    // One copy for T's own printer queue: CLOSE says nothing (CLOSE HELPCMD2).
+    assert!(!out.contains("PRT FILE"), "{out}");
     // The deck was read to its end: purged from the reader.
     assert!(out.contains("NO RDR FILES"), "{out}");
     let prt = out
@@ -112,11 +113,14 @@ fn punch_to_reader_read_back_and_files_survive_a_restart() {
     );
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("T        0003 PRT A 000002"), "{out}");
-    assert!(out.contains("0001 FILE(S) CHANGED"), "{out}");
+    assert!(out.contains("0001 FILES CHANGED"), "{out}");
     assert!(out.contains("T        0003 PRT B 000002 01  NONE"), "{out}");
     assert!(out.contains("NEW       ONE"), "{out}");
     // Exported before the transfer below is seen by a third process.
-    assert!(out.contains("0001 FILE(S) TRANSFERRED"), "{out}");
+    assert!(
+        out.contains("RDR FILE 0003 TRANSFERRED TO OTHER\n0001 FILES TRANSFERRED"),
+        "{out}"
+    );
     assert!(out.contains("NO PRT FILES"), "{out}");
     assert!(
         out.contains("DMKCSU042E SPOOLID 0003 DOES NOT EXIST"),
@@ -164,7 +168,7 @@ fn punch_to_reader_read_back_and_files_survive_a_restart() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("ORIGINID FILE CLASS"), "{out}");
     assert!(out.contains("T        0003 PRT B 000002"), "{out}");
-    assert!(out.contains("0001 FILE(S) PURGED"), "{out}");
+    assert!(out.contains("0001 FILES PURGED"), "{out}");
     assert!(out.contains("NO RDR FILES"), "{out}");
     assert!(!tmp.path().join("spool/0003.spool").exists());
 }

@@ -4,12 +4,12 @@
 //! The punch and printer keep the records the guest writes in an open file; CLOSE makes
 //! it a file of the system spool ([`crate::spool`]): in the owner's punch or printer queue,
 //! or, for a device spooled TO a user, in that user's reader (`PUN FILE 0001 TO CMSUSER COPY
-//! 01 NOHOLD`). PURGE, TRANSFER, ORDER and CHANGE work on the files of one's own queues.
+//! 001 NOHOLD`). PURGE, TRANSFER, ORDER and CHANGE work on the files of one's own queues.
 
 use super::date_time;
 use super::{abbrev, parse_vaddr, CpResult, Words};
 use crate::io::device::DeviceClass;
-use crate::spool::{lock, Queue, SpoolError, SpoolFile};
+use crate::spool::{lock, Queue, ReaderEnd, SpoolError, SpoolFile};
 use crate::vm::Cp;
 
 pub(crate) use crate::io::device::SpoolOpts;
@@ -144,16 +144,16 @@ impl Cp {
                 return CpResult::error(format!("DMKCSQ143E DEV {v:03X} NOT SPOOLED"))
             }
         };
-        let mut hold = dev.spool.hold;
+        let mut hold_opt = None;
         let mut purge = false;
         let mut name = String::new();
         let mut ftype = String::new();
         let mut dist = self.user.id.clone();
         while let Some(o) = w.next() {
             if abbrev(&o, "HOLD", 2) {
-                hold = true;
+                hold_opt = Some(true);
             } else if abbrev(&o, "NOHOLD", 3) {
-                hold = false;
+                hold_opt = Some(false);
             } else if abbrev(&o, "PURGE", 2) {
                 purge = true;
             } else if abbrev(&o, "NAME", 1) {
@@ -171,8 +171,18 @@ impl Cp {
         let Some(dev) = self.devices.get_mut(&v) else {
             return CpResult::ok();
         };
+        let hold = hold_opt.unwrap_or(dev.spool.hold);
         if kind == Queue::Rdr {
-            let r = lock(&self.spool).finish_read(&mut dev.reading, hold && !purge);
+            // CLOSE HELPCMD2, usage note 5: CLOSE HOLD saves the file, CLOSE NOHOLD (or
+            // PURGE) releases it, plain CLOSE does what the end of the file does.
+            let end = if purge || hold_opt == Some(false) {
+                ReaderEnd::Purge
+            } else if hold_opt == Some(true) {
+                ReaderEnd::Save
+            } else {
+                ReaderEnd::by_spool(dev.spool.hold, dev.spool.cont)
+            };
+            let r = lock(&self.spool).finish_read(&mut dev.reading, end);
             return r.map_or_else(spool_error, |()| CpResult::ok());
         }
         let Some((id, owner, copies)) =
@@ -183,9 +193,16 @@ impl Cp {
         else {
             return CpResult::ok();
         };
+        // CLOSE HELPCMD2, "Responses": only for several copies, a file sent to a user's
+        // reader, or one in user hold.
+        let sent = self.devices.get(&v).is_some_and(|d| d.spool.to.is_some());
+        if copies < 2 && !sent && !hold {
+            return CpResult::ok();
+        }
         self.imsg(format!(
-            "{} FILE {id:04} TO {owner} COPY {copies:02} {}",
+            "{} FILE {id:04} {} {owner} COPY {copies:03} {}",
             kind.name(),
+            if sent { "TO" } else { "FOR" },
             if hold { "HOLD" } else { "NOHOLD" }
         ))
     }
@@ -286,9 +303,6 @@ impl Cp {
                 ids.clone()
             }
         };
-        if ids.is_empty() {
-            return Err(CpResult::line(0, format!("NO {} FILES", queue.name())));
-        }
         Ok(ids)
     }
 
@@ -316,7 +330,7 @@ impl Cp {
                 return spool_error(e);
             }
         }
-        CpResult::line(0, format!("{:04} FILE(S) PURGED", ids.len()))
+        self.imsg(files_done(ids.len(), "PURGED"))
     }
 
     /// TRANSFER [RDR|PRT|PUN] spoolid ...|CLASS c|ALL TO userid [RDR]: one's own files go
@@ -344,6 +358,7 @@ impl Cp {
             Err(r) => return r,
         };
         let mut sp = lock(&self.spool);
+        let mut lines = Vec::new();
         for id in &ids {
             let r = sp.update(*id, |f| {
                 f.owner = to.clone();
@@ -352,8 +367,14 @@ impl Cp {
             if let Err(e) = r {
                 return spool_error(e);
             }
+            lines.push(format!("RDR FILE {id:04} TRANSFERRED TO {to}"));
         }
-        CpResult::line(0, format!("{:04} FILE(S) TRANSFERRED", ids.len()))
+        drop(sp);
+        if !self.settings.imsg {
+            return CpResult::ok();
+        }
+        lines.push(files_done(ids.len(), "TRANSFERRED"));
+        CpResult::lines(lines)
     }
 
     /// ORDER [RDR|PRT|PUN] spoolid ...: those files come first in the queue, in that
@@ -371,7 +392,9 @@ impl Cp {
             Err(r) => return r,
         };
         let r = lock(&self.spool).order(&ids);
-        r.map_or_else(spool_error, |()| CpResult::ok())
+        r.map_or_else(spool_error, |()| {
+            self.imsg(files_done(ids.len(), "ORDERED"))
+        })
     }
 
     /// CHANGE [RDR|PRT|PUN] spoolid ...|CLASS c|ALL options: CLASS c, NAME fn [ft],
@@ -450,7 +473,8 @@ impl Cp {
                 return spool_error(e);
             }
         }
-        CpResult::line(0, format!("{:04} FILE(S) CHANGED", ids.len()))
+        drop(sp);
+        self.imsg(files_done(ids.len(), "CHANGED"))
     }
 
     /// MSG userid|* text: a message to a logged-on user (here: only oneself).
@@ -534,6 +558,16 @@ fn parse_selection(w: &mut Words, module: &str) -> Result<(Queue, Selection), Cp
     }
 }
 
+/// `nnnn FILES PURGED` / `NO FILES PURGED` (PURGE, CHANGE, ORDER, TRANSFER HELPCMD2,
+/// "Response").
+fn files_done(n: usize, what: &str) -> String {
+    if n == 0 {
+        format!("NO FILES {what}")
+    } else {
+        format!("{n:04} FILES {what}")
+    }
+}
+
 /// A host failure of the spool as CP's answer.
 fn spool_error(e: SpoolError) -> CpResult {
     CpResult::error(format!("VM390: SPOOL ERROR: {e}"))
@@ -593,7 +627,7 @@ mod tests {
     fn order_puts_files_first() {
         let mut vm = machine();
         assert_eq!(order(&mut vm), ["0001", "0002", "0003"]);
-        assert_eq!(cmd(&mut vm, "ORDER RDR 3 2"), Vec::<String>::new());
+        assert_eq!(cmd(&mut vm, "ORDER RDR 3 2"), ["0002 FILES ORDERED"]);
         assert_eq!(order(&mut vm), ["0003", "0002", "0001"]);
         assert_eq!(
             cmd(&mut vm, "ORDER 7"),
@@ -607,11 +641,11 @@ mod tests {
     #[test]
     fn change_hold_class_and_name() {
         let mut vm = machine();
-        assert_eq!(cmd(&mut vm, "CHANGE RDR 1 HOLD"), ["0001 FILE(S) CHANGED"]);
+        assert_eq!(cmd(&mut vm, "CHANGE RDR 1 HOLD"), ["0001 FILES CHANGED"]);
         assert_eq!(lock(&vm.cp.spool).first_readable("T", '*'), Some(2));
         assert_eq!(
             cmd(&mut vm, "CHANGE RDR CLASS A CLASS C NAME NEW ONE"),
-            ["0003 FILE(S) CHANGED"]
+            ["0003 FILES CHANGED"]
         );
         let q = cmd(&mut vm, "QUERY RDR");
         assert!(
@@ -619,10 +653,7 @@ mod tests {
             "{q:?}"
         );
         assert!(q[2].contains("NEW       ONE"), "{q:?}");
-        assert_eq!(
-            cmd(&mut vm, "CHANGE RDR 1 NOHOLD"),
-            ["0001 FILE(S) CHANGED"]
-        );
+        assert_eq!(cmd(&mut vm, "CHANGE RDR 1 NOHOLD"), ["0001 FILES CHANGED"]);
         assert_eq!(lock(&vm.cp.spool).first_readable("T", '*'), Some(1));
         assert_eq!(
             cmd(&mut vm, "CHANGE RDR 1 BOGUS"),
@@ -633,9 +664,9 @@ mod tests {
     #[test]
     fn purge_all_and_by_class() {
         let mut vm = machine();
-        assert_eq!(cmd(&mut vm, "PURGE RDR CLASS B"), ["NO RDR FILES"]);
-        assert_eq!(cmd(&mut vm, "PURGE 2"), ["0001 FILE(S) PURGED"]);
-        assert_eq!(cmd(&mut vm, "PURGE RDR ALL"), ["0002 FILE(S) PURGED"]);
+        assert_eq!(cmd(&mut vm, "PURGE RDR CLASS B"), ["NO FILES PURGED"]);
+        assert_eq!(cmd(&mut vm, "PURGE 2"), ["0001 FILES PURGED"]);
+        assert_eq!(cmd(&mut vm, "PURGE RDR ALL"), ["0002 FILES PURGED"]);
         assert_eq!(cmd(&mut vm, "QUERY RDR"), ["NO RDR FILES"]);
         assert_eq!(lock(&vm.cp.spool).used(), 0);
     }
