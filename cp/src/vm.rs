@@ -1385,7 +1385,7 @@ mod tests {
         let r = vm.cp.cp_command_from(&mut vm.cpu, "QUERY PRINTER", true);
         assert_eq!(r.lines.len(), 2, "{:?}", r.lines);
         assert!(
-            r.lines[1].contains(" 0001 PRT A 000002 01 "),
+            r.lines[1].contains(" 0001 A PRT 000002 01 "),
             "{:?}",
             r.lines
         );
@@ -1428,7 +1428,7 @@ mod tests {
         assert_eq!(r.lines, Vec::<String>::new());
         let r = vm.cp.cp_command_from(&mut vm.cpu, "QUERY PRINTER", true);
         assert!(
-            r.lines[1].contains(" 0001 PRT A 000001 01 "),
+            r.lines[1].contains(" 0001 A PRT 000001 01 "),
             "{:?}",
             r.lines
         );

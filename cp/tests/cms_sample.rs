@@ -260,6 +260,6 @@ fn debug_dump_goes_to_the_printer_devtab_names() {
     // One copy for the user's own printer queue: CLOSE gives no response (CLOSE
     // HELPCMD2, "Responses"); QUERY shows the file.
     assert!(!after.contains("PRT FILE"), "{out}");
-    assert!(after.contains("CMSUSER  0001 PRT A 000009 01 "), "{out}");
+    assert!(after.contains("CMSUSER  0001 A PRT 000009 01 "), "{out}");
     insta::assert_snapshot!(out);
 }

@@ -98,7 +98,7 @@ fn punch_to_reader_read_back_and_files_survive_a_restart() {
     assert!(out.contains("NO RDR FILES"), "{out}");
     let prt = out
         .lines()
-        .find(|l| l.starts_with("T        0003 PRT A 000002"))
+        .find(|l| l.starts_with("T        0003 A PRT 000002"))
         .expect(&out);
     assert!(prt.contains("LIST      FILE"), "{prt}");
     assert!(tmp.path().join("spool/0003.spool").is_file());
@@ -107,14 +107,14 @@ fn punch_to_reader_read_back_and_files_survive_a_restart() {
     let (code, out, err) = session(
         &direct,
         "T",
-        "QUERY PRINTER ALL\nCHANGE PRT 0003 CLASS B NAME NEW ONE\nQUERY PRT\n\
+        "QUERY PRINTER ALL\nCHANGE PRT 0003 CLASS B NAME NEW ONE\nQUERY PRT ALL\n\
          TRANSFER PRT 3 TO OTHER\nQUERY PRT\nPURGE RDR 0003\nLOGOFF\n",
         &[],
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("T        0003 PRT A 000002"), "{out}");
+    assert!(out.contains("T        0003 A PRT 000002"), "{out}");
     assert!(out.contains("0001 FILES CHANGED"), "{out}");
-    assert!(out.contains("T        0003 PRT B 000002 01  NONE"), "{out}");
+    assert!(out.contains("T        0003 B PRT 000002 01  NONE"), "{out}");
     assert!(out.contains("NEW       ONE"), "{out}");
     // Exported before the transfer below is seen by a third process.
     assert!(
@@ -162,12 +162,13 @@ fn punch_to_reader_read_back_and_files_survive_a_restart() {
     let (code, out, err) = session(
         &direct,
         "OTHER",
-        "QUERY READER ALL\nSPOOL PRT TO *\nSPOOL PUN TO *\nQUERY RDR\nPURGE RDR CLASS B\nQUERY RDR\nLOGOFF\n",
+        "QUERY READER ALL\nQUERY RDR\nPURGE RDR CLASS B\nQUERY RDR\nLOGOFF\n",
         &[],
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("ORIGINID FILE CLASS"), "{out}");
-    assert!(out.contains("T        0003 PRT B 000002"), "{out}");
+    // OWNERID is the user who created the file (QUERY HELPCMD2).
+    assert!(out.contains("OWNERID  FILE CLASS"), "{out}");
+    assert!(out.contains("T        0003 B PRT 000002"), "{out}");
     assert!(out.contains("0001 FILES PURGED"), "{out}");
     assert!(out.contains("NO RDR FILES"), "{out}");
     assert!(!tmp.path().join("spool/0003.spool").exists());
@@ -201,7 +202,7 @@ fn a_full_spool_stops_the_punch() {
     // LOGOFF closed the printer's open file: the two lines are a printer file now.
     let (code, out, err) = session(&direct, "T", "QUERY PRINTER ALL\nLOGOFF\n", &[]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("T        0001 PRT A 000002"), "{out}");
+    assert!(out.contains("T        0001 A PRT 000002"), "{out}");
 }
 
 /// A damaged spool file stops vm390 at logon with the file and offset named, and nothing

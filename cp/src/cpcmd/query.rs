@@ -41,6 +41,9 @@ impl Cp {
         if abbrev(q, "READER", 1) || q == "RDR" {
             return self.query_files(w, Queue::Rdr);
         }
+        if abbrev(q, "FILES", 5) {
+            return self.query_spool_totals(w);
+        }
         if abbrev(q, "PUNCH", 2) || q == "PUN" {
             return self.query_files(w, Queue::Pun);
         }
@@ -163,13 +166,26 @@ impl Cp {
         })
     }
 
-    /// QUERY READER / PUNCH / PRINTER [ALL]: the user's spool files in that queue. A
-    /// reader file shows the user it came from (ORIGINID), a punch or printer file its
-    /// owner.
+    /// QUERY READER / PUNCH / PRINTER [ALL|spoolid] (QUERY HELPCMD2, "QUERY READER, QUERY
+    /// PRINTER, QUERY PUNCH"): the user's files in that queue, each with the user who
+    /// created it, its spool id, class, originating device, records, copies and hold
+    /// status; the date, time, name, type and distribution code only with ALL or a spool
+    /// id.
     fn query_files(&self, w: &mut Words, kind: Queue) -> CpResult {
         let name = kind.name();
+        let mut all = false;
+        let mut only = None;
         while let Some(o) = w.next() {
-            if !(o == "ALL" || o == "*" || abbrev(&o, "HOLD", 4) || o == self.user.id) {
+            if o == "ALL" {
+                all = true;
+            } else if let Some(id) = (o.len() <= 4)
+                .then(|| o.parse::<u32>().ok())
+                .flatten()
+                .filter(|&id| id > 0)
+            {
+                all = true;
+                only = Some(id);
+            } else if !(o == "*" || abbrev(&o, "HOLD", 4) || o == self.user.id) {
                 return CpResult::error(format!("DMKCQP003E INVALID OPTION - {o}"));
             }
         }
@@ -178,40 +194,79 @@ impl Cp {
             .files()
             .iter()
             .filter(|f| f.queue == kind && f.owner == self.user.id)
+            .filter(|f| only.is_none_or(|id| f.id == id))
             .collect();
         if files.is_empty() {
             return CpResult::line(0, format!("NO {name} FILES"));
         }
-        let who = if kind == Queue::Rdr {
-            "ORIGINID"
-        } else {
-            "OWNERID "
-        };
-        let mut lines = vec![format!(
-            "{who} FILE CLASS RECDS  CPY HOLD   DATE  TIME     NAME      TYPE      DIST"
-        )];
+        let mut head = "OWNERID  FILE CLASS RECDS  CPY HOLD".to_string();
+        if all {
+            head.push_str("   DATE  TIME     NAME      TYPE      DIST");
+        }
+        let mut lines = vec![head];
         for f in files {
-            lines.push(format!(
-                "{:<8} {:04} {} {} {:06} {:02}  {:<4}  {} {} {:<8}  {:<8}  {}",
-                if kind == Queue::Rdr {
-                    &f.origin
-                } else {
-                    &f.owner
-                },
+            let mut l = format!(
+                "{:<8} {:04} {} {} {:06} {:02}  {:<4}",
+                f.origin,
                 f.id,
-                f.made_by.name(),
                 f.class,
+                f.made_by.name(),
                 f.records.len(),
                 f.copies,
                 if f.hold { "USER" } else { "NONE" },
-                f.date,
-                f.time,
-                f.name,
-                f.ftype,
-                f.dist
-            ));
+            );
+            if all {
+                l.push_str(&format!(
+                    "  {} {} {:<8}  {:<8}  {}",
+                    f.date, f.time, f.name, f.ftype, f.dist
+                ));
+            }
+            lines.push(l.trim_end().to_string());
         }
         CpResult::lines(lines)
+    }
+
+    /// QUERY FILES [CLASS c] (QUERY HELPCMD2): how many reader, printer and punch files
+    /// the user has.
+    fn query_spool_totals(&self, w: &mut Words) -> CpResult {
+        let mut class = None;
+        while let Some(o) = w.next() {
+            if abbrev(&o, "CLASS", 2) {
+                match w
+                    .next()
+                    .filter(|c| c.len() == 1)
+                    .and_then(|c| c.chars().next())
+                {
+                    Some(c) => class = Some(c),
+                    None => return CpResult::error("DMKCQP028E CLASS MISSING OR INVALID"),
+                }
+            } else {
+                return CpResult::error(format!("DMKCQP003E INVALID OPTION - {o}"));
+            }
+        }
+        let sp = lock(&self.spool);
+        let count = |q: Queue| {
+            let n = sp
+                .files()
+                .iter()
+                .filter(|f| f.queue == q && f.owner == self.user.id)
+                .filter(|f| class.is_none_or(|c| f.class == c))
+                .count();
+            if n == 0 {
+                format!("NO {}", q.name())
+            } else {
+                format!("{n:03} {}", q.name())
+            }
+        };
+        CpResult::line(
+            0,
+            format!(
+                "FILES: {}, {}, {}",
+                count(Queue::Rdr),
+                count(Queue::Prt),
+                count(Queue::Pun)
+            ),
+        )
     }
 
     /// The lines of QUERY SET.

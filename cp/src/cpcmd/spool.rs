@@ -647,9 +647,9 @@ mod tests {
             cmd(&mut vm, "CHANGE RDR CLASS A CLASS C NAME NEW ONE"),
             ["0003 FILES CHANGED"]
         );
-        let q = cmd(&mut vm, "QUERY RDR");
+        let q = cmd(&mut vm, "QUERY RDR ALL");
         assert!(
-            q[1].starts_with("T        0001 PUN C 000001 01  USER"),
+            q[1].starts_with("T        0001 C PUN 000001 01  USER"),
             "{q:?}"
         );
         assert!(q[2].contains("NEW       ONE"), "{q:?}");
@@ -669,5 +669,29 @@ mod tests {
         assert_eq!(cmd(&mut vm, "PURGE RDR ALL"), ["0002 FILES PURGED"]);
         assert_eq!(cmd(&mut vm, "QUERY RDR"), ["NO RDR FILES"]);
         assert_eq!(lock(&vm.cp.spool).used(), 0);
+    }
+
+    /// QUERY READER without ALL stops after the hold status; a spool id shows one file
+    /// in full; QUERY FILES counts (QUERY HELPCMD2).
+    #[test]
+    fn query_short_full_and_files() {
+        let mut vm = machine();
+        let q = cmd(&mut vm, "QUERY READER");
+        assert_eq!(q[0], "OWNERID  FILE CLASS RECDS  CPY HOLD");
+        assert_eq!(q[1], "T        0001 A PUN 000001 01  NONE");
+        let q = cmd(&mut vm, "QUERY READER 2");
+        assert_eq!(q.len(), 2, "{q:?}");
+        assert!(
+            q[1].contains(" 0002 A PUN ") && q[1].contains("B         DECK"),
+            "{q:?}"
+        );
+        assert_eq!(
+            cmd(&mut vm, "QUERY FILES"),
+            ["FILES: 003 RDR, NO PRT, NO PUN"]
+        );
+        assert_eq!(
+            cmd(&mut vm, "QUERY FILES CLASS B"),
+            ["FILES: NO RDR, NO PRT, NO PUN"]
+        );
     }
 }
