@@ -42,6 +42,10 @@ pub const DEFAULT_LIMIT: u64 = 64 << 20;
 /// No VM/370 R6 message text for the user was at hand, so this one is vm390's own.
 pub const SPOOL_FULL: &str = "VM390: SPOOL SPACE FULL;";
 
+/// The highest spool id: VM/370 R6 numbers spool files 1 to 9900, then starts again at 1
+/// (SPOOL HELPCMD2, "The Spoolid Number").
+pub const MAX_SPOOLID: u32 = 9900;
+
 /// The host name of the index file.
 const INDEX: &str = "spool.index";
 
@@ -79,7 +83,7 @@ impl Queue {
 /// One closed spool file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpoolFile {
-    /// The spool id (1-9999).
+    /// The spool id (1-9900).
     pub id: u32,
     /// The user who created it.
     pub origin: String,
@@ -345,10 +349,11 @@ impl Spool {
         self.used = self.used.saturating_sub(space);
     }
 
-    /// The next free spool id (1-9999, then around again).
+    /// The next free spool id: 1 to [`MAX_SPOOLID`], then around again (SPOOL HELPCMD2,
+    /// "The Spoolid Number").
     fn next_id(&mut self) -> Option<u32> {
-        for _ in 0..9999 {
-            self.last_id = self.last_id % 9999 + 1;
+        for _ in 0..MAX_SPOOLID {
+            self.last_id = self.last_id % MAX_SPOOLID + 1;
             let id = self.last_id;
             if self.file(id).is_none() {
                 return Some(id);
@@ -364,7 +369,7 @@ impl Spool {
             self.release(file.space());
             return Err(err(
                 self.dir.as_deref().unwrap_or(Path::new("spool")),
-                "all 9999 spool ids are in use",
+                "all 9900 spool ids are in use",
             ));
         };
         file.id = id;
@@ -985,6 +990,17 @@ mod tests {
             e.contains("0001.spool") && e.contains("record 1 is cut short"),
             "{e}"
         );
+    }
+
+    /// Spool ids go from 9900 back to 1, skipping ids in use.
+    #[test]
+    fn spool_ids_wrap_after_9900() {
+        let mut s = Spool::in_memory(DEFAULT_LIMIT);
+        let one = add(&mut s, file("U", Queue::Rdr, &[]));
+        s.last_id = MAX_SPOOLID - 1;
+        assert_eq!(add(&mut s, file("U", Queue::Rdr, &[])), MAX_SPOOLID);
+        assert_eq!(one, 1);
+        assert_eq!(add(&mut s, file("U", Queue::Rdr, &[])), 2);
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub struct SpoolArgs {
 pub enum SpoolCommand {
     /// Write a spool file (a printer or punch file, or a reader file) to FILE as ASCII text.
     Export {
-        /// The spool id (1-9999).
+        /// The spool id (1-9900).
         spoolid: u32,
         /// The host file to write.
         file: PathBuf,
