@@ -111,6 +111,10 @@ pub struct Directory {
     pub dasd: Vec<DasdVolume>,
     /// Named saved systems and segments, in file order.
     pub nss: Vec<NssEntry>,
+    /// The host directory of the system spool: `spool/` beside the directory file
+    /// ([`crate::spool`]); `None` (directory text not from a file): the spool files live
+    /// only in the process.
+    pub spool_dir: Option<std::path::PathBuf>,
 }
 
 impl Directory {
@@ -410,7 +414,9 @@ pub fn parse_directory(path: &Path) -> Result<Directory, Vec<DirectoryError>> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    parse_directory_text(&text, &file, base, true)
+    let mut dir = parse_directory_text(&text, &file, base, true)?;
+    dir.spool_dir = Some(crate::spool::spool_dir_for(path));
+    Ok(dir)
 }
 
 /// Parse and check directory text. `file_name` is used in the errors; image paths are

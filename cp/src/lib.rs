@@ -10,6 +10,7 @@ pub mod io;
 pub(crate) mod machine;
 pub mod minicms;
 pub mod nss;
+pub mod spool;
 pub mod unattended;
 pub mod vm;
 

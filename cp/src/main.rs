@@ -36,6 +36,8 @@ enum Command {
     Conformance(cli::conformance::ConformanceArgs),
     /// Assemble an HLASM-style source into a flat image.
     Asm(cli::asm::AsmArgs),
+    /// Work with the spool files on the host (`vm390 spool export SPOOLID FILE`).
+    Spool(cli::spool::SpoolArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
         Some(Command::Run(a)) => cli::run::run(&a),
         Some(Command::Conformance(a)) => cli::conformance::run_cli(&a),
         Some(Command::Asm(a)) => cli::asm::run(&a),
+        Some(Command::Spool(a)) => cli::spool::run(&a),
         None if args.directory.is_some() => {
             let dir = args.directory.clone().unwrap_or_default();
             cli::console::run(&dir, args.logon.as_deref())

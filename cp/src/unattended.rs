@@ -181,6 +181,10 @@ impl Vm {
             Directory::default(),
             terminal,
             size,
+            // No directory, no spool directory: the spool lives as long as the machine.
+            std::sync::Arc::new(std::sync::Mutex::new(crate::spool::Spool::in_memory(
+                crate::spool::DEFAULT_LIMIT,
+            ))),
         );
         cp.unattended = true;
         Vm {

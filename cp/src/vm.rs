@@ -30,16 +30,13 @@ use diagnose::{
 use crate::cpu::{Cpu, Exec, ProgramInterrupt, Psw, Stop, Supervisor};
 use crate::directory::{Directory, IplTarget, User};
 use crate::io::dasd::Minidisk;
-use crate::io::device::{
-    run_device_chain, ChannelDevice, ConsoleBuffer, DeviceClass, IoContext, RecordCount,
-};
+use crate::io::device::{run_device_chain, ChannelDevice, ConsoleBuffer, DeviceClass, IoContext};
 use crate::io::{self, unit, ChainEnd, CmdKind, Csw, Stores};
 use crate::nss::{self, SavedSystem};
+use crate::spool::DeviceSpool;
 use crate::storage::{AbsAddr, RealAddr, Storage};
 
-use crate::cpcmd::{
-    date_time, strip_cp_prefix, Effect, LinkInfo, Settings, SpoolFile, SpoolOpts, RC_UNKNOWN,
-};
+use crate::cpcmd::{date_time, strip_cp_prefix, Effect, LinkInfo, Settings, SpoolOpts, RC_UNKNOWN};
 
 /// What the terminal gave when CP read it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -141,8 +138,10 @@ pub struct Device {
     pub unit: Box<dyn ChannelDevice>,
     /// Spooling options (unit-record devices and the console).
     pub(crate) spool: SpoolOpts,
-    /// Records written to a punch or printer since the last CLOSE.
-    pub(crate) records: u32,
+    /// A punch's or printer's records since the last CLOSE.
+    pub(crate) open: crate::spool::OpenFile,
+    /// A reader's place in the file it reads.
+    pub(crate) reading: Option<crate::spool::ReaderPos>,
     /// A minidisk: whose it is and how it is linked.
     pub(crate) link: Option<LinkInfo>,
     /// A temporary minidisk: its image file (removed at DETACH and LOGOFF).
@@ -216,10 +215,8 @@ pub struct Cp {
     pub emsg: Emsg,
     /// The other SET and TERMINAL settings.
     pub(crate) settings: Settings,
-    /// Closed spool files.
-    pub(crate) spool_files: Vec<SpoolFile>,
-    /// The last spool file number given.
-    pub(crate) next_spool: u32,
+    /// The system spool (shared with the other virtual machines of this CP).
+    pub(crate) spool: crate::spool::SpoolHandle,
     /// The virtual machine was reset (DEFINE STORAGE, a failed IPL) and has nothing to run
     /// until an IPL.
     pub(crate) reset_state: bool,
@@ -273,6 +270,17 @@ impl Vm {
         userid: &str,
         terminal: Box<dyn Terminal>,
     ) -> Result<Vm, String> {
+        let spool = crate::spool::for_directory(directory)?;
+        Vm::logon_with_spool(directory, userid, terminal, spool)
+    }
+
+    /// [`Vm::logon`] with the system spool `spool` (shared with other virtual machines).
+    pub fn logon_with_spool(
+        directory: &Directory,
+        userid: &str,
+        terminal: Box<dyn Terminal>,
+        spool: crate::spool::SpoolHandle,
+    ) -> Result<Vm, String> {
         // A NOLOG user cannot log on: LOGON answers as for a user not in the directory.
         let user = directory
             .user(userid)
@@ -298,7 +306,13 @@ impl Vm {
         // Only defined storage exists until a saved segment is loaded above it.
         mem.set_defined(storage_size);
         let cpu = Cpu::new(Arch::S370, mem);
-        let mut cp = Cp::new(user.clone(), directory.clone(), terminal, storage_size);
+        let mut cp = Cp::new(
+            user.clone(),
+            directory.clone(),
+            terminal,
+            storage_size,
+            spool,
+        );
         cp.build_devices();
         let (date, time, wd) = date_time();
         cp.cp_line(&format!("LOGON AT {time} {wd} {date}",));
@@ -422,6 +436,7 @@ impl Cp {
         directory: Directory,
         terminal: Box<dyn Terminal>,
         storage_size: u32,
+        spool: crate::spool::SpoolHandle,
     ) -> Cp {
         Cp {
             user,
@@ -442,8 +457,7 @@ impl Cp {
             trace: std::env::var_os("VM390_TRACE").is_some(),
             emsg: Emsg::Text,
             settings: Settings::default(),
-            spool_files: Vec::new(),
-            next_spool: 0,
+            spool,
             reset_state: false,
             unattended: false,
         }
@@ -457,7 +471,8 @@ impl Cp {
                 vaddr,
                 unit,
                 spool: SpoolOpts::default(),
-                records: 0,
+                open: Default::default(),
+                reading: None,
                 link: None,
                 tdisk: None,
             },
@@ -710,19 +725,46 @@ impl Cp {
                 started: false,
             };
         };
+        let Device {
+            unit,
+            spool: opts,
+            open,
+            reading,
+            ..
+        } = dev;
+        let mut sink = DeviceSpool {
+            spool: &self.spool,
+            user: &self.user.id,
+            opts,
+            open,
+            reader: reading,
+            full: false,
+            error: None,
+        };
         let mut ctx = IoContext {
             console: &mut console,
-            spool: &mut RecordCount(&mut dev.records),
+            spool: &mut sink,
         };
         let end = run_device_chain(
             &mut cpu.mem,
             key,
             ccw_addr & 0x00FF_FFFF,
             &mut stores,
-            dev.unit.as_mut(),
+            unit.as_mut(),
             &mut ctx,
             self.trace.then_some(vaddr),
         );
+        let (full, error) = (sink.full, sink.error);
+        if full {
+            let class = self.devices.get(&vaddr).map_or("DEV", |d| d.class().name());
+            self.cp_line(&format!(
+                "{} {class} {vaddr:03X} NOT READY",
+                crate::spool::SPOOL_FULL
+            ));
+        }
+        if let Some(e) = error {
+            self.cp_line(&format!("VM390: SPOOL ERROR: {e}"));
+        }
         for (data, cr) in console.output {
             let text = self.settings.codepage.ebcdic_to_text(&data);
             self.guest_write(&text, cr);
@@ -783,6 +825,50 @@ impl Cp {
     /// the 192 this way (SEEK, SEARCH ID EQUAL, TIC, READ DATA of cylinder 0, head 0,
     /// record 3) and accesses the disk as D when the label starts `CMS=`. A unit check
     /// gives the device's sense byte 0 for the low halfword of Ry.
+    /// DIAGNOSE X'14' on virtual reader `devno` (X'0FFF': the first reader): CC 3 with
+    /// Ry+1 = 4 when there is no such device, 8 when it is not a reader (VM370 X'14').
+    fn spool_input(
+        &mut self,
+        devno: Option<u16>,
+        op: diagnose::SpoolInputOp,
+    ) -> diagnose::SpoolInputAnswer {
+        use diagnose::SpoolInputAnswer as A;
+        let dev = match devno {
+            Some(v) => match self.devices.get_mut(&v) {
+                None => return A::BAD_DEVICE,
+                Some(d) if d.class() != DeviceClass::Reader => return A::WRONG_TYPE,
+                Some(d) => d,
+            },
+            None => match self
+                .devices
+                .values_mut()
+                .find(|d| d.class() == DeviceClass::Reader)
+            {
+                Some(d) => d,
+                None => return A::BAD_DEVICE,
+            },
+        };
+        let r = crate::spool::lock(&self.spool).diag14(
+            &self.user.id,
+            dev.spool.class,
+            dev.spool.hold,
+            &mut dev.reading,
+            op,
+        );
+        match r {
+            Ok(a) => a,
+            Err(e) => {
+                // The host failed: as a paging I/O error (CC 3, Ry+1 = 16).
+                self.cp_line(&format!("VM390: SPOOL ERROR: {e}"));
+                A {
+                    cc: 3,
+                    code: Some(16),
+                    data: None,
+                }
+            }
+        }
+    }
+
     fn general_io(&mut self, cpu: &mut Cpu, req: IoRequest) -> IoAnswer {
         let vaddr = (req.devno & 0xFFFF) as u16;
         let key = (req.extra >> 28) as u8;
@@ -992,6 +1078,13 @@ impl Machine for VmMachine<'_> {
     }
     fn general_io(&mut self, req: IoRequest) -> IoAnswer {
         self.cp.general_io(self.cpu, req)
+    }
+    fn spool_input(
+        &mut self,
+        devno: Option<u16>,
+        op: diagnose::SpoolInputOp,
+    ) -> diagnose::SpoolInputAnswer {
+        self.cp.spool_input(devno, op)
     }
     fn saved_segment(&mut self, op: SegmentOp, name: &str) -> SegmentAnswer {
         self.cp.saved_segment(self.cpu, op, name)
@@ -1331,15 +1424,14 @@ mod tests {
             count: u16::from_be_bytes([ccws[2][6], ccws[2][7]]),
         };
         assert_eq!(csw.to_bytes(), expected.to_bytes());
+        // One copy, for the user's own printer queue, not held: no response (CLOSE
+        // HELPCMD2, "Responses").
         let r = vm.cp.cp_command_from(&mut vm.cpu, "CLOSE 00E", true);
-        assert_eq!(
-            r.lines,
-            vec!["PRT FILE 0001 TO T COPY 01 NOHOLD".to_string()]
-        );
+        assert_eq!(r.lines, Vec::<String>::new());
         let r = vm.cp.cp_command_from(&mut vm.cpu, "QUERY PRINTER", true);
         assert_eq!(r.lines.len(), 2, "{:?}", r.lines);
         assert!(
-            r.lines[1].contains(" 0001 PRT A 000002 01 "),
+            r.lines[1].contains(" 0001 A PRT 000002 01 "),
             "{:?}",
             r.lines
         );
@@ -1376,14 +1468,13 @@ mod tests {
         assert_eq!(csw.unit, unit::CHANNEL_END | unit::DEVICE_END, "{csw:X?}");
         assert_eq!(csw.ccw_addr, 0x818);
         // The line is one record of the spool file.
+        // One copy, for the user's own printer queue, not held: no response (CLOSE
+        // HELPCMD2, "Responses").
         let r = vm.cp.cp_command_from(&mut vm.cpu, "CLOSE 00E", true);
-        assert_eq!(
-            r.lines,
-            vec!["PRT FILE 0001 TO T COPY 01 NOHOLD".to_string()]
-        );
+        assert_eq!(r.lines, Vec::<String>::new());
         let r = vm.cp.cp_command_from(&mut vm.cpu, "QUERY PRINTER", true);
         assert!(
-            r.lines[1].contains(" 0001 PRT A 000001 01 "),
+            r.lines[1].contains(" 0001 A PRT 000001 01 "),
             "{:?}",
             r.lines
         );

@@ -257,10 +257,9 @@ fn debug_dump_goes_to_the_printer_devtab_names() {
         "{out}"
     );
     assert!(!after.contains("DMSDBG113S"), "{out}");
-    assert!(
-        after.contains("PRT FILE 0001 TO CMSUSER COPY 01 NOHOLD"),
-        "{out}"
-    );
-    assert!(after.contains("CMSUSER  0001 PRT A 000009 01 "), "{out}");
+    // One copy for the user's own printer queue: CLOSE gives no response (CLOSE
+    // HELPCMD2, "Responses"); QUERY shows the file.
+    assert!(!after.contains("PRT FILE"), "{out}");
+    assert!(after.contains("CMSUSER  0001 A PRT 000009 01 "), "{out}");
     insta::assert_snapshot!(out);
 }

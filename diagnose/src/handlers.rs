@@ -35,7 +35,7 @@ impl DiagHandler for Diag {
 
 /// Every implemented code.
 pub(crate) fn all() -> Vec<Box<dyn DiagHandler>> {
-    let table: [(u32, &'static str, &'static str, HandlerFn); 20] = [
+    let table: [(u32, &'static str, &'static str, HandlerFn); 21] = [
         (
             0x000,
             "Store extended-identification code",
@@ -55,6 +55,12 @@ pub(crate) fn all() -> Vec<Box<dyn DiagHandler>> {
             diag_00c,
         ),
         (0x010, "Release pages", "VM370 (spec 2.1 X'10')", diag_010),
+        (
+            0x014,
+            "Input spool file manipulation",
+            "VM370, VMSP; LNX vmur.c (spec 2.1 X'14')",
+            crate::spool::diag_14,
+        ),
         (
             0x018,
             "Standard DASD I/O",
@@ -168,11 +174,6 @@ pub(crate) fn all() -> Vec<Box<dyn DiagHandler>> {
 /// Codes deliberately not registered (they give the specification exception), with their
 /// names and why.
 pub const NOT_IMPLEMENTED: &[(u32, &str, &str)] = &[
-    (
-        0x014,
-        "Input spool file manipulation",
-        "needs spool files: vm390's virtual readers have none yet (VM370 X'14')",
-    ),
     (
         0x07C,
         "Logical Device Support Facility",

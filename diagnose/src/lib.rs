@@ -27,6 +27,7 @@ pub mod display;
 pub mod ebcdic;
 mod handlers;
 pub mod mock;
+pub mod spool;
 pub mod tz;
 pub mod vmcf;
 
@@ -35,6 +36,7 @@ use std::collections::BTreeMap;
 pub use blockio::{BlockDevice, BlockEnv, BlockIoState};
 pub use handlers::NOT_IMPLEMENTED;
 pub use s390_decoder::Arch;
+pub use spool::{Sfblok, SpoolInputAnswer, SpoolInputOp};
 pub use vmcf::VmcfState;
 
 /// A program-interruption code a handler ends with.
@@ -275,6 +277,12 @@ pub trait Machine {
         for l in lines {
             self.console_write(l);
         }
+    }
+    /// DIAG X'14' on the virtual reader `devno` (`None` for X'0FFF', which names a spool
+    /// file, not a device). Default: no such device (CC 3, Ry+1 = 4).
+    fn spool_input(&mut self, devno: Option<u16>, op: SpoolInputOp) -> SpoolInputAnswer {
+        let _ = (devno, op);
+        SpoolInputAnswer::BAD_DEVICE
     }
     /// DIAG X'18' standard DASD I/O. Default: no such device (CC 1, R15 = 1).
     fn dasd_io(&mut self, req: IoRequest) -> IoAnswer {

@@ -103,6 +103,10 @@ pub struct MockMachine {
     pub keys: BTreeMap<u32, u8>,
     /// DIAG X'68' state.
     pub vmcf: VmcfState,
+    /// Answer to DIAG X'14' (None: the trait's default).
+    pub spool_answer: Option<crate::SpoolInputAnswer>,
+    /// DIAG X'14' requests seen: (reader, request).
+    pub spool_requests: Vec<(Option<u16>, crate::SpoolInputOp)>,
 }
 
 impl MockMachine {
@@ -138,6 +142,8 @@ impl MockMachine {
             io_requests: Vec::new(),
             segment_answer: None,
             segment_requests: Vec::new(),
+            spool_answer: None,
+            spool_requests: Vec::new(),
             account_cc: None,
             account_requests: Vec::new(),
             disks: BTreeMap::new(),
@@ -250,6 +256,16 @@ impl Machine for MockMachine {
     fn general_io(&mut self, req: IoRequest) -> IoAnswer {
         self.io_requests.push(req);
         self.io_answer.unwrap_or(IoAnswer::NOT_ATTACHED)
+    }
+    fn spool_input(
+        &mut self,
+        devno: Option<u16>,
+        op: crate::SpoolInputOp,
+    ) -> crate::SpoolInputAnswer {
+        self.spool_requests.push((devno, op));
+        self.spool_answer
+            .clone()
+            .unwrap_or(crate::SpoolInputAnswer::BAD_DEVICE)
     }
     fn saved_segment(&mut self, op: SegmentOp, name: &str) -> SegmentAnswer {
         self.segment_requests.push((op, name.to_string()));

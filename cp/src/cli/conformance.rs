@@ -928,6 +928,34 @@ fn collect() -> Vec<Row> {
         },
     );
 
+    // ------------------------------------------------------------------ X'14'
+    let (n, s) = src(0x14);
+    r.row(
+        "014",
+        n,
+        s,
+        "vm390 run has no devices: no virtual reader (the spool is the CMS machine's)",
+    );
+    r.check_pic(
+        "Ry odd: specification",
+        probe(2, 5, 0x14).reg(2, 0x1000).reg(5, 0x00C),
+        0x0006,
+    );
+    r.check_pic(
+        "subcode X'0024' (not in the spec): specification",
+        probe(2, 4, 0x14).reg(2, 0x1000).reg(4, 0x00C).reg(5, 0x24),
+        0x0006,
+    );
+    r.check(
+        "X'0000' on X'00C': no such device, CC 3, Ry+1 = 4",
+        probe(2, 4, 0x14).reg(2, 0x1000).reg(4, 0x00C).reg(5, 0),
+        |o| {
+            completed(o)?;
+            expect("CC", o.cc, 3)?;
+            expect("Ry+1", o.gpr[5], 4)
+        },
+    );
+
     // ------------------------------------------------------------------ X'44', X'9C'
     for code in [0x44u32, 0x9C] {
         let (n, s) = src(code);

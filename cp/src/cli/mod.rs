@@ -5,6 +5,7 @@ pub mod conformance;
 pub mod console;
 pub mod disasm;
 pub mod run;
+pub mod spool;
 
 use s390_decoder::Arch;
 

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use super::{abbrev, parse_vaddr, strip_cp_prefix, CpResult, Effect, Words};
 use crate::cpu::{initial_control_registers, Cpu, Psw};
-use crate::io::device::{run_device_chain, ConsoleBuffer, IoContext, RecordCount};
+use crate::io::device::{run_device_chain, ConsoleBuffer, IoContext};
 use crate::io::{self, unit, Stores};
 use crate::storage::{AbsAddr, RealAddr};
 use crate::vm::{hex_psw, note_store, Cp, Input, Status};
@@ -38,6 +38,10 @@ impl Cp {
         ));
         self.cp_line(&format!("LOGOFF AT {time} {wd} {date}"));
         self.logged_off = true;
+        let vaddrs: Vec<u16> = self.devices.keys().copied().collect();
+        for v in vaddrs {
+            self.close_at_detach(v);
+        }
         self.flush_disks();
         let tdisks: Vec<PathBuf> = self
             .devices
@@ -119,16 +123,32 @@ impl Cp {
         let Some(dev) = self.devices.get_mut(&vaddr) else {
             return Err(CpResult::ok());
         };
+        let crate::vm::Device {
+            unit,
+            spool: opts,
+            open,
+            reading,
+            ..
+        } = dev;
+        let mut sink = crate::spool::DeviceSpool {
+            spool: &self.spool,
+            user: &self.user.id,
+            opts,
+            open,
+            reader: reading,
+            full: false,
+            error: None,
+        };
         let mut ctx = IoContext {
             console: &mut console,
-            spool: &mut RecordCount(&mut dev.records),
+            spool: &mut sink,
         };
         let end = run_device_chain(
             &mut cpu.mem,
             0,
             0,
             &mut stores,
-            dev.unit.as_mut(),
+            unit.as_mut(),
             &mut ctx,
             None,
         );

@@ -444,6 +444,7 @@ impl Cp {
         if d.class() == DeviceClass::Console {
             return CpResult::error(format!("DMKVDD041E DEV {v:03X} IS CONSOLE, NOT DETACHED"));
         }
+        self.close_at_detach(v);
         let Some(mut d) = self.devices.remove(&v) else {
             return CpResult::ok();
         };

@@ -16,7 +16,7 @@
 //! command` itself).
 //!
 //! One file per command family: [`query`] (QUERY), [`set`] (SET, TERMINAL), [`link`]
-//! (LINK, DETACH, DEFINE), [`spool`] (SPOOL, CLOSE, MSG), [`ipl`] (IPL, BEGIN, LOGOFF).
+//! (LINK, DETACH, DEFINE), [`spool`] (SPOOL, CLOSE, PURGE, TRANSFER, ORDER, CHANGE, MSG), [`ipl`] (IPL, BEGIN, LOGOFF).
 
 use std::collections::BTreeMap;
 
@@ -33,7 +33,7 @@ mod spool;
 
 pub(crate) use ipl::date_time;
 pub(crate) use link::LinkInfo;
-pub(crate) use spool::{SpoolFile, SpoolOpts};
+pub(crate) use spool::SpoolOpts;
 
 /// CP's return code for an unknown command (DMKCFM001E).
 pub(crate) const RC_UNKNOWN: u32 = 1;
@@ -378,6 +378,34 @@ pub(crate) static COMMANDS: &[Command] = &[
         aliases: &[],
         classes: Classes::Of("G"),
         handler: |cp, _, w, _| cp.cmd_close(w),
+    },
+    Command {
+        name: "PURGE",
+        min: 2,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, _, w, _| cp.cmd_purge(w),
+    },
+    Command {
+        name: "TRANSFER",
+        min: 2,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, _, w, _| cp.cmd_transfer(w),
+    },
+    Command {
+        name: "ORDER",
+        min: 2,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, _, w, _| cp.cmd_order(w),
+    },
+    Command {
+        name: "CHANGE",
+        min: 2,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, _, w, _| cp.cmd_change(w),
     },
     Command {
         name: "LINK",

@@ -3,10 +3,10 @@
 //! TERMINAL, PFnn and a device address. Messages from DMKCQG / DMKCQP.
 
 use super::date_time;
-use super::spool::FileKind;
 use super::{abbrev, emsg_text, parse_vaddr, CpResult, Words};
 use crate::cpu::Cpu;
 use crate::io::device::{DeviceClass, QueryContext};
+use crate::spool::{lock, Queue};
 use crate::vm::{size_text, Cp, Device};
 
 impl Cp {
@@ -39,13 +39,16 @@ impl Cp {
             return self.query_class(w, |d| d.class() == DeviceClass::Console, "CONS");
         }
         if abbrev(q, "READER", 1) || q == "RDR" {
-            return self.query_files(w, FileKind::Rdr);
+            return self.query_files(w, Queue::Rdr);
+        }
+        if abbrev(q, "FILES", 5) {
+            return self.query_spool_totals(w);
         }
         if abbrev(q, "PUNCH", 2) || q == "PUN" {
-            return self.query_files(w, FileKind::Pun);
+            return self.query_files(w, Queue::Pun);
         }
         if abbrev(q, "PRINTER", 2) || q == "PRT" {
-            return self.query_files(w, FileKind::Prt);
+            return self.query_files(w, Queue::Prt);
         }
         if abbrev(q, "NAMES", 1) {
             let dev = self.console_vaddr().unwrap_or(0);
@@ -163,40 +166,107 @@ impl Cp {
         })
     }
 
-    /// QUERY READER / PUNCH / PRINTER: the user's closed spool files of that kind.
-    fn query_files(&self, w: &mut Words, kind: FileKind) -> CpResult {
+    /// QUERY READER / PUNCH / PRINTER [ALL|spoolid] (QUERY HELPCMD2, "QUERY READER, QUERY
+    /// PRINTER, QUERY PUNCH"): the user's files in that queue, each with the user who
+    /// created it, its spool id, class, originating device, records, copies and hold
+    /// status; the date, time, name, type and distribution code only with ALL or a spool
+    /// id.
+    fn query_files(&self, w: &mut Words, kind: Queue) -> CpResult {
         let name = kind.name();
+        let mut all = false;
+        let mut only = None;
         while let Some(o) = w.next() {
-            if !(o == "ALL" || o == "*" || abbrev(&o, "HOLD", 4) || o == self.user.id) {
+            if o == "ALL" {
+                all = true;
+            } else if let Some(id) = (o.len() <= 4)
+                .then(|| o.parse::<u32>().ok())
+                .flatten()
+                .filter(|&id| id > 0)
+            {
+                all = true;
+                only = Some(id);
+            } else if !(o == "*" || abbrev(&o, "HOLD", 4) || o == self.user.id) {
                 return CpResult::error(format!("DMKCQP003E INVALID OPTION - {o}"));
             }
         }
-        let files: Vec<_> = self.spool_files.iter().filter(|f| f.kind == kind).collect();
+        let sp = lock(&self.spool);
+        let files: Vec<_> = sp
+            .files()
+            .iter()
+            .filter(|f| f.queue == kind && f.owner == self.user.id)
+            .filter(|f| only.is_none_or(|id| f.id == id))
+            .collect();
         if files.is_empty() {
             return CpResult::line(0, format!("NO {name} FILES"));
         }
-        let mut lines = vec![
-            "OWNERID  FILE CLASS RECDS  CPY HOLD   DATE  TIME     NAME      TYPE      DIST"
-                .to_string(),
-        ];
+        let mut head = "OWNERID  FILE CLASS RECDS  CPY HOLD".to_string();
+        if all {
+            head.push_str("   DATE  TIME     NAME      TYPE      DIST");
+        }
+        let mut lines = vec![head];
         for f in files {
-            lines.push(format!(
-                "{:<8} {:04} {} {} {:06} {:02}  {:<4}  {} {} {:<8}  {:<8}  {}",
-                self.user.id,
-                f.number,
-                name,
+            let mut l = format!(
+                "{:<8} {:04} {} {} {:06} {:02}  {:<4}",
+                f.origin,
+                f.id,
                 f.class,
-                f.records,
+                f.made_by.name(),
+                f.records.len(),
                 f.copies,
                 if f.hold { "USER" } else { "NONE" },
-                f.date,
-                f.time,
-                f.name,
-                f.ftype,
-                self.user.id
-            ));
+            );
+            if all {
+                l.push_str(&format!(
+                    "  {} {} {:<8}  {:<8}  {}",
+                    f.date, f.time, f.name, f.ftype, f.dist
+                ));
+            }
+            lines.push(l.trim_end().to_string());
         }
         CpResult::lines(lines)
+    }
+
+    /// QUERY FILES [CLASS c] (QUERY HELPCMD2): how many reader, printer and punch files
+    /// the user has.
+    fn query_spool_totals(&self, w: &mut Words) -> CpResult {
+        let mut class = None;
+        while let Some(o) = w.next() {
+            if abbrev(&o, "CLASS", 2) {
+                match w
+                    .next()
+                    .filter(|c| c.len() == 1)
+                    .and_then(|c| c.chars().next())
+                {
+                    Some(c) => class = Some(c),
+                    None => return CpResult::error("DMKCQP028E CLASS MISSING OR INVALID"),
+                }
+            } else {
+                return CpResult::error(format!("DMKCQP003E INVALID OPTION - {o}"));
+            }
+        }
+        let sp = lock(&self.spool);
+        let count = |q: Queue| {
+            let n = sp
+                .files()
+                .iter()
+                .filter(|f| f.queue == q && f.owner == self.user.id)
+                .filter(|f| class.is_none_or(|c| f.class == c))
+                .count();
+            if n == 0 {
+                format!("NO {}", q.name())
+            } else {
+                format!("{n:03} {}", q.name())
+            }
+        };
+        CpResult::line(
+            0,
+            format!(
+                "FILES: {}, {}, {}",
+                count(Queue::Rdr),
+                count(Queue::Prt),
+                count(Queue::Pun)
+            ),
+        )
     }
 
     /// The lines of QUERY SET.

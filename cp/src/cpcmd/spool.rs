@@ -1,52 +1,18 @@
 //! SPOOL, CLOSE and MSG (CP Command Reference for General Users; messages of DMKCSP,
 //! DMKCSQ and DMKMSG).
 //!
-//! The punch and printer count the records the guest writes; CLOSE makes them a spool
-//! file (`PRT FILE 0001 TO CMSUSER COPY 01 NOHOLD`) that QUERY PRINTER / PUNCH lists.
-//! The spool files stay in this CP (spooling to host files and between users comes later).
+//! The punch and printer keep the records the guest writes in an open file; CLOSE makes
+//! it a file of the system spool ([`crate::spool`]): in the owner's punch or printer queue,
+//! or, for a device spooled TO a user, in that user's reader (`PUN FILE 0001 TO CMSUSER COPY
+//! 001 NOHOLD`). PURGE, TRANSFER, ORDER and CHANGE work on the files of one's own queues.
 
 use super::date_time;
 use super::{abbrev, parse_vaddr, CpResult, Words};
 use crate::io::device::DeviceClass;
+use crate::spool::{lock, Queue, ReaderEnd, SpoolError, SpoolFile};
 use crate::vm::Cp;
 
 pub(crate) use crate::io::device::SpoolOpts;
-
-/// Which queue a spool file is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum FileKind {
-    Rdr,
-    Pun,
-    Prt,
-}
-
-impl FileKind {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            FileKind::Rdr => "RDR",
-            FileKind::Pun => "PUN",
-            FileKind::Prt => "PRT",
-        }
-    }
-}
-
-/// A closed spool file.
-#[derive(Clone, Debug)]
-pub(crate) struct SpoolFile {
-    pub kind: FileKind,
-    /// Spool file number (spoolid).
-    pub number: u32,
-    pub class: char,
-    pub records: u32,
-    pub copies: u8,
-    pub hold: bool,
-    /// `MM/DD` and `HH:MM` of the CLOSE.
-    pub date: String,
-    pub time: String,
-    /// NAME operands of CLOSE.
-    pub name: String,
-    pub ftype: String,
-}
 
 impl Cp {
     /// The device a SPOOL / CLOSE operand names: vaddr, or PRINTER / PUNCH / READER /
@@ -132,9 +98,10 @@ impl Cp {
                 }
             } else if p == "TO" && !is_reader {
                 match w.next() {
-                    Some(u) if u == "*" => o.to = None,
+                    // TO *: one's own reader; OFF: the real device again.
+                    Some(u) if u == "*" => o.to = Some(user.clone()),
                     Some(u) if u == "OFF" => o.to = None,
-                    Some(u) if known.contains(&u) => o.to = (u != user).then_some(u),
+                    Some(u) if known.contains(&u) => o.to = Some(u),
                     Some(u) => {
                         return CpResult::error(format!("DMKCSP053E {u} NOT IN CP DIRECTORY"))
                     }
@@ -154,8 +121,10 @@ impl Cp {
         CpResult::ok()
     }
 
-    /// CLOSE vaddr|PRT|PUN|RDR [HOLD|NOHOLD] [PURGE] [NAME fn ft]: the records written since
-    /// the last CLOSE become a spool file.
+    /// CLOSE vaddr|PRT|PUN|RDR [HOLD|NOHOLD] [PURGE] [NAME fn [ft]] [DIST code]: the
+    /// records written since the last CLOSE become a spool file, in the user's punch or
+    /// printer queue or, for a device spooled TO a user, in that user's reader. CLOSE of a
+    /// reader ends the file it reads (purged; kept and held with HOLD or SPOOL RDR HOLD).
     pub(super) fn cmd_close(&mut self, w: &mut Words) -> CpResult {
         let Some(d) = w.next() else {
             return CpResult::error("DMKCSQ022E VADDR MISSING OR INVALID");
@@ -167,28 +136,34 @@ impl Cp {
             return CpResult::error(format!("DMKCSQ040E DEV {v:03X} DOES NOT EXIST"));
         };
         let kind = match dev.class() {
-            DeviceClass::Punch => FileKind::Pun,
-            DeviceClass::Printer => FileKind::Prt,
-            DeviceClass::Reader => FileKind::Rdr,
-            DeviceClass::Console => FileKind::Prt,
+            DeviceClass::Punch => Queue::Pun,
+            DeviceClass::Printer => Queue::Prt,
+            DeviceClass::Reader => Queue::Rdr,
+            DeviceClass::Console => Queue::Prt,
             DeviceClass::Dasd | DeviceClass::Special => {
                 return CpResult::error(format!("DMKCSQ143E DEV {v:03X} NOT SPOOLED"))
             }
         };
-        let mut hold = dev.spool.hold;
+        let mut hold_opt = None;
         let mut purge = false;
         let mut name = String::new();
         let mut ftype = String::new();
+        let mut dist = self.user.id.clone();
         while let Some(o) = w.next() {
             if abbrev(&o, "HOLD", 2) {
-                hold = true;
+                hold_opt = Some(true);
             } else if abbrev(&o, "NOHOLD", 3) {
-                hold = false;
+                hold_opt = Some(false);
             } else if abbrev(&o, "PURGE", 2) {
                 purge = true;
             } else if abbrev(&o, "NAME", 1) {
                 name = w.next().unwrap_or_default();
                 ftype = w.next().unwrap_or_default();
+            } else if abbrev(&o, "DIST", 1) {
+                match w.next() {
+                    Some(c) if c.len() <= 8 => dist = c,
+                    _ => return CpResult::error("DMKCSQ026E OPERAND MISSING OR INVALID"),
+                }
             } else {
                 return CpResult::error(format!("DMKCSQ003E INVALID OPTION - {o}"));
             }
@@ -196,37 +171,310 @@ impl Cp {
         let Some(dev) = self.devices.get_mut(&v) else {
             return CpResult::ok();
         };
-        let records = std::mem::take(&mut dev.records);
-        if kind == FileKind::Rdr || records == 0 {
-            // A reader file is closed by reading it; nothing written: no file.
+        let hold = hold_opt.unwrap_or(dev.spool.hold);
+        if kind == Queue::Rdr {
+            // CLOSE HELPCMD2, usage note 5: CLOSE HOLD saves the file, CLOSE NOHOLD (or
+            // PURGE) releases it, plain CLOSE does what the end of the file does.
+            let end = if purge || hold_opt == Some(false) {
+                ReaderEnd::Purge
+            } else if hold_opt == Some(true) {
+                ReaderEnd::Save
+            } else {
+                ReaderEnd::by_spool(dev.spool.hold, dev.spool.cont)
+            };
+            let r = lock(&self.spool).finish_read(&mut dev.reading, end);
+            return r.map_or_else(spool_error, |()| CpResult::ok());
+        }
+        let Some((id, owner, copies)) =
+            (match self.close_file(v, kind, hold, purge, name, ftype, dist) {
+                Ok(x) => x,
+                Err(e) => return spool_error(e),
+            })
+        else {
             return CpResult::ok();
+        };
+        // CLOSE HELPCMD2, "Responses": only for several copies, a file sent to a user's
+        // reader, or one in user hold.
+        let sent = self.devices.get(&v).is_some_and(|d| d.spool.to.is_some());
+        if copies < 2 && !sent && !hold {
+            return CpResult::ok();
+        }
+        self.imsg(format!(
+            "{} FILE {id:04} {} {owner} COPY {copies:03} {}",
+            kind.name(),
+            if sent { "TO" } else { "FOR" },
+            if hold { "HOLD" } else { "NOHOLD" }
+        ))
+    }
+
+    /// Closes the open file of punch or printer `v` (of kind `kind`): a spool file in the
+    /// user's queue or the reader of the user the device is spooled TO; with `purge` the
+    /// records are dropped. Gives the spool id, the owner and the copies of the new file
+    /// (`None`: nothing was written, or PURGE).
+    #[allow(clippy::too_many_arguments)]
+    fn close_file(
+        &mut self,
+        v: u16,
+        kind: Queue,
+        hold: bool,
+        purge: bool,
+        name: String,
+        ftype: String,
+        dist: String,
+    ) -> Result<Option<(u32, String, u8)>, SpoolError> {
+        let Some(dev) = self.devices.get_mut(&v) else {
+            return Ok(None);
+        };
+        let open = std::mem::take(&mut dev.open);
+        if open.records.is_empty() {
+            return Ok(None);
         }
         if purge {
-            return CpResult::ok();
+            lock(&self.spool).release(open.space);
+            return Ok(None);
         }
         let spool = dev.spool.clone();
-        self.next_spool += 1;
-        let number = self.next_spool;
         let (date, time, _) = date_time();
-        let to = spool.to.clone().unwrap_or_else(|| self.user.id.clone());
-        self.spool_files.push(SpoolFile {
-            kind,
-            number,
+        let (queue, owner) = match &spool.to {
+            Some(u) => (Queue::Rdr, u.clone()),
+            None => (kind, self.user.id.clone()),
+        };
+        let file = SpoolFile {
+            id: 0,
+            origin: self.user.id.clone(),
+            owner: owner.clone(),
+            queue,
+            made_by: kind,
             class: spool.class,
-            records,
+            name,
+            ftype,
+            dist,
             copies: spool.copies,
             hold,
             date: date[..5].to_string(),
             time: time[..5].to_string(),
-            name,
-            ftype,
-        });
-        self.imsg(format!(
-            "{} FILE {number:04} TO {to} COPY {:02} {}",
-            kind.name(),
-            spool.copies,
-            if hold { "HOLD" } else { "NOHOLD" }
-        ))
+            records: open.records,
+        };
+        let id = lock(&self.spool).add(file)?;
+        Ok(Some((id, owner, spool.copies)))
+    }
+
+    /// DETACH and LOGOFF: the open file of a punch or printer is closed (as CLOSE without
+    /// options), so nothing the guest wrote is lost; a reader's file is left where it is.
+    pub(crate) fn close_at_detach(&mut self, v: u16) {
+        let Some(d) = self.devices.get(&v) else {
+            return;
+        };
+        let kind = match d.class() {
+            DeviceClass::Punch => Queue::Pun,
+            DeviceClass::Printer => Queue::Prt,
+            _ => return,
+        };
+        let hold = d.spool.hold;
+        let dist = self.user.id.clone();
+        if let Err(e) = self.close_file(v, kind, hold, false, String::new(), String::new(), dist) {
+            self.cp_line(&format!("VM390: SPOOL ERROR: {e}"));
+        }
+    }
+
+    /// The files of the user's queue `queue` that `sel` names.
+    fn select_files(&self, queue: Queue, sel: &Selection) -> Result<Vec<u32>, CpResult> {
+        let sp = lock(&self.spool);
+        let mine: Vec<&SpoolFile> = sp
+            .files()
+            .iter()
+            .filter(|f| f.queue == queue && f.owner == self.user.id)
+            .collect();
+        let ids: Vec<u32> = match sel {
+            Selection::All => mine.iter().map(|f| f.id).collect(),
+            Selection::Class(c) => mine
+                .iter()
+                .filter(|f| f.class == *c)
+                .map(|f| f.id)
+                .collect(),
+            Selection::Ids(ids) => {
+                for id in ids {
+                    if !mine.iter().any(|f| f.id == *id) {
+                        return Err(CpResult::error(format!(
+                            "DMKCSU042E SPOOLID {id:04} DOES NOT EXIST"
+                        )));
+                    }
+                }
+                ids.clone()
+            }
+        };
+        Ok(ids)
+    }
+
+    /// PURGE [RDR|PRT|PUN] [spoolid ...|CLASS c|ALL]: removes one's own spool files.
+    pub(super) fn cmd_purge(&mut self, w: &mut Words) -> CpResult {
+        let (queue, sel) = match parse_selection(w, "DMKCSU") {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+        if let Some(o) = w.next() {
+            return CpResult::error(format!("DMKCSU003E INVALID OPTION - {o}"));
+        }
+        let ids = match self.select_files(queue, &sel) {
+            Ok(ids) => ids,
+            Err(r) => return r,
+        };
+        for d in self.devices.values_mut() {
+            if d.reading.is_some_and(|p| ids.contains(&p.id)) {
+                d.reading = None;
+            }
+        }
+        let mut sp = lock(&self.spool);
+        for id in &ids {
+            if let Err(e) = sp.purge(*id) {
+                return spool_error(e);
+            }
+        }
+        self.imsg(files_done(ids.len(), "PURGED"))
+    }
+
+    /// TRANSFER [RDR|PRT|PUN] spoolid ...|CLASS c|ALL TO userid [RDR]: one's own files go
+    /// to another user's reader.
+    pub(super) fn cmd_transfer(&mut self, w: &mut Words) -> CpResult {
+        let (queue, sel) = match parse_selection(w, "DMKCSU") {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+        let to = match (w.next().as_deref(), w.next()) {
+            (Some("TO"), Some(u)) if u == "*" => self.user.id.clone(),
+            (Some("TO"), Some(u)) if self.directory.user(&u).is_some() => u,
+            (Some("TO"), Some(u)) => {
+                return CpResult::error(format!("DMKCSU053E {u} NOT IN CP DIRECTORY"))
+            }
+            _ => return CpResult::error("DMKCSU020E USERID MISSING OR INVALID"),
+        };
+        match w.next() {
+            None => {}
+            Some(r) if abbrev(&r, "READER", 3) || r == "RDR" => {}
+            Some(o) => return CpResult::error(format!("DMKCSU003E INVALID OPTION - {o}")),
+        }
+        let ids = match self.select_files(queue, &sel) {
+            Ok(ids) => ids,
+            Err(r) => return r,
+        };
+        let mut sp = lock(&self.spool);
+        let mut lines = Vec::new();
+        for id in &ids {
+            let r = sp.update(*id, |f| {
+                f.owner = to.clone();
+                f.queue = Queue::Rdr;
+            });
+            if let Err(e) = r {
+                return spool_error(e);
+            }
+            lines.push(format!("RDR FILE {id:04} TRANSFERRED TO {to}"));
+        }
+        drop(sp);
+        if !self.settings.imsg {
+            return CpResult::ok();
+        }
+        lines.push(files_done(ids.len(), "TRANSFERRED"));
+        CpResult::lines(lines)
+    }
+
+    /// ORDER [RDR|PRT|PUN] spoolid ...: those files come first in the queue, in that
+    /// order.
+    pub(super) fn cmd_order(&mut self, w: &mut Words) -> CpResult {
+        let (queue, sel) = match parse_selection(w, "DMKCSU") {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+        if let Some(o) = w.next() {
+            return CpResult::error(format!("DMKCSU003E INVALID OPTION - {o}"));
+        }
+        let ids = match self.select_files(queue, &sel) {
+            Ok(ids) => ids,
+            Err(r) => return r,
+        };
+        let r = lock(&self.spool).order(&ids);
+        r.map_or_else(spool_error, |()| {
+            self.imsg(files_done(ids.len(), "ORDERED"))
+        })
+    }
+
+    /// CHANGE [RDR|PRT|PUN] spoolid ...|CLASS c|ALL options: CLASS c, NAME fn [ft],
+    /// HOLD / NOHOLD, COPY n, DIST code.
+    pub(super) fn cmd_change(&mut self, w: &mut Words) -> CpResult {
+        const MISSING: &str = "DMKCSU026E OPERAND MISSING OR INVALID";
+        let (queue, sel) = match parse_selection(w, "DMKCSU") {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+        let mut class = None;
+        let mut name = None;
+        let mut hold = None;
+        let mut copies = None;
+        let mut dist = None;
+        if !w.more() {
+            return CpResult::error(MISSING);
+        }
+        while let Some(o) = w.next() {
+            if abbrev(&o, "CLASS", 2) {
+                match w
+                    .next()
+                    .filter(|c| c.len() == 1)
+                    .and_then(|c| c.chars().next())
+                {
+                    Some(c) if c.is_ascii_alphanumeric() => class = Some(c),
+                    _ => return CpResult::error("DMKCSU028E CLASS MISSING OR INVALID"),
+                }
+            } else if abbrev(&o, "NAME", 2) {
+                let f = w.next().unwrap_or_default();
+                let t = w.next().unwrap_or_default();
+                name = Some((f, t));
+            } else if abbrev(&o, "HOLD", 4) {
+                hold = Some(true);
+            } else if abbrev(&o, "NOHOLD", 3) {
+                hold = Some(false);
+            } else if abbrev(&o, "COPY", 2) {
+                match w.next().and_then(|n| n.parse::<u8>().ok()) {
+                    Some(n) if (1..=99).contains(&n) => copies = Some(n),
+                    _ => return CpResult::error(MISSING),
+                }
+            } else if abbrev(&o, "DIST", 2) {
+                match w.next() {
+                    Some(c) if c.len() <= 8 => dist = Some(c),
+                    _ => return CpResult::error(MISSING),
+                }
+            } else {
+                return CpResult::error(format!("DMKCSU003E INVALID OPTION - {o}"));
+            }
+        }
+        let ids = match self.select_files(queue, &sel) {
+            Ok(ids) => ids,
+            Err(r) => return r,
+        };
+        let mut sp = lock(&self.spool);
+        for id in &ids {
+            let r = sp.update(*id, |f| {
+                if let Some(c) = class {
+                    f.class = c;
+                }
+                if let Some((n, t)) = &name {
+                    f.name = n.clone();
+                    f.ftype = t.clone();
+                }
+                if let Some(h) = hold {
+                    f.hold = h;
+                }
+                if let Some(c) = copies {
+                    f.copies = c;
+                }
+                if let Some(d) = &dist {
+                    f.dist = d.clone();
+                }
+            });
+            if let Err(e) = r {
+                return spool_error(e);
+            }
+        }
+        drop(sp);
+        self.imsg(files_done(ids.len(), "CHANGED"))
     }
 
     /// MSG userid|* text: a message to a logged-on user (here: only oneself).
@@ -248,5 +496,202 @@ impl Cp {
             return CpResult::error(format!("DMKMSG045E {to} NOT LOGGED ON"));
         }
         CpResult::error(format!("DMKMSG053E {to} NOT IN CP DIRECTORY"))
+    }
+}
+
+/// Which of a queue's files a PURGE, TRANSFER, ORDER or CHANGE names.
+#[derive(Debug)]
+enum Selection {
+    /// ALL (or nothing named).
+    All,
+    /// CLASS c.
+    Class(char),
+    /// Spool ids.
+    Ids(Vec<u32>),
+}
+
+/// `[RDR|PRT|PUN] spoolid ...|CLASS c|ALL` (the queue is the reader unless named).
+fn parse_selection(w: &mut Words, module: &str) -> Result<(Queue, Selection), CpResult> {
+    let mut queue = Queue::Rdr;
+    let mut ids = Vec::new();
+    while let Some(t) = w.peek() {
+        let t = t.to_string();
+        if ids.is_empty() && (abbrev(&t, "READER", 2) || t == "RDR") {
+            queue = Queue::Rdr;
+        } else if ids.is_empty() && (abbrev(&t, "PRINTER", 2) || t == "PRT") {
+            queue = Queue::Prt;
+        } else if ids.is_empty() && (abbrev(&t, "PUNCH", 2) || t == "PUN") {
+            queue = Queue::Pun;
+        } else if ids.is_empty() && t == "ALL" {
+            w.next();
+            return Ok((queue, Selection::All));
+        } else if ids.is_empty() && abbrev(&t, "CLASS", 2) {
+            w.next();
+            return match w
+                .next()
+                .filter(|c| c.len() == 1)
+                .and_then(|c| c.chars().next())
+            {
+                Some(c) if c.is_ascii_alphanumeric() => Ok((queue, Selection::Class(c))),
+                _ => Err(CpResult::error(format!(
+                    "{module}028E CLASS MISSING OR INVALID"
+                ))),
+            };
+        } else if !t.is_empty() && t.len() <= 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+            match t.parse::<u32>() {
+                Ok(id) if id > 0 => ids.push(id),
+                _ => {
+                    return Err(CpResult::error(format!(
+                        "{module}042E SPOOLID {t} DOES NOT EXIST"
+                    )))
+                }
+            }
+        } else {
+            break;
+        }
+        w.next();
+    }
+    if ids.is_empty() {
+        Ok((queue, Selection::All))
+    } else {
+        Ok((queue, Selection::Ids(ids)))
+    }
+}
+
+/// `nnnn FILES PURGED` / `NO FILES PURGED` (PURGE, CHANGE, ORDER, TRANSFER HELPCMD2,
+/// "Response").
+fn files_done(n: usize, what: &str) -> String {
+    if n == 0 {
+        format!("NO FILES {what}")
+    } else {
+        format!("{n:04} FILES {what}")
+    }
+}
+
+/// A host failure of the spool as CP's answer.
+fn spool_error(e: SpoolError) -> CpResult {
+    CpResult::error(format!("VM390: SPOOL ERROR: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::spool::{lock, Queue, SpoolFile};
+    use crate::vm::{ScriptTerminal, Vm};
+
+    /// User T with a reader, its spool in memory holding reader files A, B, C (spool ids
+    /// 1-3, class A).
+    fn machine() -> Vm {
+        let text = "USER T T 1M 1M G\n CONSOLE 009 3215\n SPOOL 00C 2540 READER A\n";
+        let dir =
+            crate::directory::parse_directory_text(text, "t", std::path::Path::new("."), false)
+                .unwrap();
+        let vm = Vm::logon(&dir, "T", Box::new(ScriptTerminal::default())).unwrap();
+        for n in ["A", "B", "C"] {
+            let mut sp = lock(&vm.cp.spool);
+            sp.reserve(1).unwrap();
+            sp.add(SpoolFile {
+                id: 0,
+                origin: "T".into(),
+                owner: "T".into(),
+                queue: Queue::Rdr,
+                made_by: Queue::Pun,
+                class: 'A',
+                name: n.into(),
+                ftype: "DECK".into(),
+                dist: "T".into(),
+                copies: 1,
+                hold: false,
+                date: "12/07".into(),
+                time: "20:00".into(),
+                records: vec![vec![0xC1]],
+            })
+            .unwrap();
+        }
+        vm
+    }
+
+    fn cmd(vm: &mut Vm, c: &str) -> Vec<String> {
+        vm.cp.cp_command_from(&mut vm.cpu, c, true).lines
+    }
+
+    /// The spool ids of the reader in queue order.
+    fn order(vm: &mut Vm) -> Vec<String> {
+        cmd(vm, "QUERY READER ALL")
+            .iter()
+            .skip(1)
+            .map(|l| l[9..13].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn order_puts_files_first() {
+        let mut vm = machine();
+        assert_eq!(order(&mut vm), ["0001", "0002", "0003"]);
+        assert_eq!(cmd(&mut vm, "ORDER RDR 3 2"), ["0002 FILES ORDERED"]);
+        assert_eq!(order(&mut vm), ["0003", "0002", "0001"]);
+        assert_eq!(
+            cmd(&mut vm, "ORDER 7"),
+            ["DMKCSU042E SPOOLID 0007 DOES NOT EXIST"]
+        );
+        // The reader reads in the new order.
+        let first = lock(&vm.cp.spool).first_readable("T", '*');
+        assert_eq!(first, Some(3));
+    }
+
+    #[test]
+    fn change_hold_class_and_name() {
+        let mut vm = machine();
+        assert_eq!(cmd(&mut vm, "CHANGE RDR 1 HOLD"), ["0001 FILES CHANGED"]);
+        assert_eq!(lock(&vm.cp.spool).first_readable("T", '*'), Some(2));
+        assert_eq!(
+            cmd(&mut vm, "CHANGE RDR CLASS A CLASS C NAME NEW ONE"),
+            ["0003 FILES CHANGED"]
+        );
+        let q = cmd(&mut vm, "QUERY RDR ALL");
+        assert!(
+            q[1].starts_with("T        0001 C PUN 000001 01  USER"),
+            "{q:?}"
+        );
+        assert!(q[2].contains("NEW       ONE"), "{q:?}");
+        assert_eq!(cmd(&mut vm, "CHANGE RDR 1 NOHOLD"), ["0001 FILES CHANGED"]);
+        assert_eq!(lock(&vm.cp.spool).first_readable("T", '*'), Some(1));
+        assert_eq!(
+            cmd(&mut vm, "CHANGE RDR 1 BOGUS"),
+            ["DMKCSU003E INVALID OPTION - BOGUS"]
+        );
+    }
+
+    #[test]
+    fn purge_all_and_by_class() {
+        let mut vm = machine();
+        assert_eq!(cmd(&mut vm, "PURGE RDR CLASS B"), ["NO FILES PURGED"]);
+        assert_eq!(cmd(&mut vm, "PURGE 2"), ["0001 FILES PURGED"]);
+        assert_eq!(cmd(&mut vm, "PURGE RDR ALL"), ["0002 FILES PURGED"]);
+        assert_eq!(cmd(&mut vm, "QUERY RDR"), ["NO RDR FILES"]);
+        assert_eq!(lock(&vm.cp.spool).used(), 0);
+    }
+
+    /// QUERY READER without ALL stops after the hold status; a spool id shows one file
+    /// in full; QUERY FILES counts (QUERY HELPCMD2).
+    #[test]
+    fn query_short_full_and_files() {
+        let mut vm = machine();
+        let q = cmd(&mut vm, "QUERY READER");
+        assert_eq!(q[0], "OWNERID  FILE CLASS RECDS  CPY HOLD");
+        assert_eq!(q[1], "T        0001 A PUN 000001 01  NONE");
+        let q = cmd(&mut vm, "QUERY READER 2");
+        assert_eq!(q.len(), 2, "{q:?}");
+        assert!(
+            q[1].contains(" 0002 A PUN ") && q[1].contains("B         DECK"),
+            "{q:?}"
+        );
+        assert_eq!(
+            cmd(&mut vm, "QUERY FILES"),
+            ["FILES: 003 RDR, NO PRT, NO PUN"]
+        );
+        assert_eq!(
+            cmd(&mut vm, "QUERY FILES CLASS B"),
+            ["FILES: NO RDR, NO PRT, NO PUN"]
+        );
     }
 }

@@ -100,20 +100,15 @@ impl ConsoleSink for ConsoleBuffer {
     }
 }
 
-/// Where a spooled unit-record device's output records go: the spool file being written
-/// (CLOSE makes it a spool file).
+/// Where a spooled unit-record device's records go and come from: the spool file being
+/// written (CLOSE makes it a spool file) and the reader's input file ([`crate::spool`]).
 pub trait SpoolSink {
-    /// One record (a card or a print line) as the guest wrote it.
-    fn put_record(&mut self, record: &[u8]);
-}
-
-/// A spool sink that counts the records (the spool files of this CP hold no data yet).
-#[derive(Debug)]
-pub struct RecordCount<'a>(pub &'a mut u32);
-
-impl SpoolSink for RecordCount<'_> {
-    fn put_record(&mut self, _record: &[u8]) {
-        *self.0 += 1;
+    /// One record (a card or a print line) as the guest wrote it; `Err` when the spool
+    /// space is full (the device is then not ready).
+    fn put_record(&mut self, record: &[u8]) -> Result<(), crate::spool::SpoolFull>;
+    /// The next card of the reader's input file. Default: no file.
+    fn next_card(&mut self) -> crate::spool::ReaderRecord {
+        crate::spool::ReaderRecord::NoFile
     }
 }
 
@@ -129,7 +124,9 @@ impl ConsoleSink for NoSink {
 }
 
 impl SpoolSink for NoSink {
-    fn put_record(&mut self, _record: &[u8]) {}
+    fn put_record(&mut self, _record: &[u8]) -> Result<(), crate::spool::SpoolFull> {
+        Ok(())
+    }
 }
 
 /// What a device may use while it runs one command.

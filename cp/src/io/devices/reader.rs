@@ -1,10 +1,13 @@
-//! The spooled card reader (2540 reader, 3505). No spool file is ever queued to it yet, so
-//! a read gives unit exception: the end of the file.
+//! The spooled card reader (2540 reader, 3505): a read gives the next card of the first
+//! reader file of the reader's class that is not held ([`crate::spool::Spool::reader_next`]),
+//! and unit exception at the end of the file. With no file at all a read also gives unit
+//! exception.
 
 use crate::io::device::{
     ChannelDevice, Command, DeviceClass, Diag24Words, IoContext, QueryContext,
 };
 use crate::io::{sense, CmdKind, DevReply};
+use crate::spool::ReaderRecord;
 
 /// A virtual card reader.
 #[derive(Debug)]
@@ -33,10 +36,18 @@ impl ChannelDevice for Reader {
             rdev: 0x0000_0040,
         }
     }
-    fn start(&mut self, cmd: Command<'_>, _ctx: &mut IoContext<'_>) -> DevReply {
+    fn start(&mut self, cmd: Command<'_>, ctx: &mut IoContext<'_>) -> DevReply {
         if CmdKind::of(cmd.code) == CmdKind::Read {
-            // No spool files: end of file.
-            DevReply::unit_exception()
+            match ctx.spool.next_card() {
+                // A card is 80 columns: a shorter record is padded with blanks.
+                ReaderRecord::Card(mut c) => {
+                    if c.len() < 80 {
+                        c.resize(80, 0x40);
+                    }
+                    DevReply::input(c)
+                }
+                ReaderRecord::EndOfFile | ReaderRecord::NoFile => DevReply::unit_exception(),
+            }
         } else {
             self.sense = sense::COMMAND_REJECT;
             DevReply::unit_check()

@@ -12,10 +12,14 @@ pub(super) fn spool_command(
     sense: &mut u8,
 ) -> DevReply {
     match CmdKind::of(code) {
-        CmdKind::Write => {
-            ctx.spool.put_record(data);
-            DevReply::took(data.len())
-        }
+        CmdKind::Write => match ctx.spool.put_record(data) {
+            Ok(()) => DevReply::took(data.len()),
+            // The spool space is full: the device is not ready (CP tells the user).
+            Err(_) => {
+                *sense = sense::INTERVENTION_REQUIRED;
+                DevReply::unit_check()
+            }
+        },
         // Immediate carriage control (1403: space 1-3 lines X'0B'/X'13'/X'1B', skip to
         // channel n X'8B'-X'E3'; punch: feed / select stacker): no data, no record. R6
         // CMS DEBUG's DUMP starts with a skip to channel 1 (X'8B').
