@@ -115,6 +115,8 @@ pub struct Directory {
     /// ([`crate::spool`]); `None` (directory text not from a file): the spool files live
     /// only in the process.
     pub spool_dir: Option<std::path::PathBuf>,
+    /// The directory file this was read from (`None` for directory text).
+    pub file: Option<std::path::PathBuf>,
 }
 
 impl Directory {
@@ -416,6 +418,7 @@ pub fn parse_directory(path: &Path) -> Result<Directory, Vec<DirectoryError>> {
     };
     let mut dir = parse_directory_text(&text, &file, base, true)?;
     dir.spool_dir = Some(crate::spool::spool_dir_for(path));
+    dir.file = Some(path.to_path_buf());
     Ok(dir)
 }
 

@@ -18,6 +18,11 @@
 //! spool directory and renamed over the old one. vm390 reads, writes and removes only
 //! files of these names; anything else in the directory is left alone.
 //!
+//! One CP owns a directory's spool at a time: it holds an exclusive advisory lock
+//! (`flock`) on the directory file while it runs. A second vm390 started on the same
+//! directory file says so and keeps its spool files in memory only, so that two processes
+//! never give the same spool id or write one index over the other's.
+//!
 //! # Bounded space
 //!
 //! The records of all files, closed or still being written, may take at most
@@ -236,6 +241,8 @@ pub struct Spool {
     limit: u64,
     /// Space taken by closed files and by records of files still open.
     used: u64,
+    /// The open directory file whose lock says this process owns the spool directory.
+    _owner: Option<std::fs::File>,
 }
 
 impl Spool {
@@ -247,6 +254,7 @@ impl Spool {
             last_id: 0,
             limit,
             used: 0,
+            _owner: None,
         }
     }
 
@@ -906,14 +914,44 @@ pub fn spool_dir_for(direct: &Path) -> PathBuf {
     }
 }
 
-/// The system spool of `directory`: in its spool directory, or in memory.
+/// The system spool of `directory`: in its spool directory, or in memory. The spool
+/// directory is used only while this process holds the lock on the directory file (see the
+/// module documentation); when another vm390 holds it, this one says so on standard error
+/// and keeps its spool in memory.
 pub fn for_directory(directory: &crate::directory::Directory) -> Result<SpoolHandle, String> {
     let limit = limit_from_env()?;
     let s = match &directory.spool_dir {
-        Some(d) => Spool::open(d, limit).map_err(|e| e.to_string())?,
+        Some(d) => match directory.file.as_deref().map(own_spool).transpose() {
+            Ok(owner) => {
+                let mut s = Spool::open(d, limit).map_err(|e| e.to_string())?;
+                s._owner = owner;
+                s
+            }
+            Err(why) => {
+                eprintln!("vm390: {why}: spool files of this session are kept in memory only");
+                Spool::in_memory(limit)
+            }
+        },
         None => Spool::in_memory(limit),
     };
     Ok(Arc::new(Mutex::new(s)))
+}
+
+/// Takes the exclusive advisory lock on the directory file `direct` that makes this process
+/// the owner of its spool directory; why not, naming the holder's pid where it is known.
+fn own_spool(direct: &Path) -> Result<std::fs::File, String> {
+    let f = std::fs::File::open(direct).map_err(|e| format!("{}: {e}", direct.display()))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(match crate::dasd::lock_holder(&f) {
+            Some(pid) => format!("the spool of {} is in use by pid {pid}", direct.display()),
+            None => format!(
+                "the spool of {} is in use by another process",
+                direct.display()
+            ),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("{}: lock: {e}", direct.display())),
+    }
 }
 
 /// A record as ASCII text: EBCDIC translated, trailing blanks removed (spool export).
@@ -924,6 +962,23 @@ pub fn record_text(r: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A second CP on the same directory file does not use its spool directory: its files
+    /// would take the same spool ids and its index would overwrite the first one's.
+    #[test]
+    fn one_cp_owns_a_directory_spool() {
+        let tmp = tempfile::tempdir().unwrap();
+        let direct = tmp.path().join("u.direct");
+        std::fs::write(&direct, "USER U U 1M 1M G\n CONSOLE 009 3215\n").unwrap();
+        let dir = crate::directory::parse_directory(&direct).unwrap();
+        let first = for_directory(&dir).unwrap();
+        let second = for_directory(&dir).unwrap();
+        assert!(lock(&first).dir.is_some());
+        assert!(lock(&second).dir.is_none(), "two owners of one spool");
+        drop(first);
+        let third = for_directory(&dir).unwrap();
+        assert!(lock(&third).dir.is_some(), "the lock is not given back");
+    }
 
     fn file(owner: &str, queue: Queue, recs: &[&[u8]]) -> SpoolFile {
         SpoolFile {
