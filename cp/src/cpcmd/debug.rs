@@ -728,3 +728,332 @@ impl Cp {
         CpResult::lines(lines).with(Effect::None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu::Stop;
+    use crate::storage::AbsAddr;
+    use crate::vm::{ScriptTerminal, Vm};
+
+    /// User T (1M, class G, with a printer) logged on, its CPU in the reset state.
+    fn vm() -> Vm {
+        let text = "USER T T 1M 1M G\n CONSOLE 009 3215\n SPOOL 00E 1403 A\n";
+        let dir =
+            crate::directory::parse_directory_text(text, "t", std::path::Path::new("."), false)
+                .unwrap();
+        Vm::logon(&dir, "T", Box::new(ScriptTerminal::default())).unwrap()
+    }
+
+    /// The response lines and return code of `line`.
+    fn cmd(vm: &mut Vm, line: &str) -> (u32, Vec<String>) {
+        let r = vm.cp.cp_command_from(&mut vm.cpu, line, true);
+        (r.rc, r.lines)
+    }
+
+    fn put(vm: &mut Vm, abs: u32, data: &[u8]) {
+        vm.cpu.mem.load(AbsAddr(abs), data).unwrap();
+    }
+
+    #[test]
+    fn display_storage_locations_ranges_counts_and_translation() {
+        let mut vm = vm();
+        put(
+            &mut vm,
+            0x1010,
+            b"\xC1\xC2\xC3\xC4\x00\x00\x00\x05\x12\x34\x56\x78\xF1\xF2\xF3\x40",
+        );
+        // One location: its word (rounded down to a fullword).
+        assert_eq!(
+            cmd(&mut vm, "DISPLAY 1013"),
+            (0, vec!["001010 C1C2C3C4".into()])
+        );
+        // A range and a count: four words a line; the last rounded up to a fullword.
+        assert_eq!(
+            cmd(&mut vm, "D L1010-1019").1,
+            ["001010 C1C2C3C4 00000005 12345678"]
+        );
+        assert_eq!(cmd(&mut vm, "D 1014.2").1, ["001014 00000005"]);
+        assert_eq!(
+            cmd(&mut vm, "D 1014:END").1.len(),
+            (0x10_0000 - 0x1014 + 15) / 16
+        );
+        // T: from the 16-byte boundary, with the EBCDIC translation.
+        assert_eq!(
+            cmd(&mut vm, "D T1014").1,
+            ["001010 C1C2C3C4 00000005 12345678 F1F2F340 *ABCD........123 *"]
+        );
+        // A line at a 2K boundary shows the key; a later operand without a letter is of the
+        // last explicit type.
+        vm.cpu.mem.set_key(AbsAddr(0x1000), 0x30);
+        assert_eq!(
+            cmd(&mut vm, "D T1000 1010").1,
+            [
+                "001000 00000000 00000000 00000000 00000000 (30) *................*",
+                "001010 C1C2C3C4 00000005 12345678 F1F2F340 *ABCD........123 *",
+            ]
+        );
+        // Nothing, and a bare letter or range: location 0, all of storage.
+        assert_eq!(cmd(&mut vm, "D").1, ["000000 00000000 (00)"]);
+        assert_eq!(cmd(&mut vm, "D L").1.len(), 0x10_0000 / 16);
+        assert_eq!(cmd(&mut vm, "D -").1.len(), 0x10_0000 / 16);
+        assert_eq!(
+            cmd(&mut vm, "D -8").1,
+            ["000000 00000000 00000000 00000000 (00)"]
+        );
+        // Real storage: page 0 is the prefix page.
+        put(&mut vm, 0x3000, &[0xAB, 0xCD, 0xEF, 0x01]);
+        vm.cpu.mem.set_prefix(0x3000);
+        assert_eq!(cmd(&mut vm, "D 0").1, ["000000 ABCDEF01 (00)"]);
+    }
+
+    #[test]
+    fn display_keys_groups_blocks_of_one_key() {
+        let mut vm = vm();
+        vm.cpu.mem.set_key(AbsAddr(0x800), 0xE0);
+        vm.cpu.mem.set_key(AbsAddr(0x1000), 0xE0);
+        assert_eq!(
+            cmd(&mut vm, "D K0-1FFF").1,
+            [
+                "000000 TO 0007FF   KEY = 00",
+                "000800 TO 000FFF   KEY = E0",
+                "001000 TO 0017FF   KEY = E0",
+                "001800 TO 001FFF   KEY = 00",
+            ]
+            .iter()
+            .filter(|l| !l.starts_with("001000"))
+            .map(|l| l.replace("000800 TO 000FFF", "000800 TO 0017FF"))
+            .collect::<Vec<_>>()
+        );
+        assert_eq!(cmd(&mut vm, "D K1234").1, ["001000 TO 0017FF   KEY = E0"]);
+    }
+
+    #[test]
+    fn display_registers_psw_caw_csw() {
+        let mut vm = vm();
+        for r in 0..16 {
+            vm.cpu.gpr[r] = 0x1111_1111 * r as u32;
+            vm.cpu.cr[r] = 0x100 + r as u32;
+        }
+        vm.cpu.fpr[0] = 0x4110_0000_0000_0000; // 1.0
+        vm.cpu.fpr[2] = 0xC130_0000_0000_0000; // -3.0
+        vm.cpu.fpr[4] = 0x4010_0000_0000_0000; // 1/16
+        let g = cmd(&mut vm, "D G").1;
+        assert_eq!(g.len(), 4);
+        assert_eq!(g[3], "GPR C = CCCCCCCC DDDDDDDD EEEEEEEE FFFFFFFF");
+        // Decimal or hexadecimal register numbers; a range, a count, END.
+        assert_eq!(cmd(&mut vm, "D G14-F").1, ["GPR E = EEEEEEEE FFFFFFFF"]);
+        assert_eq!(
+            cmd(&mut vm, "D G2.3").1,
+            ["GPR 2 = 22222222 33333333 44444444"]
+        );
+        assert_eq!(
+            cmd(&mut vm, "D G13-END").1,
+            ["GPR D = DDDDDDDD EEEEEEEE FFFFFFFF"]
+        );
+        assert_eq!(
+            cmd(&mut vm, "D G1 2").1,
+            ["GPR 1 = 11111111", "GPR 2 = 22222222"]
+        );
+        assert_eq!(
+            cmd(&mut vm, "D Y").1,
+            [
+                "FPR 0 = 4110000000000000  .10000000000000000  E 01",
+                "FPR 2 = C130000000000000 -.30000000000000000  E 01",
+                "FPR 4 = 4010000000000000  .62500000000000000  E-01",
+                "FPR 6 = 0000000000000000  .00000000000000000  E 00",
+            ]
+        );
+        assert_eq!(cmd(&mut vm, "D Y2.2").1.len(), 2);
+        assert_eq!(cmd(&mut vm, "D X0.2").1, ["ECR 0 = 00000100 00000101"]);
+        let psw = vm.cpu.psw.to_bytes(vm.cpu.arch);
+        assert_eq!(
+            cmd(&mut vm, "D P").1,
+            [format!("PSW = {}", two_words(&psw))]
+        );
+        put(&mut vm, 0x40, &[1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0x12, 0x34]);
+        assert_eq!(
+            cmd(&mut vm, "D CAW CSW PSW").1[..2],
+            ["CAW = 00001234", "CSW = 01020304  05060708"]
+        );
+    }
+
+    #[test]
+    fn display_errors_end_the_command_after_the_valid_operands() {
+        let mut vm = vm();
+        let cases: &[(&str, u32, &str)] = &[
+            ("D ZZ", 3, "DMKCDB003E INVALID OPTION - ZZ"),
+            ("D LXYZ", 4, "DMKCDB004E INVALID HEXLOC - XYZ"),
+            ("D 20-10", 9, "DMKCDB009E INVALID RANGE - 20-10"),
+            ("D 20.0", 9, "DMKCDB009E INVALID RANGE - 20.0"),
+            ("D 20-XY", 9, "DMKCDB009E INVALID RANGE - 20-XY"),
+            ("D 100000", 160, "DMKCDB160E HEXLOC 100000 EXCEEDS STORAGE"),
+            (
+                "D FFF00.200",
+                160,
+                "DMKCDB160E HEXLOC 1000FF EXCEEDS STORAGE",
+            ),
+            ("D G16", 10, "DMKCDB010E INVALID REGISTER - 16"),
+            ("D Y1", 10, "DMKCDB010E INVALID REGISTER - 1"),
+            ("D Y0.5", 9, "DMKCDB009E INVALID RANGE - 0.5"),
+            ("D G5-2", 9, "DMKCDB009E INVALID RANGE - 5-2"),
+        ];
+        for (line, rc, msg) in cases {
+            assert_eq!(cmd(&mut vm, line), (*rc, vec![msg.to_string()]), "{line}");
+        }
+        let (rc, lines) = cmd(&mut vm, "D G1 ZZ G2");
+        assert_eq!(rc, 3);
+        assert_eq!(
+            lines,
+            ["GPR 1 = 00000000", "DMKCDB003E INVALID OPTION - ZZ"]
+        );
+    }
+
+    #[test]
+    fn store_storage_registers_and_psw() {
+        let mut vm = vm();
+        let ok = (0, vec!["STORE COMPLETE".to_string()]);
+        // L: words from the fullword boundary, right-adjusted; 9-16 digits a doubleword.
+        assert_eq!(cmd(&mut vm, "STORE 1002 C1 123456789"), ok);
+        assert_eq!(
+            cmd(&mut vm, "D 1000.C").1,
+            ["001000 000000C1 00000001 23456789 (00)"]
+        );
+        // S: bytes, unaligned.
+        assert_eq!(cmd(&mut vm, "STO S1001 AABB CC"), ok);
+        assert_eq!(cmd(&mut vm, "D 1000").1, ["001000 00AABBCC (00)"]);
+        // Registers: successive from reg; Y left-justified, odd means the even before it.
+        assert_eq!(cmd(&mut vm, "STORE G14 1 2 X3 ABC Y3 4110 42"), ok);
+        assert_eq!(
+            (vm.cpu.gpr[14], vm.cpu.gpr[15], vm.cpu.cr[3]),
+            (1, 2, 0xABC)
+        );
+        assert_eq!(
+            (vm.cpu.fpr[2], vm.cpu.fpr[4]),
+            (0x4110_0000_0000_0000, 0x4200_0000_0000_0000)
+        );
+        // PSW: one word is the second word; two words both.
+        vm.cpu.psw = Psw::from_bytes(vm.cpu.arch, [0, 0, 0, 0, 0, 0, 0, 0]).0;
+        assert_eq!(cmd(&mut vm, "STORE PSW 2000"), ok);
+        assert_eq!(cmd(&mut vm, "D PSW").1, ["PSW = 00000000  00002000"]);
+        assert_eq!(cmd(&mut vm, "STORE P 00040000 3000"), ok);
+        assert_eq!(cmd(&mut vm, "D PSW").1, ["PSW = 00040000  00003000"]);
+        // Prefixing: real page 0 is the prefix page.
+        vm.cpu.mem.set_prefix(0x5000);
+        assert_eq!(cmd(&mut vm, "STORE 10 FEEDFACE"), ok);
+        assert_eq!(vm.cpu.mem.read_u32(AbsAddr(0x5010)), 0xFEED_FACE);
+    }
+
+    #[test]
+    fn store_errors() {
+        let mut vm = vm();
+        let cases: &[(&str, u32, &str)] = &[
+            ("STORE", 26, "DMKCDS026E OPERAND MISSING OR INVALID"),
+            ("STORE 1000", 26, "DMKCDS026E OPERAND MISSING OR INVALID"),
+            ("STORE ZZ 1", 3, "DMKCDS003E INVALID OPTION - ZZ"),
+            (
+                "STORE 1000 12345678123456781",
+                5,
+                "DMKCDS005E INVALID HEXDATA - 12345678123456781",
+            ),
+            (
+                "STORE G1 123456789",
+                5,
+                "DMKCDS005E INVALID HEXDATA - 123456789",
+            ),
+            ("STORE G16 1", 10, "DMKCDS010E INVALID REGISTER - 16"),
+            ("STORE G15 1 2", 10, "DMKCDS010E INVALID REGISTER - 2"),
+            ("STORE Y8 1", 10, "DMKCDS010E INVALID REGISTER - 8"),
+            ("STORE PSW 1 2 3", 5, "DMKCDS005E INVALID HEXDATA - 3"),
+            (
+                "STORE FFFFC 1 2",
+                160,
+                "DMKCDS160E HEXLOC 100000 EXCEEDS STORAGE",
+            ),
+            ("STORE STATUS", 3, "DMKCDS003E INVALID OPTION - STATUS"),
+        ];
+        for (line, rc, msg) in cases {
+            assert_eq!(cmd(&mut vm, line), (*rc, vec![msg.to_string()]), "{line}");
+        }
+        // The operands before the invalid one were stored; an odd digit is not.
+        assert_eq!(cmd(&mut vm, "STORE G1 5 S2000 ABC").0, 5);
+        assert_eq!(vm.cpu.gpr[1], 5);
+        assert_eq!(cmd(&mut vm, "D 2000").1, ["002000 AB000000 (00)"]);
+    }
+
+    /// What STORE writes over instructions the CPU has already decoded (and compiled) is
+    /// what runs next: the store goes through `note_store`.
+    #[test]
+    fn store_over_decoded_instructions_is_what_runs() {
+        let mut vm = vm();
+        // X'1000': LA 1,1; BR 2 (R2 = X'1000').
+        put(&mut vm, 0x1000, &[0x41, 0x10, 0x00, 0x01, 0x07, 0xF2]);
+        vm.cpu.psw = Psw::from_bytes(vm.cpu.arch, [0, 0, 0, 0, 0, 0, 0x10, 0]).0;
+        vm.cpu.gpr[2] = 0x1000;
+        let stop = vm.cpu.run(&mut vm.cp, 50_000);
+        assert_eq!(stop, Stop::InstructionLimit);
+        assert_eq!(vm.cpu.gpr[1], 1);
+        // LA 1,2.
+        assert_eq!(cmd(&mut vm, "STORE 1000 41100002").0, 0);
+        let limit = vm.cpu.instructions + 50_000;
+        vm.cpu.run(&mut vm.cp, limit);
+        assert_eq!(vm.cpu.gpr[1], 2);
+        assert_eq!(cmd(&mut vm, "STORE S1003 03").0, 0);
+        let limit = vm.cpu.instructions + 50_000;
+        vm.cpu.run(&mut vm.cp, limit);
+        assert_eq!(vm.cpu.gpr[1], 3);
+    }
+
+    #[test]
+    fn adstop_sets_and_removes_the_address_stop() {
+        let mut vm = vm();
+        assert_eq!(cmd(&mut vm, "ADSTOP 1000"), (0, vec![]));
+        assert_eq!(vm.cpu.stop_address, Some(0x1000));
+        assert_eq!(cmd(&mut vm, "ADSTOP 2000").0, 0);
+        assert_eq!(vm.cpu.stop_address, Some(0x2000), "one at a time");
+        assert_eq!(cmd(&mut vm, "ADSTOP OFF").0, 0);
+        assert_eq!(vm.cpu.stop_address, None);
+        let cases: &[(&str, u32, &str)] = &[
+            ("ADSTOP", 26, "DMKCDS026E OPERAND MISSING OR INVALID"),
+            ("ADSTOP 1001", 4, "DMKCDS004E INVALID HEXLOC - 1001"),
+            ("ADSTOP XYZ", 4, "DMKCDS004E INVALID HEXLOC - XYZ"),
+            (
+                "ADSTOP 100000",
+                160,
+                "DMKCDS160E HEXLOC 100000 EXCEEDS STORAGE",
+            ),
+            ("ADSTOP 1000 2000", 3, "DMKCDS003E INVALID OPTION - 2000"),
+        ];
+        for (line, rc, msg) in cases {
+            assert_eq!(cmd(&mut vm, line), (*rc, vec![msg.to_string()]), "{line}");
+        }
+        assert_eq!(vm.cpu.stop_address, None);
+        // ADST is not ADSTOP (the command has no abbreviation).
+        assert_eq!(cmd(&mut vm, "ADST 1000").0, super::super::RC_UNKNOWN);
+    }
+
+    #[test]
+    fn dump_writes_printer_records_and_closes_a_spool_file() {
+        let mut vm = vm();
+        let (rc, lines) = cmd(&mut vm, "DUMP 0-1FFFF * before the fix");
+        assert_eq!(rc, 0);
+        assert_eq!(lines[0], "DUMPING LOC 010000");
+        assert!(lines[1].starts_with("PRT FILE 0001 TO T"), "{lines:?}");
+        assert_eq!(lines[2], "COMMAND COMPLETE");
+        let f = vm.cp.spool_files.last().unwrap();
+        // Dump id, PSW, 4 GPR, 4 FPR, 4 CR lines, keys, storage 32 bytes a line.
+        assert_eq!(f.records, 1 + 1 + 4 + 4 + 4 + 1 + 1 + 1 + 0x20000 / 32);
+        assert_eq!(cmd(&mut vm, "DUMP 100000").0, 160);
+        assert_eq!(
+            cmd(&mut vm, "DUMP G1").1,
+            ["DMKCDB003E INVALID OPTION - G1"]
+        );
+    }
+
+    #[test]
+    fn e_format_of_long_hexadecimal_floating_point() {
+        assert_eq!(e_format(0x4110_0000_0000_0000), " .10000000000000000  E 01");
+        assert_eq!(e_format(0x4264_0000_0000_0000), " .10000000000000000  E 03");
+        assert_eq!(e_format(0x8000_0000_0000_0000), "-.00000000000000000  E 00");
+    }
+}
