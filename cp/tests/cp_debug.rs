@@ -127,7 +127,21 @@ fn adstop_stops_a_loop_and_begin_resumes() {
          ADSTOP OFF\n\
          ADSTOP 1\n\
          ADSTOP\n\
+         ADSTOP 650\n\
+         IPL MINICMS\n\
+         #CP ADSTOP 650\n\
+         X\n\
+         BEGIN\n\
          LOGOFF\n",
+    );
+    // An IPL removes the address stop (ADSTOP HELPCMD2 note 1): MINICMS goes through
+    // X'650' after each console read, and stops there only for the ADSTOP given after
+    // the IPL.
+    let at650 = out.lines().filter(|l| *l == "ADSTOP AT 000650").count();
+    assert_eq!(at650, 1, "{out}");
+    assert!(
+        out.find("ADSTOP AT 000650") > out.rfind("MINICMS VERSION"),
+        "{out}"
     );
     assert_eq!(
         lines_from(&out, "0F0000 41101001 07F20000 (00)", 2),

@@ -776,7 +776,7 @@ mod tests {
         assert_eq!(cmd(&mut vm, "D 1014.2").1, ["001014 00000005"]);
         assert_eq!(
             cmd(&mut vm, "D 1014:END").1.len(),
-            (0x10_0000 - 0x1014 + 15) / 16
+            (0x10_0000usize - 0x1014).div_ceil(16)
         );
         // T: from the 16-byte boundary, with the EBCDIC translation.
         assert_eq!(

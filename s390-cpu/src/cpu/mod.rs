@@ -1099,13 +1099,14 @@ mod tests {
     #[test]
     fn an_address_stop_stops_before_the_instruction_and_is_removed() {
         let mut cpu = cpu_at([0, 0, 0, 0, 0, 0, 0x10, 0]);
-        // X'1000': LA 1,1(1); LA 2,1(2); B X'1000'.
+        // X'1000': LA 1,1(1); LA 2,1(2); BR 3 (R3 = X'1000').
         cpu.mem
             .load(
                 AbsAddr(0x1000),
-                &[0x41, 0x11, 0, 1, 0x41, 0x22, 0, 1, 0x47, 0xF0, 0x10, 0x00],
+                &[0x41, 0x11, 0, 1, 0x41, 0x22, 0, 1, 0x07, 0xF3],
             )
             .unwrap();
+        cpu.gpr[3] = 0x1000;
         assert_eq!(cpu.run(&mut NoSupervisor, 30_000), Stop::InstructionLimit);
         cpu.stop_address = Some(0x1004);
         let before = cpu.instructions;
