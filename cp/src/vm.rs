@@ -378,7 +378,9 @@ impl Vm {
                 return RunEnd::LoggedOff;
             }
             if std::mem::take(&mut self.cp.pending_effect) != Effect::None {
-                // Re-IPLed or reset by a CP command while the guest ran.
+                // Re-IPLed or reset by a CP command while the guest ran (which removes
+                // an address stop, ADSTOP HELPCMD2 note 1).
+                self.cpu.stop_address = None;
                 continue;
             }
             if self.cp.terminal.attention() {
@@ -407,6 +409,13 @@ impl Vm {
                     self.cp_mode();
                 }
                 Stop::EnabledWaitForever | Stop::Halted => self.cp_mode(),
+                // ADSTOP reached (the CPU removed it): the machine stops before the
+                // instruction, in CP mode (ADSTOP HELPCMD2, "Response").
+                Stop::AddressStop => {
+                    let at = self.cpu.psw.ia;
+                    self.cp.cp_line(&format!("ADSTOP AT {at:06X}"));
+                    self.cp_mode();
+                }
             }
         }
     }
@@ -415,7 +424,10 @@ impl Vm {
     /// command's effect was applied; the loop above goes on from the machine's state).
     fn cp_mode(&mut self) {
         self.cp.cp_mode(&mut self.cpu);
-        self.cp.pending_effect = Effect::None;
+        if std::mem::take(&mut self.cp.pending_effect) != Effect::None {
+            // An IPL or a reset removes an address stop.
+            self.cpu.stop_address = None;
+        }
     }
 }
 

@@ -318,6 +318,8 @@ pub fn run(a: &RunArgs) -> ExitCode {
         Some(Stop::InstructionLimit) => ("instruction-limit", 3),
         Some(Stop::EnabledWaitForever) => ("enabled-wait", 3),
         Some(Stop::Halted) => ("halted", 0),
+        // `vm390 run` sets no address stop (ADSTOP is a CP command).
+        Some(Stop::AddressStop) => ("address-stop", 3),
         None => ("interrupted", 130),
     };
     let psw = cpu.psw.to_u64(cpu.arch);

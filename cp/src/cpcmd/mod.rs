@@ -16,7 +16,8 @@
 //! command` itself).
 //!
 //! One file per command family: [`query`] (QUERY), [`set`] (SET, TERMINAL), [`link`]
-//! (LINK, DETACH, DEFINE), [`spool`] (SPOOL, CLOSE, PURGE, TRANSFER, ORDER, CHANGE, MSG), [`ipl`] (IPL, BEGIN, LOGOFF).
+//! (LINK, DETACH, DEFINE), [`spool`] (SPOOL, CLOSE, PURGE, TRANSFER, ORDER, CHANGE, MSG),
+//! [`ipl`] (IPL, BEGIN, LOGOFF), [`debug`] (DISPLAY, STORE, ADSTOP, DUMP).
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,7 @@ use diagnose::Emsg;
 use crate::cpu::Cpu;
 use crate::vm::Cp;
 
+mod debug;
 mod ipl;
 mod link;
 mod query;
@@ -427,6 +429,34 @@ pub(crate) static COMMANDS: &[Command] = &[
         aliases: &[],
         classes: Classes::Of("G"),
         handler: |cp, cpu, w, _| cp.cmd_define(cpu, w),
+    },
+    Command {
+        name: "DISPLAY",
+        min: 1,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, cpu, w, _| cp.cmd_display(cpu, w),
+    },
+    Command {
+        name: "STORE",
+        min: 3,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, cpu, w, _| cp.cmd_store(cpu, w),
+    },
+    Command {
+        name: "ADSTOP",
+        min: 6,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, cpu, w, _| cp.cmd_adstop(cpu, w),
+    },
+    Command {
+        name: "DUMP",
+        min: 2,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, cpu, w, _| cp.cmd_dump(cpu, w),
     },
 ];
 

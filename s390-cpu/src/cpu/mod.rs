@@ -124,6 +124,9 @@ pub enum Stop {
     EnabledWaitForever,
     /// The supervisor asked to stop (a CP command, end of input).
     Halted,
+    /// The next instruction is at the address stop ([`Cpu::stop_address`], CP's ADSTOP),
+    /// which is removed: nothing of it has executed.
+    AddressStop,
 }
 
 /// The control program's side of the virtual machine: what the CPU hands over.
@@ -309,6 +312,12 @@ pub struct Cpu {
     jit: jit::Jit,
     /// The last program interruption, for the loop check ([`ProgramCheckRecord`]).
     loop_check: Option<ProgramCheckRecord>,
+    /// An address stop (CP's ADSTOP, *VM/370 CP Command Reference*, GC20-1820): [`Cpu::run`]
+    /// returns [`Stop::AddressStop`] when the next instruction is at this real address, and
+    /// removes the stop. While one is set, `run` executes one instruction per pass of its
+    /// loop (interruptions are taken before the check, so the stop is exact); with none
+    /// set the loop costs one test per batch of instructions.
+    pub stop_address: Option<u32>,
 }
 
 impl std::fmt::Debug for Cpu {
@@ -374,6 +383,7 @@ impl Cpu {
             icache: op::ICache::new(size),
             jit: jit::Jit::new(jit::threshold_from_env()),
             loop_check: None,
+            stop_address: None,
         }
     }
 
@@ -681,10 +691,19 @@ impl Cpu {
                 }
                 return Stop::EnabledWaitForever;
             }
+            let mut batch = BATCH;
+            if let Some(at) = self.stop_address {
+                // Cold: an address stop is set (see `stop_address`).
+                if self.psw.ia == at {
+                    self.stop_address = None;
+                    return Stop::AddressStop;
+                }
+                batch = 1;
+            }
             if self.instructions >= limit {
                 return Stop::InstructionLimit;
             }
-            let budget = (limit - self.instructions).min(BATCH);
+            let budget = (limit - self.instructions).min(batch);
             if let Err(stop) = self.run_batch(sup, budget) {
                 return stop;
             }
@@ -1072,5 +1091,31 @@ mod tests {
             .unwrap();
         let stop = cpu.run(&mut NoSupervisor, 1000);
         assert_eq!(stop, Stop::InstructionLimit);
+    }
+
+    /// An address stop ends the run before the instruction at its address, even in a loop
+    /// that ran hot (predecoded, possibly compiled) before the stop was set; it is removed
+    /// when reached, so the next run goes on from there.
+    #[test]
+    fn an_address_stop_stops_before_the_instruction_and_is_removed() {
+        let mut cpu = cpu_at([0, 0, 0, 0, 0, 0, 0x10, 0]);
+        // X'1000': LA 1,1(1); LA 2,1(2); BR 3 (R3 = X'1000').
+        cpu.mem
+            .load(
+                AbsAddr(0x1000),
+                &[0x41, 0x11, 0, 1, 0x41, 0x22, 0, 1, 0x07, 0xF3],
+            )
+            .unwrap();
+        cpu.gpr[3] = 0x1000;
+        assert_eq!(cpu.run(&mut NoSupervisor, 30_000), Stop::InstructionLimit);
+        cpu.stop_address = Some(0x1004);
+        let before = cpu.instructions;
+        assert_eq!(cpu.run(&mut NoSupervisor, 60_000), Stop::AddressStop);
+        assert_eq!(cpu.psw.ia, 0x1004);
+        assert_eq!(cpu.gpr[1], cpu.gpr[2] + 1, "stopped between the two LAs");
+        assert!(cpu.instructions - before <= 3);
+        assert_eq!(cpu.stop_address, None);
+        assert_eq!(cpu.run(&mut NoSupervisor, 60_000), Stop::InstructionLimit);
+        assert_eq!(cpu.gpr[1], cpu.gpr[2]);
     }
 }
