@@ -149,6 +149,33 @@ pub struct Device {
 }
 
 impl Device {
+    /// The device's unit and a spool sink over its spooling state (class and options, the
+    /// punch's or printer's open file, the reader's place) in the system spool `spool`, for
+    /// one channel program of `user`'s.
+    pub(crate) fn unit_and_spool<'a>(
+        &'a mut self,
+        spool: &'a crate::spool::SpoolHandle,
+        user: &'a str,
+    ) -> (&'a mut dyn ChannelDevice, DeviceSpool<'a>) {
+        let Device {
+            unit,
+            spool: opts,
+            open,
+            reading,
+            ..
+        } = self;
+        let sink = DeviceSpool {
+            spool,
+            user,
+            opts,
+            open,
+            reader: reading,
+            full: false,
+            error: None,
+        };
+        (unit.as_mut(), sink)
+    }
+
     /// The device's class.
     pub fn class(&self) -> DeviceClass {
         self.unit.class()
@@ -737,22 +764,7 @@ impl Cp {
                 started: false,
             };
         };
-        let Device {
-            unit,
-            spool: opts,
-            open,
-            reading,
-            ..
-        } = dev;
-        let mut sink = DeviceSpool {
-            spool: &self.spool,
-            user: &self.user.id,
-            opts,
-            open,
-            reader: reading,
-            full: false,
-            error: None,
-        };
+        let (unit, mut sink) = dev.unit_and_spool(&self.spool, &self.user.id);
         let mut ctx = IoContext {
             console: &mut console,
             spool: &mut sink,
@@ -762,7 +774,7 @@ impl Cp {
             key,
             ccw_addr & 0x00FF_FFFF,
             &mut stores,
-            unit.as_mut(),
+            unit,
             &mut ctx,
             self.trace.then_some(vaddr),
         );

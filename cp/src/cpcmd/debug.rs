@@ -704,22 +704,7 @@ impl Cp {
         let Some(dev) = self.devices.get_mut(&prt) else {
             return CpResult::ok();
         };
-        let crate::vm::Device {
-            unit,
-            spool: opts,
-            open,
-            reading,
-            ..
-        } = dev;
-        let mut sink = crate::spool::DeviceSpool {
-            spool: &self.spool,
-            user: &self.user.id,
-            opts,
-            open,
-            reader: reading,
-            full: false,
-            error: None,
-        };
+        let (unit, mut sink) = dev.unit_and_spool(&self.spool, &self.user.id);
         let mut console = NoSink;
         let mut ctx = IoContext {
             console: &mut console,

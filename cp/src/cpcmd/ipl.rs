@@ -123,35 +123,12 @@ impl Cp {
         let Some(dev) = self.devices.get_mut(&vaddr) else {
             return Err(CpResult::ok());
         };
-        let crate::vm::Device {
-            unit,
-            spool: opts,
-            open,
-            reading,
-            ..
-        } = dev;
-        let mut sink = crate::spool::DeviceSpool {
-            spool: &self.spool,
-            user: &self.user.id,
-            opts,
-            open,
-            reader: reading,
-            full: false,
-            error: None,
-        };
+        let (unit, mut sink) = dev.unit_and_spool(&self.spool, &self.user.id);
         let mut ctx = IoContext {
             console: &mut console,
             spool: &mut sink,
         };
-        let end = run_device_chain(
-            &mut cpu.mem,
-            0,
-            0,
-            &mut stores,
-            unit.as_mut(),
-            &mut ctx,
-            None,
-        );
+        let end = run_device_chain(&mut cpu.mem, 0, 0, &mut stores, unit, &mut ctx, None);
         for (a, l) in stores {
             note_store(cpu, a, l);
         }
