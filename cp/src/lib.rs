@@ -11,6 +11,7 @@ pub(crate) mod machine;
 pub mod minicms;
 pub mod nss;
 pub mod spool;
+pub mod system;
 pub mod unattended;
 pub mod vm;
 

@@ -20,6 +20,10 @@ struct Args {
     /// User to log on without the LOGON dialog (default: CP asks for the user id and password).
     #[arg(long, value_name = "USER", requires = "directory")]
     logon: Option<String>,
+    /// Users to log on at start-up with no terminal (AUTOLOG); they run disconnected and a
+    /// LOGON at the console reconnects them.
+    #[arg(long, value_name = "USER", num_args = 1.., requires = "directory")]
+    autolog: Vec<String>,
     /// Data directory of the built-in default (user VM390 IPLing MINICMS, its 191 minidisk
     /// created there on first use); default $XDG_DATA_HOME/vm390 or ~/.local/share/vm390.
     #[arg(long, value_name = "DIR", conflicts_with = "directory")]
@@ -50,12 +54,12 @@ fn main() -> ExitCode {
         Some(Command::Spool(a)) => cli::spool::run(&a),
         None if args.directory.is_some() => {
             let dir = args.directory.clone().unwrap_or_default();
-            cli::console::run(&dir, args.logon.as_deref())
+            cli::console::run(&dir, args.logon.as_deref(), &args.autolog)
         }
         None => {
             // The built-in default: log on VM390, IPL MINICMS, console on the terminal.
             match cp::minicms::default_session(args.data_dir.as_deref()) {
-                Ok((direct, user)) => cli::console::run(&direct, Some(user)),
+                Ok((direct, user)) => cli::console::run(&direct, Some(user), &[]),
                 Err(code) => code,
             }
         }

@@ -24,9 +24,7 @@
 //! nothing pending or its instruction limit: [`Vm::run`]'s CP mode (CP READ) is never
 //! entered, as there is no terminal to read.
 
-use std::cell::RefCell;
 use std::path::Path;
-use std::rc::Rc;
 
 use s390_decoder::Arch;
 
@@ -54,13 +52,13 @@ pub enum ConsoleSink {
     /// Standard error (`vm390 run --json`, whose standard output is the JSON object).
     Stderr,
     /// Kept in memory (tests, `vm390 conformance`); the caller keeps a clone of the list.
-    Capture(Rc<RefCell<Vec<String>>>),
+    Capture(std::sync::Arc<std::sync::Mutex<Vec<String>>>),
 }
 
 impl ConsoleSink {
     /// A sink that keeps the lines, and the list they go to.
-    pub fn capture() -> (ConsoleSink, Rc<RefCell<Vec<String>>>) {
-        let lines = Rc::new(RefCell::new(Vec::new()));
+    pub fn capture() -> (ConsoleSink, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         (ConsoleSink::Capture(lines.clone()), lines)
     }
 
@@ -75,7 +73,10 @@ impl ConsoleSink {
             ConsoleSink::Stderr => {
                 let _ = writeln!(std::io::stderr().lock(), "{line}");
             }
-            ConsoleSink::Capture(v) => v.borrow_mut().push(line.to_string()),
+            ConsoleSink::Capture(v) => v
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(line.to_string()),
         }
     }
 }
@@ -176,16 +177,17 @@ impl Vm {
             sink: console,
             partial: String::new(),
         });
-        let mut cp = Cp::new(
-            synthetic_user(u64::from(size)),
+        let user = synthetic_user(u64::from(size));
+        // No directory, no spool directory: the spool lives as long as the machine.
+        let system = crate::system::System::with_spool(
             Directory::default(),
-            terminal,
-            size,
-            // No directory, no spool directory: the spool lives as long as the machine.
             std::sync::Arc::new(std::sync::Mutex::new(crate::spool::Spool::in_memory(
                 crate::spool::DEFAULT_LIMIT,
             ))),
         );
+        let blok = std::sync::Arc::new(crate::system::VmBlok::new(&user.id, &user.classes, "CONS"));
+        system.register(&blok);
+        let mut cp = Cp::new(user, system, blok, terminal, size);
         cp.unattended = true;
         Vm {
             cpu: Cpu::new(arch, mem),
@@ -262,9 +264,9 @@ mod tests {
         };
         c.write("ONE\nTW");
         c.write("O\n\nTHR");
-        assert_eq!(*lines.borrow(), ["ONE", "TWO", ""]);
+        assert_eq!(*lines.lock().unwrap(), ["ONE", "TWO", ""]);
         drop(c);
-        assert_eq!(*lines.borrow(), ["ONE", "TWO", "", "THR"]);
+        assert_eq!(*lines.lock().unwrap(), ["ONE", "TWO", "", "THR"]);
     }
 
     #[test]

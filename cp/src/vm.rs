@@ -47,6 +47,9 @@ pub enum Input {
     Attention,
     /// The end of input.
     End,
+    /// Nothing typed: the system has something for the virtual machine (a message, a
+    /// reconnection, FORCE); [`Cp::read_terminal`] takes it and reads again.
+    Wake,
 }
 
 /// The status VM shows in the corner of a display terminal: who reads the terminal, or
@@ -72,8 +75,9 @@ impl Status {
     }
 }
 
-/// The user's terminal.
-pub trait Terminal {
+/// The user's terminal. It is `Send`: a virtual machine's thread takes it over at LOGON
+/// and hands it back at DISCONNECT and LOGOFF (see `system.rs`).
+pub trait Terminal: Send {
     /// The next input line (without its line end); None at the end of input.
     fn read_line(&mut self) -> Option<String>;
     /// The next input for a read in `status` (VM READ or CP READ): a line, an attention
@@ -107,6 +111,15 @@ pub trait Terminal {
     /// then logged off as at VM's SHUTDOWN, and reads give the end of input.
     fn shutdown(&mut self) -> bool {
         false
+    }
+    /// The side of the terminal other threads reach (messages from other users shown at
+    /// once, a read woken); None if it has none (messages wait for the next read).
+    fn messenger(&self) -> Option<std::sync::Arc<dyn crate::system::Messenger>> {
+        None
+    }
+    /// The terminal's name as `QUERY NAMES` shows it.
+    fn name(&self) -> String {
+        "CONS".into()
     }
 }
 
@@ -208,7 +221,13 @@ pub enum RunEnd {
 pub struct Cp {
     /// The directory entry of the user.
     pub user: User,
-    pub(crate) directory: Directory,
+    /// The system this virtual machine belongs to.
+    pub(crate) system: std::sync::Arc<crate::system::System>,
+    /// What the system knows of this virtual machine.
+    pub(crate) blok: std::sync::Arc<crate::system::VmBlok>,
+    /// Where the terminal goes back at DISCONNECT and LOGOFF (the session that connected
+    /// it); None for a machine started disconnected or by a test.
+    pub(crate) home: Option<crate::system::Home>,
     /// Virtual devices by address.
     pub devices: BTreeMap<u16, Device>,
     pub(crate) pending: VecDeque<PendingIo>,
@@ -291,34 +310,63 @@ const STOP_BATCH: ProgramInterrupt = ProgramInterrupt::END_BATCH;
 
 impl Vm {
     /// Logs `userid` on with the directory, builds its devices, and IPLs what its `IPL`
-    /// statement names (a named saved system). Messages go to `terminal`.
+    /// statement names (a named saved system). Messages go to `terminal`. The machine is
+    /// the only one of a system of its own and runs on the caller's thread (tests,
+    /// tools); [`crate::system::System::connect`] logs users on in a shared system.
     pub fn logon(
         directory: &Directory,
         userid: &str,
         terminal: Box<dyn Terminal>,
     ) -> Result<Vm, String> {
-        let spool = crate::spool::for_directory(directory)?;
-        Vm::logon_with_spool(directory, userid, terminal, spool)
+        let system = crate::system::System::new(directory.clone())?;
+        Vm::logon_here(&system, userid, terminal)
     }
 
-    /// [`Vm::logon`] with the system spool `spool` (shared with other virtual machines).
-    pub fn logon_with_spool(
-        directory: &Directory,
+    /// Logs `userid` on in `system` on the caller's thread (which then runs it): for
+    /// tests and tools that drive a machine of a shared system step by step.
+    pub fn logon_here(
+        system: &std::sync::Arc<crate::system::System>,
         userid: &str,
         terminal: Box<dyn Terminal>,
-        spool: crate::spool::SpoolHandle,
     ) -> Result<Vm, String> {
-        // A NOLOG user cannot log on: LOGON answers as for a user not in the directory.
-        let user = directory
+        let user = system
+            .directory
             .user(userid)
             .filter(|u| !u.is_nolog())
-            .ok_or_else(|| format!("{} not in CP directory", userid.to_ascii_uppercase()))?
-            .clone();
+            .ok_or_else(|| format!("{} not in CP directory", userid.to_ascii_uppercase()))?;
+        let blok = std::sync::Arc::new(crate::system::VmBlok::new(
+            &user.id,
+            &user.classes,
+            &terminal.name(),
+        ));
+        if !system.register(&blok) {
+            return Err(format!("{} is already logged on", user.id));
+        }
+        Vm::logon_in(system, blok.clone(), terminal, None).map_err(|(e, _)| {
+            system.unregister(&blok);
+            e
+        })
+    }
+
+    /// Builds the virtual machine of `blok`'s user (entered in `system`'s table), its
+    /// devices and IPL, with `terminal` as its console (`home`: where the terminal goes
+    /// back). A failure gives the terminal back.
+    pub(crate) fn logon_in(
+        system: &std::sync::Arc<crate::system::System>,
+        blok: std::sync::Arc<crate::system::VmBlok>,
+        terminal: Box<dyn Terminal>,
+        home: Option<crate::system::Home>,
+    ) -> Result<Vm, (String, Box<dyn Terminal>)> {
+        let directory = &system.directory;
+        let userid = blok.userid.clone();
+        // A NOLOG user cannot log on: LOGON answers as for a user not in the directory.
+        let Some(user) = directory.user(&userid).filter(|u| !u.is_nolog()).cloned() else {
+            return Err((format!("{userid} not in CP directory"), terminal));
+        };
         // S/370 real storage ends at 16M (24-bit addresses): a larger directory size is
         // clamped, and LOGON says so (see `STORAGE_CLAMPED`).
         let clamped = user.storage > nss::STORAGE_LIMIT;
-        let storage_size = u32::try_from(user.storage.min(nss::STORAGE_LIMIT))
-            .map_err(|_| "storage size too large".to_string())?;
+        let storage_size = user.storage.min(nss::STORAGE_LIMIT) as u32;
         // Real storage also covers the saved segments above defined storage (CMSSEG at
         // X'F00000' lies just beyond CMSUSER's 15M).
         let mut real = u64::from(storage_size).max(user.max_storage.min(nss::STORAGE_LIMIT));
@@ -329,17 +377,16 @@ impl Vm {
             }
         }
         let real = real.max(crate::storage::MIN_SIZE).div_ceil(1 << 16) << 16;
-        let mut mem = Storage::new(real).map_err(|e| format!("guest storage: {e}"))?;
+        let mut mem = match Storage::new(real) {
+            Ok(m) => m,
+            Err(e) => return Err((format!("guest storage: {e}"), terminal)),
+        };
         // Only defined storage exists until a saved segment is loaded above it.
         mem.set_defined(storage_size);
         let cpu = Cpu::new(Arch::S370, mem);
-        let mut cp = Cp::new(
-            user.clone(),
-            directory.clone(),
-            terminal,
-            storage_size,
-            spool,
-        );
+        let mut cp = Cp::new(user.clone(), system.clone(), blok, terminal, storage_size);
+        cp.home = home;
+        cp.blok.connected(cp.terminal.name(), cp.terminal.messenger());
         cp.build_devices();
         let (date, time, wd) = date_time();
         cp.cp_line(&format!("LOGON AT {time} {wd} {date}",));
@@ -401,6 +448,12 @@ impl Vm {
             if self.cp.terminal.shutdown() {
                 self.cp.logoff();
             }
+            if self.cp.blok.signalled() && self.cp.take_mail() {
+                // Reconnected: the terminal is in CP mode (LOGON HELPCMD2, DISCONN
+                // HELPCMD2 note 3).
+                self.cp_mode();
+                continue;
+            }
             if self.cp.logged_off {
                 return RunEnd::LoggedOff;
             }
@@ -458,6 +511,32 @@ impl Vm {
     }
 }
 
+/// The body of a virtual machine's thread (see `system.rs`): logs `blok`'s user on with
+/// `terminal` (None as `home`: an AUTOLOG, the machine starts disconnected), says on
+/// `ready` whether that worked, and runs the machine until it logs off.
+pub(crate) fn run_thread(
+    system: std::sync::Arc<crate::system::System>,
+    blok: std::sync::Arc<crate::system::VmBlok>,
+    terminal: Box<dyn Terminal>,
+    home: Option<crate::system::Home>,
+    ready: std::sync::mpsc::Sender<Result<(), (String, Box<dyn Terminal>)>>,
+) {
+    let terminal: Box<dyn Terminal> = if home.is_none() {
+        Box::new(crate::system::Disconnected { blok: blok.clone() })
+    } else {
+        terminal
+    };
+    let mut vm = match Vm::logon_in(&system, blok, terminal, home) {
+        Ok(vm) => vm,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let _ = ready.send(Ok(()));
+    vm.run();
+}
+
 /// Eight bytes as CP shows a PSW or a CSW: `XXXXXXXX XXXXXXXX`.
 pub(crate) fn hex_psw(b: &[u8; 8]) -> String {
     format!(
@@ -472,14 +551,17 @@ impl Cp {
     /// settings as LOGON leaves them.
     pub(crate) fn new(
         user: User,
-        directory: Directory,
+        system: std::sync::Arc<crate::system::System>,
+        blok: std::sync::Arc<crate::system::VmBlok>,
         terminal: Box<dyn Terminal>,
         storage_size: u32,
-        spool: crate::spool::SpoolHandle,
     ) -> Cp {
+        let spool = system.spool.clone();
         Cp {
             user,
-            directory,
+            system,
+            blok,
+            home: None,
             devices: BTreeMap::new(),
             pending: VecDeque::new(),
             terminal,
@@ -561,7 +643,20 @@ impl Cp {
         if let Some(l) = self.stash.take() {
             return Input::Line(l);
         }
-        let i = self.terminal.read_input(status);
+        let i = loop {
+            // What the system left: messages, FORCE, a reconnection (which puts the
+            // terminal in CP mode: an attention for a VM READ).
+            if self.take_mail() && status == Status::VmRead {
+                return Input::Attention;
+            }
+            if self.blok.forced().is_some() {
+                return Input::End;
+            }
+            match self.terminal.read_input(status) {
+                Input::Wake => continue,
+                i => break i,
+            }
+        };
         // Input ends the output line the guest left open (the user pressed Enter).
         if let Input::Line(l) = &i {
             if self.settings.echo && !self.terminal.shows_input() {
@@ -583,6 +678,7 @@ impl Cp {
     fn read_for_guest(&mut self, cpu: &mut Cpu) -> Option<String> {
         loop {
             let effect = match self.read_terminal(Status::VmRead) {
+                Input::Wake => continue,
                 Input::Attention => self.cp_mode(cpu),
                 Input::End => {
                     self.apply_effect(Effect::LogOff);
@@ -609,7 +705,7 @@ impl Cp {
     /// and PSW restored, pending I/O and loaded segments dropped.
     pub fn ipl_system(&mut self, cpu: &mut Cpu, name: &str) -> Result<(), String> {
         let name = name.to_ascii_uppercase();
-        let sys = match self.directory.nss(&name).filter(|e| e.ipl).cloned() {
+        let sys = match self.system.directory.nss(&name).filter(|e| e.ipl).cloned() {
             Some(entry) => {
                 let sys =
                     nss::load_nss(&entry).map_err(|e| format!("DMKVMI177E PAGING ERROR: {e}"))?;
@@ -677,7 +773,7 @@ impl Cp {
     /// A saved segment by name, read from its file once.
     fn segment(&mut self, name: &str) -> Option<&SavedSystem> {
         if !self.segments.contains_key(name) {
-            let e = self.directory.nss(name)?.clone();
+            let e = self.system.directory.nss(name)?.clone();
             let s = nss::load_nss(&e).ok()?;
             self.segments.insert(name.to_string(), s);
         }
@@ -1589,16 +1685,26 @@ mod tests {
     /// A terminal whose output the test keeps a handle on.
     #[derive(Default, Clone)]
     struct SharedTerminal {
-        input: std::rc::Rc<std::cell::RefCell<VecDeque<String>>>,
-        output: std::rc::Rc<std::cell::RefCell<String>>,
+        input: std::sync::Arc<std::sync::Mutex<VecDeque<String>>>,
+        output: Output,
+    }
+
+    /// The output of a [`SharedTerminal`].
+    #[derive(Default, Clone)]
+    struct Output(std::sync::Arc<std::sync::Mutex<String>>);
+
+    impl Output {
+        fn borrow(&self) -> std::sync::MutexGuard<'_, String> {
+            self.0.lock().unwrap()
+        }
     }
 
     impl Terminal for SharedTerminal {
         fn read_line(&mut self) -> Option<String> {
-            self.input.borrow_mut().pop_front()
+            self.input.lock().unwrap().pop_front()
         }
         fn write(&mut self, text: &str) {
-            self.output.borrow_mut().push_str(text);
+            self.output.0.lock().unwrap().push_str(text);
         }
     }
 
@@ -1613,7 +1719,8 @@ mod tests {
         let dir = crate::directory::parse_directory_text(text, "t", base, false).unwrap();
         let term = SharedTerminal::default();
         term.input
-            .borrow_mut()
+            .lock()
+            .unwrap()
             .extend(input.iter().map(|s| s.to_string()));
         let vm = Vm::logon(&dir, user, Box::new(term.clone())).unwrap();
         (vm, term)

@@ -186,7 +186,7 @@ fn disk_blocks() -> u32 {
 }
 
 /// The lines a probe's console showed.
-type Lines = std::rc::Rc<std::cell::RefCell<Vec<String>>>;
+type Lines = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
 /// The probe's virtual machine (no directory entry, as under `vm390 run`) with a fresh copy
 /// of the probe minidisk if the probe wants one, and where its console lines go.
@@ -224,7 +224,7 @@ fn run(p: &Probe) -> Result<Outcome, String> {
 fn run_console(p: &Probe) -> Result<(Outcome, Vec<String>), String> {
     let (vm, lines, copy) = machine_for(p)?;
     let r = run_with(p, vm);
-    let lines = lines.take();
+    let lines = std::mem::take(&mut *lines.lock().unwrap_or_else(|e| e.into_inner()));
     if let Some(c) = copy {
         remove(&c);
     }

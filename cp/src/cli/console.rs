@@ -39,7 +39,8 @@ use nix::sys::signal::{SigSet, Signal};
 use nix::sys::termios::{self, InputFlags, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
 
 use cp::directory::{parse_directory, Directory};
-use cp::vm::{Input, RunEnd, Status, Terminal, Vm};
+use cp::system::System;
+use cp::vm::{Input, Status, Terminal};
 
 /// Text as it may reach the host's terminal: control characters (C0 but line end and tab,
 /// DEL, C1) are dropped, as the 3215 path drops EBCDIC control codes, so that no guest
@@ -92,6 +93,8 @@ enum Item {
     Line(String),
     /// A key of an interactive terminal.
     Key(Key),
+    /// A message from another user, shown while the terminal waits for input.
+    Message(String),
 }
 
 /// The input queue shared by the input thread, the signal thread and the session.
@@ -104,6 +107,10 @@ struct Queue {
     end: bool,
     /// The signal that asked for the session to end.
     shutdown: Option<Signal>,
+    /// A read waits for input (messages from other users are shown at once).
+    reading: bool,
+    /// The system woke the read (FORCE, a reconnection).
+    woken: bool,
 }
 
 /// What a read gets from the queue.
@@ -111,6 +118,7 @@ enum Next {
     Item(Item),
     Attention,
     End,
+    Wake,
 }
 
 #[derive(Debug, Default)]
@@ -137,6 +145,9 @@ impl Shared {
             if q.shutdown.is_some() {
                 return Next::End;
             }
+            if std::mem::take(&mut q.woken) {
+                return Next::Wake;
+            }
             if std::mem::take(&mut q.attention) {
                 return Next::Attention;
             }
@@ -148,6 +159,28 @@ impl Shared {
             }
             q = self.ready.wait(q).unwrap_or_else(|e| e.into_inner());
         }
+    }
+}
+
+/// The console's side that other virtual machines' threads reach (see
+/// [`cp::system::Messenger`]): a message is shown while a read waits.
+struct ConsoleMessenger {
+    shared: Arc<Shared>,
+}
+
+impl cp::system::Messenger for ConsoleMessenger {
+    fn message(&self, line: &str) -> bool {
+        let mut q = self.shared.lock();
+        if !q.reading {
+            return false;
+        }
+        q.items.push_back(Item::Message(line.to_string()));
+        drop(q);
+        self.shared.ready.notify_all();
+        true
+    }
+    fn wake(&self) {
+        self.shared.change(|q| q.woken = true);
     }
 }
 
@@ -405,14 +438,32 @@ struct StdioTerminal {
 
 impl Terminal for StdioTerminal {
     fn read_line(&mut self) -> Option<String> {
-        let _ = self.output.flush();
-        loop {
-            match self.shared.next() {
-                Next::Item(Item::Line(l)) => return Some(l),
-                Next::Item(Item::Key(_)) | Next::Attention => continue,
-                Next::End => return None,
-            }
+        match self.read_input(Status::VmRead) {
+            Input::Line(l) => Some(l),
+            _ => None,
         }
+    }
+
+    fn read_input(&mut self, _status: Status) -> Input {
+        let _ = self.output.flush();
+        self.shared.change(|q| q.reading = true);
+        let got = loop {
+            match self.shared.next() {
+                Next::Item(Item::Line(l)) => break Input::Line(l),
+                Next::Item(Item::Message(m)) => self.write(&format!("{m}\n")),
+                Next::Item(Item::Key(_)) | Next::Attention => continue,
+                Next::End => break Input::End,
+                Next::Wake => break Input::Wake,
+            }
+        };
+        self.shared.change(|q| q.reading = false);
+        got
+    }
+
+    fn messenger(&self) -> Option<Arc<dyn cp::system::Messenger>> {
+        Some(Arc::new(ConsoleMessenger {
+            shared: self.shared.clone(),
+        }))
     }
 
     fn write(&mut self, text: &str) {
@@ -480,8 +531,16 @@ impl LineTerminal {
         }
     }
 
-    /// One read: the status as prompt, then keys (queued or new) until Enter.
+    /// One read: the status as prompt, then keys (queued or new) until Enter; messages
+    /// from other users are shown above the line being edited.
     fn edit(&mut self, status: Status, masked: bool) -> Input {
+        self.shared.change(|q| q.reading = true);
+        let got = self.edit_line(status, masked);
+        self.shared.change(|q| q.reading = false);
+        got
+    }
+
+    fn edit_line(&mut self, status: Status, masked: bool) -> Input {
         self.title(status);
         let mut e = Edit {
             // The status as VM shows it, after what an open output line already holds.
@@ -502,6 +561,22 @@ impl LineTerminal {
         loop {
             let key = match self.shared.next() {
                 Next::Item(Item::Key(k)) => k,
+                Next::Item(Item::Message(m)) => {
+                    // Above the line being edited, which is drawn again below it.
+                    let _ = write!(out, "\r\x1b[K{}\r\n", host_text(&m));
+                    if e.masked {
+                        let _ = out.write_all(host_text(&e.prompt).as_bytes());
+                    } else {
+                        e.redraw(&mut out);
+                    }
+                    let _ = out.flush();
+                    continue;
+                }
+                Next::Wake => {
+                    let _ = out.write_all(b"\n");
+                    let _ = out.flush();
+                    return Input::Wake;
+                }
                 Next::Item(Item::Line(l)) => {
                     e.chars = l.chars().collect();
                     Key::Enter
@@ -666,6 +741,12 @@ impl Terminal for LineTerminal {
     fn shutdown(&mut self) -> bool {
         self.shared.lock().shutdown.is_some()
     }
+
+    fn messenger(&self) -> Option<Arc<dyn cp::system::Messenger>> {
+        Some(Arc::new(ConsoleMessenger {
+            shared: self.shared.clone(),
+        }))
+    }
 }
 
 /// Reads `LOGON userid [password]` and the password (`ENTER PASSWORD:`, read masked) from
@@ -675,7 +756,7 @@ fn logon_dialog(term: &mut dyn Terminal, dir: &Directory) -> Option<String> {
     loop {
         let line = match term.read_input(Status::CpRead) {
             Input::Line(l) => l,
-            Input::Attention => continue,
+            Input::Attention | Input::Wake => continue,
             Input::End => return None,
         };
         let mut words = line.split_whitespace();
@@ -705,7 +786,7 @@ fn logon_dialog(term: &mut dyn Terminal, dir: &Directory) -> Option<String> {
                 term.write("ENTER PASSWORD:\n");
                 match term.read_password(Status::CpRead) {
                     Input::Line(l) => l.trim().to_string(),
-                    Input::Attention => continue,
+                    Input::Attention | Input::Wake => continue,
                     Input::End => return None,
                 }
             }
@@ -718,9 +799,13 @@ fn logon_dialog(term: &mut dyn Terminal, dir: &Directory) -> Option<String> {
     }
 }
 
-/// Runs a console session: logs `logon` on (or, without it, whoever logs on at the
-/// terminal) and runs it until it logs off.
-pub fn run(directory: &Path, logon: Option<&str>) -> ExitCode {
+/// Runs the control program with the console as the operator's terminal: the users of
+/// `autolog` are started without a terminal, then `logon` (or, without it, whoever logs on
+/// at the terminal) runs at the console. DISCONNECT and LOGOFF give the console back to
+/// the LOGON dialog while other users are logged on; the program ends when the last user
+/// logs off, at the end of the console's input (a SHUTDOWN), at SHUTDOWN, and at SIGTERM
+/// or SIGHUP (every user logged off, every disk flushed).
+pub fn run(directory: &Path, logon: Option<&str>, autolog: &[String]) -> ExitCode {
     let dir = match parse_directory(directory) {
         Ok(d) => d,
         Err(errs) => {
@@ -730,12 +815,25 @@ pub fn run(directory: &Path, logon: Option<&str>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(u) = logon {
+        if dir.user(u).filter(|u| !u.is_nolog()).is_none() {
+            eprintln!("vm390: {} not in CP directory", u.to_ascii_uppercase());
+            return ExitCode::from(2);
+        }
+    }
     // The session's signals go to its signal thread only: blocked here, before any
     // thread starts, so that every thread inherits the mask.
     let signals = session_signals();
     if let Err(e) = signals.thread_block() {
         eprintln!("vm390: signals: {e}");
     }
+    let system = match System::new(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vm390: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let shared = Arc::new(Shared::default());
     let mut interactive = std::io::stdin().is_terminal();
     let mut _restore = None;
@@ -763,47 +861,76 @@ pub fn run(directory: &Path, logon: Option<&str>) -> ExitCode {
             }
         });
     }
-    let mut term: Box<dyn Terminal> = if interactive {
-        Box::new(LineTerminal {
-            shared: shared.clone(),
-            history: Vec::new(),
-            keep_history: false,
-            shown: None,
-            open_line: String::new(),
-        })
-    } else {
-        Box::new(StdioTerminal {
-            shared: shared.clone(),
-            output: std::io::stdout(),
-        })
-    };
-    let userid = match logon {
-        Some(u) => u.to_string(),
-        None => match logon_dialog(term.as_mut(), &dir) {
-            Some(u) => u,
-            None => return ExitCode::SUCCESS,
-        },
-    };
-    if interactive {
-        // The LOGON dialog's lines (a password among them) stay out of the history.
-        term = Box::new(LineTerminal {
-            shared: shared.clone(),
-            history: Vec::new(),
-            keep_history: true,
-            shown: None,
-            open_line: String::new(),
-        });
-    }
-    let mut vm = match Vm::logon(&dir, &userid, term) {
-        Ok(vm) => vm,
-        Err(e) => {
-            eprintln!("vm390: {e}");
-            return ExitCode::from(2);
+    let terminal = |keep_history: bool| -> Box<dyn Terminal> {
+        if interactive {
+            Box::new(LineTerminal {
+                shared: shared.clone(),
+                history: Vec::new(),
+                keep_history,
+                shown: None,
+                open_line: String::new(),
+            })
+        } else {
+            Box::new(StdioTerminal {
+                shared: shared.clone(),
+                output: std::io::stdout(),
+            })
         }
     };
-    match vm.run() {
-        RunEnd::LoggedOff => ExitCode::SUCCESS,
+    for u in autolog {
+        match system.autolog(u) {
+            Ok(()) => println!(
+                "AUTO LOGON  ***  {} USERS = {:03}",
+                u.to_ascii_uppercase(),
+                system.user_count()
+            ),
+            Err(e) => eprintln!("vm390: AUTOLOG {u}: {}", e.message(&u.to_ascii_uppercase())),
+        }
     }
+    let mut term = terminal(false);
+    let mut first = logon.map(str::to_string);
+    let mut code = ExitCode::SUCCESS;
+    loop {
+        let from_command_line = first.is_some();
+        let userid = match first.take() {
+            Some(u) => u,
+            None => match logon_dialog(term.as_mut(), &system.directory) {
+                Some(u) => u,
+                None => break,
+            },
+        };
+        if interactive {
+            // The LOGON dialog's lines (a password among them) stay out of the history.
+            term = terminal(true);
+        }
+        match system.connect(&userid, term) {
+            Ok(back) => {
+                system.set_console_user(&userid.to_ascii_uppercase());
+                match back.recv() {
+                    Ok(t) => term = t,
+                    Err(_) => break,
+                }
+            }
+            Err((e, mut t)) => {
+                if from_command_line {
+                    eprintln!("vm390: {}", e.message(&userid.to_ascii_uppercase()));
+                    code = ExitCode::from(2);
+                    break;
+                }
+                t.write(&format!("{}\n", e.message(&userid.to_ascii_uppercase())));
+                term = t;
+                continue;
+            }
+        }
+        // The console is back (DISCONNECT or LOGOFF): the LOGON dialog again while
+        // anyone is logged on; otherwise the control program ends, as it always has.
+        if system.user_count() == 0 || shared.lock().shutdown.is_some() || system.shutting_down()
+        {
+            break;
+        }
+    }
+    system.shutdown();
+    code
 }
 
 #[cfg(test)]

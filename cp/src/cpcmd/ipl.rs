@@ -52,6 +52,7 @@ impl Cp {
         for p in tdisks {
             let _ = std::fs::remove_file(p);
         }
+        self.leave_system();
     }
 
     pub(super) fn cmd_logoff(&mut self, w: &mut Words) -> CpResult {
@@ -89,7 +90,7 @@ impl Cp {
                 return CpResult::error(format!("DMKCFG003E INVALID OPTION - {o}"));
             }
         }
-        let is_device = self.directory.nss(&target).is_none() && parse_vaddr(&target).is_some();
+        let is_device = self.system.directory.nss(&target).is_none() && parse_vaddr(&target).is_some();
         if is_device {
             let v = parse_vaddr(&target).unwrap_or(0);
             if !self.devices.contains_key(&v) {
@@ -215,7 +216,7 @@ impl Cp {
         loop {
             let line = match self.read_terminal(Status::CpRead) {
                 Input::Line(l) => l,
-                Input::Attention => continue,
+                Input::Attention | Input::Wake => continue,
                 Input::End => {
                     self.apply_effect(Effect::LogOff);
                     return Effect::LogOff;

@@ -152,7 +152,7 @@ impl Cp {
                 md.vaddr
             )
         };
-        let Some(v) = self.directory.dasd(vol).cloned() else {
+        let Some(v) = self.system.directory.dasd(vol).cloned() else {
             return Err(not_mounted());
         };
         // One image file has one writer: a second write link to a minidisk on a volume
@@ -260,7 +260,7 @@ impl Cp {
         need_password: bool,
         from_console: bool,
     ) -> CpResult {
-        let Some(owner_entry) = self.directory.user(owner).cloned() else {
+        let Some(owner_entry) = self.system.directory.user(owner).cloned() else {
             return CpResult::error(format!("DMKLNK053E {owner} NOT IN CP DIRECTORY"));
         };
         let Some(md) = owner_entry.mdisk(owner_vaddr).cloned() else {

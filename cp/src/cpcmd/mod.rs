@@ -32,6 +32,7 @@ mod link;
 mod query;
 mod set;
 mod spool;
+mod users;
 
 pub(crate) use ipl::date_time;
 pub(crate) use link::LinkInfo;
@@ -257,6 +258,12 @@ impl<'a> Words<'a> {
             .collect::<Vec<_>>()
             .join(" ")
     }
+    /// The next word as typed (not upper-cased): a password.
+    pub(crate) fn next_raw(&mut self) -> Option<String> {
+        let w = self.raw.split_whitespace().nth(self.at).map(str::to_string);
+        self.at += 1;
+        w
+    }
     /// Whether words are left.
     pub(crate) fn more(&self) -> bool {
         self.at < self.words.len()
@@ -352,6 +359,41 @@ pub(crate) static COMMANDS: &[Command] = &[
         aliases: &[("MSG", 3)],
         classes: Classes::Any,
         handler: |cp, _, w, _| cp.cmd_msg(w),
+    },
+    Command {
+        name: "WARNING",
+        min: 4,
+        aliases: &[],
+        classes: Classes::Of("AB"),
+        handler: |cp, _, w, _| cp.cmd_warning(w),
+    },
+    Command {
+        name: "DISCONN",
+        min: 4,
+        aliases: &[("DISCONNECT", 4)],
+        classes: Classes::Of("G"),
+        handler: |cp, _, w, _| cp.cmd_disconnect(w),
+    },
+    Command {
+        name: "AUTOLOG",
+        min: 4,
+        aliases: &[],
+        classes: Classes::Of("AB"),
+        handler: |cp, _, w, _| cp.cmd_autolog(w),
+    },
+    Command {
+        name: "FORCE",
+        min: 5,
+        aliases: &[],
+        classes: Classes::Of("A"),
+        handler: |cp, _, w, _| cp.cmd_force(w),
+    },
+    Command {
+        name: "SHUTDOWN",
+        min: 8,
+        aliases: &[],
+        classes: Classes::Of("A"),
+        handler: |cp, _, w, _| cp.cmd_shutdown(w),
     },
     Command {
         name: "SET",
@@ -560,7 +602,7 @@ mod tests {
     #[test]
     fn every_row_answers_to_its_abbreviations_and_not_below() {
         for row in COMMANDS {
-            let found = |v: &str| lookup(COMMANDS, v, "G").map(|c| c.name);
+            let found = |v: &str| lookup(COMMANDS, v, "ABCDEFG").map(|c| c.name);
             let answering = |v: &str| {
                 COMMANDS
                     .iter()

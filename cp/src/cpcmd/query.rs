@@ -51,11 +51,10 @@ impl Cp {
             return self.query_files(w, Queue::Prt);
         }
         if abbrev(q, "NAMES", 1) {
-            let dev = self.console_vaddr().unwrap_or(0);
-            return CpResult::line(0, format!("{:<8} - {dev:03X}", self.user.id));
+            return self.query_names();
         }
         if abbrev(q, "USERS", 1) {
-            return CpResult::line(0, "001 USER , 000 DIALED");
+            return self.query_users();
         }
         if q == "SET" {
             return CpResult::lines(self.query_set());
@@ -75,12 +74,11 @@ impl Cp {
                 None => CpResult::error(format!("DMKCQG040E DEV {v:03X} DOES NOT EXIST")),
             };
         }
-        // QUERY userid: the only user of this CP.
-        if q == self.user.id {
-            let dev = self.console_vaddr().unwrap_or(0);
-            return CpResult::line(0, format!("{:<8} - {dev:03X}", self.user.id));
+        // QUERY userid: a logged-on user's terminal.
+        if let Some(r) = self.query_user(q) {
+            return r;
         }
-        if self.directory.user(q).is_some() || q.len() <= 8 {
+        if q.len() <= 8 {
             return CpResult::error(format!("DMKCQG045E {q} NOT LOGGED ON"));
         }
         CpResult::error(format!("DMKCQG003E INVALID OPTION - {q}"))

@@ -53,6 +53,9 @@ impl Cp {
             return match on_off(w) {
                 Some(b) => {
                     *flag = b;
+                    // Other users' messages are checked against the system's copy.
+                    self.blok
+                        .set_receiving(Some(self.settings.msg), Some(self.settings.wng));
                     CpResult::ok()
                 }
                 None => CpResult::error(MISSING),

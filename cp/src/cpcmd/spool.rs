@@ -47,6 +47,7 @@ impl Cp {
         };
         let user = self.user.id.clone();
         let known = self
+            .system
             .directory
             .users
             .iter()
@@ -342,7 +343,7 @@ impl Cp {
         };
         let to = match (w.next().as_deref(), w.next()) {
             (Some("TO"), Some(u)) if u == "*" => self.user.id.clone(),
-            (Some("TO"), Some(u)) if self.directory.user(&u).is_some() => u,
+            (Some("TO"), Some(u)) if self.system.directory.user(&u).is_some() => u,
             (Some("TO"), Some(u)) => {
                 return CpResult::error(format!("DMKCSU053E {u} NOT IN CP DIRECTORY"))
             }
@@ -475,27 +476,6 @@ impl Cp {
         }
         drop(sp);
         self.imsg(files_done(ids.len(), "CHANGED"))
-    }
-
-    /// MSG userid|* text: a message to a logged-on user (here: only oneself).
-    pub(super) fn cmd_msg(&mut self, w: &mut Words) -> CpResult {
-        let Some(to) = w.next() else {
-            return CpResult::error("DMKMSG020E USERID MISSING OR INVALID");
-        };
-        let text = w.rest_raw();
-        if to == "*" || to == self.user.id {
-            if !self.settings.msg {
-                return CpResult::error(format!(
-                    "DMKMSG057W {} NOT RECEIVING; MSG OFF",
-                    self.user.id
-                ));
-            }
-            return CpResult::line(0, format!("MSG FROM {}: {text}", self.user.id));
-        }
-        if to == "OPERATOR" || self.directory.user(&to).is_some() {
-            return CpResult::error(format!("DMKMSG045E {to} NOT LOGGED ON"));
-        }
-        CpResult::error(format!("DMKMSG053E {to} NOT IN CP DIRECTORY"))
     }
 }
 
