@@ -107,7 +107,9 @@ pub struct VmBlok {
 
 impl std::fmt::Debug for VmBlok {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VmBlok").field("userid", &self.userid).finish()
+        f.debug_struct("VmBlok")
+            .field("userid", &self.userid)
+            .finish()
     }
 }
 
@@ -205,7 +207,8 @@ impl VmBlok {
     /// The terminal is connected (at logon or reconnection): its name and messenger.
     pub(crate) fn connected(&self, name: String, messenger: Option<Arc<dyn Messenger>>) {
         let mut st = self.lock();
-        st.disconnected = false;
+        // The console of an AUTOLOGged machine ([`Disconnected`]) is no terminal.
+        st.disconnected = name == "DSC";
         st.terminal_name = name;
         st.messenger = messenger;
     }
@@ -390,7 +393,10 @@ impl System {
     /// Removes `blok` from the table (LOGOFF).
     pub(crate) fn unregister(&self, blok: &Arc<VmBlok>) {
         let mut t = self.table();
-        if t.users.get(&blok.userid).is_some_and(|b| Arc::ptr_eq(b, blok)) {
+        if t.users
+            .get(&blok.userid)
+            .is_some_and(|b| Arc::ptr_eq(b, blok))
+        {
             t.users.remove(&blok.userid);
         }
         if t.console_user.as_deref() == Some(blok.userid.as_str()) {
@@ -402,7 +408,10 @@ impl System {
 
     /// A logged-on user's block.
     pub fn user(&self, userid: &str) -> Option<Arc<VmBlok>> {
-        self.table().users.get(&userid.to_ascii_uppercase()).cloned()
+        self.table()
+            .users
+            .get(&userid.to_ascii_uppercase())
+            .cloned()
     }
 
     /// The logged-on users, by user id.
@@ -527,7 +536,10 @@ impl System {
             Err(_) => {
                 let _ = handle.join();
                 self.unregister(&blok);
-                Err((LogonRefused::Failed("the virtual machine ended".into()), None))
+                Err((
+                    LogonRefused::Failed("the virtual machine ended".into()),
+                    None,
+                ))
             }
         }
     }
@@ -610,7 +622,10 @@ impl System {
                 .wait_timeout(t, Duration::from_millis(100))
                 .map(|(g, _)| g)
                 .unwrap_or_else(|e| e.into_inner().0);
-            if t.users.values().all(|b| b.forced() != Some(Forced::Shutdown)) {
+            if t.users
+                .values()
+                .all(|b| b.forced() != Some(Forced::Shutdown))
+            {
                 break;
             }
         }
@@ -737,11 +752,12 @@ impl Pipe {
         }
     }
 
-    /// Waits until the terminal reads (its machine waits for input).
+    /// Waits until the terminal reads with nothing typed ahead: its machine took every
+    /// line typed so far and waits for more.
     pub fn wait_reading(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let mut st = self.lock();
-        while !st.reading {
+        while !st.reading || !st.input.is_empty() {
             let now = Instant::now();
             if now >= deadline {
                 return false;
@@ -797,11 +813,7 @@ impl Terminal for PipeTerminal {
             if st.end {
                 break Input::End;
             }
-            st = self
-                .pipe
-                .cond
-                .wait(st)
-                .unwrap_or_else(|e| e.into_inner());
+            st = self.pipe.cond.wait(st).unwrap_or_else(|e| e.into_inner());
         };
         st.reading = false;
         got

@@ -386,7 +386,8 @@ impl Vm {
         let cpu = Cpu::new(Arch::S370, mem);
         let mut cp = Cp::new(user.clone(), system.clone(), blok, terminal, storage_size);
         cp.home = home;
-        cp.blok.connected(cp.terminal.name(), cp.terminal.messenger());
+        cp.blok
+            .connected(cp.terminal.name(), cp.terminal.messenger());
         cp.build_devices();
         let (date, time, wd) = date_time();
         cp.cp_line(&format!("LOGON AT {time} {wd} {date}",));

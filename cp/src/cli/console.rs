@@ -924,8 +924,7 @@ pub fn run(directory: &Path, logon: Option<&str>, autolog: &[String]) -> ExitCod
         }
         // The console is back (DISCONNECT or LOGOFF): the LOGON dialog again while
         // anyone is logged on; otherwise the control program ends, as it always has.
-        if system.user_count() == 0 || shared.lock().shutdown.is_some() || system.shutting_down()
-        {
+        if system.user_count() == 0 || shared.lock().shutdown.is_some() || system.shutting_down() {
             break;
         }
     }

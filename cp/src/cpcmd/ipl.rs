@@ -90,7 +90,8 @@ impl Cp {
                 return CpResult::error(format!("DMKCFG003E INVALID OPTION - {o}"));
             }
         }
-        let is_device = self.system.directory.nss(&target).is_none() && parse_vaddr(&target).is_some();
+        let is_device =
+            self.system.directory.nss(&target).is_none() && parse_vaddr(&target).is_some();
         if is_device {
             let v = parse_vaddr(&target).unwrap_or(0);
             if !self.devices.contains_key(&v) {

@@ -75,10 +75,8 @@ impl Cp {
         self.cp_line(&format!("DISCONNECT AT {time} {wd} {date}"));
         self.disconnect_terminal();
         let users = self.system.user_count();
-        self.system.tell_operator(&format!(
-            "DISCONNECT {} USERS = {users:03}",
-            self.user.id
-        ));
+        self.system
+            .tell_operator(&format!("DISCONNECT {} USERS = {users:03}", self.user.id));
         if self.reset_state {
             CpResult::ok()
         } else {
@@ -113,9 +111,15 @@ impl Cp {
         match w.next_raw() {
             Some(p) if p.eq_ignore_ascii_case(&user.password) => {}
             Some(_) => {
-                return CpResult::error("DMKLOG050E PASSWORD INCORRECT - REINITIATE LOGON PROCEDURE")
+                return CpResult::error(
+                    "DMKLOG050E PASSWORD INCORRECT - REINITIATE LOGON PROCEDURE",
+                )
             }
-            None => return CpResult::error("DMKLOG050E PASSWORD INCORRECT - REINITIATE LOGON PROCEDURE"),
+            None => {
+                return CpResult::error(
+                    "DMKLOG050E PASSWORD INCORRECT - REINITIATE LOGON PROCEDURE",
+                )
+            }
         }
         let id = user.id.clone();
         match self.system.autolog(&id) {
@@ -204,7 +208,9 @@ impl Cp {
             ));
         }
         if self.system.directory.user(userid).is_some() {
-            return Some(CpResult::error(format!("DMKCQG045E {userid} NOT LOGGED ON")));
+            return Some(CpResult::error(format!(
+                "DMKCQG045E {userid} NOT LOGGED ON"
+            )));
         }
         None
     }
@@ -284,13 +290,15 @@ impl Cp {
     pub(crate) fn leave_system(&mut self) {
         self.spool_kept_console();
         self.system.unregister(&self.blok);
-        let forced = self.blok.forced() == Some(Forced::Force);
-        self.system.tell_operator(&format!(
-            "LOGOFF AS {} USERS = {:03}{}",
-            self.user.id,
-            self.system.user_count(),
-            if forced { " FORCED" } else { "" }
-        ));
+        // A forced user's logoff was answered to FORCE (`... LOGOFF AS userid USERS = nnn
+        // FORCED`); the operator hears of the others.
+        if self.blok.forced() != Some(Forced::Force) {
+            self.system.tell_operator(&format!(
+                "LOGOFF AS {} USERS = {:03}",
+                self.user.id,
+                self.system.user_count()
+            ));
+        }
         if let Some(home) = self.home.take() {
             let old = std::mem::replace(
                 &mut self.terminal,

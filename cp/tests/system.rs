@@ -1,0 +1,241 @@
+//! Many users in one control program (`cp::system`): LOGON at several terminals, MSG and
+//! WARNING between them, DISCONNECT and reconnection, AUTOLOG, FORCE, SHUTDOWN, and one
+//! looping machine not holding up another. Each user's terminal is a `PipeTerminal` typed
+//! into from the test, as a person at a terminal would.
+
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cp::directory::parse_directory_text;
+use cp::system::{PipeTerminal, System};
+use cp::vm::Terminal;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A system of four users: OPER (classes A-G), ALICE and BOB (G) with no IPL (they wait in
+/// CP mode), CAROL (G) IPLing MINICMS. Spool in memory (no directory file).
+fn system() -> Arc<System> {
+    let text = "USER OPER OPERPW 1M 1M ABCDEFG\n CONSOLE 009 3215\n\
+                USER ALICE APW 1M 1M G\n CONSOLE 009 3215\n SPOOL 00C 2540 READER A\n SPOOL 00D 2540 PUNCH A\n SPOOL 00E 1403 A\n\
+                USER BOB BPW 1M 1M G\n CONSOLE 009 3215\n SPOOL 00C 2540 READER A\n SPOOL 00D 2540 PUNCH A\n SPOOL 00E 1403 A\n\
+                USER CAROL CPW 1M 1M G\n IPL MINICMS\n CONSOLE 009 3215\n SPOOL 00C 2540 READER A\n SPOOL 00D 2540 PUNCH A\n SPOOL 00E 1403 A\n";
+    let dir = parse_directory_text(text, "test.direct", std::path::Path::new("."), false)
+        .expect("directory");
+    System::new(dir).expect("system")
+}
+
+/// A user at a terminal.
+struct Session {
+    term: PipeTerminal,
+    back: Receiver<Box<dyn Terminal>>,
+}
+
+impl Session {
+    fn logon(system: &Arc<System>, userid: &str) -> Session {
+        let term = PipeTerminal::default();
+        let back = match system.connect(userid, Box::new(term.clone())) {
+            Ok(b) => b,
+            Err((e, _)) => panic!("LOGON {userid}: {}", e.message(userid)),
+        };
+        let s = Session { term, back };
+        assert!(
+            s.term.pipe.wait_reading(WAIT),
+            "{userid} never read its terminal"
+        );
+        s
+    }
+
+    /// Types `line` and waits until `expect` is in what follows.
+    fn cmd(&self, line: &str, expect: &str) -> String {
+        let from = self.term.pipe.output().len();
+        self.term.pipe.type_line(line);
+        let out = self
+            .term
+            .pipe
+            .wait_for(expect, from, WAIT)
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
+        out[from..].to_string()
+    }
+
+    /// Types `line` and waits until the machine took it and reads again.
+    fn enter(&self, line: &str) {
+        self.term.pipe.type_line(line);
+        assert!(
+            self.term.pipe.wait_reading(WAIT),
+            "{line}: no read after it"
+        );
+    }
+
+    fn output(&self) -> String {
+        self.term.pipe.output()
+    }
+
+    /// Waits for the terminal to come back (DISCONNECT, LOGOFF).
+    fn back(&self) {
+        self.back
+            .recv_timeout(WAIT)
+            .expect("the terminal comes back to its session");
+    }
+}
+
+#[test]
+fn msg_between_two_users_arrives_at_once_and_respects_set_msg() {
+    let system = system();
+    let alice = Session::logon(&system, "alice");
+    let bob = Session::logon(&system, "BOB");
+    // Bob waits in CP READ: the message shows up without Bob typing anything.
+    alice.term.pipe.type_line("MSG BOB hello bob");
+    bob.term
+        .pipe
+        .wait_for("MSG FROM ALICE: hello bob", 0, WAIT)
+        .unwrap();
+    assert!(!alice.output().contains("DMKMSG"), "{}", alice.output());
+    let r = bob.cmd("QUERY NAMES", "BOB");
+    assert!(
+        r.contains("ALICE    - PIPE") && r.contains("BOB      - 009"),
+        "{r}"
+    );
+    assert!(bob.cmd("QUERY USERS", "DIALED").contains("002 USERS"));
+    assert!(bob.cmd("QUERY ALICE", "ALICE").contains("ALICE    - PIPE"));
+    bob.enter("SET MSG OFF");
+    let r = alice.cmd("MSG BOB are you there", "057W");
+    assert!(r.contains("DMKMSG057W BOB NOT RECEIVING; MSG OFF"), "{r}");
+    let r = alice.cmd("MSG CAROL hi", "045E");
+    assert!(r.contains("DMKMSG045E CAROL NOT LOGGED ON"), "{r}");
+    let r = alice.cmd("MSG NOBODY hi", "053E");
+    assert!(r.contains("DMKMSG053E NOBODY NOT IN CP DIRECTORY"), "{r}");
+    // WARNING is for classes A and B: unknown to Alice.
+    let r = alice.cmd("WARNING BOB x", "001E");
+    assert!(r.contains("DMKCFM001E UNKNOWN CP COMMAND"), "{r}");
+    // A second LOGON of a connected user is refused.
+    match system.connect("BOB", Box::new(PipeTerminal::default())) {
+        Err((e, _)) => assert!(e.message("BOB").contains("ALREADY LOGGED ON")),
+        Ok(_) => panic!("a second LOGON of BOB"),
+    }
+    alice.cmd("LOGOFF", "LOGOFF AT");
+    alice.back();
+    bob.cmd("LOGOFF", "LOGOFF AT");
+    bob.back();
+    assert!(system.wait_all_off(WAIT));
+}
+
+#[test]
+fn disconnect_and_reconnect() {
+    let system = system();
+    let bob = Session::logon(&system, "BOB");
+    let alice = Session::logon(&system, "ALICE");
+    let r = alice.cmd("DISCONNECT", "DISCONNECT AT");
+    assert!(r.contains("DISCONNECT AT "), "{r}");
+    alice.back();
+    // Alice is still logged on, with no terminal.
+    let r = bob.cmd("QUERY NAMES", "BOB");
+    assert!(r.contains("ALICE    - DSC"), "{r}");
+    let r = bob.cmd("MSG ALICE hi", "057W");
+    assert!(
+        r.contains("DMKMSG057W ALICE NOT RECEIVING; DISCONNECTED"),
+        "{r}"
+    );
+    // LOGON again reconnects: the terminal is in CP mode.
+    let again = Session::logon(&system, "ALICE");
+    again.term.pipe.wait_for("RECONNECTED AT", 0, WAIT).unwrap();
+    let r = again.cmd("QUERY USERID", "AT VM390");
+    assert!(r.contains("ALICE AT VM390"), "{r}");
+    assert!(bob.cmd("QUERY ALICE", "ALICE").contains("ALICE    - PIPE"));
+    again.cmd("LOGOFF", "LOGOFF AT");
+    again.back();
+    bob.cmd("LOGOFF", "LOGOFF AT");
+    assert!(system.wait_all_off(WAIT));
+}
+
+#[test]
+fn autolog_force_and_the_console_file() {
+    let system = system();
+    let oper = Session::logon(&system, "OPER");
+    let r = oper.cmd("AUTOLOG CAROL WRONG", "050E");
+    assert!(r.contains("DMKLOG050E PASSWORD INCORRECT"), "{r}");
+    let r = oper.cmd("AUTOLOG CAROL CPW", "USERS =");
+    assert!(r.contains("AUTO LOGON  ***  CAROL USERS = 002"), "{r}");
+    let r = oper.cmd("AUTOLOG CAROL CPW", "054E");
+    assert!(r.contains("ALREADY LOGGED ON"), "{r}");
+    assert!(oper.cmd("QUERY CAROL", "CAROL").contains("CAROL    - DSC"));
+    // MINICMS came up and waits for a command; FORCE logs it off.
+    let r = oper.cmd("FORCE CAROL", "FORCED");
+    assert!(
+        r.contains("USER DSC LOGOFF AS CAROL USERS = 001 FORCED"),
+        "{r}"
+    );
+    for _ in 0..200 {
+        if system.user("CAROL").is_none() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(system.user("CAROL").is_none(), "CAROL still logged on");
+    let r = oper.cmd("FORCE CAROL", "045E");
+    assert!(r.contains("DMKUSO045E CAROL NOT LOGGED ON"), "{r}");
+    // What CAROL's console said while disconnected is her printer file CAROL CONSOLE.
+    let sp = cp::spool::lock(&system.spool);
+    let f = sp
+        .files()
+        .iter()
+        .find(|f| f.owner == "CAROL" && f.ftype == "CONSOLE")
+        .expect("CAROL's console file");
+    let text: Vec<String> = f
+        .records
+        .iter()
+        .map(|r| cp::spool::record_text(r))
+        .collect();
+    assert!(
+        text.iter().any(|l| l.starts_with("MINICMS VERSION")),
+        "{text:?}"
+    );
+    assert!(text.iter().any(|l| l.starts_with("LOGOFF AT")), "{text:?}");
+    drop(sp);
+    // Alice cannot AUTOLOG or FORCE (class G).
+    oper.cmd("LOGOFF", "LOGOFF AT");
+    assert!(system.wait_all_off(WAIT));
+}
+
+#[test]
+fn shutdown_logs_everybody_off() {
+    let system = system();
+    let oper = Session::logon(&system, "OPER");
+    let alice = Session::logon(&system, "ALICE");
+    oper.cmd("AUTOLOG CAROL CPW", "USERS =");
+    assert_eq!(system.user_count(), 3);
+    oper.term.pipe.type_line("SHUTDOWN");
+    assert!(system.wait_all_off(WAIT), "users left after SHUTDOWN");
+    alice.back();
+    assert!(alice.output().contains("LOGOFF AT"), "{}", alice.output());
+    // Nobody logs on after SHUTDOWN.
+    assert!(system
+        .connect("BOB", Box::new(PipeTerminal::default()))
+        .is_err());
+}
+
+/// A machine that loops does not hold up another's console: Bob answers while Alice's
+/// guest runs `B *`, and Alice's attention key still reaches CP.
+#[test]
+fn a_looping_machine_does_not_hold_up_another() {
+    let system = system();
+    let alice = Session::logon(&system, "ALICE");
+    let bob = Session::logon(&system, "BOB");
+    // 1000: BC 15,X'1000' (a tight loop); PSW: EC mode off, I/O masks off, at X'1000'.
+    alice.enter("STORE 1000 47F01000");
+    alice.enter("STORE PSW 00000000 00001000");
+    alice.term.pipe.type_line("BEGIN");
+    std::thread::sleep(Duration::from_millis(200));
+    for _ in 0..20 {
+        let r = bob.cmd("QUERY TIME", "CONNECT=");
+        assert!(r.contains("TIME IS"), "{r}");
+    }
+    let from = alice.output().len();
+    alice.term.pipe.attention();
+    alice.term.pipe.wait_reading(WAIT);
+    let r = alice.cmd("DISPLAY PSW", "PSW =");
+    assert!(r.contains("00001000"), "{r}: {}", &alice.output()[from..]);
+    alice.cmd("LOGOFF", "LOGOFF AT");
+    bob.cmd("LOGOFF", "LOGOFF AT");
+    assert!(system.wait_all_off(WAIT));
+}
