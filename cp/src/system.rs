@@ -103,6 +103,8 @@ pub struct VmBlok {
     wake: Condvar,
     /// Something is waiting in `state` for the machine's thread (checked between slices).
     signal: AtomicBool,
+    /// The machine waits for its disconnected console (a read, CP READ): it runs nothing.
+    idle: AtomicBool,
 }
 
 impl std::fmt::Debug for VmBlok {
@@ -129,6 +131,7 @@ impl VmBlok {
             }),
             wake: Condvar::new(),
             signal: AtomicBool::new(false),
+            idle: AtomicBool::new(false),
         }
     }
 
@@ -160,6 +163,11 @@ impl VmBlok {
         if let Some(w) = wng {
             st.wng = w;
         }
+    }
+
+    /// Whether the machine waits for its disconnected console (it runs nothing).
+    pub fn idle(&self) -> bool {
+        self.idle.load(Ordering::Acquire)
     }
 
     /// Whether no terminal is connected.
@@ -273,7 +281,9 @@ impl Terminal for Disconnected {
         None
     }
     fn read_input(&mut self, _status: Status) -> Input {
+        self.blok.idle.store(true, Ordering::Release);
         self.blok.wait(None);
+        self.blok.idle.store(false, Ordering::Release);
         Input::Wake
     }
     fn write(&mut self, text: &str) {

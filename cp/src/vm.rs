@@ -733,13 +733,8 @@ impl Cp {
         if !valid {
             return Err(format!("DMKVMI025E SYSTEM {name} HAS AN INVALID PSW"));
         }
-        cpu.mem.bytes_mut().fill(0);
-        let size = cpu.mem.size();
-        let mut a = 0u32;
-        while a < size {
-            cpu.mem.set_key(AbsAddr(a), 0);
-            a += crate::storage::KEY_BLOCK;
-        }
+        // Storage and keys zeroed without touching the pages (see `Storage::clear`).
+        cpu.mem.clear();
         cpu.mem.set_prefix(0);
         place_segment(&mut cpu.mem, &sys);
         cpu.gpr = sys.gpr;

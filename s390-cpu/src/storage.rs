@@ -154,6 +154,19 @@ impl Storage {
         self.tlb.fill(TlbEntry::default());
     }
 
+    /// Zeroes all of storage and every storage key (a clear reset, an IPL) without
+    /// touching a page: the mapping is replaced by a fresh one, whose pages the host gives
+    /// as zeroes on first use. Storage a guest never touches costs no host memory, however
+    /// often it is IPLed. On failure (no new mapping) the old one is zeroed by writing.
+    pub fn clear(&mut self) {
+        match MmapMut::map_anon(self.size as usize) {
+            Ok(m) => self.map = m,
+            Err(_) => self.map.fill(0),
+        }
+        self.keys.fill(0);
+        self.tlb.fill(TlbEntry::default());
+    }
+
     /// The prefix (a multiple of 4 KiB).
     pub fn prefix(&self) -> u32 {
         self.prefix
@@ -437,6 +450,17 @@ mod tests {
         assert_eq!(s.absolute(RealAddr(0x10)), AbsAddr(0x3010));
         assert_eq!(s.absolute(RealAddr(0x3010)), AbsAddr(0x10));
         assert_eq!(s.absolute(RealAddr(0x5010)), AbsAddr(0x5010));
+    }
+
+    #[test]
+    fn clear_zeroes_storage_and_keys() {
+        let mut s = Storage::new(MIN_SIZE).unwrap();
+        s.write_u32(AbsAddr(0x1000), 0xDEAD_BEEF);
+        s.set_key(AbsAddr(0x1000), 0x30);
+        s.clear();
+        assert_eq!(s.read_u32(AbsAddr(0x1000)), 0);
+        assert_eq!(s.key(AbsAddr(0x1000)), 0);
+        assert_eq!(s.size() as u64, MIN_SIZE);
     }
 
     #[test]

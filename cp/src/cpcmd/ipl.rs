@@ -72,6 +72,13 @@ impl Cp {
                 _ => return CpResult::error("DMKCFV004E HEXLOC MISSING OR INVALID"),
             }
         }
+        // A machine never IPLed (or reset) runs when it has been given somewhere to start:
+        // BEGIN hexloc, or a PSW put in place with STORE PSW (BEGIN HELPCMD: "resume
+        // execution ... at the location pointed to by the virtual machine's current PSW").
+        // Its zero PSW of logon is nothing to run: it stays in CP READ.
+        if self.reset_state && (cpu.psw.ia != 0 || cpu.psw.to_bytes(cpu.arch) != [0; 8]) {
+            self.reset_state = false;
+        }
         CpResult::ok().with(Effect::Begin)
     }
 
@@ -170,13 +177,8 @@ impl Cp {
     /// I/O, loaded segments; storage and keys cleared too when `clear`.
     fn reset_cpu(&mut self, cpu: &mut Cpu, clear: bool) {
         if clear {
-            cpu.mem.bytes_mut().fill(0);
-            let size = cpu.mem.size();
-            let mut a = 0u32;
-            while a < size {
-                cpu.mem.set_key(AbsAddr(a), 0);
-                a += crate::storage::KEY_BLOCK;
-            }
+            // Storage and keys zeroed without touching the pages (see `Storage::clear`).
+            cpu.mem.clear();
         }
         cpu.gpr = [0; 16];
         cpu.fpr = [0; 16];
