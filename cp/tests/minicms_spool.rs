@@ -43,6 +43,23 @@ impl Default {
         out
     }
 
+    /// A session of `user` on the data directory's `vm390.direct` (`--directory`, as the
+    /// default writes it, with whatever users a test added).
+    fn session_as(&self, user: &str, input: &str) -> String {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
+        cmd.arg("--directory")
+            .arg(self.data().join("vm390.direct"))
+            .args(["--logon", user])
+            .env("HOME", self.tmp.path())
+            .current_dir(self.tmp.path())
+            .stderr(Stdio::piped());
+        let (code, out, err) = common::run_script(cmd, input, Duration::from_secs(120));
+        assert_eq!(code, 0, "exit code; stderr:\n{err}\nstdout:\n{out}");
+        assert!(!out.contains("DMKDSP"), "the guest stopped:\n{out}");
+        assert!(!out.contains("DMSABN"), "program check:\n{out}");
+        out
+    }
+
     /// `vm390 spool export ID FILE --data-dir DATA`: the file's text.
     fn export(&self, id: u32) -> String {
         let file = self.tmp.path().join(format!("export{id}.txt"));
@@ -92,7 +109,10 @@ fn punch_to_own_reader_and_readcard_it_back() {
     let out = d.session(&format!(
         "{MAKE_HELLO}CP SPOOL PUNCH TO *\nPUNCH HELLO DATA\nQUERY READER\nLOGOFF\n"
     ));
-    assert!(out.contains("PUN FILE 0001 TO VM390 COPY 001 NOHOLD"), "{out}");
+    assert!(
+        out.contains("PUN FILE 0001 TO VM390 COPY 001 NOHOLD"),
+        "{out}"
+    );
     // QUERY READER: CP's QUERY READER ALL, with the name and type CLOSE gave the file.
     let q = response(&out, 4);
     assert_eq!(q.len(), 2, "{out}");
@@ -119,13 +139,15 @@ fn punch_to_own_reader_and_readcard_it_back() {
     assert_eq!(&h[27..28], " ", "{h:?}");
     assert_eq!(&h[28..34], "VM3191", "{h:?}"); // the 191's label
     assert_eq!(&h[34..35], " ", "{h:?}");
-    let date = h[35..43].as_bytes();
+    let date = &h.as_bytes()[35..43];
     assert!(
-        date[2] == b'/' && date[5] == b'/' && date.iter().filter(|b| b.is_ascii_digit()).count() == 6,
+        date[2] == b'/'
+            && date[5] == b'/'
+            && date.iter().filter(|b| b.is_ascii_digit()).count() == 6,
         "{h:?}"
     );
     assert_eq!(&h[43..45], "  ", "{h:?}");
-    let time = h[45..50].as_bytes();
+    let time = &h.as_bytes()[45..50];
     assert!(
         time[2] == b':' && time.iter().filter(|b| b.is_ascii_digit()).count() == 4,
         "{h:?}"
@@ -157,10 +179,10 @@ fn punch_to_own_reader_and_readcard_it_back() {
     assert_eq!(response(&out, 6), ["DMSRDC701I NULL FILE"], "{out}");
 }
 
-/// PUNCH (NOHEADER (TO *): the records alone, to one's own reader (the punch spooled TO
-/// * by PUNCH itself); READCARD fn ft names the file; READCARD * with no :READ card first
-/// makes READCARD CMSUT1 A1 with R6's two messages; a deck with several :READ cards
-/// makes several files, with the mode numbers the cards give.
+/// PUNCH (NOHEADER TO *: the records alone, to one's own reader (PUNCH spools the punch
+/// there itself); READCARD fn ft names the file; READCARD * with no :READ card first makes
+/// READCARD CMSUT1 A1 with R6's two messages; a deck with several :READ cards makes
+/// several files, with the mode numbers the cards give.
 #[test]
 fn readcard_names_and_control_cards() {
     let d = Default::new();
@@ -293,4 +315,107 @@ fn print_tell_and_errors() {
     // Nothing went to the reader.
     let out = d.session("QUERY RDR\nLOGOFF\n");
     assert_eq!(response(&out, 1), ["NO RDR FILES"], "{out}");
+}
+
+/// Two MINICMS users exchange a file through the spool: VM390 punches HELLO DATA with
+/// PUNCH (TO OTHER; OTHER (a second user added to the default's directory, with a copy of
+/// the fresh 191 as its own A-disk) finds it in its reader and READCARD * makes the file
+/// there. TELL to a user who is not logged on gives CP's message and return code.
+#[test]
+fn two_users_exchange_a_file() {
+    let d = Default::new();
+    d.session("LOGOFF\n");
+    let data = d.data();
+    std::fs::copy(data.join("vm390_191.cckd"), data.join("other_191.cckd")).unwrap();
+    let direct = data.join("vm390.direct");
+    let mut text = std::fs::read_to_string(&direct).unwrap();
+    text.push_str(
+        "DASD OTH191 3350 other_191.cckd\n\
+         USER OTHER OTHER 4M 16M G\n IPL MINICMS\n CONSOLE 009 3215\n \
+         SPOOL 00C 2540 READER A\n SPOOL 00D 2540 PUNCH A\n SPOOL 00E 1403 A\n \
+         MDISK 191 3350 000 003 OTH191 MR\n",
+    );
+    std::fs::write(&direct, text).unwrap();
+    let out = d.session_as(
+        "VM390",
+        "EDIT HELLO DATA\nINPUT\nFROM VM390\nTO OTHER\n\nFILE\nPUNCH HELLO DATA (TO OTHER\n\
+         TELL OTHER HI\nQUERY READER\nLOGOFF\n",
+    );
+    assert_eq!(
+        response(&out, 2),
+        ["PUN FILE 0001 TO OTHER COPY 001 NOHOLD"],
+        "{out}"
+    );
+    assert_eq!(
+        response(&out, 3),
+        ["DMKMSG045E OTHER NOT LOGGED ON"],
+        "{out}"
+    );
+    assert!(out.contains("Ready(00045);"), "{out}");
+    assert_eq!(response(&out, 4), ["NO RDR FILES"], "{out}");
+    let out = d.session_as(
+        "OTHER",
+        "LISTFILE\nQUERY READER\nREADCARD *\nTYPE HELLO DATA\nQUERY READER\nLOGOFF\n",
+    );
+    assert_eq!(response(&out, 1), ["DMSLST002E File not found."], "{out}");
+    let q = response(&out, 2);
+    assert!(
+        q[1].starts_with("VM390    0001 A PUN 000003 01  NONE") && q[1].contains("HELLO     DATA"),
+        "{q:?}"
+    );
+    let r = response(&out, 3);
+    assert!(
+        r.len() == 1 && r[0].starts_with("DMSRDC702I :READ  HELLO    DATA     A1 VM3191 "),
+        "{r:?}"
+    );
+    assert_eq!(response(&out, 4), ["FROM VM390", "TO OTHER"], "{out}");
+    assert_eq!(response(&out, 5), ["NO RDR FILES"], "{out}");
+}
+
+/// READCARD on a disk without room for the deck: DMSRDC104S Error '13' before the disk is
+/// full, nothing written, and the reader file stays whole in the reader (READCARD HELPCMD2,
+/// note 9); once there is room the same READCARD reads all of it.
+#[test]
+fn a_full_disk_keeps_the_deck_in_the_reader() {
+    let d = Default::new();
+    let cards: Vec<String> = (0..40)
+        .map(|i| format!("CARD NUMBER {i:03} OF THE BIG DECK"))
+        .collect();
+    let mut script = format!(
+        "EDIT BIG DATA\nINPUT\n{}\n\nFILE\nCP SPOOL PUNCH TO *\nPUNCH BIG DATA (NOH\n",
+        cards.join("\n")
+    );
+    // 400 copies of 5 blocks each are more than the 3-cylinder 191 holds.
+    for i in 0..400 {
+        script.push_str(&format!("COPYFILE BIG DATA A F{i} DATA A\n"));
+    }
+    script.push_str("QUERY DISK\nLOGOFF\n");
+    let out = d.session(&script);
+    assert!(
+        out.contains("PUN FILE 0001 TO VM390 COPY 001 NOHOLD"),
+        "{out}"
+    );
+    assert!(
+        out.contains("DMSCPY104S Error '13'"),
+        "the disk did not fill up"
+    );
+    let out = d.session(
+        "READCARD X Y\nQUERY READER\nLISTFILE X Y\nERASE F1* DATA\nREADCARD X Y\nTYPE X Y\n\
+         QUERY READER\nLOGOFF\n",
+    );
+    assert_eq!(
+        response(&out, 1),
+        ["DMSRDC104S Error '13' reading or writing the disk."],
+        "{out}"
+    );
+    assert!(out.contains("Ready(00100);"), "{out}");
+    let q = response(&out, 2);
+    assert!(
+        q.len() == 2 && q[1].starts_with("VM390    0001 A PUN 000040 01  NONE"),
+        "{q:?}"
+    );
+    assert_eq!(response(&out, 3), ["DMSLST002E File not found."], "{out}");
+    assert!(response(&out, 5).is_empty(), "{out}");
+    assert_eq!(response(&out, 6), cards, "{out}");
+    assert_eq!(response(&out, 7), ["NO RDR FILES"], "{out}");
 }

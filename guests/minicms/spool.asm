@@ -379,9 +379,9 @@ ISOCLC   CLC   0(0,5),1(6)
 *           READCARD CMSUT1 (note 2).
 * fm: the disk letter (default A, * is A) and the mode digit: the
 * command's, else the :READ card's, else 1. A file of the same name
-* is replaced. An empty file: DMSRDC701I NULL FILE. A disk that
-* fills up keeps the rest of the deck in the reader (CLOSE 00C HOLD:
-* note 9), except when it fills at the very end of the deck.
+* is replaced. An empty file: DMSRDC701I NULL FILE. When the disk
+* has no room for the next card (RDCROOM) the reader file is kept
+* whole in the reader (CLOSE 00C HOLD; R6: HELPCMD2 note 9).
 *---------------------------------------------------------------------
 READCARD STM   14,12,0(13)
          LA    13,60(,13)
@@ -437,7 +437,12 @@ RDC4     ST    2,RDCADT
          BNE   RDCLOOP
          MVC   RDCNAME,TOKENS+8     READCARD fn ft: that file
          BAL   14,RDCNEW
-RDCLOOP  BAL   14,RDCREAD
+RDCLOOP  CLI   RDCOPEN,0            room for another card?
+         BE    RDCL1
+         BAL   14,RDCROOM
+         LTR   15,15
+         BNZ   RDCWERR
+RDCL1    BAL   14,RDCREAD
          C     15,=F'4'
          BE    RDCEND
          LTR   15,15
@@ -472,7 +477,7 @@ RDCPUT   LA    1,RDCCARD
          BAL   14,FWPUT
          LTR   15,15
          BZ    RDCLOOP
-         LR    6,15                 the disk is full (or failed)
+RDCWERR  LR    6,15                 the disk is full (or failed)
          BAL   14,FWFREE
          MVI   RDCOPEN,0
          LR    15,6
@@ -503,6 +508,38 @@ RDCDEVE  LR    6,15
 RDCDEVE1 BAL   14,DEVERR
          LA    15,100
          B     RETURN
+*
+* RDCROOM: R15 = 0 when disk RDCADT has room for one more card of the
+* file being written and for closing it: the data block it goes in,
+* the first chain link, the later links (one per 400 data blocks
+* beyond 60) and a new FST block; else 13 (disk full). Checked before
+* each card is read, so that a full disk stops READCARD while the
+* rest of the deck is still in the reader.
+RDCROOM  STM   14,12,0(13)
+         LA    13,60(,13)
+         L     2,RDCADT
+         USING ADT,2
+         L     3,ADTMAPL            the blocks the map can give
+         SLL   3,3
+         C     3,ADTMAXB
+         BNH   RDCR1
+         L     3,ADTMAXB
+RDCR1    S     3,ADTUSED            free
+         LA    4,3                  data block, first link, FST block
+         L     1,FWNBLK
+         LA    1,1(,1)              data blocks with this one
+         S     1,=F'60'
+         BNP   RDCR2
+         A     1,=F'399'
+         SR    0,0
+         D     0,=F'400'            later links
+         AR    4,1
+RDCR2    LA    15,13
+         CR    3,4
+         BL    RETURN
+         SR    15,15
+         B     RETURN
+         DROP  2
 *
 * RDCREAD: the next card into RDCCARD. R15 = 0, 4 at the end of the
 * file (unit exception), 8 unit check, -1 not attached.
