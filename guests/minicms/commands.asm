@@ -964,7 +964,8 @@ CPYNACC  IC    1,TOKENS+48
          DROP  2
 *
 *---------------------------------------------------------------------
-* QUERY DISK [mode|*] / SEARCH / BLIP; other QUERY operands are CP's.
+* QUERY DISK [mode|*] / SEARCH / BLIP / READER; other QUERY operands
+* are CP's.
 *---------------------------------------------------------------------
 QUERY    STM   14,12,0(13)
          LA    13,60(,13)
@@ -975,6 +976,13 @@ QUERY    STM   14,12,0(13)
          BE    QSEARCH
          CLC   TOKENS+8(8),=CL8'BLIP'
          BE    QBLIP
+         CLC   NTOK,=F'2'           QUERY READER / RDR alone: its files
+         BNE   QCP
+         CLC   TOKENS+8(8),=CL8'READER'
+         BE    QREADER
+         CLC   TOKENS+8(8),=CL8'RDR'
+         BE    QREADER
+QCP      DS    0H
          L     2,LINEADR            CP's QUERY
          AH    2,TOKPOS
          L     3,LINELEN
@@ -985,6 +993,9 @@ QUERY    STM   14,12,0(13)
          LA    1,MUNKNOWN
          BAL   14,MSG
          L     15,=F'-3'
+         B     RETURN
+QREADER  L     15,=A(QRDR)         (spool.asm)
+         BALR  14,15
          B     RETURN
 QBLIP    LA    1,MBLIP
          BAL   14,MSG

@@ -35,6 +35,7 @@ CONSR14  DC    F'0'
 WAITR14  DC    F'0'
 MKDR14   DC    F'0'
 LINEP    DC    A(LINE)
+SPLBASE  DC    A(SPOOLORG)          base (R7) of the spool commands
 LINEADR  DC    A(0)
 LINELEN  DC    F'0'
 NTOK     DC    F'0'
@@ -112,6 +113,10 @@ CMDTAB   DC    CL8'CP',AL1(1),AL3(CPCMD)
          DC    CL8'HELP',AL1(3),AL3(HELP)
          DC    CL8'?',AL1(0),AL3(HELP)      R6: HELP * is ASTERISK
          DC    CL8'SET',AL1(2),AL3(SET)
+         DC    CL8'PUNCH',AL1(1),AL3(PUNCH)     R6: PUnch
+         DC    CL8'PRINT',AL1(1),AL3(PRINT)     R6: PRint
+         DC    CL8'READCARD',AL1(3),AL3(READCARD) R6: READcard
+         DC    CL8'TELL',AL1(3),AL3(TELL)
          DC    X'FF'
 * HELP topic subtopic: the topics and the file type of their help
 HLPSUBT  DC    CL8'EDIT',CL8'HELPEDT'
@@ -337,9 +342,9 @@ TOKENS   DS    CL256
 TOKPOS   DS    33H
 UPTAB    DS    CL256
 EXLINE   DS    CL160
-* The help texts (HELPTAB) must lie above all of this: a negative
-* length here is an assembly error.
-         DS    XL(HELPTAB-*)
+* The spool commands (SPOOLORG, spool.asm) must lie above all of
+* this: a negative length here is an assembly error.
+         DS    XL(SPOOLORG-*)
 *
 *---------------------------------------------------------------------
 * A disk table (one per mode letter at ADTAREA, ADTSIZE apart).

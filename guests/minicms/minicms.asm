@@ -18,6 +18,8 @@
 *   help.asm     HELP (and ?), SET CODEPAGE
 *   edit.asm     the line editor
 *   exec.asm     EXEC files
+*   spool.asm    PUNCH PRINT READCARD TELL QUERY READER (at X'5000',
+*                base register R7)
 *   (help)       the help texts, made from help/*.helpcmd
 *   data.asm     messages, tables, work areas
 *

@@ -18,6 +18,7 @@ pub const SOURCES: &[&str] = &[
     "help.asm",
     "edit.asm",
     "exec.asm",
+    "spool.asm",
     "data.asm",
 ];
 
