@@ -203,6 +203,8 @@ impl Device {
     }
 }
 
+mod vmcf;
+
 /// An I/O interruption waiting to be presented.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PendingIo {
@@ -252,8 +254,9 @@ pub struct Cp {
     pub(crate) pending_effect: Effect,
     /// DIAGNOSE X'250' block-I/O environments and held completions.
     block_io: diagnose::BlockIoState,
-    /// DIAGNOSE X'68' VMCF authorization; a new one at LOGON, ended by IPL and system reset
-    /// (an implicit UNAUTHORIZE: VMSP VMCF data transfer error code 5) and dropped at LOGOFF.
+    /// DIAGNOSE X'68': this machine's way to the system's VMCF; its authorization is ended
+    /// by IPL, system reset and LOGOFF (an implicit UNAUTHORIZE: VMSP VMCF data transfer
+    /// error code 5). See `vm/vmcf.rs`.
     pub(crate) vmcf: diagnose::VmcfState,
     /// Trace DIAGNOSE and I/O to stderr.
     pub trace: bool,
@@ -446,6 +449,8 @@ impl Vm {
             self.cp.terminal.running();
             let limit = self.cpu.instructions.saturating_add(SLICE);
             let stop = self.cpu.run(&mut self.cp, limit);
+            // VMCF traffic from other machines, between slices.
+            self.cp.present_vmcf(&mut self.cpu);
             if self.cp.terminal.shutdown() {
                 self.cp.logoff();
             }
@@ -558,6 +563,7 @@ impl Cp {
         storage_size: u32,
     ) -> Cp {
         let spool = system.spool.clone();
+        let vmcf = diagnose::VmcfState::new(system.vmcf.clone(), &user.id);
         Cp {
             user,
             system,
@@ -575,7 +581,7 @@ impl Cp {
             storage_size,
             pending_effect: Effect::None,
             block_io: Default::default(),
-            vmcf: Default::default(),
+            vmcf,
             trace: std::env::var_os("VM390_TRACE").is_some(),
             emsg: Emsg::Text,
             settings: Settings::default(),
@@ -1245,6 +1251,9 @@ impl Machine for VmMachine<'_> {
     fn vmcf_state(&mut self) -> Option<&mut diagnose::VmcfState> {
         Some(&mut self.cp.vmcf)
     }
+    fn vmcf_interrupt(&mut self) {
+        self.cpu.raise_external(diagnose::vmcf::EXT_VMCF);
+    }
 }
 
 fn registry() -> &'static Registry {
@@ -1422,6 +1431,9 @@ impl Supervisor for Cp {
         // pending once the guest has enabled it.
         if crate::machine::deliver_block_io(cpu, &mut self.block_io) {
             return true;
+        }
+        if let Some(woken) = self.vmcf_wait(cpu) {
+            return woken;
         }
         let Some(console) = self.console_vaddr() else {
             return false;
