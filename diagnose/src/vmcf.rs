@@ -685,10 +685,8 @@ fn send(m: &mut dyn Machine, ex: &mut Exchange, me: &str, p: &Parm) -> u32 {
     if let Some(code) = ex.sink_refuses(me, &p.user, priority) {
         return code;
     }
-    if !identify {
-        if ex.find(me, &p.user, p.mid).is_some() {
-            return rc::DUPLICATE;
-        }
+    if !identify && ex.find(me, &p.user, p.mid).is_some() {
+        return rc::DUPLICATE;
     }
     if ex.messages.iter().filter(|x| x.source == me).count() >= MESSAGE_LIMIT {
         return rc::LIMIT;

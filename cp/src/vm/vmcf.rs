@@ -73,9 +73,6 @@ impl Cp {
             if self.terminal.attention() {
                 return Some(false);
             }
-            if self.vmcf.auth().is_none() {
-                return None;
-            }
             self.blok.wait(Some(ATTENTION_POLL));
         }
     }
