@@ -273,6 +273,9 @@ pub struct Cp {
     /// line console at X'009' is output only and not a virtual device, it answers Hercules'
     /// DIAGNOSE X'F08', and its CPU time is the time since it started.
     pub(crate) unattended: bool,
+    /// An enabled wait reads the console and can also be ended by VMCF: a read that VMCF
+    /// traffic wakes returns (see `vm/vmcf.rs`).
+    pub(crate) vmcf_ends_read: bool,
 }
 
 impl std::fmt::Debug for Cp {
@@ -588,6 +591,7 @@ impl Cp {
             spool,
             reset_state: false,
             unattended: false,
+            vmcf_ends_read: false,
         }
     }
 
@@ -660,6 +664,7 @@ impl Cp {
                 return Input::End;
             }
             match self.terminal.read_input(status) {
+                Input::Wake if self.vmcf_wakes(status) => return Input::Wake,
                 Input::Wake => continue,
                 i => break i,
             }
@@ -685,6 +690,8 @@ impl Cp {
     fn read_for_guest(&mut self, cpu: &mut Cpu) -> Option<String> {
         loop {
             let effect = match self.read_terminal(Status::VmRead) {
+                // VMCF traffic ends an enabled wait's read (the caller presents it).
+                Input::Wake if self.vmcf_ends_read => return None,
                 Input::Wake => continue,
                 Input::Attention => self.cp_mode(cpu),
                 Input::End => {
@@ -1441,8 +1448,9 @@ impl Supervisor for Cp {
         if !Self::enabled_for(cpu, console) {
             return false;
         }
-        match self.read_for_guest(cpu) {
-            Some(line) => {
+        match self.wait_read(cpu) {
+            None => true,
+            Some(Some(line)) => {
                 self.stash = Some(line);
                 self.pending.push_back(PendingIo {
                     vaddr: console,
@@ -1454,7 +1462,7 @@ impl Supervisor for Cp {
                 true
             }
             // Re-IPLed (or reset): the CPU goes on with the new PSW.
-            None => std::mem::take(&mut self.pending_effect) != Effect::None,
+            Some(None) => std::mem::take(&mut self.pending_effect) != Effect::None,
         }
     }
 }

@@ -205,12 +205,27 @@ SENDR    DC    X'0000',H'3',F'1',CL8'{sink}'
 }
 
 /// A sink: takes one SEND interruption (header into HDR1), RECEIVEs into RBUF (64 bytes)
-/// and REPLYs `PONG FROM BOB` (13 bytes, user doubleword BOBREPLY).
-fn sink() -> (u32, Vec<u8>) {
-    assemble(
-        "sink",
+/// and REPLYs `PONG FROM BOB` (13 bytes, user doubleword BOBREPLY). With `console`, its
+/// wait is enabled for the console's channel too (I/O interruptions return to the wait).
+fn sink(console: bool) -> (u32, Vec<u8>) {
+    let wait = if console {
+        "
+         MVC   X'78'(8),IONEW
+         LPSW  WAITIO
+IOH      LPSW  X'38'
+         DS    0D
+IONEW    DC    X'00000000',A(IOH)
+WAITIO   DC    X'81020000',A(0)
+"
+    } else {
         "
          LPSW  WAITPSW
+"
+    };
+    assemble(
+        "sink",
+        &(wait.to_string()
+            + "
 VMCFH    MVC   HDR1(40),BUF
          MVC   RECV+4(12),BUF+4
          LA    2,RECV
@@ -227,7 +242,7 @@ RECV     DC    X'0000',H'5',F'0',CL8' '
 REPL     DC    X'0000',H'7',F'0',CL8' '
          DC    A(RDATA),F'13',A(0),F'0',CL8'BOBREPLY'
 RDATA    DC    C'PONG FROM BOB'
-",
+"),
     )
 }
 
@@ -249,13 +264,38 @@ fn wait_authorized(system: &System, userid: &str) {
 
 #[test]
 fn send_recv_receive_and_reply_between_two_machines() {
+    exchange(false);
+}
+
+/// The same with BOB's wait enabled for his console as well: VMCF ends the console read
+/// the wait is in (a line typed would end it too).
+#[test]
+fn vmcf_reaches_a_machine_waiting_for_its_console_too() {
+    exchange(true);
+}
+
+fn exchange(console: bool) {
     let system = system();
     let bob = Session::logon(&system, "BOB");
     let alice = Session::logon(&system, "ALICE");
-    let (o, img) = sink();
+    let (o, img) = sink(console);
     bob.load_and_begin(o, &img);
-    // BOB waits enabled for VMCF (blocked in the CP, not in CP mode).
+    // BOB waits enabled for VMCF (blocked in the CP, not in CP mode; with `console`, in
+    // a read of his terminal).
     wait_authorized(&system, "BOB");
+    if console {
+        assert!(bob.term.pipe.wait_reading(WAIT));
+    } else {
+        // The attention key still reaches CP from that wait; BEGIN goes back to it.
+        bob.term.pipe.attention();
+        assert!(bob.term.pipe.wait_reading(WAIT));
+        let psw = bob.cmd("DISPLAY PSW", "PSW = ");
+        assert!(
+            psw.contains("PSW = 0102") && psw.contains(" 00000000"),
+            "{psw}"
+        );
+        bob.term.pipe.type_line("BEGIN");
+    }
     let (o, img) = source("BOB");
     alice.load_and_begin(o, &img);
     alice.done();

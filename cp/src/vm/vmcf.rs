@@ -4,14 +4,15 @@
 //!
 //! The hub pokes the machine's [`crate::system::VmBlok`] when its queue grows; the thread
 //! presents between instruction slices ([`crate::vm::Vm::run`]) and in the CPU's enabled
-//! wait ([`Cp::vmcf_wait`]), so the storage written (the message header, SENDX data, REPLY
-//! data) is only ever this machine's own.
+//! wait ([`Cp::vmcf_wait`]; when the wait is enabled for the console too, the poke wakes
+//! the console read, which then returns: [`Cp::vmcf_wakes`]), so the storage written (the
+//! message header, SENDX data, REPLY data) is only ever this machine's own.
 
 use std::time::Duration;
 
 use diagnose::vmcf::{self, EXT_VMCF};
 
-use super::{Cp, VmMachine};
+use super::{Cp, Effect, VmMachine};
 use crate::cpu::Cpu;
 
 /// CR0 bit 31, the mask VM/370 gives the VMCF external interruption (SY20-0886-1 DMKVMC:
@@ -23,9 +24,17 @@ const CR0_VMCF: u32 = 0x0000_0001;
 const ATTENTION_POLL: Duration = Duration::from_millis(250);
 
 impl Cp {
+    /// Whether a console read of an enabled wait that VMCF can end (`vmcf_ends_read`)
+    /// returns now that the terminal was woken: an X'4001' waits to be presented.
+    pub(crate) fn vmcf_wakes(&self, status: crate::vm::Status) -> bool {
+        self.vmcf_ends_read
+            && status == crate::vm::Status::VmRead
+            && self.vmcf.hub.pending(&self.vmcf.userid)
+    }
+
     /// Whether the machine can take an X'4001' now: enabled for it, and none pending
     /// (CP posts one at a time, DMKVMC).
-    fn vmcf_enabled(cpu: &Cpu) -> bool {
+    pub(crate) fn vmcf_enabled(cpu: &Cpu) -> bool {
         cpu.psw.ext_enabled() && cpu.cr[0] & CR0_VMCF != 0 && !cpu.external_pending(EXT_VMCF)
     }
 
@@ -52,7 +61,8 @@ impl Cp {
             .console_vaddr()
             .is_some_and(|c| Self::enabled_for(cpu, c))
         {
-            // A console read ends this wait too; the console path handles it.
+            // A console read ends this wait too: the console path reads, and VMCF traffic
+            // ends its read (`vmcf_ends_read`).
             return self.present_vmcf(cpu).then_some(true);
         }
         loop {
@@ -74,6 +84,24 @@ impl Cp {
                 return Some(false);
             }
             self.blok.wait(Some(ATTENTION_POLL));
+        }
+    }
+
+    /// The console read of an enabled wait (`read_for_guest`), ended also by VMCF traffic
+    /// when the machine is enabled for it: `None` when an X'4001' was presented, else what
+    /// `read_for_guest` gave.
+    pub(crate) fn wait_read(&mut self, cpu: &mut Cpu) -> Option<Option<String>> {
+        loop {
+            self.vmcf_ends_read = Self::vmcf_enabled(cpu) && self.vmcf.auth().is_some();
+            let read = self.read_for_guest(cpu);
+            let vmcf = std::mem::take(&mut self.vmcf_ends_read);
+            match read {
+                Some(line) => return Some(Some(line)),
+                None if self.present_vmcf(cpu) => return None,
+                // Woken for a message that went away (cancelled) before it was presented.
+                None if vmcf && !self.logged_off && self.pending_effect == Effect::None => continue,
+                None => return Some(None),
+            }
         }
     }
 }
