@@ -185,6 +185,11 @@ fn assemble(name: &str, body: &str) -> (u32, Vec<u8>) {
 /// A source: SEND/RECV of the 15 bytes `PING FROM ALICE` to `sink` (message id 1, REPLY
 /// buffer RBUF, 32 bytes, user doubleword ALICEUSE), then the RESPONSE header into HDR1.
 fn source(sink: &str) -> (u32, Vec<u8>) {
+    source_with(sink, 0, 3, 1)
+}
+
+/// A source of function `func` (VMCPFLG1 `flags`, message id `mid`) to `sink`.
+fn source_with(sink: &str, flags: u8, func: u16, mid: u32) -> (u32, Vec<u8>) {
     assemble(
         "source",
         &format!(
@@ -196,7 +201,7 @@ fn source(sink: &str) -> (u32, Vec<u8>) {
 VMCFH    MVC   HDR1(40),BUF
          LPSW  DONEPSW
          DS    0D
-SENDR    DC    X'0000',H'3',F'1',CL8'{sink}'
+SENDR    DC    X'{flags:02X}00',H'{func}',F'{mid}',CL8'{sink}'
          DC    A(SDATA),F'15',A(RBUF),F'32'
          DC    CL8'ALICEUSE'
 "
@@ -424,6 +429,96 @@ fn a_sink_that_logs_off_answers_its_senders_with_error_5() {
     assert_eq!((h[0], h[1]), (0x80, 5));
     assert_eq!(&h[8..16], &ebcdic("DAVE    ")[..]);
     assert_eq!((be(&h, 20), be(&h, 28)), (15, 32));
+    assert_eq!(system.vmcf.active_messages(), 0);
+    system.shutdown();
+}
+
+#[test]
+fn priority_messages_from_another_machine_are_presented_first() {
+    let system = system();
+    let carol = Session::logon(&system, "CAROL");
+    let alice = Session::logon(&system, "ALICE");
+    let bob = Session::logon(&system, "BOB");
+    // CAROL: AUTHORIZE PRIORITY, then stop (CP mode) until both messages wait for her;
+    // resumed at RESUME she takes two SEND interruptions (headers to HDR1 and HDR2) and
+    // RECEIVEs each.
+    let (o, img) = assemble(
+        "carol",
+        "
+         LA    2,AUTHP
+         DC    X'83230068'
+         ST    3,RCS+4
+         LPSW  DONEPSW
+RESUME   LPSW  WAITPSW
+VMCFH    LA    4,HDR1
+         CLI   COUNT,0
+         BE    FIRST
+         LA    4,HDR2
+FIRST    MVC   0(40,4),BUF
+         MVC   RECV+4(12),BUF+4
+         LA    2,RECV
+         DC    X'83230068'
+         ST    3,RCS+8
+         CLI   COUNT,0
+         MVI   COUNT,1
+         BE    RESUME
+         LPSW  DONEPSW
+COUNT    DC    X'00'
+         DS    0D
+AUTHP    DC    X'4000',H'0',F'0',CL8' '
+         DC    A(BUF),F'64',A(0),F'0',XL8'0'
+RECV     DC    X'0000',H'5',F'0',CL8' '
+         DC    A(RBUF2),F'64',A(0),F'0',XL8'0'
+",
+    );
+    // The label RESUME follows the prologue (24 bytes) and the three instructions and
+    // the DC before it (16 bytes).
+    let resume = o + 24 + 16;
+    carol.load_and_begin(o, &img);
+    carol.done();
+    assert_eq!(carol.words(0x1840, 2), [0, 0]);
+    assert_eq!(
+        system.vmcf.authorization("CAROL").map(|a| a.flags),
+        Some(0x40)
+    );
+    // ALICE's ordinary SEND first, then BOB's PRIORITY SEND.
+    let (o, img) = source_with("CAROL", 0, 2, 1);
+    alice.load_and_begin(o, &img);
+    let end = Instant::now() + WAIT;
+    while system.vmcf.active_messages() < 1 {
+        assert!(Instant::now() < end);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (o, img) = source_with("CAROL", 0x40, 2, 2);
+    bob.load_and_begin(o, &img);
+    while system.vmcf.active_messages() < 2 {
+        assert!(Instant::now() < end);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    carol.cmd(
+        &format!("STORE PSW 00000000 {resume:08X}"),
+        "STORE COMPLETE",
+    );
+    let from = carol.term.pipe.output().len();
+    carol.term.pipe.type_line("BEGIN");
+    carol
+        .term
+        .pipe
+        .wait_for("DISABLED WAIT", from, WAIT)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(carol.term.pipe.wait_reading(WAIT));
+    // BOB's priority message came first (VMCMPRTY), then ALICE's.
+    let h = carol.storage(0x1860, 48);
+    assert_eq!((h[0], &h[8..16]), (0x20, &ebcdic("BOB     ")[..]));
+    let h = carol.storage(0x1880, 48);
+    let h = &h[8..48];
+    assert_eq!((h[0], &h[8..16]), (0, &ebcdic("ALICE   ")[..]));
+    assert_eq!(carol.words(0x1848, 1), [0]);
+    // Each source got its RESPONSE: final, BOB's marked priority.
+    alice.done();
+    bob.done();
+    assert_eq!(alice.storage(0x1860, 16)[0], 0x80);
+    assert_eq!(bob.storage(0x1860, 16)[0], 0xA0);
     assert_eq!(system.vmcf.active_messages(), 0);
     system.shutdown();
 }
