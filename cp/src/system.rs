@@ -191,6 +191,13 @@ impl VmBlok {
         }
     }
 
+    /// VMCF traffic waits for the machine (an X'4001' interruption to present): wakes its
+    /// thread, blocked in an enabled wait or between slices.
+    pub(crate) fn vmcf_poke(&self) {
+        let st = self.lock();
+        self.poke(&st);
+    }
+
     /// Tells the machine to log off.
     pub(crate) fn force(&self, why: Forced) {
         let mut st = self.lock();
@@ -355,6 +362,9 @@ pub struct System {
     pub directory: Directory,
     /// The spool.
     pub spool: SpoolHandle,
+    /// The VMCF of all virtual machines (DIAGNOSE X'68', `diagnose::vmcf`): a user whose
+    /// X'4001' queue grows is poked through its block ([`VmBlok::vmcf_poke`]).
+    pub vmcf: diagnose::vmcf::Hub,
     table: Mutex<Table>,
     changed: Condvar,
 }
@@ -378,11 +388,20 @@ impl System {
 
     /// The system of `directory` with the spool `spool`.
     pub fn with_spool(directory: Directory, spool: SpoolHandle) -> Arc<System> {
-        Arc::new(System {
-            directory,
-            spool,
-            table: Mutex::new(Table::default()),
-            changed: Condvar::new(),
+        Arc::new_cyclic(|me: &std::sync::Weak<System>| {
+            let me = me.clone();
+            let poke: diagnose::vmcf::Poke = Arc::new(move |userid: &str| {
+                if let Some(blok) = me.upgrade().and_then(|s| s.user(userid)) {
+                    blok.vmcf_poke();
+                }
+            });
+            System {
+                directory,
+                spool,
+                vmcf: diagnose::vmcf::Hub::new(Some(poke)),
+                table: Mutex::new(Table::default()),
+                changed: Condvar::new(),
+            }
         })
     }
 

@@ -203,6 +203,8 @@ impl Device {
     }
 }
 
+mod vmcf;
+
 /// An I/O interruption waiting to be presented.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PendingIo {
@@ -252,8 +254,9 @@ pub struct Cp {
     pub(crate) pending_effect: Effect,
     /// DIAGNOSE X'250' block-I/O environments and held completions.
     block_io: diagnose::BlockIoState,
-    /// DIAGNOSE X'68' VMCF authorization; a new one at LOGON, ended by IPL and system reset
-    /// (an implicit UNAUTHORIZE: VMSP VMCF data transfer error code 5) and dropped at LOGOFF.
+    /// DIAGNOSE X'68': this machine's way to the system's VMCF; its authorization is ended
+    /// by IPL, system reset and LOGOFF (an implicit UNAUTHORIZE: VMSP VMCF data transfer
+    /// error code 5). See `vm/vmcf.rs`.
     pub(crate) vmcf: diagnose::VmcfState,
     /// Trace DIAGNOSE and I/O to stderr.
     pub trace: bool,
@@ -270,6 +273,9 @@ pub struct Cp {
     /// line console at X'009' is output only and not a virtual device, it answers Hercules'
     /// DIAGNOSE X'F08', and its CPU time is the time since it started.
     pub(crate) unattended: bool,
+    /// An enabled wait reads the console and can also be ended by VMCF: a read that VMCF
+    /// traffic wakes returns (see `vm/vmcf.rs`).
+    pub(crate) vmcf_ends_read: bool,
 }
 
 impl std::fmt::Debug for Cp {
@@ -446,6 +452,8 @@ impl Vm {
             self.cp.terminal.running();
             let limit = self.cpu.instructions.saturating_add(SLICE);
             let stop = self.cpu.run(&mut self.cp, limit);
+            // VMCF traffic from other machines, between slices.
+            self.cp.present_vmcf(&mut self.cpu);
             if self.cp.terminal.shutdown() {
                 self.cp.logoff();
             }
@@ -558,6 +566,7 @@ impl Cp {
         storage_size: u32,
     ) -> Cp {
         let spool = system.spool.clone();
+        let vmcf = diagnose::VmcfState::new(system.vmcf.clone(), &user.id);
         Cp {
             user,
             system,
@@ -575,13 +584,14 @@ impl Cp {
             storage_size,
             pending_effect: Effect::None,
             block_io: Default::default(),
-            vmcf: Default::default(),
+            vmcf,
             trace: std::env::var_os("VM390_TRACE").is_some(),
             emsg: Emsg::Text,
             settings: Settings::default(),
             spool,
             reset_state: false,
             unattended: false,
+            vmcf_ends_read: false,
         }
     }
 
@@ -654,6 +664,7 @@ impl Cp {
                 return Input::End;
             }
             match self.terminal.read_input(status) {
+                Input::Wake if self.vmcf_wakes(status) => return Input::Wake,
                 Input::Wake => continue,
                 i => break i,
             }
@@ -679,6 +690,8 @@ impl Cp {
     fn read_for_guest(&mut self, cpu: &mut Cpu) -> Option<String> {
         loop {
             let effect = match self.read_terminal(Status::VmRead) {
+                // VMCF traffic ends an enabled wait's read (the caller presents it).
+                Input::Wake if self.vmcf_ends_read => return None,
                 Input::Wake => continue,
                 Input::Attention => self.cp_mode(cpu),
                 Input::End => {
@@ -1240,6 +1253,9 @@ impl Machine for VmMachine<'_> {
     fn vmcf_state(&mut self) -> Option<&mut diagnose::VmcfState> {
         Some(&mut self.cp.vmcf)
     }
+    fn vmcf_interrupt(&mut self) {
+        self.cpu.raise_external(diagnose::vmcf::EXT_VMCF);
+    }
 }
 
 fn registry() -> &'static Registry {
@@ -1418,14 +1434,18 @@ impl Supervisor for Cp {
         if crate::machine::deliver_block_io(cpu, &mut self.block_io) {
             return true;
         }
+        if let Some(woken) = self.vmcf_wait(cpu) {
+            return woken;
+        }
         let Some(console) = self.console_vaddr() else {
             return false;
         };
         if !Self::enabled_for(cpu, console) {
             return false;
         }
-        match self.read_for_guest(cpu) {
-            Some(line) => {
+        match self.wait_read(cpu) {
+            None => true,
+            Some(Some(line)) => {
                 self.stash = Some(line);
                 self.pending.push_back(PendingIo {
                     vaddr: console,
@@ -1437,7 +1457,7 @@ impl Supervisor for Cp {
                 true
             }
             // Re-IPLed (or reset): the CPU goes on with the new PSW.
-            None => std::mem::take(&mut self.pending_effect) != Effect::None,
+            Some(None) => std::mem::take(&mut self.pending_effect) != Effect::None,
         }
     }
 }

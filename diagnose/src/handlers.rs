@@ -118,7 +118,7 @@ pub(crate) fn all() -> Vec<Box<dyn DiagHandler>> {
         (
             0x068,
             "Virtual Machine Communication Facility (VMCF)",
-            "VM370, VMSP, ZCB VMCPARM (spec 2.1 X'68'); one virtual machine",
+            "VM370, VMSP, ZCB VMCPARM (spec 2.1 X'68'); between the machines of one CP",
             crate::vmcf::diag_068,
         ),
         (

@@ -365,12 +365,15 @@ pub trait Machine {
     fn block_io_interrupt(&mut self, subcode: u16, param: u32) {
         let _ = (subcode, param);
     }
-    /// The virtual machine's DIAG X'68' VMCF state (authorization, external-interrupt
-    /// buffer, QUIESCE); `None`: this CP does not implement VMCF (DIAG X'68' is then a
-    /// specification exception).
+    /// The virtual machine's way to its CP's VMCF (the system's [`vmcf::Hub`] and its user
+    /// id); `None`: this CP does not implement VMCF (DIAG X'68' is then a specification
+    /// exception).
     fn vmcf_state(&mut self) -> Option<&mut VmcfState> {
         None
     }
+    /// Makes the VMCF external interruption X'4001' pending (its header is already in the
+    /// external-interrupt buffer: [`vmcf::present`]). Default: dropped.
+    fn vmcf_interrupt(&mut self) {}
 }
 
 /// One DIAGNOSE code's handler.

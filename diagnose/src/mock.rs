@@ -101,8 +101,10 @@ pub struct MockMachine {
     pub interrupts: Vec<(u16, u32)>,
     /// Storage keys set, by frame address.
     pub keys: BTreeMap<u32, u8>,
-    /// DIAG X'68' state.
+    /// DIAG X'68' state: a hub of its own unless a test shares one between mocks.
     pub vmcf: VmcfState,
+    /// X'4001' interruptions made pending.
+    pub vmcf_interrupts: u32,
     /// Answer to DIAG X'14' (None: the trait's default).
     pub spool_answer: Option<crate::SpoolInputAnswer>,
     /// DIAG X'14' requests seen: (reader, request).
@@ -150,7 +152,8 @@ impl MockMachine {
             block_io: BlockIoState::default(),
             interrupts: Vec::new(),
             keys: BTreeMap::new(),
-            vmcf: VmcfState::default(),
+            vmcf: VmcfState::new(crate::vmcf::Hub::default(), "MOCKUSER"),
+            vmcf_interrupts: 0,
         }
     }
 
@@ -335,5 +338,8 @@ impl Machine for MockMachine {
     }
     fn vmcf_state(&mut self) -> Option<&mut VmcfState> {
         Some(&mut self.vmcf)
+    }
+    fn vmcf_interrupt(&mut self) {
+        self.vmcf_interrupts += 1;
     }
 }

@@ -1206,9 +1206,11 @@ fn collect() -> Vec<Row> {
         "068",
         n,
         s,
-        "one virtual machine: SEND-type functions get rc 5 (also to RUNNER itself: the wrap \
-         connection of VM370 rc 17 is not done), RECEIVE/CANCEL/REPLY/REJECT rc 12; \
-         Hercules 3.13 has no X'68' (0006, hercules.md 1.3): not cross-checked",
+        "proves here, with RUNNER alone: the return codes of one machine and the wrap \
+         connection to itself (SEND rc 0, the X'4001' interruption and its VMCMHDR, SENDX \
+         rc 7); between machines (SEND/RECV, RECEIVE, REPLY, headers, rc 17, a sink that \
+         logs off) see cp/tests/vmcf.rs; Hercules 3.13 has no X'68' (0006, hercules.md 1.3): \
+         not cross-checked",
     );
     // VMCPARM (ZCB VMCPARM): flags, function, message id, user, VADA/LENA, VADB/LENB, user
     // doubleword. The DIAG under test uses R2 -> X'800', rc to R3; an AUTHORIZE run before
@@ -1276,18 +1278,39 @@ fn collect() -> Vec<Row> {
         authorized(vmcf(2, "OPERATOR")),
         rc_is(5),
     );
-    for (f, name) in [
-        (2u16, "SEND"),
-        (3, "SEND/RECV"),
-        (4, "SENDX"),
-        (0xA, "IDENTIFY"),
-    ] {
+    for (f, name) in [(2u16, "SEND"), (3, "SEND/RECV"), (0xA, "IDENTIFY")] {
         r.check(
-            &format!("{name} to RUNNER itself: rc 5"),
+            &format!("{name} to RUNNER itself (a wrap connection): rc 0"),
             authorized(vmcf(f, "RUNNER")),
-            rc_is(5),
+            rc_is(0),
         );
     }
+    r.check(
+        "SENDX of 8 bytes to RUNNER itself, 40-byte buffer (no room after the header): rc 7",
+        authorized(vmcf(4, "RUNNER")),
+        rc_is(7),
+    );
+    r.check(
+        "SEND to RUNNER itself, then an enabled wait (CR0 bit 31): X'4001' with VMCMHDR \
+         (source RUNNER, function, message id, data address and length) in the buffer",
+        Probe {
+            wait_ext: Some(0x0000_0001),
+            ..authorized(vmcf(2, "RUNNER"))
+        },
+        |o| {
+            rc_is(0)(o)?;
+            expect("interruption code", o.ext.map(|e| e.0), Some(0x4001))?;
+            let h = o.mem(0x900, 40);
+            expect("VMCMSTAT, VMCMEFLG", (h[0], h[1]), (0, 0))?;
+            expect("VMCMFUNC, VMCMMID", &h[2..8], &[0, 2, 0, 0, 0, 1][..])?;
+            expect("VMCMUSER", &h[8..16], &ebcdic::padded::<8>("RUNNER")[..])?;
+            expect(
+                "VMCMVADA, VMCMLENA",
+                &h[16..24],
+                &[0, 0, 9, 0x80, 0, 0, 0, 8][..],
+            )
+        },
+    );
     for (f, name) in [
         (5u16, "RECEIVE"),
         (6, "CANCEL"),

@@ -38,6 +38,8 @@ impl Cp {
         ));
         self.cp_line(&format!("LOGOFF AT {time} {wd} {date}"));
         self.logged_off = true;
+        // LOGOFF ends VMCF: senders of pending messages get data transfer error 5.
+        self.vmcf.reset();
         let vaddrs: Vec<u16> = self.devices.keys().copied().collect();
         for v in vaddrs {
             self.close_at_detach(v);
