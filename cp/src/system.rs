@@ -43,6 +43,16 @@ use crate::vm::{Input, Status, Terminal};
 /// and LOGOFF.
 pub type Home = Sender<Box<dyn Terminal>>;
 
+/// What a session waits on for its terminal to come back (see [`Home`]).
+pub type Back = Receiver<Box<dyn Terminal>>;
+
+/// A refused LOGON, with the terminal given back.
+pub type Refused = (LogonRefused, Box<dyn Terminal>);
+
+/// What a virtual machine's thread says once its logon is done: nothing, or why it failed
+/// (with the terminal given back).
+pub(crate) type Started = Sender<Result<(), (String, Box<dyn Terminal>)>>;
+
 /// The side of a terminal that other threads reach while the machine's thread owns it.
 pub trait Messenger: Send + Sync {
     /// Shows `line` (a message from another user) now, if the terminal waits for input;
@@ -481,7 +491,7 @@ impl System {
         self: &Arc<Self>,
         userid: &str,
         terminal: Box<dyn Terminal>,
-    ) -> Result<Receiver<Box<dyn Terminal>>, (LogonRefused, Box<dyn Terminal>)> {
+    ) -> Result<Back, Refused> {
         let userid = userid.to_ascii_uppercase();
         let (home, back) = mpsc::channel();
         if let Some(blok) = self.user(&userid) {

@@ -528,7 +528,7 @@ pub(crate) fn run_thread(
     blok: std::sync::Arc<crate::system::VmBlok>,
     terminal: Box<dyn Terminal>,
     home: Option<crate::system::Home>,
-    ready: std::sync::mpsc::Sender<Result<(), (String, Box<dyn Terminal>)>>,
+    ready: crate::system::Started,
 ) {
     let terminal: Box<dyn Terminal> = if home.is_none() {
         Box::new(crate::system::Disconnected { blok: blok.clone() })

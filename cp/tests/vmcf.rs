@@ -166,10 +166,6 @@ const PROLOGUE: &str = "
 
 fn assemble(name: &str, body: &str) -> (u32, Vec<u8>) {
     let text = format!("{PROLOGUE}{body}{COMMON}");
-    let text = text.replace(
-        "DONEPSW  DC    X'00020000',A(X'BB')",
-        "DONEPSW  DC    X'00020000',A(X'BB')",
-    );
     match guests::asm::assemble(name, &text) {
         Ok(a) => (a.origin, a.image),
         Err(e) => panic!(
