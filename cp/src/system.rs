@@ -366,12 +366,33 @@ struct Table {
     console_user: Option<String>,
 }
 
+/// One minidisk link of a logged-on user (the system's link table, which LINK's access
+/// modes are decided against: *CP Command Reference*, LINK).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkEntry {
+    /// Owner of the minidisk and its address in the owner's directory entry.
+    pub owner: String,
+    /// See `owner`.
+    pub owner_vaddr: u16,
+    /// The user who holds the link, and as which address.
+    pub user: String,
+    /// See `user`.
+    pub vaddr: u16,
+    /// A write link.
+    pub write: bool,
+}
+
 /// The control program of one real machine: see the module documentation.
 pub struct System {
     /// The user directory.
     pub directory: Directory,
     /// The spool.
     pub spool: SpoolHandle,
+    /// Every minidisk link of every logged-on user.
+    links: Mutex<Vec<LinkEntry>>,
+    /// The DASD images open in this control program, by file (shared by the minidisks on
+    /// them: `io::dasd::ImageSlot`).
+    images: Mutex<BTreeMap<std::path::PathBuf, std::sync::Weak<Mutex<crate::io::dasd::ImageSlot>>>>,
     /// The VMCF of all virtual machines (DIAGNOSE X'68', `diagnose::vmcf`): a user whose
     /// X'4001' queue grows is poked through its block ([`VmBlok::vmcf_poke`]).
     pub vmcf: diagnose::vmcf::Hub,
@@ -408,6 +429,8 @@ impl System {
             System {
                 directory,
                 spool,
+                links: Mutex::new(Vec::new()),
+                images: Mutex::new(BTreeMap::new()),
                 vmcf: diagnose::vmcf::Hub::new(Some(poke)),
                 table: Mutex::new(Table::default()),
                 changed: Condvar::new(),
@@ -417,6 +440,37 @@ impl System {
 
     fn table(&self) -> MutexGuard<'_, Table> {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a minidisk link to the link table.
+    pub(crate) fn add_link(&self, l: LinkEntry) {
+        lock(&self.links).push(l);
+    }
+
+    /// Removes `user`'s link as `vaddr` (every link of the user when None).
+    pub(crate) fn drop_links(&self, user: &str, vaddr: Option<u16>) {
+        lock(&self.links).retain(|l| !(l.user == user && vaddr.is_none_or(|v| v == l.vaddr)));
+    }
+
+    /// The links of all users to `owner`'s minidisk `owner_vaddr`.
+    pub(crate) fn links_to(&self, owner: &str, owner_vaddr: u16) -> Vec<LinkEntry> {
+        lock(&self.links)
+            .iter()
+            .filter(|l| l.owner == owner && l.owner_vaddr == owner_vaddr)
+            .cloned()
+            .collect()
+    }
+
+    /// The open image of the file `path` (canonical), if a minidisk still uses it.
+    pub(crate) fn image(&self, path: &std::path::Path) -> Option<crate::io::dasd::SharedImage> {
+        let mut m = lock(&self.images);
+        m.retain(|_, w| w.strong_count() > 0);
+        m.get(path).and_then(std::sync::Weak::upgrade)
+    }
+
+    /// Records the open image of the file `path` (canonical).
+    pub(crate) fn put_image(&self, path: std::path::PathBuf, image: &crate::io::dasd::SharedImage) {
+        lock(&self.images).insert(path, Arc::downgrade(image));
     }
 
     /// Enters `blok` in the table of logged-on users; false if the user is logged on.
@@ -687,6 +741,11 @@ impl System {
         }
         true
     }
+}
+
+/// Locks `m` (a panic elsewhere while it was locked leaves the data usable).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The terminal of an AUTOLOGged machine before its thread makes it [`Disconnected`].

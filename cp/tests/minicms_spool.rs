@@ -278,8 +278,19 @@ fn print_tell_and_errors() {
         "{q:?}"
     );
     assert!(q[1].contains("HELLO     DATA"), "{q:?}");
-    assert_eq!(response(&out, 4), ["MSG FROM VM390: HELLO THERE"], "{out}");
-    assert_eq!(response(&out, 5), ["MSG FROM VM390: SECOND ONE"], "{out}");
+    // `hh:mm:ss MSG FROM userid: text` (GC20-1820, MESSAGE, "Responses").
+    let msg = |n: usize| {
+        let r = response(&out, n);
+        assert_eq!(r.len(), 1, "{out}");
+        let (time, rest) = r[0].split_at(8);
+        assert!(
+            time.len() == 8 && time.chars().filter(|c| *c == ':').count() == 2,
+            "{out}"
+        );
+        rest.to_string()
+    };
+    assert_eq!(msg(4), " MSG FROM VM390: HELLO THERE", "{out}");
+    assert_eq!(msg(5), " MSG FROM VM390: SECOND ONE", "{out}");
     assert_eq!(
         response(&out, 6),
         ["DMSPUN002E File 'NOPE DATA' not found."],

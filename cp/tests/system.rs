@@ -247,3 +247,68 @@ fn a_looping_machine_does_not_hold_up_another() {
     bob.cmd("LOGOFF", "LOGOFF AT");
     assert!(system.wait_all_off(WAIT));
 }
+
+/// Types the lines of `text` one by one, each taken before the next is typed.
+fn enter_all(s: &Session, text: &str) {
+    for l in text.lines() {
+        s.enter(l);
+    }
+}
+
+/// LINK against the links other logged-on users hold (CP Command Reference, LINK: the
+/// access modes), and one image shared by both users' minidisks: what ALICE writes, BOB
+/// sees when he accesses the disk again.
+#[test]
+fn link_conflicts_across_users_and_writes_seen_by_a_reader() {
+    let tmp = tempfile::tempdir().unwrap();
+    cp::dasd::create_cms_minidisk(&tmp.path().join("ali191.cckd"), 3350, 2, "ALI191").unwrap();
+    let text = "DASD ALI191 3350 ali191.cckd\n\
+                USER ALICE APW 1M 1M G\n IPL MINICMS\n CONSOLE 009 3215\n MDISK 191 3350 000 002 ALI191 MR RPASS WPASS MPASS\n\
+                USER BOB BPW 1M 1M G\n IPL MINICMS\n CONSOLE 009 3215\n";
+    let dir = parse_directory_text(text, "t.direct", tmp.path(), true).expect("directory");
+    let system = System::new(dir).expect("system");
+    let alice = Session::logon(&system, "ALICE");
+    let bob = Session::logon(&system, "BOB");
+    // ALICE has her 191 R/W: a second writer is refused, a reader gets it R/O.
+    let r = bob.cmd("CP LINK ALICE 191 291 W WPASS", "Ready");
+    assert!(
+        r.contains("DMKLNK105E ALICE 191 NOT LINKED; R/W BY ALICE"),
+        "{r}"
+    );
+    let r = bob.cmd("CP LINK ALICE 191 291 WR WPASS", "Ready");
+    assert!(
+        r.contains("DMKLNK102W DASD 291 FORCED R/O; R/W BY ALICE"),
+        "{r}"
+    );
+    bob.cmd("CP DETACH 291", "Ready");
+    let r = bob.cmd("CP LINK ALICE 191 291 RR RPASS", "Ready");
+    assert!(!r.contains("DMK"), "{r}");
+    // With BOB's R/O link, a W link is refused too (R/O BY 001 USERS).
+    let r = alice.cmd("CP LINK * 191 391 W", "Ready");
+    assert!(
+        r.contains("DMKLNK105E ALICE 191 NOT LINKED; R/W BY ALICE"),
+        "{r}"
+    );
+    // ALICE writes a file; BOB accesses the disk and sees it, then sees the next one.
+    enter_all(&alice, "EDIT FIRST DATA\nINPUT\nONE\n\nFILE");
+    bob.cmd("ACCESS 291 B", "Ready");
+    let r = bob.cmd("LISTFILE * * B", "Ready");
+    assert!(r.contains("FIRST    DATA"), "{r}");
+    enter_all(&alice, "EDIT SECOND DATA\nINPUT\nTWO\n\nFILE");
+    bob.cmd("ACCESS 291 B", "Ready");
+    let r = bob.cmd("LISTFILE * * B", "Ready");
+    assert!(
+        r.contains("SECOND   DATA") && r.contains("FIRST    DATA"),
+        "{r}"
+    );
+    let r = bob.cmd("TYPE SECOND DATA B", "Ready");
+    assert!(r.contains("TWO"), "{r}");
+    // ALICE logs off: her link is gone, and BOB may now link the disk R/W.
+    alice.cmd("LOGOFF", "LOGOFF AT");
+    alice.back();
+    bob.cmd("CP DETACH 291", "Ready");
+    let r = bob.cmd("CP LINK ALICE 191 291 W WPASS", "Ready");
+    assert!(!r.contains("DMK"), "{r}");
+    bob.cmd("LOGOFF", "LOGOFF AT");
+    assert!(system.wait_all_off(WAIT));
+}

@@ -22,6 +22,9 @@ use s390_decoder::Arch;
 /// in CP mode). Not 1, which CMS takes for an unknown command.
 const RC_IPL_FAILED: u32 = 2;
 
+/// The PSW a CPU reset leaves: a disabled wait (nothing runs until an IPL).
+const RESET_PSW: [u8; 8] = [0, 2, 0, 0, 0, 0, 0, 0];
+
 impl Cp {
     /// Logs the user off.
     pub fn logoff(&mut self) {
@@ -51,6 +54,7 @@ impl Cp {
             .filter_map(|d| d.tdisk.take())
             .collect();
         self.devices.clear();
+        self.system.drop_links(&self.user.id, None);
         for p in tdisks {
             let _ = std::fs::remove_file(p);
         }
@@ -77,8 +81,10 @@ impl Cp {
         // A machine never IPLed (or reset) runs when it has been given somewhere to start:
         // BEGIN hexloc, or a PSW put in place with STORE PSW (BEGIN HELPCMD: "resume
         // execution ... at the location pointed to by the virtual machine's current PSW").
-        // Its zero PSW of logon is nothing to run: it stays in CP READ.
-        if self.reset_state && (cpu.psw.ia != 0 || cpu.psw.to_bytes(cpu.arch) != [0; 8]) {
+        // Its zero PSW of logon, or the disabled wait a reset leaves, is nothing to run: it
+        // stays in CP READ.
+        let psw = cpu.psw.to_bytes(cpu.arch);
+        if self.reset_state && psw != [0; 8] && psw != RESET_PSW {
             self.reset_state = false;
         }
         CpResult::ok().with(Effect::Begin)
@@ -185,7 +191,7 @@ impl Cp {
         cpu.gpr = [0; 16];
         cpu.fpr = [0; 16];
         cpu.cr = initial_control_registers(cpu.arch);
-        cpu.psw = Psw::from_bytes(Arch::S370, [0, 2, 0, 0, 0, 0, 0, 0]).0;
+        cpu.psw = Psw::from_bytes(Arch::S370, RESET_PSW).0;
         cpu.invalidate_all();
         self.pending.clear();
         // System reset resets the I/O devices too (GA22-7000, "System Reset"): a

@@ -155,95 +155,107 @@ impl Cp {
         let Some(v) = self.system.directory.dasd(vol).cloned() else {
             return Err(not_mounted());
         };
-        // One image file has one writer: a second write link to a minidisk on a volume
-        // this machine already writes is given read-only, as CP does for a disk another
-        // link has in write status.
-        let shared_rw = !ro && self.writing(&v.path);
-        match open_image(&v.path, !ro && !shared_rw, vaddr) {
-            Ok(opened) => {
-                let (img, holder) = match opened {
-                    Opened::AsAsked(img) => (img, None),
-                    Opened::HeldBy(img, pid) => (img, Some(pid)),
-                };
-                // The directory checks extents at start-up; the image may have changed since.
-                let end = u32::from(md.start_cyl) + u32::from(md.cylinders);
-                if end > u32::from(img.cylinders()) {
-                    eprintln!(
-                        "vm390: minidisk {vaddr:03X}: cylinders {} to {} are beyond {}, which \
-                         has {} cylinders",
-                        md.start_cyl,
-                        end - 1,
-                        v.path.display(),
-                        img.cylinders()
-                    );
+        // One image file is opened once in the control program and shared by every
+        // minidisk on it, of every user (see `io::dasd::ImageSlot`).
+        let key = std::fs::canonicalize(&v.path).unwrap_or_else(|_| v.path.clone());
+        let (shared, holder) = match self.system.image(&key) {
+            Some(shared) => {
+                let mut holder = None;
+                let ro_now = crate::io::dasd::lock_image(&shared).image.read_only();
+                if !ro && ro_now {
+                    // Opened read-only so far: a write link opens it for writing.
+                    match open_image(&v.path, true, vaddr) {
+                        Ok(Opened::AsAsked(img)) => {
+                            if !img.read_only() {
+                                crate::io::dasd::lock_image(&shared).image = img;
+                            }
+                        }
+                        Ok(Opened::HeldBy(_, pid)) => holder = Some(pid),
+                        Err(e) => {
+                            eprintln!("vm390: minidisk {vaddr:03X}: {e}");
+                            return Err(not_mounted());
+                        }
+                    }
+                }
+                (shared, holder)
+            }
+            None => match open_image(&v.path, !ro, vaddr) {
+                Ok(opened) => {
+                    let (img, holder) = match opened {
+                        Opened::AsAsked(img) => (img, None),
+                        Opened::HeldBy(img, pid) => (img, Some(pid)),
+                    };
+                    let shared = crate::io::dasd::share(img);
+                    self.system.put_image(key, &shared);
+                    (shared, holder)
+                }
+                Err(e) => {
+                    eprintln!("vm390: minidisk {vaddr:03X}: {e}");
                     return Err(not_mounted());
                 }
-                let m = Minidisk::new(
-                    vaddr,
-                    md.devtype,
-                    md.start_cyl,
-                    md.cylinders,
-                    ro || img.read_only(),
-                    v.volser.clone(),
-                    img,
-                );
-                self.add(vaddr, Box::new(m));
-                let mut link = link;
-                if shared_rw || holder.is_some() {
-                    if let Some(l) = &mut link {
-                        l.write = false;
-                    }
-                }
-                if let Some(d) = self.devices.get_mut(&vaddr) {
-                    d.link = link;
-                }
-                if let Some(pid) = holder {
-                    // Another vm390 (or another program) writes the image: CP's message
-                    // for a disk in R/W status elsewhere, naming the host process.
-                    let who = pid.map_or("ANOTHER PROCESS".to_string(), |p| format!("PID {p}"));
-                    return Ok(Some(format!(
-                        "DMKLNK102W DASD {vaddr:03X} FORCED R/O; R/W BY {who}"
-                    )));
-                }
-                Ok(shared_rw.then(|| {
-                    format!(
-                        "DMKLNK102W DASD {vaddr:03X} FORCED R/O; R/W BY {}",
-                        self.user.id
-                    )
-                }))
-            }
-            Err(e) => {
-                eprintln!("vm390: minidisk {vaddr:03X}: {e}");
-                Err(not_mounted())
+            },
+        };
+        // The directory checks extents at start-up; the image may have changed since.
+        let end = u32::from(md.start_cyl) + u32::from(md.cylinders);
+        let image_cyls = crate::io::dasd::lock_image(&shared).image.cylinders();
+        if end > u32::from(image_cyls) {
+            eprintln!(
+                "vm390: minidisk {vaddr:03X}: cylinders {} to {} are beyond {}, which \
+                 has {} cylinders",
+                md.start_cyl,
+                end - 1,
+                v.path.display(),
+                image_cyls
+            );
+            return Err(not_mounted());
+        }
+        let m = Minidisk::on_shared(
+            vaddr,
+            md.devtype,
+            md.start_cyl,
+            md.cylinders,
+            ro,
+            v.volser.clone(),
+            shared,
+        );
+        let image_ro = m.read_only;
+        self.add(vaddr, Box::new(m));
+        let mut link = link;
+        if holder.is_some() || image_ro {
+            if let Some(l) = &mut link {
+                l.write = false;
             }
         }
-    }
-
-    /// Whether a minidisk of this virtual machine already writes the image at `path` (a
-    /// second read-write handle on one image file would corrupt it).
-    pub(crate) fn writing(&self, path: &Path) -> bool {
-        self.devices
-            .values()
-            .filter_map(|d| d.minidisk())
-            .any(|m| m.writes_image() && same_file(m.image_path(), path))
-    }
-
-    /// `(read-only links, read-write links)` that exist to `owner`'s minidisk `owner_vaddr`.
-    fn link_counts(&self, owner: &str, owner_vaddr: u16) -> (usize, usize) {
-        let mut ro = 0;
-        let mut rw = 0;
-        for d in self.devices.values() {
-            if let (Some(l), Some(_)) = (&d.link, d.minidisk()) {
-                if l.owner == owner && l.owner_vaddr == owner_vaddr {
-                    if l.write {
-                        rw += 1;
-                    } else {
-                        ro += 1;
-                    }
-                }
-            }
+        if let Some(l) = &link {
+            self.system.add_link(crate::system::LinkEntry {
+                owner: l.owner.clone(),
+                owner_vaddr: l.owner_vaddr,
+                user: self.user.id.clone(),
+                vaddr,
+                write: l.write,
+            });
         }
-        (ro, rw)
+        if let Some(d) = self.devices.get_mut(&vaddr) {
+            d.link = link;
+        }
+        if let Some(pid) = holder {
+            // Another vm390 (or another program) writes the image: CP's message for a
+            // disk in R/W status elsewhere, naming the host process.
+            let who = pid.map_or("ANOTHER PROCESS".to_string(), |p| format!("PID {p}"));
+            return Ok(Some(format!(
+                "DMKLNK102W DASD {vaddr:03X} FORCED R/O; R/W BY {who}"
+            )));
+        }
+        Ok(None)
+    }
+
+    /// `(read-only links, read-write links, the first user with a read-write link)` that
+    /// exist to `owner`'s minidisk `owner_vaddr`, of all logged-on users.
+    fn link_counts(&self, owner: &str, owner_vaddr: u16) -> (usize, usize, String) {
+        let links = self.system.links_to(owner, owner_vaddr);
+        let rw: Vec<&crate::system::LinkEntry> = links.iter().filter(|l| l.write).collect();
+        let by = rw.first().map_or(self.user.id.clone(), |l| l.user.clone());
+        (links.len() - rw.len(), rw.len(), by)
     }
 
     /// Links `owner`'s minidisk `owner_vaddr` as `vaddr` in `mode`. `password`: what the
@@ -281,8 +293,7 @@ impl Cp {
                 return e;
             }
         }
-        let (ro_n, rw_n) = self.link_counts(owner, owner_vaddr);
-        let by = self.user.id.clone();
+        let (ro_n, rw_n, by) = self.link_counts(owner, owner_vaddr);
         let users = |n: usize| format!("{n:03} USERS");
         let mut warning = None;
         let write = match mode {
@@ -448,6 +459,7 @@ impl Cp {
         let Some(mut d) = self.devices.remove(&v) else {
             return CpResult::ok();
         };
+        self.system.drop_links(&self.user.id, Some(v));
         self.pending.retain(|p| p.vaddr != v);
         let name = d.class().name();
         if let Err(e) = d.unit.flush() {
@@ -643,12 +655,4 @@ fn open_image(path: &Path, write: bool, vaddr: u16) -> Result<Opened, dasd::Dasd
         path.display()
     );
     Ok(Opened::AsAsked(img))
-}
-
-/// Whether `a` and `b` name the same file.
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
 }

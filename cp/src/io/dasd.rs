@@ -36,7 +36,15 @@ pub struct Minidisk {
     pub read_only: bool,
     /// Volume serial of the real volume.
     pub volser: String,
-    image: Box<dyn CkdImage>,
+    /// The image, shared with the other minidisks on it (see [`SharedImage`]).
+    image: SharedImage,
+    /// The image's write generation the kept tracks are current for.
+    seen: u64,
+    /// The image file.
+    path: std::path::PathBuf,
+    /// The image's heads per cylinder and cylinders.
+    heads: u16,
+    image_cylinders: u16,
     /// Tracks read (and written) so far, by real (cylinder, head).
     tracks: HashMap<(u16, u16), Track>,
     /// Channel programs: where the access mechanism is.
@@ -170,6 +178,43 @@ impl Diag18 {
     }
 }
 
+/// A DASD image as the minidisks of every user on it share it: one open file per image in
+/// the control program (one writer, as the image's lock requires), and a write generation
+/// that tells every minidisk when another wrote a track, so that its kept tracks are read
+/// again (what one user writes, another sees at its next read: VM/370's minidisks are
+/// extents of one real volume).
+pub struct ImageSlot {
+    /// The open image.
+    pub image: Box<dyn CkdImage>,
+    /// Incremented by every track written.
+    pub generation: u64,
+}
+
+impl std::fmt::Debug for ImageSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImageSlot")
+            .field("path", &self.image.path())
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+/// An [`ImageSlot`] shared by minidisks.
+pub type SharedImage = std::sync::Arc<std::sync::Mutex<ImageSlot>>;
+
+/// `image` as a [`SharedImage`] of its own.
+pub fn share(image: Box<dyn CkdImage>) -> SharedImage {
+    std::sync::Arc::new(std::sync::Mutex::new(ImageSlot {
+        image,
+        generation: 0,
+    }))
+}
+
+/// Locks a shared image (a panic elsewhere while it was locked leaves it usable).
+pub fn lock_image(i: &SharedImage) -> std::sync::MutexGuard<'_, ImageSlot> {
+    i.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Largest READ/WRITE byte count in R6.
 pub const MAX_COUNT: u16 = 2048;
 
@@ -185,14 +230,47 @@ impl Minidisk {
         volser: String,
         image: Box<dyn CkdImage>,
     ) -> Minidisk {
+        Minidisk::on_shared(
+            vaddr,
+            devtype,
+            start_cyl,
+            cylinders,
+            read_only,
+            volser,
+            share(image),
+        )
+    }
+
+    /// A minidisk on the shared image `image` (see [`ImageSlot`]).
+    pub fn on_shared(
+        vaddr: u16,
+        devtype: u16,
+        start_cyl: u16,
+        cylinders: u16,
+        read_only: bool,
+        volser: String,
+        image: SharedImage,
+    ) -> Minidisk {
+        let slot = lock_image(&image);
+        let (ro, seen, path) = (
+            slot.image.read_only(),
+            slot.generation,
+            slot.image.path().to_path_buf(),
+        );
+        let (heads, image_cylinders) = (slot.image.heads(), slot.image.cylinders());
+        drop(slot);
         Minidisk {
             vaddr,
             devtype,
             start_cyl,
             cylinders,
-            read_only: read_only || image.read_only(),
+            read_only: read_only || ro,
             volser,
             image,
+            seen,
+            path,
+            heads,
+            image_cylinders,
             tracks: HashMap::new(),
             pos: Position::default(),
             sense: 0,
@@ -221,7 +299,7 @@ impl Minidisk {
                     ),
                     _ => return reject,
                 };
-                if cyl >= self.cylinders || head >= self.image.heads() {
+                if cyl >= self.cylinders || head >= self.heads {
                     return reject;
                 }
                 self.pos = Position {
@@ -395,32 +473,45 @@ impl Minidisk {
 
     /// The image file.
     pub fn image_path(&self) -> &Path {
-        self.image.path()
+        &self.path
+    }
+
+    /// The shared image (see [`ImageSlot`]).
+    pub fn shared_image(&self) -> &SharedImage {
+        &self.image
     }
 
     /// Whether the image file is open for writing (this minidisk may change it).
     pub fn writes_image(&self) -> bool {
-        !self.read_only && !self.image.read_only()
+        !self.read_only && !lock_image(&self.image).image.read_only()
     }
 
     /// Makes what was written durable and leaves the image file consistent (nothing to do
     /// for a read-only minidisk).
     pub fn flush(&mut self) -> Result<(), DasdError> {
-        if self.image.read_only() {
+        let mut slot = lock_image(&self.image);
+        if slot.image.read_only() {
             return Ok(());
         }
-        self.image.flush()
+        slot.image.flush()
     }
 
     /// The track at real (`cyl`, `head`), read once and kept.
     fn track(&mut self, cyl: u16, head: u16) -> Option<&mut Track> {
+        let mut slot = lock_image(&self.image);
+        if slot.generation != self.seen {
+            // Another minidisk on the image wrote: what is kept may be old.
+            self.tracks.clear();
+            self.seen = slot.generation;
+        }
         if !self.tracks.contains_key(&(cyl, head)) {
-            if cyl >= self.image.cylinders() || head >= self.image.heads() {
+            if cyl >= self.image_cylinders || head >= self.heads {
                 return None;
             }
-            let t = self.image.read_track(cyl, head).ok()?;
+            let t = slot.image.read_track(cyl, head).ok()?;
             self.tracks.insert((cyl, head), t);
         }
+        drop(slot);
         self.tracks.get_mut(&(cyl, head))
     }
 
@@ -462,7 +553,17 @@ impl Minidisk {
         let Some(t) = self.tracks.get(&(real, head)) else {
             return false;
         };
-        match self.image.write_track(real, head, t) {
+        let mut slot = lock_image(&self.image);
+        let written = slot.image.write_track(real, head, t);
+        if written.is_ok() {
+            // This minidisk's tracks stay current; the others read again.
+            slot.generation += 1;
+            if self.seen + 1 == slot.generation {
+                self.seen = slot.generation;
+            }
+        }
+        drop(slot);
+        match written {
             Ok(()) => true,
             Err(e) => {
                 eprintln!("vm390: minidisk {:03X}: {e}", self.vaddr);
@@ -489,7 +590,7 @@ impl Minidisk {
         if nrw == 0 || nrw > 15 {
             return Diag18::err(2, 11);
         }
-        let heads = self.image.heads();
+        let heads = self.heads;
         let mut at = ccw_addr & 0x00FF_FFFF;
         let mut first_cyl: Option<u16> = None;
         let (mut cyl, mut head, mut rec) = (0u16, 0u16, 0u8);
