@@ -522,9 +522,22 @@ impl System {
         self.table().shutdown
     }
 
-    /// Marks `userid` as the user at the process's own console.
+    /// Marks `userid` as the user at the process's own console: the primary system
+    /// operator (when no user OPERATOR is logged on) if it has privilege class A and no
+    /// other class A user at the console is the operator already.
     pub fn set_console_user(&self, userid: &str) {
-        self.table().console_user = Some(userid.to_string());
+        let class_a = self
+            .directory
+            .user(userid)
+            .is_some_and(|u| u.classes.contains('A'));
+        let mut t = self.table();
+        let taken = t
+            .console_user
+            .as_ref()
+            .is_some_and(|u| t.users.contains_key(u));
+        if class_a && !taken {
+            t.console_user = Some(userid.to_string());
+        }
     }
 
     /// The primary system operator: user OPERATOR if logged on, else the user at the
@@ -667,11 +680,12 @@ impl System {
         Ok(())
     }
 
-    /// A line for the primary system operator's console (logon and logoff of users,
-    /// AUTOLOG, FORCE), shown if the operator is logged on and connected.
-    pub fn tell_operator(&self, line: &str) {
+    /// A line for the primary system operator's console about user `about` (logon and
+    /// logoff of users, DISCONNECT, reconnection), shown if the operator is logged on,
+    /// connected, and another user.
+    pub fn tell_operator(&self, about: &str, line: &str) {
         if let Some(op) = self.operator() {
-            if !op.disconnected() {
+            if op.userid != about && !op.disconnected() {
                 op.deliver(line);
             }
         }

@@ -75,8 +75,10 @@ impl Cp {
         self.cp_line(&format!("DISCONNECT AT {time} {wd} {date}"));
         self.disconnect_terminal();
         let users = self.system.user_count();
-        self.system
-            .tell_operator(&format!("DISCONNECT {} USERS = {users:03}", self.user.id));
+        self.system.tell_operator(
+            &self.user.id,
+            &format!("DISCONNECT {} USERS = {users:03}", self.user.id),
+        );
         if self.reset_state {
             CpResult::ok()
         } else {
@@ -165,9 +167,11 @@ impl Cp {
         }
         let system = self.system.clone();
         // The other machines are told from a thread of its own: this one logs off too, and
-        // SHUTDOWN waits for all machines.
+        // SHUTDOWN waits for all machines. The response is written now: LOGOFF takes the
+        // terminal away.
+        self.cp_line("DMKCKP960I SYSTEM WARM START DATA SAVED");
         std::thread::spawn(move || system.shutdown());
-        CpResult::line(0, "DMKCKP960I SYSTEM WARM START DATA SAVED").with(Effect::LogOff)
+        CpResult::ok().with(Effect::LogOff)
     }
 
     /// The name of `b`'s terminal as QUERY shows it: this machine's own console by its
@@ -231,11 +235,14 @@ impl Cp {
             let (date, time, wd) = date_time();
             self.cp_line(&format!("RECONNECTED AT {time} {wd} {date}"));
             self.spool_kept_console();
-            self.system.tell_operator(&format!(
-                "RECONNECT AS {} USERS = {:03}",
-                self.user.id,
-                self.system.user_count()
-            ));
+            self.system.tell_operator(
+                &self.user.id,
+                &format!(
+                    "RECONNECT AS {} USERS = {:03}",
+                    self.user.id,
+                    self.system.user_count()
+                ),
+            );
             reconnected = true;
         }
         for l in mail.lines {
@@ -293,11 +300,14 @@ impl Cp {
         // A forced user's logoff was answered to FORCE (`... LOGOFF AS userid USERS = nnn
         // FORCED`); the operator hears of the others.
         if self.blok.forced() != Some(Forced::Force) {
-            self.system.tell_operator(&format!(
-                "LOGOFF AS {} USERS = {:03}",
-                self.user.id,
-                self.system.user_count()
-            ));
+            self.system.tell_operator(
+                &self.user.id,
+                &format!(
+                    "LOGOFF AS {} USERS = {:03}",
+                    self.user.id,
+                    self.system.user_count()
+                ),
+            );
         }
         if let Some(home) = self.home.take() {
             let old = std::mem::replace(

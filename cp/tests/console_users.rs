@@ -1,0 +1,82 @@
+//! Several users under one `vm390` process, from its console: `--autolog` starts a user with
+//! no terminal, the console's user DISCONNECTs and the console goes back to the LOGON
+//! dialog, LOGON reconnects the AUTOLOGged user (`RECONNECTED AT`, CP mode), and SHUTDOWN
+//! logs everybody off and ends the program.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+#[test]
+fn autolog_disconnect_reconnect_and_shutdown_at_the_console() {
+    let tmp = tempfile::tempdir().unwrap();
+    let direct = tmp.path().join("users.direct");
+    std::fs::write(
+        &direct,
+        "USER OPER OPERPW 1M 1M ABCDEFG\n CONSOLE 009 3215\n\
+         USER CAROL CPW 1M 1M G\n IPL MINICMS\n CONSOLE 009 3215\n SPOOL 00C 2540 READER A\n SPOOL 00D 2540 PUNCH A\n SPOOL 00E 1403 A\n",
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
+    cmd.arg("--directory")
+        .arg(&direct)
+        .args(["--autolog", "CAROL", "--logon", "OPER"]);
+    let input = "QUERY NAMES\nMSG CAROL hello\nDISCONNECT\n\
+                 LOGON CAROL\nCPW\nQUERY USERID\nMSG OPER back again\nBEGIN\nCP QUERY USERS\nCP LOGOFF\n\
+                 LOGON OPER OPERPW\nQUERY NAMES\nSHUTDOWN\n";
+    let (code, out, _) = common::run_script(cmd, input, Duration::from_secs(60));
+    assert_eq!(code, 0, "{out}");
+    let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("no '{s}' in:\n{out}"));
+    assert!(at("AUTO LOGON  ***  CAROL USERS = 001") < at("LOGON AT"));
+    // QUERY NAMES at the console: CAROL has no terminal.
+    assert!(out.contains("CAROL    - DSC"), "{out}");
+    assert!(
+        out.contains("DMKMSG057W CAROL NOT RECEIVING; DISCONNECTED"),
+        "{out}"
+    );
+    // DISCONNECT gives the console back to the LOGON dialog, which reconnects CAROL.
+    assert!(at("DISCONNECT AT") < at("VM390 ONLINE"), "{out}");
+    assert!(at("ENTER PASSWORD:") < at("RECONNECTED AT"), "{out}");
+    assert!(out.contains("CAROL AT VM390"), "{out}");
+    // OPER is disconnected: a message to it is not received.
+    assert!(
+        out.contains("DMKMSG057W OPER NOT RECEIVING; DISCONNECTED"),
+        "{out}"
+    );
+    // BEGIN: MINICMS reads again and takes commands; CP QUERY USERS counts both.
+    assert!(out.contains("002 USERS , 000 DIALED"), "{out}");
+    // After CAROL's LOGOFF the console reconnects OPER, who shuts the system down.
+    let second = out.rfind("RECONNECTED AT").unwrap();
+    assert!(second > at("LOGOFF AT"), "{out}");
+    assert!(out[second..].contains("OPER     - "), "{out}");
+    assert!(
+        out[second..].contains("DMKCKP960I SYSTEM WARM START DATA SAVED"),
+        "{out}"
+    );
+}
+
+/// The end of the console's input while an AUTOLOGged user runs is a SHUTDOWN: the user
+/// is logged off and the program ends.
+#[test]
+fn end_of_console_input_shuts_down_autologged_users() {
+    let tmp = tempfile::tempdir().unwrap();
+    let direct = tmp.path().join("users.direct");
+    std::fs::write(
+        &direct,
+        "USER OPER OPERPW 1M 1M ABCDEFG\n CONSOLE 009 3215\n\
+         USER CAROL CPW 1M 1M G\n IPL MINICMS\n CONSOLE 009 3215\n",
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
+    cmd.arg("--directory")
+        .arg(&direct)
+        .args(["--autolog", "CAROL", "--logon", "OPER"]);
+    let (code, out, _) = common::run_script(cmd, "QUERY USERS\nLOGOFF\n", Duration::from_secs(30));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("002 USERS"), "{out}");
+    // OPER logged off; CAROL still ran, so the LOGON dialog came back; its end of input
+    // ended the system.
+    assert!(out.contains("LOGOFF AT"), "{out}");
+    assert!(out.rfind("VM390 ONLINE") > out.find("LOGOFF AT"), "{out}");
+}
