@@ -24,6 +24,10 @@ struct Args {
     /// LOGON at the console reconnects them.
     #[arg(long, value_name = "USER", num_args = 1.., requires = "directory")]
     autolog: Vec<String>,
+    /// The system printer: printer spool files are written to DIR as text files
+    /// (SPOOLID-OWNER-NAME-TYPE.txt) as they are closed, and leave the printer queue.
+    #[arg(long, value_name = "DIR")]
+    print_to: Option<std::path::PathBuf>,
     /// Data directory of the built-in default (user VM390 IPLing MINICMS, its 191 minidisk
     /// created there on first use); default $XDG_DATA_HOME/vm390 or ~/.local/share/vm390.
     #[arg(long, value_name = "DIR", conflicts_with = "directory")]
@@ -54,12 +58,19 @@ fn main() -> ExitCode {
         Some(Command::Spool(a)) => cli::spool::run(&a),
         None if args.directory.is_some() => {
             let dir = args.directory.clone().unwrap_or_default();
-            cli::console::run(&dir, args.logon.as_deref(), &args.autolog)
+            cli::console::run(
+                &dir,
+                args.logon.as_deref(),
+                &args.autolog,
+                args.print_to.as_deref(),
+            )
         }
         None => {
             // The built-in default: log on VM390, IPL MINICMS, console on the terminal.
             match cp::minicms::default_session(args.data_dir.as_deref()) {
-                Ok((direct, user)) => cli::console::run(&direct, Some(user), &[]),
+                Ok((direct, user)) => {
+                    cli::console::run(&direct, Some(user), &[], args.print_to.as_deref())
+                }
                 Err(code) => code,
             }
         }

@@ -398,6 +398,8 @@ pub struct System {
     pub vmcf: diagnose::vmcf::Hub,
     table: Mutex<Table>,
     changed: Condvar,
+    /// Where the system printer writes printer files (`vm390 --print-to DIR`).
+    printer: Mutex<Option<std::path::PathBuf>>,
 }
 
 impl std::fmt::Debug for System {
@@ -434,12 +436,24 @@ impl System {
                 vmcf: diagnose::vmcf::Hub::new(Some(poke)),
                 table: Mutex::new(Table::default()),
                 changed: Condvar::new(),
+                printer: Mutex::new(None),
             }
         })
     }
 
     fn table(&self) -> MutexGuard<'_, Table> {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes `dir` the system printer: printer files are written there as they are closed
+    /// (`Cp::print_out`).
+    pub fn set_printer_dir(&self, dir: Option<std::path::PathBuf>) {
+        *lock(&self.printer) = dir;
+    }
+
+    /// The system printer's directory.
+    pub fn printer_dir(&self) -> Option<std::path::PathBuf> {
+        lock(&self.printer).clone()
     }
 
     /// Adds a minidisk link to the link table.

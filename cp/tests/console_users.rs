@@ -80,3 +80,46 @@ fn end_of_console_input_shuts_down_autologged_users() {
     assert!(out.contains("LOGOFF AT"), "{out}");
     assert!(out.rfind("VM390 ONLINE") > out.find("LOGOFF AT"), "{out}");
 }
+
+/// `--print-to DIR` is the system printer: a printer file is written to DIR as text as it is
+/// closed (here DUMP's) and leaves the queue; an existing host file is never replaced.
+#[test]
+fn print_to_a_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("printed");
+    std::fs::create_dir(&out_dir).unwrap();
+    let direct = tmp.path().join("users.direct");
+    std::fs::write(
+        &direct,
+        "USER OPER OPERPW 1M 1M ABCDEFG\n CONSOLE 009 3215\n SPOOL 00E 1403 A\n",
+    )
+    .unwrap();
+    // A file with the name the next printer file would get (spool id 0002) is kept.
+    std::fs::write(out_dir.join("0002-OPER.txt"), "MINE\n").unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
+    cmd.arg("--directory")
+        .arg(&direct)
+        .args(["--logon", "OPER", "--print-to"])
+        .arg(&out_dir);
+    let (code, out, _) = common::run_script(
+        cmd,
+        "STORE 200 C8C5D3D3\nDUMP 200-20F\nQUERY PRINTER ALL\nDUMP 200-20F\nQUERY PRINTER ALL\nLOGOFF\n",
+        Duration::from_secs(30),
+    );
+    assert_eq!(code, 0, "{out}");
+    let first = std::fs::read_to_string(out_dir.join("0001-OPER.txt"))
+        .unwrap_or_else(|e| panic!("0001-OPER.txt: {e}\n{out}"));
+    assert!(first.contains("C8C5D3D3"), "{first}");
+    // The second file could not be printed: it stays in the queue, and the host file is
+    // what it was.
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("0002-OPER.txt")).unwrap(),
+        "MINE\n"
+    );
+    let listings: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("OPER     0"))
+        .collect();
+    assert_eq!(listings.len(), 1, "{out}");
+    assert!(listings[0].starts_with("OPER     0002"), "{out}");
+}

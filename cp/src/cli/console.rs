@@ -805,7 +805,12 @@ fn logon_dialog(term: &mut dyn Terminal, dir: &Directory) -> Option<String> {
 /// the LOGON dialog while other users are logged on; the program ends when the last user
 /// logs off, at the end of the console's input (a SHUTDOWN), at SHUTDOWN, and at SIGTERM
 /// or SIGHUP (every user logged off, every disk flushed).
-pub fn run(directory: &Path, logon: Option<&str>, autolog: &[String]) -> ExitCode {
+pub fn run(
+    directory: &Path,
+    logon: Option<&str>,
+    autolog: &[String],
+    print_to: Option<&Path>,
+) -> ExitCode {
     let dir = match parse_directory(directory) {
         Ok(d) => d,
         Err(errs) => {
@@ -834,6 +839,13 @@ pub fn run(directory: &Path, logon: Option<&str>, autolog: &[String]) -> ExitCod
             return ExitCode::from(2);
         }
     };
+    if let Some(d) = print_to {
+        if !d.is_dir() {
+            eprintln!("vm390: --print-to {}: not a directory", d.display());
+            return ExitCode::from(2);
+        }
+        system.set_printer_dir(Some(d.to_path_buf()));
+    }
     let shared = Arc::new(Shared::default());
     let mut interactive = std::io::stdin().is_terminal();
     let mut _restore = None;

@@ -257,7 +257,60 @@ impl Cp {
             records: open.records,
         };
         let id = lock(&self.spool).add(file)?;
+        if queue == Queue::Prt {
+            self.print_out(id);
+        }
         Ok(Some((id, owner, spool.copies)))
+    }
+
+    /// The system printer: with a printer directory (`vm390 --print-to DIR`), a printer
+    /// file is printed as it is closed, as VM's real printer takes the files of its queue:
+    /// written to `DIR/SPOOLID-OWNER-NAME-TYPE.txt` as ASCII lines, `copies` times, and
+    /// removed from the queue. A file that cannot be written stays in the queue (and the
+    /// host's reason goes to standard error); an existing host file is never replaced.
+    fn print_out(&mut self, id: u32) {
+        let Some(dir) = self.system.printer_dir() else {
+            return;
+        };
+        let mut sp = lock(&self.spool);
+        let Some(f) = sp.file(id) else {
+            return;
+        };
+        if f.hold {
+            return;
+        }
+        let mut name = format!("{id:04}-{}", f.owner);
+        for part in [&f.name, &f.ftype] {
+            if !part.is_empty() {
+                name.push('-');
+                name.push_str(part);
+            }
+        }
+        name.push_str(".txt");
+        let mut text = String::new();
+        for _ in 0..f.copies.max(1) {
+            for r in &f.records {
+                text.push_str(&crate::spool::record_text(r));
+                text.push('\n');
+            }
+        }
+        let path = dir.join(name);
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut out| std::io::Write::write_all(&mut out, text.as_bytes()));
+        match written {
+            Ok(()) => {
+                if let Err(e) = sp.purge(id) {
+                    eprintln!("vm390: printer: spool file {id:04}: {e}");
+                }
+            }
+            Err(e) => eprintln!(
+                "vm390: printer: {}: {e}: spool file {id:04} stays in the queue",
+                path.display()
+            ),
+        }
     }
 
     /// DETACH and LOGOFF: the open file of a punch or printer is closed (as CLOSE without
