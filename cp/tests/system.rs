@@ -312,3 +312,41 @@ fn link_conflicts_across_users_and_writes_seen_by_a_reader() {
     bob.cmd("LOGOFF", "LOGOFF AT");
     assert!(system.wait_all_off(WAIT));
 }
+
+/// Two MINICMS users logged on at once send a file through the spool: ALICE punches it to
+/// BOB, whose reader has it at once; BOB reads it onto his disk; TELL reaches him too.
+#[test]
+fn two_minicms_users_exchange_a_file_through_the_spool() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (f, l) in [("a191.cckd", "ALI191"), ("b191.cckd", "BOB191")] {
+        cp::dasd::create_cms_minidisk(&tmp.path().join(f), 3350, 2, l).unwrap();
+    }
+    let spool = "SPOOL 00C 2540 READER A\n SPOOL 00D 2540 PUNCH A\n SPOOL 00E 1403 A\n";
+    let text = format!(
+        "DASD ALI191 3350 a191.cckd\nDASD BOB191 3350 b191.cckd\n\
+         USER ALICE APW 1M 1M G\n IPL MINICMS\n CONSOLE 009 3215\n {spool} MDISK 191 3350 000 002 ALI191 MR\n\
+         USER BOB BPW 1M 1M G\n IPL MINICMS\n CONSOLE 009 3215\n {spool} MDISK 191 3350 000 002 BOB191 MR\n"
+    );
+    let dir = parse_directory_text(&text, "t.direct", tmp.path(), true).expect("directory");
+    let system = System::new(dir).expect("system");
+    let alice = Session::logon(&system, "ALICE");
+    let bob = Session::logon(&system, "BOB");
+    enter_all(&alice, "EDIT NOTE DATA\nINPUT\nFROM ALICE\nTO BOB\n\nFILE");
+    let r = alice.cmd("PUNCH NOTE DATA (TO BOB", "Ready");
+    assert!(r.contains("TO BOB"), "{r}");
+    let r = bob.cmd("QUERY READER", "Ready");
+    assert!(r.contains("ALICE") && r.contains("NOTE"), "{r}");
+    let r = bob.cmd("READCARD *", "Ready");
+    assert!(r.contains("NOTE") && r.contains("DATA"), "{r}");
+    let r = bob.cmd("TYPE NOTE DATA A", "Ready");
+    assert!(r.contains("FROM ALICE") && r.contains("TO BOB"), "{r}");
+    // MINICMS upper-cases what is typed.
+    alice.enter("TELL BOB got it?");
+    bob.term
+        .pipe
+        .wait_for("MSG FROM ALICE: GOT IT?", 0, WAIT)
+        .unwrap();
+    alice.cmd("CP LOGOFF", "LOGOFF AT");
+    bob.cmd("CP LOGOFF", "LOGOFF AT");
+    assert!(system.wait_all_off(WAIT));
+}
