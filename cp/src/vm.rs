@@ -276,6 +276,24 @@ pub struct Cp {
     /// An enabled wait reads the console and can also be ended by VMCF: a read that VMCF
     /// traffic wakes returns (see `vm/vmcf.rs`).
     pub(crate) vmcf_ends_read: bool,
+    /// Hypercall accounting by DIAGNOSE code (`CP QUERY DIAGNOSE`, `vm390 run --json`).
+    pub hypercalls: BTreeMap<u32, DiagAccount>,
+    /// The CPU's instruction count at the end of the last DIAGNOSE.
+    last_diag_at: u64,
+    /// I/O interruptions presented to the guest.
+    pub io_reflected: u64,
+}
+
+/// What the accounting keeps of one DIAGNOSE code: the hypercalls a guest made with it
+/// (a vm390 addition, for the paravirtualization study: issue #15).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DiagAccount {
+    /// Calls.
+    pub calls: u64,
+    /// Host time spent in CP for them.
+    pub host: std::time::Duration,
+    /// Guest instructions run between the previous DIAGNOSE (of any code) and these.
+    pub instructions_between: u64,
 }
 
 impl std::fmt::Debug for Cp {
@@ -592,6 +610,9 @@ impl Cp {
             reset_state: false,
             unattended: false,
             vmcf_ends_read: false,
+            hypercalls: BTreeMap::new(),
+            last_diag_at: 0,
+            io_reflected: 0,
         }
     }
 
@@ -1309,8 +1330,9 @@ fn size_text_u64(bytes: u64) -> String {
     }
 }
 
-impl Supervisor for Cp {
-    fn diagnose(&mut self, cpu: &mut Cpu, rx: u8, ry: u8, code: u32) -> Exec {
+impl Cp {
+    /// DIAGNOSE `code` (see [`Supervisor::diagnose`], which accounts for it).
+    fn diagnose_call(&mut self, cpu: &mut Cpu, rx: u8, ry: u8, code: u32) -> Exec {
         if self.logged_off {
             return self.after_command(cpu);
         }
@@ -1329,6 +1351,21 @@ impl Supervisor for Cp {
             return Err(ProgramInterrupt(c));
         }
         self.after_command(cpu)
+    }
+}
+
+impl Supervisor for Cp {
+    fn diagnose(&mut self, cpu: &mut Cpu, rx: u8, ry: u8, code: u32) -> Exec {
+        // Hypercall accounting: two clock readings and a map update per DIAGNOSE.
+        let start = Instant::now();
+        let between = cpu.instructions.saturating_sub(self.last_diag_at);
+        let r = self.diagnose_call(cpu, rx, ry, code);
+        let a = self.hypercalls.entry(code & 0xFFFF).or_default();
+        a.calls += 1;
+        a.host += start.elapsed();
+        a.instructions_between += between;
+        self.last_diag_at = cpu.instructions;
+        r
     }
 
     fn s370_io(&mut self, cpu: &mut Cpu, op: Opcode, addr: u32) -> Result<u8, ProgramInterrupt> {
@@ -1419,6 +1456,7 @@ impl Supervisor for Cp {
             return false;
         };
         Self::store_csw(cpu, &p.csw);
+        self.io_reflected += 1;
         cpu.io_interrupt(p.vaddr);
         true
     }

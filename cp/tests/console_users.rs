@@ -123,3 +123,31 @@ fn print_to_a_directory() {
     assert_eq!(listings.len(), 1, "{out}");
     assert!(listings[0].starts_with("OPER     0002"), "{out}");
 }
+
+/// `CP QUERY DIAGNOSE` (a vm390 addition, issue #15): MINICMS's hypercalls by code; a
+/// LISTFILE reads the disk with DIAGNOSE X'18', so the second listing counts more of them.
+#[test]
+fn query_diagnose_counts_the_hypercalls() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
+    cmd.arg("--data-dir").arg(tmp.path());
+    cmd.stderr(std::process::Stdio::null());
+    let (code, out, _) = common::run_script(
+        cmd,
+        "CP QUERY DIAGNOSE\nLISTFILE\nCP QUERY DIAG\nLOGOFF\n",
+        Duration::from_secs(30),
+    );
+    assert_eq!(code, 0, "{out}");
+    let calls_18: Vec<u64> = out
+        .lines()
+        .filter(|l| l.starts_with("0018 "))
+        .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(calls_18.len(), 2, "{out}");
+    assert!(calls_18[0] >= 1 && calls_18[1] > calls_18[0], "{out}");
+    assert_eq!(
+        out.matches("I/O INTERRUPTIONS REFLECTED").count(),
+        2,
+        "{out}"
+    );
+}

@@ -391,4 +391,17 @@ fn diagnose_08_has_the_full_cp_command_set() {
         "console: {stderr}"
     );
     assert_eq!(field(&json, "0008"), "3", "{json}");
+    // Hypercall accounting (issue #15): three calls of X'08', and the guest instructions
+    // run before them: 4 before the first, 3 and 3 between the others, each with its
+    // DIAGNOSE (the CPU counts an instruction as it starts it): 13.
+    let at = json
+        .find("\"hypercalls\":{\"0008\":{")
+        .unwrap_or_else(|| panic!("no hypercalls: {json}"));
+    let h = &json[at + "\"hypercalls\":{\"0008\":".len()..];
+    assert_eq!(field(h, "calls"), "3", "{json}");
+    let between: u64 = field(h, "instructions_between").parse().unwrap();
+    assert_eq!(between, 13, "{json}");
+    let ns: u64 = field(h, "host_ns").parse().unwrap();
+    assert!(ns > 0, "{json}");
+    assert_eq!(field(&json, "io_interruptions"), "0", "{json}");
 }

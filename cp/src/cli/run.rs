@@ -358,7 +358,19 @@ pub fn run(a: &RunArgs) -> ExitCode {
         for (i, (code, n)) in cpu.diag_counts.iter().enumerate() {
             let _ = write!(out, "{}\"{code:04X}\":{n}", if i > 0 { "," } else { "" });
         }
-        out.push_str("},\"program_check\":");
+        out.push_str("},\"hypercalls\":{");
+        for (i, (code, h)) in vm.cp.hypercalls.iter().enumerate() {
+            let _ = write!(
+                out,
+                "{}\"{code:04X}\":{{\"calls\":{},\"host_ns\":{},\"instructions_between\":{}}}",
+                if i > 0 { "," } else { "" },
+                h.calls,
+                h.host.as_nanos(),
+                h.instructions_between
+            );
+        }
+        let _ = write!(out, "}},\"io_interruptions\":{}", vm.cp.io_reflected);
+        out.push_str(",\"program_check\":");
         match cpu.last_program_check {
             Some(pc) => {
                 let _ = write!(
@@ -424,6 +436,16 @@ pub fn run(a: &RunArgs) -> ExitCode {
         for (code, n) in &cpu.diag_counts {
             let _ = writeln!(out, "DIAGNOSE X'{code:03X}': {n}");
         }
+        for (code, h) in &vm.cp.hypercalls {
+            let _ = writeln!(
+                out,
+                "hypercalls X'{code:03X}': {} calls, {:.3} ms in CP, {} guest instructions between",
+                h.calls,
+                h.host.as_secs_f64() * 1e3,
+                h.instructions_between
+            );
+        }
+        let _ = writeln!(out, "I/O interruptions reflected: {}", vm.cp.io_reflected);
         print!("{out}");
     }
     ExitCode::from(code)

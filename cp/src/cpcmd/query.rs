@@ -32,6 +32,9 @@ impl Cp {
         if abbrev(q, "VIRTUAL", 1) {
             return self.query_virtual(w);
         }
+        if abbrev(q, "DIAGNOSE", 4) {
+            return CpResult::lines(self.query_diagnose());
+        }
         if abbrev(q, "DASD", 4) {
             return self.query_class(w, |d| d.class() == DeviceClass::Dasd, "DASD");
         }
@@ -82,6 +85,24 @@ impl Cp {
             return CpResult::error(format!("DMKCQG045E {q} NOT LOGGED ON"));
         }
         CpResult::error(format!("DMKCQG003E INVALID OPTION - {q}"))
+    }
+
+    /// QUERY DIAGNOSE (a vm390 addition, for the paravirtualization study): the hypercalls
+    /// of this virtual machine by DIAGNOSE code, with the host time CP spent on them and
+    /// the guest instructions run between one DIAGNOSE and the next, then the I/O
+    /// interruptions presented.
+    pub(crate) fn query_diagnose(&self) -> Vec<String> {
+        let mut lines = vec!["DIAG      CALLS    CP TIME (MS)   INSTRUCTIONS BETWEEN".to_string()];
+        for (code, a) in &self.hypercalls {
+            lines.push(format!(
+                "{code:04X} {:>10} {:>14.3} {:>22}",
+                a.calls,
+                a.host.as_secs_f64() * 1e3,
+                a.instructions_between
+            ));
+        }
+        lines.push(format!("I/O INTERRUPTIONS REFLECTED {}", self.io_reflected));
+        lines
     }
 
     /// `CONNECT= hh:mm:ss VIRTCPU= mmm:ss.hh TOTCPU= mmm:ss.hh`.
