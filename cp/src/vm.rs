@@ -561,7 +561,18 @@ pub(crate) fn run_thread(
         }
     };
     let _ = ready.send(Ok(()));
-    vm.run();
+    // A defect of vm390 that panics here must not leave the user in the table or its
+    // disks unflushed: the machine is logged off and the other users go on.
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vm.run()));
+    if ran.is_err() {
+        eprintln!(
+            "vm390: internal error in the virtual machine of {}: logged off",
+            vm.cp.user.id
+        );
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vm.cp.logoff()));
+        let blok = vm.cp.blok.clone();
+        vm.cp.system.unregister(&blok);
+    }
 }
 
 /// Eight bytes as CP shows a PSW or a CSW: `XXXXXXXX XXXXXXXX`.

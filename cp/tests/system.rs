@@ -3,15 +3,14 @@
 //! looping machine not holding up another. Each user's terminal is a `PipeTerminal` typed
 //! into from the test, as a person at a terminal would.
 
-use std::sync::mpsc::Receiver;
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::users::{Session, WAIT};
 use cp::directory::parse_directory_text;
 use cp::system::{PipeTerminal, System};
-use cp::vm::Terminal;
-
-const WAIT: Duration = Duration::from_secs(20);
 
 /// A system of four users: OPER (classes A-G), ALICE and BOB (G) with no IPL (they wait in
 /// CP mode), CAROL (G) IPLing MINICMS. Spool in memory (no directory file).
@@ -23,60 +22,6 @@ fn system() -> Arc<System> {
     let dir = parse_directory_text(text, "test.direct", std::path::Path::new("."), false)
         .expect("directory");
     System::new(dir).expect("system")
-}
-
-/// A user at a terminal.
-struct Session {
-    term: PipeTerminal,
-    back: Receiver<Box<dyn Terminal>>,
-}
-
-impl Session {
-    fn logon(system: &Arc<System>, userid: &str) -> Session {
-        let term = PipeTerminal::default();
-        let back = match system.connect(userid, Box::new(term.clone())) {
-            Ok(b) => b,
-            Err((e, _)) => panic!("LOGON {userid}: {}", e.message(userid)),
-        };
-        let s = Session { term, back };
-        assert!(
-            s.term.pipe.wait_reading(WAIT),
-            "{userid} never read its terminal"
-        );
-        s
-    }
-
-    /// Types `line` and waits until `expect` is in what follows.
-    fn cmd(&self, line: &str, expect: &str) -> String {
-        let from = self.term.pipe.output().len();
-        self.term.pipe.type_line(line);
-        let out = self
-            .term
-            .pipe
-            .wait_for(expect, from, WAIT)
-            .unwrap_or_else(|e| panic!("{line}: {e}"));
-        out[from..].to_string()
-    }
-
-    /// Types `line` and waits until the machine took it and reads again.
-    fn enter(&self, line: &str) {
-        self.term.pipe.type_line(line);
-        assert!(
-            self.term.pipe.wait_reading(WAIT),
-            "{line}: no read after it"
-        );
-    }
-
-    fn output(&self) -> String {
-        self.term.pipe.output()
-    }
-
-    /// Waits for the terminal to come back (DISCONNECT, LOGOFF).
-    fn back(&self) {
-        self.back
-            .recv_timeout(WAIT)
-            .expect("the terminal comes back to its session");
-    }
 }
 
 #[test]

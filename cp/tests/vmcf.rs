@@ -14,15 +14,14 @@
 //! X'1888'; a receive/reply buffer at X'18C0'; send data at X'1900'; a second receive
 //! buffer at X'1940'.
 
-use std::sync::mpsc::Receiver;
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::users::{Session, WAIT};
 use cp::directory::parse_directory_text;
-use cp::system::{PipeTerminal, System};
-use cp::vm::Terminal;
-
-const WAIT: Duration = Duration::from_secs(20);
+use cp::system::System;
 
 fn system() -> Arc<System> {
     let mut text = String::new();
@@ -36,34 +35,19 @@ fn system() -> Arc<System> {
     System::new(dir).expect("system")
 }
 
-struct Session {
-    term: PipeTerminal,
-    _back: Receiver<Box<dyn Terminal>>,
+/// What the tests do with a user's guest, by CP commands at its terminal.
+trait Guest {
+    /// Enters CP mode from MINICMS (`#CP`), STOREs `image` at its origin and starts it. The users IPL MINICMS at LOGON: CP resumes only a machine that was IPLed.
+    fn load_and_begin(&self, origin: u32, image: &[u8]);
+    /// Waits for the guest's disabled wait (its work is done).
+    fn done(&self);
+    /// `len` bytes at `addr` (a multiple of 16 bytes from a 16-byte boundary), by DISPLAY.
+    fn storage(&self, addr: u32, len: u32) -> Vec<u8>;
+    /// `n` words at `addr`.
+    fn words(&self, addr: u32, n: usize) -> Vec<u32>;
 }
 
-impl Session {
-    fn logon(system: &Arc<System>, userid: &str) -> Session {
-        let term = PipeTerminal::default();
-        let back = match system.connect(userid, Box::new(term.clone())) {
-            Ok(b) => b,
-            Err((e, _)) => panic!("LOGON {userid}: {}", e.message(userid)),
-        };
-        assert!(term.pipe.wait_reading(WAIT), "{userid} never read");
-        Session { term, _back: back }
-    }
-
-    fn cmd(&self, line: &str, expect: &str) -> String {
-        let from = self.term.pipe.output().len();
-        self.term.pipe.type_line(line);
-        let out = self
-            .term
-            .pipe
-            .wait_for(expect, from, WAIT)
-            .unwrap_or_else(|e| panic!("{line}: {e}"));
-        out[from..].to_string()
-    }
-
-    /// Enters CP mode from MINICMS (`#CP`), STOREs `image` at its origin and starts it. The users IPL MINICMS at LOGON: CP resumes only a machine that was IPLed.
+impl Guest for Session {
     fn load_and_begin(&self, origin: u32, image: &[u8]) {
         self.term.pipe.type_line("#CP");
         assert!(self.term.pipe.wait_reading(WAIT));

@@ -8,6 +8,8 @@
 
 #![allow(dead_code)] // each test binary uses a part of this module
 
+pub mod users;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
