@@ -69,6 +69,22 @@ pub enum Forced {
     Force,
     /// `SHUTDOWN`, the end of the console's input, SIGTERM or SIGHUP.
     Shutdown,
+    /// A disconnected machine read its console and nobody reconnected within the time
+    /// VM allows (DISCONN HELPCMD2 note 1: 15 minutes).
+    ReadTimeout,
+}
+
+/// How long a disconnected machine may wait in a console read before it is logged off:
+/// 15 minutes, as VM/370 (DISCONN HELPCMD2 note 1: "The virtual machine is logged off 15
+/// minutes after an attempt is made to read from the terminal or if the virtual machine
+/// goes into a disabled WAIT state"); `VM390_DISCONNECT_READ_SECONDS=N` changes it, 0 means
+/// never.
+fn disconnected_read_limit_from_env() -> Option<Duration> {
+    let secs = std::env::var("VM390_DISCONNECT_READ_SECONDS")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(15 * 60);
+    (secs > 0).then(|| Duration::from_secs(secs))
 }
 
 /// What the system and other threads leave for a virtual machine.
@@ -291,6 +307,18 @@ pub(crate) struct Mail {
 /// reconnection (or FORCE, SHUTDOWN, a message) and then gives [`Input::Wake`].
 pub(crate) struct Disconnected {
     pub blok: Arc<VmBlok>,
+    /// How long a read may wait before the machine is logged off (None: for ever).
+    pub limit: Option<Duration>,
+}
+
+impl Disconnected {
+    /// The disconnected console of `blok`'s machine in `system`.
+    pub(crate) fn of(system: &System, blok: &Arc<VmBlok>) -> Disconnected {
+        Disconnected {
+            blok: blok.clone(),
+            limit: system.disconnected_read_limit(),
+        }
+    }
 }
 
 impl Terminal for Disconnected {
@@ -299,7 +327,23 @@ impl Terminal for Disconnected {
     }
     fn read_input(&mut self, _status: Status) -> Input {
         self.blok.idle.store(true, Ordering::Release);
-        self.blok.wait(None);
+        let limit = self.limit;
+        let start = Instant::now();
+        loop {
+            // The signal is taken here: what it announces (console lines, a reconnection,
+            // FORCE, VMCF) the caller looks at after this read (`Cp::read_terminal`), and
+            // a signal left set would make every later read return at once.
+            if self.blok.signalled() {
+                break;
+            }
+            let left = limit.map(|l| l.saturating_sub(start.elapsed()));
+            if left == Some(Duration::ZERO) {
+                // Nobody reconnected in time: the machine is logged off.
+                self.blok.force(Forced::ReadTimeout);
+                break;
+            }
+            self.blok.wait(left);
+        }
         self.blok.idle.store(false, Ordering::Release);
         Input::Wake
     }
@@ -400,6 +444,8 @@ pub struct System {
     changed: Condvar,
     /// Where the system printer writes printer files (`vm390 --print-to DIR`).
     printer: Mutex<Option<std::path::PathBuf>>,
+    /// How long a disconnected machine may wait in a console read.
+    read_limit: Mutex<Option<Duration>>,
 }
 
 impl std::fmt::Debug for System {
@@ -437,12 +483,24 @@ impl System {
                 table: Mutex::new(Table::default()),
                 changed: Condvar::new(),
                 printer: Mutex::new(None),
+                read_limit: Mutex::new(disconnected_read_limit_from_env()),
             }
         })
     }
 
     fn table(&self) -> MutexGuard<'_, Table> {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How long a disconnected machine may wait in a console read before it is logged off
+    /// (None: for ever); 15 minutes unless `VM390_DISCONNECT_READ_SECONDS` says otherwise.
+    pub fn disconnected_read_limit(&self) -> Option<Duration> {
+        *lock(&self.read_limit)
+    }
+
+    /// Sets [`System::disconnected_read_limit`] (for machines disconnected from now on).
+    pub fn set_disconnected_read_limit(&self, limit: Option<Duration>) {
+        *lock(&self.read_limit) = limit;
     }
 
     /// Makes `dir` the system printer: printer files are written there as they are closed

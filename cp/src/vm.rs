@@ -549,7 +549,7 @@ pub(crate) fn run_thread(
     ready: crate::system::Started,
 ) {
     let terminal: Box<dyn Terminal> = if home.is_none() {
-        Box::new(crate::system::Disconnected { blok: blok.clone() })
+        Box::new(crate::system::Disconnected::of(&system, &blok))
     } else {
         terminal
     };

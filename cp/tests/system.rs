@@ -295,3 +295,34 @@ fn two_minicms_users_exchange_a_file_through_the_spool() {
     bob.cmd("CP LOGOFF", "LOGOFF AT");
     assert!(system.wait_all_off(WAIT));
 }
+
+/// A disconnected machine that reads its console is logged off when nobody reconnects in
+/// time (DISCONN HELPCMD2 note 1: 15 minutes; `VM390_DISCONNECT_READ_SECONDS` here 1 s),
+/// and a disconnected machine that waits costs no host CPU meanwhile.
+#[test]
+fn a_disconnected_read_is_logged_off_after_the_time_limit() {
+    let system = system();
+    system.set_disconnected_read_limit(Some(Duration::from_secs(1)));
+    let oper = Session::logon(&system, "OPER");
+    system.set_console_user("OPER");
+    oper.cmd("AUTOLOG CAROL CPW", "USERS =");
+    let start = std::time::Instant::now();
+    for _ in 0..100 {
+        if system.user("CAROL").is_none() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(system.user("CAROL").is_none(), "CAROL still logged on");
+    assert!(
+        start.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        start.elapsed()
+    );
+    oper.term
+        .pipe
+        .wait_for("LOGOFF AS CAROL USERS = 001", 0, WAIT)
+        .unwrap();
+    oper.cmd("LOGOFF", "LOGOFF AT");
+    assert!(system.wait_all_off(WAIT));
+}

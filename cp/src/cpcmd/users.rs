@@ -92,9 +92,7 @@ impl Cp {
         self.blok.disconnect();
         let old = std::mem::replace(
             &mut self.terminal,
-            Box::new(Disconnected {
-                blok: self.blok.clone(),
-            }),
+            Box::new(Disconnected::of(&self.system, &self.blok)),
         );
         self.line_open = false;
         if let Some(home) = self.home.take() {
@@ -303,7 +301,12 @@ impl Cp {
             self.system.tell_operator(
                 &self.user.id,
                 &format!(
-                    "LOGOFF AS {} USERS = {:03}",
+                    "{}LOGOFF AS {} USERS = {:03}",
+                    if self.blok.disconnected() {
+                        "USER DSC "
+                    } else {
+                        ""
+                    },
                     self.user.id,
                     self.system.user_count()
                 ),
@@ -312,9 +315,7 @@ impl Cp {
         if let Some(home) = self.home.take() {
             let old = std::mem::replace(
                 &mut self.terminal,
-                Box::new(Disconnected {
-                    blok: self.blok.clone(),
-                }),
+                Box::new(Disconnected::of(&self.system, &self.blok)),
             );
             let _ = home.send(old);
         }
