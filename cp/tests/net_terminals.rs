@@ -199,6 +199,13 @@ fn line_mode_telnet_two_users_disconnect_reconnect_and_drop() {
     bob.wait_for("Ready;");
     bob.send("CP MSG ALICE HELLO FROM BOB");
     alice.wait_for("MSG FROM BOB: HELLO FROM BOB");
+    // Telnet IP is the attention key: CP mode, where a line is a CP command; BEGIN.
+    alice.stream.write_all(&[255, 244]).unwrap();
+    alice.send("DISPLAY PSW");
+    alice.wait_for("PSW = ");
+    alice.send("BEGIN");
+    alice.send("CP QUERY USERID");
+    alice.wait_for("ALICE AT VM390");
     // DISCONNECT: the LOGON dialog again on the same connection.
     alice.send("CP DISCONNECT");
     alice.wait_for("DISCONNECT AT");
@@ -340,7 +347,17 @@ fn tn3270_console_screen_with_s3270() {
     t.wait_status("CP READ");
     t.enter("LOGON ALICE");
     t.wait_text("ENTER PASSWORD:");
-    t.enter("APW");
+    // The password goes into a field that is not displayed.
+    t.action("Wait(10,InputField)");
+    t.action("String(\"APW\")");
+    // s3270's Ascii shows every field; its buffer shows the attribute: unprotected (no
+    // X'20') and not displayed (X'0C').
+    let buffer = t.action("ReadBuffer(Ascii)").join("\n");
+    let hidden = buffer.split("SF(c0=").skip(1).any(|a| {
+        u8::from_str_radix(&a[..2], 16).is_ok_and(|b| b & 0x20 == 0 && b & 0x0C == 0x0C)
+    });
+    assert!(hidden, "no unprotected field not displayed:\n{buffer}");
+    t.action("Enter");
     t.wait_text("Ready;");
     let s = t.wait_status("VM READ");
     assert!(!s.iter().any(|l| l.contains("APW")), "{s:?}");
