@@ -159,7 +159,7 @@ impl LineClient {
             );
             match self.stream.read(&mut buf) {
                 Ok(0) => panic!("connection closed; no '{needle}' in:\n{}", self.text),
-                Ok(n) => self.take(&buf[..n].to_vec()),
+                Ok(n) => self.take(&buf[..n]),
                 Err(_) => {}
             }
         }
@@ -353,9 +353,10 @@ fn tn3270_console_screen_with_s3270() {
     // s3270's Ascii shows every field; its buffer shows the attribute: unprotected (no
     // X'20') and not displayed (X'0C').
     let buffer = t.action("ReadBuffer(Ascii)").join("\n");
-    let hidden = buffer.split("SF(c0=").skip(1).any(|a| {
-        u8::from_str_radix(&a[..2], 16).is_ok_and(|b| b & 0x20 == 0 && b & 0x0C == 0x0C)
-    });
+    let hidden = buffer
+        .split("SF(c0=")
+        .skip(1)
+        .any(|a| u8::from_str_radix(&a[..2], 16).is_ok_and(|b| b & 0x20 == 0 && b & 0x0C == 0x0C));
     assert!(hidden, "no unprotected field not displayed:\n{buffer}");
     t.action("Enter");
     t.wait_text("Ready;");
