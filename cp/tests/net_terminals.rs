@@ -212,13 +212,14 @@ fn line_mode_telnet_two_users_disconnect_reconnect_and_drop() {
     alice.wait_for("VM390 ONLINE");
     bob.send("CP QUERY NAMES");
     bob.wait_for("ALICE    - DSC");
+    bob.wait_for("Ready;");
     // A new connection reconnects ALICE.
     let mut again = LineClient::connect(server.port);
     again.logon("ALICE", "APW");
     again.wait_for("RECONNECTED AT");
     bob.send("CP QUERY NAMES");
     let names = bob.wait_for("Ready;");
-    assert!(!names.contains("ALICE    - DSC"), "{names}");
+    assert!(names.contains("ALICE    - L"), "{names}");
     // Dropping the connection disconnects ALICE; it is not logged off.
     drop(again);
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -347,17 +348,26 @@ fn tn3270_console_screen_with_s3270() {
     t.wait_status("CP READ");
     t.enter("LOGON ALICE");
     t.wait_text("ENTER PASSWORD:");
-    // The password goes into a field that is not displayed.
+    // The password goes into a field that is not displayed. s3270's Ascii shows every
+    // field; its buffer shows the attribute: unprotected (no X'20') and not displayed
+    // (X'0C'). (The screen that wrote ENTER PASSWORD: comes just before this one.)
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let buffer = t.action("ReadBuffer(Ascii)").join("\n");
+        let hidden = buffer.split("SF(c0=").skip(1).any(|a| {
+            u8::from_str_radix(&a[..2], 16).is_ok_and(|b| b & 0x20 == 0 && b & 0x0C == 0x0C)
+        });
+        if hidden {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no unprotected field not displayed:\n{buffer}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     t.action("Wait(10,InputField)");
     t.action("String(\"APW\")");
-    // s3270's Ascii shows every field; its buffer shows the attribute: unprotected (no
-    // X'20') and not displayed (X'0C').
-    let buffer = t.action("ReadBuffer(Ascii)").join("\n");
-    let hidden = buffer
-        .split("SF(c0=")
-        .skip(1)
-        .any(|a| u8::from_str_radix(&a[..2], 16).is_ok_and(|b| b & 0x20 == 0 && b & 0x0C == 0x0C));
-    assert!(hidden, "no unprotected field not displayed:\n{buffer}");
     t.action("Enter");
     t.wait_text("Ready;");
     let s = t.wait_status("VM READ");
@@ -374,6 +384,7 @@ fn tn3270_console_screen_with_s3270() {
     t.wait_status("VM READ");
     // Long output: MORE..., and ENTER pages on to the end.
     t.action("Clear");
+    t.wait_status("VM READ");
     t.enter("HELP");
     let more = t.wait_status("MORE...");
     assert!(
@@ -497,4 +508,44 @@ fn idle_connection_is_closed_before_logon() {
     common::wait_exit(&mut child, Duration::from_secs(20), || {
         "after SHUTDOWN".into()
     });
+}
+
+/// A TN3270 client that sends a record longer than any screen (no EOR) loses its
+/// connection; the CP serves the next client.
+#[test]
+fn oversized_3270_record_ends_that_connection_only() {
+    let server = Server::start(&[]);
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut buf = [0u8; 4096];
+    // DO TERMINAL-TYPE -> WILL; SEND -> IS IBM-3278-2.
+    let n = s.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], &[255, 253, 24]);
+    s.write_all(&[255, 251, 24]).unwrap();
+    let n = s.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], &[255, 250, 24, 1, 255, 240]);
+    let mut is = vec![255, 250, 24, 0];
+    is.extend(b"IBM-3278-2");
+    is.extend([
+        255, 240, 255, 251, 25, 255, 253, 25, 255, 251, 0, 255, 253, 0,
+    ]);
+    s.write_all(&is).unwrap();
+    // The screen comes (ERASE/WRITE); then a record with no end.
+    let mut got = Vec::new();
+    while !got.contains(&0xF5) {
+        let n = s.read(&mut buf).unwrap();
+        assert!(n > 0, "closed before the screen");
+        got.extend(&buf[..n]);
+    }
+    let _ = s.write_all(&[0x7D; 9000]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => assert!(Instant::now() < deadline, "connection not closed"),
+        }
+    }
+    let mut c = LineClient::connect(server.port);
+    c.logon("BOB", "BPW");
+    c.wait_for("Ready;");
 }

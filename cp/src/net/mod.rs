@@ -450,6 +450,9 @@ struct Display {
     status: &'static str,
     /// Lines typed on a `MORE...` screen, for the next reads.
     typed: VecDeque<String>,
+    /// What the client shows: the status and whether the input area is masked (None:
+    /// the screen changed since).
+    shown: Option<(&'static str, bool)>,
 }
 
 impl Display {
@@ -460,11 +463,13 @@ impl Display {
             open: String::new(),
             status: "CP READ",
             typed: VecDeque::new(),
+            shown: None,
         }
     }
 
     /// Takes output text: complete lines go to the pending lines.
     fn add(&mut self, text: &str) {
+        self.shown = None;
         let all = std::mem::take(&mut self.open) + text;
         let mut parts: Vec<&str> = all.split('\n').collect();
         let open = parts.pop().unwrap_or("");
@@ -506,7 +511,8 @@ impl NetTerminal {
     }
 
     /// Sends the 3270 screen with `status`.
-    fn draw(&self, d: &Display, status: &str, masked: bool) {
+    fn draw(&self, d: &mut Display, status: &'static str, masked: bool) {
+        d.shown = Some((status, masked));
         let mut bytes = telnet::escape(&d.screen.render(status, masked));
         bytes.extend([IAC, telnet::EOR]);
         self.conn.send(&bytes);
@@ -561,7 +567,10 @@ impl NetTerminal {
             return Input::Line(t);
         }
         d.status = status.text();
-        self.draw(d, d.status, masked);
+        // Not again if the client shows it already (what it typed stays).
+        if d.shown != Some((d.status, masked)) {
+            self.draw(d, d.status, masked);
+        }
         self.conn.change(|q| q.reading = true);
         let got = loop {
             match self.conn.next(deadline, true) {
