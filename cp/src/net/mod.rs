@@ -45,6 +45,13 @@ pub const MORE_HOLD: Duration = Duration::from_secs(10);
 /// The default idle time-out before LOGON.
 pub const LOGON_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// How long a write to a client may wait for the client to take it.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most input lines or 3270 records queued and not yet read: beyond, the connection
+/// is not read until the virtual machine takes some (the client waits).
+const QUEUE_LIMIT: usize = 256;
+
 /// How long the session waits for the client's answers to the telnet negotiation.
 const NEGOTIATION_WAIT: Duration = Duration::from_secs(3);
 
@@ -133,9 +140,11 @@ const LOGO: &str = "\
 /// One connection: the negotiation, then the LOGON dialog and the user's session, again
 /// after each DISCONNECT, until the client goes or the system ends.
 fn session(system: Arc<System>, stream: TcpStream, name: String, idle: Duration) {
-    let Ok(writer) = stream.try_clone() else {
+    let (Ok(writer), Ok(control)) = (stream.try_clone(), stream.try_clone()) else {
         return;
     };
+    // A client that stops reading ends its connection, not its user's machine.
+    let _ = writer.set_write_timeout(Some(WRITE_TIMEOUT));
     let mut reader = stream;
     let Ok((model, parser, early)) = negotiate(&mut reader, &writer) else {
         let _ = writer.shutdown(Shutdown::Both);
@@ -143,6 +152,7 @@ fn session(system: Arc<System>, stream: TcpStream, name: String, idle: Duration)
     };
     let conn = Arc::new(Conn {
         out: Mutex::new(writer),
+        control,
         queue: Mutex::new(Queue::default()),
         ready: Condvar::new(),
         display: Mutex::new(model.map(|(r, c)| Display::new(r, c))),
@@ -286,6 +296,8 @@ struct Queue {
 /// a 3270 its screen.
 struct Conn {
     out: Mutex<TcpStream>,
+    /// The socket again, to shut it down while a write may hold `out`.
+    control: TcpStream,
     queue: Mutex<Queue>,
     ready: Condvar,
     display: Mutex<Option<Display>>,
@@ -326,12 +338,16 @@ impl Conn {
 
     /// Ends the connection (the reader thread then ends too).
     fn close(&self) {
-        let _ = self
-            .out
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .shutdown(Shutdown::Both);
+        let _ = self.control.shutdown(Shutdown::Both);
         self.change(|q| q.end = true);
+    }
+
+    /// Waits while [`QUEUE_LIMIT`] items wait to be read (and the connection lasts).
+    fn wait_room(&self) {
+        let mut q = self.lock();
+        while q.items.len() >= QUEUE_LIMIT && !q.end {
+            q = self.ready.wait(q).unwrap_or_else(|e| e.into_inner());
+        }
     }
 
     /// The next input until `deadline`: the end, a wake, an attention (when `attention`),
@@ -352,6 +368,8 @@ impl Conn {
                 return Next::Attention;
             }
             if let Some(i) = q.items.pop_front() {
+                // Room in the queue for the reader thread.
+                self.ready.notify_all();
                 return Next::Item(i);
             }
             q = match deadline {
@@ -428,6 +446,7 @@ fn read_connection(
                 }
             }
         }
+        conn.wait_room();
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
