@@ -24,6 +24,10 @@ struct Server {
 
 impl Server {
     fn start(extra: &[&str]) -> Server {
+        Server::start_with(extra, &[])
+    }
+
+    fn start_with(extra: &[&str], env: &[(&str, &str)]) -> Server {
         let tmp = tempfile::tempdir().unwrap();
         let direct = tmp.path().join("users.direct");
         std::fs::write(&direct, DIRECTORY).unwrap();
@@ -32,6 +36,7 @@ impl Server {
             .arg(&direct)
             .args(["--logon", "OPER", "--listen", "127.0.0.1:0"])
             .args(extra)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -548,4 +553,23 @@ fn oversized_3270_record_ends_that_connection_only() {
     let mut c = LineClient::connect(server.port);
     c.logon("BOB", "BPW");
     c.wait_for("Ready;");
+}
+
+/// A `MORE...` screen nobody answers goes on by itself after the hold time (10 s, here
+/// `VM390_MORE_HOLD=2`).
+#[test]
+fn more_screen_goes_on_after_the_hold_time() {
+    let server = Server::start_with(&[], &[("VM390_MORE_HOLD", "2")]);
+    let Some(mut t) = S3270::start(server.port) else {
+        return;
+    };
+    t.wait_status("CP READ");
+    t.enter("LOGON BOB BPW");
+    t.wait_status("VM READ");
+    t.enter("HELP");
+    t.wait_status("MORE...");
+    let started = Instant::now();
+    let end = t.wait_text("TYPE      Display a file");
+    assert!(started.elapsed() >= Duration::from_millis(500), "{end:?}");
+    t.wait_status("VM READ");
 }

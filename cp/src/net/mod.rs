@@ -18,7 +18,7 @@
 //! the password read with the client's echo turned off (WILL ECHO). 3270 mode
 //! ([`tn3270`]): the VM/370 console screen, ENTER sends the input area, PA1 is the
 //! attention key, CLEAR clears the output area, a full output area shows `MORE...` and
-//! is held until ENTER, CLEAR or PA2, or for [`MORE_HOLD`].
+//! is held until ENTER, CLEAR or PA2, or for [`MORE_HOLD`] (`VM390_MORE_HOLD` seconds).
 //!
 //! Anything malformed a client sends (bad telnet sequences, an oversized 3270 record)
 //! ends that connection only.
@@ -41,6 +41,14 @@ use tn3270::{Aid, Screen};
 /// How long a `MORE...` screen is held before the output goes on (VM/370 holds it for
 /// about a minute by default; 10 s here, the short setting).
 pub const MORE_HOLD: Duration = Duration::from_secs(10);
+
+/// How long a `MORE...` screen is held: [`MORE_HOLD`], or `VM390_MORE_HOLD` seconds.
+fn more_hold() -> Duration {
+    std::env::var("VM390_MORE_HOLD")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or(MORE_HOLD, Duration::from_secs)
+}
 
 /// The default idle time-out before LOGON.
 pub const LOGON_TIMEOUT: Duration = Duration::from_secs(300);
@@ -543,7 +551,7 @@ impl NetTerminal {
         while let Some(line) = d.pending.pop_front() {
             if d.screen.full() {
                 self.draw(d, "MORE...", false);
-                let deadline = Instant::now() + MORE_HOLD;
+                let deadline = Instant::now() + more_hold();
                 loop {
                     match self.conn.next(Some(deadline), false) {
                         Next::Item(Item::Key(Aid::Enter(t))) => {
