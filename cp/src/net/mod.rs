@@ -98,7 +98,11 @@ fn accept(listener: TcpListener, system: Arc<System>, max: usize, idle: Duration
     let active = Arc::new(AtomicUsize::new(0));
     let mut number: usize = 0;
     for stream in listener.incoming() {
-        let Ok(mut stream) = stream else { continue };
+        let Ok(mut stream) = stream else {
+            // Out of descriptors or the like: try again in a moment, not in a loop.
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        };
         if system.shutting_down() {
             break;
         }
@@ -137,13 +141,13 @@ impl Drop for Count {
 }
 
 /// The logo a connection sees first.
-const LOGO: &str = "\
- VV     VV  MM      MM   333333    99999    00000
-  VV   VV   MMMM  MMMM  33    33  99   99  00   00
-   VV VV    MM  MM  MM      333    999999  00   00
-    VVV     MM      MM  33    33       99  00   00
-     V      MM      MM   333333    99999    00000
-";
+const LOGO: &str = concat!(
+    " VV     VV  MM      MM   333333    99999    00000\n",
+    "  VV   VV   MMMM  MMMM  33    33  99   99  00   00\n",
+    "   VV VV    MM  MM  MM      333    999999  00   00\n",
+    "    VVV     MM      MM  33    33       99  00   00\n",
+    "     V      MM      MM   333333    99999    00000\n",
+);
 
 /// One connection: the negotiation, then the LOGON dialog and the user's session, again
 /// after each DISCONNECT, until the client goes or the system ends.
