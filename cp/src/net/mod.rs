@@ -442,7 +442,8 @@ fn read_connection(
                 Event::Command(telnet::IP | telnet::BRK | telnet::AO) => {
                     conn.change(|q| q.attention = true)
                 }
-                Event::Command(telnet::AYT) => conn.send(b"\r\n[YES]\r\n"),
+                // Are you there: a line-mode answer (a 3270 stream has no room for one).
+                Event::Command(telnet::AYT) if !display => conn.send(b"\r\n[YES]\r\n"),
                 Event::Command(_) | Event::Sub(..) => {}
                 Event::Negotiate(verb, opt) => {
                     // Options this side asked for are answers; others are refused, once.
