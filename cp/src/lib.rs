@@ -9,6 +9,7 @@ pub mod fuzzing;
 pub mod io;
 pub(crate) mod machine;
 pub mod minicms;
+pub mod net;
 pub mod nss;
 pub mod spool;
 pub mod system;

@@ -32,6 +32,15 @@ struct Args {
     /// created there on first use); default $XDG_DATA_HOME/vm390 or ~/.local/share/vm390.
     #[arg(long, value_name = "DIR", conflicts_with = "directory")]
     data_dir: Option<std::path::PathBuf>,
+    /// Also take terminals over the network: telnet (line mode, a 3215) and TN3270 (a
+    /// 3270 display) on [ADDR:]PORT, 127.0.0.1 unless an address is named (port 0: any
+    /// free port, named on standard error). The program still ends with the session at
+    /// its own console.
+    #[arg(long, value_name = "[ADDR:]PORT")]
+    listen: Option<String>,
+    /// The most network terminals connected at once.
+    #[arg(long, value_name = "N", default_value_t = 64, requires = "listen")]
+    max_terminals: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -50,6 +59,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let listen = match args.listen.as_deref().map(cp::net::listen_address) {
+        None => None,
+        Some(Ok(a)) => Some((a, args.max_terminals)),
+        Some(Err(e)) => {
+            eprintln!("vm390: {e}");
+            return ExitCode::from(2);
+        }
+    };
     match args.command {
         Some(Command::Disasm(a)) => cli::disasm::run(&a),
         Some(Command::Run(a)) => cli::run::run(&a),
@@ -63,14 +80,19 @@ fn main() -> ExitCode {
                 args.logon.as_deref(),
                 &args.autolog,
                 args.print_to.as_deref(),
+                listen,
             )
         }
         None => {
             // The built-in default: log on VM390, IPL MINICMS, console on the terminal.
             match cp::minicms::default_session(args.data_dir.as_deref()) {
-                Ok((direct, user)) => {
-                    cli::console::run(&direct, Some(user), &[], args.print_to.as_deref())
-                }
+                Ok((direct, user)) => cli::console::run(
+                    &direct,
+                    Some(user),
+                    &[],
+                    args.print_to.as_deref(),
+                    listen,
+                ),
                 Err(code) => code,
             }
         }

@@ -829,6 +829,56 @@ impl System {
     }
 }
 
+/// Reads `LOGON userid [password]` and the password (`ENTER PASSWORD:`, read masked) from
+/// the terminal until a user of `dir` logs on; None at the end of input.
+pub fn logon_dialog(term: &mut dyn Terminal, dir: &Directory) -> Option<String> {
+    term.write("VM390 ONLINE\n");
+    loop {
+        let line = match term.read_input(Status::CpRead) {
+            Input::Line(l) => l,
+            Input::Attention | Input::Wake => continue,
+            Input::End => return None,
+        };
+        let mut words = line.split_whitespace();
+        let Some(verb) = words.next().map(|v| v.to_ascii_uppercase()) else {
+            continue;
+        };
+        let is_logon = ("LOGON".starts_with(&verb) && !verb.is_empty())
+            || (verb.len() >= 4 && "LOGIN".starts_with(&verb));
+        if !is_logon {
+            if "LOGOFF".starts_with(&verb) && verb.len() >= 3 {
+                return None;
+            }
+            term.write("DMKCFM001E UNKNOWN CP COMMAND\n");
+            continue;
+        }
+        let Some(userid) = words.next().map(|u| u.to_ascii_uppercase()) else {
+            term.write("DMKLOG020E USERID MISSING OR INVALID\n");
+            continue;
+        };
+        let Some(user) = dir.user(&userid).filter(|u| !u.is_nolog()) else {
+            term.write(&format!("DMKLOG053E {userid} NOT IN CP DIRECTORY\n"));
+            continue;
+        };
+        let password = match words.next() {
+            Some(p) => p.to_string(),
+            None => {
+                term.write("ENTER PASSWORD:\n");
+                match term.read_password(Status::CpRead) {
+                    Input::Line(l) => l.trim().to_string(),
+                    Input::Attention | Input::Wake => continue,
+                    Input::End => return None,
+                }
+            }
+        };
+        if !password.eq_ignore_ascii_case(&user.password) {
+            term.write("DMKLOG050E PASSWORD INCORRECT - REINITIATE LOGON PROCEDURE\n");
+            continue;
+        }
+        return Some(user.id.clone());
+    }
+}
+
 /// Locks `m` (a panic elsewhere while it was locked leaves the data usable).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())

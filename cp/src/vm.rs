@@ -121,6 +121,11 @@ pub trait Terminal: Send {
     fn name(&self) -> String {
         "CONS".into()
     }
+    /// Whether the end of input is a dropped connection (a network terminal): the user
+    /// is then disconnected, not logged off, as VM does when a line drops.
+    fn hung_up(&self) -> bool {
+        false
+    }
 }
 
 /// A terminal fed from a list of lines, collecting output (tests, scripts).
@@ -698,6 +703,15 @@ impl Cp {
             match self.terminal.read_input(status) {
                 Input::Wake if self.vmcf_wakes(status) => return Input::Wake,
                 Input::Wake => continue,
+                // A dropped connection: DISCONNECT; the read waits for a reconnection.
+                Input::End if self.terminal.hung_up() => {
+                    self.disconnect_terminal();
+                    let users = self.system.user_count();
+                    let id = self.user.id.clone();
+                    self.system
+                        .tell_operator(&id, &format!("DISCONNECT {id} USERS = {users:03}"));
+                    continue;
+                }
                 i => break i,
             }
         };

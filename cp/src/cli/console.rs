@@ -38,8 +38,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::termios::{self, InputFlags, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
 
-use cp::directory::{parse_directory, Directory};
-use cp::system::System;
+use cp::directory::parse_directory;
+use cp::system::{logon_dialog, System};
 use cp::vm::{Input, Status, Terminal};
 
 /// Text as it may reach the host's terminal: control characters (C0 but line end and tab,
@@ -749,67 +749,21 @@ impl Terminal for LineTerminal {
     }
 }
 
-/// Reads `LOGON userid [password]` and the password (`ENTER PASSWORD:`, read masked) from
-/// the terminal until a user of `dir` logs on; None at the end of input.
-fn logon_dialog(term: &mut dyn Terminal, dir: &Directory) -> Option<String> {
-    term.write("VM390 ONLINE\n");
-    loop {
-        let line = match term.read_input(Status::CpRead) {
-            Input::Line(l) => l,
-            Input::Attention | Input::Wake => continue,
-            Input::End => return None,
-        };
-        let mut words = line.split_whitespace();
-        let Some(verb) = words.next().map(|v| v.to_ascii_uppercase()) else {
-            continue;
-        };
-        let is_logon = ("LOGON".starts_with(&verb) && !verb.is_empty())
-            || (verb.len() >= 4 && "LOGIN".starts_with(&verb));
-        if !is_logon {
-            if "LOGOFF".starts_with(&verb) && verb.len() >= 3 {
-                return None;
-            }
-            term.write("DMKCFM001E UNKNOWN CP COMMAND\n");
-            continue;
-        }
-        let Some(userid) = words.next().map(|u| u.to_ascii_uppercase()) else {
-            term.write("DMKLOG020E USERID MISSING OR INVALID\n");
-            continue;
-        };
-        let Some(user) = dir.user(&userid).filter(|u| !u.is_nolog()) else {
-            term.write(&format!("DMKLOG053E {userid} NOT IN CP DIRECTORY\n"));
-            continue;
-        };
-        let password = match words.next() {
-            Some(p) => p.to_string(),
-            None => {
-                term.write("ENTER PASSWORD:\n");
-                match term.read_password(Status::CpRead) {
-                    Input::Line(l) => l.trim().to_string(),
-                    Input::Attention | Input::Wake => continue,
-                    Input::End => return None,
-                }
-            }
-        };
-        if !password.eq_ignore_ascii_case(&user.password) {
-            term.write("DMKLOG050E PASSWORD INCORRECT - REINITIATE LOGON PROCEDURE\n");
-            continue;
-        }
-        return Some(user.id.clone());
-    }
-}
-
 /// Runs the control program with the console as the operator's terminal: the users of
 /// `autolog` are started without a terminal, then `logon` (or, without it, whoever logs on
 /// at the terminal) runs at the console. DISCONNECT and LOGOFF give the console back to
 /// the LOGON dialog while other users are logged on; the program ends when the last user
 /// logs off, at the end of the console's input (a SHUTDOWN), at SHUTDOWN, and at SIGTERM
 /// or SIGHUP (every user logged off, every disk flushed).
+///
+/// With `listen` (`--listen`), network terminals are served too ([`cp::net`]); the program
+/// still ends with the console's session as above.
 pub fn run(
     directory: &Path,
     logon: Option<&str>,
     autolog: &[String],
     print_to: Option<&Path>,
+    listen: Option<(std::net::SocketAddr, usize)>,
 ) -> ExitCode {
     let dir = match parse_directory(directory) {
         Ok(d) => d,
@@ -845,6 +799,12 @@ pub fn run(
             return ExitCode::from(2);
         }
         system.set_printer_dir(Some(d.to_path_buf()));
+    }
+    if let Some((addr, max)) = listen {
+        if let Err(e) = cp::net::listen(system.clone(), addr, max) {
+            eprintln!("vm390: --listen {addr}: {e}");
+            return ExitCode::from(2);
+        }
     }
     let shared = Arc::new(Shared::default());
     let mut interactive = std::io::stdin().is_terminal();

@@ -1,0 +1,793 @@
+//! Network terminals: `vm390 --listen [ADDR:]PORT` takes telnet and TN3270 connections, each
+//! a terminal of the multi-user CP.
+//!
+//! The listener thread ([`listen`]) accepts connections, at most `max` at once (a client
+//! beyond that gets a line saying so and is closed), and gives each a session thread of
+//! its own: the telnet negotiation decides the kind of terminal (a client that offers
+//! TERMINAL-TYPE `IBM-3278-n` or `IBM-3279-n`, `-E` or not, is a 3270 display of that
+//! model, RFC 1576, with EOR and BINARY; any other is a line-mode 3215 typewriter), then
+//! the logo and the LOGON dialog ([`crate::system::logon_dialog`]), then
+//! [`System::connect`]. DISCONNECT gives the terminal back to the session, which shows
+//! the LOGON dialog again; a dropped connection DISCONNECTs the user (the virtual machine
+//! keeps running, as in VM) and a LOGON from another connection reconnects it. A session
+//! that has not logged on within the idle time-out (300 s; `VM390_LOGON_TIMEOUT` seconds)
+//! is closed.
+//!
+//! Line mode ([`telnet`]): output as lines (CR LF), each input line to the next read
+//! (at most 130 characters, the 3215's line), IP, BREAK and AO are the attention key,
+//! the password read with the client's echo turned off (WILL ECHO). 3270 mode
+//! ([`tn3270`]): the VM/370 console screen, ENTER sends the input area, PA1 is the
+//! attention key, CLEAR clears the output area, a full output area shows `MORE...` and
+//! is held until ENTER, CLEAR or PA2, or for [`MORE_HOLD`] (`VM390_MORE_HOLD` seconds).
+//!
+//! Anything malformed a client sends (bad telnet sequences, an oversized 3270 record)
+//! ends that connection only.
+
+pub mod telnet;
+pub mod tn3270;
+
+use std::collections::{HashSet, VecDeque};
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::system::{logon_dialog, Messenger, System};
+use crate::vm::{Input, Status, Terminal};
+use telnet::{Event, LineAssembler, Parser, DO, DONT, IAC, SB, SE, WILL, WONT};
+use tn3270::{Aid, Screen};
+
+/// How long a `MORE...` screen is held before the output goes on (VM/370 holds it for
+/// about a minute by default; 10 s here, the short setting).
+pub const MORE_HOLD: Duration = Duration::from_secs(10);
+
+/// How long a `MORE...` screen is held: [`MORE_HOLD`], or `VM390_MORE_HOLD` seconds.
+fn more_hold() -> Duration {
+    std::env::var("VM390_MORE_HOLD")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or(MORE_HOLD, Duration::from_secs)
+}
+
+/// The default idle time-out before LOGON.
+pub const LOGON_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How long a write to a client may wait for the client to take it.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most input lines or 3270 records queued and not yet read: beyond, the connection
+/// is not read until the virtual machine takes some (the client waits).
+const QUEUE_LIMIT: usize = 256;
+
+/// How long the session waits for the client's answers to the telnet negotiation.
+const NEGOTIATION_WAIT: Duration = Duration::from_secs(3);
+
+/// The address of `--listen [ADDR:]PORT`: a port alone is on 127.0.0.1.
+pub fn listen_address(spec: &str) -> Result<SocketAddr, String> {
+    if let Ok(port) = spec.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    spec.parse::<SocketAddr>()
+        .map_err(|_| format!("--listen {spec}: not [ADDR:]PORT"))
+}
+
+/// Binds `addr` and serves terminals on a thread of its own; the address bound (the port
+/// chosen when `addr` has port 0). A line on standard error names it
+/// (`vm390: listening on ADDR:PORT`), and warns when the address is not loopback.
+pub fn listen(system: Arc<System>, addr: SocketAddr, max: usize) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind(addr)?;
+    let bound = listener.local_addr()?;
+    if !bound.ip().is_loopback() {
+        eprintln!("vm390: listening on {bound}, which is not loopback: other hosts can connect");
+    }
+    eprintln!("vm390: listening on {bound}");
+    let idle = std::env::var("VM390_LOGON_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(LOGON_TIMEOUT);
+    std::thread::Builder::new()
+        .name("listener".into())
+        .spawn(move || accept(listener, system, max, idle))?;
+    Ok(bound)
+}
+
+/// The listener's loop.
+fn accept(listener: TcpListener, system: Arc<System>, max: usize, idle: Duration) {
+    let active = Arc::new(AtomicUsize::new(0));
+    let mut number: usize = 0;
+    for stream in listener.incoming() {
+        let Ok(mut stream) = stream else {
+            // Out of descriptors or the like: try again in a moment, not in a loop.
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        };
+        if system.shutting_down() {
+            break;
+        }
+        if active.load(Ordering::Acquire) >= max {
+            let _ = stream.write_all(
+                format!("VM390: ALL {max} TERMINALS ARE IN USE; TRY AGAIN LATER\r\n").as_bytes(),
+            );
+            let _ = stream.shutdown(Shutdown::Both);
+            continue;
+        }
+        active.fetch_add(1, Ordering::AcqRel);
+        number = (number + 1) % 0x1000;
+        let name = format!("L{number:03X}");
+        let system = system.clone();
+        let count = Count(active.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("net-{name}"))
+            .spawn(move || {
+                let _count = count;
+                session(system, stream, name, idle);
+            });
+        if spawned.is_err() {
+            // The count went with the closure, which is dropped.
+            continue;
+        }
+    }
+}
+
+/// One active connection (counted until the session ends).
+struct Count(Arc<AtomicUsize>);
+
+impl Drop for Count {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The logo a connection sees first.
+const LOGO: &str = concat!(
+    " VV     VV  MM      MM   333333    99999    00000\n",
+    "  VV   VV   MMMM  MMMM  33    33  99   99  00   00\n",
+    "   VV VV    MM  MM  MM      333    999999  00   00\n",
+    "    VVV     MM      MM  33    33       99  00   00\n",
+    "     V      MM      MM   333333    99999    00000\n",
+);
+
+/// One connection: the negotiation, then the LOGON dialog and the user's session, again
+/// after each DISCONNECT, until the client goes or the system ends.
+fn session(system: Arc<System>, stream: TcpStream, name: String, idle: Duration) {
+    let (Ok(writer), Ok(control)) = (stream.try_clone(), stream.try_clone()) else {
+        return;
+    };
+    // A client that stops reading ends its connection, not its user's machine.
+    let _ = writer.set_write_timeout(Some(WRITE_TIMEOUT));
+    let mut reader = stream;
+    let Ok((model, parser, early)) = negotiate(&mut reader, &writer) else {
+        let _ = writer.shutdown(Shutdown::Both);
+        return;
+    };
+    let conn = Arc::new(Conn {
+        out: Mutex::new(writer),
+        control,
+        queue: Mutex::new(Queue::default()),
+        ready: Condvar::new(),
+        display: Mutex::new(model.map(|(r, c)| Display::new(r, c))),
+        name,
+    });
+    {
+        let c = conn.clone();
+        let spawned = std::thread::Builder::new()
+            .name("net-reader".into())
+            .spawn(move || read_connection(&c, reader, parser, early, model.is_some()));
+        if spawned.is_err() {
+            conn.close();
+            return;
+        }
+    }
+    let mut term = NetTerminal {
+        conn: conn.clone(),
+        idle: None,
+    };
+    term.write(LOGO);
+    loop {
+        term.idle = Some(idle);
+        let Some(userid) = logon_dialog(&mut term, &system.directory) else {
+            break;
+        };
+        term.idle = None;
+        match system.connect(&userid, Box::new(term.clone())) {
+            Ok(back) => {
+                // The terminal comes back at DISCONNECT or LOGOFF (also when the
+                // connection dropped: the user is then disconnected).
+                if back.recv().is_err() || conn.lock().end {
+                    break;
+                }
+            }
+            Err((e, _)) => term.write(&format!("{}\n", e.message(&userid))),
+        }
+        if system.shutting_down() {
+            break;
+        }
+    }
+    conn.close();
+}
+
+/// The telnet negotiation: DO TERMINAL-TYPE, and for a 3270 type EOR and BINARY both
+/// ways. The 3270 model's rows and columns (None: line mode), the parser, and the events
+/// that came meanwhile and are not answers.
+#[allow(clippy::type_complexity)]
+fn negotiate(
+    reader: &mut TcpStream,
+    mut writer: &TcpStream,
+) -> std::io::Result<(Option<(usize, usize)>, Parser, Vec<Event>)> {
+    use telnet::{OPT_BINARY, OPT_EOR, OPT_TTYPE, TTYPE_IS, TTYPE_SEND};
+    writer.write_all(&[IAC, DO, OPT_TTYPE])?;
+    let mut parser = Parser::default();
+    let mut early = Vec::new();
+    let deadline = Instant::now() + NEGOTIATION_WAIT;
+    let mut model = None;
+    let mut asked_type = false;
+    let mut done = false;
+    let mut buf = [0u8; 512];
+    while !done {
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        reader.set_read_timeout(Some(deadline - now))?;
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                break
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let mut events = Vec::new();
+        parser
+            .feed(&buf[..n], &mut events)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        for e in events {
+            match e {
+                Event::Negotiate(WILL, OPT_TTYPE) if !asked_type => {
+                    asked_type = true;
+                    writer.write_all(&[IAC, SB, OPT_TTYPE, TTYPE_SEND, IAC, SE])?;
+                }
+                Event::Negotiate(WONT, OPT_TTYPE) => done = true,
+                Event::Sub(OPT_TTYPE, data) if data.first() == Some(&TTYPE_IS) => {
+                    let ttype = String::from_utf8_lossy(&data[1..]).to_string();
+                    model = tn3270::model_size(&ttype);
+                    if model.is_some() {
+                        writer.write_all(&[
+                            IAC, DO, OPT_EOR, IAC, WILL, OPT_EOR, IAC, DO, OPT_BINARY, IAC, WILL,
+                            OPT_BINARY,
+                        ])?;
+                    }
+                    done = true;
+                }
+                Event::Negotiate(WILL, o) if o != OPT_TTYPE => {
+                    writer.write_all(&[IAC, DONT, o])?;
+                }
+                Event::Negotiate(DO, o) => writer.write_all(&[IAC, WONT, o])?,
+                Event::Negotiate(..) | Event::Sub(..) => {}
+                other => early.push(other),
+            }
+        }
+    }
+    reader.set_read_timeout(None)?;
+    Ok((model, parser, early))
+}
+
+/// What the reader thread queued for the terminal.
+enum Item {
+    /// A line (line mode).
+    Line(String),
+    /// A 3270 key other than PA1.
+    Key(Aid),
+    /// A message from another user, shown while the terminal waits for input.
+    Message(String),
+}
+
+/// The connection's input queue.
+#[derive(Default)]
+struct Queue {
+    items: VecDeque<Item>,
+    /// The attention key was pressed (and not yet taken).
+    attention: bool,
+    /// The connection ended.
+    end: bool,
+    /// A read waits for input.
+    reading: bool,
+    /// The system woke the read.
+    woken: bool,
+}
+
+/// A connection: its output side, its input queue (filled by the reader thread), and for
+/// a 3270 its screen.
+struct Conn {
+    out: Mutex<TcpStream>,
+    /// The socket again, to shut it down while a write may hold `out`.
+    control: TcpStream,
+    queue: Mutex<Queue>,
+    ready: Condvar,
+    display: Mutex<Option<Display>>,
+    name: String,
+}
+
+/// What a wait on the queue gave.
+enum Next {
+    Item(Item),
+    Attention,
+    End,
+    Wake,
+    TimedOut,
+}
+
+impl Conn {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn change(&self, f: impl FnOnce(&mut Queue)) {
+        f(&mut self.lock());
+        self.ready.notify_all();
+    }
+
+    /// Sends `bytes` as they are (IACs already doubled); a failure ends the connection.
+    fn send(&self, bytes: &[u8]) {
+        let failed = self
+            .out
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .write_all(bytes)
+            .is_err();
+        if failed {
+            self.close();
+        }
+    }
+
+    /// Ends the connection (the reader thread then ends too).
+    fn close(&self) {
+        let _ = self.control.shutdown(Shutdown::Both);
+        self.change(|q| q.end = true);
+    }
+
+    /// Waits while [`QUEUE_LIMIT`] items wait to be read (and the connection lasts).
+    fn wait_room(&self) {
+        let mut q = self.lock();
+        while q.items.len() >= QUEUE_LIMIT && !q.end {
+            q = self.ready.wait(q).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// The next input until `deadline`: the end, a wake, an attention (when `attention`),
+    /// then the items in order.
+    fn next(&self, deadline: Option<Instant>, attention: bool) -> Next {
+        let mut q = self.lock();
+        loop {
+            if q.end {
+                return Next::End;
+            }
+            if std::mem::take(&mut q.woken) {
+                return Next::Wake;
+            }
+            if attention && std::mem::take(&mut q.attention) {
+                return Next::Attention;
+            }
+            if !attention && q.attention {
+                return Next::Attention;
+            }
+            if let Some(i) = q.items.pop_front() {
+                // Room in the queue for the reader thread.
+                self.ready.notify_all();
+                return Next::Item(i);
+            }
+            q = match deadline {
+                None => self.ready.wait(q).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return Next::TimedOut;
+                    }
+                    self.ready
+                        .wait_timeout(q, d - now)
+                        .map(|(g, _)| g)
+                        .unwrap_or_else(|e| e.into_inner().0)
+                }
+            };
+        }
+    }
+}
+
+/// The reader thread: telnet events into the queue (`display`: as 3270 records), until
+/// the client goes or sends something malformed.
+fn read_connection(
+    conn: &Conn,
+    mut reader: TcpStream,
+    mut parser: Parser,
+    early: Vec<Event>,
+    display: bool,
+) {
+    let mut lines = LineAssembler::default();
+    let mut record: Vec<u8> = Vec::new();
+    let mut answered: HashSet<(u8, u8)> = HashSet::new();
+    let mut buf = [0u8; 4096];
+    let mut events = early;
+    loop {
+        for e in events.drain(..) {
+            match e {
+                Event::Data(d) if display => {
+                    record.extend_from_slice(&d);
+                    if record.len() > tn3270::RECORD_LIMIT {
+                        conn.close();
+                        return;
+                    }
+                }
+                Event::Data(d) => {
+                    let mut got = Vec::new();
+                    lines.feed(&d, &mut got);
+                    if !got.is_empty() {
+                        conn.change(|q| q.items.extend(got.into_iter().map(Item::Line)));
+                    }
+                }
+                Event::Command(telnet::EOR) if display => {
+                    match tn3270::decode(&std::mem::take(&mut record)) {
+                        Aid::Pa(1) => conn.change(|q| q.attention = true),
+                        Aid::Other => {}
+                        aid => conn.change(|q| q.items.push_back(Item::Key(aid))),
+                    }
+                }
+                Event::Command(telnet::IP | telnet::BRK | telnet::AO) => {
+                    conn.change(|q| q.attention = true)
+                }
+                // Are you there: a line-mode answer (a 3270 stream has no room for one).
+                Event::Command(telnet::AYT) if !display => conn.send(b"\r\n[YES]\r\n"),
+                Event::Command(_) | Event::Sub(..) => {}
+                Event::Negotiate(verb, opt) => {
+                    // Options this side asked for are answers; others are refused, once.
+                    use telnet::{OPT_BINARY, OPT_ECHO, OPT_EOR, OPT_SGA, OPT_TTYPE};
+                    let ours = [OPT_BINARY, OPT_ECHO, OPT_EOR, OPT_SGA, OPT_TTYPE];
+                    if !ours.contains(&opt) && answered.insert((verb, opt)) {
+                        match verb {
+                            WILL => conn.send(&[IAC, DONT, opt]),
+                            DO => conn.send(&[IAC, WONT, opt]),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        conn.wait_room();
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        if parser.feed(&buf[..n], &mut events).is_err() {
+            break;
+        }
+    }
+    conn.close();
+}
+
+/// The output side of a 3270: the screen, lines not yet shown, the line left open, the
+/// status shown.
+struct Display {
+    screen: Screen,
+    pending: VecDeque<String>,
+    open: String,
+    status: &'static str,
+    /// Lines typed on a `MORE...` screen, for the next reads.
+    typed: VecDeque<String>,
+    /// What the client shows: the status and whether the input area is masked (None:
+    /// the screen changed since).
+    shown: Option<(&'static str, bool)>,
+}
+
+impl Display {
+    fn new(rows: usize, cols: usize) -> Display {
+        Display {
+            screen: Screen::new(rows, cols),
+            pending: VecDeque::new(),
+            open: String::new(),
+            status: "CP READ",
+            typed: VecDeque::new(),
+            shown: None,
+        }
+    }
+
+    /// Takes output text: complete lines go to the pending lines.
+    fn add(&mut self, text: &str) {
+        self.shown = None;
+        let all = std::mem::take(&mut self.open) + text;
+        let mut parts: Vec<&str> = all.split('\n').collect();
+        let open = parts.pop().unwrap_or("");
+        for p in parts {
+            for l in self.screen.split(p) {
+                self.pending.push_back(l);
+            }
+        }
+        self.open = open.to_string();
+    }
+}
+
+/// A network terminal: a handle on its connection (the session keeps another).
+#[derive(Clone)]
+struct NetTerminal {
+    conn: Arc<Conn>,
+    /// The idle time-out of a read (before LOGON).
+    idle: Option<Duration>,
+}
+
+/// Text as a line-mode client gets it: control characters dropped (no escape sequence
+/// from a guest reaches the client's terminal), `\n` as CR LF, IAC doubled.
+fn line_bytes(text: &str) -> Vec<u8> {
+    let mut s = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => s.push_str("\r\n"),
+            '\t' => s.push(c),
+            c if c.is_control() => {}
+            c => s.push(c),
+        }
+    }
+    telnet::escape(s.as_bytes())
+}
+
+impl NetTerminal {
+    fn display(&self) -> MutexGuard<'_, Option<Display>> {
+        self.conn.display.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sends the 3270 screen with `status`.
+    fn draw(&self, d: &mut Display, status: &'static str, masked: bool) {
+        d.shown = Some((status, masked));
+        let mut bytes = telnet::escape(&d.screen.render(status, masked));
+        bytes.extend([IAC, telnet::EOR]);
+        self.conn.send(&bytes);
+    }
+
+    /// Shows the pending lines, holding each full screen at `MORE...` until ENTER, CLEAR
+    /// or PA2 (or the attention key, the end of the connection, [`MORE_HOLD`]).
+    fn page(&self, d: &mut Display) {
+        while let Some(line) = d.pending.pop_front() {
+            if d.screen.full() {
+                self.draw(d, "MORE...", false);
+                let deadline = Instant::now() + more_hold();
+                loop {
+                    match self.conn.next(Some(deadline), false) {
+                        Next::Item(Item::Key(Aid::Enter(t))) => {
+                            if !t.is_empty() {
+                                d.typed.push_back(t);
+                            }
+                            break;
+                        }
+                        Next::Item(Item::Key(Aid::Clear | Aid::Pa(_))) => break,
+                        Next::Item(Item::Message(m)) => d.add(&format!("{m}\n")),
+                        Next::Item(_) => {}
+                        Next::Wake => {
+                            // Keep the wake for the read that follows.
+                            self.conn.change(|q| q.woken = true);
+                            break;
+                        }
+                        Next::Attention | Next::End | Next::TimedOut => break,
+                    }
+                }
+                d.screen.lines.clear();
+            }
+            d.screen.lines.push(line);
+        }
+    }
+
+    /// One read of a 3270 in `status`.
+    fn read_display(&mut self, status: Status, masked: bool) -> Input {
+        let deadline = self.idle.map(|t| Instant::now() + t);
+        let mut guard = self.display();
+        let Some(d) = guard.as_mut() else {
+            return Input::End;
+        };
+        if !d.open.is_empty() {
+            d.add("\n");
+        }
+        self.page(d);
+        if let Some(t) = d.typed.pop_front() {
+            d.add(&format!("{t}\n"));
+            self.page(d);
+            return Input::Line(t);
+        }
+        d.status = status.text();
+        // Not again if the client shows it already (what it typed stays).
+        if d.shown != Some((d.status, masked)) {
+            self.draw(d, d.status, masked);
+        }
+        self.conn.change(|q| q.reading = true);
+        let got = loop {
+            match self.conn.next(deadline, true) {
+                Next::Item(Item::Key(Aid::Enter(t) | Aid::Pf(_, t))) => {
+                    if !masked {
+                        d.add(&format!("{t}\n"));
+                        self.page(d);
+                    }
+                    break Input::Line(t.chars().take(telnet::LINE_LIMIT).collect());
+                }
+                Next::Item(Item::Key(Aid::Clear)) => {
+                    d.screen.lines.clear();
+                    self.draw(d, d.status, masked);
+                }
+                Next::Item(Item::Message(m)) => {
+                    d.add(&format!("{m}\n"));
+                    self.page(d);
+                    self.draw(d, d.status, masked);
+                }
+                Next::Item(_) => self.draw(d, d.status, masked),
+                Next::Attention => break Input::Attention,
+                Next::End => break Input::End,
+                Next::Wake => break Input::Wake,
+                Next::TimedOut => {
+                    d.add("IDLE TIME-OUT: CONNECTION CLOSED\n");
+                    self.page(d);
+                    self.draw(d, d.status, masked);
+                    self.conn.close();
+                    break Input::End;
+                }
+            }
+        };
+        self.conn.change(|q| q.reading = false);
+        got
+    }
+
+    /// One read of a line-mode terminal.
+    fn read_line_mode(&mut self) -> Input {
+        let deadline = self.idle.map(|t| Instant::now() + t);
+        self.conn.change(|q| q.reading = true);
+        let got = loop {
+            match self.conn.next(deadline, true) {
+                Next::Item(Item::Line(l)) => break Input::Line(l),
+                Next::Item(Item::Message(m)) => self.conn.send(&line_bytes(&format!("{m}\n"))),
+                Next::Item(Item::Key(_)) => {}
+                Next::Attention => break Input::Attention,
+                Next::End => break Input::End,
+                Next::Wake => break Input::Wake,
+                Next::TimedOut => {
+                    self.conn
+                        .send(&line_bytes("IDLE TIME-OUT: CONNECTION CLOSED\n"));
+                    self.conn.close();
+                    break Input::End;
+                }
+            }
+        };
+        self.conn.change(|q| q.reading = false);
+        got
+    }
+
+    fn is_display(&self) -> bool {
+        self.display().is_some()
+    }
+}
+
+impl Terminal for NetTerminal {
+    fn read_line(&mut self) -> Option<String> {
+        match self.read_input(Status::VmRead) {
+            Input::Line(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    fn read_input(&mut self, status: Status) -> Input {
+        if self.is_display() {
+            self.read_display(status, false)
+        } else {
+            self.read_line_mode()
+        }
+    }
+
+    fn read_password(&mut self, status: Status) -> Input {
+        if self.is_display() {
+            return self.read_display(status, true);
+        }
+        // The client stops echoing while this side "echoes" (nothing).
+        self.conn.send(&[IAC, WILL, telnet::OPT_ECHO]);
+        let got = self.read_line_mode();
+        self.conn.send(&[IAC, WONT, telnet::OPT_ECHO]);
+        self.conn.send(b"\r\n");
+        got
+    }
+
+    fn write(&mut self, text: &str) {
+        let mut guard = self.display();
+        match guard.as_mut() {
+            Some(d) => {
+                d.add(text);
+                if d.pending.is_empty() {
+                    return;
+                }
+                self.page(d);
+                self.draw(d, d.status, false);
+            }
+            None => {
+                drop(guard);
+                self.conn.send(&line_bytes(text));
+            }
+        }
+    }
+
+    fn attention(&mut self) -> bool {
+        std::mem::take(&mut self.conn.lock().attention)
+    }
+
+    fn running(&mut self) {
+        let mut guard = self.display();
+        if let Some(d) = guard.as_mut() {
+            if d.status != Status::Running.text() {
+                d.status = Status::Running.text();
+                self.draw(d, d.status, false);
+            }
+        }
+    }
+
+    fn shows_input(&self) -> bool {
+        true
+    }
+
+    fn hung_up(&self) -> bool {
+        self.conn.lock().end
+    }
+
+    fn messenger(&self) -> Option<Arc<dyn Messenger>> {
+        Some(Arc::new(NetMessenger {
+            conn: self.conn.clone(),
+        }))
+    }
+
+    fn name(&self) -> String {
+        self.conn.name.clone()
+    }
+}
+
+/// The side of a network terminal that other users' threads reach.
+struct NetMessenger {
+    conn: Arc<Conn>,
+}
+
+impl Messenger for NetMessenger {
+    fn message(&self, line: &str) -> bool {
+        let mut q = self.conn.lock();
+        if !q.reading || q.end {
+            return false;
+        }
+        q.items.push_back(Item::Message(line.to_string()));
+        drop(q);
+        self.conn.ready.notify_all();
+        true
+    }
+    fn wake(&self) {
+        self.conn.change(|q| q.woken = true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(
+            listen_address("3270").unwrap(),
+            SocketAddr::from(([127, 0, 0, 1], 3270))
+        );
+        assert_eq!(
+            listen_address("0.0.0.0:23").unwrap(),
+            SocketAddr::from(([0, 0, 0, 0], 23))
+        );
+        assert!(listen_address("nowhere").is_err());
+    }
+
+    #[test]
+    fn line_mode_output_is_crlf_without_escapes() {
+        assert_eq!(line_bytes("A\x1b[2JB\n"), b"A[2JB\r\n".to_vec());
+        assert_eq!(line_bytes("\u{ff}"), "\u{ff}".as_bytes().to_vec());
+    }
+}

@@ -1,0 +1,575 @@
+//! Network terminals (`vm390 --listen`): a line-mode telnet client written here (it
+//! refuses every telnet option the server offers), the real `s3270` as a TN3270 client,
+//! and a crowd of clients sending garbage. All on 127.0.0.1, bounded in count and time.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const DIRECTORY: &str = "USER OPER OPERPW 1M 1M ABCDEFG\n CONSOLE 009 3215\n\
+USER ALICE APW 1M 1M G\n IPL MINICMS\n CONSOLE 009 3215\n\
+USER BOB BPW 1M 1M G\n IPL MINICMS\n CONSOLE 009 3215\n";
+
+/// A running `vm390 --listen 127.0.0.1:0` with OPER at its console (its input kept open).
+struct Server {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    port: u16,
+    _tmp: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        Server::start_with(extra, &[])
+    }
+
+    fn start_with(extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let tmp = tempfile::tempdir().unwrap();
+        let direct = tmp.path().join("users.direct");
+        std::fs::write(&direct, DIRECTORY).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vm390"))
+            .arg("--directory")
+            .arg(&direct)
+            .args(["--logon", "OPER", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let (tx, rx) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(a) = line.strip_prefix("vm390: listening on 127.0.0.1:") {
+                    let _ = tx.send(a.trim().parse::<u16>().unwrap());
+                }
+            }
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("vm390 names its port");
+        Server {
+            child,
+            stdin,
+            port,
+            _tmp: tmp,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SHUTDOWN at the console ends the program (everyone logged off).
+        if let Some(mut s) = self.stdin.take() {
+            let _ = s.write_all(b"SHUTDOWN\n");
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A line-mode telnet client: refuses every option, keeps the text it receives.
+struct LineClient {
+    stream: TcpStream,
+    text: String,
+    seen: usize,
+    iac: Vec<u8>,
+}
+
+impl LineClient {
+    fn connect(port: u16) -> LineClient {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        LineClient {
+            stream,
+            text: String::new(),
+            seen: 0,
+            iac: Vec::new(),
+        }
+    }
+
+    /// Takes the received bytes: IAC sequences answered (WILL -> DONT, DO -> WONT) or
+    /// skipped, the rest kept as text.
+    fn take(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if self.iac.is_empty() {
+                if b == 255 {
+                    self.iac.push(b);
+                } else if b != b'\r' {
+                    self.text.push(char::from(b));
+                }
+                continue;
+            }
+            self.iac.push(b);
+            let seq = self.iac.clone();
+            match seq[1] {
+                255 => {
+                    self.text.push('\u{ff}');
+                    self.iac.clear();
+                }
+                251..=254 if seq.len() == 3 => {
+                    let answer = match seq[1] {
+                        251 => Some(254),
+                        253 => Some(252),
+                        _ => None,
+                    };
+                    if let Some(a) = answer {
+                        let _ = self.stream.write_all(&[255, a, seq[2]]);
+                    }
+                    self.iac.clear();
+                }
+                251..=254 => {}
+                250 => {
+                    if seq.len() >= 4 && seq[seq.len() - 2] == 255 && b == 240 {
+                        self.iac.clear();
+                    }
+                }
+                _ => self.iac.clear(),
+            }
+        }
+    }
+
+    /// Waits until the text after what was seen so far contains `needle`; the text from
+    /// there on.
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut buf = [0u8; 4096];
+        loop {
+            if let Some(i) = self.text[self.seen..].find(needle) {
+                let got = self.text[self.seen..].to_string();
+                self.seen += i + needle.len();
+                return got;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no '{needle}' in:\n{}",
+                &self.text[self.seen..]
+            );
+            match self.stream.read(&mut buf) {
+                Ok(0) => panic!("connection closed; no '{needle}' in:\n{}", self.text),
+                Ok(n) => self.take(&buf[..n]),
+                Err(_) => {}
+            }
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        self.stream.write_all(line.as_bytes()).unwrap();
+        self.stream.write_all(b"\r\n").unwrap();
+    }
+
+    fn logon(&mut self, user: &str, password: &str) {
+        self.wait_for("VM390 ONLINE");
+        self.send(&format!("LOGON {user}"));
+        self.wait_for("ENTER PASSWORD:");
+        self.send(password);
+    }
+}
+
+#[test]
+fn line_mode_telnet_two_users_disconnect_reconnect_and_drop() {
+    let server = Server::start(&[]);
+    let mut alice = LineClient::connect(server.port);
+    // A wrong password, then the right one.
+    alice.logon("ALICE", "nothing");
+    alice.wait_for("DMKLOG050E PASSWORD INCORRECT");
+    alice.send("LOGON ALICE");
+    alice.wait_for("ENTER PASSWORD:");
+    alice.send("APW");
+    alice.wait_for("LOGON AT");
+    alice.wait_for("Ready;");
+    alice.send("CP QUERY USERS");
+    alice.wait_for("002 USERS");
+    // A second user at once, by a second connection; MSG between them.
+    let mut bob = LineClient::connect(server.port);
+    bob.wait_for("VM390 ONLINE");
+    bob.send("LOGON BOB BPW");
+    bob.wait_for("Ready;");
+    bob.send("CP MSG ALICE HELLO FROM BOB");
+    alice.wait_for("MSG FROM BOB: HELLO FROM BOB");
+    // Telnet IP is the attention key: CP mode, where a line is a CP command; BEGIN.
+    alice.stream.write_all(&[255, 244]).unwrap();
+    alice.send("DISPLAY PSW");
+    alice.wait_for("PSW = ");
+    alice.send("BEGIN");
+    alice.send("CP QUERY USERID");
+    alice.wait_for("ALICE AT VM390");
+    // DISCONNECT: the LOGON dialog again on the same connection.
+    alice.send("CP DISCONNECT");
+    alice.wait_for("DISCONNECT AT");
+    alice.wait_for("VM390 ONLINE");
+    bob.send("CP QUERY NAMES");
+    bob.wait_for("ALICE    - DSC");
+    bob.wait_for("Ready;");
+    // A new connection reconnects ALICE.
+    let mut again = LineClient::connect(server.port);
+    again.logon("ALICE", "APW");
+    again.wait_for("RECONNECTED AT");
+    bob.send("CP QUERY NAMES");
+    let names = bob.wait_for("Ready;");
+    assert!(names.contains("ALICE    - L"), "{names}");
+    // Dropping the connection disconnects ALICE; it is not logged off.
+    drop(again);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        bob.send("CP QUERY NAMES");
+        let names = bob.wait_for("Ready;");
+        if names.contains("ALICE    - DSC") {
+            break;
+        }
+        assert!(!names.contains("LOGOFF"), "{names}");
+        assert!(Instant::now() < deadline, "ALICE not DSC:\n{names}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    bob.send("CP QUERY USERS");
+    bob.wait_for("003 USERS");
+}
+
+/// `s3270` driven through its standard input, one action a line.
+struct S3270 {
+    child: Child,
+    stdin: ChildStdin,
+    out: BufReader<std::process::ChildStdout>,
+}
+
+impl S3270 {
+    fn start(port: u16) -> Option<S3270> {
+        if !std::path::Path::new("/usr/bin/s3270").exists() {
+            common::missing("s3270 (apt-get install s3270)");
+            return None;
+        }
+        let mut child = Command::new("/usr/bin/s3270")
+            .args(["-model", "3278-2"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let mut s = S3270 { child, stdin, out };
+        s.action(&format!("Connect(127.0.0.1:{port})"));
+        Some(s)
+    }
+
+    /// Runs `action`; its data lines.
+    fn action(&mut self, action: &str) -> Vec<String> {
+        writeln!(self.stdin, "{action}").unwrap();
+        self.stdin.flush().unwrap();
+        let mut data = Vec::new();
+        loop {
+            let mut line = String::new();
+            assert!(self.out.read_line(&mut line).unwrap() > 0, "s3270 ended");
+            let line = line.trim_end_matches(['\r', '\n']).to_string();
+            if line == "ok" {
+                return data;
+            }
+            if line == "error" {
+                panic!("s3270 {action}: {data:?}");
+            }
+            if let Some(d) = line.strip_prefix("data: ") {
+                data.push(d.to_string());
+            } else if line == "data:" {
+                data.push(String::new());
+            }
+        }
+    }
+
+    fn screen(&mut self) -> Vec<String> {
+        self.action("Ascii")
+    }
+
+    /// Waits until the screen satisfies `ok`; the screen.
+    fn wait_screen(&mut self, what: &str, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {what} on the screen:\n{}",
+                s.join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_text(&mut self, needle: &str) -> Vec<String> {
+        self.wait_screen(needle, |s| s.iter().any(|l| l.contains(needle)))
+    }
+
+    fn wait_status(&mut self, status: &str) -> Vec<String> {
+        self.wait_screen(&format!("status {status}"), |s| {
+            s.last().is_some_and(|l| l.trim_end().ends_with(status))
+        })
+    }
+
+    fn enter(&mut self, text: &str) {
+        self.action("Wait(10,InputField)");
+        if !text.is_empty() {
+            self.action(&format!("String(\"{text}\")"));
+        }
+        self.action("Enter");
+    }
+}
+
+impl Drop for S3270 {
+    fn drop(&mut self) {
+        let _ = writeln!(self.stdin, "Quit");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn tn3270_console_screen_with_s3270() {
+    let server = Server::start(&[]);
+    let Some(mut t) = S3270::start(server.port) else {
+        return;
+    };
+    // The logo and the LOGON dialog; the password in a field not displayed.
+    let logo = t.wait_text("VM390 ONLINE");
+    assert!(logo[0].starts_with(" VV     VV"), "{logo:?}");
+    assert_eq!(logo.len(), 24, "{logo:?}");
+    t.wait_status("CP READ");
+    t.enter("LOGON ALICE");
+    t.wait_text("ENTER PASSWORD:");
+    // The password goes into a field that is not displayed. s3270's Ascii shows every
+    // field; its buffer shows the attribute: unprotected (no X'20') and not displayed
+    // (X'0C'). (The screen that wrote ENTER PASSWORD: comes just before this one.)
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let buffer = t.action("ReadBuffer(Ascii)").join("\n");
+        let hidden = buffer.split("SF(c0=").skip(1).any(|a| {
+            u8::from_str_radix(&a[..2], 16).is_ok_and(|b| b & 0x20 == 0 && b & 0x0C == 0x0C)
+        });
+        if hidden {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no unprotected field not displayed:\n{buffer}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.action("Wait(10,InputField)");
+    t.action("String(\"APW\")");
+    t.action("Enter");
+    t.wait_text("Ready;");
+    let s = t.wait_status("VM READ");
+    assert!(!s.iter().any(|l| l.contains("APW")), "{s:?}");
+    // Lower case input is kept (MINICMS upper-cases commands, not what CP echoes).
+    t.enter("cp query userid");
+    t.wait_text("ALICE AT VM390");
+    t.wait_text("cp query userid");
+    // PA1: CP READ; BEGIN: back to the virtual machine's read.
+    t.action("Wait(10,InputField)");
+    t.action("PA(1)");
+    t.wait_status("CP READ");
+    t.enter("BEGIN");
+    t.wait_status("VM READ");
+    // Long output: MORE..., and ENTER pages on to the end.
+    t.action("Clear");
+    t.wait_status("VM READ");
+    t.enter("HELP");
+    let more = t.wait_status("MORE...");
+    assert!(
+        more.iter().any(|l| l.contains("MINICMS commands")),
+        "{more:?}"
+    );
+    t.enter("");
+    let end = t.wait_text("TYPE      Display a file");
+    assert!(
+        !end.iter().any(|l| l.contains("MINICMS commands")),
+        "the next page starts afresh: {end:?}"
+    );
+    t.wait_status("VM READ");
+}
+
+#[test]
+fn garbage_from_many_clients_leaves_the_cp_serving() {
+    let server = Server::start(&["--max-terminals", "64"]);
+    let port = server.port;
+    let started = Instant::now();
+    let handles: Vec<_> = (0..50u32)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+                    return;
+                };
+                let mut seed = 0x2545_F491_4F6C_DD1Du64 ^ u64::from(i);
+                let mut bytes: Vec<u8> = (0..(64 + i * 7))
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        seed as u8
+                    })
+                    .collect();
+                // Partial and malformed telnet sequences among the garbage.
+                match i % 4 {
+                    0 => bytes.extend([255, 250, 24]),
+                    1 => bytes.extend([255, 7]),
+                    2 => bytes.extend([255, 253]),
+                    _ => bytes.extend(std::iter::repeat_n(b'x', 1000)),
+                }
+                let _ = s.write_all(&bytes);
+                if i % 2 == 0 {
+                    let mut buf = [0u8; 64];
+                    let _ = s.set_read_timeout(Some(Duration::from_millis(50)));
+                    let _ = s.read(&mut buf);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let mut c = LineClient::connect(port);
+    c.logon("BOB", "BPW");
+    c.wait_for("Ready;");
+    c.send("CP QUERY NAMES");
+    c.wait_for("BOB");
+}
+
+#[test]
+fn connections_beyond_the_limit_are_refused() {
+    let server = Server::start(&["--max-terminals", "2"]);
+    let mut a = LineClient::connect(server.port);
+    a.wait_for("VM390 ONLINE");
+    let mut b = LineClient::connect(server.port);
+    b.wait_for("VM390 ONLINE");
+    let mut c = LineClient::connect(server.port);
+    c.wait_for("ALL 2 TERMINALS ARE IN USE");
+    // A connection that ends makes room.
+    drop(a);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut d = LineClient::connect(server.port);
+        let got = d.wait_for("\n");
+        if got.contains("IN USE") {
+            assert!(Instant::now() < deadline, "no room after a drop");
+            std::thread::sleep(Duration::from_millis(200));
+            continue;
+        }
+        d.wait_for("VM390 ONLINE");
+        break;
+    }
+    b.send("LOGON BOB BPW");
+    b.wait_for("Ready;");
+}
+
+#[test]
+fn idle_connection_is_closed_before_logon() {
+    let tmp_env = [("VM390_LOGON_TIMEOUT", "1")];
+    let tmp = tempfile::tempdir().unwrap();
+    let direct = tmp.path().join("users.direct");
+    std::fs::write(&direct, DIRECTORY).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vm390"))
+        .arg("--directory")
+        .arg(&direct)
+        .args(["--logon", "OPER", "--listen", "127.0.0.1:0"])
+        .envs(tmp_env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let port = loop {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "no port");
+        if let Some(p) = line.trim().strip_prefix("vm390: listening on 127.0.0.1:") {
+            break p.parse::<u16>().unwrap();
+        }
+    };
+    let mut c = LineClient::connect(port);
+    c.wait_for("VM390 ONLINE");
+    c.wait_for("IDLE TIME-OUT");
+    let _ = stdin.write_all(b"SHUTDOWN\n");
+    drop(stdin);
+    common::wait_exit(&mut child, Duration::from_secs(20), || {
+        "after SHUTDOWN".into()
+    });
+}
+
+/// A TN3270 client that sends a record longer than any screen (no EOR) loses its
+/// connection; the CP serves the next client.
+#[test]
+fn oversized_3270_record_ends_that_connection_only() {
+    let server = Server::start(&[]);
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut buf = [0u8; 4096];
+    // DO TERMINAL-TYPE -> WILL; SEND -> IS IBM-3278-2.
+    let n = s.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], &[255, 253, 24]);
+    s.write_all(&[255, 251, 24]).unwrap();
+    let n = s.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], &[255, 250, 24, 1, 255, 240]);
+    let mut is = vec![255, 250, 24, 0];
+    is.extend(b"IBM-3278-2");
+    is.extend([
+        255, 240, 255, 251, 25, 255, 253, 25, 255, 251, 0, 255, 253, 0,
+    ]);
+    s.write_all(&is).unwrap();
+    // The screen comes (ERASE/WRITE); then a record with no end.
+    let mut got = Vec::new();
+    while !got.contains(&0xF5) {
+        let n = s.read(&mut buf).unwrap();
+        assert!(n > 0, "closed before the screen");
+        got.extend(&buf[..n]);
+    }
+    let _ = s.write_all(&[0x7D; 9000]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => assert!(Instant::now() < deadline, "connection not closed"),
+        }
+    }
+    let mut c = LineClient::connect(server.port);
+    c.logon("BOB", "BPW");
+    c.wait_for("Ready;");
+}
+
+/// A `MORE...` screen nobody answers goes on by itself after the hold time (10 s, here
+/// `VM390_MORE_HOLD=2`).
+#[test]
+fn more_screen_goes_on_after_the_hold_time() {
+    let server = Server::start_with(&[], &[("VM390_MORE_HOLD", "2")]);
+    let Some(mut t) = S3270::start(server.port) else {
+        return;
+    };
+    t.wait_status("CP READ");
+    t.enter("LOGON BOB BPW");
+    t.wait_status("VM READ");
+    t.enter("HELP");
+    t.wait_status("MORE...");
+    let started = Instant::now();
+    let end = t.wait_text("TYPE      Display a file");
+    assert!(started.elapsed() >= Duration::from_millis(500), "{end:?}");
+    t.wait_status("VM READ");
+}
