@@ -260,6 +260,8 @@ pub struct Cp {
     pub(crate) vmcf: diagnose::VmcfState,
     /// Trace DIAGNOSE and I/O to stderr.
     pub trace: bool,
+    /// CP TRACE and `vm390 run --trace` (`cpcmd/trace.rs`).
+    pub tracing: crate::cpcmd::trace::Tracing,
     /// The `SET EMSG` setting (DIAGNOSE X'5C').
     pub emsg: Emsg,
     /// The other SET and TERMINAL settings.
@@ -586,6 +588,7 @@ impl Cp {
             block_io: Default::default(),
             vmcf,
             trace: std::env::var_os("VM390_TRACE").is_some(),
+            tracing: Default::default(),
             emsg: Emsg::Text,
             settings: Settings::default(),
             spool,
@@ -1310,6 +1313,10 @@ fn size_text_u64(bytes: u64) -> String {
 }
 
 impl Supervisor for Cp {
+    fn trace(&mut self, cpu: &mut Cpu, event: &crate::cpu::TraceEvent) -> bool {
+        self.trace_event(cpu, event)
+    }
+
     fn diagnose(&mut self, cpu: &mut Cpu, rx: u8, ry: u8, code: u32) -> Exec {
         if self.logged_off {
             return self.after_command(cpu);
