@@ -158,6 +158,53 @@ fn run_trace_sio_on_s370() {
     );
 }
 
+/// A `vm390 run` guest that gives `TRACE SVC BRANCH` itself (DIAGNOSE X'08'): tracing
+/// starts with the next instruction, the lines go to its console (standard error under
+/// --json), and NORUN does not stop a machine with no terminal to read: the run ends at
+/// the guest's disabled wait.
+#[test]
+fn run_guest_trace_command_does_not_stop_the_run() {
+    let src = "
+         START 0
+         DC    X'0008000000000200'    IPL PSW: ESA/390, X'200'
+         ORG   X'60'
+         DC    X'000A000000000000'    SVC new PSW: disabled wait
+         ORG   X'200'
+         BALR  12,0
+         USING *,12
+         LA    2,CMD
+         LA    3,L'CMD
+         DIAG  2,3,X'08'
+         LA    4,3
+LOOP     BCT   4,LOOP
+         SVC   7
+CMD      DC    C'TRACE SVC BRANCH'
+         END
+";
+    let t = tempfile::tempdir().unwrap();
+    let a = guests::asm::assemble("svc", src).unwrap_or_else(|_| panic!("assembles"));
+    let img = t.path().join("svc.bin");
+    std::fs::write(&img, &a.image).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vm390"))
+        .args(["run", "--json"])
+        .arg(&img)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{json}\n{err}");
+    assert!(json.contains("\"stop\":\"disabled-wait\""), "{json}");
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [
+            "TRACE STARTED",
+            "000212 BCT   4640C010      ==> 000212  4,16(,12)",
+            "000212 BCT   4640C010      ==> 000212  4,16(,12)",
+            "*** 000218 SVC  07 ==> 000000"
+        ]
+    );
+}
+
 /// Without --trace nothing is traced: the same run writes nothing on stderr.
 #[test]
 fn run_without_trace_prints_no_events() {

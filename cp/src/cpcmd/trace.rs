@@ -585,7 +585,8 @@ impl Cp {
 
     /// A traced event ([`crate::cpu::Supervisor::trace`]): its lines to where the TRACE
     /// function that asked for it sends them, and to `vm390 run`'s host trace. True to stop
-    /// the machine (NORUN at the terminal; never for DIAGNOSE X'08').
+    /// the machine (NORUN at the terminal; never for DIAGNOSE X'08', nor in a machine
+    /// with no terminal to read, `vm390 run`'s).
     pub(crate) fn trace_event(&mut self, cpu: &mut Cpu, e: &TraceEvent) -> bool {
         let class = class_of(e);
         let csw = cpu.trace.has(TraceMask::CSW);
@@ -627,7 +628,7 @@ impl Cp {
             }
         }
         let diag08 = matches!(e.kind, TraceKind::Diagnose { code, .. } if code & 0xFFFF == 8);
-        opts.terminal && opts.norun && !diag08
+        opts.terminal && opts.norun && !diag08 && !self.unattended
     }
 
     /// Flushes `vm390 run`'s trace file.

@@ -433,7 +433,14 @@ impl Cpu {
                 if self.trace.has(super::TraceMask::DIAG) {
                     return self.traced_diagnose(sup, op.r1, op.r3, code);
                 }
-                sup.diagnose(self, op.r1, op.r3, code)
+                let tracing = self.trace;
+                let r = sup.diagnose(self, op.r1, op.r3, code);
+                if r.is_ok() && self.trace != tracing {
+                    // A CP TRACE command (DIAGNOSE X'08'): the run loop single-steps from
+                    // the next instruction on.
+                    return Err(STOP_BATCH);
+                }
+                r
             }
             SIO | SIOF | TIO | CLRIO | HIO | HDV | TCH => {
                 let addr = self.ea(0, op.b2, op.d2) & 0xFFFF;
