@@ -153,7 +153,8 @@ pub struct RunArgs {
     /// Tracing runs the guest one instruction at a time through the interpreter.
     #[arg(long, value_parser = parse_trace)]
     pub trace: Option<TraceArg>,
-    /// Write the traced events (--trace; alone: svc,program,external,csw,sio,priv,diag) to FILE as JSON lines,
+    /// Write the traced events (--trace; alone: svc,program,external,csw,sio,priv,diag) to FILE,
+    /// a new file (an existing one is not replaced), as JSON lines,
     /// one object per event with `kind`, `psw`, `ia`, `text` and, for DIAGNOSE, `code`,
     /// the registers on entry and exit and `cc`.
     #[arg(long)]

@@ -13,7 +13,8 @@
 //!
 //! `DIAG` is a vm390 addition (VM/370 had none): each DIAGNOSE with its code, the Rx and
 //! Ry registers on entry and on exit, and the condition code:
-//! `::: vvvvvv DIAG  xxxxxxxx CODE cccc Rx eeeeeeee>xxxxxxxx Ry eeeeeeee>xxxxxxxx CC n`.
+//! `::: vvvvvv DIAG  xxxxxxxx CODE cccc Rx eeeeeeee>xxxxxxxx Ry eeeeeeee>xxxxxxxx CC n`,
+//! for X'08' followed by the command text in quotes.
 //!
 //! The machine's half (what is recorded, single-stepping, the `Supervisor::trace` hook) is
 //! `s390-cpu`'s `cpu/trace.rs`. vm390 has no real devices: the real-device fields of VM's
@@ -28,7 +29,7 @@ use s390_decoder::{Arch, Decoder, DisasmOptions, Opcode};
 use super::{abbrev, CpResult, Words};
 use crate::cpu::{Cpu, TraceEvent, TraceKind, TraceMask};
 use crate::io::device::{Command, DeviceClass, IoContext, NoSink};
-use crate::io::ebcdic::char_to_ebcdic;
+use crate::io::ebcdic::{char_to_ebcdic, EBCDIC_TO_UNICODE};
 use crate::storage::RealAddr;
 use crate::vm::Cp;
 
@@ -366,6 +367,25 @@ pub fn ccw_lines(cpu: &Cpu, caw: u32) -> Vec<String> {
     out
 }
 
+/// The command text of a DIAGNOSE X'08' whose Rx and Ry were `entry` (Rx the address, Ry
+/// the flags and length), as the trace line shows it; None when it is not in storage.
+fn diag08_text(cpu: &Cpu, entry: [u32; 2]) -> Option<String> {
+    let len = (entry[1] & 0x00FF_FFFF).min(240);
+    let at = entry[0] & cpu.psw.amask();
+    let mut t = String::new();
+    for i in 0..len {
+        let a = cpu
+            .mem
+            .absolute(RealAddr(at.wrapping_add(i) & cpu.psw.amask()));
+        if !cpu.mem.contains(a, 1) {
+            return None;
+        }
+        let c = EBCDIC_TO_UNICODE[cpu.mem.bytes()[a.0 as usize] as usize];
+        t.push(if c.is_control() { '.' } else { c });
+    }
+    Some(t)
+}
+
 /// A JSON string literal of `s`.
 fn json_str(s: &str) -> String {
     let mut o = String::from("\"");
@@ -599,6 +619,11 @@ impl Cp {
             let sio = matches!(opcode, Opcode::SIO | Opcode::SIOF);
             if cpu.trace.has(TraceMask::CCW) && sio && cc == 0 {
                 lines.extend(ccw_lines(cpu, caw));
+            }
+        }
+        if let TraceKind::Diagnose { code: 8, entry, .. } = e.kind {
+            if let (Some(l), Some(t)) = (lines.last_mut(), diag08_text(cpu, entry)) {
+                let _ = write!(l, " '{t}'");
             }
         }
         if let Some(h) = self.tracing.host.as_mut() {
