@@ -86,13 +86,9 @@ fn main() -> ExitCode {
         None => {
             // The built-in default: log on VM390, IPL MINICMS, console on the terminal.
             match cp::minicms::default_session(args.data_dir.as_deref()) {
-                Ok((direct, user)) => cli::console::run(
-                    &direct,
-                    Some(user),
-                    &[],
-                    args.print_to.as_deref(),
-                    listen,
-                ),
+                Ok((direct, user)) => {
+                    cli::console::run(&direct, Some(user), &[], args.print_to.as_deref(), listen)
+                }
                 Err(code) => code,
             }
         }

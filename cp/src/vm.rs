@@ -265,6 +265,8 @@ pub struct Cp {
     pub(crate) vmcf: diagnose::VmcfState,
     /// Trace DIAGNOSE and I/O to stderr.
     pub trace: bool,
+    /// CP TRACE and `vm390 run --trace` (`cpcmd/trace.rs`).
+    pub tracing: crate::cpcmd::trace::Tracing,
     /// The `SET EMSG` setting (DIAGNOSE X'5C').
     pub emsg: Emsg,
     /// The other SET and TERMINAL settings.
@@ -620,6 +622,7 @@ impl Cp {
             block_io: Default::default(),
             vmcf,
             trace: std::env::var_os("VM390_TRACE").is_some(),
+            tracing: Default::default(),
             emsg: Emsg::Text,
             settings: Settings::default(),
             spool,
@@ -1380,6 +1383,10 @@ impl Cp {
 }
 
 impl Supervisor for Cp {
+    fn trace(&mut self, cpu: &mut Cpu, event: &crate::cpu::TraceEvent) -> bool {
+        self.trace_event(cpu, event)
+    }
+
     fn diagnose(&mut self, cpu: &mut Cpu, rx: u8, ry: u8, code: u32) -> Exec {
         // Hypercall accounting: two clock readings and a map update per DIAGNOSE.
         let start = Instant::now();

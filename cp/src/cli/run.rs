@@ -99,6 +99,18 @@ fn parse_jit(s: &str) -> Result<JitSetting, String> {
     cp::cpu::jit::parse_threshold(s).map(JitSetting)
 }
 
+/// `--trace`: the machine's event classes of the TRACE functions named.
+#[derive(Clone, Copy, Debug)]
+pub struct TraceArg(cp::cpu::TraceMask);
+
+fn parse_trace(s: &str) -> Result<TraceArg, String> {
+    let mut m = cp::cpu::TraceMask::NONE;
+    for f in cp::cpcmd::trace::parse_functions(s)? {
+        m |= f.mask();
+    }
+    Ok(TraceArg(m))
+}
+
 /// Arguments of `vm390 run`.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
@@ -136,6 +148,17 @@ pub struct RunArgs {
     /// Print one JSON object on stdout instead of the report for people.
     #[arg(long)]
     pub json: bool,
+    /// Trace events on standard error, in CP TRACE's formats: KIND[,KIND...] of svc, i/o,
+    /// sio, ccw, csw, program, external, priv, branch, instruct, all, diag (any case).
+    /// Tracing runs the guest one instruction at a time through the interpreter.
+    #[arg(long, value_parser = parse_trace)]
+    pub trace: Option<TraceArg>,
+    /// Write the traced events (--trace; alone: svc,program,external,csw,sio,priv,diag) to FILE,
+    /// a new file (an existing one is not replaced), as JSON lines,
+    /// one object per event with `kind`, `psw`, `ia`, `text` and, for DIAGNOSE, `code`,
+    /// the registers on entry and exit and `cc`.
+    #[arg(long)]
+    pub trace_file: Option<PathBuf>,
     /// Flat images, each loaded at its hexadecimal address (default 0).
     #[arg(required = true, value_parser = parse_image)]
     pub images: Vec<ImageArg>,
@@ -285,6 +308,31 @@ pub fn run(a: &RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     }
+    if a.trace.is_some() || a.trace_file.is_some() {
+        let json = match &a.trace_file {
+            Some(p) => match std::fs::File::create_new(p) {
+                Ok(f) => Some(std::io::BufWriter::new(f)),
+                Err(e) => {
+                    eprintln!("vm390 run: --trace-file {}: {e}", p.display());
+                    return ExitCode::from(1);
+                }
+            },
+            None => None,
+        };
+        let mask = match a.trace {
+            Some(TraceArg(m)) => m,
+            // --trace-file alone: the interruptions, I/O instructions, privileged
+            // instructions and DIAGNOSEs.
+            None => parse_trace("svc,program,external,csw,sio,priv,diag")
+                .map_or(cp::cpu::TraceMask::NONE, |t| t.0),
+        };
+        vm.cp.tracing.host = Some(cp::cpcmd::trace::HostTrace {
+            mask,
+            stderr: a.trace.is_some(),
+            json,
+        });
+        vm.cpu.trace = vm.cp.tracing.mask();
+    }
     let interrupted = Arc::new(AtomicBool::new(false));
     {
         // SIGINT is blocked in this thread (and so in every thread started after it) and
@@ -311,6 +359,7 @@ pub fn run(a: &RunArgs) -> ExitCode {
     if let Err(e) = vm.cp.flush_minidisks() {
         eprintln!("vm390 run: {e}");
     }
+    vm.cp.flush_trace_file();
     let cpu = &vm.cpu;
     let (name, code) = match stop {
         Some(Stop::DisabledWait) => ("disabled-wait", 0),

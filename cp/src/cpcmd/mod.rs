@@ -17,7 +17,8 @@
 //!
 //! One file per command family: [`query`] (QUERY), [`set`] (SET, TERMINAL), [`link`]
 //! (LINK, DETACH, DEFINE), [`spool`] (SPOOL, CLOSE, PURGE, TRANSFER, ORDER, CHANGE, MSG),
-//! [`ipl`] (IPL, BEGIN, LOGOFF), [`debug`] (DISPLAY, STORE, ADSTOP, DUMP).
+//! [`ipl`] (IPL, BEGIN, LOGOFF), [`debug`] (DISPLAY, STORE, ADSTOP, DUMP), [`trace`]
+//! (TRACE).
 
 use std::collections::BTreeMap;
 
@@ -32,6 +33,7 @@ mod link;
 mod query;
 mod set;
 mod spool;
+pub mod trace;
 mod users;
 
 pub(crate) use ipl::date_time;
@@ -432,7 +434,8 @@ pub(crate) static COMMANDS: &[Command] = &[
     },
     Command {
         name: "TRANSFER",
-        min: 2,
+        // TRANsfer (TRANSFER HELPCMD's format box): TR is TRACE's.
+        min: 4,
         aliases: &[],
         classes: Classes::Of("G"),
         handler: |cp, _, w, _| cp.cmd_transfer(w),
@@ -499,6 +502,13 @@ pub(crate) static COMMANDS: &[Command] = &[
         aliases: &[],
         classes: Classes::Of("G"),
         handler: |cp, cpu, w, _| cp.cmd_dump(cpu, w),
+    },
+    Command {
+        name: "TRACE",
+        min: 2,
+        aliases: &[],
+        classes: Classes::Of("G"),
+        handler: |cp, cpu, w, _| cp.cmd_trace(cpu, w),
     },
 ];
 

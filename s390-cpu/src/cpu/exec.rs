@@ -430,12 +430,25 @@ impl Cpu {
             DIAG => {
                 let code = self.ea(0, op.b2, op.d2);
                 *self.diag_counts.entry(code).or_default() += 1;
-                sup.diagnose(self, op.r1, op.r3, code)
+                if self.trace.has(super::TraceMask::DIAG) {
+                    return self.traced_diagnose(sup, op.r1, op.r3, code);
+                }
+                let tracing = self.trace;
+                let r = sup.diagnose(self, op.r1, op.r3, code);
+                if r.is_ok() && self.trace != tracing {
+                    // A CP TRACE command (DIAGNOSE X'08'): the run loop single-steps from
+                    // the next instruction on.
+                    return Err(STOP_BATCH);
+                }
+                r
             }
             SIO | SIOF | TIO | CLRIO | HIO | HDV | TCH => {
                 let addr = self.ea(0, op.b2, op.d2) & 0xFFFF;
                 let cc = sup.s370_io(self, op.opcode, addr)?;
                 self.psw.cc = cc;
+                if self.trace.has(super::TraceMask::SIO) {
+                    self.trace_io_instruction(op.opcode, addr as u16, cc);
+                }
                 Err(STOP_BATCH)
             }
             _ => Err(P::OPERATION),

@@ -14,11 +14,13 @@ pub mod jit;
 mod op;
 pub mod psw;
 mod real;
+pub mod trace;
 
 use s390_decoder::Arch;
 
 pub use op::Op;
 pub use psw::Psw;
+pub use trace::{TraceEvent, TraceKind, TraceMask};
 
 use crate::storage::{AbsAddr, AccessFault, RealAddr, Storage};
 
@@ -162,6 +164,13 @@ pub trait Supervisor {
     /// Returns false when nothing can ever arrive.
     fn wait(&mut self, cpu: &mut Cpu) -> bool {
         let _ = cpu;
+        false
+    }
+    /// A traced event ([`Cpu::trace`]): the supervisor shows or records it. Returns true
+    /// to stop the machine after it (TRACE ... NORUN): [`Cpu::run`] then returns
+    /// [`Stop::Halted`]. Default: ignored.
+    fn trace(&mut self, cpu: &mut Cpu, event: &TraceEvent) -> bool {
+        let _ = (cpu, event);
         false
     }
 }
@@ -318,6 +327,15 @@ pub struct Cpu {
     /// loop (interruptions are taken before the check, so the stop is exact); with none
     /// set the loop costs one test per batch of instructions.
     pub stop_address: Option<u32>,
+    /// What is traced (CP's TRACE, `vm390 run --trace`; see [`trace`]). While it is not
+    /// empty, `run` executes one instruction per pass through the interpreter and hands the
+    /// events to [`Supervisor::trace`]; empty, it costs one test per batch and one per
+    /// interruption.
+    pub trace: TraceMask,
+    /// Events recorded and not yet handed to the supervisor.
+    trace_events: Vec<TraceEvent>,
+    /// An interruption was taken during the instruction being traced.
+    trace_interrupted: bool,
 }
 
 impl std::fmt::Debug for Cpu {
@@ -384,6 +402,9 @@ impl Cpu {
             jit: jit::Jit::new(jit::threshold_from_env()),
             loop_check: None,
             stop_address: None,
+            trace: TraceMask::NONE,
+            trace_events: Vec::new(),
+            trace_interrupted: false,
         }
     }
 
@@ -487,6 +508,13 @@ impl Cpu {
         if !self.swap_psw(low::PROGRAM_OLD, low::PROGRAM_NEW) {
             return false;
         }
+        if !self.trace.is_empty() {
+            let kind = TraceKind::Program {
+                code: code.0,
+                new_ia: self.psw.ia,
+            };
+            self.trace_interruption(TraceMask::PROGRAM, kind, old);
+        }
         let now = ProgramCheckRecord {
             instructions: self.instructions,
             code: code.0,
@@ -514,7 +542,16 @@ impl Cpu {
             self.write_low_u8(low::SVC_ID + 1, ilc);
             self.write_low_u16(low::SVC_ID + 2, code as u16);
         }
-        self.swap_psw(low::SVC_OLD, low::SVC_NEW)
+        let old = self.psw.to_bytes(self.arch);
+        let valid = self.swap_psw(low::SVC_OLD, low::SVC_NEW);
+        if !self.trace.is_empty() {
+            let kind = TraceKind::Svc {
+                code: code as u16,
+                new_ia: self.psw.ia,
+            };
+            self.trace_interruption(TraceMask::SVC, kind, old);
+        }
+        valid
     }
 
     /// Presents an external interruption with `code`.
@@ -531,7 +568,16 @@ impl Cpu {
                 self.write_low_u16(0x82, param as u16);
             }
         }
-        self.swap_psw(low::EXTERNAL_OLD, low::EXTERNAL_NEW)
+        let old = self.psw.to_bytes(self.arch);
+        let valid = self.swap_psw(low::EXTERNAL_OLD, low::EXTERNAL_NEW);
+        if !self.trace.is_empty() {
+            let kind = TraceKind::External {
+                code,
+                new_ia: self.psw.ia,
+            };
+            self.trace_interruption(TraceMask::EXTERNAL, kind, old);
+        }
+        valid
     }
 
     /// Queues external interruption `code` carrying `subcode` (stored in the halfword at
@@ -558,7 +604,18 @@ impl Cpu {
             // EC mode: the device address goes to X'BA'.
             self.write_low_u16(0xBA, bc_code);
         }
-        self.swap_psw(low::IO_OLD, low::IO_NEW)
+        let old = self.psw.to_bytes(self.arch);
+        let valid = self.swap_psw(low::IO_OLD, low::IO_NEW);
+        if !self.trace.is_empty() {
+            let csw = self.read_psw_at(0x40);
+            let kind = TraceKind::Io {
+                device: bc_code,
+                new_ia: self.psw.ia,
+                csw,
+            };
+            self.trace_interruption(TraceMask::IO, kind, old);
+        }
+        valid
     }
 
     /// Queues an external interruption (presented when the CPU is enabled).
@@ -663,6 +720,12 @@ impl Cpu {
             if let Err(stop) = self.take_pending(sup) {
                 return stop;
             }
+            if !self.trace.is_empty() {
+                // Cold: tracing (see `trace`): the events of interruptions taken above.
+                if let Some(stop) = self.flush_trace(sup) {
+                    return stop;
+                }
+            }
             if self.psw.wait() {
                 let enabled = self.psw.ext_enabled() || self.psw.io_enabled(self.arch);
                 if !enabled {
@@ -702,6 +765,13 @@ impl Cpu {
             }
             if self.instructions >= limit {
                 return Stop::InstructionLimit;
+            }
+            if !self.trace.is_empty() {
+                // Cold: tracing, one instruction at a time through the interpreter.
+                if let Some(stop) = self.trace_step(sup) {
+                    return stop;
+                }
+                continue;
             }
             let budget = (limit - self.instructions).min(batch);
             if let Err(stop) = self.run_batch(sup, budget) {
