@@ -126,6 +126,12 @@ pub trait Terminal: Send {
     fn hung_up(&self) -> bool {
         false
     }
+    /// The program function keys as `SET PFnn` defined them (number to `IMMED text` or
+    /// `DELAYED text`), given before each read: a display terminal applies them to the
+    /// PF keys pressed. By default ignored (no PF keys).
+    fn set_pf_keys(&mut self, keys: &std::collections::BTreeMap<u8, String>) {
+        let _ = keys;
+    }
 }
 
 /// A terminal fed from a list of lines, collecting output (tests, scripts).
@@ -703,6 +709,7 @@ impl Cp {
             if self.blok.forced().is_some() {
                 return Input::End;
             }
+            self.terminal.set_pf_keys(&self.settings.pf);
             match self.terminal.read_input(status) {
                 Input::Wake if self.vmcf_wakes(status) => return Input::Wake,
                 Input::Wake => continue,

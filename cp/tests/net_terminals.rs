@@ -573,3 +573,49 @@ fn more_screen_goes_on_after_the_hold_time() {
     assert!(started.elapsed() >= Duration::from_millis(500), "{end:?}");
     t.wait_status("VM READ");
 }
+
+/// SET PFnn on a TN3270 console (*VM/370 R6* `CPSET HELPCMD`): IMMED enters the key's text
+/// at once, DELAYED puts it in the input area to be edited and entered, an undefined key
+/// enters what was typed, as ENTER does.
+#[test]
+fn pf_keys_immed_delayed_and_undefined_with_s3270() {
+    let server = Server::start(&[]);
+    let Some(mut t) = S3270::start(server.port) else {
+        return;
+    };
+    t.wait_status("CP READ");
+    t.enter("LOGON ALICE APW");
+    t.wait_text("Ready;");
+    t.wait_status("VM READ");
+    t.enter("CP SET PF3 IMMED CP QUERY USERID");
+    t.enter("CP SET PF04 DELAYED CP QUERY PF3");
+    t.action("Clear");
+    t.wait_status("VM READ");
+    // IMMED: the text is shown and run.
+    t.action("Wait(10,InputField)");
+    t.action("PF(3)");
+    let s = t.wait_text("ALICE AT VM390");
+    assert!(s.iter().any(|l| l.trim_end() == "CP QUERY USERID"), "{s:?}");
+    // DELAYED: the text waits in the input area (the next-to-last lines), not run.
+    t.action("Clear");
+    t.wait_status("VM READ");
+    t.action("Wait(10,InputField)");
+    t.action("PF(4)");
+    let s = t.wait_screen("the PF4 text in the input area", |s| {
+        s[22].starts_with("CP QUERY PF3")
+    });
+    assert!(!s.iter().any(|l| l.contains("PF03 IMMED")), "{s:?}");
+    // ENTER as it stands runs it.
+    t.action("Enter");
+    let s = t.wait_text("PF03 IMMED CP QUERY USERID");
+    assert!(
+        s[22].trim().is_empty(),
+        "the input area is empty again: {s:?}"
+    );
+    // An undefined key: what was typed is entered.
+    t.action("Wait(10,InputField)");
+    t.action("String(\"CP QUERY PF5\")");
+    t.action("PF(5)");
+    t.wait_text("PF05 UNDEFINED");
+    t.wait_status("VM READ");
+}

@@ -183,6 +183,7 @@ fn session(system: Arc<System>, stream: TcpStream, name: String, idle: Duration)
     let mut term = NetTerminal {
         conn: conn.clone(),
         idle: None,
+        pf: Default::default(),
     };
     term.write(LOGO);
     loop {
@@ -520,6 +521,8 @@ struct NetTerminal {
     conn: Arc<Conn>,
     /// The idle time-out of a read (before LOGON).
     idle: Option<Duration>,
+    /// The program function keys (`SET PFnn`): number to `IMMED text` or `DELAYED text`.
+    pf: std::collections::BTreeMap<u8, String>,
 }
 
 /// Text as a line-mode client gets it: control characters dropped (no escape sequence
@@ -606,7 +609,26 @@ impl NetTerminal {
         self.conn.change(|q| q.reading = true);
         let got = loop {
             match self.conn.next(deadline, true) {
+                // A PF key (*VM/370 R6* `CPSET HELPCMD`, SET PFnn): IMMED enters the
+                // key's text at once, as if typed; DELAYED puts it in the input area to
+                // be edited and entered. An undefined key is taken as ENTER.
+                Next::Item(Item::Key(Aid::Pf(n, _))) if !masked && self.pf.contains_key(&n) => {
+                    let (mode, text) = self.pf[&n].split_once(' ').unwrap_or(("", ""));
+                    if mode == "IMMED" {
+                        d.screen.input.clear();
+                        d.shown = None;
+                        d.add(&format!("{text}\n"));
+                        self.page(d);
+                        break Input::Line(text.chars().take(telnet::LINE_LIMIT).collect());
+                    }
+                    d.screen.input = text.to_string();
+                    self.draw(d, d.status, masked);
+                }
                 Next::Item(Item::Key(Aid::Enter(t) | Aid::Pf(_, t))) => {
+                    if !d.screen.input.is_empty() {
+                        d.screen.input.clear();
+                        d.shown = None;
+                    }
                     if !masked {
                         d.add(&format!("{t}\n"));
                         self.page(d);
@@ -744,6 +766,11 @@ impl Terminal for NetTerminal {
 
     fn name(&self) -> String {
         self.conn.name.clone()
+    }
+    fn set_pf_keys(&mut self, keys: &std::collections::BTreeMap<u8, String>) {
+        if self.pf != *keys {
+            self.pf = keys.clone();
+        }
     }
 }
 

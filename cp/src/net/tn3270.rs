@@ -26,6 +26,8 @@ const IC: u8 = 0x13;
 const PROTECTED: u8 = 0x60;
 const PROTECTED_BRIGHT: u8 = 0xE8;
 const UNPROTECTED: u8 = 0x40;
+/// Unprotected with the modified data tag on.
+const UNPROTECTED_MODIFIED: u8 = 0xC1;
 const NONDISPLAY: u8 = 0x4C;
 
 /// The 6-bit code table of 12-bit buffer addresses.
@@ -93,6 +95,9 @@ pub struct Screen {
     pub cols: usize,
     /// The lines in the output area, top first.
     pub lines: Vec<String>,
+    /// Text put in the input area for the user to edit and enter (a `DELAYED` PF key,
+    /// `SET PFnn`); empty for an empty input area.
+    pub input: String,
 }
 
 impl Screen {
@@ -102,6 +107,7 @@ impl Screen {
             rows,
             cols,
             lines: Vec::new(),
+            input: String::new(),
         }
     }
 
@@ -156,7 +162,14 @@ impl Screen {
         s.push(SBA);
         s.extend(address(self.input_attribute()));
         s.push(SF);
-        s.push(if masked { NONDISPLAY } else { UNPROTECTED });
+        // Preset text is sent back at ENTER even if the user leaves it as it is: its
+        // field starts modified (MDT on).
+        let preset = !masked && !self.input.is_empty();
+        s.push(match (masked, preset) {
+            (true, _) => NONDISPLAY,
+            (false, true) => UNPROTECTED_MODIFIED,
+            (false, false) => UNPROTECTED,
+        });
         // A protected attribute ends the input area just before the status area.
         s.push(SBA);
         s.extend(address(self.status_attribute() - 1));
@@ -178,6 +191,10 @@ impl Screen {
         }
         s.push(SBA);
         s.extend(address(self.input_attribute() + 1));
+        if preset {
+            let text: String = self.input.chars().take(self.input_size()).collect();
+            s.extend(text_to_ebcdic(&text));
+        }
         s.push(IC);
         s
     }
@@ -264,6 +281,13 @@ mod tests {
         assert!(r.windows(status.len()).any(|w| w == status.as_slice()));
         assert_eq!(s.input_size(), 80 + 80 - 22);
         assert!(s.render("CP READ", true).contains(&NONDISPLAY));
+        // Preset input: in the input area, its field modified, the cursor after it.
+        s.input = "QUERY TIME".into();
+        let r = s.render("VM READ", false);
+        let mut tail = text_to_ebcdic("QUERY TIME");
+        tail.push(IC);
+        assert!(r.ends_with(&tail), "{r:02X?}");
+        assert!(r.contains(&UNPROTECTED_MODIFIED));
         assert_eq!(
             Screen::new(43, 80).render("", false)[0],
             ERASE_WRITE_ALTERNATE
