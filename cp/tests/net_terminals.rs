@@ -387,7 +387,7 @@ fn tn3270_console_screen_with_s3270() {
     t.wait_status("CP READ");
     t.enter("BEGIN");
     t.wait_status("VM READ");
-    // Long output: MORE..., and ENTER pages on to the end.
+    // Long output: MORE..., and PA2 pages on to the end.
     t.action("Clear");
     t.wait_status("VM READ");
     t.enter("HELP");
@@ -396,7 +396,8 @@ fn tn3270_console_screen_with_s3270() {
         more.iter().any(|l| l.contains("MINICMS commands")),
         "{more:?}"
     );
-    t.enter("");
+    t.action("Wait(10,InputField)");
+    t.action("PA(2)");
     let end = t.wait_text("TYPE      Display a file");
     assert!(
         !end.iter().any(|l| l.contains("MINICMS commands")),
@@ -618,4 +619,34 @@ fn pf_keys_immed_delayed_and_undefined_with_s3270() {
     t.action("PF(5)");
     t.wait_text("PF05 UNDEFINED");
     t.wait_status("VM READ");
+}
+
+/// ENTER on a `MORE...` screen holds it (`HOLDING`, past the hold time) until PA2 or
+/// CLEAR; one line typed meanwhile waits for the next read, a second is `NOT ACCEPTED`.
+#[test]
+fn holding_and_not_accepted_with_s3270() {
+    let server = Server::start_with(&[], &[("VM390_MORE_HOLD", "2")]);
+    let Some(mut t) = S3270::start(server.port) else {
+        return;
+    };
+    t.wait_status("CP READ");
+    t.enter("LOGON BOB BPW");
+    t.wait_status("VM READ");
+    t.enter("HELP");
+    t.wait_status("MORE...");
+    t.enter("");
+    t.wait_status("HOLDING");
+    std::thread::sleep(Duration::from_secs(3));
+    let s = t.wait_status("HOLDING");
+    assert!(s.iter().any(|l| l.contains("MINICMS commands")), "{s:?}");
+    t.enter("CP QUERY USERID");
+    t.wait_status("HOLDING");
+    t.enter("CP QUERY TIME");
+    t.wait_status("NOT ACCEPTED");
+    t.action("Wait(10,InputField)");
+    t.action("PA(2)");
+    t.wait_text("TYPE      Display a file");
+    let s = t.wait_text("BOB AT VM390");
+    t.wait_status("VM READ");
+    assert!(!s.iter().any(|l| l.contains("TIME IS")), "{s:?}");
 }

@@ -18,7 +18,9 @@
 //! the password read with the client's echo turned off (WILL ECHO). 3270 mode
 //! ([`tn3270`]): the VM/370 console screen, ENTER sends the input area, PA1 is the
 //! attention key, CLEAR clears the output area, a full output area shows `MORE...` and
-//! is held until ENTER, CLEAR or PA2, or for [`MORE_HOLD`] (`VM390_MORE_HOLD` seconds).
+//! is held until CLEAR or PA2, or for [`MORE_HOLD`] (`VM390_MORE_HOLD` seconds); ENTER
+//! there holds it (`HOLDING`) until CLEAR or PA2; a second line typed while output is held
+//! is `NOT ACCEPTED`. PF keys do what `SET PFnn` says.
 //!
 //! Anything malformed a client sends (bad telnet sequences, an oversized 3270 record)
 //! ends that connection only.
@@ -553,35 +555,61 @@ impl NetTerminal {
         self.conn.send(&bytes);
     }
 
-    /// Shows the pending lines, holding each full screen at `MORE...` until ENTER, CLEAR
-    /// or PA2 (or the attention key, the end of the connection, [`MORE_HOLD`]).
+    /// Shows the pending lines, holding each full screen at `MORE...` until CLEAR or PA2
+    /// (or the attention key, the end of the connection, [`MORE_HOLD`]). ENTER with an
+    /// empty input area holds the screen (`HOLDING`, with no time limit) until CLEAR or
+    /// PA2; ENTER with text keeps the line for the next read, one line at most: more is
+    /// `NOT ACCEPTED` (*VM/370 Terminal User's Guide*, the 3270 screen status area).
     fn page(&self, d: &mut Display) {
         while let Some(line) = d.pending.pop_front() {
             if d.screen.full() {
-                self.draw(d, "MORE...", false);
-                let deadline = Instant::now() + more_hold();
-                loop {
-                    match self.conn.next(Some(deadline), false) {
-                        Next::Item(Item::Key(Aid::Enter(t))) => {
-                            if !t.is_empty() {
-                                d.typed.push_back(t);
-                            }
-                            break;
-                        }
-                        Next::Item(Item::Key(Aid::Clear | Aid::Pa(_))) => break,
-                        Next::Item(Item::Message(m)) => d.add(&format!("{m}\n")),
-                        Next::Item(_) => {}
-                        Next::Wake => {
-                            // Keep the wake for the read that follows.
-                            self.conn.change(|q| q.woken = true);
-                            break;
-                        }
-                        Next::Attention | Next::End | Next::TimedOut => break,
-                    }
-                }
+                self.hold(d);
                 d.screen.lines.clear();
             }
             d.screen.lines.push(line);
+        }
+    }
+
+    /// Holds a full screen: `MORE...` (or `HOLDING`) until the user or the time lets go.
+    fn hold(&self, d: &mut Display) {
+        let mut status = "MORE...";
+        self.draw(d, status, false);
+        let deadline = Instant::now() + more_hold();
+        let mut woken = false;
+        loop {
+            let limit = (status == "MORE...").then_some(deadline);
+            match self.conn.next(limit, false) {
+                Next::Item(Item::Key(Aid::Enter(t) | Aid::Pf(_, t))) => {
+                    let next = if t.is_empty() {
+                        "HOLDING"
+                    } else if d.typed.is_empty() {
+                        d.typed.push_back(t);
+                        if status == "NOT ACCEPTED" {
+                            "HOLDING"
+                        } else {
+                            status
+                        }
+                    } else {
+                        "NOT ACCEPTED"
+                    };
+                    status = next;
+                    self.draw(d, status, false);
+                }
+                Next::Item(Item::Key(Aid::Clear | Aid::Pa(_))) => break,
+                Next::Item(Item::Message(m)) => d.add(&format!("{m}\n")),
+                Next::Item(_) => {}
+                Next::Wake => {
+                    woken = true;
+                    if status == "MORE..." {
+                        break;
+                    }
+                }
+                Next::Attention | Next::End | Next::TimedOut => break,
+            }
+        }
+        if woken {
+            // Keep the wake for the read that follows.
+            self.conn.change(|q| q.woken = true);
         }
     }
 
