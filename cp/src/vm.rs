@@ -126,6 +126,11 @@ pub trait Terminal: Send {
     fn hung_up(&self) -> bool {
         false
     }
+    /// The screen of a 3270 display terminal (rows, columns); None for a line terminal
+    /// (DIAG X'8C').
+    fn screen_size(&self) -> Option<(u16, u16)> {
+        None
+    }
     /// The program function keys as `SET PFnn` defined them (number to `IMMED text` or
     /// `DELAYED text`), given before each read: a display terminal applies them to the
     /// PF keys pressed. By default ignored (no PF keys).
@@ -1229,6 +1234,9 @@ impl Machine for VmMachine<'_> {
                 devno,
                 terminal_code: 0,
             })
+    }
+    fn console_screen(&self) -> Option<(u16, u16)> {
+        self.cp.terminal.screen_size()
     }
     fn cp_command(&mut self, command: &str, _refuse_link_password: bool) -> CpResponse {
         let r = self.cp.cp_command_from(self.cpu, command, false);

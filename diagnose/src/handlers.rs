@@ -35,7 +35,7 @@ impl DiagHandler for Diag {
 
 /// Every implemented code.
 pub(crate) fn all() -> Vec<Box<dyn DiagHandler>> {
-    let table: [(u32, &'static str, &'static str, HandlerFn); 21] = [
+    let table: [(u32, &'static str, &'static str, HandlerFn); 22] = [
         (
             0x000,
             "Store extended-identification code",
@@ -122,6 +122,12 @@ pub(crate) fn all() -> Vec<Box<dyn DiagHandler>> {
             crate::vmcf::diag_068,
         ),
         (
+            0x08C,
+            "Access 3270 display device information",
+            "LNX raw3270.c / text_amode31.S (spec 2.1 X'8C'); the console's screen",
+            diag_08c,
+        ),
+        (
             0x09C,
             "Time-slice end with target (directed yield)",
             "LNX, KVM (spec 2.1 X'9C')",
@@ -178,11 +184,6 @@ pub const NOT_IMPLEMENTED: &[(u32, &str, &str)] = &[
         0x07C,
         "Logical Device Support Facility",
         "VM/SP only (not in VM370 R6); register roles [UNC] in the spec (VMSP X'7C')",
-    ),
-    (
-        0x08C,
-        "Access 3270 display device information",
-        "no 3270 display; the result layout is known only from LNX, no IBM text (spec 2.1 X'8C')",
     ),
     (
         0x258,
@@ -624,6 +625,47 @@ fn diag_064(m: &mut dyn Machine, rx: u8, ry: u8) -> Result<(), ProgramCheck> {
         m.set_gpr(ry, v);
     }
     m.set_cc(ans.cc & 3);
+    Ok(())
+}
+
+/// X'8C' Access 3270 display device information [S:LNX text_amode31.S, raw3270.c; spec 2.1
+/// X'8C'; no IBM text]. Rx (even, else specification) -> the output buffer, Rx+1 = the
+/// device number (the low halfword of Linux's `ccw_dev_id` word; the subchannel-set byte
+/// must be 0), Ry = the buffer length. For the virtual console on a 3270 display the
+/// buffer gets, as far as Ry reaches (at most 6 bytes): flags (0: 12-bit addresses
+/// suffice, every model's screen is under 4,096 positions), partitions (0, none [INF]),
+/// width and height (halfwords); Rx+1 = 0 and CC 0. Any other device, a console that is
+/// not a 3270 display, or a buffer outside storage: nothing stored, Rx+1 = 4 and CC 3
+/// [INF: Linux only tests Rx+1 for 0 and then asks DIAG X'210'; the CC it ignores].
+/// Addresses in the guest's addressing mode (Linux issues it in 31-bit mode).
+fn diag_08c(m: &mut dyn Machine, rx: u8, ry: u8) -> Result<(), ProgramCheck> {
+    if rx & 1 != 0 {
+        return Err(ProgramCheck::SPECIFICATION);
+    }
+    let a = addr(m, m.gpr(rx));
+    let id = m.gpr(next(rx));
+    let len = m.gpr(ry).min(6);
+    let screen = m
+        .console()
+        .filter(|c| id >> 16 == 0 && u32::from(c.devno) == id)
+        .and_then(|_| m.console_screen());
+    let Some((rows, cols)) = screen else {
+        m.set_gpr(next(rx), 4);
+        m.set_cc(3);
+        return Ok(());
+    };
+    let mut data = [0u8; 6];
+    data[2..4].copy_from_slice(&cols.to_be_bytes());
+    data[4..6].copy_from_slice(&rows.to_be_bytes());
+    let data = &data[..len as usize];
+    if m.check_real(a, len, true).is_err() {
+        m.set_gpr(next(rx), 4);
+        m.set_cc(3);
+        return Ok(());
+    }
+    m.write_real(a, data)?;
+    m.set_gpr(next(rx), 0);
+    m.set_cc(0);
     Ok(())
 }
 

@@ -258,6 +258,11 @@ pub trait Machine {
     fn device(&self, devno: u16) -> Option<DeviceInfo>;
     /// The virtual console, if one is attached.
     fn console(&self) -> Option<ConsoleInfo>;
+    /// The screen of the 3270 display at the virtual console (rows, columns), for DIAG
+    /// X'8C'; None when the console is not a 3270 display (a line terminal, no terminal).
+    fn console_screen(&self) -> Option<(u16, u16)> {
+        None
+    }
     /// Runs one CP command (host characters, as typed). `refuse_link_password` is DIAG X'08'
     /// flag X'80'. Default: CP knows no commands.
     fn cp_command(&mut self, command: &str, refuse_link_password: bool) -> CpResponse {

@@ -73,6 +73,8 @@ pub struct MockMachine {
     pub devices: BTreeMap<u16, DeviceInfo>,
     /// The console.
     pub console: Option<ConsoleInfo>,
+    /// The console's 3270 screen (rows, columns), if it is one.
+    pub console_screen: Option<(u16, u16)>,
     /// Canned CP responses by command (upper case); others are unknown commands.
     pub responses: BTreeMap<String, CpResponse>,
     /// Commands run, with the refuse-password flag.
@@ -136,6 +138,7 @@ impl MockMachine {
             cpu_time: (0, 0),
             devices: BTreeMap::new(),
             console: None,
+            console_screen: None,
             responses: BTreeMap::new(),
             commands: Vec::new(),
             console_lines: Vec::new(),
@@ -236,6 +239,9 @@ impl Machine for MockMachine {
     }
     fn console(&self) -> Option<ConsoleInfo> {
         self.console
+    }
+    fn console_screen(&self) -> Option<(u16, u16)> {
+        self.console_screen
     }
     fn cp_command(&mut self, command: &str, refuse_link_password: bool) -> CpResponse {
         self.commands

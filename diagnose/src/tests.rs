@@ -52,7 +52,7 @@ fn every_handler_names_its_source() {
         codes,
         [
             0x00, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x20, 0x24, 0x44, 0x4C, 0x58, 0x5C, 0x60, 0x64,
-            0x68, 0x9C, 0x210, 0x214, 0x250, 0x260, 0x270
+            0x68, 0x8C, 0x9C, 0x210, 0x214, 0x250, 0x260, 0x270
         ]
     );
     for h in r.handlers() {
@@ -1896,4 +1896,63 @@ fn diag68_reset_is_an_implicit_unauthorize() {
     m.vmcf.reset();
     assert_eq!(m.vmcf.auth(), None);
     assert_eq!(vmcf(&mut m, vmcparm(0, 9, 0, "", 0, 0)), 4);
+}
+
+#[test]
+fn diag_8c_gives_the_console_screen_of_a_3270() {
+    let mut m = MockMachine::new();
+    m.console = Some(ConsoleInfo {
+        devno: 0x009,
+        terminal_code: 0,
+    });
+    m.console_screen = Some((43, 80));
+    m.gpr[2] = 0x800;
+    m.gpr[3] = 0x009;
+    m.gpr[4] = 6;
+    m.mem[0x800..0x808].fill(0xEE);
+    assert_eq!(diag(&mut m, 0x8C, 2, 4), Ok(()));
+    assert_eq!(&m.mem[0x800..0x808], &[0, 0, 0, 80, 0, 43, 0xEE, 0xEE]);
+    assert_eq!((m.gpr[3], m.cc), (0, 0));
+    // A shorter buffer gets only what fits.
+    m.gpr[3] = 0x009;
+    m.gpr[4] = 4;
+    m.console_screen = Some((27, 132));
+    assert_eq!(diag(&mut m, 0x8C, 2, 4), Ok(()));
+    assert_eq!(&m.mem[0x800..0x806], &[0, 0, 0, 132, 0, 43]);
+    assert_eq!(m.gpr[3], 0);
+    // Another device, a subchannel set other than 0: not a display.
+    for id in [0x00Au32, 0x1_0009] {
+        m.gpr[3] = id;
+        assert_eq!(diag(&mut m, 0x8C, 2, 4), Ok(()));
+        assert_eq!((m.gpr[3], m.cc), (4, 3));
+    }
+    // An odd Rx: the specification exception, nothing changed.
+    m.gpr[3] = 0x009;
+    assert_eq!(
+        fails_unchanged(&mut m, 0x8C, 3, 4),
+        ProgramCheck::SPECIFICATION
+    );
+}
+
+#[test]
+fn diag_8c_on_a_line_console_or_outside_storage_stores_nothing() {
+    let mut m = MockMachine::new();
+    m.console = Some(ConsoleInfo {
+        devno: 0x009,
+        terminal_code: 0,
+    });
+    let before = m.mem.clone();
+    m.gpr[2] = 0x800;
+    m.gpr[3] = 0x009;
+    m.gpr[4] = 6;
+    assert_eq!(diag(&mut m, 0x8C, 2, 4), Ok(()));
+    assert_eq!((m.gpr[3], m.cc), (4, 3));
+    assert!(m.mem == before);
+    // A 3270, but the buffer is outside storage.
+    m.console_screen = Some((24, 80));
+    m.gpr[2] = m.mem.len() as u32 - 2;
+    m.gpr[3] = 0x009;
+    assert_eq!(diag(&mut m, 0x8C, 2, 4), Ok(()));
+    assert_eq!((m.gpr[3], m.cc), (4, 3));
+    assert!(m.mem == before);
 }

@@ -971,6 +971,35 @@ fn collect() -> Vec<Row> {
         );
     }
 
+    // ------------------------------------------------------------------ X'8C'
+    let (n, s) = src(0x8C);
+    r.row(
+        "08C",
+        n,
+        s,
+        "the probe's console is a line console: Rx+1 = 4, CC 3, nothing stored (a TN3270 \
+         console gets its width and height: diagnose unit tests, net_terminals)",
+    );
+    r.check(
+        "line console X'009': Rx+1 = 4, CC 3, buffer unchanged",
+        probe(2, 4, 0x8C)
+            .reg(2, 0x800)
+            .reg(3, u32::from(CONSOLE))
+            .reg(4, 6)
+            .put(0x800, &[0xEE; 6]),
+        |o| {
+            completed(o)?;
+            expect("Rx+1", o.gpr[3], 4)?;
+            expect("CC", o.cc, 3)?;
+            expect("buffer", o.mem(0x800, 6), &[0xEE; 6][..])
+        },
+    );
+    r.check_pic(
+        "odd Rx: 0006",
+        probe(3, 4, 0x8C).reg(3, 0x800).reg(4, 6),
+        0x06,
+    );
+
     // ------------------------------------------------------------------ X'4C'
     let (n, s) = src(0x4C);
     r.row("04C", n, s, "RUNNER has no ACCOUNT option");

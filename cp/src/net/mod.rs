@@ -795,6 +795,15 @@ impl Terminal for NetTerminal {
     fn name(&self) -> String {
         self.conn.name.clone()
     }
+    fn screen_size(&self) -> Option<(u16, u16)> {
+        let guard = self.display();
+        let d = guard.as_ref()?;
+        Some((
+            u16::try_from(d.screen.rows).ok()?,
+            u16::try_from(d.screen.cols).ok()?,
+        ))
+    }
+
     fn set_pf_keys(&mut self, keys: &std::collections::BTreeMap<u8, String>) {
         if self.pf != *keys {
             self.pf = keys.clone();
