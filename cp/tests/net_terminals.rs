@@ -251,12 +251,16 @@ struct S3270 {
 
 impl S3270 {
     fn start(port: u16) -> Option<S3270> {
+        S3270::start_model(port, "3278-2")
+    }
+
+    fn start_model(port: u16, model: &str) -> Option<S3270> {
         if !std::path::Path::new("/usr/bin/s3270").exists() {
             common::missing("s3270 (apt-get install s3270)");
             return None;
         }
         let mut child = Command::new("/usr/bin/s3270")
-            .args(["-model", "3278-2"])
+            .args(["-model", model])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -649,4 +653,38 @@ fn holding_and_not_accepted_with_s3270() {
     let s = t.wait_text("BOB AT VM390");
     t.wait_status("VM READ");
     assert!(!s.iter().any(|l| l.contains("TIME IS")), "{s:?}");
+}
+
+/// DIAG X'8C' from a guest whose console is a TN3270 model 4 (43x80): CP stores the
+/// screen's width and height. The program is put in with CP STORE and run with BEGIN.
+#[test]
+fn diag_8c_gives_a_tn3270_consoles_screen_size() {
+    let server = Server::start(&[]);
+    let Some(mut t) = S3270::start_model(server.port, "3278-4") else {
+        return;
+    };
+    t.wait_status("CP READ");
+    t.enter("LOGON ALICE APW");
+    t.wait_text("Ready;");
+    t.wait_status("VM READ");
+    t.action("Wait(10,InputField)");
+    t.action("PA(1)");
+    t.wait_status("CP READ");
+    // DIAG 2,4,X'8C'; LPSW 8(5): a disabled wait.
+    t.enter("STORE F0000 8324008C 82005008 00020000 000F0000");
+    t.wait_text("STORE COMPLETE");
+    t.enter("STORE G2 F0100 G3 9 G4 6 G5 F0000");
+    t.action("Clear");
+    t.wait_status("CP READ");
+    t.enter("BEGIN F0000");
+    // The guest's console read still waits: a line ends it, then the program runs.
+    t.wait_status("VM READ");
+    t.enter("");
+    t.wait_text("DISABLED WAIT PSW");
+    t.wait_status("CP READ");
+    t.enter("DISPLAY F0100.6");
+    // Flags 0, no partitions, width 80, height 43; Rx+1 = 0.
+    t.wait_text("0F0100 00000050 002B");
+    t.enter("DISPLAY G3");
+    t.wait_text("GPR 3 = 00000000");
 }
