@@ -688,3 +688,38 @@ fn diag_8c_gives_a_tn3270_consoles_screen_size() {
     t.enter("DISPLAY G3");
     t.wait_text("GPR 3 = 00000000");
 }
+
+/// SET PFnn RETRIEVE (*VM/370 R6* `CPSET HELPCMD`): from then on the input lines are saved;
+/// the key shows the newest in the input area, then older ones, then the newest again.
+#[test]
+fn pf_retrieve_recalls_input_lines_with_s3270() {
+    let server = Server::start(&[]);
+    let Some(mut t) = S3270::start(server.port) else {
+        return;
+    };
+    t.wait_status("CP READ");
+    t.enter("LOGON ALICE APW");
+    t.wait_status("VM READ");
+    t.enter("CP SET PF12 RETRIEVE");
+    t.enter("CP QUERY PF12");
+    t.wait_text("PF12 RETRIEVE");
+    t.enter("CP QUERY USERID");
+    t.wait_text("ALICE AT VM390");
+    let input = |t: &mut S3270, want: &str| {
+        t.action("Wait(10,InputField)");
+        t.action("PF(12)");
+        t.wait_screen(&format!("{want} in the input area"), |s| {
+            s[22].trim_end() == want
+        });
+    };
+    input(&mut t, "CP QUERY USERID");
+    input(&mut t, "CP QUERY PF12");
+    input(&mut t, "CP QUERY USERID");
+    t.action("Clear");
+    t.wait_status("VM READ");
+    // The scroll goes on where it was; ENTER runs what is shown (and ends the scroll).
+    input(&mut t, "CP QUERY PF12");
+    t.action("Enter");
+    t.wait_text("PF12 RETRIEVE");
+    input(&mut t, "CP QUERY PF12");
+}

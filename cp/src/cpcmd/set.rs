@@ -65,6 +65,15 @@ impl Cp {
             let Some(n) = n else {
                 return CpResult::error(MISSING);
             };
+            // SET PFnn RECALL|RETRIEVE alone: the retrieve key (*VM/370 R6* `CPSET HELPCMD`).
+            if let Some(m) = w.peek() {
+                if (m == "RETRIEVE" || m == "RECALL")
+                    && w.rest_raw().split_whitespace().count() == 1
+                {
+                    self.settings.pf.insert(n, "RETRIEVE".into());
+                    return CpResult::ok();
+                }
+            }
             // SET PFnn [DELAYED|IMMED] text; no text: the key is undefined again.
             let mut mode = "DELAYED";
             if let Some(m) = w.peek() {

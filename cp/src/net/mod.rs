@@ -476,6 +476,9 @@ fn read_connection(
     conn.close();
 }
 
+/// How many input lines RETRIEVE keeps (R6's HELP names no number [INF]).
+const RETRIEVE_LINES: usize = 16;
+
 /// The output side of a 3270: the screen, lines not yet shown, the line left open, the
 /// status shown.
 struct Display {
@@ -485,6 +488,9 @@ struct Display {
     status: &'static str,
     /// Lines typed on a `MORE...` screen, for the next reads.
     typed: VecDeque<String>,
+    /// Input lines saved for RETRIEVE (oldest first), and the one shown last.
+    history: VecDeque<String>,
+    recall: Option<usize>,
     /// What the client shows: the status and whether the input area is masked (None:
     /// the screen changed since).
     shown: Option<(&'static str, bool)>,
@@ -498,6 +504,8 @@ impl Display {
             open: String::new(),
             status: "CP READ",
             typed: VecDeque::new(),
+            history: VecDeque::new(),
+            recall: None,
             shown: None,
         }
     }
@@ -640,6 +648,22 @@ impl NetTerminal {
                 // A PF key (*VM/370 R6* `CPSET HELPCMD`, SET PFnn): IMMED enters the
                 // key's text at once, as if typed; DELAYED puts it in the input area to
                 // be edited and entered. An undefined key is taken as ENTER.
+                // RETRIEVE: the saved input lines into the input area, newest first, from
+                // the oldest back to the newest (`CPSET HELPCMD`, SET PFnn RETRIEVE).
+                Next::Item(Item::Key(Aid::Pf(n, _)))
+                    if !masked && self.pf.get(&n).is_some_and(|d| d == "RETRIEVE") =>
+                {
+                    if !d.history.is_empty() {
+                        let newest = d.history.len() - 1;
+                        let at = match d.recall {
+                            Some(i) if i > 0 => i - 1,
+                            _ => newest,
+                        };
+                        d.recall = Some(at);
+                        d.screen.input = d.history[at].clone();
+                    }
+                    self.draw(d, d.status, masked);
+                }
                 Next::Item(Item::Key(Aid::Pf(n, _))) if !masked && self.pf.contains_key(&n) => {
                     let (mode, text) = self.pf[&n].split_once(' ').unwrap_or(("", ""));
                     if mode == "IMMED" {
@@ -657,7 +681,15 @@ impl NetTerminal {
                         d.screen.input.clear();
                         d.shown = None;
                     }
+                    d.recall = None;
                     if !masked {
+                        // Saved for RETRIEVE once a key is defined for it.
+                        if !t.is_empty() && self.pf.values().any(|d| d == "RETRIEVE") {
+                            if d.history.len() == RETRIEVE_LINES {
+                                d.history.pop_front();
+                            }
+                            d.history.push_back(t.clone());
+                        }
                         d.add(&format!("{t}\n"));
                         self.page(d);
                     }
