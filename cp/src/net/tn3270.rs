@@ -3,7 +3,7 @@
 //! terminal in line mode (*VM/370 Terminal User's Guide*, "Using the 3270 Display
 //! Terminal"): the output area (all lines but the last two), the input area (the last two
 //! lines but the status area, unprotected), and the status area at the bottom right
-//! (`VM READ`, `CP READ`, `RUNNING`, `MORE...`).
+//! (`VM READ`, `CP READ`, `RUNNING`, `MORE...`, `HOLDING`, `NOT ACCEPTED`).
 //!
 //! The screen is always sent whole (ERASE/WRITE, or ERASE/WRITE ALTERNATE for models 3 to
 //! 5, whose alternate size is the model's), so that nothing a client kept from before can
