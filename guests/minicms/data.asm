@@ -270,7 +270,10 @@ MEXBIG   DC    AL1(L'MEXBIGT)
 MEXBIGT  DC    C'DMSEXT073E EXEC file too large.'
 * editor subcommands: name, shortest abbreviation - 1, routine
 EDCMDS   DC    CL8'INPUT',AL1(0),AL3(EDINPUT)
-         DC    CL8'LIST',AL1(0),AL3(EDLIST)
+         DC    CL8'LOCATE',AL1(0),AL3(EDLOCATE)
+         DC    CL8'LIST',AL1(1),AL3(EDLIST)
+         DC    CL8'FIND',AL1(0),AL3(EDFIND)
+         DC    CL8'CASE',AL1(3),AL3(EDCASEC)
          DC    CL8'TYPE',AL1(0),AL3(EDLIST)
          DC    CL8'CHANGE',AL1(0),AL3(EDCHANGE)
          DC    CL8'DELETE',AL1(1),AL3(EDDELETE)
@@ -300,6 +303,9 @@ EDNAME   DC    CL16' '
 EDRECFM  DC    C' '
 EDDIG    DC    C' '
 EDDELIM  DC    C' '
+EDCASE   DC    C'U'                 CASE U or M
+EDFCOL   DC    X'00'                1: FIND (column 1 only)
+MCASE    DC    AL1(6),C'CASE U'
 EDGLOB   DC    X'00'
 *
          DS    0F
@@ -338,6 +344,7 @@ BCDOUT   DC    CL5' '
 * Areas beyond the assembled image (zero at IPL)
 LINE     DS    CL160
 INBUF    DS    CL132
+INRAW    DS    CL132            the line as typed (lower case kept)
 TOKENS   DS    CL256
 TOKPOS   DS    33H
 UPTAB    DS    CL256

@@ -1,7 +1,8 @@
 *---------------------------------------------------------------------
 * EDIT fn ft [fm]: a line editor in the manner of CMS EDIT (line
-* mode): INPUT, LIST/TYPE, CHANGE /a/b/ [n|*] [G], DELETE, TOP,
-* BOTTOM, UP, DOWN/NEXT, FILE [fn [ft [fm]]], QUIT. The file is kept
+* mode): INPUT, LOCATE /s/ (and /s/), FIND, LIST/TYPE, CHANGE
+* /a/b/ [n|*] [G], CASE [M|U], DELETE, TOP, BOTTOM, UP, DOWN/NEXT,
+* FILE [fn [ft [fm]]], QUIT. The file is kept
 * as lines: EDPTRS holds the address of each line ([H len][text]) in
 * the heap at EDHEAP. EDCUR is the current line (0: top of file).
 *---------------------------------------------------------------------
@@ -13,7 +14,13 @@ EDIT     STM   14,12,0(13)
          LTR   15,15
          BNZ   RETURN
          MVC   EDNAME,PATID
-         XC    EDN,EDN
+         MVI   EDCASE,C'U'          CASE U, but M for MEMO and SCRIPT
+         CLC   EDNAME+8(8),=CL8'MEMO'
+         BE    EDCASEM
+         CLC   EDNAME+8(8),=CL8'SCRIPT'
+         BNE   EDCASEU
+EDCASEM  MVI   EDCASE,C'M'
+EDCASEU  XC    EDN,EDN
          XC    EDCUR,EDCUR
          L     1,=A(EDHEAP)
          ST    1,EDHP
@@ -68,6 +75,14 @@ EDLOOP   BAL   14,RDTERM
          LTR   0,0
          BZ    EDLOOP
          BAL   14,TOKENIZE
+         CLI   EDCASE,C'M'          CASE M: the operands as typed
+         BNE   EDL0
+         LA    1,INRAW
+         ST    1,LINEADR
+EDL0     L     2,LINEADR            /string/: LOCATE /string/
+         AH    2,TOKPOS
+         CLI   0(2),C'/'
+         BE    EDLOC0
          LA    1,TOKENS
          BAL   14,TOKLEN
          LR    3,1
@@ -229,6 +244,10 @@ EDINP1   LA    1,MINPUT
 EDINP2   BAL   14,RDTERM
          LTR   0,0
          BZ    EDINP3               a null line ends input
+         CLI   EDCASE,C'M'
+         BNE   EDINP2A
+         LA    1,INRAW              CASE M: the line as typed
+EDINP2A  DS    0H
          L     3,EDCUR
          BAL   14,EDINS
          LTR   15,15
@@ -470,6 +489,92 @@ EDCG5    LTR   7,7
          B     RETURN
 EDCGCLC  CLC   0(0,2),0(14)
 EDCGMVC  MVC   0(0,5),0(14)
+*
+* LOCATE /string/ (or /string/ alone; the delimiter is the first
+* character): the next line that holds the string, from the line
+* after the current one. FIND line: the next line that starts with
+* the text after FIND and one blank (R6's FIND HELPEDT/HELPEDT2);
+* FIND alone goes down one line. Both start at the top when at the
+* bottom; not found: EOF: and the pointer at the last line, so that
+* = (or the same search again) starts at the top.
+EDLOCATE CLC   NTOK,=F'2'
+         BL    EDUNK
+         L     2,LINEADR
+         AH    2,TOKPOS+2           the delimiter
+EDLOC0   MVI   EDFCOL,0
+         MVC   EDDELIM,0(2)
+         LA    2,1(,2)
+         L     3,LINEADR
+         A     3,LINELEN
+         BAL   14,EDSCAN
+         B     EDSRCH
+EDFIND   L     2,LINEADR
+         AH    2,TOKPOS
+         LA    2,2(3,2)             after FIND and one blank
+         L     3,LINEADR
+         A     3,LINELEN
+         LR    1,3
+         SR    1,2
+         BNP   EDDOWN               no text: down one line
+         MVI   EDFCOL,1
+* EDSRCH: search for the R1 bytes at R2
+EDSRCH   ST    2,EDSA
+         ST    1,EDSAL
+         L     5,EDCUR
+         C     5,EDN
+         BL    EDSR1
+         SR    5,5                  at the bottom: from the top
+EDSR1    LA    5,1(,5)              the next line
+         C     5,EDN
+         BH    EDSRNF
+         LR    1,5
+         BCTR  1,0
+         SLL   1,2
+         A     1,=A(EDPTRS)
+         L     6,0(,1)
+         LH    4,0(,6)              its length
+         LA    6,2(,6)              its text
+         L     7,EDSAL
+         SR    4,7                  the columns the string fits at - 1
+         BM    EDSR1
+         LA    4,1(,4)
+         CLI   EDFCOL,0
+         BE    EDSR2
+         LA    4,1                  FIND: column 1 only
+EDSR2    LTR   7,7
+         BZ    EDSRF                a null string: any line
+         BCTR  7,0
+         L     14,EDSA
+EDSR3    EX    7,EDSRCLC
+         BE    EDSRF
+         LA    6,1(,6)
+         BCT   4,EDSR3
+         B     EDSR1
+EDSRF    ST    5,EDCUR              found: the new current line
+         BAL   14,EDSHOW
+         B     EDLOOP
+EDSRNF   MVC   EDCUR,EDN            not found
+         LA    1,MEOF
+         BAL   14,MSG
+         B     EDLOOP
+EDSRCLC  CLC   0(0,6),0(14)
+*
+* CASE [M|U]: M keeps lower case in what is typed (INPUT, CHANGE,
+* LOCATE), U makes it upper case; CASE alone types the setting
+* (R6's CASE HELPEDT/HELPEDT2).
+EDCASEC  CLC   NTOK,=F'2'
+         BL    EDCASEQ
+         BH    EDUNK
+         CLC   TOKENS+8(8),=CL8'M'
+         BE    EDCASE1
+         CLC   TOKENS+8(8),=CL8'U'
+         BNE   EDUNK
+EDCASE1  MVC   EDCASE,TOKENS+8
+         B     EDLOOP
+EDCASEQ  MVC   MCASE+6(1),EDCASE
+         LA    1,MCASE
+         BAL   14,MSG
+         B     EDLOOP
 *
 * FILE [fn [ft [fm]]] / QUIT
 EDQUIT   SR    15,15
