@@ -151,3 +151,140 @@ fn case_m_keeps_lower_case_and_case_u_is_the_default() {
     );
     assert_eq!(r[2], ["NEW FILE:", "EDIT:", "CASE M"], "{out}");
 }
+
+#[test]
+fn lines_beyond_the_truncation_column_say_truncated() {
+    // A new file is F 80 (EDIT HELPEDT: "All new files have a record length of 80"): the
+    // truncation column is 80; a longer line is cut there and the editor says TRUNCATED
+    // instead of cutting it silently. TRUNC n sets the column (1 to the record length),
+    // TRUNC * the record length again; anything else is an error (?EDIT:). CHANGE cuts
+    // at the truncation column too (CHANGE HELPEDT2, note 6).
+    let l100: String = (1..=100)
+        .map(|i| char::from(b'0' + (i % 10) as u8))
+        .collect();
+    let input = format!(
+        "EDIT T DATA A\nINPUT {l100}\nTRUNC 10\nINPUT\nabcdefghijklmnop\nshort\n\n\
+         TRUNC 81\nTRUNC 0\nTRUNC X\nTRUNC 1 2\nTRUNC 20\nUP\nCHANGE /ABC/ABCDEFGHIJKLMNOPQRSTUVWXYZ/\n\
+         TRUNC *\nINPUT {l100}\nFILE\nTYPE T DATA A\nLOGOFF\n"
+    );
+    let out = default_session(&input);
+    let r = replies(&out);
+    let l80 = &l100[..80];
+    assert_eq!(
+        r[0],
+        [
+            "NEW FILE:",
+            "EDIT:",
+            "TRUNCATED",
+            "INPUT:",
+            "TRUNCATED",
+            "EDIT:",
+            "?EDIT: TRUNC 81",
+            "?EDIT: TRUNC 0",
+            "?EDIT: TRUNC X",
+            "?EDIT: TRUNC 1 2",
+            "ABCDEFGHIJ",
+            "TRUNCATED",
+            "ABCDEFGHIJKLMNOPQRST",
+            "TRUNCATED",
+        ],
+        "{out}"
+    );
+    assert_eq!(r[1], [l80, "ABCDEFGHIJKLMNOPQRST", l80, "SHORT"], "{out}");
+}
+
+/// A temporary directory with a copy of the 19D and a directory (`mini.direct`) whose
+/// CMSUSER IPLs MINICMS and links MAINT's 19D (its own disks left out), as
+/// minicms_help.rs does.
+fn with_19d(shared: &Path) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let to = t.path().join("shared_19D.cckd");
+    std::fs::copy(shared.join("shared_19D.cckd"), &to).unwrap();
+    let mut p = std::fs::metadata(&to).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    p.set_readonly(false);
+    std::fs::set_permissions(&to, p).unwrap();
+    let text = std::fs::read_to_string(shared.join("vm390.direct")).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| {
+            !(l.starts_with("NSS ")
+                || l.starts_with("DASD ") && !l.contains("MNT19D")
+                || l.starts_with(" MDISK 1") && !l.contains("19D")
+                || l.starts_with(" MDISK 2"))
+        })
+        .map(|l| format!("{}\n", l.replace(" IPL CMS", " IPL MINICMS")))
+        .collect();
+    assert!(text.contains(" LINK MAINT 19D 19D RR"), "{text}");
+    std::fs::write(t.path().join("mini.direct"), text).unwrap();
+    t
+}
+
+#[test]
+fn records_longer_than_80_are_kept_and_trunc_goes_to_the_lrecl() {
+    // EDIT HELPEDT, LRECL: "Existing record length is kept regardless of format". An F
+    // file of LRECL 121 (a LISTING on the 19D) and a V file with a record over 80 bytes:
+    // the long records are shown whole; TRUNC goes up to the record length (121 for the
+    // F file, 255 for V), not beyond.
+    let Some(shared) = common::shared(&["shared_19D.cckd"]) else {
+        return;
+    };
+    let mut disk = common::CmsDisk::open(&shared.join("shared_19D.cckd"));
+    let files = disk.files();
+    let pick = |disk: &mut common::CmsDisk, recfm: char| {
+        files
+            .iter()
+            .filter(|f| f.recfm == recfm && f.lrecl > 80)
+            .find_map(|f| {
+                let text = disk.text(f);
+                let k = text.iter().position(|l| {
+                    let l = l.trim_end();
+                    l.len() > 80 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
+                })?;
+                Some((f.clone(), k + 1, text[k].trim_end().to_string()))
+            })
+            .expect("a file of the 19D with a long record")
+    };
+    let (ff, fk, fline) = pick(&mut disk, 'F');
+    let (vf, vk, vline) = pick(&mut disk, 'V');
+    let t = with_19d(&shared);
+    let input = format!(
+        "ACCESS 19D B\nEDIT {} {} B\nNEXT {fk}\nTRUNC {}\nTRUNC {}\nQUIT\n\
+         EDIT {} {} B\nNEXT {vk}\nTRUNC 255\nTRUNC 256\nQUIT\n#CP LOGOFF\n",
+        ff.name,
+        ff.ftype,
+        ff.lrecl,
+        ff.lrecl + 1,
+        vf.name,
+        vf.ftype,
+    );
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
+    let direct = t.path().join("mini.direct");
+    cmd.args([
+        "--directory",
+        &direct.to_string_lossy(),
+        "--logon",
+        "CMSUSER",
+    ])
+    .env("HOME", t.path())
+    .env("XDG_DATA_HOME", t.path().join("xdg"))
+    .current_dir(t.path())
+    .stderr(Stdio::null());
+    let (code, out, _) = common::run_script(cmd, &input, Duration::from_secs(120));
+    assert_eq!(code, 0, "{out}");
+    let r = replies(&out);
+    assert_eq!(
+        r[1],
+        [
+            "EDIT:".to_string(),
+            fline,
+            format!("?EDIT: TRUNC {}", ff.lrecl + 1)
+        ],
+        "{out}"
+    );
+    assert_eq!(
+        r[2],
+        ["EDIT:".to_string(), vline, "?EDIT: TRUNC 256".to_string()],
+        "{out}"
+    );
+}

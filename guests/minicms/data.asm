@@ -273,6 +273,7 @@ EDCMDS   DC    CL8'INPUT',AL1(0),AL3(EDINPUT)
          DC    CL8'LOCATE',AL1(0),AL3(EDLOCATE)
          DC    CL8'LIST',AL1(1),AL3(EDLIST)
          DC    CL8'FIND',AL1(0),AL3(EDFIND)
+         DC    CL8'TRUNC',AL1(1),AL3(EDTRUNCC)
          DC    CL8'CASE',AL1(3),AL3(EDCASEC)
          DC    CL8'TYPE',AL1(0),AL3(EDLIST)
          DC    CL8'CHANGE',AL1(0),AL3(EDCHANGE)
@@ -291,6 +292,7 @@ EDN      DC    F'0'
 EDCUR    DC    F'0'
 EDHP     DC    F'0'
 EDLRECL  DC    F'0'
+EDTRUNC  DC    F'0'              the truncation column
 EDADT    DC    F'0'
 EDSA     DC    F'0'
 EDSAL    DC    F'0'
@@ -306,6 +308,7 @@ EDDELIM  DC    C' '
 EDCASE   DC    C'U'                 CASE U or M
 EDFCOL   DC    X'00'                1: FIND (column 1 only)
 MCASE    DC    AL1(6),C'CASE U'
+MTRUNC   DC    AL1(9),C'TRUNCATED'
 EDGLOB   DC    X'00'
 *
          DS    0F
@@ -344,7 +347,6 @@ BCDOUT   DC    CL5' '
 * Areas beyond the assembled image (zero at IPL)
 LINE     DS    CL160
 INBUF    DS    CL132
-INRAW    DS    CL132            the line as typed (lower case kept)
 TOKENS   DS    CL256
 TOKPOS   DS    33H
 UPTAB    DS    CL256

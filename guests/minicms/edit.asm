@@ -40,6 +40,12 @@ EDCASEU  XC    EDN,EDN
          MVC   EDRECFM,FOUNDFST+30
          MVC   EDLRECL,FOUNDFST+32
          MVC   EDDIG,FOUNDFST+25
+         CLI   EDRECFM,C'V'         V: records up to 255 at least
+         BNE   EDLR1
+         CLC   EDLRECL,=F'255'
+         BNL   EDLR1
+         MVC   EDLRECL,=F'255'
+EDLR1    DS    0H
          LA    1,FOUNDFST           load the lines
          BAL   14,FROPEN
          LTR   15,15
@@ -67,7 +73,8 @@ EDNEW1   SR    0,0
          ST    1,EDADT
          LA    1,MNEWFILE
          BAL   14,MSG
-EDGO     LA    1,MEDIT
+EDGO     MVC   EDTRUNC,EDLRECL      TRUNC: the record length
+         LA    1,MEDIT
          BAL   14,MSG
 *
 * the subcommand loop
@@ -77,7 +84,7 @@ EDLOOP   BAL   14,RDTERM
          BAL   14,TOKENIZE
          CLI   EDCASE,C'M'          CASE M: the operands as typed
          BNE   EDL0
-         LA    1,INRAW
+         L     1,=A(INRAW)
          ST    1,LINEADR
 EDL0     L     2,LINEADR            /string/: LOCATE /string/
          AH    2,TOKPOS
@@ -231,6 +238,7 @@ EDINPUT  CLC   NTOK,=F'2'
          AH    1,TOKPOS+2
          L     0,LINELEN
          SH    0,TOKPOS+2
+         BAL   14,EDTRC
          L     3,EDCUR
          BAL   14,EDINS
          LTR   15,15
@@ -246,8 +254,8 @@ EDINP2   BAL   14,RDTERM
          BZ    EDINP3               a null line ends input
          CLI   EDCASE,C'M'
          BNE   EDINP2A
-         LA    1,INRAW              CASE M: the line as typed
-EDINP2A  DS    0H
+         L     1,=A(INRAW)          CASE M: the line as typed
+EDINP2A  BAL   14,EDTRC
          L     3,EDCUR
          BAL   14,EDINS
          LTR   15,15
@@ -471,6 +479,7 @@ EDCG5    LTR   7,7
          L     1,=A(RECBUF)         the new line in the heap
          LR    0,5
          SR    0,1
+         BAL   14,EDTRC
          L     4,EDHP
          LR    6,0
          LA    2,2(6,4)
@@ -574,6 +583,39 @@ EDCASE1  MVC   EDCASE,TOKENS+8
 EDCASEQ  MVC   MCASE+6(1),EDCASE
          LA    1,MCASE
          BAL   14,MSG
+         B     EDLOOP
+*
+* EDTRC: a line of R0 bytes at R1 for the file: cut at the truncation
+* column, saying TRUNCATED (R0 = the length kept).
+EDTRC    STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    6,1
+         C     0,EDTRUNC
+         BNH   RETURN
+         LA    1,MTRUNC
+         BAL   14,MSG
+         L     0,EDTRUNC
+         LR    1,6
+         B     RETURN
+*
+* TRUNC [n|*]: the truncation column, 1 to the record length (the
+* file's LRECL; 80 for a new file, 255 at least for V); * or no
+* operand: the record length.
+EDTRUNCC L     1,EDLRECL
+         CLC   NTOK,=F'2'
+         BL    EDTR1
+         BH    EDUNK
+         CLI   TOKENS+8,C'*'
+         BE    EDTR1
+         LA    1,TOKENS+8
+         BAL   14,TOKNUM
+         LTR   15,15
+         BNZ   EDUNK
+         LTR   1,1
+         BNP   EDUNK
+         C     1,EDLRECL
+         BH    EDUNK
+EDTR1    ST    1,EDTRUNC
          B     EDLOOP
 *
 * FILE [fn [ft [fm]]] / QUIT

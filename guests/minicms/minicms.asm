@@ -57,6 +57,7 @@ BLKBUF   EQU   X'011800'            any block
 BLKBUF2  EQU   X'011C00'            any block
 RESPBUF  EQU   X'012000'            CP response buffer (8K)
 FWCL2    EQU   X'014000'            writer: later chain link
+INRAW    EQU   X'014400'            console line as typed (132)
 RESPLEN  EQU   8192
 RECBUF   EQU   X'020000'            one record (64K)
 FWLIST   EQU   X'030000'            writer: data block numbers (32K)
