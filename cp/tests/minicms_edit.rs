@@ -61,8 +61,9 @@ fn after_input(out: &str) -> Vec<String> {
 #[test]
 fn locate_and_the_bare_string_form_search_from_the_next_line() {
     // LOCATE /s/, its abbreviation L, and /s/ alone: from the line after the current one,
-    // verified (the line typed). Not found: EOF: (as R6's FIND and DOWN say), and the
-    // pointer at the last line (TYPE shows it); at the bottom the search starts at the top.
+    // verified (the line typed). Not found: EOF: (as R6's FIND and DOWN say), the
+    // pointer at the last line (TYPE shows it); the search after an EOF: starts at the
+    // top (FIND HELPEDT2, note 3).
     let input = format!(
         "{FOUR}TOP\nLOCATE /BETA/\nL /BETA/\n/beta/\n/ALPHA/\nTYPE\n/ALPHA/\nLOCATE .MA T.\n\
          LOCATE\nLIST\nQUIT\nLOGOFF\n"
@@ -74,10 +75,10 @@ fn locate_and_the_bare_string_form_search_from_the_next_line() {
             "TOF:",
             "BETA TWO",
             "BETA FOUR",
-            "BETA TWO",
             "EOF:",
-            "BETA FOUR",
             "ALPHA ONE",
+            "ALPHA ONE",
+            "EOF:",
             "GAMMA THREE",
             "?EDIT: LOCATE",
             "GAMMA THREE",
@@ -92,7 +93,7 @@ fn find_matches_from_column_1_only() {
     // one line. FIND HELPEDT2: at the bottom the search begins at the top; EOF: when not
     // found.
     let input = format!(
-        "{FOUR}TOP\nFIND GAMMA\nFIND TWO\nTOP\nFIND\nF BETA\nFIND BETA\nFIND BETA\nQUIT\nLOGOFF\n"
+        "{FOUR}TOP\nFIND GAMMA\nFIND TWO\nTOP\nFIND\nF BETA\nFIND BETA\nFIND BETA\nFIND BETA\nQUIT\nLOGOFF\n"
     );
     let out = default_session(&input);
     assert_eq!(
@@ -105,6 +106,7 @@ fn find_matches_from_column_1_only() {
             "ALPHA ONE",
             "BETA TWO",
             "BETA FOUR",
+            "EOF:",
             "BETA TWO",
         ],
         "{out}"
@@ -285,6 +287,39 @@ fn records_longer_than_80_are_kept_and_trunc_goes_to_the_lrecl() {
     assert_eq!(
         r[2],
         ["EDIT:".to_string(), vline, "?EDIT: TRUNC 256".to_string()],
+        "{out}"
+    );
+}
+
+#[test]
+fn equals_repeats_and_question_mark_types_the_last_subcommand() {
+    // FIND HELPEDT2: after EOF: "you may use the REUSE (=) command to search again,
+    // beginning at the top of the file"; ? types the last subcommand (as typed, with CASE
+    // M). Neither = nor ? becomes the last subcommand; before any subcommand both do
+    // nothing.
+    let input = "EDIT T DATA A\n=\n?\nINPUT\nbeta one\nbeta two\nbeta three\n\nTOP\n\
+                 LOCATE /BETA/\n=\n?\n=\n=\n=\nCASE M\nINPUT Hello there\nTYPE\n?\n\
+                 CHANGE /e/E/\n=\nQUIT\nLOGOFF\n";
+    let out = default_session(input);
+    assert_eq!(
+        replies(&out)[0],
+        [
+            "NEW FILE:",
+            "EDIT:",
+            "INPUT:",
+            "EDIT:",
+            "TOF:",
+            "BETA ONE",
+            "BETA TWO",
+            "LOCATE /BETA/",
+            "BETA THREE",
+            "EOF:",
+            "BETA ONE",
+            "Hello there",
+            "TYPE",
+            "HEllo there",
+            "HEllo thEre",
+        ],
         "{out}"
     );
 }

@@ -307,6 +307,8 @@ EDDIG    DC    C' '
 EDDELIM  DC    C' '
 EDCASE   DC    C'U'                 CASE U or M
 EDFCOL   DC    X'00'                1: FIND (column 1 only)
+EDATEOF  DC    X'00'                1: this subcommand said EOF:
+EDWASEOF DC    X'00'                1: the one before did
 MCASE    DC    AL1(6),C'CASE U'
 MTRUNC   DC    AL1(9),C'TRUNCATED'
 EDGLOB   DC    X'00'

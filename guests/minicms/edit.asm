@@ -1,8 +1,9 @@
 *---------------------------------------------------------------------
 * EDIT fn ft [fm]: a line editor in the manner of CMS EDIT (line
 * mode): INPUT, LOCATE /s/ (and /s/), FIND, LIST/TYPE, CHANGE
-* /a/b/ [n|*] [G], CASE [M|U], DELETE, TOP, BOTTOM, UP, DOWN/NEXT,
-* FILE [fn [ft [fm]]], QUIT. The file is kept
+* /a/b/ [n|*] [G], CASE [M|U], TRUNC [n|*], DELETE, TOP, BOTTOM, UP,
+* DOWN/NEXT, FILE [fn [ft [fm]]], QUIT; = does the last subcommand
+* again, ? types it. The file is kept
 * as lines: EDPTRS holds the address of each line ([H len][text]) in
 * the heap at EDHEAP. EDCUR is the current line (0: top of file).
 *---------------------------------------------------------------------
@@ -14,6 +15,8 @@ EDIT     STM   14,12,0(13)
          LTR   15,15
          BNZ   RETURN
          MVC   EDNAME,PATID
+         L     1,=A(EDLAST)         no last subcommand yet
+         XC    0(4,1),0(1)
          MVI   EDCASE,C'U'          CASE U, but M for MEMO and SCRIPT
          CLC   EDNAME+8(8),=CL8'MEMO'
          BE    EDCASEM
@@ -81,7 +84,33 @@ EDGO     MVC   EDTRUNC,EDLRECL      TRUNC: the record length
 EDLOOP   BAL   14,RDTERM
          LTR   0,0
          BZ    EDLOOP
-         BAL   14,TOKENIZE
+         L     4,=A(EDLAST)         the last subcommand: length, the
+         C     0,=F'1'              line upper-cased and as typed
+         BNE   EDSAVE
+         CLI   INBUF,C'='           = : do it again
+         BE    EDAGAIN
+         CLI   INBUF,C'?'           ? : type it
+         BNE   EDSAVE
+         ICM   0,15,0(4)
+         BZ    EDLOOP               none yet
+         LA    1,136(,4)
+         BAL   14,WRTERM
+         B     EDLOOP
+EDAGAIN  L     0,0(,4)
+         LTR   0,0
+         BZ    EDLOOP               none yet
+         MVC   INBUF(132),4(4)
+         L     2,=A(INRAW)
+         MVC   0(132,2),136(4)
+         LA    1,INBUF
+         B     EDTOK
+EDSAVE   ST    0,0(,4)
+         MVC   4(132,4),INBUF
+         L     2,=A(INRAW)
+         MVC   136(132,4),0(2)
+EDTOK    BAL   14,TOKENIZE
+         MVC   EDWASEOF,EDATEOF
+         MVI   EDATEOF,0
          CLI   EDCASE,C'M'          CASE M: the operands as typed
          BNE   EDL0
          L     1,=A(INRAW)
@@ -314,6 +343,7 @@ EDDOWN   BAL   14,EDARGN
          BNH   EDDN1
          LA    1,MEOF               past the end
          BAL   14,MSG
+         MVI   EDATEOF,1
          MVC   EDCUR,EDN
          B     EDLOOP
 EDDN1    ST    2,EDCUR
@@ -503,9 +533,9 @@ EDCGMVC  MVC   0(0,5),0(14)
 * character): the next line that holds the string, from the line
 * after the current one. FIND line: the next line that starts with
 * the text after FIND and one blank (R6's FIND HELPEDT/HELPEDT2);
-* FIND alone goes down one line. Both start at the top when at the
-* bottom; not found: EOF: and the pointer at the last line, so that
-* = (or the same search again) starts at the top.
+* FIND alone goes down one line. Not found: EOF: and the pointer at
+* the last line; the next search (= or any) after an EOF: starts at
+* the top (FIND HELPEDT2: at the bottom, from the top).
 EDLOCATE CLC   NTOK,=F'2'
          BL    EDUNK
          L     2,LINEADR
@@ -530,9 +560,9 @@ EDFIND   L     2,LINEADR
 EDSRCH   ST    2,EDSA
          ST    1,EDSAL
          L     5,EDCUR
-         C     5,EDN
-         BL    EDSR1
-         SR    5,5                  at the bottom: from the top
+         CLI   EDWASEOF,0
+         BE    EDSR1
+         SR    5,5                  after EOF: from the top
 EDSR1    LA    5,1(,5)              the next line
          C     5,EDN
          BH    EDSRNF
@@ -563,6 +593,7 @@ EDSRF    ST    5,EDCUR              found: the new current line
          BAL   14,EDSHOW
          B     EDLOOP
 EDSRNF   MVC   EDCUR,EDN            not found
+         MVI   EDATEOF,1
          LA    1,MEOF
          BAL   14,MSG
          B     EDLOOP

@@ -58,6 +58,7 @@ BLKBUF2  EQU   X'011C00'            any block
 RESPBUF  EQU   X'012000'            CP response buffer (8K)
 FWCL2    EQU   X'014000'            writer: later chain link
 INRAW    EQU   X'014400'            console line as typed (132)
+EDLAST   EQU   X'014500'            editor: the last subcommand (268)
 RESPLEN  EQU   8192
 RECBUF   EQU   X'020000'            one record (64K)
 FWLIST   EQU   X'030000'            writer: data block numbers (32K)
