@@ -323,3 +323,21 @@ fn equals_repeats_and_question_mark_types_the_last_subcommand() {
         "{out}"
     );
 }
+
+#[test]
+fn save_writes_the_file_and_editing_goes_on() {
+    // SAVE [fn [ft [fm]]]: FILE's operands, but the session goes on (a later QUIT leaves
+    // what SAVE wrote); with a new name the file is saved under it from then on.
+    let input = "EDIT S DATA A\nINPUT ONE\nSAVE\nINPUT TWO\nSAVE OTHER\nINPUT THREE\nQUIT\n\
+                 TYPE S DATA A\nTYPE OTHER DATA A\nLISTFILE * * A\nLOGOFF\n";
+    let out = default_session(input);
+    let r = replies(&out);
+    assert_eq!(r[0], ["NEW FILE:", "EDIT:"], "{out}");
+    assert_eq!(r[1], ["ONE"], "{out}");
+    assert_eq!(r[2], ["ONE", "TWO"], "{out}");
+    assert_eq!(
+        r[3],
+        ["S        DATA     A1", "OTHER    DATA     A1"],
+        "{out}"
+    );
+}

@@ -649,10 +649,13 @@ EDTRUNCC L     1,EDLRECL
 EDTR1    ST    1,EDTRUNC
          B     EDLOOP
 *
-* FILE [fn [ft [fm]]] / QUIT
+* FILE [fn [ft [fm]]] / SAVE [fn [ft [fm]]] / QUIT
 EDQUIT   SR    15,15
          B     RETURN
-EDFILE   CLC   NTOK,=F'2'
+EDSAVEC  MVI   EDSVF,1              SAVE: FILE, and go on editing
+         B     EDFILE1
+EDFILE   MVI   EDSVF,0
+EDFILE1  CLC   NTOK,=F'2'
          BL    EDF1
          MVC   EDNAME(8),TOKENS+8
          CLC   NTOK,=F'3'
@@ -675,7 +678,7 @@ EDF1     L     2,EDADT
          B     EDLOOP
 EDF2     L     6,EDN
          LTR   6,6
-         BZ    EDQUIT               nothing to write
+         BZ    EDFDONE              nothing to write
          SR    0,0
          IC    0,EDRECFM
          L     1,EDLRECL
@@ -722,8 +725,9 @@ EDF6     BAL   14,FWPUT
          BAL   14,PUTFILE
          LTR   15,15
          BNZ   EDFERR
-         SR    15,15
-         B     RETURN
+EDFDONE  CLI   EDSVF,0
+         BE    EDQUIT
+         B     EDLOOP
 EDFERR   BAL   14,MSGIOERR
          B     EDLOOP
 EDFNACC  IC    1,TOKENS+24
