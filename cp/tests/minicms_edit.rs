@@ -341,3 +341,41 @@ fn save_writes_the_file_and_editing_goes_on() {
         "{out}"
     );
 }
+
+#[test]
+fn replace_insert_and_verify() {
+    // REPLACE line: the current line replaced; REPLACE alone: it goes and INPUT mode takes
+    // its place; at the top of the file REPLACE is INPUT. INSERT line adds a line after the
+    // current one. VERIFY OFF: moves do not type the line (TYPE still does, TOF: is still
+    // said); VERIFY alone or ON: on again; anything else ?EDIT:.
+    let input = "EDIT R DATA A\nINPUT\nONE\nTWO\nTHREE\n\nTOP\nNEXT\nREPLACE UNO\nNEXT\n\
+                 REPLACE\nDOS\nZWEI\n\nINSERT VIER\nTOP\nREPLACE NULL\nVERIFY OFF\nTOP\n\
+                 NEXT 2\nTYPE\n/THREE/\nVERIFY X\nVERIFY\nUP\nFILE\nTYPE R DATA A\nLOGOFF\n";
+    let out = default_session(input);
+    let r = replies(&out);
+    assert_eq!(
+        r[0],
+        [
+            "NEW FILE:",
+            "EDIT:",
+            "INPUT:",
+            "EDIT:",
+            "TOF:",
+            "ONE",
+            "TWO",
+            "INPUT:",
+            "EDIT:",
+            "TOF:",
+            "TOF:",
+            "UNO",
+            "?EDIT: VERIFY X",
+            "VIER",
+        ],
+        "{out}"
+    );
+    assert_eq!(
+        r[1],
+        ["NULL", "UNO", "DOS", "ZWEI", "VIER", "THREE"],
+        "{out}"
+    );
+}

@@ -285,6 +285,9 @@ EDCMDS   DC    CL8'INPUT',AL1(0),AL3(EDINPUT)
          DC    CL8'NEXT',AL1(0),AL3(EDDOWN)
          DC    CL8'FILE',AL1(3),AL3(EDFILE)
          DC    CL8'SAVE',AL1(3),AL3(EDSAVEC)
+         DC    CL8'REPLACE',AL1(0),AL3(EDREPL)
+         DC    CL8'INSERT',AL1(5),AL3(EDINPUT)
+         DC    CL8'VERIFY',AL1(0),AL3(EDVERIFY)
          DC    CL8'QUIT',AL1(0),AL3(EDQUIT)
          DC    X'FF'
 *
@@ -308,6 +311,7 @@ EDDIG    DC    C' '
 EDDELIM  DC    C' '
 EDCASE   DC    C'U'                 CASE U or M
 EDFCOL   DC    X'00'                1: FIND (column 1 only)
+EDVER    DC    X'01'                1: VERIFY ON; 2: LIST/TYPE
 EDSVF    DC    X'00'                1: SAVE (not FILE)
 EDATEOF  DC    X'00'                1: this subcommand said EOF:
 EDWASEOF DC    X'00'                1: the one before did

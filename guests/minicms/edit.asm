@@ -109,6 +109,7 @@ EDSAVE   ST    0,0(,4)
          L     2,=A(INRAW)
          MVC   136(132,4),0(2)
 EDTOK    BAL   14,TOKENIZE
+         NI    EDVER,X'01'
          MVC   EDWASEOF,EDATEOF
          MVI   EDATEOF,0
          CLI   EDCASE,C'M'          CASE M: the operands as typed
@@ -174,7 +175,9 @@ EDSH1    C     1,EDN
          LA    1,MEOF
          BAL   14,MSG
          B     RETURN
-EDSH2    BCTR  1,0
+EDSH2    TM    EDVER,X'03'          VERIFY OFF: not shown (but by TYPE)
+         BZ    RETURN
+         BCTR  1,0
          SLL   1,2
          A     1,=A(EDPTRS)
          L     1,0(,1)
@@ -297,7 +300,8 @@ EDINP3   LA    1,MEDIT
          BAL   14,MSG
          B     EDLOOP
 *
-EDLIST   BAL   14,EDARGN            LIST / TYPE [n|*]
+EDLIST   OI    EDVER,X'02'          LIST / TYPE [n|*]
+         BAL   14,EDARGN
          LR    6,1
          L     1,EDCUR
          LTR   1,1

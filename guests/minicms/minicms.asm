@@ -20,6 +20,7 @@
 *   exec.asm     EXEC files
 *   spool.asm    PUNCH PRINT READCARD TELL QUERY READER (at X'5000',
 *                base register R7)
+*   edit2.asm    more EDIT subcommands (after spool.asm, base R7)
 *   (help)       the help texts, made from help/*.helpcmd
 *   data.asm     messages, tables, work areas
 *
