@@ -379,3 +379,48 @@ fn replace_insert_and_verify() {
         "{out}"
     );
 }
+
+#[test]
+fn zone_limits_locate_and_change() {
+    // ZONE first [last|*]: LOCATE and CHANGE look at those columns only (CHANGE HELPEDT2,
+    // note 5: "Use the ZONE subcommand to indicate which columns are to be searched for
+    // string1"); the columns outside are kept as they are; FIND still matches column 1;
+    // ZONE alone: the whole line again; a bad zone is ?EDIT: and leaves the zone as it was.
+    let input = "EDIT Z DATA A\nINPUT\nAB AB AB\nXX AB\nAB\nABCABC\n\nTOP\nZONE 3 5\n/AB/\n/AB/\n\
+                 /AB/\nTOP\nNEXT\nCHANGE /AB/ZZ/ * G\nZONE 4 *\nTOP\nNEXT\nCHANGE /AB/Q/ * G\n\
+                 ZONE 0\nZONE 5 4\nZONE 81\nZONE 1 81\nZONE 1 2 3\nZONE X\nTOP\n/Q/\n/AB/\nZONE\n\
+                 TOP\n/AB/\nFIND AB\nFILE\nTYPE Z DATA A\nLOGOFF\n";
+    let out = default_session(input);
+    let r = replies(&out);
+    assert_eq!(
+        after_input(&out),
+        [
+            "TOF:",
+            "AB AB AB",
+            "XX AB",
+            "ABCABC",
+            "TOF:",
+            "AB AB AB",
+            "AB ZZ AB",
+            "XX ZZ",
+            "ABCZZC",
+            "TOF:",
+            "AB ZZ AB",
+            "AB ZZ Q",
+            "?EDIT: ZONE 0",
+            "?EDIT: ZONE 5 4",
+            "?EDIT: ZONE 81",
+            "?EDIT: ZONE 1 81",
+            "?EDIT: ZONE 1 2 3",
+            "?EDIT: ZONE X",
+            "TOF:",
+            "AB ZZ Q",
+            "EOF:",
+            "TOF:",
+            "AB ZZ Q",
+            "AB",
+        ],
+        "{out}"
+    );
+    assert_eq!(r[1], ["AB ZZ Q", "XX ZZ", "AB", "ABCZZC"], "{out}");
+}

@@ -288,6 +288,7 @@ EDCMDS   DC    CL8'INPUT',AL1(0),AL3(EDINPUT)
          DC    CL8'REPLACE',AL1(0),AL3(EDREPL)
          DC    CL8'INSERT',AL1(5),AL3(EDINPUT)
          DC    CL8'VERIFY',AL1(0),AL3(EDVERIFY)
+         DC    CL8'ZONE',AL1(0),AL3(EDZONEC)
          DC    CL8'QUIT',AL1(0),AL3(EDQUIT)
          DC    X'FF'
 *
@@ -297,6 +298,8 @@ EDCUR    DC    F'0'
 EDHP     DC    F'0'
 EDLRECL  DC    F'0'
 EDTRUNC  DC    F'0'              the truncation column
+EDZS0    DC    F'0'              ZONE: first column - 1
+EDZE     DC    F'0'              ZONE: last column (0: the end)
 EDADT    DC    F'0'
 EDSA     DC    F'0'
 EDSAL    DC    F'0'

@@ -17,6 +17,7 @@ EDIT     STM   14,12,0(13)
          MVC   EDNAME,PATID
          L     1,=A(EDLAST)         no last subcommand yet
          XC    0(4,1),0(1)
+         XC    EDZS0(8),EDZS0       ZONE: the whole line
          MVI   EDCASE,C'U'          CASE U, but M for MEMO and SCRIPT
          CLC   EDNAME+8(8),=CL8'MEMO'
          BE    EDCASEM
@@ -468,6 +469,11 @@ EDCHG1   STM   14,12,0(13)
          LA    4,0(3,2)             its end
          L     5,=A(RECBUF)         the new text
          SR    7,7                  changes
+         L     15,=A(EDZPRE)        the columns before the zone as
+         BALR  14,15                they are; only the zone changes
+         LR    2,0
+         LR    5,1
+         LR    4,15
 EDCG1    L     1,EDSAL
          LR    0,4
          SR    0,2
@@ -505,7 +511,10 @@ EDCG4    CR    2,4                  the rest
          LA    5,1(,5)
          LA    2,1(,2)
          B     EDCG4
-EDCG5    LTR   7,7
+EDCG5    L     15,=A(EDZSUF)        the columns after the zone
+         BALR  14,15
+         LR    5,1
+         LTR   7,7
          BZ    RETURN
          L     1,EDCHG
          LA    1,1(,1)
@@ -577,6 +586,10 @@ EDSR1    LA    5,1(,5)              the next line
          L     6,0(,1)
          LH    4,0(,6)              its length
          LA    6,2(,6)              its text
+         L     15,=A(EDZCLIP)       the zone of it
+         BALR  14,15
+         LR    6,1
+         LR    4,0
          L     7,EDSAL
          SR    4,7                  the columns the string fits at - 1
          BM    EDSR1

@@ -1,6 +1,6 @@
 *---------------------------------------------------------------------
 * More EDIT subcommands, after spool.asm at X'5000' with its base R7
-* (loaded from SPLBASE on entry): REPLACE and VERIFY. INSERT line is
+* (loaded from SPLBASE on entry): REPLACE, VERIFY and ZONE. INSERT line is
 * INPUT line (EDCMDS). They go back to EDLOOP, as edit.asm's do.
 *---------------------------------------------------------------------
 *
@@ -32,6 +32,106 @@ EDVERIFY L     7,SPLBASE
          BE    EDLOOP
          MVI   EDVER,1
          B     EDUNK
+*
+* ZONE [first [last|*]]: the columns LOCATE and CHANGE look at (FIND
+* looks at column 1 whatever the zone); alone: the whole line; *:
+* to the end. 1 <= first <= last <= LRECL, else ?EDIT:.
+EDZONEC  L     7,SPLBASE
+         CLC   NTOK,=F'3'
+         BH    EDUNK
+         CLC   NTOK,=F'2'
+         BNL   EDZ0
+         XC    EDZS0(8),EDZS0
+         B     EDLOOP
+EDZ0     LA    1,TOKENS+8
+         BAL   14,TOKNUM
+         LTR   15,15
+         BNZ   EDUNK
+         BCTR  1,0
+         LTR   6,1                  first - 1
+         BM    EDUNK
+         C     6,EDLRECL
+         BNL   EDUNK
+         SR    2,2                  last: the end
+         CLC   NTOK,=F'3'
+         BL    EDZ1
+         CLI   TOKENS+16,C'*'
+         BE    EDZ1
+         LA    1,TOKENS+16
+         BAL   14,TOKNUM
+         LTR   15,15
+         BNZ   EDUNK
+         CR    1,6
+         BNH   EDUNK
+         C     1,EDLRECL
+         BH    EDUNK
+         LR    2,1
+EDZ1     ST    6,EDZS0
+         ST    2,EDZE
+         B     EDLOOP
+*
+* EDZCLIP: the zone of the line of R4 bytes at R6, for LOCATE (FIND:
+* the whole line): R1 = its address, R0 = its length (< 0: none).
+EDZCLIP  STM   14,12,0(13)
+         LA    13,60(,13)
+         L     7,SPLBASE
+         LR    1,6
+         LR    0,4
+         CLI   EDFCOL,0
+         BNE   RETURN
+         ICM   3,15,EDZE
+         BZ    EDZC1
+         CR    0,3
+         BNH   EDZC1
+         LR    0,3
+EDZC1    A     1,EDZS0
+         S     0,EDZS0
+         B     RETURN
+*
+* EDZPRE: for CHANGE, the line at R2 to R4 being copied to R5: the
+* columns before the zone copied as they are; R0 = R2 and R1 = R5
+* after them, R15 = the end of the zone in the line (EDZREAL keeps
+* the end of the line for EDZSUF).
+EDZPRE   STM   14,12,0(13)
+         LA    13,60(,13)
+         L     7,SPLBASE
+         ST    4,EDZREAL
+         LR    15,4
+         ICM   3,15,EDZE
+         BZ    EDZP1
+         LA    3,0(3,2)
+         CR    3,15
+         BNL   EDZP1
+         LR    15,3
+EDZP1    L     3,EDZS0
+EDZP2    LTR   3,3
+         BZ    EDZP3
+         CR    2,15
+         BNL   EDZP3
+         MVC   0(1,5),0(2)
+         LA    2,1(,2)
+         LA    5,1(,5)
+         BCTR  3,0
+         B     EDZP2
+EDZP3    LR    0,2
+         LR    1,5
+         B     RETURN
+*
+* EDZSUF: the rest of the line, from R2 to EDZREAL, copied to R5;
+* R1 = R5 after it.
+EDZSUF   STM   14,12,0(13)
+         LA    13,60(,13)
+         L     7,SPLBASE
+         L     4,EDZREAL
+EDZS1    CR    2,4
+         BNL   EDZS2
+         MVC   0(1,5),0(2)
+         LA    2,1(,2)
+         LA    5,1(,5)
+         B     EDZS1
+EDZS2    LR    1,5
+         B     RETURN
+EDZREAL  DC    F'0'
          LTORG
 * The help texts (HELPTAB, at guests::minicms::HELP_ORIGIN X'6000')
 * must lie above all of this: a negative length is an assembly error.
