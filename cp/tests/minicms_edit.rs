@@ -424,3 +424,32 @@ fn zone_limits_locate_and_change() {
     );
     assert_eq!(r[1], ["AB ZZ Q", "XX ZZ", "AB", "ABCZZC"], "{out}");
 }
+
+#[test]
+fn serial_numbers_columns_73_to_80() {
+    // SERIAL ON: FILE and SAVE write the first three characters of the file name and the
+    // line's number times 10 (5 digits) in columns 73-80 of an F 80 file; SERIAL seq incr
+    // another identifier and step; SERIAL OFF none; bad operands are ?EDIT:.
+    let input = "EDIT SER DATA A\nINPUT\nONE\nTWO\n\nSERIAL ON\nSAVE\nSERIAL AB 5\nSAVE S2\n\
+                 SERIAL ABCD\nSERIAL AB 0\nSERIAL\nSERIAL OFF\nFILE S3\nTYPE SER DATA A\n\
+                 TYPE S2 DATA A\nTYPE S3 DATA A\nLOGOFF\n";
+    let out = default_session(input);
+    let r = replies(&out);
+    assert_eq!(
+        after_input(&out),
+        ["?EDIT: SERIAL ABCD", "?EDIT: SERIAL AB 0", "?EDIT: SERIAL"],
+        "{out}"
+    );
+    let pad = |s: &str, serial: &str| format!("{s:<72}{serial}");
+    assert_eq!(
+        r[1],
+        [pad("ONE", "SER00010"), pad("TWO", "SER00020")],
+        "{out}"
+    );
+    assert_eq!(
+        r[2],
+        [pad("ONE", "AB 00005"), pad("TWO", "AB 00010")],
+        "{out}"
+    );
+    assert_eq!(r[3], ["ONE", "TWO"], "{out}");
+}

@@ -289,6 +289,7 @@ EDCMDS   DC    CL8'INPUT',AL1(0),AL3(EDINPUT)
          DC    CL8'INSERT',AL1(5),AL3(EDINPUT)
          DC    CL8'VERIFY',AL1(0),AL3(EDVERIFY)
          DC    CL8'ZONE',AL1(0),AL3(EDZONEC)
+         DC    CL8'SERIAL',AL1(2),AL3(EDSERC)
          DC    CL8'QUIT',AL1(0),AL3(EDQUIT)
          DC    X'FF'
 *
@@ -318,7 +319,6 @@ EDVER    DC    X'01'                1: VERIFY ON; 2: LIST/TYPE
 EDSVF    DC    X'00'                1: SAVE (not FILE)
 EDATEOF  DC    X'00'                1: this subcommand said EOF:
 EDWASEOF DC    X'00'                1: the one before did
-MCASE    DC    AL1(6),C'CASE U'
 MTRUNC   DC    AL1(9),C'TRUNCATED'
 EDGLOB   DC    X'00'
 *

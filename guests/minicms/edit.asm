@@ -616,23 +616,6 @@ EDSRNF   MVC   EDCUR,EDN            not found
          B     EDLOOP
 EDSRCLC  CLC   0(0,6),0(14)
 *
-* CASE [M|U]: M keeps lower case in what is typed (INPUT, CHANGE,
-* LOCATE), U makes it upper case; CASE alone types the setting
-* (R6's CASE HELPEDT/HELPEDT2).
-EDCASEC  CLC   NTOK,=F'2'
-         BL    EDCASEQ
-         BH    EDUNK
-         CLC   TOKENS+8(8),=CL8'M'
-         BE    EDCASE1
-         CLC   TOKENS+8(8),=CL8'U'
-         BNE   EDUNK
-EDCASE1  MVC   EDCASE,TOKENS+8
-         B     EDLOOP
-EDCASEQ  MVC   MCASE+6(1),EDCASE
-         LA    1,MCASE
-         BAL   14,MSG
-         B     EDLOOP
-*
 * EDTRC: a line of R0 bytes at R1 for the file: cut at the truncation
 * column, saying TRUNCATED (R0 = the length kept).
 EDTRC    STM   14,12,0(13)
@@ -645,26 +628,6 @@ EDTRC    STM   14,12,0(13)
          L     0,EDTRUNC
          LR    1,6
          B     RETURN
-*
-* TRUNC [n|*]: the truncation column, 1 to the record length (the
-* file's LRECL; 80 for a new file, 255 at least for V); * or no
-* operand: the record length.
-EDTRUNCC L     1,EDLRECL
-         CLC   NTOK,=F'2'
-         BL    EDTR1
-         BH    EDUNK
-         CLI   TOKENS+8,C'*'
-         BE    EDTR1
-         LA    1,TOKENS+8
-         BAL   14,TOKNUM
-         LTR   15,15
-         BNZ   EDUNK
-         LTR   1,1
-         BNP   EDUNK
-         C     1,EDLRECL
-         BH    EDUNK
-EDTR1    ST    1,EDTRUNC
-         B     EDLOOP
 *
 * FILE [fn [ft [fm]]] / SAVE [fn [ft [fm]]] / QUIT
 EDQUIT   SR    15,15
@@ -729,7 +692,9 @@ EDF5A    LR    0,1
          MVCL  0,14
          L     1,=A(RECBUF)
          LR    0,4
-EDF6     BAL   14,FWPUT
+EDF6     L     15,=A(EDSERNO)       SERIAL: columns 73-80
+         BALR  14,15
+         BAL   14,FWPUT
          LA    7,4(,7)
          BCT   6,EDF3
          BAL   14,FWCLOSE

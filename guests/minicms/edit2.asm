@@ -1,8 +1,48 @@
 *---------------------------------------------------------------------
 * More EDIT subcommands, after spool.asm at X'5000' with its base R7
-* (loaded from SPLBASE on entry): REPLACE, VERIFY and ZONE. INSERT line is
-* INPUT line (EDCMDS). They go back to EDLOOP, as edit.asm's do.
+* (loaded from SPLBASE on entry): CASE, TRUNC, REPLACE, VERIFY, ZONE,
+* SERIAL. INSERT line is INPUT line (EDCMDS). They go back to EDLOOP,
+* as edit.asm's do.
 *---------------------------------------------------------------------
+*
+* CASE [M|U]: M keeps lower case in what is typed (INPUT, CHANGE,
+* LOCATE), U makes it upper case; CASE alone types the setting
+* (R6's CASE HELPEDT/HELPEDT2).
+EDCASEC  L     7,SPLBASE
+         CLC   NTOK,=F'2'
+         BL    EDCASEQ
+         BH    EDUNK
+         CLC   TOKENS+8(8),=CL8'M'
+         BE    EDCASE1
+         CLC   TOKENS+8(8),=CL8'U'
+         BNE   EDUNK
+EDCASE1  MVC   EDCASE,TOKENS+8
+         B     EDLOOP
+EDCASEQ  MVC   MCASE+6(1),EDCASE
+         LA    1,MCASE
+         BAL   14,MSG
+         B     EDLOOP
+*
+* TRUNC [n|*]: the truncation column, 1 to the record length (the
+* file's LRECL; 80 for a new file, 255 at least for V); * or no
+* operand: the record length.
+EDTRUNCC L     7,SPLBASE
+         L     1,EDLRECL
+         CLC   NTOK,=F'2'
+         BL    EDTR1
+         BH    EDUNK
+         CLI   TOKENS+8,C'*'
+         BE    EDTR1
+         LA    1,TOKENS+8
+         BAL   14,TOKNUM
+         LTR   15,15
+         BNZ   EDUNK
+         LTR   1,1
+         BNP   EDUNK
+         C     1,EDLRECL
+         BH    EDUNK
+EDTR1    ST    1,EDTRUNC
+         B     EDLOOP
 *
 * REPLACE [line]: the current line replaced by line; REPLACE alone
 * deletes it and enters INPUT mode in its place. At the top of the
@@ -131,7 +171,68 @@ EDZS1    CR    2,4
          B     EDZS1
 EDZS2    LR    1,5
          B     RETURN
+*
+* SERIAL OFF | ON | seq [incr]: FILE and SAVE write a serial number
+* in columns 73-80 of an F 80 file: seq (ON: the first 3 characters
+* of the file name) and the line's number times incr (10), 5 digits.
+EDSERC   L     7,SPLBASE
+         CLC   NTOK,=F'2'
+         BL    EDUNK
+         CLC   NTOK,=F'3'
+         BH    EDUNK
+         CLC   TOKENS+8(8),=CL8'OFF'
+         BNE   EDSE0
+         MVI   EDSERON,0
+         B     EDLOOP
+EDSE0    MVC   EDSERNX,EDNAME       ON: the file name's first 3
+         CLC   TOKENS+8(8),=CL8'ON'
+         BE    EDSE1
+         CLI   TOKENS+11,C' '       seq: 1 to 3 characters
+         BNE   EDUNK
+         MVC   EDSERNX,TOKENS+8
+EDSE1    LA    1,10
+         CLC   NTOK,=F'3'
+         BL    EDSE2
+         LA    1,TOKENS+16
+         BAL   14,TOKNUM
+         LTR   15,15
+         BNZ   EDUNK
+         LTR   1,1
+         BNP   EDUNK
+EDSE2    ST    1,EDSERINC
+         MVC   EDSERID,EDSERNX
+         MVI   EDSERON,1
+         B     EDLOOP
+*
+* EDSERNO: called by FILE for each record (R1: it, R0 bytes, R7: its
+* slot in EDPTRS): with SERIAL on, an F 80 record gets its serial.
+EDSERNO  STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    5,7
+         L     7,SPLBASE
+         CLI   EDSERON,0
+         BE    RETURN
+         CLI   EDRECFM,C'F'
+         BNE   RETURN
+         C     0,=F'80'
+         BNE   RETURN
+         S     5,=A(EDPTRS)
+         SRL   5,2
+         LA    5,1(,5)              the line's number
+         M     4,EDSERINC
+         CVD   5,EDSDW
+         MVC   72(3,1),EDSERID
+         UNPK  75(5,1),EDSDW
+         OI    79(1),X'F0'
+         B     RETURN
+MCASE    DC    AL1(6),C'CASE U'
 EDZREAL  DC    F'0'
+EDSERINC DC    F'10'
+EDSERON  DC    X'00'
+EDSERID  DC    CL3' '
+EDSERNX  DC    CL3' '
+         DS    0D
+EDSDW    DS    D
          LTORG
 * The help texts (HELPTAB, at guests::minicms::HELP_ORIGIN X'6000')
 * must lie above all of this: a negative length is an assembly error.
