@@ -119,7 +119,7 @@ fn case_m_keeps_lower_case_and_case_u_is_the_default() {
     // what is typed. CASE HELPEDT2: CASE alone displays the setting.
     let input = format!(
         "{FOUR}CASE\nCASE m\nCASE\nINPUT Mixed Case\nCHANGE /Case/cASE/\nINPUT\nlower line\n\n\
-         TOP\nLOCATE /Mixed/\nCASE X\nCASE U\nINPUT upper\nFILE\nTYPE T DATA A\n\
+         CHANGE /l/L/ 1 g\nTOP\nLOCATE /Mixed/\nCASE X\nCASE U\nINPUT upper\nFILE\nTYPE T DATA A\n\
          EDIT N MEMO A\nCASE\nQUIT\nLOGOFF\n"
     );
     let out = default_session(&input);
@@ -131,6 +131,7 @@ fn case_m_keeps_lower_case_and_case_u_is_the_default() {
             "Mixed cASE",
             "INPUT:",
             "EDIT:",
+            "Lower Line",
             "TOF:",
             "Mixed cASE",
             "?EDIT: CASE X",
@@ -147,7 +148,7 @@ fn case_m_keeps_lower_case_and_case_u_is_the_default() {
             "BETA FOUR",
             "Mixed cASE",
             "UPPER",
-            "lower line",
+            "Lower Line",
         ],
         "{out}"
     );

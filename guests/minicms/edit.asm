@@ -412,11 +412,13 @@ EDCH1    LA    1,TOKENS
          LR    6,1
 EDCH1A   C     4,=F'2'
          BL    EDCH2
+         OI    TOKENS+8,X'40'       g (CASE M) is G
          CLI   TOKENS+8,C'G'
          BNE   EDCH2
          MVI   EDGLOB,1
          B     EDCH2
-EDCH1B   CLI   TOKENS,C'G'
+EDCH1B   OI    TOKENS,X'40'
+         CLI   TOKENS,C'G'
          BNE   EDCH2
          MVI   EDGLOB,1
 EDCH2    L     1,EDCUR
