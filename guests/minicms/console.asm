@@ -52,6 +52,8 @@ RDTERM   STM   14,12,0(13)
 RDT1     LTR   4,4
          BZ    RDT3
          BCTR  4,0
+         L     1,=A(INRAW)
+         EX    4,RDTRAW             as typed (EDIT's CASE M)
          EX    4,RDTRAN             upper case
          LA    4,1(,4)
          LA    1,INBUF-1(4)         drop trailing blanks
@@ -63,6 +65,7 @@ RDT3     LR    0,4
          LA    1,INBUF
          B     RETURN
 RDTRAN   TR    INBUF(0),UPTAB
+RDTRAW   MVC   0(0,1),INBUF
 *
 * CONSIO: start the console CCW and wait for its device end.
 CONSIO   ST    14,CONSR14

@@ -270,7 +270,11 @@ MEXBIG   DC    AL1(L'MEXBIGT)
 MEXBIGT  DC    C'DMSEXT073E EXEC file too large.'
 * editor subcommands: name, shortest abbreviation - 1, routine
 EDCMDS   DC    CL8'INPUT',AL1(0),AL3(EDINPUT)
-         DC    CL8'LIST',AL1(0),AL3(EDLIST)
+         DC    CL8'LOCATE',AL1(0),AL3(EDLOCATE)
+         DC    CL8'LIST',AL1(1),AL3(EDLIST)
+         DC    CL8'FIND',AL1(0),AL3(EDFIND)
+         DC    CL8'TRUNC',AL1(1),AL3(EDTRUNCC)
+         DC    CL8'CASE',AL1(3),AL3(EDCASEC)
          DC    CL8'TYPE',AL1(0),AL3(EDLIST)
          DC    CL8'CHANGE',AL1(0),AL3(EDCHANGE)
          DC    CL8'DELETE',AL1(1),AL3(EDDELETE)
@@ -280,6 +284,12 @@ EDCMDS   DC    CL8'INPUT',AL1(0),AL3(EDINPUT)
          DC    CL8'DOWN',AL1(0),AL3(EDDOWN)
          DC    CL8'NEXT',AL1(0),AL3(EDDOWN)
          DC    CL8'FILE',AL1(3),AL3(EDFILE)
+         DC    CL8'SAVE',AL1(3),AL3(EDSAVEC)
+         DC    CL8'REPLACE',AL1(0),AL3(EDREPL)
+         DC    CL8'INSERT',AL1(5),AL3(EDINPUT)
+         DC    CL8'VERIFY',AL1(0),AL3(EDVERIFY)
+         DC    CL8'ZONE',AL1(0),AL3(EDZONEC)
+         DC    CL8'SERIAL',AL1(2),AL3(EDSERC)
          DC    CL8'QUIT',AL1(0),AL3(EDQUIT)
          DC    X'FF'
 *
@@ -288,6 +298,9 @@ EDN      DC    F'0'
 EDCUR    DC    F'0'
 EDHP     DC    F'0'
 EDLRECL  DC    F'0'
+EDTRUNC  DC    F'0'              the truncation column
+EDZS0    DC    F'0'              ZONE: first column - 1
+EDZE     DC    F'0'              ZONE: last column (0: the end)
 EDADT    DC    F'0'
 EDSA     DC    F'0'
 EDSAL    DC    F'0'
@@ -300,6 +313,13 @@ EDNAME   DC    CL16' '
 EDRECFM  DC    C' '
 EDDIG    DC    C' '
 EDDELIM  DC    C' '
+EDCASE   DC    C'U'                 CASE U or M
+EDFCOL   DC    X'00'                1: FIND (column 1 only)
+EDVER    DC    X'01'                1: VERIFY ON; 2: LIST/TYPE
+EDSVF    DC    X'00'                1: SAVE (not FILE)
+EDATEOF  DC    X'00'                1: this subcommand said EOF:
+EDWASEOF DC    X'00'                1: the one before did
+MTRUNC   DC    AL1(9),C'TRUNCATED'
 EDGLOB   DC    X'00'
 *
          DS    0F

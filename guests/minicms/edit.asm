@@ -1,7 +1,9 @@
 *---------------------------------------------------------------------
 * EDIT fn ft [fm]: a line editor in the manner of CMS EDIT (line
-* mode): INPUT, LIST/TYPE, CHANGE /a/b/ [n|*] [G], DELETE, TOP,
-* BOTTOM, UP, DOWN/NEXT, FILE [fn [ft [fm]]], QUIT. The file is kept
+* mode): INPUT, LOCATE /s/ (and /s/), FIND, LIST/TYPE, CHANGE
+* /a/b/ [n|*] [G], CASE [M|U], TRUNC [n|*], DELETE, TOP, BOTTOM, UP,
+* DOWN/NEXT, FILE [fn [ft [fm]]], QUIT; = does the last subcommand
+* again, ? types it. The file is kept
 * as lines: EDPTRS holds the address of each line ([H len][text]) in
 * the heap at EDHEAP. EDCUR is the current line (0: top of file).
 *---------------------------------------------------------------------
@@ -13,7 +15,16 @@ EDIT     STM   14,12,0(13)
          LTR   15,15
          BNZ   RETURN
          MVC   EDNAME,PATID
-         XC    EDN,EDN
+         L     1,=A(EDLAST)         no last subcommand yet
+         XC    0(4,1),0(1)
+         XC    EDZS0(8),EDZS0       ZONE: the whole line
+         MVI   EDCASE,C'U'          CASE U, but M for MEMO and SCRIPT
+         CLC   EDNAME+8(8),=CL8'MEMO'
+         BE    EDCASEM
+         CLC   EDNAME+8(8),=CL8'SCRIPT'
+         BNE   EDCASEU
+EDCASEM  MVI   EDCASE,C'M'
+EDCASEU  XC    EDN,EDN
          XC    EDCUR,EDCUR
          L     1,=A(EDHEAP)
          ST    1,EDHP
@@ -33,6 +44,12 @@ EDIT     STM   14,12,0(13)
          MVC   EDRECFM,FOUNDFST+30
          MVC   EDLRECL,FOUNDFST+32
          MVC   EDDIG,FOUNDFST+25
+         CLI   EDRECFM,C'V'         V: records up to 255 at least
+         BNE   EDLR1
+         CLC   EDLRECL,=F'255'
+         BNL   EDLR1
+         MVC   EDLRECL,=F'255'
+EDLR1    DS    0H
          LA    1,FOUNDFST           load the lines
          BAL   14,FROPEN
          LTR   15,15
@@ -60,14 +77,50 @@ EDNEW1   SR    0,0
          ST    1,EDADT
          LA    1,MNEWFILE
          BAL   14,MSG
-EDGO     LA    1,MEDIT
+EDGO     MVC   EDTRUNC,EDLRECL      TRUNC: the record length
+         LA    1,MEDIT
          BAL   14,MSG
 *
 * the subcommand loop
 EDLOOP   BAL   14,RDTERM
          LTR   0,0
          BZ    EDLOOP
-         BAL   14,TOKENIZE
+         L     4,=A(EDLAST)         the last subcommand: length, the
+         C     0,=F'1'              line upper-cased and as typed
+         BNE   EDSAVE
+         CLI   INBUF,C'='           = : do it again
+         BE    EDAGAIN
+         CLI   INBUF,C'?'           ? : type it
+         BNE   EDSAVE
+         ICM   0,15,0(4)
+         BZ    EDLOOP               none yet
+         LA    1,136(,4)
+         BAL   14,WRTERM
+         B     EDLOOP
+EDAGAIN  L     0,0(,4)
+         LTR   0,0
+         BZ    EDLOOP               none yet
+         MVC   INBUF(132),4(4)
+         L     2,=A(INRAW)
+         MVC   0(132,2),136(4)
+         LA    1,INBUF
+         B     EDTOK
+EDSAVE   ST    0,0(,4)
+         MVC   4(132,4),INBUF
+         L     2,=A(INRAW)
+         MVC   136(132,4),0(2)
+EDTOK    BAL   14,TOKENIZE
+         NI    EDVER,X'01'
+         MVC   EDWASEOF,EDATEOF
+         MVI   EDATEOF,0
+         CLI   EDCASE,C'M'          CASE M: the operands as typed
+         BNE   EDL0
+         L     1,=A(INRAW)
+         ST    1,LINEADR
+EDL0     L     2,LINEADR            /string/: LOCATE /string/
+         AH    2,TOKPOS
+         CLI   0(2),C'/'
+         BE    EDLOC0
          LA    1,TOKENS
          BAL   14,TOKLEN
          LR    3,1
@@ -123,7 +176,9 @@ EDSH1    C     1,EDN
          LA    1,MEOF
          BAL   14,MSG
          B     RETURN
-EDSH2    BCTR  1,0
+EDSH2    TM    EDVER,X'03'          VERIFY OFF: not shown (but by TYPE)
+         BZ    RETURN
+         BCTR  1,0
          SLL   1,2
          A     1,=A(EDPTRS)
          L     1,0(,1)
@@ -216,6 +271,7 @@ EDINPUT  CLC   NTOK,=F'2'
          AH    1,TOKPOS+2
          L     0,LINELEN
          SH    0,TOKPOS+2
+         BAL   14,EDTRC
          L     3,EDCUR
          BAL   14,EDINS
          LTR   15,15
@@ -229,6 +285,10 @@ EDINP1   LA    1,MINPUT
 EDINP2   BAL   14,RDTERM
          LTR   0,0
          BZ    EDINP3               a null line ends input
+         CLI   EDCASE,C'M'
+         BNE   EDINP2A
+         L     1,=A(INRAW)          CASE M: the line as typed
+EDINP2A  BAL   14,EDTRC
          L     3,EDCUR
          BAL   14,EDINS
          LTR   15,15
@@ -241,7 +301,8 @@ EDINP3   LA    1,MEDIT
          BAL   14,MSG
          B     EDLOOP
 *
-EDLIST   BAL   14,EDARGN            LIST / TYPE [n|*]
+EDLIST   OI    EDVER,X'02'          LIST / TYPE [n|*]
+         BAL   14,EDARGN
          LR    6,1
          L     1,EDCUR
          LTR   1,1
@@ -287,6 +348,7 @@ EDDOWN   BAL   14,EDARGN
          BNH   EDDN1
          LA    1,MEOF               past the end
          BAL   14,MSG
+         MVI   EDATEOF,1
          MVC   EDCUR,EDN
          B     EDLOOP
 EDDN1    ST    2,EDCUR
@@ -350,11 +412,13 @@ EDCH1    LA    1,TOKENS
          LR    6,1
 EDCH1A   C     4,=F'2'
          BL    EDCH2
+         OI    TOKENS+8,X'40'       g (CASE M) is G
          CLI   TOKENS+8,C'G'
          BNE   EDCH2
          MVI   EDGLOB,1
          B     EDCH2
-EDCH1B   CLI   TOKENS,C'G'
+EDCH1B   OI    TOKENS,X'40'
+         CLI   TOKENS,C'G'
          BNE   EDCH2
          MVI   EDGLOB,1
 EDCH2    L     1,EDCUR
@@ -407,6 +471,11 @@ EDCHG1   STM   14,12,0(13)
          LA    4,0(3,2)             its end
          L     5,=A(RECBUF)         the new text
          SR    7,7                  changes
+         L     15,=A(EDZPRE)        the columns before the zone as
+         BALR  14,15                they are; only the zone changes
+         LR    2,0
+         LR    5,1
+         LR    4,15
 EDCG1    L     1,EDSAL
          LR    0,4
          SR    0,2
@@ -444,7 +513,10 @@ EDCG4    CR    2,4                  the rest
          LA    5,1(,5)
          LA    2,1(,2)
          B     EDCG4
-EDCG5    LTR   7,7
+EDCG5    L     15,=A(EDZSUF)        the columns after the zone
+         BALR  14,15
+         LR    5,1
+         LTR   7,7
          BZ    RETURN
          L     1,EDCHG
          LA    1,1(,1)
@@ -452,6 +524,7 @@ EDCG5    LTR   7,7
          L     1,=A(RECBUF)         the new line in the heap
          LR    0,5
          SR    0,1
+         BAL   14,EDTRC
          L     4,EDHP
          LR    6,0
          LA    2,2(6,4)
@@ -471,10 +544,100 @@ EDCG5    LTR   7,7
 EDCGCLC  CLC   0(0,2),0(14)
 EDCGMVC  MVC   0(0,5),0(14)
 *
-* FILE [fn [ft [fm]]] / QUIT
+* LOCATE /string/ (or /string/ alone; the delimiter is the first
+* character): the next line that holds the string, from the line
+* after the current one. FIND line: the next line that starts with
+* the text after FIND and one blank (R6's FIND HELPEDT/HELPEDT2);
+* FIND alone goes down one line. Not found: EOF: and the pointer at
+* the last line; the next search (= or any) after an EOF: starts at
+* the top (FIND HELPEDT2: at the bottom, from the top).
+EDLOCATE CLC   NTOK,=F'2'
+         BL    EDUNK
+         L     2,LINEADR
+         AH    2,TOKPOS+2           the delimiter
+EDLOC0   MVI   EDFCOL,0
+         MVC   EDDELIM,0(2)
+         LA    2,1(,2)
+         L     3,LINEADR
+         A     3,LINELEN
+         BAL   14,EDSCAN
+         B     EDSRCH
+EDFIND   L     2,LINEADR
+         AH    2,TOKPOS
+         LA    2,2(3,2)             after FIND and one blank
+         L     3,LINEADR
+         A     3,LINELEN
+         LR    1,3
+         SR    1,2
+         BNP   EDDOWN               no text: down one line
+         MVI   EDFCOL,1
+* EDSRCH: search for the R1 bytes at R2
+EDSRCH   ST    2,EDSA
+         ST    1,EDSAL
+         L     5,EDCUR
+         CLI   EDWASEOF,0
+         BE    EDSR1
+         SR    5,5                  after EOF: from the top
+EDSR1    LA    5,1(,5)              the next line
+         C     5,EDN
+         BH    EDSRNF
+         LR    1,5
+         BCTR  1,0
+         SLL   1,2
+         A     1,=A(EDPTRS)
+         L     6,0(,1)
+         LH    4,0(,6)              its length
+         LA    6,2(,6)              its text
+         L     15,=A(EDZCLIP)       the zone of it
+         BALR  14,15
+         LR    6,1
+         LR    4,0
+         L     7,EDSAL
+         SR    4,7                  the columns the string fits at - 1
+         BM    EDSR1
+         LA    4,1(,4)
+         CLI   EDFCOL,0
+         BE    EDSR2
+         LA    4,1                  FIND: column 1 only
+EDSR2    LTR   7,7
+         BZ    EDSRF                a null string: any line
+         BCTR  7,0
+         L     14,EDSA
+EDSR3    EX    7,EDSRCLC
+         BE    EDSRF
+         LA    6,1(,6)
+         BCT   4,EDSR3
+         B     EDSR1
+EDSRF    ST    5,EDCUR              found: the new current line
+         BAL   14,EDSHOW
+         B     EDLOOP
+EDSRNF   MVC   EDCUR,EDN            not found
+         MVI   EDATEOF,1
+         LA    1,MEOF
+         BAL   14,MSG
+         B     EDLOOP
+EDSRCLC  CLC   0(0,6),0(14)
+*
+* EDTRC: a line of R0 bytes at R1 for the file: cut at the truncation
+* column, saying TRUNCATED (R0 = the length kept).
+EDTRC    STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    6,1
+         C     0,EDTRUNC
+         BNH   RETURN
+         LA    1,MTRUNC
+         BAL   14,MSG
+         L     0,EDTRUNC
+         LR    1,6
+         B     RETURN
+*
+* FILE [fn [ft [fm]]] / SAVE [fn [ft [fm]]] / QUIT
 EDQUIT   SR    15,15
          B     RETURN
-EDFILE   CLC   NTOK,=F'2'
+EDSAVEC  MVI   EDSVF,1              SAVE: FILE, and go on editing
+         B     EDFILE1
+EDFILE   MVI   EDSVF,0
+EDFILE1  CLC   NTOK,=F'2'
          BL    EDF1
          MVC   EDNAME(8),TOKENS+8
          CLC   NTOK,=F'3'
@@ -497,7 +660,7 @@ EDF1     L     2,EDADT
          B     EDLOOP
 EDF2     L     6,EDN
          LTR   6,6
-         BZ    EDQUIT               nothing to write
+         BZ    EDFDONE              nothing to write
          SR    0,0
          IC    0,EDRECFM
          L     1,EDLRECL
@@ -531,7 +694,9 @@ EDF5A    LR    0,1
          MVCL  0,14
          L     1,=A(RECBUF)
          LR    0,4
-EDF6     BAL   14,FWPUT
+EDF6     L     15,=A(EDSERNO)       SERIAL: columns 73-80
+         BALR  14,15
+         BAL   14,FWPUT
          LA    7,4(,7)
          BCT   6,EDF3
          BAL   14,FWCLOSE
@@ -544,8 +709,9 @@ EDF6     BAL   14,FWPUT
          BAL   14,PUTFILE
          LTR   15,15
          BNZ   EDFERR
-         SR    15,15
-         B     RETURN
+EDFDONE  CLI   EDSVF,0
+         BE    EDQUIT
+         B     EDLOOP
 EDFERR   BAL   14,MSGIOERR
          B     EDLOOP
 EDFNACC  IC    1,TOKENS+24

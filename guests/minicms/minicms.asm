@@ -20,6 +20,7 @@
 *   exec.asm     EXEC files
 *   spool.asm    PUNCH PRINT READCARD TELL QUERY READER (at X'5000',
 *                base register R7)
+*   edit2.asm    more EDIT subcommands (after spool.asm, base R7)
 *   (help)       the help texts, made from help/*.helpcmd
 *   data.asm     messages, tables, work areas
 *
@@ -57,6 +58,8 @@ BLKBUF   EQU   X'011800'            any block
 BLKBUF2  EQU   X'011C00'            any block
 RESPBUF  EQU   X'012000'            CP response buffer (8K)
 FWCL2    EQU   X'014000'            writer: later chain link
+INRAW    EQU   X'014400'            console line as typed (132)
+EDLAST   EQU   X'014500'            editor: the last subcommand (268)
 RESPLEN  EQU   8192
 RECBUF   EQU   X'020000'            one record (64K)
 FWLIST   EQU   X'030000'            writer: data block numbers (32K)

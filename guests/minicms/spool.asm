@@ -760,8 +760,4 @@ M702T    DC    C'702I '
 M702M    DC    AL1(L'M702MT)
 M702MT   DC    C'702I READ CONTROL CARD MISSING. FOLLOWING ASSUMED:'
          LTORG
-* The help texts (HELPTAB, at guests::minicms::HELP_ORIGIN X'6000')
-* must lie above all of this: a negative length is an assembly error.
-         DS    XL(MINICMS+X'6000'-*)
-         ORG   SPLRESUM
-         DROP  7
+* edit2.asm follows here, with the same base R7, and ends this part.

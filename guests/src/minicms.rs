@@ -19,6 +19,7 @@ pub const SOURCES: &[&str] = &[
     "edit.asm",
     "exec.asm",
     "spool.asm",
+    "edit2.asm",
     "data.asm",
 ];
 
