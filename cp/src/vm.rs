@@ -252,6 +252,11 @@ pub struct Cp {
     pub(crate) terminal: Box<dyn Terminal>,
     /// The last output did not end its line.
     pub(crate) line_open: bool,
+    /// `SPOOL CONSOLE START` is in effect: console output is also a printer spool file
+    /// (the console device's open file, closed by CLOSE CONSOLE and LOGOFF).
+    pub(crate) console_spooling: bool,
+    /// Console output of a line not yet ended, for the console spool file.
+    console_partial: String,
     /// Saved segments read so far.
     segments: BTreeMap<String, SavedSystem>,
     /// Segments loaded into this virtual machine.
@@ -640,6 +645,8 @@ impl Cp {
             reset_state: false,
             unattended: false,
             vmcf_ends_read: false,
+            console_spooling: false,
+            console_partial: String::new(),
             hypercalls: BTreeMap::new(),
             last_diag_at: 0,
             io_reflected: 0,
@@ -681,9 +688,48 @@ impl Cp {
         if self.line_open {
             self.terminal.write("\n");
             self.line_open = false;
+            self.spool_console("\n");
         }
         self.terminal.write(text);
         self.terminal.write("\n");
+        self.spool_console(text);
+        self.spool_console("\n");
+    }
+
+    /// With `SPOOL CONSOLE START`, console output `text` also goes to the console's spool
+    /// file, a record per line (*VM/370 CP Command Reference*, SPOOL: "START ... begins
+    /// spooling of the virtual console"); the lines are printer records in the console's
+    /// open file, which CLOSE CONSOLE and LOGOFF make a printer file. A full spool stops
+    /// the spooling (`SPOOL CONSOLE STOP`) with CP's spool-full message.
+    fn spool_console(&mut self, text: &str) {
+        if !self.console_spooling {
+            return;
+        }
+        self.console_partial.push_str(text);
+        while let Some(i) = self.console_partial.find('\n') {
+            let line: String = self.console_partial.drain(..=i).collect();
+            let record = self.settings.codepage.text_to_ebcdic(&line[..i]);
+            let Some(v) = self.console_vaddr() else {
+                return;
+            };
+            let full = crate::spool::lock(&self.spool)
+                .reserve(record.len())
+                .is_err();
+            if full {
+                self.console_spooling = false;
+                if let Some(d) = self.devices.get_mut(&v) {
+                    d.spool.spooled = false;
+                }
+                self.terminal.write(&format!(
+                    "VM390: SPOOL SPACE FULL; CONSOLE {v:03X} NOT SPOOLED\n"
+                ));
+                return;
+            }
+            if let Some(d) = self.devices.get_mut(&v) {
+                d.open.space += crate::spool::record_space(record.len());
+                d.open.records.push(record);
+            }
+        }
     }
 
     /// Guest output: `text` (with `\n` line ends), then a line end if `cr`.
@@ -697,6 +743,7 @@ impl Cp {
         }
         self.line_open = !s.ends_with('\n');
         self.terminal.write(&s);
+        self.spool_console(&s);
     }
 
     /// The next terminal input (a stashed line first). With `SET ECHO ON` a line is

@@ -151,3 +151,47 @@ fn query_diagnose_counts_the_hypercalls() {
         "{out}"
     );
 }
+
+/// `SPOOL CONSOLE START` spools the console (GC20-1820, SPOOL): the lines from START to STOP
+/// become a printer file at `CLOSE CONSOLE` (here printed with `--print-to`), and LOGOFF
+/// closes a console file still open.
+#[test]
+fn spool_console_start_stop_and_close() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("printed");
+    std::fs::create_dir(&out_dir).unwrap();
+    let direct = tmp.path().join("users.direct");
+    std::fs::write(
+        &direct,
+        "USER OPER OPERPW 1M 1M ABCDEFG\n CONSOLE 009 3215\n SPOOL 00E 1403 A\n",
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
+    cmd.arg("--directory")
+        .arg(&direct)
+        .args(["--logon", "OPER", "--print-to"])
+        .arg(&out_dir);
+    let (code, out, _) = common::run_script(
+        cmd,
+        "QUERY TIME\nSPOOL CONSOLE START\nQUERY USERID\nQUERY VIRTUAL 009\nSPOOL CONSOLE STOP\n\
+         QUERY STORAGE\nCLOSE CONSOLE NAME SESSION LOG\nSPOOL CONS START\nQUERY USERS\nLOGOFF\n",
+        Duration::from_secs(30),
+    );
+    assert_eq!(code, 0, "{out}");
+    let first = std::fs::read_to_string(out_dir.join("0001-OPER-SESSION-LOG.txt"))
+        .unwrap_or_else(|e| panic!("the console file: {e}\n{out}"));
+    assert!(first.contains("OPER AT VM390"), "{first}");
+    assert!(
+        first.contains("CONS 009") && first.contains("START"),
+        "{first}"
+    );
+    assert!(
+        !first.contains("TIME IS") && !first.contains("STORAGE ="),
+        "{first}"
+    );
+    // The second file, still open at LOGOFF, is closed by it.
+    let second = std::fs::read_to_string(out_dir.join("0002-OPER.txt"))
+        .unwrap_or_else(|e| panic!("the file LOGOFF closed: {e}\n{out}"));
+    assert!(second.contains("001 USER"), "{second}");
+    assert!(second.contains("LOGOFF AT"), "{second}");
+}

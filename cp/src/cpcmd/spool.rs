@@ -118,6 +118,9 @@ impl Cp {
                 return CpResult::error(format!("DMKCSP003E INVALID OPTION - {p}"));
             }
         }
+        if is_console {
+            self.console_spooling = o.spooled;
+        }
         dev.spool = o;
         CpResult::ok()
     }
@@ -321,7 +324,8 @@ impl Cp {
         };
         let kind = match d.class() {
             DeviceClass::Punch => Queue::Pun,
-            DeviceClass::Printer => Queue::Prt,
+            // The console's spool file (SPOOL CONSOLE START) is a printer file.
+            DeviceClass::Printer | DeviceClass::Console => Queue::Prt,
             _ => return,
         };
         let hold = d.spool.hold;
