@@ -196,33 +196,6 @@ fn lines_beyond_the_truncation_column_say_truncated() {
     assert_eq!(r[1], [l80, "ABCDEFGHIJKLMNOPQRST", l80, "SHORT"], "{out}");
 }
 
-/// A temporary directory with a copy of the 19D and a directory (`mini.direct`) whose
-/// CMSUSER IPLs MINICMS and links MAINT's 19D (its own disks left out), as
-/// minicms_help.rs does.
-fn with_19d(shared: &Path) -> tempfile::TempDir {
-    let t = tempfile::tempdir().unwrap();
-    let to = t.path().join("shared_19D.cckd");
-    std::fs::copy(shared.join("shared_19D.cckd"), &to).unwrap();
-    let mut p = std::fs::metadata(&to).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    p.set_readonly(false);
-    std::fs::set_permissions(&to, p).unwrap();
-    let text = std::fs::read_to_string(shared.join("vm390.direct")).unwrap();
-    let text: String = text
-        .lines()
-        .filter(|l| {
-            !(l.starts_with("NSS ")
-                || l.starts_with("DASD ") && !l.contains("MNT19D")
-                || l.starts_with(" MDISK 1") && !l.contains("19D")
-                || l.starts_with(" MDISK 2"))
-        })
-        .map(|l| format!("{}\n", l.replace(" IPL CMS", " IPL MINICMS")))
-        .collect();
-    assert!(text.contains(" LINK MAINT 19D 19D RR"), "{text}");
-    std::fs::write(t.path().join("mini.direct"), text).unwrap();
-    t
-}
-
 #[test]
 fn records_longer_than_80_are_kept_and_trunc_goes_to_the_lrecl() {
     // EDIT HELPEDT, LRECL: "Existing record length is kept regardless of format". An F
@@ -250,7 +223,7 @@ fn records_longer_than_80_are_kept_and_trunc_goes_to_the_lrecl() {
     };
     let (ff, fk, fline) = pick(&mut disk, 'F');
     let (vf, vk, vline) = pick(&mut disk, 'V');
-    let t = with_19d(&shared);
+    let t = common::with_19d(&shared);
     let input = format!(
         "ACCESS 19D B\nEDIT {} {} B\nNEXT {fk}\nTRUNC {}\nTRUNC {}\nQUIT\n\
          EDIT {} {} B\nNEXT {vk}\nTRUNC 255\nTRUNC 256\nQUIT\n#CP LOGOFF\n",

@@ -135,38 +135,12 @@ fn every_command_has_a_help_text_that_help_lists_and_types() {
     );
 }
 
-/// A temporary directory with a copy of the 19D and a directory whose CMSUSER IPLs
-/// MINICMS and links MAINT's 19D (its own disks left out).
-fn with_19d(shared: &Path) -> tempfile::TempDir {
-    let t = tempfile::tempdir().unwrap();
-    let to = t.path().join("shared_19D.cckd");
-    std::fs::copy(shared.join("shared_19D.cckd"), &to).unwrap();
-    let mut p = std::fs::metadata(&to).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    p.set_readonly(false);
-    std::fs::set_permissions(&to, p).unwrap();
-    let text = std::fs::read_to_string(shared.join("vm390.direct")).unwrap();
-    let text: String = text
-        .lines()
-        .filter(|l| {
-            !(l.starts_with("NSS ")
-                || l.starts_with("DASD ") && !l.contains("MNT19D")
-                || l.starts_with(" MDISK 1") && !l.contains("19D")
-                || l.starts_with(" MDISK 2"))
-        })
-        .map(|l| format!("{}\n", l.replace(" IPL CMS", " IPL MINICMS")))
-        .collect();
-    assert!(text.contains(" LINK MAINT 19D 19D RR"), "{text}");
-    std::fs::write(t.path().join("mini.direct"), text).unwrap();
-    t
-}
-
 #[test]
 fn with_the_19d_help_lists_and_types_vm370s_help_files() {
     let Some(shared) = common::shared(&["shared_19D.cckd"]) else {
         return;
     };
-    let t = with_19d(&shared);
+    let t = common::with_19d(&shared);
     let direct = t.path().join("mini.direct");
     let input = "HELP\nACCESS 19D B\nHELP\nLISTFILE * HELPCMD B\nHELP DDR\n\
                  TYPE DDR HELPCMD B\nHELP LISTFILE\nHELP EDIT CHANGE\n\

@@ -645,3 +645,29 @@ pub fn under_pty(cmd: &str) -> Option<std::process::Child> {
         .expect("start script");
     Some(child)
 }
+
+/// A temporary directory with a copy of the 19D and a directory whose CMSUSER IPLs
+/// MINICMS and links MAINT's 19D (its own disks left out).
+pub fn with_19d(shared: &Path) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let to = t.path().join("shared_19D.cckd");
+    std::fs::copy(shared.join("shared_19D.cckd"), &to).unwrap();
+    let mut p = std::fs::metadata(&to).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    p.set_readonly(false);
+    std::fs::set_permissions(&to, p).unwrap();
+    let text = std::fs::read_to_string(shared.join("vm390.direct")).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| {
+            !(l.starts_with("NSS ")
+                || l.starts_with("DASD ") && !l.contains("MNT19D")
+                || l.starts_with(" MDISK 1") && !l.contains("19D")
+                || l.starts_with(" MDISK 2"))
+        })
+        .map(|l| format!("{}\n", l.replace(" IPL CMS", " IPL MINICMS")))
+        .collect();
+    assert!(text.contains(" LINK MAINT 19D 19D RR"), "{text}");
+    std::fs::write(t.path().join("mini.direct"), text).unwrap();
+    t
+}
