@@ -159,6 +159,24 @@ fn err(path: &Path, what: impl Into<String>) -> SpoolError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SpoolFull;
 
+/// Why [`Spool::add_new`] kept no file.
+#[derive(Debug)]
+pub enum NotAdded {
+    /// The spool space is full.
+    Full,
+    /// A host failure.
+    Host(SpoolError),
+}
+
+impl fmt::Display for NotAdded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotAdded::Full => f.write_str("spool space full"),
+            NotAdded::Host(e) => e.fmt(f),
+        }
+    }
+}
+
 /// A spool shared by the virtual machines of this CP.
 pub type SpoolHandle = Arc<Mutex<Spool>>;
 
@@ -368,6 +386,21 @@ impl Spool {
             }
         }
         None
+    }
+
+    /// Adds a file made whole by CP (not written record by record through a device): its
+    /// records are reserved first, as a device's are ([`Spool::reserve`]); when they do
+    /// not fit, nothing is kept and the spool is full.
+    pub fn add_new(&mut self, file: SpoolFile) -> Result<u32, NotAdded> {
+        let mut taken = 0;
+        for r in &file.records {
+            if self.reserve(r.len()).is_err() {
+                self.release(taken);
+                return Err(NotAdded::Full);
+            }
+            taken += record_space(r.len());
+        }
+        self.add(file).map_err(NotAdded::Host)
     }
 
     /// Adds a closed file whose records were reserved ([`Spool::reserve`]); gives its id.
@@ -1001,10 +1034,21 @@ mod tests {
 
     /// Adds `f` as CLOSE does: its records reserved first.
     fn add(s: &mut Spool, f: SpoolFile) -> u32 {
-        for r in &f.records {
-            s.reserve(r.len()).unwrap();
-        }
-        s.add(f).unwrap()
+        s.add_new(f).unwrap()
+    }
+
+    /// A file CP makes whole (a disconnected console's output) takes the space of its
+    /// records as a device's would, and one that does not fit leaves nothing taken.
+    #[test]
+    fn add_new_reserves_each_record_or_nothing() {
+        let mut s = Spool::in_memory(100);
+        add(&mut s, file("T", Queue::Prt, &[b"ABCD", b"EF"]));
+        assert_eq!(s.used(), record_space(4) + record_space(2));
+        let before = s.used();
+        let big = file("T", Queue::Prt, &[&[0x40; 50], &[0x40; 50]]);
+        assert!(matches!(s.add_new(big), Err(NotAdded::Full)));
+        assert_eq!(s.used(), before);
+        assert_eq!(s.files().len(), 1);
     }
 
     #[test]

@@ -29,6 +29,10 @@ impl Cp {
         let text = w.rest_raw();
         let to = if to == "*" { self.user.id.clone() } else { to };
         let from = self.user.id.clone();
+        let off = || {
+            let what = if kind == MsgKind::Msg { "MSG" } else { "WNG" };
+            CpResult::error(format!("{module}057W {to} NOT RECEIVING; {what} OFF"))
+        };
         if to == from {
             // To oneself: the line is the response, before anything the guest writes next.
             let on = match kind {
@@ -36,19 +40,13 @@ impl Cp {
                 MsgKind::Warning => self.settings.wng,
             };
             if !on {
-                return CpResult::error(format!(
-                    "{module}057W {to} NOT RECEIVING; {} OFF",
-                    if kind == MsgKind::Msg { "MSG" } else { "WNG" }
-                ));
+                return off();
             }
             return CpResult::line(0, crate::system::message_line(&from, &text, kind));
         }
         match self.system.message(&from, &to, &text, kind) {
             Ok(()) => CpResult::ok(),
-            Err(NotSent::Off) => CpResult::error(format!(
-                "{module}057W {to} NOT RECEIVING; {} OFF",
-                if kind == MsgKind::Msg { "MSG" } else { "WNG" }
-            )),
+            Err(NotSent::Off) => off(),
             Err(NotSent::Disconnected) => {
                 CpResult::error(format!("{module}057W {to} NOT RECEIVING; DISCONNECTED"))
             }
@@ -90,11 +88,17 @@ impl Cp {
     /// [`Disconnected`] from now on.
     pub(crate) fn disconnect_terminal(&mut self) {
         self.blok.disconnect();
+        self.line_open = false;
+        self.send_terminal_home();
+    }
+
+    /// Puts [`Disconnected`] in the terminal's place and sends the terminal back to the
+    /// session that connected it (if any).
+    fn send_terminal_home(&mut self) {
         let old = std::mem::replace(
             &mut self.terminal,
             Box::new(Disconnected::of(&self.system, &self.blok)),
         );
-        self.line_open = false;
         if let Some(home) = self.home.take() {
             let _ = home.send(old);
         }
@@ -108,18 +112,11 @@ impl Cp {
         let Some(user) = self.system.directory.user(&to).filter(|u| !u.is_nolog()) else {
             return CpResult::error(format!("DMKLOG053E {to} NOT IN CP DIRECTORY"));
         };
-        match w.next_raw() {
-            Some(p) if p.eq_ignore_ascii_case(&user.password) => {}
-            Some(_) => {
-                return CpResult::error(
-                    "DMKLOG050E PASSWORD INCORRECT - REINITIATE LOGON PROCEDURE",
-                )
-            }
-            None => {
-                return CpResult::error(
-                    "DMKLOG050E PASSWORD INCORRECT - REINITIATE LOGON PROCEDURE",
-                )
-            }
+        if !w
+            .next_raw()
+            .is_some_and(|p| p.eq_ignore_ascii_case(&user.password))
+        {
+            return CpResult::error("DMKLOG050E PASSWORD INCORRECT - REINITIATE LOGON PROCEDURE");
         }
         let id = user.id.clone();
         match self.system.autolog(&id) {
@@ -275,15 +272,9 @@ impl Cp {
             time: time[..5].to_string(),
             records,
         };
-        let mut sp = lock(&self.spool);
-        let space: usize = file.records.iter().map(Vec::len).sum();
-        if sp.reserve(space).is_ok() {
-            if let Err(e) = sp.add(file) {
-                eprintln!("vm390: {}: console file: {e}", self.user.id);
-            }
-        } else {
+        if let Err(e) = lock(&self.spool).add_new(file) {
             eprintln!(
-                "vm390: {}: spool full: console output while disconnected is lost",
+                "vm390: {}: console output while disconnected is lost: {e}",
                 self.user.id
             );
         }
@@ -312,12 +303,6 @@ impl Cp {
                 ),
             );
         }
-        if let Some(home) = self.home.take() {
-            let old = std::mem::replace(
-                &mut self.terminal,
-                Box::new(Disconnected::of(&self.system, &self.blok)),
-            );
-            let _ = home.send(old);
-        }
+        self.send_terminal_home();
     }
 }
