@@ -792,40 +792,25 @@ impl System {
             }
         }
         // Machines on threads the system did not start (a console's own) log off by
-        // themselves; wait for them.
-        let mut t = self.table();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while t.users.values().any(|b| b.forced().is_some()) && Instant::now() < deadline {
-            t = self
-                .changed
-                .wait_timeout(t, Duration::from_millis(100))
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0);
-            if t.users
-                .values()
-                .all(|b| b.forced() != Some(Forced::Shutdown))
-            {
-                break;
-            }
-        }
+        // themselves; wait for them (each LOGOFF notifies `changed`).
+        let t = self.table();
+        let _ = self
+            .changed
+            .wait_timeout_while(t, Duration::from_secs(30), |t| {
+                t.users
+                    .values()
+                    .any(|b| b.forced() == Some(Forced::Shutdown))
+            });
     }
 
     /// Waits until no user is logged on or `timeout` passes; whether none is.
     pub fn wait_all_off(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        let mut t = self.table();
-        while !t.users.is_empty() {
-            let now = Instant::now();
-            if now >= deadline {
-                return false;
-            }
-            t = self
-                .changed
-                .wait_timeout(t, deadline - now)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0);
-        }
-        true
+        let t = self.table();
+        let (t, _) = self
+            .changed
+            .wait_timeout_while(t, timeout, |t| !t.users.is_empty())
+            .unwrap_or_else(|e| e.into_inner());
+        t.users.is_empty()
     }
 }
 
@@ -965,44 +950,32 @@ impl Pipe {
     /// Waits until the output after byte `from` contains `needle`; the output so far,
     /// or an error with it after `timeout`.
     pub fn wait_for(&self, needle: &str, from: usize, timeout: Duration) -> Result<String, String> {
-        let deadline = Instant::now() + timeout;
-        let mut st = self.lock();
-        loop {
-            if st.output.get(from..).is_some_and(|s| s.contains(needle)) {
-                return Ok(st.output.clone());
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(format!(
-                    "no '{needle}' after {timeout:?}; output:\n{}",
-                    st.output
-                ));
-            }
-            st = self
-                .cond
-                .wait_timeout(st, deadline - now)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0);
+        let has = |st: &PipeState| st.output.get(from..).is_some_and(|s| s.contains(needle));
+        let st = self.lock();
+        let (st, _) = self
+            .cond
+            .wait_timeout_while(st, timeout, |st| !has(st))
+            .unwrap_or_else(|e| e.into_inner());
+        if has(&st) {
+            Ok(st.output.clone())
+        } else {
+            Err(format!(
+                "no '{needle}' after {timeout:?}; output:\n{}",
+                st.output
+            ))
         }
     }
 
     /// Waits until the terminal reads with nothing typed ahead: its machine took every
     /// line typed so far and waits for more.
     pub fn wait_reading(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        let mut st = self.lock();
-        while !st.reading || !st.input.is_empty() {
-            let now = Instant::now();
-            if now >= deadline {
-                return false;
-            }
-            st = self
-                .cond
-                .wait_timeout(st, deadline - now)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0);
-        }
-        true
+        let idle = |st: &PipeState| st.reading && st.input.is_empty();
+        let st = self.lock();
+        let (st, _) = self
+            .cond
+            .wait_timeout_while(st, timeout, |st| !idle(st))
+            .unwrap_or_else(|e| e.into_inner());
+        idle(&st)
     }
 }
 
