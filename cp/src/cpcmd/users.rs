@@ -89,19 +89,23 @@ impl Cp {
     pub(crate) fn disconnect_terminal(&mut self) {
         self.blok.disconnect();
         self.line_open = false;
-        self.send_terminal_home();
+        if !self.send_terminal_home() {
+            self.terminal = Box::new(Disconnected::of(&self.system, &self.blok));
+        }
     }
 
-    /// Puts [`Disconnected`] in the terminal's place and sends the terminal back to the
-    /// session that connected it (if any).
-    fn send_terminal_home(&mut self) {
+    /// Sends the terminal back to the session that connected it, with [`Disconnected`] in
+    /// its place; false (the terminal stays) when no session is waiting for it.
+    fn send_terminal_home(&mut self) -> bool {
+        let Some(home) = self.home.take() else {
+            return false;
+        };
         let old = std::mem::replace(
             &mut self.terminal,
             Box::new(Disconnected::of(&self.system, &self.blok)),
         );
-        if let Some(home) = self.home.take() {
-            let _ = home.send(old);
-        }
+        let _ = home.send(old);
+        true
     }
 
     /// AUTOLOG userid [password] (class A and B): logs the user on with no terminal.
