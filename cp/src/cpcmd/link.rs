@@ -30,7 +30,7 @@ use crate::directory::SpoolKind;
 use crate::directory::{AccessMode, LinkPassword, Mdisk};
 use crate::io::dasd::Minidisk;
 use crate::io::device::{ChannelDevice, DeviceClass};
-use crate::io::devices::{console::Console, printer::Printer, punch::Punch, reader::Reader};
+use crate::io::devices::{console::Console, reader::Reader, spool_output::SpoolOutput};
 use crate::vm::{size_text, Cp, Input, Status};
 
 /// Where a linked minidisk comes from.
@@ -101,8 +101,8 @@ impl Cp {
         for s in &user.spool {
             let unit: Box<dyn ChannelDevice> = match s.kind {
                 SpoolKind::Reader => Box::new(Reader::new(s.devtype)),
-                SpoolKind::Punch => Box::new(Punch::new(s.devtype)),
-                _ => Box::new(Printer::new(s.devtype)),
+                SpoolKind::Punch => Box::new(SpoolOutput::punch(s.devtype)),
+                _ => Box::new(SpoolOutput::printer(s.devtype)),
             };
             self.add(s.vaddr, unit);
         }
@@ -507,9 +507,9 @@ impl Cp {
                 .with(Effect::Reset);
         }
         let unit: Option<Box<dyn ChannelDevice>> = if abbrev(s, "PRINTER", 5) || s == "1403" {
-            Some(Box::new(Printer::new(1403)))
+            Some(Box::new(SpoolOutput::printer(1403)))
         } else if abbrev(s, "PUNCH", 3) {
-            Some(Box::new(Punch::new(2540)))
+            Some(Box::new(SpoolOutput::punch(2540)))
         } else if abbrev(s, "READER", 3) {
             Some(Box::new(Reader::new(2540)))
         } else {

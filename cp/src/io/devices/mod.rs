@@ -4,7 +4,5 @@
 pub mod console;
 #[cfg(test)]
 pub mod loopback;
-pub mod printer;
-pub mod punch;
 pub mod reader;
-mod unit_record;
+pub mod spool_output;
