@@ -11,6 +11,7 @@ use guests::minicms::{concatenate, Part, SOURCES};
 fn main() {
     let manifest =
         PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    study_guests(&manifest);
     let dir = manifest.join("../guests/minicms");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
     println!("cargo:rerun-if-changed={}", dir.display());
@@ -56,6 +57,47 @@ fn main() {
     }
 }
 
+/// The guests of `vm390 study`, by file name in `guests/study`.
+const STUDY_GUESTS: &[&str] = &["blockio"];
+
+/// The guests of `vm390 study` (`guests/study/*.asm`), each assembled into
+/// `OUT_DIR/study_NAME.bin` for `cp/src/study.rs` to embed.
+fn study_guests(manifest: &Path) {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    for name in STUDY_GUESTS {
+        let path = manifest.join(format!("../guests/study/{name}.asm"));
+        println!("cargo:rerun-if-changed={}", path.display());
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| fail(&[format!("{}: error: cannot read: {e}", path.display())]));
+        match guests::asm::assemble(name, &text) {
+            Ok(a) if a.origin == 0 => {
+                let bin = out.join(format!("study_{name}.bin"));
+                if let Err(e) = std::fs::write(&bin, &a.image) {
+                    fail(&[format!("{}: error: cannot write: {e}", bin.display())]);
+                }
+            }
+            Ok(_) => fail(&[format!(
+                "{}: error: the image must start at 0",
+                path.display()
+            )]),
+            Err(diags) => fail(
+                &diags
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "{}:{}:{}: error: {}",
+                            path.display(),
+                            d.line,
+                            d.column,
+                            d.message
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+        }
+    }
+}
+
 /// The source file and line of line `line` of the concatenation.
 fn locate(parts: &[Part], line: usize) -> (&Path, usize) {
     for p in parts.iter().rev() {
@@ -70,6 +112,6 @@ fn fail(msgs: &[String]) -> ! {
     for m in msgs {
         eprintln!("{m}");
     }
-    eprintln!("MINICMS did not assemble");
+    eprintln!("a guest of vm390 did not assemble");
     std::process::exit(1);
 }

@@ -12,6 +12,7 @@ pub mod minicms;
 pub mod net;
 pub mod nss;
 pub mod spool;
+pub mod study;
 pub mod system;
 pub mod unattended;
 pub mod vm;

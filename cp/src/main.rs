@@ -55,6 +55,9 @@ enum Command {
     Asm(cli::asm::AsmArgs),
     /// Work with the spool files on the host (`vm390 spool export SPOOLID FILE`).
     Spool(cli::spool::SpoolArgs),
+    /// The paravirtualization study: the same guest I/O by DIAGNOSE and by START I/O,
+    /// measured per operation, written as a report (REPORT.md, CSV, SVG plots).
+    Study(cli::study::StudyArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Some(Command::Conformance(a)) => cli::conformance::run_cli(&a),
         Some(Command::Asm(a)) => cli::asm::run(&a),
         Some(Command::Spool(a)) => cli::spool::run(&a),
+        Some(Command::Study(a)) => cli::study::run(&a),
         None if args.directory.is_some() => {
             let dir = args.directory.clone().unwrap_or_default();
             cli::console::run(

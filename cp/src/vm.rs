@@ -305,6 +305,9 @@ pub struct Cp {
     last_diag_at: u64,
     /// I/O interruptions presented to the guest.
     pub io_reflected: u64,
+    /// S/370 I/O instructions (SIO, SIOF, TIO, CLRIO, HIO, HDV, TCH) CP carried out for
+    /// the guest: with DIAGNOSEs and interruptions, the times the guest entered CP.
+    pub io_instructions: u64,
 }
 
 /// What the accounting keeps of one DIAGNOSE code: the hypercalls a guest made with it
@@ -650,6 +653,7 @@ impl Cp {
             hypercalls: BTreeMap::new(),
             last_diag_at: 0,
             io_reflected: 0,
+            io_instructions: 0,
         }
     }
 
@@ -1463,6 +1467,7 @@ impl Supervisor for Cp {
     }
 
     fn s370_io(&mut self, cpu: &mut Cpu, op: Opcode, addr: u32) -> Result<u8, ProgramInterrupt> {
+        self.io_instructions += 1;
         if self.logged_off {
             return Ok(3);
         }

@@ -6,6 +6,7 @@ pub mod console;
 pub mod disasm;
 pub mod run;
 pub mod spool;
+pub mod study;
 
 use s390_decoder::Arch;
 
