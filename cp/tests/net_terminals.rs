@@ -170,6 +170,28 @@ impl LineClient {
         }
     }
 
+    /// Like [`LineClient::wait_for`], but false (no panic) when `needle` did not come
+    /// within `limit` or the connection ended first.
+    fn try_wait_for(&mut self, needle: &str, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        let mut buf = [0u8; 4096];
+        loop {
+            if let Some(i) = self.text[self.seen..].find(needle) {
+                self.seen += i + needle.len();
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            match self.stream.read(&mut buf) {
+                Ok(0) => return false,
+                Ok(n) => self.take(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return false,
+                Err(_) => {}
+            }
+        }
+    }
+
     fn send(&mut self, line: &str) {
         self.stream.write_all(line.as_bytes()).unwrap();
         self.stream.write_all(b"\r\n").unwrap();
@@ -722,4 +744,143 @@ fn pf_retrieve_recalls_input_lines_with_s3270() {
     t.action("Enter");
     t.wait_text("PF12 RETRIEVE");
     input(&mut t, "CP QUERY PF12");
+}
+
+/// The threads of process `pid` (Linux `/proc`; None elsewhere).
+fn threads(pid: u32) -> Option<usize> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()
+        .map(|d| d.count())
+}
+
+/// 200 clients connect at once, type (a LOGON with the right or a wrong password, a CP
+/// command, half a line, a telnet command, garbage) and drop, each in its own way, while
+/// ALICE, logged on before, keeps asking CP; she gets every answer during the crowd and
+/// after it, all 200 were served (`--max-terminals 210`), the crowd is done in bounded
+/// time, and the CP's threads go back to what they were (plus BOB's machine, which the
+/// crowd logged on and left disconnected).
+#[test]
+fn two_hundred_clients_connecting_typing_and_dropping_leave_the_cp_serving() {
+    const CROWD: u32 = 200;
+    let server = Server::start(&["--max-terminals", "210"]);
+    let port = server.port;
+    let pid = server.child.id();
+    let mut alice = LineClient::connect(port);
+    alice.logon("ALICE", "APW");
+    alice.wait_for("Ready;");
+    alice.send("CP QUERY USERID");
+    alice.wait_for("ALICE AT VM390");
+    alice.wait_for("Ready;");
+    let before = threads(pid);
+    let started = Instant::now();
+    let crowd: Vec<_> = (0..CROWD)
+        .map(|i| {
+            std::thread::spawn(move || -> bool {
+                let Ok(stream) = TcpStream::connect(("127.0.0.1", port)) else {
+                    return false;
+                };
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+                let mut c = LineClient {
+                    stream,
+                    text: String::new(),
+                    seen: 0,
+                    iac: Vec::new(),
+                };
+                let limit = Duration::from_secs(60);
+                if i % 10 == 9 {
+                    // Drops before the logo.
+                    return true;
+                }
+                if !c.try_wait_for("VM390 ONLINE", limit) {
+                    return false;
+                }
+                let w = |c: &mut LineClient, b: &[u8]| {
+                    let _ = c.stream.write_all(b);
+                };
+                match i % 9 {
+                    0 => {
+                        w(&mut c, b"LOGON BOB BPW\r\n");
+                        // Logged on, or refused while another connection has BOB.
+                        if !c.try_wait_for("\n", limit) {
+                            return false;
+                        }
+                        w(&mut c, b"CP QUERY USERID\r\n");
+                    }
+                    1 => {
+                        w(&mut c, b"LOGON ALICE nothing\r\n");
+                        return c.try_wait_for("PASSWORD INCORRECT", limit);
+                    }
+                    2 => {
+                        w(&mut c, b"LOGON ALICE\r\n");
+                        return c.try_wait_for("ENTER PASSWORD:", limit);
+                    }
+                    3 => w(&mut c, b"QUERY NAMES\r\nLOGON NOBODY\r\n"),
+                    4 => w(&mut c, b"LOGON BO"),
+                    5 => w(&mut c, &[255, 244, 255, 243, 255, 246]),
+                    6 => w(&mut c, &[255, 250, 24, 0, b'I', b'B', b'M']),
+                    7 => w(&mut c, &[0x7D, 0xC1, 0xFF, 0xFF, 0x00, 0x0D, 0x0A, 0x80]),
+                    _ => {
+                        w(&mut c, b"LOGOFF\r\n");
+                    }
+                }
+                // A little of what comes back, then the drop.
+                let _ = c.try_wait_for("\u{0}", Duration::from_millis(50));
+                true
+            })
+        })
+        .collect();
+    // ALICE is answered while the crowd comes and goes.
+    let mut answers = 0;
+    while !crowd.iter().all(|h| h.is_finished()) {
+        alice.send("CP QUERY USERID");
+        let t = Instant::now();
+        assert!(
+            alice.try_wait_for("ALICE AT VM390", Duration::from_secs(20)),
+            "ALICE got no answer during the crowd ({answers} before)"
+        );
+        assert!(alice.try_wait_for("Ready;", Duration::from_secs(20)));
+        assert!(t.elapsed() < Duration::from_secs(20));
+        answers += 1;
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the crowd took too long"
+        );
+    }
+    let served = crowd
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .filter(|&ok| ok)
+        .count();
+    assert_eq!(
+        served, CROWD as usize,
+        "every client of the crowd was served"
+    );
+    assert!(answers > 0);
+    // After: ALICE is answered, a new client logs on, and the sessions are gone.
+    alice.send("CP QUERY NAMES");
+    let names = alice.wait_for("Ready;");
+    assert!(names.contains("BOB      - DSC"), "{names}");
+    let mut c = LineClient::connect(port);
+    c.logon("BOB", "BPW");
+    c.wait_for("RECONNECTED AT");
+    c.send("CP QUERY USERID");
+    c.wait_for("BOB AT VM390");
+    drop(c);
+    if let Some(before) = before {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let now = threads(pid).unwrap_or(0);
+            // BOB's machine: a thread or two; nothing of the 200 sessions stays.
+            if now <= before + 4 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "vm390 has {now} threads, {before} before the crowd"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    alice.send("CP QUERY USERID");
+    alice.wait_for("ALICE AT VM390");
 }
