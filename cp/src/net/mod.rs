@@ -25,6 +25,7 @@
 //! Anything malformed a client sends (bad telnet sequences, an oversized 3270 record)
 //! ends that connection only.
 
+pub mod inbound;
 pub mod telnet;
 pub mod tn3270;
 
@@ -37,7 +38,8 @@ use std::time::{Duration, Instant};
 
 use crate::system::{logon_dialog, Messenger, System};
 use crate::vm::{Input, Status, Terminal};
-use telnet::{Event, LineAssembler, Parser, DO, DONT, IAC, SB, SE, WILL, WONT};
+use inbound::{Inbound, Mode, Received};
+use telnet::{Event, Parser, DO, DONT, IAC, SB, SE, WILL, WONT};
 use tn3270::{Aid, Screen};
 
 /// How long a `MORE...` screen is held before the output goes on (VM/370 holds it for
@@ -404,51 +406,37 @@ impl Conn {
     }
 }
 
-/// The reader thread: telnet events into the queue (`display`: as 3270 records), until
-/// the client goes or sends something malformed.
+/// The reader thread: what the client sends into the queue ([`Inbound`]: lines, or 3270
+/// records when `display`), until the client goes or sends something malformed.
 fn read_connection(
     conn: &Conn,
     mut reader: TcpStream,
-    mut parser: Parser,
+    parser: Parser,
     early: Vec<Event>,
     display: bool,
 ) {
-    let mut lines = LineAssembler::default();
-    let mut record: Vec<u8> = Vec::new();
+    let mode = if display { Mode::Tn3270 } else { Mode::Line };
+    let mut input = Inbound::new(parser, mode);
     let mut answered: HashSet<(u8, u8)> = HashSet::new();
     let mut buf = [0u8; 4096];
-    let mut events = early;
+    let mut got = Vec::new();
+    let mut ok = input.take(early, &mut got).is_ok();
     loop {
-        for e in events.drain(..) {
-            match e {
-                Event::Data(d) if display => {
-                    record.extend_from_slice(&d);
-                    if record.len() > tn3270::RECORD_LIMIT {
-                        conn.close();
-                        return;
-                    }
-                }
-                Event::Data(d) => {
-                    let mut got = Vec::new();
-                    lines.feed(&d, &mut got);
-                    if !got.is_empty() {
-                        conn.change(|q| q.items.extend(got.into_iter().map(Item::Line)));
-                    }
-                }
-                Event::Command(telnet::EOR) if display => {
-                    match tn3270::decode(&std::mem::take(&mut record)) {
-                        Aid::Pa(1) => conn.change(|q| q.attention = true),
-                        Aid::Other => {}
-                        aid => conn.change(|q| q.items.push_back(Item::Key(aid))),
-                    }
-                }
-                Event::Command(telnet::IP | telnet::BRK | telnet::AO) => {
+        for r in got.drain(..) {
+            match r {
+                Received::Line(l) => conn.change(|q| q.items.push_back(Item::Line(l))),
+                Received::Record(record) => match tn3270::decode(&record) {
+                    Aid::Pa(1) => conn.change(|q| q.attention = true),
+                    Aid::Other => {}
+                    aid => conn.change(|q| q.items.push_back(Item::Key(aid))),
+                },
+                Received::Command(telnet::IP | telnet::BRK | telnet::AO) => {
                     conn.change(|q| q.attention = true)
                 }
                 // Are you there: a line-mode answer (a 3270 stream has no room for one).
-                Event::Command(telnet::AYT) if !display => conn.send(b"\r\n[YES]\r\n"),
-                Event::Command(_) | Event::Sub(..) => {}
-                Event::Negotiate(verb, opt) => {
+                Received::Command(telnet::AYT) if !display => conn.send(b"\r\n[YES]\r\n"),
+                Received::Command(_) | Received::Sub(..) => {}
+                Received::Negotiate(verb, opt) => {
                     // Options this side asked for are answers; others are refused, once.
                     use telnet::{OPT_BINARY, OPT_ECHO, OPT_EOR, OPT_SGA, OPT_TTYPE};
                     let ours = [OPT_BINARY, OPT_ECHO, OPT_EOR, OPT_SGA, OPT_TTYPE];
@@ -462,6 +450,9 @@ fn read_connection(
                 }
             }
         }
+        if !ok {
+            break;
+        }
         conn.wait_room();
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
@@ -469,9 +460,7 @@ fn read_connection(
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         };
-        if parser.feed(&buf[..n], &mut events).is_err() {
-            break;
-        }
+        ok = input.feed(&buf[..n], &mut got).is_ok();
     }
     conn.close();
 }
