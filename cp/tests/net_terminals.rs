@@ -31,9 +31,19 @@ impl Server {
         let tmp = tempfile::tempdir().unwrap();
         let direct = tmp.path().join("users.direct");
         std::fs::write(&direct, DIRECTORY).unwrap();
+        Server::start_in(tmp, &direct, extra, env)
+    }
+
+    /// A server on the directory `direct` (which must have OPER), in `tmp`.
+    fn start_in(
+        tmp: tempfile::TempDir,
+        direct: &std::path::Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_vm390"))
             .arg("--directory")
-            .arg(&direct)
+            .arg(direct)
             .args(["--logon", "OPER", "--listen", "127.0.0.1:0"])
             .args(extra)
             .envs(env.iter().copied())
@@ -349,6 +359,27 @@ impl S3270 {
         })
     }
 
+    /// Waits for an input field that is not displayed (the password's). s3270's Ascii
+    /// shows every field; its buffer shows the attribute: unprotected (no X'20') and not
+    /// displayed (X'0C'). (The screen that wrote ENTER PASSWORD: comes just before.)
+    fn wait_masked(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let buffer = self.action("ReadBuffer(Ascii)").join("\n");
+            let hidden = buffer.split("SF(c0=").skip(1).any(|a| {
+                u8::from_str_radix(&a[..2], 16).is_ok_and(|b| b & 0x20 == 0 && b & 0x0C == 0x0C)
+            });
+            if hidden {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no unprotected field not displayed:\n{buffer}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn enter(&mut self, text: &str) {
         self.action("Wait(10,InputField)");
         if !text.is_empty() {
@@ -379,24 +410,8 @@ fn tn3270_console_screen_with_s3270() {
     t.wait_status("CP READ");
     t.enter("LOGON ALICE");
     t.wait_text("ENTER PASSWORD:");
-    // The password goes into a field that is not displayed. s3270's Ascii shows every
-    // field; its buffer shows the attribute: unprotected (no X'20') and not displayed
-    // (X'0C'). (The screen that wrote ENTER PASSWORD: comes just before this one.)
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let buffer = t.action("ReadBuffer(Ascii)").join("\n");
-        let hidden = buffer.split("SF(c0=").skip(1).any(|a| {
-            u8::from_str_radix(&a[..2], 16).is_ok_and(|b| b & 0x20 == 0 && b & 0x0C == 0x0C)
-        });
-        if hidden {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no unprotected field not displayed:\n{buffer}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // The password goes into a field that is not displayed.
+    t.wait_masked();
     t.action("Wait(10,InputField)");
     t.action("String(\"APW\")");
     t.action("Enter");
@@ -883,4 +898,160 @@ fn two_hundred_clients_connecting_typing_and_dropping_leave_the_cp_serving() {
     }
     alice.send("CP QUERY USERID");
     alice.wait_for("ALICE AT VM390");
+}
+
+/// Over TN3270 with `s3270`: the logo screen, LOGON with a wrong and then the right
+/// password, a second user at once on a second connection and MSG both ways, DISCONNECT
+/// (the logo and the LOGON dialog again on the same connection) and reconnect from a
+/// third connection.
+#[test]
+fn tn3270_logon_msg_disconnect_and_reconnect_with_s3270() {
+    let server = Server::start(&[]);
+    let Some(mut alice) = S3270::start(server.port) else {
+        return;
+    };
+    let logo = alice.wait_text("VM390 ONLINE");
+    let top: Vec<&str> = logo[..5].iter().map(|l| l.trim_end()).collect();
+    assert_eq!(top, LOGO_LINES, "{logo:?}");
+    alice.wait_status("CP READ");
+    alice.enter("LOGON ALICE");
+    alice.wait_text("ENTER PASSWORD:");
+    alice.wait_masked();
+    alice.enter("nothing");
+    alice.wait_text("DMKLOG050E PASSWORD INCORRECT");
+    alice.wait_status("CP READ");
+    alice.enter("LOGON ALICE");
+    alice.wait_text("ENTER PASSWORD:");
+    // (The screen of the first ENTER PASSWORD: is still there; the second has its own
+    // masked field: wait for it before typing.)
+    alice.wait_screen("the second password prompt", |s| {
+        s.iter().filter(|l| l.contains("ENTER PASSWORD:")).count() == 2
+    });
+    alice.wait_masked();
+    alice.enter("APW");
+    alice.wait_text("LOGON AT");
+    alice.wait_status("VM READ");
+    let Some(mut bob) = S3270::start(server.port) else {
+        return;
+    };
+    bob.wait_status("CP READ");
+    bob.enter("LOGON BOB BPW");
+    bob.wait_status("VM READ");
+    bob.enter("CP MSG ALICE HELLO FROM BOB");
+    alice.wait_text("MSG FROM BOB: HELLO FROM BOB");
+    alice.enter("CP MSG BOB HELLO FROM ALICE");
+    bob.wait_text("MSG FROM ALICE: HELLO FROM ALICE");
+    // DISCONNECT: the logo and the LOGON dialog again, on the same connection.
+    alice.enter("CP DISCONNECT");
+    alice.wait_text("VM390 ONLINE");
+    alice.wait_status("CP READ");
+    bob.action("Clear");
+    bob.enter("CP QUERY NAMES");
+    bob.wait_text("ALICE    - DSC");
+    // A third connection reconnects ALICE, whose machine kept running.
+    let Some(mut again) = S3270::start(server.port) else {
+        return;
+    };
+    again.wait_status("CP READ");
+    again.enter("LOGON ALICE APW");
+    again.wait_text("RECONNECTED AT");
+    // Reconnected in CP mode (CP READ); BEGIN resumes the machine's read.
+    again.wait_status("CP READ");
+    again.enter("QUERY USERID");
+    again.wait_text("ALICE AT VM390");
+    again.enter("BEGIN");
+    again.wait_status("VM READ");
+    bob.action("Clear");
+    bob.enter("CP QUERY NAMES");
+    let names = bob.wait_text("ALICE    - L");
+    assert!(!names.iter().any(|l| l.contains("DSC")), "{names:?}");
+}
+
+/// The logo's lines (`cp/src/net/mod.rs`).
+const LOGO_LINES: [&str; 5] = [
+    " VV     VV  MM      MM   333333    99999    00000",
+    "  VV   VV   MMMM  MMMM  33    33  99   99  00   00",
+    "   VV VV    MM  MM  MM      333    999999  00   00",
+    "    VVV     MM      MM  33    33       99  00   00",
+    "     V      MM      MM   333333    99999    00000",
+];
+
+/// The directory of the shared CMS material (`common::setup`) with OPER for the server's
+/// console; None (a skip, or a failure under `VM390_ORACLES=require`) without it.
+fn cms_server(extra: &[&str]) -> Option<Server> {
+    let shared = common::shared(&common::CMS_FILES)?;
+    let tmp = tempfile::tempdir().unwrap();
+    let direct = common::setup(
+        &shared,
+        tmp.path(),
+        "MR",
+        "USER OPER OPERPW 1M 1M ABCDEFG\n CONSOLE 009 3215\n",
+    );
+    Some(Server::start_in(tmp, &direct, extra, &[]))
+}
+
+/// Real VM/370 R6 CMS on a TN3270 console driven by `s3270`: LOGON, CMS's first read,
+/// `Ready;`, a CMS command, PA1 to CP READ and BEGIN back to CMS.
+#[test]
+fn real_cms_to_ready_over_tn3270_with_s3270() {
+    let Some(server) = cms_server(&[]) else {
+        return;
+    };
+    let Some(mut t) = S3270::start(server.port) else {
+        return;
+    };
+    t.wait_status("CP READ");
+    t.enter("LOGON CMSUSER CMSUSER");
+    t.wait_text("CMS VERSION 6.0");
+    t.wait_status("VM READ");
+    t.enter("ACCESS (NOPROF");
+    t.wait_text("Ready;");
+    t.wait_status("VM READ");
+    t.action("Clear");
+    t.wait_status("VM READ");
+    t.enter("ACCESS 192 D");
+    let s = t.wait_text("Ready;");
+    assert!(s.iter().any(|l| l.contains("'192' REPLACES")), "{s:?}");
+    assert!(!s.iter().any(|l| l.contains("DMS")), "{s:?}");
+    t.action("Wait(10,InputField)");
+    t.action("PA(1)");
+    t.wait_status("CP READ");
+    t.enter("QUERY USERID");
+    t.wait_text("CMSUSER AT VM390");
+    t.enter("BEGIN");
+    t.wait_status("VM READ");
+    t.action("Clear");
+    t.wait_status("VM READ");
+    t.enter("CP QUERY USERID");
+    t.wait_text("CMSUSER AT VM390");
+    t.wait_text("Ready;");
+}
+
+/// Real CMS on a line-mode telnet connection: the logo, LOGON, `Ready;`, telnet BREAK as
+/// the attention key (CP mode, BEGIN), and a CMS command after it.
+#[test]
+fn real_cms_to_ready_over_line_mode_telnet() {
+    let Some(server) = cms_server(&[]) else {
+        return;
+    };
+    let mut c = LineClient::connect(server.port);
+    let logo = c.wait_for("VM390 ONLINE");
+    assert!(logo.starts_with(&LOGO_LINES.join("\n")), "{logo}");
+    c.send("LOGON CMSUSER");
+    c.wait_for("ENTER PASSWORD:");
+    c.send("CMSUSER");
+    c.wait_for("CMS VERSION 6.0");
+    c.send("ACCESS (NOPROF");
+    c.wait_for("Ready;");
+    c.send("ACCESS 192 D");
+    let s = c.wait_for("Ready;");
+    assert!(s.contains("'192' REPLACES") && !s.contains("DMS"), "{s}");
+    // BREAK: CP mode, where DISPLAY is CP's; BEGIN: CMS again.
+    c.stream.write_all(&[255, 243]).unwrap();
+    c.send("DISPLAY PSW");
+    c.wait_for("PSW = ");
+    c.send("BEGIN");
+    c.send("CP QUERY USERID");
+    c.wait_for("CMSUSER AT VM390");
+    c.wait_for("Ready;");
 }
