@@ -287,6 +287,11 @@ impl S3270 {
     }
 
     fn start_model(port: u16, model: &str) -> Option<S3270> {
+        S3270::start_as(port, model, "")
+    }
+
+    /// `prefix` before the host: `N:` keeps `s3270` from TN3270E (plain TN3270).
+    fn start_as(port: u16, model: &str, prefix: &str) -> Option<S3270> {
         if !std::path::Path::new("/usr/bin/s3270").exists() {
             common::missing("s3270 (apt-get install s3270)");
             return None;
@@ -301,7 +306,7 @@ impl S3270 {
         let stdin = child.stdin.take().unwrap();
         let out = BufReader::new(child.stdout.take().unwrap());
         let mut s = S3270 { child, stdin, out };
-        s.action(&format!("Connect(127.0.0.1:{port})"));
+        s.action(&format!("Connect({prefix}127.0.0.1:{port})"));
         Some(s)
     }
 
@@ -326,6 +331,11 @@ impl S3270 {
                 data.push(String::new());
             }
         }
+    }
+
+    /// `Query(what)`'s answer.
+    fn query(&mut self, what: &str) -> String {
+        self.action(&format!("Query({what})")).join("\n")
     }
 
     fn screen(&mut self) -> Vec<String> {
@@ -403,6 +413,13 @@ fn tn3270_console_screen_with_s3270() {
     let Some(mut t) = S3270::start(server.port) else {
         return;
     };
+    // s3270 offers TN3270E (RFC 2355) and gets it: the device type it asked for, the
+    // terminal's name as the device name, no functions.
+    t.action("Wait(10,InputField)");
+    assert_eq!(t.query("ConnectionState"), "connected-tn3270e");
+    assert!(t.query("LuName").starts_with('L'));
+    assert_eq!(t.query("TerminalName"), "IBM-3278-2-E");
+    assert_eq!(t.query("Tn3270eOptions"), "");
     // The logo and the LOGON dialog; the password in a field not displayed.
     let logo = t.wait_text("VM390 ONLINE");
     assert!(logo[0].starts_with(" VV     VV"), "{logo:?}");
@@ -565,7 +582,10 @@ fn oversized_3270_record_ends_that_connection_only() {
     let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut buf = [0u8; 4096];
-    // DO TERMINAL-TYPE -> WILL; SEND -> IS IBM-3278-2.
+    // DO TN3270E -> WONT (plain TN3270); DO TERMINAL-TYPE -> WILL; SEND -> IS IBM-3278-2.
+    let n = s.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], &[255, 253, 40]);
+    s.write_all(&[255, 252, 40]).unwrap();
     let n = s.read(&mut buf).unwrap();
     assert_eq!(&buf[..n], &[255, 253, 24]);
     s.write_all(&[255, 251, 24]).unwrap();
@@ -1054,4 +1074,93 @@ fn real_cms_to_ready_over_line_mode_telnet() {
     c.send("CP QUERY USERID");
     c.wait_for("CMSUSER AT VM390");
     c.wait_for("Ready;");
+}
+
+/// Plain TN3270 (RFC 1576) when the client will not have TN3270E (`s3270` with `N:`):
+/// TERMINAL-TYPE, EOR and BINARY; the same console: LOGON, lower case kept, PA1 and
+/// BEGIN, `MORE...` and PA2, a PF key.
+#[test]
+fn plain_tn3270_without_tn3270e_with_s3270() {
+    let server = Server::start(&[]);
+    let Some(mut t) = S3270::start_as(server.port, "3278-2", "N:") else {
+        return;
+    };
+    t.action("Wait(10,InputField)");
+    assert_eq!(t.query("ConnectionState"), "connected-3270");
+    assert_eq!(t.query("LuName"), "");
+    let logo = t.wait_text("VM390 ONLINE");
+    assert!(logo[0].starts_with(" VV     VV"), "{logo:?}");
+    t.wait_status("CP READ");
+    t.enter("LOGON BOB");
+    t.wait_text("ENTER PASSWORD:");
+    t.wait_masked();
+    t.enter("BPW");
+    t.wait_text("Ready;");
+    t.wait_status("VM READ");
+    t.enter("cp query userid");
+    t.wait_text("BOB AT VM390");
+    t.action("Wait(10,InputField)");
+    t.action("PA(1)");
+    t.wait_status("CP READ");
+    t.enter("BEGIN");
+    t.wait_status("VM READ");
+    t.action("Clear");
+    t.wait_status("VM READ");
+    t.enter("HELP");
+    t.wait_status("MORE...");
+    t.action("Wait(10,InputField)");
+    t.action("PA(2)");
+    t.wait_text("TYPE      Display a file");
+    t.wait_status("VM READ");
+    t.enter("CP SET PF2 IMMED CP QUERY NAMES");
+    t.action("Clear");
+    t.wait_status("VM READ");
+    t.action("Wait(10,InputField)");
+    t.action("PF(2)");
+    t.wait_text("BOB      - ");
+}
+
+/// A TN3270E client whose device type is refused (a printer, IBM-3287-1) gets DEVICE-TYPE
+/// REJECT; when it then gives TN3270E up (WONT), it falls back to TERMINAL-TYPE and gets
+/// a 3270 console by RFC 1576 (RFC 2355, 7.3).
+#[test]
+fn tn3270e_device_type_rejected_then_plain_tn3270() {
+    let server = Server::start(&[]);
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut buf = [0u8; 4096];
+    let mut expect = |s: &mut TcpStream, want: &[u8]| {
+        let mut got: Vec<u8> = Vec::new();
+        while got.len() < want.len() {
+            let n = s.read(&mut buf).unwrap();
+            assert!(n > 0, "closed; got {got:?}");
+            got.extend(&buf[..n]);
+        }
+        assert_eq!(got, want);
+    };
+    expect(&mut s, &[255, 253, 40]);
+    s.write_all(&[255, 251, 40]).unwrap();
+    // SEND DEVICE-TYPE.
+    expect(&mut s, &[255, 250, 40, 8, 2, 255, 240]);
+    let mut req = vec![255, 250, 40, 2, 7];
+    req.extend(b"IBM-3287-1");
+    req.extend([255, 240]);
+    s.write_all(&req).unwrap();
+    // DEVICE-TYPE REJECT REASON INV-DEVICE-TYPE.
+    expect(&mut s, &[255, 250, 40, 2, 6, 5, 4, 255, 240]);
+    s.write_all(&[255, 252, 40]).unwrap();
+    expect(&mut s, &[255, 253, 24]);
+    s.write_all(&[255, 251, 24]).unwrap();
+    expect(&mut s, &[255, 250, 24, 1, 255, 240]);
+    let mut is = vec![255, 250, 24, 0];
+    is.extend(b"IBM-3278-2");
+    is.extend([255, 240]);
+    s.write_all(&is).unwrap();
+    expect(
+        &mut s,
+        &[255, 253, 25, 255, 251, 25, 255, 253, 0, 255, 251, 0],
+    );
+    // The console screen: ERASE/WRITE, no TN3270E header.
+    let n = s.read(&mut buf).unwrap();
+    assert_eq!(buf[0], 0xF5, "{:?}", &buf[..n]);
 }
