@@ -617,7 +617,7 @@ fn oversized_3270_record_ends_that_connection_only() {
     c.wait_for("Ready;");
 }
 
-/// A `MORE...` screen nobody answers goes on by itself after the hold time (10 s, here
+/// A `MORE...` screen nobody answers goes on by itself after the hold time (60 s, here
 /// `VM390_MORE_HOLD=2`).
 #[test]
 fn more_screen_goes_on_after_the_hold_time() {
@@ -1163,4 +1163,27 @@ fn tn3270e_device_type_rejected_then_plain_tn3270() {
     // The console screen: ERASE/WRITE, no TN3270E header.
     let n = s.read(&mut buf).unwrap();
     assert_eq!(buf[0], 0xF5, "{:?}", &buf[..n]);
+}
+
+/// VM/370's default MORE hold is 60 s ("MORE is set to 050 010", *VM/370 R6* `TERMINAL
+/// HELPCMD`): with no `VM390_MORE_HOLD`, a `MORE...` screen is still held after 12 s (the
+/// old 10 s default let it go), and PA2 goes on.
+#[test]
+fn more_screen_is_held_longer_than_ten_seconds_by_default() {
+    let server = Server::start(&[]);
+    let Some(mut t) = S3270::start(server.port) else {
+        return;
+    };
+    t.wait_status("CP READ");
+    t.enter("LOGON BOB BPW");
+    t.wait_status("VM READ");
+    t.enter("HELP");
+    t.wait_status("MORE...");
+    std::thread::sleep(Duration::from_secs(12));
+    let s = t.wait_status("MORE...");
+    assert!(s.iter().any(|l| l.contains("MINICMS commands")), "{s:?}");
+    t.action("Wait(10,InputField)");
+    t.action("PA(2)");
+    t.wait_text("TYPE      Display a file");
+    t.wait_status("VM READ");
 }

@@ -20,7 +20,7 @@
 //! the password read with the client's echo turned off (WILL ECHO). 3270 mode
 //! ([`tn3270`]): the VM/370 console screen, ENTER sends the input area, PA1 is the
 //! attention key, CLEAR clears the output area, a full output area shows `MORE...` and
-//! is held until CLEAR or PA2, or for [`MORE_HOLD`] (`VM390_MORE_HOLD` seconds); ENTER
+//! is held until CLEAR or PA2, or for [`MORE_HOLD`] (60 s; `VM390_MORE_HOLD` seconds); ENTER
 //! there holds it (`HOLDING`) until CLEAR or PA2; a second line typed while output is held
 //! is `NOT ACCEPTED`. PF keys do what `SET PFnn` says.
 //!
@@ -45,9 +45,10 @@ use inbound::{Inbound, Mode, Received};
 use telnet::{Event, Parser, DO, DONT, IAC, SB, SE, WILL, WONT};
 use tn3270::{Aid, Screen};
 
-/// How long a `MORE...` screen is held before the output goes on (VM/370 holds it for
-/// about a minute by default; 10 s here, the short setting).
-pub const MORE_HOLD: Duration = Duration::from_secs(10);
+/// How long a `MORE...` screen is held before the output goes on: VM/370's default, "When
+/// you log on VM/370, MORE is set to 050 010" (*VM/370 R6* `TERMINAL HELPCMD`, MORE nnn
+/// mmm: nnn seconds to the warning beep, then mmm more until the screen clears), 60 s.
+pub const MORE_HOLD: Duration = Duration::from_secs(50 + 10);
 
 /// How long a `MORE...` screen is held: [`MORE_HOLD`], or `VM390_MORE_HOLD` seconds.
 fn more_hold() -> Duration {
