@@ -781,6 +781,59 @@ fn pf_retrieve_recalls_input_lines_with_s3270() {
     input(&mut t, "CP QUERY PF12");
 }
 
+/// A TN3270E client of the crowd: WILL TN3270E, and when `whole` the device type and
+/// functions, ENTER with a LOGON line in a 3270-DATA record, a look at the screen, and
+/// the drop; otherwise the drop right after WILL. Whether it got what it waited for.
+fn tn3270e_crowd_client(mut s: TcpStream, whole: bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut got: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut wait = |s: &mut TcpStream, want: &[u8]| -> bool {
+        while !got.windows(want.len()).any(|w| w == want) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            match s.read(&mut buf) {
+                Ok(0) => return false,
+                Ok(n) => got.extend(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return false,
+                Err(_) => {}
+            }
+        }
+        true
+    };
+    if !wait(&mut s, &[255, 253, 40]) {
+        return false;
+    }
+    let _ = s.write_all(&[255, 251, 40]);
+    if !whole {
+        return true;
+    }
+    if !wait(&mut s, &[255, 250, 40, 8, 2, 255, 240]) {
+        return false;
+    }
+    let mut req = vec![255, 250, 40, 2, 7];
+    req.extend(b"IBM-3278-2-E");
+    req.extend([255, 240, 255, 250, 40, 3, 7, 2, 255, 240]);
+    let _ = s.write_all(&req);
+    // FUNCTIONS REQUEST (none) from the server: IS (none) from the client.
+    if !wait(&mut s, &[255, 250, 40, 3, 7, 255, 240]) {
+        return false;
+    }
+    let _ = s.write_all(&[255, 250, 40, 3, 4, 255, 240]);
+    // The logo screen: header, ERASE/WRITE.
+    if !wait(&mut s, &[0, 0, 0, 0, 0, 0xF5]) {
+        return false;
+    }
+    let mut rec = vec![0, 0, 0, 0, 0, 0x7D, 0x5D, 0x7F, 0x11, 0x5D, 0x7F];
+    // "LOGON BOB" in EBCDIC.
+    rec.extend([
+        0xD3, 0xD6, 0xC7, 0xD6, 0xD5, 0x40, 0xC2, 0xD6, 0xC2, 255, 239,
+    ]);
+    let _ = s.write_all(&rec);
+    true
+}
+
 /// The threads of process `pid` (Linux `/proc`; None elsewhere).
 fn threads(pid: u32) -> Option<usize> {
     std::fs::read_dir(format!("/proc/{pid}/task"))
@@ -789,7 +842,8 @@ fn threads(pid: u32) -> Option<usize> {
 }
 
 /// 200 clients connect at once, type (a LOGON with the right or a wrong password, a CP
-/// command, half a line, a telnet command, garbage) and drop, each in its own way, while
+/// command, half a line, a telnet command, garbage; a tenth negotiate TN3270E, whole or
+/// half, and send a 3270 record) and drop, each in its own way, while
 /// ALICE, logged on before, keeps asking CP; she gets every answer during the crowd and
 /// after it, all 200 were served (`--max-terminals 210`), the crowd is done in bounded
 /// time, and the CP's threads go back to what they were (plus BOB's machine, which the
@@ -825,6 +879,10 @@ fn two_hundred_clients_connecting_typing_and_dropping_leave_the_cp_serving() {
                 if i % 10 == 9 {
                     // Drops before the logo.
                     return true;
+                }
+                if i % 10 == 8 {
+                    // A TN3270E client: the whole negotiation, or half of it.
+                    return tn3270e_crowd_client(c.stream, i % 20 == 8);
                 }
                 if !c.try_wait_for("VM390 ONLINE", limit) {
                     return false;
