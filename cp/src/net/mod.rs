@@ -3,9 +3,11 @@
 //!
 //! The listener thread ([`listen`]) accepts connections, at most `max` at once (a client
 //! beyond that gets a line saying so and is closed), and gives each a session thread of
-//! its own: the telnet negotiation decides the kind of terminal (a client that offers
-//! TERMINAL-TYPE `IBM-3278-n` or `IBM-3279-n`, `-E` or not, is a 3270 display of that
-//! model, RFC 1576, with EOR and BINARY; any other is a line-mode 3215 typewriter), then
+//! its own: the telnet negotiation decides the kind of terminal (a client that takes
+//! TN3270E, RFC 2355, and asks for the device type `IBM-3278-n` or `IBM-3279-n`, `-E` or
+//! not, is a 3270 display of that model whose records carry the TN3270E header
+//! ([`tn3270e`]); one that refuses TN3270E and offers such a TERMINAL-TYPE is one by RFC
+//! 1576, with EOR and BINARY; any other is a line-mode 3215 typewriter), then
 //! the logo and the LOGON dialog ([`crate::system::logon_dialog`]), then
 //! [`System::connect`]. DISCONNECT gives the terminal back to the session, which shows
 //! the LOGON dialog again; a dropped connection DISCONNECTs the user (the virtual machine
@@ -18,15 +20,17 @@
 //! the password read with the client's echo turned off (WILL ECHO). 3270 mode
 //! ([`tn3270`]): the VM/370 console screen, ENTER sends the input area, PA1 is the
 //! attention key, CLEAR clears the output area, a full output area shows `MORE...` and
-//! is held until CLEAR or PA2, or for [`MORE_HOLD`] (`VM390_MORE_HOLD` seconds); ENTER
+//! is held until CLEAR or PA2, or for [`MORE_HOLD`] (60 s; `VM390_MORE_HOLD` seconds); ENTER
 //! there holds it (`HOLDING`) until CLEAR or PA2; a second line typed while output is held
 //! is `NOT ACCEPTED`. PF keys do what `SET PFnn` says.
 //!
 //! Anything malformed a client sends (bad telnet sequences, an oversized 3270 record)
 //! ends that connection only.
 
+pub mod inbound;
 pub mod telnet;
 pub mod tn3270;
+pub mod tn3270e;
 
 use std::collections::{HashSet, VecDeque};
 use std::io::{Read, Write};
@@ -37,12 +41,14 @@ use std::time::{Duration, Instant};
 
 use crate::system::{logon_dialog, Messenger, System};
 use crate::vm::{Input, Status, Terminal};
-use telnet::{Event, LineAssembler, Parser, DO, DONT, IAC, SB, SE, WILL, WONT};
+use inbound::{Inbound, Mode, Received};
+use telnet::{Event, Parser, DO, DONT, IAC, SB, SE, WILL, WONT};
 use tn3270::{Aid, Screen};
 
-/// How long a `MORE...` screen is held before the output goes on (VM/370 holds it for
-/// about a minute by default; 10 s here, the short setting).
-pub const MORE_HOLD: Duration = Duration::from_secs(10);
+/// How long a `MORE...` screen is held before the output goes on: VM/370's default, "When
+/// you log on VM/370, MORE is set to 050 010" (*VM/370 R6* `TERMINAL HELPCMD`, MORE nnn
+/// mmm: nnn seconds to the warning beep, then mmm more until the screen clears), 60 s.
+pub const MORE_HOLD: Duration = Duration::from_secs(50 + 10);
 
 /// How long a `MORE...` screen is held: [`MORE_HOLD`], or `VM390_MORE_HOLD` seconds.
 fn more_hold() -> Duration {
@@ -160,7 +166,7 @@ fn session(system: Arc<System>, stream: TcpStream, name: String, idle: Duration)
     // A client that stops reading ends its connection, not its user's machine.
     let _ = writer.set_write_timeout(Some(WRITE_TIMEOUT));
     let mut reader = stream;
-    let Ok((model, parser, early)) = negotiate(&mut reader, &writer) else {
+    let Ok((model, mode, parser, early)) = negotiate(&mut reader, &writer, &name) else {
         let _ = writer.shutdown(Shutdown::Both);
         return;
     };
@@ -170,13 +176,14 @@ fn session(system: Arc<System>, stream: TcpStream, name: String, idle: Duration)
         queue: Mutex::new(Queue::default()),
         ready: Condvar::new(),
         display: Mutex::new(model.map(|(r, c)| Display::new(r, c))),
+        mode,
         name,
     });
     {
         let c = conn.clone();
         let spawned = std::thread::Builder::new()
             .name("net-reader".into())
-            .spawn(move || read_connection(&c, reader, parser, early, model.is_some()));
+            .spawn(move || read_connection(&c, reader, parser, early, mode));
         if spawned.is_err() {
             conn.close();
             return;
@@ -211,20 +218,33 @@ fn session(system: Arc<System>, stream: TcpStream, name: String, idle: Duration)
     conn.close();
 }
 
-/// The telnet negotiation: DO TERMINAL-TYPE, and for a 3270 type EOR and BINARY both
-/// ways. The 3270 model's rows and columns (None: line mode), the parser, and the events
-/// that came meanwhile and are not answers.
+/// The telnet negotiation: DO TN3270E (RFC 2355: DEVICE-TYPE and FUNCTIONS, none taken
+/// on); a client that refuses it gets DO TERMINAL-TYPE, and for a 3270 type EOR and
+/// BINARY both ways (RFC 1576). The 3270 model's rows and columns (None: line mode), the
+/// mode, the parser, and the events that came meanwhile and are not answers. A TN3270E
+/// negotiation begun and not finished in time ends the connection.
 #[allow(clippy::type_complexity)]
 fn negotiate(
     reader: &mut TcpStream,
     mut writer: &TcpStream,
-) -> std::io::Result<(Option<(usize, usize)>, Parser, Vec<Event>)> {
+    name: &str,
+) -> std::io::Result<(Option<(usize, usize)>, Mode, Parser, Vec<Event>)> {
     use telnet::{OPT_BINARY, OPT_EOR, OPT_TTYPE, TTYPE_IS, TTYPE_SEND};
-    writer.write_all(&[IAC, DO, OPT_TTYPE])?;
+    use tn3270e::{Step, OPT_TN3270E};
+    let sub = |bytes: &[u8]| {
+        let mut v = vec![IAC, SB, OPT_TN3270E];
+        v.extend(telnet::escape(bytes));
+        v.extend([IAC, SE]);
+        v
+    };
+    writer.write_all(&[IAC, DO, OPT_TN3270E])?;
     let mut parser = Parser::default();
     let mut early = Vec::new();
     let deadline = Instant::now() + NEGOTIATION_WAIT;
     let mut model = None;
+    let mut mode = Mode::Line;
+    // TN3270E: None before the client's answer, Some(false) refused, Some(true) begun.
+    let mut extended: Option<bool> = None;
     let mut asked_type = false;
     let mut done = false;
     let mut buf = [0u8; 512];
@@ -254,7 +274,40 @@ fn negotiate(
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         for e in events {
             match e {
-                Event::Negotiate(WILL, OPT_TTYPE) if !asked_type => {
+                Event::Negotiate(WILL, OPT_TN3270E) if extended.is_none() => {
+                    extended = Some(true);
+                    writer.write_all(&sub(&[tn3270e::SEND, tn3270e::DEVICE_TYPE]))?;
+                }
+                Event::Negotiate(WONT, OPT_TN3270E) if extended.is_none() => {
+                    extended = Some(false);
+                    writer.write_all(&[IAC, DO, OPT_TTYPE])?;
+                }
+                Event::Sub(OPT_TN3270E, data) if extended == Some(true) => {
+                    match tn3270e::answer(&data, |t| tn3270::model_size(t).is_some(), name) {
+                        Step::Say(bytes, ttype) => {
+                            if let Some(t) = ttype {
+                                model = tn3270::model_size(&t);
+                            }
+                            writer.write_all(&sub(&bytes))?;
+                        }
+                        Step::Done(bytes) if model.is_some() => {
+                            if !bytes.is_empty() {
+                                writer.write_all(&sub(&bytes))?;
+                            }
+                            mode = Mode::Tn3270e;
+                            done = true;
+                        }
+                        Step::Done(_) | Step::Nothing => {}
+                    }
+                }
+                // A client that gives TN3270E up during its negotiation (a device type
+                // rejected) falls back to TERMINAL-TYPE (RFC 2355, 7.3).
+                Event::Negotiate(WONT, OPT_TN3270E) if extended == Some(true) => {
+                    extended = Some(false);
+                    model = None;
+                    writer.write_all(&[IAC, DO, OPT_TTYPE])?;
+                }
+                Event::Negotiate(WILL, OPT_TTYPE) if !asked_type && extended == Some(false) => {
                     asked_type = true;
                     writer.write_all(&[IAC, SB, OPT_TTYPE, TTYPE_SEND, IAC, SE])?;
                 }
@@ -263,6 +316,7 @@ fn negotiate(
                     let ttype = String::from_utf8_lossy(&data[1..]).to_string();
                     model = tn3270::model_size(&ttype);
                     if model.is_some() {
+                        mode = Mode::Tn3270;
                         writer.write_all(&[
                             IAC, DO, OPT_EOR, IAC, WILL, OPT_EOR, IAC, DO, OPT_BINARY, IAC, WILL,
                             OPT_BINARY,
@@ -270,7 +324,7 @@ fn negotiate(
                     }
                     done = true;
                 }
-                Event::Negotiate(WILL, o) if o != OPT_TTYPE => {
+                Event::Negotiate(WILL, o) if o != OPT_TTYPE && o != OPT_TN3270E => {
                     writer.write_all(&[IAC, DONT, o])?;
                 }
                 Event::Negotiate(DO, o) => writer.write_all(&[IAC, WONT, o])?,
@@ -279,8 +333,11 @@ fn negotiate(
             }
         }
     }
+    if extended == Some(true) && mode != Mode::Tn3270e {
+        return Err(std::io::ErrorKind::TimedOut.into());
+    }
     reader.set_read_timeout(None)?;
-    Ok((model, parser, early))
+    Ok((model, mode, parser, early))
 }
 
 /// What the reader thread queued for the terminal.
@@ -316,6 +373,8 @@ struct Conn {
     queue: Mutex<Queue>,
     ready: Condvar,
     display: Mutex<Option<Display>>,
+    /// Line mode, TN3270, or TN3270E (whose records carry the 5-byte header).
+    mode: Mode,
     name: String,
 }
 
@@ -349,6 +408,18 @@ impl Conn {
         if failed {
             self.close();
         }
+    }
+
+    /// Sends one 3270 record: with the TN3270E header in that mode, IACs doubled, ended
+    /// by IAC EOR.
+    fn send_record(&self, record: &[u8]) {
+        let mut bytes = Vec::with_capacity(record.len() + 16);
+        if self.mode == Mode::Tn3270e {
+            bytes.extend(tn3270e::DATA_HEADER);
+        }
+        bytes.extend(telnet::escape(record));
+        bytes.extend([IAC, telnet::EOR]);
+        self.send(&bytes);
     }
 
     /// Ends the connection (the reader thread then ends too).
@@ -404,54 +475,48 @@ impl Conn {
     }
 }
 
-/// The reader thread: telnet events into the queue (`display`: as 3270 records), until
-/// the client goes or sends something malformed.
+/// The reader thread: what the client sends into the queue ([`Inbound`]: lines, or 3270
+/// records in a 3270 `mode`), until the client goes or sends something malformed.
 fn read_connection(
     conn: &Conn,
     mut reader: TcpStream,
-    mut parser: Parser,
+    parser: Parser,
     early: Vec<Event>,
-    display: bool,
+    mode: Mode,
 ) {
-    let mut lines = LineAssembler::default();
-    let mut record: Vec<u8> = Vec::new();
+    let display = mode != Mode::Line;
+    let mut input = Inbound::new(parser, mode);
     let mut answered: HashSet<(u8, u8)> = HashSet::new();
     let mut buf = [0u8; 4096];
-    let mut events = early;
+    let mut got = Vec::new();
+    let mut ok = input.take(early, &mut got).is_ok();
     loop {
-        for e in events.drain(..) {
-            match e {
-                Event::Data(d) if display => {
-                    record.extend_from_slice(&d);
-                    if record.len() > tn3270::RECORD_LIMIT {
-                        conn.close();
-                        return;
-                    }
-                }
-                Event::Data(d) => {
-                    let mut got = Vec::new();
-                    lines.feed(&d, &mut got);
-                    if !got.is_empty() {
-                        conn.change(|q| q.items.extend(got.into_iter().map(Item::Line)));
-                    }
-                }
-                Event::Command(telnet::EOR) if display => {
-                    match tn3270::decode(&std::mem::take(&mut record)) {
-                        Aid::Pa(1) => conn.change(|q| q.attention = true),
-                        Aid::Other => {}
-                        aid => conn.change(|q| q.items.push_back(Item::Key(aid))),
-                    }
-                }
-                Event::Command(telnet::IP | telnet::BRK | telnet::AO) => {
+        for r in got.drain(..) {
+            match r {
+                Received::Line(l) => conn.change(|q| q.items.push_back(Item::Line(l))),
+                Received::Record(record) => match tn3270::decode(&record) {
+                    Aid::Pa(1) => conn.change(|q| q.attention = true),
+                    Aid::Other => {}
+                    aid => conn.change(|q| q.items.push_back(Item::Key(aid))),
+                },
+                Received::Command(telnet::IP | telnet::BRK | telnet::AO) => {
                     conn.change(|q| q.attention = true)
                 }
                 // Are you there: a line-mode answer (a 3270 stream has no room for one).
-                Event::Command(telnet::AYT) if !display => conn.send(b"\r\n[YES]\r\n"),
-                Event::Command(_) | Event::Sub(..) => {}
-                Event::Negotiate(verb, opt) => {
+                Received::Command(telnet::AYT) if !display => conn.send(b"\r\n[YES]\r\n"),
+                Received::Command(_) | Received::Sub(..) => {}
+                Received::Negotiate(verb, opt) => {
                     // Options this side asked for are answers; others are refused, once.
                     use telnet::{OPT_BINARY, OPT_ECHO, OPT_EOR, OPT_SGA, OPT_TTYPE};
-                    let ours = [OPT_BINARY, OPT_ECHO, OPT_EOR, OPT_SGA, OPT_TTYPE];
+                    use tn3270e::OPT_TN3270E;
+                    let ours = [
+                        OPT_BINARY,
+                        OPT_ECHO,
+                        OPT_EOR,
+                        OPT_SGA,
+                        OPT_TTYPE,
+                        OPT_TN3270E,
+                    ];
                     if !ours.contains(&opt) && answered.insert((verb, opt)) {
                         match verb {
                             WILL => conn.send(&[IAC, DONT, opt]),
@@ -462,6 +527,9 @@ fn read_connection(
                 }
             }
         }
+        if !ok {
+            break;
+        }
         conn.wait_room();
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
@@ -469,9 +537,7 @@ fn read_connection(
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         };
-        if parser.feed(&buf[..n], &mut events).is_err() {
-            break;
-        }
+        ok = input.feed(&buf[..n], &mut got).is_ok();
     }
     conn.close();
 }
@@ -558,9 +624,7 @@ impl NetTerminal {
     /// Sends the 3270 screen with `status`.
     fn draw(&self, d: &mut Display, status: &'static str, masked: bool) {
         d.shown = Some((status, masked));
-        let mut bytes = telnet::escape(&d.screen.render(status, masked));
-        bytes.extend([IAC, telnet::EOR]);
-        self.conn.send(&bytes);
+        self.conn.send_record(&d.screen.render(status, masked));
     }
 
     /// Shows the pending lines, holding each full screen at `MORE...` until CLEAR or PA2

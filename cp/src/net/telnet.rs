@@ -166,6 +166,11 @@ impl Parser {
         Ok(())
     }
 
+    /// How many bytes of an unfinished subnegotiation are kept (at most [`SB_LIMIT`]).
+    pub fn buffered(&self) -> usize {
+        self.sb.len()
+    }
+
     fn sb_byte(&mut self, b: u8) -> Result<(), TelnetError> {
         if self.sb.len() >= SB_LIMIT {
             return Err(TelnetError::SubnegotiationTooLong);
@@ -227,6 +232,12 @@ impl LineAssembler {
                 _ => self.push(b),
             }
         }
+    }
+
+    /// How many bytes of the unfinished line are kept (at most four a character of
+    /// [`LINE_LIMIT`]).
+    pub fn buffered(&self) -> usize {
+        self.line.len()
     }
 
     fn push(&mut self, b: u8) {
