@@ -58,7 +58,7 @@ fn main() {
 }
 
 /// The guests of `vm390 study`, by file name in `guests/study`.
-const STUDY_GUESTS: &[&str] = &["blockio"];
+const STUDY_GUESTS: &[&str] = &["blockio", "console"];
 
 /// The guests of `vm390 study` (`guests/study/*.asm`), each assembled into
 /// `OUT_DIR/study_NAME.bin` for `cp/src/study.rs` to embed.

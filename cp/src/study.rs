@@ -25,6 +25,8 @@ use crate::vm::Vm;
 
 /// The BLOCKIO guest, assembled from `guests/study/blockio.asm` by the build script.
 pub static BLOCKIO: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/study_blockio.bin"));
+/// The CONSOLE guest, assembled from `guests/study/console.asm`.
+pub static CONSOLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/study_console.bin"));
 
 /// BLOCKIO's parameters and results (blockio.asm, at X'300').
 mod at {
@@ -71,6 +73,14 @@ impl IoPath {
     pub fn name(self) -> &'static str {
         match self {
             IoPath::Diagnose => "DIAGNOSE X'18'",
+            IoPath::StartIo => "START I/O",
+        }
+    }
+
+    /// The name in the console table.
+    pub fn console_name(self) -> &'static str {
+        match self {
+            IoPath::Diagnose => "DIAGNOSE X'58'",
             IoPath::StartIo => "START I/O",
         }
     }
@@ -212,27 +222,64 @@ pub fn run_blockio(
     result
 }
 
-fn run_on(path: IoPath, blocks: u32, image: &Path) -> Result<(Sample, Vec<Vec<u8>>), StudyError> {
+/// Which guest work a run does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Experiment {
+    /// BLOCKIO: blocks written and read back on a CKD minidisk (2 operations a block).
+    BlockIo,
+    /// CONSOLE: lines written to the 3215 console (1 operation a line).
+    Console,
+}
+
+impl Experiment {
+    fn guest(self) -> (&'static str, &'static [u8]) {
+        match self {
+            Experiment::BlockIo => ("BLOCKIO", BLOCKIO),
+            Experiment::Console => ("CONSOLE", CONSOLE),
+        }
+    }
+
+    fn ops_per_unit(self) -> u64 {
+        match self {
+            Experiment::BlockIo => 2,
+            Experiment::Console => 1,
+        }
+    }
+}
+
+/// Runs `experiment`'s guest along `path` for `units` blocks or lines in a virtual machine
+/// whose console goes to `sink`; `setup` attaches what the guest needs. The virtual
+/// machine is given back for the caller to read what the guest left.
+fn run_guest(
+    experiment: Experiment,
+    path: IoPath,
+    units: u32,
+    sink: ConsoleSink,
+    setup: impl FnOnce(&mut Vm) -> Result<(), StudyError>,
+) -> Result<(Sample, Vm), StudyError> {
     let guest = |s: String| StudyError::Guest(s);
+    let (name, image) = experiment.guest();
     let mem = Storage::new(1 << 20).map_err(|e| guest(e.to_string()))?;
-    let mut vm = Vm::unattended(Arch::S370, mem, ConsoleSink::Stderr);
+    let mut vm = Vm::unattended(Arch::S370, mem, sink);
     vm.cpu
         .mem
-        .load(AbsAddr(0), BLOCKIO)
-        .map_err(|_| guest("BLOCKIO does not fit in 1M".into()))?;
+        .load(AbsAddr(0), image)
+        .map_err(|_| guest(format!("{name} does not fit in 1M")))?;
+    let vdev = match experiment {
+        Experiment::BlockIo => VDEV,
+        Experiment::Console => crate::unattended::CONSOLE,
+    };
     for (a, v) in [
         (at::MODE, path.mode()),
-        (at::NBLK, blocks),
-        (at::VDEV, u32::from(VDEV)),
+        (at::NBLK, units),
+        (at::VDEV, u32::from(vdev)),
     ] {
         vm.cpu.mem.bytes_mut()[a as usize..a as usize + 4].copy_from_slice(&v.to_be_bytes());
     }
-    vm.cp
-        .attach_full_pack(VDEV, image, false)
-        .map_err(StudyError::Attach)?;
+    setup(&mut vm)?;
     vm.cpu
         .ipl_psw()
-        .map_err(|s| guest(format!("no valid IPL PSW ({s:?})")))?;
+        .map_err(|s| guest(format!("{name}: no valid IPL PSW ({s:?})")))?;
     let start = Instant::now();
     let stop = vm.cpu.run(&mut vm.cp, INSTRUCTION_LIMIT);
     let host = start.elapsed();
@@ -244,19 +291,20 @@ fn run_on(path: IoPath, blocks: u32, image: &Path) -> Result<(Sample, Vec<Vec<u8
     let ia = vm.cpu.psw.ia;
     if stop != crate::cpu::Stop::DisabledWait || ia != DONE {
         return Err(guest(format!(
-            "stopped ({stop:?}) at {ia:06X}, not at the wait X'{DONE:X}'"
+            "{name} stopped ({stop:?}) at {ia:06X}, not at the wait X'{DONE:X}'"
         )));
     }
     if word(at::ERRORS) != 0 {
         return Err(guest(format!(
-            "{} operations failed (last condition code {})",
+            "{name}: {} operations failed (last condition code {})",
             word(at::ERRORS),
             word(at::LASTCC)
         )));
     }
     let ops = u64::from(word(at::OPS));
-    if ops != 2 * u64::from(blocks) {
-        return Err(guest(format!("{ops} operations, not {}", 2 * blocks)));
+    let want = experiment.ops_per_unit() * u64::from(units);
+    if ops != want {
+        return Err(guest(format!("{name}: {ops} operations, not {want}")));
     }
     let tod = |a: u32| {
         let b = &vm.cpu.mem.bytes()[a as usize..a as usize + 8];
@@ -264,18 +312,39 @@ fn run_on(path: IoPath, blocks: u32, image: &Path) -> Result<(Sample, Vec<Vec<u8
         u64::from_be_bytes(b.try_into().unwrap_or([0; 8])) >> 12
     };
     let (t0, t1, t2) = (tod(at::TODS), tod(at::TODS + 8), tod(at::TODS + 16));
+    let (first, second) = match experiment {
+        // Write pass, read pass.
+        Experiment::BlockIo => (t1.saturating_sub(t0), t2.saturating_sub(t1)),
+        // One pass.
+        Experiment::Console => (t2.saturating_sub(t0), 0),
+    };
     let sample = Sample {
         path,
-        blocks,
+        blocks: units,
         ops,
         instructions: vm.cpu.instructions,
         diagnoses: vm.cp.hypercalls.values().map(|h| h.calls).sum(),
         io_instructions: vm.cp.io_instructions,
         interruptions: vm.cp.io_reflected,
         host,
-        write_pass: Duration::from_micros(t1.saturating_sub(t0)),
-        read_pass: Duration::from_micros(t2.saturating_sub(t1)),
+        write_pass: Duration::from_micros(first),
+        read_pass: Duration::from_micros(second),
     };
+    Ok((sample, vm))
+}
+
+fn run_on(path: IoPath, blocks: u32, image: &Path) -> Result<(Sample, Vec<Vec<u8>>), StudyError> {
+    let (sample, vm) = run_guest(
+        Experiment::BlockIo,
+        path,
+        blocks,
+        ConsoleSink::Stderr,
+        |vm| {
+            vm.cp
+                .attach_full_pack(VDEV, image, false)
+                .map_err(StudyError::Attach)
+        },
+    )?;
     // The image is read by itself, after the virtual machine has let go of it.
     drop(vm);
     let mut img = dasd::open(image, true)?;
@@ -287,6 +356,29 @@ fn run_on(path: IoPath, blocks: u32, image: &Path) -> Result<(Sample, Vec<Vec<u8
         data.push(r.map(|r| r.data.clone()).unwrap_or_default());
     }
     Ok((sample, data))
+}
+
+/// Runs CONSOLE once along `path` for `lines` lines; the cost, and the lines the console
+/// showed.
+pub fn run_console(path: IoPath, lines: u32) -> Result<(Sample, Vec<Vec<u8>>), StudyError> {
+    let (sink, shown) = ConsoleSink::capture();
+    let (sample, vm) = run_guest(Experiment::Console, path, lines, sink, |vm| {
+        // The fully virtual path needs the 3215 as a device (an unattended virtual
+        // machine's console is output only otherwise).
+        vm.cp.add(
+            crate::unattended::CONSOLE,
+            Box::new(crate::io::devices::console::Console::new(3215)),
+        );
+        Ok(())
+    })?;
+    drop(vm);
+    let shown = shown.lock().map(|l| l.clone()).unwrap_or_default();
+    Ok((sample, shown.into_iter().map(String::into_bytes).collect()))
+}
+
+/// What line `n` of CONSOLE says.
+pub fn expected_line(n: u32) -> Vec<u8> {
+    format!("STUDY LINE {n:08} {}", ".".repeat(60)).into_bytes()
 }
 
 /// One size of the work, both paths: the median run of each.
@@ -315,12 +407,34 @@ pub fn sizes(max: u32) -> Vec<u32> {
 /// path, checking that both paths leave the blocks BLOCKIO wrote; `dir` holds the scratch
 /// minidisks while they are used.
 pub fn blockio_rows(max_blocks: u32, runs: usize, dir: &Path) -> Result<Vec<Row>, StudyError> {
+    rows(
+        max_blocks,
+        runs,
+        |path, n| run_blockio(path, n, dir),
+        expected_block,
+    )
+}
+
+/// The console-output experiment for every size up to `max_lines`, as [`blockio_rows`]:
+/// both paths must show the lines CONSOLE wrote.
+pub fn console_rows(max_lines: u32, runs: usize) -> Result<Vec<Row>, StudyError> {
+    rows(max_lines, runs, run_console, expected_line)
+}
+
+/// Every size up to `max`, both paths, `runs` runs each (the median kept), the data each
+/// run left compared with `expected` unit by unit.
+fn rows(
+    max: u32,
+    runs: usize,
+    run: impl Fn(IoPath, u32) -> Result<(Sample, Vec<Vec<u8>>), StudyError>,
+    expected: impl Fn(u32) -> Vec<u8>,
+) -> Result<Vec<Row>, StudyError> {
     let mut rows = Vec::new();
-    for blocks in sizes(max_blocks.min(MAX_BLOCKS)) {
+    for units in sizes(max.min(MAX_BLOCKS)) {
         let median = |path: IoPath| -> Result<(Sample, Vec<Vec<u8>>), StudyError> {
             let mut all = Vec::new();
             for _ in 0..runs.max(1) {
-                all.push(run_blockio(path, blocks, dir)?);
+                all.push(run(path, units)?);
             }
             // Every run does the same work: the counts must agree.
             let first = &all[0].0;
@@ -328,10 +442,8 @@ pub fn blockio_rows(max_blocks: u32, runs: usize, dir: &Path) -> Result<Vec<Row>
                 (s.instructions, s.cp_entries()) != (first.instructions, first.cp_entries())
             }) {
                 return Err(StudyError::Guest(format!(
-                    "runs of {} with {blocks} blocks differ: {:?} and {:?}",
+                    "runs of {} with {units} units differ: {first:?} and {s:?}",
                     path.name(),
-                    first,
-                    s
                 )));
             }
             all.sort_by_key(|(s, _)| s.host);
@@ -339,13 +451,26 @@ pub fn blockio_rows(max_blocks: u32, runs: usize, dir: &Path) -> Result<Vec<Row>
         };
         let (diag, diag_data) = median(IoPath::Diagnose)?;
         let (sio, sio_data) = median(IoPath::StartIo)?;
-        for b in 0..blocks {
-            let want = expected_block(b);
-            if diag_data[b as usize] != want || sio_data[b as usize] != want {
-                return Err(StudyError::DataDiffers { blocks, block: b });
+        for u in 0..units {
+            let want = expected(u);
+            if diag_data.get(u as usize) != Some(&want) || sio_data.get(u as usize) != Some(&want) {
+                return Err(StudyError::DataDiffers {
+                    blocks: units,
+                    block: u,
+                });
             }
         }
-        rows.push(Row { blocks, diag, sio });
+        if diag_data.len() != sio_data.len() {
+            return Err(StudyError::DataDiffers {
+                blocks: units,
+                block: units,
+            });
+        }
+        rows.push(Row {
+            blocks: units,
+            diag,
+            sio,
+        });
     }
     Ok(rows)
 }
@@ -391,6 +516,28 @@ fn sio_code() -> Vec<PathCode> {
         code!("cp/src/io/device.rs", "run_device_chain"),
         code!("cp/src/io/dasd.rs", "start"),
         code!("cp/src/io/dasd.rs", "channel_command"),
+    ]
+}
+
+/// The CP code of the DIAGNOSE X'58' console path.
+fn diag58_code() -> Vec<PathCode> {
+    vec![
+        code!("diagnose/src/display.rs", "diag_058"),
+        code!("diagnose/src/display.rs", "display_rows"),
+        code!("cp/src/vm.rs", "console_display"),
+    ]
+}
+
+/// The CP code of the START I/O console path.
+fn sio_console_code() -> Vec<PathCode> {
+    vec![
+        code!("cp/src/vm.rs", "s370_io"),
+        code!("cp/src/vm.rs", "start_chain"),
+        code!("cp/src/vm.rs", "take_io_interrupt"),
+        code!("cp/src/vm.rs", "store_csw"),
+        code!("cp/src/io/mod.rs", "run_chain"),
+        code!("cp/src/io/device.rs", "run_device_chain"),
+        code!("cp/src/io/devices/console.rs", "start"),
     ]
 }
 
@@ -443,17 +590,34 @@ pub fn prepare_out(out: &Path) -> Result<(), StudyError> {
 /// Writes `REPORT.md`, `blockio.csv` and the plots `blockio-read.svg`,
 /// `blockio-write.svg` and `blockio-instructions.svg` into `out` (which must not exist yet, or be empty: nothing
 /// is replaced); the files written.
-pub fn write_report(out: &Path, rows: &[Row], runs: usize) -> Result<Vec<PathBuf>, StudyError> {
+pub fn write_report(
+    out: &Path,
+    rows: &[Row],
+    console: &[Row],
+    runs: usize,
+) -> Result<Vec<PathBuf>, StudyError> {
     let io = |p: &Path, e| StudyError::Io(p.to_path_buf(), e);
     prepare_out(out)?;
     let files = [
-        ("REPORT.md", report_md(rows, runs)),
+        ("REPORT.md", report_md(rows, console, runs)),
         ("blockio.csv", csv(rows)),
+        ("console.csv", csv(console)),
+        (
+            "console-host.svg",
+            svg_plot(
+                "Console output, S/370: host time per line",
+                "host ns per line",
+                Experiment::Console,
+                console,
+                |s| s.host_ns_per_op(),
+            ),
+        ),
         (
             "blockio-read.svg",
             svg_plot(
                 "Block I/O, S/370: host time per block read",
                 "ns per block read",
+                Experiment::BlockIo,
                 rows,
                 |s| s.pass_ns_per_block().1,
             ),
@@ -463,6 +627,7 @@ pub fn write_report(out: &Path, rows: &[Row], runs: usize) -> Result<Vec<PathBuf
             svg_plot(
                 "Block I/O, S/370: host time per block written",
                 "ns per block written",
+                Experiment::BlockIo,
                 rows,
                 |s| s.pass_ns_per_block().0,
             ),
@@ -472,6 +637,7 @@ pub fn write_report(out: &Path, rows: &[Row], runs: usize) -> Result<Vec<PathBuf
             svg_plot(
                 "Block I/O, S/370: guest instructions per operation",
                 "guest instructions per operation",
+                Experiment::BlockIo,
                 rows,
                 |s| s.per_op(s.instructions),
             ),
@@ -485,6 +651,31 @@ pub fn write_report(out: &Path, rows: &[Row], runs: usize) -> Result<Vec<PathBuf
         written.push(p);
     }
     Ok(written)
+}
+
+/// The console table of the report.
+pub fn console_table(rows: &[Row]) -> String {
+    let mut s = String::from(
+        "| lines | path | guest instr./op | CP entries/op | DIAG/op | I/O instr./op | I/O int./op | host ns/op |\n\
+         |---:|---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        for x in [&r.diag, &r.sio] {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} |",
+                r.blocks,
+                x.path.console_name(),
+                x.per_op(x.instructions),
+                x.per_op(x.cp_entries()),
+                x.per_op(x.diagnoses),
+                x.per_op(x.io_instructions),
+                x.per_op(x.interruptions),
+                x.host_ns_per_op(),
+            );
+        }
+    }
+    s
 }
 
 /// The main table of the report (also the closing note's).
@@ -526,7 +717,7 @@ fn code_table(title: &str, code: &[PathCode]) -> (String, usize) {
     (s, total)
 }
 
-fn report_md(rows: &[Row], runs: usize) -> String {
+fn report_md(rows: &[Row], console: &[Row], runs: usize) -> String {
     let mut s = String::from("# vm390 study: paravirtual against fully virtual I/O\n\n");
     let _ = writeln!(
         s,
@@ -567,11 +758,29 @@ fn report_md(rows: &[Row], runs: usize) -> String {
          START I/O takes {on} lines against DIAGNOSE X'18''s {dn}.\n"
     );
     s.push_str(
+        "## Console output, S/370\n\n\
+         The guest CONSOLE writes N lines of 80 characters to the virtual console at 009, one \
+         line an operation, by DIAGNOSE X'58' with a CCW X'19' (display; on a line console CP \
+         shows the row as a line) or by START I/O of a 3215 WRITE with carrier return (CCW \
+         X'09') and an enabled wait for the interruption. Both showed the same lines, the \
+         ones CONSOLE wrote, for every size below (checked on the captured console).\n\n",
+    );
+    s.push_str(&console_table(console));
+    s.push_str("\nPlot: `console-host.svg`; the numbers are in `console.csv`.\n\n");
+    let (d, dn) = code_table("DIAGNOSE X'58'", &diag58_code());
+    let (o, on) = code_table("START I/O to the 3215", &sio_console_code());
+    s.push_str(&d);
+    s.push('\n');
+    s.push_str(&o);
+    let _ = writeln!(
+        s,
+        "\nSTART I/O takes {on} lines against DIAGNOSE X'58''s {dn}.\n"
+    );
+    s.push_str(
         "## Not measured yet\n\n\
          ESA/390 block I/O (DIAGNOSE X'250' against START SUBCHANNEL: vm390 has no channel \
-         subsystem yet), console output (DIAGNOSE X'08'/X'58' against a 3215 channel program), \
-         and messages between two virtual machines (VMCF against a channel-to-channel \
-         adapter).\n",
+         subsystem yet) and messages between two virtual machines (VMCF against a \
+         channel-to-channel adapter).\n",
     );
     s
 }
@@ -603,7 +812,13 @@ fn csv(rows: &[Row]) -> String {
 
 /// A line plot of `value` for both paths against the number of blocks, both axes
 /// logarithmic, as an SVG document.
-fn svg_plot(title: &str, ylabel: &str, rows: &[Row], value: impl Fn(&Sample) -> f64) -> String {
+fn svg_plot(
+    title: &str,
+    ylabel: &str,
+    experiment: Experiment,
+    rows: &[Row],
+    value: impl Fn(&Sample) -> f64,
+) -> String {
     const W: f64 = 640.0;
     const H: f64 = 400.0;
     const L: f64 = 80.0;
@@ -635,6 +850,10 @@ fn svg_plot(title: &str, ylabel: &str, rows: &[Row], value: impl Fn(&Sample) -> 
     let y1 = decade(ys.fold(1e-3, f64::max), true).max(y0 + 1.0);
     let px = |x: f64| L + (x.log10() - x0) / (x1 - x0) * (W - L - R);
     let py = |y: f64| H - B - (y.log10() - y0) / (y1 - y0) * (H - T - B);
+    let xlabel = match experiment {
+        Experiment::BlockIo => "blocks written and read",
+        Experiment::Console => "lines written",
+    };
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" \
          font-family=\"sans-serif\" font-size=\"12\">\n\
@@ -674,19 +893,23 @@ fn svg_plot(title: &str, ylabel: &str, rows: &[Row], value: impl Fn(&Sample) -> 
     }
     let _ = writeln!(
         s,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">blocks written and read</text>\n\
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{xlabel}</text>\n\
          <text x=\"16\" y=\"{}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {})\">{ylabel}</text>",
         (L + W - R) / 2.0,
         H - 12.0,
         (T + H - B) / 2.0,
         (T + H - B) / 2.0
     );
-    for (i, (name, colour)) in [
-        (IoPath::Diagnose.name(), "#1f77b4"),
-        (IoPath::StartIo.name(), "#d62728"),
-    ]
-    .iter()
-    .enumerate()
+    let (diag_name, sio_name) = match experiment {
+        Experiment::BlockIo => (IoPath::Diagnose.name(), IoPath::StartIo.name()),
+        Experiment::Console => (
+            IoPath::Diagnose.console_name(),
+            IoPath::StartIo.console_name(),
+        ),
+    };
+    for (i, (name, colour)) in [(diag_name, "#1f77b4"), (sio_name, "#d62728")]
+        .iter()
+        .enumerate()
     {
         let line: Vec<String> = pts
             .iter()
@@ -748,7 +971,10 @@ mod tests {
         assert_eq!(function_lines(text, "b"), 5);
         assert_eq!(function_lines(text, "c"), 0);
         // Every function the report names exists.
-        for c in diag18_code().iter().chain(sio_code().iter()) {
+        for c in [diag18_code(), sio_code(), diag58_code(), sio_console_code()]
+            .iter()
+            .flatten()
+        {
             assert!(
                 function_lines(c.text, c.function) > 2,
                 "{} {}",
@@ -776,5 +1002,23 @@ mod tests {
         assert_eq!((r.sio.io_instructions, r.sio.interruptions), (50, 50));
         // Nothing is left behind in the scratch directory.
         assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 0);
+    }
+
+    /// Console output, both paths: the same lines; a DIAGNOSE per line on one path, an
+    /// SIO and an interruption per line on the other.
+    #[test]
+    fn both_paths_show_the_same_lines() {
+        let rows = console_rows(12, 1).unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.blocks).collect::<Vec<_>>(),
+            [1, 10, 12]
+        );
+        let r = &rows[2];
+        assert_eq!((r.diag.ops, r.sio.ops), (12, 12));
+        assert_eq!((r.diag.diagnoses, r.diag.io_instructions), (12, 0));
+        assert_eq!((r.sio.diagnoses, r.sio.io_instructions), (0, 12));
+        assert_eq!(r.sio.interruptions, 12);
+        let (_, lines) = run_console(IoPath::StartIo, 3).unwrap();
+        assert_eq!(lines, (0..3).map(expected_line).collect::<Vec<_>>());
     }
 }

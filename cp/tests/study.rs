@@ -70,7 +70,39 @@ fn a_small_study_writes_a_complete_report() {
     );
     let csv = std::fs::read_to_string(out.join("blockio.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 3 * 2, "{csv}");
+    // The console experiment: a DIAGNOSE X'58' per line, or an SIO and an interruption.
+    for lines in ["1", "10", "30"] {
+        let row = |p: String| -> Vec<String> {
+            report
+                .lines()
+                .find(|l| l.starts_with(&p))
+                .unwrap_or_else(|| panic!("no row {p}:\n{report}"))
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        };
+        let d = row(format!("| {lines} | DIAGNOSE X'58' |"));
+        let s = row(format!("| {lines} | START I/O |"));
+        assert_eq!((&d[5][..], &d[6][..]), ("1.00", "0.00"), "{d:?}");
+        // The console's START I/O rows come after the block-I/O ones: the last match.
+        let s_last: Vec<String> = report
+            .lines()
+            .filter(|l| l.starts_with(&format!("| {lines} | START I/O |")))
+            .last()
+            .unwrap()
+            .split('|')
+            .map(|c| c.trim().to_string())
+            .collect();
+        assert_eq!(s.len(), s_last.len() + 2, "{s:?} {s_last:?}");
+        assert_eq!(
+            (&s_last[5][..], &s_last[6][..], &s_last[7][..]),
+            ("0.00", "1.00", "1.00")
+        );
+    }
+    let csv = std::fs::read_to_string(out.join("console.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 3 * 2, "{csv}");
     for svg in [
+        "console-host.svg",
         "blockio-read.svg",
         "blockio-write.svg",
         "blockio-instructions.svg",

@@ -13,8 +13,8 @@ pub struct StudyArgs {
     /// It must not exist yet, or be empty (nothing is replaced).
     #[arg(long, value_name = "DIR", default_value = "vm390-study")]
     pub out: PathBuf,
-    /// The largest work, in blocks (1 ... 10,000): the study runs 1, 10, 100, ... blocks
-    /// up to it.
+    /// The largest work, in blocks and console lines (1 ... 10,000): the study runs 1, 10,
+    /// 100, ... up to it.
     #[arg(long, value_name = "N", default_value_t = study::MAX_BLOCKS,
           value_parser = clap::value_parser!(u32).range(1..=study::MAX_BLOCKS as i64))]
     pub max_blocks: u32,
@@ -38,16 +38,19 @@ pub fn run(a: &StudyArgs) -> ExitCode {
     }
     let rows = study::blockio_rows(a.max_blocks, a.runs as usize, &scratch);
     let _ = std::fs::remove_dir(&scratch);
-    let rows = match rows {
+    let rows = rows.and_then(|r| Ok((r, study::console_rows(a.max_blocks, a.runs as usize)?)));
+    let (rows, console) = match rows {
         Ok(r) => r,
         Err(e) => {
             eprintln!("vm390 study: {e}");
             return ExitCode::from(1);
         }
     };
-    match study::write_report(&a.out, &rows, a.runs as usize) {
+    match study::write_report(&a.out, &rows, &console, a.runs as usize) {
         Ok(files) => {
             print!("{}", study::table(&rows));
+            println!();
+            print!("{}", study::console_table(&console));
             for f in files {
                 println!("wrote {}", f.display());
             }
