@@ -88,7 +88,7 @@ fn a_small_study_writes_a_complete_report() {
         let s_last: Vec<String> = report
             .lines()
             .filter(|l| l.starts_with(&format!("| {lines} | START I/O |")))
-            .last()
+            .next_back()
             .unwrap()
             .split('|')
             .map(|c| c.trim().to_string())
