@@ -87,8 +87,7 @@ fn a_small_study_writes_a_complete_report() {
         // The console's START I/O rows come after the block-I/O ones: the last match.
         let s_last: Vec<String> = report
             .lines()
-            .filter(|l| l.starts_with(&format!("| {lines} | START I/O |")))
-            .next_back()
+            .rfind(|l| l.starts_with(&format!("| {lines} | START I/O |")))
             .unwrap()
             .split('|')
             .map(|c| c.trim().to_string())
