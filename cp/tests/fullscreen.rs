@@ -244,3 +244,66 @@ fn mecaff_fsqry_and_fslist_under_real_cms() {
     t.enter("#CP QUERY USERID");
     t.wait_text("CMSUSER AT");
 }
+
+/// A guest program put in with CP STORE (S/370 BC mode, the console X'009' a TN3270 model
+/// 2): an ERASE/WRITE through DIAG X'58' CCW X'29' draws its screen and takes the display;
+/// PF3 is an attention interruption in the program's enabled wait, and CCW X'2A' READ
+/// MODIFIED reads what the key sent (AID X'F3', the cursor address); the program ends in a
+/// disabled wait, whose CP message (CP-mode output) gives the console screen back.
+#[test]
+fn fullscreen_write_attention_and_read_modified_with_s3270() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("fs.direct");
+    std::fs::write(
+        &dir,
+        "USER OTHER OTHER 1M 1M G\n CONSOLE 009 3215\nUSER FS FSPW 1M 1M G\n CONSOLE 009 3215\n",
+    )
+    .unwrap();
+    let server = Server::start(&dir);
+    let Some(mut t) = S3270::start(server.port) else {
+        return;
+    };
+    t.wait_text("VM390 ONLINE");
+    t.enter("LOGON FS FSPW");
+    t.wait_screen("CP READ", |s| {
+        s.last().is_some_and(|l| l.trim_end().ends_with("CP READ"))
+    });
+    // F0000 DIAG 2,4,X'58'  TIO X'009'  LPSW X'10'(5): an enabled wait (PSW at F0010).
+    // I/O new PSW -> F0018: DIAG 6,4,X'58'  TIO X'009'  LPSW X'28'(5): a disabled wait.
+    // F0100 CCW X'29' CTL X'80' (ERASE/WRITE) of the 22 bytes at F0200: WCC X'C3', SBA
+    // row 6 column 11, "HELLO FULL SCREEN", IC. F0108 CCW X'2A' CTL X'80' (READ
+    // MODIFIED), 100 bytes to F0300.
+    for store in [
+        "STORE F0000 83240058 9D000009 82005010 00000000",
+        "STORE F0010 FE020000 00000000 83640058 9D000009",
+        "STORE F0020 82005028 00000000 00020000 00000000",
+        "STORE F0100 290F0200 20800016 2A0F0300 20800064",
+        "STORE F0200 C311C65A C8C5D3D3 D640C6E4 D3D340E2",
+        "STORE F0210 C3D9C5C5 D5130000",
+        "STORE 78 00000000 000F0018",
+        "STORE G2 F0100 G4 9 G5 F0000 G6 F0108",
+    ] {
+        t.enter(store);
+        t.wait_text("STORE COMPLETE");
+        t.action("Clear");
+    }
+    t.enter("BEGIN F0000");
+    let s = t.wait_screen("the program's screen", |s| {
+        s.len() == 24 && s[5].get(10..27) == Some("HELLO FULL SCREEN")
+    });
+    assert!(!console_screen(&s), "{}", s.join("\n"));
+    assert!(
+        s.iter().enumerate().all(|(i, l)| i == 5 || l.trim().is_empty()),
+        "erased but for the text:\n{}",
+        s.join("\n")
+    );
+    // PF3: the attention, the read, the disabled wait; CP's message on the console screen.
+    t.action("PF(3)");
+    t.wait_screen("the console screen again", |s| {
+        console_screen(s) && s.iter().any(|l| l.contains("DISABLED WAIT PSW"))
+    });
+    t.action("Clear");
+    // AID X'F3', then the cursor address (row 6 column 28: X'C66B').
+    t.enter("DISPLAY F0300.4");
+    t.wait_text("0F0300 F3C66B");
+}
