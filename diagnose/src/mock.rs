@@ -90,12 +90,7 @@ pub struct MockMachine {
     pub fullscreen_answers: std::collections::VecDeque<crate::display::FullScreenAnswer>,
     /// Full-screen operations seen: (console address, write command or None for a read,
     /// data written or READ MODIFIED as `[1]` / READ BUFFER as `[0]`, PA1 to the guest).
-    pub fullscreen_ops: Vec<(
-        u16,
-        Option<crate::display::FullScreenWrite>,
-        Vec<u8>,
-        bool,
-    )>,
+    pub fullscreen_ops: Vec<(u16, Option<crate::display::FullScreenWrite>, Vec<u8>, bool)>,
     /// Ending statuses made pending: (console address, CSW).
     pub console_statuses: Vec<(u16, [u8; 8])>,
     /// Answer to DIAG X'18' / X'20' (None: the trait's default).

@@ -1513,11 +1513,13 @@ fn diag58_fullscreen_read_stores_the_data_and_the_residual_count() {
 fn diag58_fullscreen_in_cp_mode_ends_with_x8e() {
     let mut m = display_3270();
     m.put(0x800, &ccw(0x2A, 0x2000, 0x20, 0x80, 100));
-    m.fullscreen_answers
-        .push_back(done(SCREEN_IN_CP_MODE, &[]));
+    m.fullscreen_answers.push_back(done(SCREEN_IN_CP_MODE, &[]));
     assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
     assert_eq!(m.cc, 0);
-    assert_eq!(m.console_statuses, [(0x009, [0, 0, 0x08, 0x08, 0x8E, 0, 0, 100])]);
+    assert_eq!(
+        m.console_statuses,
+        [(0x009, [0, 0, 0x08, 0x08, 0x8E, 0, 0, 100])]
+    );
     assert_eq!(m.get(0x2000, 1), [0], "nothing read");
 }
 
@@ -1561,8 +1563,14 @@ fn diag58_refused_fullscreen_channel_programs_give_cc1() {
     let cases: [(&str, Vec<u8>); 8] = [
         ("write, count 0", ccw(0x29, 0x1000, 0x20, 0x80, 0).to_vec()),
         ("read, count 0", ccw(0x2A, 0x1000, 0x20, 0x80, 0).to_vec()),
-        ("write, count 65504", ccw(0x29, 0x1000, 0x20, 0x80, 65504).to_vec()),
-        ("write, data chaining", ccw(0x29, 0x1000, 0xA0, 0x80, 4).to_vec()),
+        (
+            "write, count 65504",
+            ccw(0x29, 0x1000, 0x20, 0x80, 65504).to_vec(),
+        ),
+        (
+            "write, data chaining",
+            ccw(0x29, 0x1000, 0xA0, 0x80, 4).to_vec(),
+        ),
         ("read, skip", ccw(0x2A, 0x1000, 0x30, 0x80, 4).to_vec()),
         ("write, command chained", {
             let mut v = ccw(0x29, 0x1000, 0x60, 0x80, 4).to_vec();
@@ -1584,7 +1592,10 @@ fn diag58_refused_fullscreen_channel_programs_give_cc1() {
         assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()), "{what}");
         assert_eq!(m.cc, 1, "{what}");
         assert!(m.fullscreen_ops.is_empty(), "{what}: nothing done");
-        assert!(m.console_statuses.is_empty() && m.displays_at.is_empty(), "{what}");
+        assert!(
+            m.console_statuses.is_empty() && m.displays_at.is_empty(),
+            "{what}"
+        );
     }
     // The console says it cannot (not a display after all): CC 1, no status.
     let mut m = display_3270();

@@ -1043,7 +1043,7 @@ fn collect() -> Vec<Row> {
         s,
         "the probe's console is a line console: CCW X'19' only (X'29'/X'2A'/X'63' full screen is \
          for a 3270: CC 1), rows of 80 shown as lines on X'009'; CC 3 not the console (a TN3270 \
-         console gets the VM/SP full-screen CCWs: diagnose unit tests, net_terminals); Hercules \
+         console gets the VM/SP full-screen CCWs: diagnose unit tests, tests/fullscreen.rs); Hercules \
          3.13 has no X'58' (hercules.md: 0006, not probed)",
     );
     // Rx = R2 -> CCWs at X'800', Ry = R4 = the console; data at X'1000'.
