@@ -293,7 +293,9 @@ fn fullscreen_write_attention_and_read_modified_with_s3270() {
     });
     assert!(!console_screen(&s), "{}", s.join("\n"));
     assert!(
-        s.iter().enumerate().all(|(i, l)| i == 5 || l.trim().is_empty()),
+        s.iter()
+            .enumerate()
+            .all(|(i, l)| i == 5 || l.trim().is_empty()),
         "erased but for the text:\n{}",
         s.join("\n")
     );
