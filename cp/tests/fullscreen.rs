@@ -308,4 +308,27 @@ fn fullscreen_write_attention_and_read_modified_with_s3270() {
     // AID X'F3', then the cursor address (row 6 column 28: X'C66B').
     t.enter("DISPLAY F0300.4");
     t.wait_text("0F0300 F3C66B");
+    // CCW X'19' on the 3270: CTL X'82' erases the output area and puts the data on its
+    // line 2 (F0400 DIAG 8,4,X'58'  LPSW X'28'(5): a disabled wait again; F0140 CCW X'19' of 12 bytes at F0240).
+    for store in [
+        "STORE F0400 83840058 82005028",
+        "STORE F0140 190F0240 2082000C",
+        "STORE F0240 D9D6E640 E3E6D640 E3C5E7E3",
+        "STORE G8 F0140",
+        // Out of the disabled wait: a running PSW at F0400.
+        "STORE PSW 00000000 000F0400",
+    ] {
+        t.enter(store);
+        t.wait_text("STORE COMPLETE");
+    }
+    t.enter("BEGIN");
+    let s = t.wait_screen("the displayed row", |s| {
+        s.len() == 24 && s[2].trim_end() == "ROW TWO TEXT"
+    });
+    assert!(
+        s[0].trim().is_empty() && s[1].trim().is_empty(),
+        "the output area was erased:\n{}",
+        s.join("\n")
+    );
+    assert!(console_screen(&s), "{}", s.join("\n"));
 }
