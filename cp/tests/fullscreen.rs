@@ -245,13 +245,9 @@ fn mecaff_fsqry_and_fslist_under_real_cms() {
     t.wait_text("CMSUSER AT");
 }
 
-/// A guest program put in with CP STORE (S/370 BC mode, the console X'009' a TN3270 model
-/// 2): an ERASE/WRITE through DIAG X'58' CCW X'29' draws its screen and takes the display;
-/// PF3 is an attention interruption in the program's enabled wait, and CCW X'2A' READ
-/// MODIFIED reads what the key sent (AID X'F3', the cursor address); the program ends in a
-/// disabled wait, whose CP message (CP-mode output) gives the console screen back.
-#[test]
-fn fullscreen_write_attention_and_read_modified_with_s3270() {
+/// The user FS logged on at an s3270 (the server and the client), with the program of
+/// [`fullscreen_write_attention_and_read_modified_with_s3270`] stored, in CP READ.
+fn program_at_s3270() -> Option<(tempfile::TempDir, Server, S3270)> {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("fs.direct");
     std::fs::write(
@@ -260,9 +256,7 @@ fn fullscreen_write_attention_and_read_modified_with_s3270() {
     )
     .unwrap();
     let server = Server::start(&dir);
-    let Some(mut t) = S3270::start(server.port) else {
-        return;
-    };
+    let mut t = S3270::start(server.port)?;
     t.wait_text("VM390 ONLINE");
     t.enter("LOGON FS FSPW");
     t.wait_screen("CP READ", |s| {
@@ -287,6 +281,19 @@ fn fullscreen_write_attention_and_read_modified_with_s3270() {
         t.wait_text("STORE COMPLETE");
         t.action("Clear");
     }
+    Some((tmp, server, t))
+}
+
+/// A guest program put in with CP STORE (S/370 BC mode, the console X'009' a TN3270 model
+/// 2): an ERASE/WRITE through DIAG X'58' CCW X'29' draws its screen and takes the display;
+/// PF3 is an attention interruption in the program's enabled wait, and CCW X'2A' READ
+/// MODIFIED reads what the key sent (AID X'F3', the cursor address); the program ends in a
+/// disabled wait, whose CP message (CP-mode output) gives the console screen back.
+#[test]
+fn fullscreen_write_attention_and_read_modified_with_s3270() {
+    let Some((_tmp, _server, mut t)) = program_at_s3270() else {
+        return;
+    };
     t.enter("BEGIN F0000");
     let s = t.wait_screen("the program's screen", |s| {
         s.len() == 24 && s[5].get(10..27) == Some("HELLO FULL SCREEN")
@@ -331,4 +338,33 @@ fn fullscreen_write_attention_and_read_modified_with_s3270() {
         s.join("\n")
     );
     assert!(console_screen(&s), "{}", s.join("\n"));
+}
+
+/// VM/SP "Full Screen Interactions" 3 and 10: PA1 in full-screen mode puts the machine in
+/// CP mode (the console screen, CP READ); after BEGIN the screen stays in CP mode, and the
+/// program's next full-screen I/O (its READ MODIFIED after the attention of the line typed
+/// at VM READ) ends with unit status X'8E'.
+#[test]
+fn pa1_in_full_screen_is_cp_mode_and_the_next_read_ends_with_x8e() {
+    let Some((_tmp, _server, mut t)) = program_at_s3270() else {
+        return;
+    };
+    t.enter("BEGIN F0000");
+    t.wait_screen("the program's screen", |s| {
+        s.len() == 24 && s[5].get(10..27) == Some("HELLO FULL SCREEN")
+    });
+    t.action("PA(1)");
+    t.wait_screen("CP READ", |s| {
+        console_screen(s) && s.last().is_some_and(|l| l.trim_end().ends_with("CP READ"))
+    });
+    t.enter("BEGIN");
+    t.wait_screen("VM READ", |s| {
+        s.last().is_some_and(|l| l.trim_end().ends_with("VM READ"))
+    });
+    t.enter("");
+    t.wait_text("DISABLED WAIT PSW");
+    t.action("Clear");
+    // The CSW of the READ: CCW address + 8, unit status X'8E', nothing read (residual 100).
+    t.enter("DISPLAY CSW");
+    t.wait_text("000F0110  8E000064");
 }
