@@ -368,3 +368,33 @@ fn pa1_in_full_screen_is_cp_mode_and_the_next_read_ends_with_x8e() {
     t.enter("DISPLAY CSW");
     t.wait_text("000F0110  8E000064");
 }
+
+/// CCW X'2A' with CTL X'00' is READ BUFFER: sent to the display, whose answer (no AID
+/// X'60', the cursor address, the whole buffer) is the data. F0600: the ERASE/WRITE of
+/// F0100, TIO, DIAG 9,4,X'58' with CCW X'2A' CTL 0 at F0118 (2,048 bytes to F0800), TIO,
+/// a disabled wait.
+#[test]
+fn read_buffer_gets_the_displays_buffer() {
+    let Some((_tmp, _server, mut t)) = program_at_s3270() else {
+        return;
+    };
+    for store in [
+        "STORE F0600 83240058 9D000009 83940058 9D000009",
+        "STORE F0610 82005028",
+        "STORE F0118 2A0F0800 20000800",
+        "STORE G9 F0118",
+        "STORE PSW 00000000 000F0600",
+    ] {
+        t.enter(store);
+        t.wait_text("STORE COMPLETE");
+    }
+    t.enter("BEGIN");
+    t.wait_text("DISABLED WAIT PSW");
+    t.action("Clear");
+    t.enter("DISPLAY F0800.4");
+    t.wait_text("0F0800 60C66B");
+    // Buffer position 410 (row 6, column 11) is at F0803 + 410 = F099D (DISPLAY starts
+    // at the word): "HELLO F".
+    t.enter("DISPLAY F099D.5");
+    t.wait_text("0F099C 00C8C5D3 D3D640C6");
+}

@@ -947,7 +947,12 @@ impl Terminal for NetTerminal {
                 Next::Item(_) => {}
                 Next::Attention if wait => return FullScreenInput::Attention,
                 Next::End => return FullScreenInput::End,
-                Next::Attention | Next::Wake | Next::TimedOut => return FullScreenInput::None,
+                Next::Wake => {
+                    // Kept for the console read that follows (a message, VMCF).
+                    self.conn.change(|q| q.woken = true);
+                    return FullScreenInput::None;
+                }
+                Next::Attention | Next::TimedOut => return FullScreenInput::None,
             }
         }
     }
@@ -958,14 +963,20 @@ impl Terminal for NetTerminal {
         }
         self.conn.send(&[command, IAC, telnet::EOR]);
         let deadline = Instant::now() + READ_ANSWER_WAIT;
-        loop {
+        let mut woken = false;
+        let answer = loop {
             match self.conn.next(Some(deadline), false) {
-                Next::Item(Item::Record(r)) => return Some(r),
+                Next::Item(Item::Record(r)) => break Some(r),
                 Next::Item(_) => {}
-                Next::Wake => {}
-                Next::Attention | Next::End | Next::TimedOut => return None,
+                Next::Wake => woken = true,
+                Next::Attention | Next::End | Next::TimedOut => break None,
             }
+        };
+        if woken {
+            // Kept for the console read that follows.
+            self.conn.change(|q| q.woken = true);
         }
+        answer
     }
 }
 
