@@ -137,6 +137,51 @@ pub trait Terminal: Send {
     fn set_pf_keys(&mut self, keys: &std::collections::BTreeMap<u8, String>) {
         let _ = keys;
     }
+    /// DIAG X'58' CCW X'19' on a 3270 display: the output area of the console screen is
+    /// erased when `erase`, then `rows` go in from output line `line`. False (the default)
+    /// when the terminal is no display.
+    fn display_at(&mut self, erase: bool, line: usize, rows: &[String]) -> bool {
+        let _ = (erase, line, rows);
+        false
+    }
+    /// DIAG X'58' full screen (`vm/fullscreen.rs`): sends the 3270 data stream `stream`
+    /// (its TN3270 command code first) to the display; an ERASE/WRITE (ALTERNATE) puts the
+    /// display under the guest's control (full-screen mode), with PA1 read as a key when
+    /// `pa1_to_guest`. False (the default) when the terminal is no 3270 display.
+    fn fullscreen_write(&mut self, stream: &[u8], pa1_to_guest: bool) -> bool {
+        let _ = (stream, pa1_to_guest);
+        false
+    }
+    /// Whether the display is in full-screen mode (no line I/O since the guest's last
+    /// ERASE/WRITE).
+    fn in_fullscreen(&self) -> bool {
+        false
+    }
+    /// The next inbound 3270 record (AID, cursor address, fields) the display sent, waiting
+    /// for one when `wait`. By default none.
+    fn fullscreen_input(&mut self, wait: bool) -> FullScreenInput {
+        let _ = wait;
+        FullScreenInput::None
+    }
+    /// Sends the read command `command` (X'F2' READ BUFFER, X'F6' READ MODIFIED) and
+    /// returns the display's answer; None when none came.
+    fn fullscreen_read(&mut self, command: u8) -> Option<Vec<u8>> {
+        let _ = command;
+        None
+    }
+}
+
+/// What [`Terminal::fullscreen_input`] gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FullScreenInput {
+    /// An inbound record: AID, cursor address and fields.
+    Record(Vec<u8>),
+    /// PA1 (CP mode).
+    Attention,
+    /// The terminal went (or full-screen mode ended).
+    End,
+    /// Nothing (yet).
+    None,
 }
 
 /// A terminal fed from a list of lines, collecting output (tests, scripts).
@@ -219,6 +264,7 @@ impl Device {
     }
 }
 
+mod fullscreen;
 mod vmcf;
 
 /// An I/O interruption waiting to be presented.
@@ -299,6 +345,10 @@ pub struct Cp {
     /// An enabled wait reads the console and can also be ended by VMCF: a read that VMCF
     /// traffic wakes returns (see `vm/vmcf.rs`).
     pub(crate) vmcf_ends_read: bool,
+    /// DIAG X'58' full screen: the record the last attention announced, for the read
+    /// that follows, and whether a WRITE STRUCTURED FIELD waits for its answer
+    /// (`vm/fullscreen.rs`).
+    pub(crate) fullscreen: fullscreen::FullScreenState,
     /// Hypercall accounting by DIAGNOSE code (`CP QUERY DIAGNOSE`, `vm390 run --json`).
     pub hypercalls: BTreeMap<u32, DiagAccount>,
     /// The CPU's instruction count at the end of the last DIAGNOSE.
@@ -648,6 +698,7 @@ impl Cp {
             reset_state: false,
             unattended: false,
             vmcf_ends_read: false,
+            fullscreen: Default::default(),
             console_spooling: false,
             console_partial: String::new(),
             hypercalls: BTreeMap::new(),
@@ -1211,8 +1262,23 @@ impl Cp {
 
     /// DIAGNOSE X'24' information for device `vaddr`.
     fn device_info(&self, vaddr: u16) -> Option<DeviceInfo> {
-        let w = self.devices.get(&vaddr)?.unit.diag24();
-        let (vdev, rdev) = (w.vdev, w.rdev);
+        let dev = self.devices.get(&vaddr)?;
+        let w = dev.unit.diag24();
+        let (vdev, mut rdev) = (w.vdev, w.rdev);
+        // The console of a user at a 3270: the real device is the display (GC20-1807-7
+        // DIAG X'24': RDEVTYPC, RDEVTYPE, RDEVMDL and, for a console, the line length;
+        // class CLASGRAF X'40', type TYP3277 X'04', which MECAFF's CHK3270 looks for).
+        if let (DeviceClass::Console, Some((rows, cols))) =
+            (dev.class(), self.terminal.screen_size())
+        {
+            let model: u32 = match (rows, cols) {
+                (32, _) => 3,
+                (43, _) => 4,
+                (27, _) => 5,
+                _ => 2,
+            };
+            rdev = 0x4004_0000 | model << 8 | u32::from(cols.min(255));
+        }
         Some(DeviceInfo {
             vdev,
             rdev: Some(rdev),
@@ -1309,6 +1375,21 @@ impl Machine for VmMachine<'_> {
     }
     /// DIAG X'58' rows on the user's line console, as the guest's own 3215 writes appear
     /// (an open output line is ended first; empty rows are empty lines).
+    fn console_display_at(&mut self, devno: u16, erase: bool, line: u32, rows: &[String]) {
+        if !self.cp.terminal.display_at(erase, line as usize, rows) && !rows.is_empty() {
+            self.console_display(devno, rows);
+        }
+    }
+    fn fullscreen(
+        &mut self,
+        devno: u16,
+        op: diagnose::display::FullScreenOp<'_>,
+    ) -> diagnose::display::FullScreenAnswer {
+        self.cp.fullscreen_op(devno, op)
+    }
+    fn console_status(&mut self, devno: u16, csw: [u8; 8]) {
+        self.cp.console_status(devno, csw);
+    }
     fn console_display(&mut self, _devno: u16, lines: &[String]) {
         if self.cp.line_open {
             self.cp.guest_write("", true);
@@ -1527,7 +1608,10 @@ impl Supervisor for Cp {
                 });
                 Ok(0)
             }
-            Opcode::TIO | Opcode::CLRIO => match self.take_pending_for(vaddr) {
+            Opcode::TIO | Opcode::CLRIO => match self
+                .take_pending_for(vaddr)
+                .or_else(|| self.fullscreen_poll(vaddr))
+            {
                 Some(csw) => {
                     Self::store_csw(cpu, &csw);
                     Ok(1)
@@ -1579,6 +1663,9 @@ impl Supervisor for Cp {
         };
         if !Self::enabled_for(cpu, console) {
             return false;
+        }
+        if let Some(woken) = self.fullscreen_wait(cpu, console) {
+            return woken;
         }
         match self.wait_read(cpu) {
             None => true,

@@ -94,7 +94,7 @@ pub(crate) fn all() -> Vec<Box<dyn DiagHandler>> {
         (
             0x058,
             "3270 virtual console interface",
-            "VM370, VMSP, VMPC (spec 2.1 X'58'); on a line console",
+            "VM370, VMSP, VMPC (spec 2.1 X'58'); X'19' on any console, full screen on a 3270",
             crate::display::diag_058,
         ),
         (

@@ -283,6 +283,31 @@ pub trait Machine {
             self.console_write(l);
         }
     }
+    /// DIAG X'58' CCW X'19' on a 3270 display console: the output area of the console screen
+    /// is erased first when `erase`, then `rows` (as [`Machine::console_display`] gets them)
+    /// are put in it from output line `line` (0 = the top). Default: the rows through
+    /// [`Machine::console_display`].
+    fn console_display_at(&mut self, devno: u16, erase: bool, line: u32, rows: &[String]) {
+        let _ = (erase, line);
+        if !rows.is_empty() {
+            self.console_display(devno, rows);
+        }
+    }
+    /// DIAG X'58' full screen (CCW X'29' or X'2A') on console `devno`
+    /// ([`display::FullScreenOp`]). Default: the console is no 3270 display.
+    fn fullscreen(
+        &mut self,
+        devno: u16,
+        op: display::FullScreenOp<'_>,
+    ) -> display::FullScreenAnswer {
+        let _ = (devno, op);
+        display::FullScreenAnswer::NotDisplay
+    }
+    /// Makes the ending status `csw` (the 8 bytes of a CSW) of a DIAG X'58' full-screen I/O
+    /// pending for console `devno`, for TEST I/O or an I/O interruption. Default: dropped.
+    fn console_status(&mut self, devno: u16, csw: [u8; 8]) {
+        let _ = (devno, csw);
+    }
     /// DIAG X'14' on the virtual reader `devno` (`None` for X'0FFF', which names a spool
     /// file, not a device). Default: no such device (CC 3, Ry+1 = 4).
     fn spool_input(&mut self, devno: Option<u16>, op: SpoolInputOp) -> SpoolInputAnswer {

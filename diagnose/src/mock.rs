@@ -83,6 +83,16 @@ pub struct MockMachine {
     pub console_lines: Vec<String>,
     /// DIAG X'58' displays: (console address, lines), one per DIAGNOSE.
     pub displays: Vec<(u16, Vec<String>)>,
+    /// DIAG X'58' X'19' displays on a 3270: (console address, erase, starting line, rows).
+    pub displays_at: Vec<(u16, bool, u32, Vec<String>)>,
+    /// Answers to DIAG X'58' full-screen operations, first first (none left: the trait's
+    /// default).
+    pub fullscreen_answers: std::collections::VecDeque<crate::display::FullScreenAnswer>,
+    /// Full-screen operations seen: (console address, write command or None for a read,
+    /// data written or READ MODIFIED as `[1]` / READ BUFFER as `[0]`, PA1 to the guest).
+    pub fullscreen_ops: Vec<(u16, Option<crate::display::FullScreenWrite>, Vec<u8>, bool)>,
+    /// Ending statuses made pending: (console address, CSW).
+    pub console_statuses: Vec<(u16, [u8; 8])>,
     /// Answer to DIAG X'18' / X'20' (None: the trait's default).
     pub io_answer: Option<IoAnswer>,
     /// I/O requests seen.
@@ -143,6 +153,10 @@ impl MockMachine {
             commands: Vec::new(),
             console_lines: Vec::new(),
             displays: Vec::new(),
+            displays_at: Vec::new(),
+            fullscreen_answers: Default::default(),
+            fullscreen_ops: Vec::new(),
+            console_statuses: Vec::new(),
             io_answer: None,
             io_requests: Vec::new(),
             segment_answer: None,
@@ -257,6 +271,31 @@ impl Machine for MockMachine {
     fn console_display(&mut self, devno: u16, lines: &[String]) {
         self.displays.push((devno, lines.to_vec()));
         self.console_lines.extend(lines.iter().cloned());
+    }
+    fn console_display_at(&mut self, devno: u16, erase: bool, line: u32, rows: &[String]) {
+        self.displays_at.push((devno, erase, line, rows.to_vec()));
+    }
+    fn fullscreen(
+        &mut self,
+        devno: u16,
+        op: crate::display::FullScreenOp<'_>,
+    ) -> crate::display::FullScreenAnswer {
+        use crate::display::{FullScreenAnswer, FullScreenOp};
+        let seen = match op {
+            FullScreenOp::Write {
+                command,
+                data,
+                pa1_to_guest,
+            } => (devno, Some(command), data.to_vec(), pa1_to_guest),
+            FullScreenOp::Read { modified } => (devno, None, vec![u8::from(modified)], false),
+        };
+        self.fullscreen_ops.push(seen);
+        self.fullscreen_answers
+            .pop_front()
+            .unwrap_or(FullScreenAnswer::NotDisplay)
+    }
+    fn console_status(&mut self, devno: u16, csw: [u8; 8]) {
+        self.console_statuses.push((devno, csw));
     }
     fn dasd_io(&mut self, req: IoRequest) -> IoAnswer {
         self.io_requests.push(req);

@@ -1391,6 +1391,259 @@ fn diag58_a_circular_chain_ends() {
     assert!(m.console_lines.is_empty());
 }
 
+// ------------------------------------------------------- X'58' on a 3270 (full screen)
+
+use crate::display::{FullScreenAnswer, FullScreenWrite, CE_DE, SCREEN_IN_CP_MODE};
+
+/// [`display_machine`] whose console is a 24 x 80 3270 display.
+fn display_3270() -> MockMachine {
+    let mut m = display_machine();
+    m.console_screen = Some((24, 80));
+    m
+}
+
+fn done(unit: u8, data: &[u8]) -> FullScreenAnswer {
+    FullScreenAnswer::Done {
+        unit,
+        data: data.to_vec(),
+    }
+}
+
+#[test]
+fn diag58_display_on_a_3270_goes_to_the_output_area_with_erase_and_line() {
+    let mut m = display_3270();
+    let mut chain = Vec::new();
+    chain.extend(ccw(0x19, 0x1000, 0x60, 0x80 | 3, 80));
+    chain.extend(ccw(0x19, 0x1100, 0x60, 0xFF, 0));
+    chain.extend(ccw(0x19, 0x1100, 0x20, 5, 4));
+    m.put(0x800, &chain);
+    m.put(0x1000, &screen(1, &[(2, "ROW THREE")]));
+    m.put(0x1100, &ebcdic::from_str("FIVE"));
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 0);
+    assert_eq!(
+        m.displays_at,
+        [
+            (0x009, true, 3, vec!["  ROW THREE".to_string()]),
+            (0x009, true, 0, vec![]),
+            (0x009, false, 5, vec!["FIVE".to_string()]),
+        ]
+    );
+    assert!(m.console_lines.is_empty(), "not as line output");
+    // The same limits as on a line console: refused with CC 1, nothing shown.
+    let mut m = display_3270();
+    m.put(0x800, &ccw(0x19, 0x1000, 0x20, 21, 81));
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 1);
+    assert!(m.displays_at.is_empty());
+}
+
+#[test]
+fn diag58_fullscreen_write_commands_from_the_ctl_byte() {
+    let cases = [
+        (0x00, FullScreenWrite::Write, false),
+        (0x80, FullScreenWrite::EraseWrite, false),
+        (0x90, FullScreenWrite::EraseWrite, true),
+        (0xC0, FullScreenWrite::EraseWriteAlternate, false),
+        (0xD0, FullScreenWrite::EraseWriteAlternate, true),
+        (0x20, FullScreenWrite::WriteStructuredField, false),
+        // X'10' only counts with an erase.
+        (0x10, FullScreenWrite::Write, false),
+    ];
+    for (ctl, command, pa1) in cases {
+        let mut m = display_3270();
+        let stream = [0xC3, 0x11, 0x40, 0x40, 0x1D, 0x60, 0xC8, 0xC9];
+        m.put(0x800, &ccw(0x29, 0x1000, 0x20, ctl, stream.len() as u16));
+        m.put(0x1000, &stream);
+        m.fullscreen_answers.push_back(done(CE_DE, &[]));
+        let before = m.gpr;
+        assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()), "{ctl:02X}");
+        assert_eq!(m.cc, 0, "{ctl:02X}: started");
+        assert_eq!(m.gpr, before);
+        assert_eq!(
+            m.fullscreen_ops,
+            [(0x009, Some(command), stream.to_vec(), pa1)],
+            "{ctl:02X}"
+        );
+        // Channel end and device end pending, the CCW address + 8, no residual.
+        assert_eq!(
+            m.console_statuses,
+            [(0x009, [0, 0, 0x08, 0x08, 0x0C, 0, 0, 0])],
+            "{ctl:02X}"
+        );
+    }
+    assert_eq!(FullScreenWrite::Write.code(), 0xF1);
+    assert_eq!(FullScreenWrite::EraseWrite.code(), 0xF5);
+    assert_eq!(FullScreenWrite::EraseWriteAlternate.code(), 0x7E);
+    assert_eq!(FullScreenWrite::WriteStructuredField.code(), 0xF3);
+}
+
+#[test]
+fn diag58_fullscreen_read_stores_the_data_and_the_residual_count() {
+    // READ MODIFIED (CTL X'80'), SLI: 6 bytes into a 1920-byte buffer.
+    let mut m = display_3270();
+    m.put(0x800, &ccw(0x2A, 0x2000, 0x20, 0x80, 1920));
+    let inbound = [0x7D, 0x40, 0x50, 0x11, 0x40, 0xC1];
+    m.fullscreen_answers.push_back(done(CE_DE, &inbound));
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 0);
+    assert_eq!(m.get(0x2000, 7), [0x7D, 0x40, 0x50, 0x11, 0x40, 0xC1, 0]);
+    assert_eq!(m.fullscreen_ops, [(0x009, None, vec![1], false)]);
+    let residual = (1920 - 6u16).to_be_bytes();
+    assert_eq!(
+        m.console_statuses,
+        [(0x009, [0, 0, 0x08, 0x08, 0x0C, 0, residual[0], residual[1]])]
+    );
+    // READ BUFFER (CTL 0) into a short buffer without SLI: cut to the count, incorrect
+    // length, residual 0.
+    let mut m = display_3270();
+    m.put(0x800, &ccw(0x2A, 0x2000, 0x00, 0x00, 3));
+    m.fullscreen_answers.push_back(done(CE_DE, &inbound));
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 0);
+    assert_eq!(m.get(0x2000, 4), [0x7D, 0x40, 0x50, 0]);
+    assert_eq!(m.fullscreen_ops, [(0x009, None, vec![0], false)]);
+    assert_eq!(
+        m.console_statuses,
+        [(0x009, [0, 0, 0x08, 0x08, 0x0C, 0x40, 0, 0])]
+    );
+}
+
+#[test]
+fn diag58_fullscreen_in_cp_mode_ends_with_x8e() {
+    let mut m = display_3270();
+    m.put(0x800, &ccw(0x2A, 0x2000, 0x20, 0x80, 100));
+    m.fullscreen_answers.push_back(done(SCREEN_IN_CP_MODE, &[]));
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 0);
+    assert_eq!(
+        m.console_statuses,
+        [(0x009, [0, 0, 0x08, 0x08, 0x8E, 0, 0, 100])]
+    );
+    assert_eq!(m.get(0x2000, 1), [0], "nothing read");
+}
+
+#[test]
+fn diag58_fullscreen_with_an_interruption_pending_stores_its_csw() {
+    let mut m = display_3270();
+    m.put(0x800, &ccw(0x29, 0x1000, 0x20, 0x00, 2));
+    m.put(0x1000, &[0xC3, 0x13]);
+    let attention = [0, 0, 0, 0, 0x80, 0, 0, 0];
+    m.fullscreen_answers
+        .push_back(FullScreenAnswer::Pending(attention));
+    m.put(0x40, &[0xFF; 8]);
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 1);
+    assert_eq!(m.get(0x40, 8), attention);
+    assert!(m.console_statuses.is_empty());
+}
+
+#[test]
+fn diag58_control_query_says_full_screen_is_there_on_a_3270_only() {
+    let mut m = display_3270();
+    m.put(0x800, &ccw(0x63, 0, 0x00, 0, 1));
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 0);
+    assert!(m.fullscreen_ops.is_empty() && m.console_statuses.is_empty());
+    // On a line console: CC 1, as VM/370 R6 (no full-screen support).
+    let mut m = display_machine();
+    m.put(0x800, &ccw(0x63, 0, 0x00, 0, 1));
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 1);
+    // Not the console: CC 3.
+    let mut m = display_3270();
+    m.gpr[4] = 0x01F;
+    m.put(0x800, &ccw(0x63, 0, 0x00, 0, 1));
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 3);
+}
+
+#[test]
+fn diag58_refused_fullscreen_channel_programs_give_cc1() {
+    let cases: [(&str, Vec<u8>); 8] = [
+        ("write, count 0", ccw(0x29, 0x1000, 0x20, 0x80, 0).to_vec()),
+        ("read, count 0", ccw(0x2A, 0x1000, 0x20, 0x80, 0).to_vec()),
+        (
+            "write, count 65504",
+            ccw(0x29, 0x1000, 0x20, 0x80, 65504).to_vec(),
+        ),
+        (
+            "write, data chaining",
+            ccw(0x29, 0x1000, 0xA0, 0x80, 4).to_vec(),
+        ),
+        ("read, skip", ccw(0x2A, 0x1000, 0x30, 0x80, 4).to_vec()),
+        ("write, command chained", {
+            let mut v = ccw(0x29, 0x1000, 0x60, 0x80, 4).to_vec();
+            v.extend(ccw(0x2A, 0x1000, 0x20, 0x80, 4));
+            v
+        }),
+        ("display chained to a write", {
+            let mut v = ccw(0x19, 0x1000, 0x60, 0, 4).to_vec();
+            v.extend(ccw(0x29, 0x1000, 0x20, 0x80, 4));
+            v
+        }),
+        ("3215 write", ccw(0x01, 0x1000, 0x20, 0, 4).to_vec()),
+    ];
+    for (what, c) in cases {
+        let mut m = display_3270();
+        m.put(0x800, &c);
+        m.put(0x1000, &ebcdic::from_str("TEXT"));
+        m.fullscreen_answers.push_back(done(CE_DE, &[]));
+        assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()), "{what}");
+        assert_eq!(m.cc, 1, "{what}");
+        assert!(m.fullscreen_ops.is_empty(), "{what}: nothing done");
+        assert!(
+            m.console_statuses.is_empty() && m.displays_at.is_empty(),
+            "{what}"
+        );
+    }
+    // The console says it cannot (not a display after all): CC 1, no status.
+    let mut m = display_3270();
+    m.put(0x800, &ccw(0x29, 0x1000, 0x20, 0x80, 4));
+    assert_eq!(diag(&mut m, 0x58, 2, 4), Ok(()));
+    assert_eq!(m.cc, 1);
+    assert!(m.console_statuses.is_empty());
+}
+
+#[test]
+fn diag58_fullscreen_program_checks_are_suppressing() {
+    // Write data beyond storage.
+    let mut m = display_3270();
+    m.put(0x800, &ccw(0x29, 0xFFF0, 0x20, 0x80, 32));
+    assert_eq!(
+        fails_unchanged(&mut m, 0x58, 2, 4),
+        ProgramCheck::ADDRESSING
+    );
+    assert!(m.fullscreen_ops.is_empty());
+    // Read buffer beyond storage.
+    let mut m = display_3270();
+    m.put(0x800, &ccw(0x2A, 0xFFF0, 0x20, 0x80, 32));
+    m.fullscreen_answers.push_back(done(CE_DE, &[0x7D]));
+    assert_eq!(
+        fails_unchanged(&mut m, 0x58, 2, 4),
+        ProgramCheck::ADDRESSING
+    );
+    assert!(m.fullscreen_ops.is_empty(), "checked before the read");
+    // Read buffer in protected storage.
+    let mut m = display_3270();
+    m.protected = Some((0x2000, 0x3000));
+    m.put(0x800, &ccw(0x2A, 0x2000, 0x20, 0x80, 32));
+    m.fullscreen_answers.push_back(done(CE_DE, &[0x7D]));
+    assert_eq!(
+        fails_unchanged(&mut m, 0x58, 2, 4),
+        ProgramCheck::PROTECTION
+    );
+    assert!(m.fullscreen_ops.is_empty());
+    // CCW not on a doubleword.
+    let mut m = display_3270();
+    m.gpr[2] = 0x804;
+    m.put(0x804, &ccw(0x29, 0x1000, 0x20, 0x80, 4));
+    assert_eq!(
+        fails_unchanged(&mut m, 0x58, 2, 4),
+        ProgramCheck::SPECIFICATION
+    );
+}
+
 // ---------------------------------------------------------------------- X'68' VMCF
 
 use crate::vmcf::{self as vmcf_mod, Hub};

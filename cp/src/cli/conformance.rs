@@ -1041,8 +1041,10 @@ fn collect() -> Vec<Row> {
         "058",
         n,
         s,
-        "CCW X'19' only (VM/370; X'29'/X'2A' are VM/SP: CC 1); rows of 80 shown as lines on the \
-         line console X'009'; CC 3 not the console; Hercules 3.13 has no X'58' (hercules.md: 0006, not probed)",
+        "the probe's console is a line console: CCW X'19' only (X'29'/X'2A'/X'63' full screen is \
+         for a 3270: CC 1), rows of 80 shown as lines on X'009'; CC 3 not the console (a TN3270 \
+         console gets the VM/SP full-screen CCWs: diagnose unit tests, tests/fullscreen.rs); Hercules \
+         3.13 has no X'58' (hercules.md: 0006, not probed)",
     );
     // Rx = R2 -> CCWs at X'800', Ry = R4 = the console; data at X'1000'.
     let display = |ccws: &[[u8; 8]], data: &[u8]| {
@@ -1111,12 +1113,16 @@ fn collect() -> Vec<Row> {
             ccw(0x19, 0x1000, 0x20, 21, 81),
         ),
         (
-            "full-screen write X'29' (VM/SP only): CC 1",
+            "full-screen write X'29' on a line console: CC 1",
             ccw(0x29, 0x1000, 0x20, 0xC0, 5),
         ),
         (
-            "full-screen read X'2A' (VM/SP only): CC 1",
+            "full-screen read X'2A' on a line console: CC 1",
             ccw(0x2A, 0x1000, 0x20, 0, 5),
+        ),
+        (
+            "control query X'63' (full-screen support, 3270 only): CC 1",
+            ccw(0x63, 0, 0x00, 0, 1),
         ),
     ] {
         r.check_console(

@@ -40,7 +40,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::system::{logon_dialog, Messenger, System};
-use crate::vm::{Input, Status, Terminal};
+use crate::vm::{FullScreenInput, Input, Status, Terminal};
 use inbound::{Inbound, Mode, Received};
 use telnet::{Event, Parser, DO, DONT, IAC, SB, SE, WILL, WONT};
 use tn3270::{Aid, Screen};
@@ -346,6 +346,8 @@ enum Item {
     Line(String),
     /// A 3270 key other than PA1.
     Key(Aid),
+    /// An inbound 3270 record as it came (full-screen mode, a query reply).
+    Record(Vec<u8>),
     /// A message from another user, shown while the terminal waits for input.
     Message(String),
 }
@@ -362,6 +364,10 @@ struct Queue {
     reading: bool,
     /// The system woke the read.
     woken: bool,
+    /// DIAG X'58' full-screen mode: the guest has the screen, records go to it as they come.
+    fullscreen: bool,
+    /// In full-screen mode PA1 is a key the guest reads (CTL X'10'), not the attention.
+    pa1_to_guest: bool,
 }
 
 /// A connection: its output side, its input queue (filled by the reader thread), and for
@@ -494,11 +500,26 @@ fn read_connection(
         for r in got.drain(..) {
             match r {
                 Received::Line(l) => conn.change(|q| q.items.push_back(Item::Line(l))),
-                Received::Record(record) => match tn3270::decode(&record) {
-                    Aid::Pa(1) => conn.change(|q| q.attention = true),
-                    Aid::Other => {}
-                    aid => conn.change(|q| q.items.push_back(Item::Key(aid))),
-                },
+                Received::Record(record) => {
+                    let (fullscreen, pa1_to_guest) = {
+                        let q = conn.lock();
+                        (q.fullscreen, q.pa1_to_guest)
+                    };
+                    // Full screen: every record is the guest's (PA1 too when it asked);
+                    // a query reply (AID X'88') answers the guest's WRITE STRUCTURED FIELD.
+                    let pa1 = record.first() == Some(&tn3270::AID_PA1);
+                    let raw = record.first() == Some(&tn3270::AID_STRUCTURED_FIELD)
+                        || (fullscreen && (!pa1 || pa1_to_guest));
+                    if raw {
+                        conn.change(|q| q.items.push_back(Item::Record(record)));
+                        continue;
+                    }
+                    match tn3270::decode(&record) {
+                        Aid::Pa(1) => conn.change(|q| q.attention = true),
+                        Aid::Other => {}
+                        aid => conn.change(|q| q.items.push_back(Item::Key(aid))),
+                    }
+                }
                 Received::Command(telnet::IP | telnet::BRK | telnet::AO) => {
                     conn.change(|q| q.attention = true)
                 }
@@ -692,6 +713,7 @@ impl NetTerminal {
         let Some(d) = guard.as_mut() else {
             return Input::End;
         };
+        self.leave_fullscreen(d);
         if !d.open.is_empty() {
             d.add("\n");
         }
@@ -793,7 +815,7 @@ impl NetTerminal {
             match self.conn.next(deadline, true) {
                 Next::Item(Item::Line(l)) => break Input::Line(l),
                 Next::Item(Item::Message(m)) => self.conn.send(&line_bytes(&format!("{m}\n"))),
-                Next::Item(Item::Key(_)) => {}
+                Next::Item(Item::Key(_) | Item::Record(_)) => {}
                 Next::Attention => break Input::Attention,
                 Next::End => break Input::End,
                 Next::Wake => break Input::Wake,
@@ -812,7 +834,23 @@ impl NetTerminal {
     fn is_display(&self) -> bool {
         self.display().is_some()
     }
+
+    /// Ends full-screen mode (CP-mode I/O to the screen); whether it was on. The console
+    /// screen is drawn again by the caller.
+    fn leave_fullscreen(&self, d: &mut Display) -> bool {
+        let mut q = self.conn.lock();
+        let was = std::mem::take(&mut q.fullscreen);
+        q.pa1_to_guest = false;
+        drop(q);
+        if was {
+            d.shown = None;
+        }
+        was
+    }
 }
+
+/// How long a read command sent to a 3270 waits for the answer.
+const READ_ANSWER_WAIT: Duration = Duration::from_secs(5);
 
 impl Terminal for NetTerminal {
     fn read_line(&mut self) -> Option<String> {
@@ -846,8 +884,12 @@ impl Terminal for NetTerminal {
         let mut guard = self.display();
         match guard.as_mut() {
             Some(d) => {
+                let left = self.leave_fullscreen(d);
                 d.add(text);
                 if d.pending.is_empty() {
+                    if left {
+                        self.draw(d, d.status, false);
+                    }
                     return;
                 }
                 self.page(d);
@@ -866,6 +908,10 @@ impl Terminal for NetTerminal {
 
     fn running(&mut self) {
         let mut guard = self.display();
+        if self.conn.lock().fullscreen {
+            // The guest's screen stays as it is.
+            return;
+        }
         if let Some(d) = guard.as_mut() {
             if d.status != Status::Running.text() {
                 d.status = Status::Running.text();
@@ -904,6 +950,96 @@ impl Terminal for NetTerminal {
         if self.pf != *keys {
             self.pf = keys.clone();
         }
+    }
+
+    fn display_at(&mut self, erase: bool, line: usize, rows: &[String]) -> bool {
+        let mut guard = self.display();
+        let Some(d) = guard.as_mut() else {
+            return false;
+        };
+        self.leave_fullscreen(d);
+        // Output not yet shown goes first, then the rows replace lines of the output area.
+        if !d.open.is_empty() {
+            d.add("\n");
+        }
+        self.page(d);
+        if erase {
+            d.screen.lines.clear();
+        }
+        let area = d.screen.area();
+        for (i, row) in rows.iter().enumerate() {
+            let at = line + i;
+            if at >= area {
+                break;
+            }
+            while d.screen.lines.len() <= at {
+                d.screen.lines.push(String::new());
+            }
+            d.screen.lines[at] = row.chars().take(d.screen.cols).collect();
+        }
+        self.draw(d, d.status, false);
+        true
+    }
+
+    fn fullscreen_write(&mut self, stream: &[u8], pa1_to_guest: bool) -> bool {
+        let mut guard = self.display();
+        let Some(d) = guard.as_mut() else {
+            return false;
+        };
+        // ERASE/WRITE and ERASE/WRITE ALTERNATE establish full-screen mode.
+        if matches!(stream.first(), Some(0xF5 | 0x7E)) {
+            self.conn.change(|q| {
+                q.fullscreen = true;
+                q.pa1_to_guest = pa1_to_guest;
+            });
+        }
+        d.shown = None;
+        self.conn.send_record(stream);
+        true
+    }
+
+    fn in_fullscreen(&self) -> bool {
+        self.conn.lock().fullscreen
+    }
+
+    fn fullscreen_input(&mut self, wait: bool) -> FullScreenInput {
+        let deadline = (!wait).then(Instant::now);
+        loop {
+            match self.conn.next(deadline, wait) {
+                Next::Item(Item::Record(r)) => return FullScreenInput::Record(r),
+                Next::Item(_) => {}
+                Next::Attention if wait => return FullScreenInput::Attention,
+                Next::End => return FullScreenInput::End,
+                Next::Wake => {
+                    // Kept for the console read that follows (a message, VMCF).
+                    self.conn.change(|q| q.woken = true);
+                    return FullScreenInput::None;
+                }
+                Next::Attention | Next::TimedOut => return FullScreenInput::None,
+            }
+        }
+    }
+
+    fn fullscreen_read(&mut self, command: u8) -> Option<Vec<u8>> {
+        if !self.is_display() {
+            return None;
+        }
+        self.conn.send_record(&[command]);
+        let deadline = Instant::now() + READ_ANSWER_WAIT;
+        let mut woken = false;
+        let answer = loop {
+            match self.conn.next(Some(deadline), false) {
+                Next::Item(Item::Record(r)) => break Some(r),
+                Next::Item(_) => {}
+                Next::Wake => woken = true,
+                Next::Attention | Next::End | Next::TimedOut => break None,
+            }
+        };
+        if woken {
+            // Kept for the console read that follows.
+            self.conn.change(|q| q.woken = true);
+        }
+        answer
     }
 }
 

@@ -38,6 +38,10 @@ const CODES: [u8; 64] = [
     0xF0, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0x7A, 0x7B, 0x7C, 0x7D, 0x7E, 0x7F,
 ];
 
+/// The AID of PA1 and of an inbound structured field (a query reply), GA23-0059.
+pub const AID_PA1: u8 = 0x6C;
+pub const AID_STRUCTURED_FIELD: u8 = 0x88;
+
 /// The longest inbound record accepted (a model 5 screen is 3,564 positions).
 pub const RECORD_LIMIT: usize = 8192;
 
