@@ -10,155 +10,15 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::net::{Server, S3270};
 use common::{setup, shared, CMS_FILES};
 
-/// `vm390 --directory DIR --logon OTHER --listen 127.0.0.1:0`, OTHER at its console (input
-/// kept open).
-struct Server {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    port: u16,
-}
-
-impl Server {
-    fn start(directory: &std::path::Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vm390"))
-            .arg("--directory")
-            .arg(directory)
-            .args(["--logon", "OTHER", "--listen", "127.0.0.1:0"])
-            // A full output area (CMS's logon messages) goes on after a second.
-            .env("VM390_MORE_HOLD", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take();
-        let (tx, rx) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Some(a) = line.strip_prefix("vm390: listening on 127.0.0.1:") {
-                    let _ = tx.send(a.trim().parse::<u16>().unwrap());
-                }
-            }
-        });
-        let port = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("vm390 names its port");
-        Server { child, stdin, port }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut s) = self.stdin.take() {
-            let _ = s.write_all(b"SHUTDOWN\n");
-        }
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `s3270` driven through its standard input, one action a line.
-struct S3270 {
-    child: Child,
-    stdin: ChildStdin,
-    out: BufReader<std::process::ChildStdout>,
-}
-
-impl S3270 {
-    fn start(port: u16) -> Option<S3270> {
-        if !std::path::Path::new("/usr/bin/s3270").exists() {
-            common::missing("s3270 (apt-get install s3270)");
-            return None;
-        }
-        let mut child = Command::new("/usr/bin/s3270")
-            .args(["-model", "3278-2"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let out = BufReader::new(child.stdout.take().unwrap());
-        let mut s = S3270 { child, stdin, out };
-        s.action(&format!("Connect(127.0.0.1:{port})"));
-        Some(s)
-    }
-
-    /// Runs `action`; its data lines.
-    fn action(&mut self, action: &str) -> Vec<String> {
-        writeln!(self.stdin, "{action}").unwrap();
-        self.stdin.flush().unwrap();
-        let mut data = Vec::new();
-        loop {
-            let mut line = String::new();
-            assert!(self.out.read_line(&mut line).unwrap() > 0, "s3270 ended");
-            let line = line.trim_end_matches(['\r', '\n']).to_string();
-            if line == "ok" {
-                return data;
-            }
-            if line == "error" {
-                panic!("s3270 {action}: {data:?}");
-            }
-            if let Some(d) = line.strip_prefix("data: ") {
-                data.push(d.to_string());
-            } else if line == "data:" {
-                data.push(String::new());
-            }
-        }
-    }
-
-    /// Waits until the screen satisfies `ok`; the screen.
-    fn wait_screen(&mut self, what: &str, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let s = self.action("Ascii");
-            if ok(&s) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {what} on the screen:\n{}",
-                s.join("\n")
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_text(&mut self, needle: &str) -> Vec<String> {
-        self.wait_screen(needle, |s| s.iter().any(|l| l.contains(needle)))
-    }
-
-    fn enter(&mut self, text: &str) {
-        self.action("Wait(10,InputField)");
-        if !text.is_empty() {
-            self.action(&format!("String(\"{text}\")"));
-        }
-        self.action("Enter");
-    }
-}
-
-impl Drop for S3270 {
-    fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "Quit");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A server on `directory` with OTHER at the console; a full output area (CMS's logon
+/// messages) goes on after a second.
+fn server(directory: &std::path::Path) -> Server {
+    Server::start_in(None, directory, "OTHER", &[], &[("VM390_MORE_HOLD", "1")])
 }
 
 /// The VM/370 console screen: its status area on the bottom line.
@@ -187,7 +47,7 @@ fn mecaff_fsqry_and_fslist_under_real_cms() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let dir = setup(&shared, tmp.path(), "MR", "");
-    let server = Server::start(&dir);
+    let server = server(&dir);
     let Some(mut t) = S3270::start(server.port) else {
         return;
     };
@@ -255,7 +115,7 @@ fn program_at_s3270() -> Option<(tempfile::TempDir, Server, S3270)> {
         "USER OTHER OTHER 1M 1M G\n CONSOLE 009 3215\nUSER FS FSPW 1M 1M G\n CONSOLE 009 3215\n",
     )
     .unwrap();
-    let server = Server::start(&dir);
+    let server = server(&dir);
     let mut t = S3270::start(server.port)?;
     t.wait_text("VM390 ONLINE");
     t.enter("LOGON FS FSPW");

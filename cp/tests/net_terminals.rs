@@ -4,93 +4,27 @@
 
 mod common;
 
+use common::net::{Server, S3270};
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const DIRECTORY: &str = "USER OPER OPERPW 1M 1M ABCDEFG\n CONSOLE 009 3215\n\
 USER ALICE APW 1M 1M G\n IPL MINICMS\n CONSOLE 009 3215\n\
 USER BOB BPW 1M 1M G\n IPL MINICMS\n CONSOLE 009 3215\n";
 
-/// A running `vm390 --listen 127.0.0.1:0` with OPER at its console (its input kept open).
-struct Server {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    port: u16,
-    _tmp: tempfile::TempDir,
+/// A server on a directory of OPER, ALICE and BOB, OPER at the console.
+fn server(extra: &[&str]) -> Server {
+    server_with(extra, &[])
 }
 
-impl Server {
-    fn start(extra: &[&str]) -> Server {
-        Server::start_with(extra, &[])
-    }
-
-    fn start_with(extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let tmp = tempfile::tempdir().unwrap();
-        let direct = tmp.path().join("users.direct");
-        std::fs::write(&direct, DIRECTORY).unwrap();
-        Server::start_in(tmp, &direct, extra, env)
-    }
-
-    /// A server on the directory `direct` (which must have OPER), in `tmp`.
-    fn start_in(
-        tmp: tempfile::TempDir,
-        direct: &std::path::Path,
-        extra: &[&str],
-        env: &[(&str, &str)],
-    ) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vm390"))
-            .arg("--directory")
-            .arg(direct)
-            .args(["--logon", "OPER", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take();
-        let (tx, rx) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Some(a) = line.strip_prefix("vm390: listening on 127.0.0.1:") {
-                    let _ = tx.send(a.trim().parse::<u16>().unwrap());
-                }
-            }
-        });
-        let port = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("vm390 names its port");
-        Server {
-            child,
-            stdin,
-            port,
-            _tmp: tmp,
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // SHUTDOWN at the console ends the program (everyone logged off).
-        if let Some(mut s) = self.stdin.take() {
-            let _ = s.write_all(b"SHUTDOWN\n");
-        }
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn server_with(extra: &[&str], env: &[(&str, &str)]) -> Server {
+    let tmp = tempfile::tempdir().unwrap();
+    let direct = tmp.path().join("users.direct");
+    std::fs::write(&direct, DIRECTORY).unwrap();
+    Server::start_in(Some(tmp), &direct, "OPER", extra, env)
 }
 
 /// A line-mode telnet client: refuses every option, keeps the text it receives.
@@ -217,7 +151,7 @@ impl LineClient {
 
 #[test]
 fn line_mode_telnet_two_users_disconnect_reconnect_and_drop() {
-    let server = Server::start(&[]);
+    let server = server(&[]);
     let mut alice = LineClient::connect(server.port);
     // A wrong password, then the right one.
     alice.logon("ALICE", "nothing");
@@ -274,142 +208,9 @@ fn line_mode_telnet_two_users_disconnect_reconnect_and_drop() {
     bob.wait_for("003 USERS");
 }
 
-/// `s3270` driven through its standard input, one action a line.
-struct S3270 {
-    child: Child,
-    stdin: ChildStdin,
-    out: BufReader<std::process::ChildStdout>,
-}
-
-impl S3270 {
-    fn start(port: u16) -> Option<S3270> {
-        S3270::start_model(port, "3278-2")
-    }
-
-    fn start_model(port: u16, model: &str) -> Option<S3270> {
-        S3270::start_as(port, model, "")
-    }
-
-    /// `prefix` before the host: `N:` keeps `s3270` from TN3270E (plain TN3270).
-    fn start_as(port: u16, model: &str, prefix: &str) -> Option<S3270> {
-        if !std::path::Path::new("/usr/bin/s3270").exists() {
-            common::missing("s3270 (apt-get install s3270)");
-            return None;
-        }
-        let mut child = Command::new("/usr/bin/s3270")
-            .args(["-model", model])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let out = BufReader::new(child.stdout.take().unwrap());
-        let mut s = S3270 { child, stdin, out };
-        s.action(&format!("Connect({prefix}127.0.0.1:{port})"));
-        Some(s)
-    }
-
-    /// Runs `action`; its data lines.
-    fn action(&mut self, action: &str) -> Vec<String> {
-        writeln!(self.stdin, "{action}").unwrap();
-        self.stdin.flush().unwrap();
-        let mut data = Vec::new();
-        loop {
-            let mut line = String::new();
-            assert!(self.out.read_line(&mut line).unwrap() > 0, "s3270 ended");
-            let line = line.trim_end_matches(['\r', '\n']).to_string();
-            if line == "ok" {
-                return data;
-            }
-            if line == "error" {
-                panic!("s3270 {action}: {data:?}");
-            }
-            if let Some(d) = line.strip_prefix("data: ") {
-                data.push(d.to_string());
-            } else if line == "data:" {
-                data.push(String::new());
-            }
-        }
-    }
-
-    /// `Query(what)`'s answer.
-    fn query(&mut self, what: &str) -> String {
-        self.action(&format!("Query({what})")).join("\n")
-    }
-
-    fn screen(&mut self) -> Vec<String> {
-        self.action("Ascii")
-    }
-
-    /// Waits until the screen satisfies `ok`; the screen.
-    fn wait_screen(&mut self, what: &str, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {what} on the screen:\n{}",
-                s.join("\n")
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_text(&mut self, needle: &str) -> Vec<String> {
-        self.wait_screen(needle, |s| s.iter().any(|l| l.contains(needle)))
-    }
-
-    fn wait_status(&mut self, status: &str) -> Vec<String> {
-        self.wait_screen(&format!("status {status}"), |s| {
-            s.last().is_some_and(|l| l.trim_end().ends_with(status))
-        })
-    }
-
-    /// Waits for an input field that is not displayed (the password's). s3270's Ascii
-    /// shows every field; its buffer shows the attribute: unprotected (no X'20') and not
-    /// displayed (X'0C'). (The screen that wrote ENTER PASSWORD: comes just before.)
-    fn wait_masked(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let buffer = self.action("ReadBuffer(Ascii)").join("\n");
-            let hidden = buffer.split("SF(c0=").skip(1).any(|a| {
-                u8::from_str_radix(&a[..2], 16).is_ok_and(|b| b & 0x20 == 0 && b & 0x0C == 0x0C)
-            });
-            if hidden {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no unprotected field not displayed:\n{buffer}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn enter(&mut self, text: &str) {
-        self.action("Wait(10,InputField)");
-        if !text.is_empty() {
-            self.action(&format!("String(\"{text}\")"));
-        }
-        self.action("Enter");
-    }
-}
-
-impl Drop for S3270 {
-    fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "Quit");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn tn3270_console_screen_with_s3270() {
-    let server = Server::start(&[]);
+    let server = server(&[]);
     let Some(mut t) = S3270::start(server.port) else {
         return;
     };
@@ -466,7 +267,7 @@ fn tn3270_console_screen_with_s3270() {
 
 #[test]
 fn garbage_from_many_clients_leaves_the_cp_serving() {
-    let server = Server::start(&["--max-terminals", "64"]);
+    let server = server(&["--max-terminals", "64"]);
     let port = server.port;
     let started = Instant::now();
     let handles: Vec<_> = (0..50u32)
@@ -513,7 +314,7 @@ fn garbage_from_many_clients_leaves_the_cp_serving() {
 
 #[test]
 fn connections_beyond_the_limit_are_refused() {
-    let server = Server::start(&["--max-terminals", "2"]);
+    let server = server(&["--max-terminals", "2"]);
     let mut a = LineClient::connect(server.port);
     a.wait_for("VM390 ONLINE");
     let mut b = LineClient::connect(server.port);
@@ -578,7 +379,7 @@ fn idle_connection_is_closed_before_logon() {
 /// connection; the CP serves the next client.
 #[test]
 fn oversized_3270_record_ends_that_connection_only() {
-    let server = Server::start(&[]);
+    let server = server(&[]);
     let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut buf = [0u8; 4096];
@@ -621,7 +422,7 @@ fn oversized_3270_record_ends_that_connection_only() {
 /// `VM390_MORE_HOLD=2`).
 #[test]
 fn more_screen_goes_on_after_the_hold_time() {
-    let server = Server::start_with(&[], &[("VM390_MORE_HOLD", "2")]);
+    let server = server_with(&[], &[("VM390_MORE_HOLD", "2")]);
     let Some(mut t) = S3270::start(server.port) else {
         return;
     };
@@ -641,7 +442,7 @@ fn more_screen_goes_on_after_the_hold_time() {
 /// enters what was typed, as ENTER does.
 #[test]
 fn pf_keys_immed_delayed_and_undefined_with_s3270() {
-    let server = Server::start(&[]);
+    let server = server(&[]);
     let Some(mut t) = S3270::start(server.port) else {
         return;
     };
@@ -686,7 +487,7 @@ fn pf_keys_immed_delayed_and_undefined_with_s3270() {
 /// CLEAR; one line typed meanwhile waits for the next read, a second is `NOT ACCEPTED`.
 #[test]
 fn holding_and_not_accepted_with_s3270() {
-    let server = Server::start_with(&[], &[("VM390_MORE_HOLD", "2")]);
+    let server = server_with(&[], &[("VM390_MORE_HOLD", "2")]);
     let Some(mut t) = S3270::start(server.port) else {
         return;
     };
@@ -716,7 +517,7 @@ fn holding_and_not_accepted_with_s3270() {
 /// screen's width and height. The program is put in with CP STORE and run with BEGIN.
 #[test]
 fn diag_8c_gives_a_tn3270_consoles_screen_size() {
-    let server = Server::start(&[]);
+    let server = server(&[]);
     let Some(mut t) = S3270::start_model(server.port, "3278-4") else {
         return;
     };
@@ -750,7 +551,7 @@ fn diag_8c_gives_a_tn3270_consoles_screen_size() {
 /// the key shows the newest in the input area, then older ones, then the newest again.
 #[test]
 fn pf_retrieve_recalls_input_lines_with_s3270() {
-    let server = Server::start(&[]);
+    let server = server(&[]);
     let Some(mut t) = S3270::start(server.port) else {
         return;
     };
@@ -851,9 +652,9 @@ fn threads(pid: u32) -> Option<usize> {
 #[test]
 fn two_hundred_clients_connecting_typing_and_dropping_leave_the_cp_serving() {
     const CROWD: u32 = 200;
-    let server = Server::start(&["--max-terminals", "210"]);
+    let server = server(&["--max-terminals", "210"]);
     let port = server.port;
-    let pid = server.child.id();
+    let pid = server.pid();
     let mut alice = LineClient::connect(port);
     alice.logon("ALICE", "APW");
     alice.wait_for("Ready;");
@@ -984,7 +785,7 @@ fn two_hundred_clients_connecting_typing_and_dropping_leave_the_cp_serving() {
 /// third connection.
 #[test]
 fn tn3270_logon_msg_disconnect_and_reconnect_with_s3270() {
-    let server = Server::start(&[]);
+    let server = server(&[]);
     let Some(mut alice) = S3270::start(server.port) else {
         return;
     };
@@ -1065,7 +866,7 @@ fn cms_server(extra: &[&str]) -> Option<Server> {
         "MR",
         "USER OPER OPERPW 1M 1M ABCDEFG\n CONSOLE 009 3215\n",
     );
-    Some(Server::start_in(tmp, &direct, extra, &[]))
+    Some(Server::start_in(Some(tmp), &direct, "OPER", extra, &[]))
 }
 
 /// Real VM/370 R6 CMS on a TN3270 console driven by `s3270`: LOGON, CMS's first read,
@@ -1139,7 +940,7 @@ fn real_cms_to_ready_over_line_mode_telnet() {
 /// BEGIN, `MORE...` and PA2, a PF key.
 #[test]
 fn plain_tn3270_without_tn3270e_with_s3270() {
-    let server = Server::start(&[]);
+    let server = server(&[]);
     let Some(mut t) = S3270::start_as(server.port, "3278-2", "N:") else {
         return;
     };
@@ -1183,7 +984,7 @@ fn plain_tn3270_without_tn3270e_with_s3270() {
 /// a 3270 console by RFC 1576 (RFC 2355, 7.3).
 #[test]
 fn tn3270e_device_type_rejected_then_plain_tn3270() {
-    let server = Server::start(&[]);
+    let server = server(&[]);
     let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut buf = [0u8; 4096];
@@ -1228,7 +1029,7 @@ fn tn3270e_device_type_rejected_then_plain_tn3270() {
 /// old 10 s default let it go), and PA2 goes on.
 #[test]
 fn more_screen_is_held_longer_than_ten_seconds_by_default() {
-    let server = Server::start(&[]);
+    let server = server(&[]);
     let Some(mut t) = S3270::start(server.port) else {
         return;
     };
