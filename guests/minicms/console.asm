@@ -223,7 +223,7 @@ LOUT     STM   14,12,0(13)
          L     0,LINEP
          SR    0,1
          CLI   EMSGLN,0
-         BE    LOUTW
+         BE    LOUT1
 * An error message (begun by ERRMSG): CP edits it per SET EMSG with
 * DIAGNOSE X'5C', as CMS's DMSERR does [GC20-1807-7, "DIAGNOSE Code
 * X'5C'"]: the code and text (ON), the code (CODE), the text (TEXT),
@@ -234,9 +234,9 @@ LOUT     STM   14,12,0(13)
          LR    1,2
          LR    0,3
          LTR   0,0
-         BNP   LOUTN
-LOUTW    BAL   14,WRTERM
-LOUTN    BAL   14,LBEG
+         BNP   LOUT2
+LOUT1    BAL   14,WRTERM
+LOUT2    BAL   14,LBEG
          B     RETURN
 *
 * MSG: write the counted string at R1 as a line
