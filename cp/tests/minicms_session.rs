@@ -197,36 +197,6 @@ fn cp_commands_and_unknown_commands() {
     insta::assert_snapshot!("cp_commands", out);
 }
 
-/// MINICMS's error messages go through DIAGNOSE X'5C' as CMS's do, so CP's SET EMSG decides
-/// what is shown: the text alone by default (TEXT), code and text (ON), the code (CODE),
-/// nothing (OFF); the return code is the same each time.
-#[test]
-fn set_emsg_edits_error_messages() {
-    let f = Fresh::new();
-    let out = f.session(
-        "STATE NOPE DATA\nCP SET EMSG ON\nSTATE NOPE DATA\nCP SET EMSG CODE\n\
-         STATE NOPE DATA\nCP SET EMSG OFF\nSTATE NOPE DATA\nLOGOFF\n",
-    );
-    let after = |typed: usize| -> Vec<&str> {
-        // The lines between the `typed`-th Ready and the next one.
-        out.split("Ready")
-            .nth(typed + 1)
-            .unwrap_or("")
-            .lines()
-            .skip(1)
-            .collect()
-    };
-    assert_eq!(after(0), ["File 'NOPE DATA' not found."], "{out}");
-    assert_eq!(
-        after(2),
-        ["DMSSTT002E File 'NOPE DATA' not found."],
-        "{out}"
-    );
-    assert_eq!(after(4), ["DMSSTT002E"], "{out}");
-    assert_eq!(after(6), Vec::<&str>::new(), "{out}");
-    assert_eq!(out.matches("Ready(00028);").count(), 4, "{out}");
-}
-
 #[test]
 fn files_on_a_fresh_disk() {
     let f = Fresh::new();

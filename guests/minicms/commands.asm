@@ -58,7 +58,6 @@ ERRMSG   STM   14,12,0(13)
          LA    13,60(,13)
          LR    2,1
          BAL   14,LBEG
-         MVI   EMSGLN,1             LOUT edits it per SET EMSG
          LA    1,=C'DMS'
          LA    0,3
          BAL   14,LTXT

@@ -101,7 +101,6 @@ IOINT    CLC   X'3A'(2),WAITDEV     BC I/O old PSW: device address
 *---------------------------------------------------------------------
 LBEG     LA    1,LINE
          ST    1,LINEP
-         MVI   EMSGLN,0             not an error message (yet)
          BR    14
 *
 * LTXT: append R0 bytes at R1
@@ -222,21 +221,8 @@ LOUT     STM   14,12,0(13)
          LA    1,LINE
          L     0,LINEP
          SR    0,1
-         CLI   EMSGLN,0
-         BE    LOUT1
-* An error message (begun by ERRMSG): CP edits it per SET EMSG with
-* DIAGNOSE X'5C', as CMS's DMSERR does [GC20-1807-7, "DIAGNOSE Code
-* X'5C'"]: the code and text (ON), the code (CODE), the text (TEXT),
-* or nothing (OFF).
-         LR    2,1
-         LR    3,0
-         DIAG  2,3,X'005C'
-         LR    1,2
-         LR    0,3
-         LTR   0,0
-         BNP   LOUT2
-LOUT1    BAL   14,WRTERM
-LOUT2    BAL   14,LBEG
+         BAL   14,WRTERM
+         BAL   14,LBEG
          B     RETURN
 *
 * MSG: write the counted string at R1 as a line

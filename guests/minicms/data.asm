@@ -35,7 +35,6 @@ CONSR14  DC    F'0'
 WAITR14  DC    F'0'
 MKDR14   DC    F'0'
 LINEP    DC    A(LINE)
-EMSGLN   DC    X'00'                1: LINE is an error message
 SPLBASE  DC    A(SPOOLORG)          base (R7) of the spool commands
 LINEADR  DC    A(0)
 LINELEN  DC    F'0'
