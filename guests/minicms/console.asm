@@ -34,6 +34,14 @@ WRT2     ST    2,CONCCW             data address
 * (trailing blanks dropped).
 RDTERM   STM   14,12,0(13)
          LA    13,60(,13)
+         L     1,=A(STKCNT)         the console stack first (exec2)
+         ICM   1,15,0(1)
+         BZ    RDT0
+         LM    6,7,EX2BASE
+         L     15,=A(STKPULL)
+         BALR  14,15
+         B     RETURN
+RDT0     DS    0H
          MVI   INBUF,C' '
          MVC   INBUF+1(L'INBUF-1),INBUF
          LA    1,INBUF

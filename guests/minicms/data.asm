@@ -2,6 +2,12 @@
 * Constants, messages (CMS R6 texts where CMS has them), tables and
 * work areas. Messages are counted strings: a length byte, the text.
 *---------------------------------------------------------------------
+* The help texts must end below the EXEC interpreter (exec2.asm): a
+* negative length is an assembly error.
+HLPCHK   EQU   *
+         ORG   HELPEND
+         DS    XL(EX2ORG-HELPEND)
+         ORG   HLPCHK
          LTORG
          DS    0D
 WAITPSW  DC    X'FE020000',A(0)     enabled wait for I/O
@@ -325,6 +331,7 @@ EDGLOB   DC    X'00'
          DS    0F
 EXNARG   DC    F'0'
 EXEND    DC    F'0'
+EX2BASE  DC    A(EX2ORG+4096,EX2ORG)  bases R6, R7 of exec2.asm
 EXRC     DC    F'0'
 EXLLEN   DC    F'0'
 EXCTL    DC    X'00'

@@ -21,6 +21,7 @@
 *   spool.asm    PUNCH PRINT READCARD TELL QUERY READER (at X'5000',
 *                base register R7)
 *   edit2.asm    more EDIT subcommands (after spool.asm, base R7)
+*   exec2.asm    the EXEC interpreter (at X'B000', bases R7, R6)
 *   (help)       the help texts, made from help/*.helpcmd
 *   data.asm     messages, tables, work areas
 *

@@ -1,0 +1,1332 @@
+*---------------------------------------------------------------------
+* The EXEC interpreter: the CMS EXEC language of VM/370 R6 (R6's
+* HELPEXC / HELPEXC2 files on the 19D; where they are silent, what
+* real R6 CMS's EXEC processor does under vm390).
+*
+* EXECRUN (exec.asm) loads the lines into EXECAREA and comes here.
+* Each line is split into words cut to 8 characters, ( and ) words
+* of their own; a line starting with -label is a label (a statement
+* may follow it); then the variables are replaced: &0 .. &9, &INDEX,
+* &RETCODE, &GLOBAL, &LINENUM and the &name variables; an undefined
+* variable or a null value leaves no word at all. Not replaced: the
+* control words and built-ins, the target of an assignment, the word
+* after &LITERAL and the names after &READ VARS.
+*
+* Statements: &name = value | &CONCAT | &LENGTH | &DATATYPE | &SUBSTR
+* | &LITERAL | a + - * / b ...; &ARGS; &READ ARGS|VARS|n (the console
+* stack first); &IF a op b stmt (EQ NE LT LE GT GE = NE < <= > >=,
+* numbers compared as numbers); &GOTO -label|TOP|n; &SKIP [n];
+* &LOOP n|-label m|condition; &ERROR stmt; &EXIT [rc]; &CONTROL
+* OFF|ERROR|CMS|ALL (MSG NOMSG TIME NOTIME PACK NOPACK accepted);
+* &TYPE; &BEGTYPE ... &END; &STACK [FIFO|LIFO]; &BEGSTACK ... &END;
+* &EMSG; &SPACE [n]; &TIME and &CONTINUE (nothing to do). A command
+* is shown (&CONTROL CMS, ALL) and run; a return code other than 0
+* gives +++ R(rc) +++ and runs the &ERROR statement. Errors end the
+* EXEC with DMSEXT072E ... line n - text, return code 800 + n.
+*
+* This code lies at X'B000' (EX2ORG) with R7 and R6 as its base
+* registers (loaded from EX2BASE); the routines it calls keep them.
+*---------------------------------------------------------------------
+EX2RESUM EQU   *
+         ORG   MINICMS+X'B000'
+EX2ORG   DS    0D
+         USING EX2ORG,7,6
+EXVARS   EQU   X'015000'            variables: name, value (16 bytes)
+EXVMAX   EQU   256
+EXSTKA   EQU   X'017000'            the console stack: 64 lines
+STKMAX   EQU   64
+STKLEN   EQU   132                  of a halfword length and text
+*
+* EX2ENTRY: from EXECRUN (its save area) with the lines loaded, R7 at
+* EX2ORG
+EX2ENTRY LA    6,4095(,7)           R6: the second 4K
+         LA    6,1(,6)
+EXINTERP XC    EXNVAR,EXNVAR
+         XC    LPDEP,LPDEP
+         XC    ERRLEN,ERRLEN
+         MVI   EXINERR,0
+         L     1,=A(EXECAREA)
+         ST    1,EXNXT
+         MVC   EXNUM,=F'1'
+         SR    2,2                  count the lines
+EXI1     C     1,EXEND
+         BNL   EXI2
+         LH    3,0(,1)
+         LA    1,2(3,1)
+         LA    2,1(,2)
+         B     EXI1
+EXI2     ST    2,EXNLINE
+EXMAIN   BAL   14,EXLPCHK           the end of a loop's body
+         LTR   15,15
+         BNZ   EXFIN
+         L     1,EXNXT
+         C     1,EXEND
+         BNL   EXDONE
+         MVC   EXCURNO,EXNUM
+         ST    1,EXCURLN
+         LH    0,0(,1)
+         LA    1,2(,1)
+         LR    2,0
+         AR    2,1
+         ST    2,EXNXT
+         L     2,EXNUM
+         LA    2,1(,2)
+         ST    2,EXNUM
+         BAL   14,EXLINE1
+         LTR   15,15
+         BZ    EXMAIN
+EXFIN    L     15,EXEXRC
+         MVI   INEXEC,0
+         B     RETURN
+EXDONE   XC    EXEXRC,EXEXRC
+         B     EXFIN
+*
+* EXLINE1: one line at R1, R0 bytes. R15 = 0, or 4: the EXEC ends
+* with the return code in EXEXRC.
+EXLINE1  STM   14,12,0(13)
+         LA    13,60(,13)
+         SR    15,15
+         LTR   0,0
+         BZ    RETURN
+         CLI   0(1),C'*'            a comment
+         BE    RETURN
+         BAL   14,TOKENIZE
+         SR    1,1
+         ICM   2,15,NTOK
+         BZ    RETURN
+         CLI   TOKENS,C'-'          a label
+         BNE   EXL1
+         LA    1,1
+EXL1     BAL   14,EXSUBS
+         LTR   15,15
+         BNZ   RETURN
+         SR    1,1
+         BAL   14,EXSTMT
+         B     RETURN
+*
+* EXSUBS: the words from index R1 of TOKENS with the variables
+* replaced into SUBTOK (SUBN words; SUBRAW their index in TOKENS)
+EXSUBS   STM   14,12,0(13)
+         LA    13,60(,13)
+         ST    1,EXSUB0
+         LR    2,1                  the word in TOKENS
+         SR    3,3                  words out
+EXS1     C     2,NTOK
+         BNL   EXSEND
+         LR    4,2
+         SLL   4,3
+         LA    4,TOKENS(4)          R4 -> the word
+         CLI   0(4),X'50'           &
+         BNE   EXSCOPY
+         CLI   1(4),C' '            & alone
+         BE    EXSCOPY
+         LTR   3,3                  after &LITERAL: as it is
+         BZ    EXS2
+         LR    1,3
+         SLL   1,3
+         LA    1,SUBTOK-8(1)
+         CLC   0(8,1),=CL8'&&LITERAL'
+         BE    EXSCOPY
+         C     3,=F'2'              the names after &READ VARS
+         BL    EXS2
+         CLC   SUBTOK(8),=CL8'&&READ'
+         BNE   EXS2
+         CLC   SUBTOK+8(8),=CL8'VARS'
+         BE    EXSCOPY
+EXS2     LA    1,1(,2)              the target of an assignment
+         C     1,NTOK
+         BNL   EXS3
+         CLC   8(8,4),=CL8'='
+         BNE   EXS3
+         C     2,EXSUB0
+         BE    EXSCOPY
+         L     1,EXSUB0
+         LA    1,4(,1)
+         CR    1,2
+         BNE   EXS3
+         L     1,EXSUB0
+         SLL   1,3
+         LA    1,TOKENS(1)
+         CLC   0(8,1),=CL8'&&IF'
+         BE    EXSCOPY
+EXS3     LA    1,EXCWTAB            control words and built-ins
+EXS3A    CLI   0(1),X'FF'
+         BE    EXS4
+         CLC   0(8,1),0(4)
+         BE    EXSCOPY
+         LA    1,12(,1)
+         B     EXS3A
+EXS4     CLI   1(4),C'0'            &0 .. &9
+         BL    EXS5
+         CLI   2(4),C' '
+         BNE   EXS5
+         SR    1,1
+         IC    1,1(,4)
+         N     1,=F'15'
+         BNZ   EXS4A
+         LA    1,EXNAME
+         B     EXSVAL
+EXS4A    C     1,EXNARG
+         BH    EXSNULL
+         BCTR  1,0
+         SLL   1,3
+         LA    1,EXARGS(1)
+         B     EXSVAL
+EXS5     CLC   0(8,4),=CL8'&&INDEX'
+         BNE   EXS6
+         L     1,EXNARG
+         B     EXSNUM
+EXS6     CLC   0(8,4),=CL8'&&RETCODE'
+         BNE   EXS7
+         L     1,EXRC
+         B     EXSNUM
+EXS7     CLC   0(8,4),=CL8'&&GLOBAL'
+         BNE   EXS8
+         LA    1,1
+         B     EXSNUM
+EXS8     CLC   0(8,4),=CL8'&&LINENUM'
+         BNE   EXS9
+         L     1,EXCURNO
+         B     EXSNUM
+EXS9     TRT   1(7,4),EXVTAB        the characters of a name
+         BNZ   EXSBAD
+         LR    1,4
+         BAL   14,EXVFIND
+         LTR   1,1
+         BZ    EXSNULL
+         LA    1,8(,1)              its value
+         B     EXSVAL
+EXSNUM   BAL   14,EXFMT
+         LA    1,EXNUMTK
+         B     EXSVAL
+EXSCOPY  LR    1,4
+EXSVAL   CLC   0(8,1),BLANKS        null: no word
+         BE    EXSNULL
+         LR    5,3
+         SLL   5,3
+         LA    5,SUBTOK(5)
+         MVC   0(8,5),0(1)
+         LR    5,3
+         AR    5,5
+         STH   2,SUBRAW(5)
+         LA    3,1(,3)
+EXSNULL  LA    2,1(,2)
+         B     EXS1
+EXSEND   ST    3,SUBN
+         SLL   3,3                  two blank words after the last
+         LA    3,SUBTOK(3)
+         MVC   0(16,3),BLANKS
+         SR    15,15
+         B     RETURN
+EXSBAD   LA    1,19                 Invalid char in variable symbol
+         BAL   14,EXERR
+         B     RETURN
+*
+* EXSTMT: the statement from word R1 of SUBTOK
+EXSTMT   STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    2,1
+         SR    15,15
+         C     2,SUBN
+         BNL   RETURN               a null statement
+         LR    3,2
+         SLL   3,3
+         LA    3,SUBTOK(3)          R3 -> its first word
+         CLI   0(3),X'50'
+         BNE   EXCOMMND             not &: a command
+         LA    1,1(,2)
+         C     1,SUBN
+         BNL   EXST1
+         CLC   8(8,3),=CL8'='
+         BE    EXASSIGN
+EXST1    LA    4,EXCWTAB
+EXST2    CLI   0(4),X'FF'
+         BE    EXCOMMND
+         CLC   0(8,4),0(3)
+         BE    EXST3
+         LA    4,12(,4)
+         B     EXST2
+EXST3    CLI   EXCTL,2              &CONTROL ALL: shown
+         BNE   EXST4
+         LR    1,2
+         BAL   14,EXJOIN
+         LA    1,EXLINE
+         L     0,EXLLEN
+         BAL   14,WRTERM
+EXST4    L     15,8(,4)
+         BR    15                   R2 = its index, R3 -> it
+*
+* a command: shown (CMS, ALL), run; not 0: +++ R(rc) +++, &ERROR
+EXCOMMND LR    1,2
+         BAL   14,EXJOIN
+         CLI   EXCTL,1
+         BL    EXCM1
+         CLI   EXCTL,3
+         BE    EXCM1
+         LA    1,EXLINE
+         L     0,EXLLEN
+         BAL   14,WRTERM
+EXCM1    LA    1,EXLINE
+         L     0,EXLLEN
+         BAL   14,EXECUTE
+         ST    15,EXRC
+         LTR   15,15
+         BZ    EXOK
+         CLI   EXCTL,0
+         BE    EXCM3
+         CLI   EXCTL,3              ERROR: shown now
+         BNE   EXCM2
+         LR    1,2
+         BAL   14,EXJOIN
+         LA    1,EXLINE
+         L     0,EXLLEN
+         BAL   14,WRTERM
+EXCM2    BAL   14,LBEG
+         LA    1,=C'+++ R('
+         LA    0,6
+         BAL   14,LTXT
+         L     1,EXRC
+         BAL   14,EXRC5
+         LA    1,=C') +++'
+         LA    0,5
+         BAL   14,LTXT
+         BAL   14,LOUT
+EXCM3    ICM   0,15,ERRLEN          the &ERROR statement
+         BZ    EXOK
+         CLI   EXINERR,0
+         BNE   EXOK
+         MVI   EXINERR,1
+         MVC   EXLINE,ERRTEXT
+         LA    1,EXLINE
+         BAL   14,EXLINE1
+         MVI   EXINERR,0
+         B     RETURN
+EXOK     SR    15,15
+         B     RETURN
+*
+* &TYPE words
+EXTYPE   LA    1,1(,2)
+         BAL   14,EXJOIN
+         LA    1,EXLINE
+         L     0,EXLLEN
+         BAL   14,WRTERM
+         B     EXOK
+*
+* &EMSG id words: the words (EMSG TEXT)
+EXEMSG   LA    1,2(,2)
+         BAL   14,EXJOIN
+         LA    1,EXLINE
+         L     0,EXLLEN
+         BAL   14,WRTERM
+         B     EXOK
+*
+* &SPACE [n]
+EXSPACE  LA    4,1
+         LA    1,1(,2)
+         C     1,SUBN
+         BNL   EXSP1
+         LA    1,8(,3)
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXCONV
+         LR    4,1
+EXSP1    LTR   4,4
+         BNP   EXOK
+         SR    0,0
+         BAL   14,WRTERM
+         BCT   4,EXSP1
+         B     EXOK
+*
+* &CONTROL options
+EXCONTRL LA    2,1(,2)
+EXCT1    C     2,SUBN
+         BNL   EXOK
+         LA    3,8(,3)
+         LA    1,EXCTLTAB
+EXCT2    CLI   0(1),X'FF'
+         BE    EXSYNTAX
+         CLC   0(8,1),0(3)
+         BE    EXCT3
+         LA    1,9(,1)
+         B     EXCT2
+EXCT3    CLI   8(1),X'FF'
+         BE    EXCT4
+         MVC   EXCTL,8(1)
+EXCT4    LA    2,1(,2)
+         B     EXCT1
+*
+* &EXIT [rc]
+EXEXIT   SR    1,1
+         LA    4,1(,2)
+         C     4,SUBN
+         BNL   EXEX1
+         LA    1,8(,3)
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXCONV
+EXEX1    ST    1,EXEXRC
+         LA    15,4
+         B     RETURN
+*
+* &IF a op b statement
+EXIF     L     1,SUBN
+         SR    1,2
+         C     1,=F'3'
+         BL    EXBADIF
+         LA    1,8(,3)
+         BAL   14,EXCOND
+         C     15,=F'8'
+         BE    EXBADIF
+         LTR   15,15
+         BNZ   EXOK
+         LA    1,4(,2)
+         BAL   14,EXSTMT
+         B     RETURN
+EXBADIF  LA    1,8                  Invalid form of condition
+         BAL   14,EXERR
+         B     RETURN
+*
+* &GOTO -label | TOP | n
+EXGOTO   LA    1,1(,2)
+         C     1,SUBN
+         BNL   EXGOBAD
+         LA    1,8(,3)
+         CLI   0(1),C'-'
+         BNE   EXGO1
+         SR    0,0                  from the next line, round
+         BAL   14,EXLABEL
+         LTR   1,1
+         BZ    EXGOBAD
+         B     EXGO3
+EXGO1    CLC   0(8,1),=CL8'TOP'
+         BNE   EXGO2
+         LA    1,1
+         B     EXGO3
+EXGO2    BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXGOBAD
+         LTR   1,1
+         BNP   EXGOBAD
+         C     1,EXNLINE
+         BH    EXGOBAD
+EXGO3    BAL   14,EXGOLN
+         B     EXOK
+EXGOBAD  LA    1,2                  &SKIP or &GOTO error
+         BAL   14,EXERR
+         B     RETURN
+*
+* &SKIP [n]: n lines on (back if negative); past the end: the end
+EXSKIP   LA    1,1
+         LA    4,1(,2)
+         C     4,SUBN
+         BNL   EXSK1
+         LA    1,8(,3)
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXGOBAD
+EXSK1    A     1,EXNUM
+         LTR   1,1
+         BNP   EXGOBAD
+         BAL   14,EXGOLN
+         B     EXOK
+*
+* &LOOP n|-label m|condition: the next n lines (or up to the label)
+* m times, or until the condition holds (tried before each pass)
+EXLOOPC  L     1,SUBN
+         SR    1,2
+         C     1,=F'3'
+         BE    EXLP1
+         C     1,=F'5'
+         BNE   EXBADIF
+EXLP1    LA    1,8(,3)              the body
+         CLI   0(1),C'-'
+         BNE   EXLP2
+         LA    0,1                  forward only
+         BAL   14,EXLABEL
+         LTR   1,1
+         BZ    EXGOBAD
+         LR    4,1                  the last line of the body
+         B     EXLP3
+EXLP2    BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXCONV
+         LR    4,1
+         A     4,EXNUM
+         BCTR  4,0
+EXLP3    L     1,SUBN
+         SR    1,2
+         C     1,=F'3'
+         BNE   EXLP5
+         LA    1,16(,3)             m times
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXCONV
+         LR    5,1
+         LTR   5,5
+         BNP   EXLPSKIP
+         B     EXLP6
+EXLP5    LA    1,16(,3)             a condition
+         BAL   14,EXCOND
+         C     15,=F'8'
+         BE    EXBADIF
+         LTR   15,15
+         BZ    EXLPSKIP
+         L     5,=F'-1'
+EXLP6    L     1,LPDEP
+         C     1,=F'8'
+         BL    EXLP7
+         BCTR  1,0
+EXLP7    LR    0,1
+         SLL   1,4
+         LA    1,LPSTK(1)
+         MVC   0(4,1),EXNUM         first line
+         ST    4,4(,1)              last line
+         ST    5,8(,1)              times, or -1
+         MVC   12(4,1),EXCURLN      the &LOOP line
+         AH    0,=H'1'
+         ST    0,LPDEP
+         B     EXOK
+EXLPSKIP LA    1,1(,4)
+         BAL   14,EXGOLN
+         B     EXOK
+*
+* &ERROR [statement]: kept as written, run when a command fails
+EXERROR  LR    1,2
+         AR    1,1
+         LH    1,SUBRAW(1)          its index in TOKENS
+         LA    1,1(,1)
+         XC    ERRLEN,ERRLEN
+         C     1,NTOK
+         BNL   EXOK
+         AR    1,1
+         LH    1,TOKPOS(1)
+         L     0,LINELEN
+         SR    0,1
+         BNP   EXOK
+         A     1,LINEADR
+         MVI   ERRTEXT,C' '
+         MVC   ERRTEXT+1(L'ERRTEXT-1),ERRTEXT
+         LR    4,0
+         BCTR  4,0
+         EX    4,EXERMVC
+         ST    0,ERRLEN
+         B     EXOK
+EXERMVC  MVC   ERRTEXT(0),0(1)
+*
+* &ARGS [words]: the new &1 .. &9
+EXARGSC  LA    1,1(,2)
+         LR    4,1
+         SLL   4,3
+         LA    4,SUBTOK(4)
+         L     0,SUBN
+         SR    0,1
+         BAL   14,EXSETARG
+         B     EXOK
+*
+* EXSETARG: R0 words at R4 become &1 .. &9
+EXSETARG MVI   EXARGS,C' '
+         MVC   EXARGS+1(71),EXARGS
+         C     0,=F'9'
+         BNH   EXSA1
+         LA    0,9
+EXSA1    ST    0,EXNARG
+         LTR   0,0
+         BNPR  14
+         LA    1,EXARGS
+EXSA2    MVC   0(8,1),0(4)
+         LA    1,8(,1)
+         LA    4,8(,4)
+         BCT   0,EXSA2
+         BR    14
+*
+* &READ [n | ARGS | VARS names]: lines from the console stack first
+EXREAD   LA    5,1
+         LA    1,1(,2)
+         C     1,SUBN
+         BNL   EXRD3
+         CLC   8(8,3),=CL8'ARGS'
+         BE    EXRDARG
+         CLC   8(8,3),=CL8'VARS'
+         BE    EXRDVAR
+         LA    1,8(,3)
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXCONV
+         LR    5,1
+EXRD3    LTR   5,5                  n lines, each run as a line
+         BNP   EXOK
+EXRD4    BAL   14,RDTERM
+         MVC   EXRDBUF,INBUF
+         LA    1,EXRDBUF
+         BAL   14,EXLINE1
+         LTR   15,15
+         BNZ   RETURN
+         BCT   5,EXRD4
+         B     EXOK
+EXRDARG  BAL   14,RDTERM
+         BAL   14,TOKENIZE
+         LA    4,TOKENS
+         L     0,NTOK
+         BAL   14,EXSETARG
+         B     EXOK
+EXRDVAR  BAL   14,RDTERM
+         BAL   14,TOKENIZE
+         LA    2,2(,2)              the names
+         LA    3,16(,3)
+         LA    4,TOKENS             the words read
+         L     5,NTOK
+EXRV1    C     2,SUBN
+         BNL   EXOK
+         MVC   EXVAL,BLANKS
+         LTR   5,5
+         BNP   EXRV2
+         MVC   EXVAL,0(4)
+         LA    4,8(,4)
+         BCTR  5,0
+EXRV2    LR    1,3
+         LA    0,EXVAL
+         BAL   14,EXVSET
+         LA    2,1(,2)
+         LA    3,8(,3)
+         B     EXRV1
+*
+* &STACK [FIFO|LIFO] words: a line on the console stack
+EXSTACK  LA    2,1(,2)
+         LA    3,8(,3)
+         MVI   EXLIFO,0
+         C     2,SUBN
+         BNL   EXSTK1
+         CLC   0(8,3),=CL8'FIFO'
+         BE    EXSTK0
+         CLC   0(8,3),=CL8'LIFO'
+         BNE   EXSTK1
+         MVI   EXLIFO,1
+EXSTK0   LA    2,1(,2)
+EXSTK1   LR    1,2
+         BAL   14,EXJOIN
+         LA    1,EXLINE
+         L     0,EXLLEN
+         BAL   14,STKPUSH
+         B     EXOK
+*
+* &BEGTYPE / &BEGSTACK [FIFO|LIFO] / &BEGEMSG ... &END: the lines
+* as written
+EXBEGTYP MVI   EXBEGOP,0
+         B     EXBEG
+EXBEGSTK MVI   EXBEGOP,1
+         MVI   EXLIFO,0
+         LA    1,1(,2)
+         C     1,SUBN
+         BNL   EXBEG
+         CLC   8(8,3),=CL8'LIFO'
+         BNE   EXBEG
+         MVI   EXLIFO,1
+EXBEG    L     1,EXNXT
+         C     1,EXEND
+         BNL   EXOK
+         LH    0,0(,1)
+         LA    1,2(,1)
+         LR    4,0
+         AR    4,1
+         ST    4,EXNXT
+         L     4,EXNUM
+         LA    4,1(,4)
+         ST    4,EXNUM
+         C     0,=F'4'
+         BL    EXBEG1
+         CLC   0(4,1),=C'&&END'
+         BNE   EXBEG1
+         C     0,=F'4'
+         BE    EXOK
+         CLI   4(1),C' '
+         BE    EXOK
+EXBEG1   CLI   EXBEGOP,0
+         BNE   EXBEG2
+         BAL   14,WRTERM
+         B     EXBEG
+EXBEG2   BAL   14,STKPUSH
+         B     EXBEG
+*
+* &TIME, &CONTINUE, &END, &PUNCH ...: nothing to do
+EXNOP    B     EXOK
+*
+* an assignment: &name = value
+EXASSIGN LA    4,2(,2)              the first word of the value
+         L     5,SUBN
+         SR    5,4                  the number of words
+         MVC   EXVAL,BLANKS
+         LTR   5,5
+         BZ    EXASET               null
+         SLL   4,3
+         LA    4,SUBTOK(4)          R4 -> the first word
+         CLC   0(8,4),=CL8'&&CONCAT'
+         BE    EXACONC
+         CLC   0(8,4),=CL8'&&LENGTH'
+         BE    EXALEN
+         CLC   0(8,4),=CL8'&&DATATYP'
+         BE    EXADT
+         CLC   0(8,4),=CL8'&&SUBSTR'
+         BE    EXASUB
+         CLC   0(8,4),=CL8'&&LITERAL'
+         BE    EXALIT
+         C     5,=F'1'
+         BNE   EXARITH
+         MVC   EXVAL,0(4)
+EXASET   CLI   1(3),C'1'            &1 .. &9
+         BL    EXASET2
+         CLI   2(3),C' '
+         BNE   EXASET2
+         SR    1,1
+         IC    1,1(,3)
+         N     1,=F'15'
+         BCTR  1,0
+         SLL   1,3
+         LA    1,EXARGS(1)
+         MVC   0(8,1),EXVAL
+         B     EXOK
+EXASET2  LR    1,3
+         LA    0,EXVAL
+         BAL   14,EXVSET
+         B     EXOK
+EXALIT   C     5,=F'2'
+         BL    EXASET
+         MVC   EXVAL,8(4)
+         B     EXASET
+EXACONC  LA    1,EXVAL              the words joined
+         LA    0,EXVAL+8            its end
+EXAC1    BCT   5,EXAC2
+         B     EXASET
+EXAC2    LA    4,8(,4)
+         LA    14,8
+         LR    15,4
+EXAC3    CLI   0(15),C' '
+         BE    EXAC1
+         CR    1,0
+         BNL   EXASET
+         MVC   0(1,1),0(15)
+         LA    1,1(,1)
+         LA    15,1(,15)
+         BCT   14,EXAC3
+         B     EXAC1
+EXALEN   SR    1,1
+         C     5,=F'2'
+         BL    EXALEN1
+         LA    1,8(,4)
+         BAL   14,TOKLEN
+EXALEN1  BAL   14,EXFMT
+         MVC   EXVAL,EXNUMTK
+         B     EXASET
+EXADT    MVC   EXVAL,=CL8'CHAR'
+         C     5,=F'2'
+         BL    EXASET
+         LA    1,8(,4)
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXASET
+         MVC   EXVAL,=CL8'NUM'
+         B     EXASET
+EXASUB   C     5,=F'3'              &SUBSTR word i [n]
+         BL    EXASSBAD
+         LA    1,16(,4)
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXCONV
+         LTR   1,1
+         BNP   EXCONV
+         LR    2,1                  i
+         LA    1,8(,4)
+         BAL   14,TOKLEN
+         LR    15,1                 the word's length
+         SR    15,2
+         A     15,=F'1'             what is left from i
+         BNP   EXASET
+         C     5,=F'4'
+         BL    EXASUB2
+         LR    0,15
+         LA    1,24(,4)
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXCONV
+         LR    15,0
+         CR    1,15
+         BNL   EXASUB2
+         LR    15,1
+EXASUB2  LTR   15,15
+         BNP   EXASET
+         BCTR  15,0
+         LA    1,7(2,4)             the word + i - 1
+         EX    15,EXASMVC
+         B     EXASET
+EXASMVC  MVC   EXVAL(0),0(1)
+*
+* a + b - c * d / e (from the left)
+EXARITH  LR    1,5
+         N     1,=F'1'
+         BZ    EXASSBAD             an even number of words
+         LR    1,4
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXCONV
+         LR    2,1                  the value so far
+EXAR1    S     5,=F'2'
+         BNP   EXAR9
+         LA    1,16(,4)
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXCONV
+         CLC   8(8,4),=CL8'+'
+         BNE   EXAR2
+         AR    2,1
+         B     EXAR8
+EXAR2    CLC   8(8,4),=CL8'-'
+         BNE   EXAR3
+         SR    2,1
+         B     EXAR8
+EXAR3    CLC   8(8,4),=CL8'*'
+         BNE   EXAR4
+         LR    15,1
+         LR    1,2
+         MR    0,15
+         LR    2,1
+         B     EXAR8
+EXAR4    CLC   8(8,4),=CL8'/'
+         BNE   EXASSBAD
+         LTR   15,1
+         BZ    EXDIV0
+         LR    0,2
+         SRDA  0,32
+         DR    0,15
+         LR    2,1
+EXAR8    LA    4,16(,4)
+         B     EXAR1
+EXAR9    LR    1,2
+         BAL   14,EXFMT
+         MVC   EXVAL,EXNUMTK
+         B     EXASET
+EXASSBAD LA    1,9                  Invalid assignment
+         BAL   14,EXERR
+         B     RETURN
+EXDIV0   LA    1,30                 EXEC divide by zero
+         BAL   14,EXERR
+         B     RETURN
+EXCONV   LA    1,12                 Conversion error
+         BAL   14,EXERR
+         B     RETURN
+EXSYNTAX LA    1,7                  Invalid syntax
+         BAL   14,EXERR
+         B     RETURN
+*
+* EXCOND: the condition of the three words at R1 (a, op, b): R15 = 0
+* true, 4 false, 8 not a condition. Two numbers compare as numbers.
+EXCOND   STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    2,1
+         LA    3,EXOPTAB
+EXCO1    CLI   0(3),X'FF'
+         BE    EXCOBAD
+         CLC   0(8,3),8(2)
+         BE    EXCO2
+         LA    3,9(,3)
+         B     EXCO1
+EXCO2    SR    5,5
+         IC    5,8(,3)              the branch mask
+         LR    1,2
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXCO3
+         LR    4,1
+         LA    1,16(,2)
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXCO3
+         CR    4,1
+         B     EXCO4
+EXCO3    CLC   0(8,2),16(2)
+EXCO4    LA    15,4
+         EX    5,EXCOBC
+         B     RETURN
+EXCOTRUE SR    15,15
+         B     RETURN
+EXCOBAD  LA    15,8
+         B     RETURN
+EXCOBC   BC    0,EXCOTRUE
+*
+* EXNUMP: the word at R1 as a signed decimal number: R1, R15 = 0;
+* R15 = 4 if it is not one
+EXNUMP   STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    2,1
+         LA    15,4
+         LA    3,8(,2)              the end
+         SR    4,4                  the sign
+         CLI   0(2),C'-'
+         BE    EXNP1
+         CLI   0(2),C'+'
+         BNE   EXNP2
+         B     EXNP1A
+EXNP1    LA    4,1
+EXNP1A   LA    2,1(,2)
+EXNP2    SR    1,1
+         CLI   0(2),C'0'            at least one digit
+         BL    RETURN
+EXNP3    CR    2,3
+         BNL   EXNP5
+         CLI   0(2),C' '
+         BE    EXNP4
+         CLI   0(2),C'0'
+         BL    RETURN
+         CLI   0(2),C'9'
+         BH    RETURN
+         MH    1,=H'10'
+         SR    0,0
+         IC    0,0(,2)
+         N     0,=F'15'
+         AR    1,0
+         LA    2,1(,2)
+         B     EXNP3
+EXNP4    CLI   0(2),C' '            blanks to the end only
+         BNE   RETURN
+         LA    2,1(,2)
+         CR    2,3
+         BL    EXNP4
+EXNP5    LTR   4,4
+         BZ    EXNP6
+         LCR   1,1
+EXNP6    SR    15,15
+         B     RETURN
+*
+* EXFMT: R1 in decimal into EXNUMTK (8 bytes, left, blank padded)
+EXFMT    STM   14,12,0(13)
+         LA    13,60(,13)
+         BAL   14,FMTNUM
+         MVC   EXNUMTK,BLANKS
+         C     0,=F'8'
+         BNH   EXFMT1
+         LA    0,8
+EXFMT1   LR    2,0
+         BCTR  2,0
+         EX    2,EXFMVC
+         B     RETURN
+EXFMVC   MVC   EXNUMTK(0),0(1)
+*
+* EXRC5: append R1 as CMS shows a return code: 5 digits, or - and 4
+EXRC5    STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    2,1
+         LPR   1,1
+         CVD   1,DWORK
+         UNPK  NUMWORK(5),DWORK+5(3)
+         OI    NUMWORK+4,X'F0'
+         LTR   2,2
+         BNM   EXRC5A
+         MVI   NUMWORK,C'-'
+EXRC5A   LA    1,NUMWORK
+         LA    0,5
+         BAL   14,LTXT
+         B     RETURN
+*
+* EXJOIN: SUBTOK from word R1 on, one blank between, into EXLINE
+EXJOIN   STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    2,1
+         BAL   14,LBEG
+EXJ1     C     2,SUBN
+         BNL   EXJ9
+         LR    1,2
+         SLL   1,3
+         LA    1,SUBTOK(1)
+         BAL   14,LFLD
+         LA    2,1(,2)
+         C     2,SUBN
+         BNL   EXJ9
+         LA    1,C' '
+         BAL   14,LCHR
+         B     EXJ1
+EXJ9     LA    1,LINE
+         L     0,LINEP
+         SR    0,1
+         ST    0,EXLLEN
+         MVC   EXLINE,LINE
+         BAL   14,LBEG
+         B     RETURN
+*
+* EXGOLN: the next line is line R1 (past the end: the end)
+EXGOLN   STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    2,1
+         L     3,=A(EXECAREA)
+         LA    4,1
+EXGL1    CR    4,2
+         BNL   EXGL2
+         C     3,EXEND
+         BNL   EXGL2
+         LH    5,0(,3)
+         LA    3,2(5,3)
+         LA    4,1(,4)
+         B     EXGL1
+EXGL2    ST    3,EXNXT
+         ST    4,EXNUM
+         B     RETURN
+*
+* EXLABEL: the line of the label at R1, searched from the next line
+* to the end, then (R0 = 0) from the top; R1 = its number or 0
+EXLABEL  STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    2,1
+         LR    5,0                  0: round to the top allowed
+         L     3,EXNXT
+         L     4,EXNUM
+EXLB1    C     3,EXEND
+         BL    EXLB2
+         LTR   5,5                  at the end: again from the top
+         BNZ   EXLBNO
+         LA    5,2
+         L     3,=A(EXECAREA)
+         LA    4,1
+         B     EXLB1
+EXLB2    C     5,=F'2'              round once
+         BNE   EXLB2A
+         C     4,EXNUM
+         BNL   EXLBNO
+EXLB2A   MVC   EXLWORK,BLANKS       the line's first word
+         LH    0,0(,3)
+         LA    1,2(,3)
+         LA    15,EXLWORK
+         LA    14,8
+EXLB3    LTR   0,0
+         BNP   EXLB4
+         CLI   0(1),C' '
+         BE    EXLB4
+         MVC   0(1,15),0(1)
+         LA    1,1(,1)
+         LA    15,1(,15)
+         BCTR  0,0
+         BCT   14,EXLB3
+EXLB4    CLC   EXLWORK,0(2)
+         BE    EXLBYES
+         LH    15,0(,3)
+         LA    3,2(15,3)
+         LA    4,1(,4)
+         B     EXLB1
+EXLBYES  LR    1,4
+         B     RETURN
+EXLBNO   SR    1,1
+         B     RETURN
+*
+* EXLPCHK: at the end of the innermost loop's body go round again,
+* or leave the loop; a jump out of the body leaves it
+EXLPCHK  STM   14,12,0(13)
+         LA    13,60(,13)
+EXLK0    SR    15,15
+         L     2,LPDEP
+         LTR   2,2
+         BZ    RETURN
+         BCTR  2,0
+         SLL   2,4
+         LA    2,LPSTK(2)
+         L     3,EXNUM
+         C     3,0(,2)
+         BL    EXLKPOP
+         L     1,4(,2)
+         LA    1,1(,1)
+         CR    3,1
+         BH    EXLKPOP
+         BL    RETURN               within the body
+         L     1,8(,2)
+         LTR   1,1
+         BM    EXLKC
+         BCTR  1,0                  m times
+         ST    1,8(,2)
+         LTR   1,1
+         BNP   EXLKPOP
+EXLKAGN  L     1,0(,2)
+         BAL   14,EXGOLN
+         SR    15,15
+         B     RETURN
+EXLKC    L     1,12(,2)             the condition, substituted again
+         LH    0,0(,1)
+         LA    1,2(,1)
+         BAL   14,TOKENIZE
+         SR    1,1
+         CLI   TOKENS,C'-'
+         BNE   EXLKC1
+         LA    1,1
+EXLKC1   BAL   14,EXSUBS
+         LTR   15,15
+         BNZ   RETURN
+         L     1,SUBN
+         C     1,=F'5'
+         BL    EXLKBAD
+         LA    1,SUBTOK+16
+         BAL   14,EXCOND
+         C     15,=F'8'
+         BE    EXLKBAD
+         LTR   15,15
+         BNZ   EXLKAGN
+EXLKPOP  L     1,LPDEP
+         BCTR  1,0
+         ST    1,LPDEP
+         B     EXLK0
+EXLKBAD  LA    1,8
+         BAL   14,EXERR
+         B     RETURN
+*
+* EXVFIND: the variable named at R1: R1 -> its entry, or 0
+EXVFIND  STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    2,1
+         L     1,=A(EXVARS)
+         L     3,EXNVAR
+EXVF1    LTR   3,3
+         BNP   EXVFNO
+         CLC   0(8,1),0(2)
+         BE    RETURN
+         LA    1,16(,1)
+         BCT   3,EXVF1
+EXVFNO   SR    1,1
+         B     RETURN
+*
+* EXVSET: the variable named at R1 gets the 8-byte value at R0
+EXVSET   STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    2,1
+         LR    3,0
+         BAL   14,EXVFIND
+         LTR   1,1
+         BNZ   EXVS1
+         L     4,EXNVAR
+         C     4,=A(EXVMAX)
+         BNL   RETURN               full: kept as it was
+         LR    1,4
+         SLL   1,4
+         A     1,=A(EXVARS)
+         MVC   0(8,1),0(2)
+         LA    4,1(,4)
+         ST    4,EXNVAR
+EXVS1    MVC   8(8,1),0(3)
+         B     RETURN
+*
+* STKPUSH: the line at R1, R0 bytes onto the console stack (LIFO if
+* EXLIFO is 1); full: it is dropped
+STKPUSH  STM   14,12,0(13)
+         LA    13,60(,13)
+         L     2,STKCNT
+         C     2,=A(STKMAX)
+         BNL   RETURN
+         C     0,=F'130'
+         BNH   STKP1
+         LA    0,130
+STKP1    L     3,STKHEAD
+         CLI   EXLIFO,0
+         BE    STKP2
+         BCTR  3,0                  LIFO: before the head
+         LTR   3,3
+         BNM   STKP1A
+         LA    3,STKMAX-1
+STKP1A   ST    3,STKHEAD
+         B     STKP3
+STKP2    AR    3,2                  FIFO: after the last
+         C     3,=A(STKMAX)
+         BL    STKP3
+         S     3,=A(STKMAX)
+STKP3    MH    3,=Y(STKLEN)
+         A     3,=A(EXSTKA)
+         STH   0,0(,3)
+         LTR   4,0
+         BZ    STKP4
+         BCTR  4,0
+         EX    4,STKMVC
+STKP4    LA    2,1(,2)
+         ST    2,STKCNT
+         B     RETURN
+STKMVC   MVC   2(0,3),0(1)
+*
+* STKPULL: the first line of the console stack into INBUF and INRAW
+* (R1 -> INBUF, R0 = length); called by RDTERM when STKCNT is not 0
+STKPULL  STM   14,12,0(13)
+         LA    13,60(,13)
+         L     3,STKHEAD
+         LR    2,3
+         MH    3,=Y(STKLEN)
+         A     3,=A(EXSTKA)
+         LA    2,1(,2)
+         C     2,=A(STKMAX)
+         BL    STKL1
+         SR    2,2
+STKL1    ST    2,STKHEAD
+         L     2,STKCNT
+         BCTR  2,0
+         ST    2,STKCNT
+         MVI   INBUF,C' '
+         MVC   INBUF+1(L'INBUF-1),INBUF
+         LH    0,0(,3)
+         LTR   4,0
+         BZ    STKL2
+         BCTR  4,0
+         EX    4,STKLMVC
+         L     1,=A(INRAW)
+         EX    4,STKLRAW
+STKL2    LA    1,INBUF
+         B     RETURN
+STKLMVC  MVC   INBUF(0),2(3)
+STKLRAW  MVC   0(0,1),2(3)
+*
+* EXERR: DMSEXT072E Error in EXEC file fn, line n - text for error
+* R1; the EXEC ends with return code 800 + R1 (R15 = 4)
+EXERR    STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    2,1
+         LA    1,800(,2)
+         ST    1,EXEXRC
+         MVC   CMDMOD,=C'EXT'
+         LA    1,M072
+         BAL   14,ERRMSG
+         LA    1,EXNAME
+         BAL   14,LFLD
+         LA    1,=C', line '
+         LA    0,7
+         BAL   14,LTXT
+         L     1,EXCURNO
+         BAL   14,LNUM
+         LA    1,=C' - '
+         LA    0,3
+         BAL   14,LTXT
+         LA    1,EXERTAB
+EXER1    CLI   0(1),0
+         BE    EXER3
+         CLM   2,1,0(1)
+         BE    EXER2
+         SR    0,0
+         IC    0,1(,1)
+         AR    1,0
+         LA    1,2(,1)
+         B     EXER1
+EXER2    LA    1,1(,1)
+         BAL   14,LSTR
+EXER3    BAL   14,LOUT
+         LA    15,4
+         B     RETURN
+*
+* the control words and built-ins (not replaced), with their code
+EXCWTAB  DC    CL8'&&TYPE',A(EXTYPE)
+         DC    CL8'&&IF',A(EXIF)
+         DC    CL8'&&GOTO',A(EXGOTO)
+         DC    CL8'&&SKIP',A(EXSKIP)
+         DC    CL8'&&LOOP',A(EXLOOPC)
+         DC    CL8'&&EXIT',A(EXEXIT)
+         DC    CL8'&&CONTROL',A(EXCONTRL)
+         DC    CL8'&&ERROR',A(EXERROR)
+         DC    CL8'&&ARGS',A(EXARGSC)
+         DC    CL8'&&READ',A(EXREAD)
+         DC    CL8'&&STACK',A(EXSTACK)
+         DC    CL8'&&BEGSTAC',A(EXBEGSTK)
+         DC    CL8'&&BEGTYPE',A(EXBEGTYP)
+         DC    CL8'&&BEGEMSG',A(EXBEGTYP)
+         DC    CL8'&&EMSG',A(EXEMSG)
+         DC    CL8'&&SPACE',A(EXSPACE)
+         DC    CL8'&&TIME',A(EXNOP)
+         DC    CL8'&&CONTINU',A(EXNOP)
+         DC    CL8'&&END',A(EXNOP)
+         DC    CL8'&&PUNCH',A(EXNOP)
+         DC    CL8'&&BEGPUNC',A(EXNOP)
+         DC    CL8'&&CONCAT',A(EXCOMMND)
+         DC    CL8'&&LENGTH',A(EXCOMMND)
+         DC    CL8'&&DATATYP',A(EXCOMMND)
+         DC    CL8'&&SUBSTR',A(EXCOMMND)
+         DC    CL8'&&LITERAL',A(EXCOMMND)
+         DC    X'FF'
+*
+* &CONTROL's options: name, EXCTL (X'FF': no change)
+EXCTLTAB DC    CL8'OFF',X'00'
+         DC    CL8'CMS',X'01'
+         DC    CL8'ALL',X'02'
+         DC    CL8'ERROR',X'03'
+         DC    CL8'MSG',X'FF'
+         DC    CL8'NOMSG',X'FF'
+         DC    CL8'TIME',X'FF'
+         DC    CL8'NOTIME',X'FF'
+         DC    CL8'PACK',X'FF'
+         DC    CL8'NOPACK',X'FF'
+         DC    X'FF'
+*
+* the comparisons: name, the branch mask (bits 8 =, 4 <, 2 >)
+EXOPTAB  DC    CL8'EQ',X'80'
+         DC    CL8'=',X'80'
+         DC    CL8'NE',X'60'
+         DC    CL8'^=',X'60'
+         DC    CL8'LT',X'40'
+         DC    CL8'<',X'40'
+         DC    CL8'LE',X'C0'
+         DC    CL8'<=',X'C0'
+         DC    CL8'GT',X'20'
+         DC    CL8'>',X'20'
+         DC    CL8'GE',X'A0'
+         DC    CL8'>=',X'A0'
+         DC    X'FF'
+*
+* the error texts (real R6 CMS's): number, length, text
+EXERTAB  DC    AL1(2,L'EXERT2)
+EXERT2   DC    C'&&SKIP or &&GOTO error'
+         DC    AL1(7,L'EXERT7)
+EXERT7   DC    C'Invalid syntax'
+         DC    AL1(8,L'EXERT8)
+EXERT8   DC    C'Invalid form of condition'
+         DC    AL1(9,L'EXERT9)
+EXERT9   DC    C'Invalid assignment'
+         DC    AL1(12,L'EXERT12)
+EXERT12  DC    C'Conversion error'
+         DC    AL1(19,L'EXERT19)
+EXERT19  DC    C'Invalid char in variable symbol'
+         DC    AL1(30,L'EXERT30)
+EXERT30  DC    C'EXEC divide by zero'
+         DC    X'00'
+*
+* a variable name's characters: 0 for the good ones (and blank)
+EXVTAB   DC    256X'FF'
+         ORG   EXVTAB+X'40'
+         DC    X'00'
+         ORG   EXVTAB+X'5B'         $
+         DC    X'00'
+         ORG   EXVTAB+X'7B'         # @
+         DC    X'0000'
+         ORG   EXVTAB+X'C1'         A-I
+         DC    9X'00'
+         ORG   EXVTAB+X'D1'         J-R
+         DC    9X'00'
+         ORG   EXVTAB+X'E2'         S-Z
+         DC    8X'00'
+         ORG   EXVTAB+X'F0'         0-9
+         DC    10X'00'
+         ORG   EXVTAB+256
+*
+         DS    0F
+EXNXT    DC    F'0'                 the next line's record
+EXNUM    DC    F'0'                 the next line's number
+EXCURNO  DC    F'0'                 the number of the line being run
+EXCURLN  DC    F'0'                 (the &LOOP line's record)
+EXNLINE  DC    F'0'                 the number of lines
+EXEXRC   DC    F'0'                 the return code at the end
+EXNVAR   DC    F'0'                 the number of variables
+EXSUB0   DC    F'0'
+SUBN     DC    F'0'
+LPDEP    DC    F'0'                 loops: depth, and 8 of first,
+LPSTK    DC    8XL16'00'            last, times (-1), &LOOP line
+ERRLEN   DC    F'0'
+STKHEAD  DC    F'0'                 the console stack: first slot,
+STKCNT   DC    F'0'                 number of lines
+EXINERR  DC    X'00'
+EXLIFO   DC    X'00'
+EXBEGOP  DC    X'00'
+EXVAL    DC    CL8' '
+EXNUMTK  DC    CL8' '
+EXLWORK  DC    CL8' '
+SUBRAW   DC    64H'0'
+SUBTOK   DC    66CL8' '
+ERRTEXT  DC    CL160' '
+EXRDBUF  DC    CL132' '
+         LTORG
+* The EXEC interpreter must end below X'D000' (R7 and R6 cover 8K).
+         DS    XL(MINICMS+X'D000'-*)
+         ORG   EX2RESUM
+         DROP  7
+         DROP  6
