@@ -26,8 +26,10 @@ EXEC2    MVC   FINDID(8),TOKENS+8
          BAL   14,FINDANY
          LTR   1,1
          BNZ   EXEC3
-         LA    1,M072               Error in EXEC file fn, line 0
-         BAL   14,ERRMSG
+         BAL   14,LBEG              Error in EXEC file fn, line 0
+         LA    1,M072T+5            (no message id, as R6 CMS)
+         LA    0,L'M072T-5
+         BAL   14,LTXT
          LA    1,TOKENS+8
          BAL   14,LFLD
          LA    1,M072B

@@ -22,7 +22,8 @@
 * &EMSG; &SPACE [n]; &TIME and &CONTINUE (nothing to do). A command
 * is shown (&CONTROL CMS, ALL) and run; a return code other than 0
 * gives +++ R(rc) +++ and runs the &ERROR statement. Errors end the
-* EXEC with DMSEXT072E ... line n - text, return code 800 + n.
+* EXEC with Error in EXEC file fn, line n - text (DMSEXT072E, shown
+* without its id as R6 CMS does), return code 800 + n.
 *
 * This code lies at X'B000' (EX2ORG) with R7 and R6 as its base
 * registers (loaded from EX2BASE); the routines it calls keep them.
@@ -1171,16 +1172,17 @@ STKL2    LA    1,INBUF
 STKLMVC  MVC   INBUF(0),2(3)
 STKLRAW  MVC   0(0,1),2(3)
 *
-* EXERR: DMSEXT072E Error in EXEC file fn, line n - text for error
+* EXERR: (DMSEXT072E) Error in EXEC file fn, line n - text for error
 * R1; the EXEC ends with return code 800 + R1 (R15 = 4)
 EXERR    STM   14,12,0(13)
          LA    13,60(,13)
          LR    2,1
          LA    1,800(,2)
          ST    1,EXEXRC
-         MVC   CMDMOD,=C'EXT'
-         LA    1,M072
-         BAL   14,ERRMSG
+         BAL   14,LBEG              (R6 CMS shows no message id)
+         LA    1,M072T+5
+         LA    0,L'M072T-5
+         BAL   14,LTXT
          LA    1,EXNAME
          BAL   14,LFLD
          LA    1,=C', line '
@@ -1208,6 +1210,7 @@ EXER3    BAL   14,LOUT
          B     RETURN
 *
 * the control words and built-ins (not replaced), with their code
+         DS    0F                   (12-byte entries: A() aligned)
 EXCWTAB  DC    CL8'&&TYPE',A(EXTYPE)
          DC    CL8'&&IF',A(EXIF)
          DC    CL8'&&GOTO',A(EXGOTO)

@@ -257,7 +257,8 @@ EXNEXT   LA    2,12(,2)
          B     EXLOOP
 EXCLC    CLC   TOKENS(0),0(2)
 * not ours: CP's, with no response buffer (its output goes to the
-* console); CP's return code 1 (unknown command) becomes CMS's -3.
+* console); CP's return code 1 (unknown command) becomes CMS's -3,
+* with Unknown CP/CMS command at the terminal (not from an EXEC).
 EXCP     L     2,LINEADR
          AH    2,TOKPOS
          L     3,LINELEN
@@ -265,11 +266,13 @@ EXCP     L     2,LINEADR
          BAL   14,CPNOBUF
          C     15,=F'1'
          BNE   RETURN
+         CLI   INEXEC,0             from an EXEC: no message (R6)
+         BNE   EXCPUNK
          BAL   14,LBEG
          LA    1,MUNKNOWN
          BAL   14,LSTR
          BAL   14,LOUT
-         L     15,=F'-3'
+EXCPUNK  L     15,=F'-3'
          B     RETURN
 *
 * CPNOBUF: DIAGNOSE X'08', R2 -> command, R3 = length; R15 = CP rc
