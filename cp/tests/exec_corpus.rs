@@ -147,7 +147,7 @@ fn run_session(shared: &Path, corpus: &[Exec], system: &str, input: &str) -> Str
     let start = Instant::now();
     let mut timed_out = false;
     while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(120) {
+        if start.elapsed() > Duration::from_secs(30) {
             let _ = child.kill();
             let _ = child.wait();
             timed_out = true;
@@ -158,7 +158,7 @@ fn run_session(shared: &Path, corpus: &[Exec], system: &str, input: &str) -> Str
     let _ = writer.join();
     let mut text = reader.join().unwrap();
     if timed_out {
-        text.push_str("(vm390 did not end within 120 s and was stopped)\n");
+        text.push_str("(vm390 did not end within 30 s and was stopped)\n");
     }
     text
 }
@@ -272,6 +272,13 @@ macro_rules! corpus_tests {
 }
 
 corpus_tests! {
+    args
+    args2
     assign
+    global
+    goto
+    loops
+    retcode
+    skip
     typeword
 }
