@@ -276,7 +276,12 @@ corpus_tests! {
     args2
     assign
     global
+    control
+    error
+    exit
     goto
+    ifcomp
+    ifmore
     loops
     retcode
     skip
