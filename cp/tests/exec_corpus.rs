@@ -276,14 +276,23 @@ corpus_tests! {
     args2
     assign
     global
+    begtype
+    builtin
     control
+    emsg
     error
     exit
     goto
     ifcomp
     ifmore
     loops
+    read
     retcode
     skip
+    space
+    specvar
+    stack
+    time
     typeword
+    words
 }
