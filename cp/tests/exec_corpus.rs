@@ -4,12 +4,15 @@
 //! `../shared/cms370`) and under MINICMS, on private copies of the same 191 minidisk, and
 //! the console lines it produces, down to and including the next Ready line, must be the
 //! same in both; only the Ready line's timing (`Ready; T=…` / `Ready(nnnnn); T=…`) is
-//! masked. The lines real CMS wrote are also kept as an insta snapshot per file, so that a
+//! masked. The lines real CMS wrote are also kept as an insta snapshot per file (each run
+//! headed by `==> EXEC name args` and `==> typed: line` lines), so that a
 //! change of what vm390 makes of real CMS shows, and so that the expected output can be
 //! read without running it.
 //!
 //! A corpus file may say how it is invoked: each line `* RUN: args` (a comment to the EXEC)
-//! is one `EXEC name args`; a file without such a line runs once, without arguments.
+//! is one `EXEC name args`, and each `* INPUT: line` after it a line typed at the console
+//! after that command (what a `&READ` with nothing stacked reads); a file without a `RUN`
+//! line runs once, without arguments.
 //! All corpus files are on the disk at once, so one may call another.
 //!
 //! To save time all runs share two `vm390` sessions (one for real CMS, one for MINICMS),
@@ -33,11 +36,17 @@ fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/exec")
 }
 
-/// One corpus file: its CMS file name and records, and the argument strings of its runs.
+/// One corpus file: its CMS file name and records, and its runs.
 struct Exec {
     name: String,
     lines: Vec<String>,
-    runs: Vec<String>,
+    runs: Vec<Run>,
+}
+
+/// One `EXEC name args`, and the lines typed at the console after it (for `&READ`).
+struct Run {
+    args: String,
+    input: Vec<String>,
 }
 
 /// Every `*.exec` of the corpus, in name order.
@@ -67,13 +76,25 @@ fn corpus() -> Vec<Exec> {
                     i + 1
                 );
             }
-            let mut runs: Vec<String> = lines
-                .iter()
-                .filter_map(|l| l.strip_prefix("* RUN:"))
-                .map(|a| a.trim().to_string())
-                .collect();
+            let mut runs: Vec<Run> = Vec::new();
+            for l in &lines {
+                if let Some(a) = l.strip_prefix("* RUN:") {
+                    runs.push(Run {
+                        args: a.trim().to_string(),
+                        input: Vec::new(),
+                    });
+                } else if let Some(t) = l.strip_prefix("* INPUT:") {
+                    let run = runs.last_mut().unwrap_or_else(|| {
+                        panic!("{}: * INPUT: before any * RUN:", p.display())
+                    });
+                    run.input.push(t.strip_prefix(' ').unwrap_or(t).to_string());
+                }
+            }
             if runs.is_empty() {
-                runs.push(String::new());
+                runs.push(Run {
+                    args: String::new(),
+                    input: Vec::new(),
+                });
             }
             Exec { name, lines, runs }
         })
@@ -97,9 +118,14 @@ fn sessions() -> Option<&'static Sessions> {
             let corpus = corpus();
             let mut runs = String::new();
             for e in &corpus {
-                for (i, args) in e.runs.iter().enumerate() {
+                for (i, run) in e.runs.iter().enumerate() {
                     runs.push_str(&format!("CP MSG * ==== {} {}\n", e.name, i + 1));
-                    runs.push_str(&format!("EXEC {} {}\n", e.name, args).replace(" \n", "\n"));
+                    runs.push_str(&format!("EXEC {} {}", e.name, run.args).trim_end());
+                    runs.push('\n');
+                    for l in &run.input {
+                        runs.push_str(l);
+                        runs.push('\n');
+                    }
                 }
             }
             runs.push_str("CP MSG * ==== END\nLOGOFF\n");
@@ -216,8 +242,8 @@ fn check(file: &str) {
         .unwrap_or_else(|| panic!("no corpus file {file}.exec"));
     let mut cms_all = String::new();
     let mut diffs = Vec::new();
-    for (i, args) in e.runs.iter().enumerate() {
-        let cmd = format!("EXEC {name} {args}").trim_end().to_string();
+    for (i, run) in e.runs.iter().enumerate() {
+        let cmd = format!("EXEC {name} {}", run.args).trim_end().to_string();
         let cms = section(&s.cms, &name, i + 1)
             .unwrap_or_else(|| panic!("real CMS never ran {cmd}:\n{}", s.cms));
         assert!(
@@ -225,7 +251,10 @@ fn check(file: &str) {
             "real CMS's {cmd} did not end with a Ready line: {cms:#?}\n{}",
             s.cms
         );
-        cms_all.push_str(&format!("{cmd}\n"));
+        cms_all.push_str(&format!("==> {cmd}\n"));
+        for l in &run.input {
+            cms_all.push_str(&format!("==> typed: {l}\n"));
+        }
         for l in &cms {
             cms_all.push_str(l);
             cms_all.push('\n');
@@ -286,6 +315,7 @@ corpus_tests! {
     ifcomp
     ifmore
     loops
+    punch
     read
     retcode
     skip
