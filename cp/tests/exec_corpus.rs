@@ -84,9 +84,9 @@ fn corpus() -> Vec<Exec> {
                         input: Vec::new(),
                     });
                 } else if let Some(t) = l.strip_prefix("* INPUT:") {
-                    let run = runs.last_mut().unwrap_or_else(|| {
-                        panic!("{}: * INPUT: before any * RUN:", p.display())
-                    });
+                    let run = runs
+                        .last_mut()
+                        .unwrap_or_else(|| panic!("{}: * INPUT: before any * RUN:", p.display()));
                     run.input.push(t.strip_prefix(' ').unwrap_or(t).to_string());
                 }
             }
@@ -120,7 +120,7 @@ fn sessions() -> Option<&'static Sessions> {
             for e in &corpus {
                 for (i, run) in e.runs.iter().enumerate() {
                     runs.push_str(&format!("CP MSG * ==== {} {}\n", e.name, i + 1));
-                    runs.push_str(&format!("EXEC {} {}", e.name, run.args).trim_end());
+                    runs.push_str(format!("EXEC {} {}", e.name, run.args).trim_end());
                     runs.push('\n');
                     for l in &run.input {
                         runs.push_str(l);
@@ -142,7 +142,11 @@ fn run_session(shared: &Path, corpus: &[Exec], system: &str, input: &str) -> Str
     let tmp = tempfile::tempdir().unwrap();
     let dir = setup(shared, tmp.path(), "MR", "");
     let text = std::fs::read_to_string(&dir).unwrap();
-    std::fs::write(&dir, text.replace(" IPL CMS\n", &format!(" IPL {system}\n"))).unwrap();
+    std::fs::write(
+        &dir,
+        text.replace(" IPL CMS\n", &format!(" IPL {system}\n")),
+    )
+    .unwrap();
     let mut disk = CmsDisk::open_rw(&tmp.path().join("cmsuser_191.cckd"));
     for e in corpus {
         let lines: Vec<&str> = e.lines.iter().map(String::as_str).collect();
