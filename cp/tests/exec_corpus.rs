@@ -319,6 +319,7 @@ corpus_tests! {
     ifcomp
     ifmore
     loops
+    nest
     punch
     read
     retcode
