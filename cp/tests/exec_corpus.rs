@@ -271,7 +271,17 @@ fn check(file: &str) {
             diffs.push(format!(
                 "{cmd}\n real CMS:\n{} MINICMS:\n{}",
                 show(&cms),
-                mini.map_or("  (MINICMS never ran it)\n".to_string(), |m| show(&m))
+                mini.map_or_else(
+                    || {
+                        let all: Vec<String> = s.minicms.lines().map(str::to_string).collect();
+                        let tail = &all[all.len().saturating_sub(20)..];
+                        format!(
+                            "  (MINICMS never ran it; its session's last lines:)\n{}",
+                            show(tail)
+                        )
+                    },
+                    |m| show(&m)
+                )
             ));
         }
     }
