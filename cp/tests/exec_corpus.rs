@@ -319,6 +319,7 @@ corpus_tests! {
     args2
     assign
     global
+    basic
     begtype
     builtin
     control
