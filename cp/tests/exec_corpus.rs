@@ -129,8 +129,12 @@ fn sessions() -> Option<&'static Sessions> {
                 }
             }
             runs.push_str("CP MSG * ==== END\nLOGOFF\n");
-            let cms = run_session(&s, &corpus, "CMS", &format!("ACCESS (NOPROF\n{runs}"));
-            let minicms = run_session(&s, &corpus, "MINICMS", &runs);
+            let cms_input = format!("ACCESS (NOPROF\n{runs}");
+            let (cms, minicms) = std::thread::scope(|t| {
+                let cms = t.spawn(|| run_session(&s, &corpus, "CMS", &cms_input));
+                let minicms = run_session(&s, &corpus, "MINICMS", &runs);
+                (cms.join().unwrap(), minicms)
+            });
             Some(Sessions { cms, minicms })
         })
         .as_ref()
@@ -191,6 +195,65 @@ fn run_session(shared: &Path, corpus: &[Exec], system: &str, input: &str) -> Str
         text.push_str("(vm390 did not end within 30 s and was stopped)\n");
     }
     text
+}
+
+/// The corpus written onto a copy of the 191 (more files than one FST block holds, some
+/// of more than one data block) reads back, through an independent reader of the CMS file
+/// directory, as the same F 80 files of the same records, and the disk's bookkeeping
+/// holds: ADTUSED blocks in use, as many one bits in the QMSK (FORMATS.md D.2, D.5).
+#[test]
+fn the_corpus_reads_back_from_the_disk() {
+    let Some(s) = shared(&CMS_FILES) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    setup(&s, tmp.path(), "MR", "");
+    let img = tmp.path().join("cmsuser_191.cckd");
+    let before = CmsDisk::open(&img).files().len();
+    let corpus = corpus();
+    assert!(before + corpus.len() > 20, "the corpus fills an FST block");
+    assert!(
+        corpus.iter().any(|e| e.lines.len() > 10),
+        "a file of 2 blocks"
+    );
+    let mut disk = CmsDisk::open_rw(&img);
+    for e in &corpus {
+        let lines: Vec<&str> = e.lines.iter().map(String::as_str).collect();
+        disk.add_file(&e.name, "EXEC", &lines);
+    }
+    drop(disk);
+    let mut disk = CmsDisk::open(&img);
+    let files = disk.files();
+    assert_eq!(files.len(), before + corpus.len());
+    for e in &corpus {
+        let f = files
+            .iter()
+            .find(|f| f.name == e.name && f.ftype == "EXEC")
+            .unwrap_or_else(|| panic!("{} EXEC not in the directory", e.name));
+        assert_eq!((f.recfm, f.lrecl), ('F', 80), "{}", e.name);
+        assert_eq!(usize::from(f.items), e.lines.len(), "{}", e.name);
+        assert_eq!(
+            usize::from(f.blocks),
+            e.lines.len().div_ceil(10),
+            "{}",
+            e.name
+        );
+        let want: Vec<Vec<u8>> = e
+            .lines
+            .iter()
+            .map(|l| common::to_ebcdic(&format!("{l:<80}")))
+            .collect();
+        assert!(
+            disk.records(f) == want,
+            "{} EXEC reads back otherwise",
+            e.name
+        );
+    }
+    let mfd = disk.block(4);
+    let word = |at: usize| u32::from_be_bytes([mfd[at], mfd[at + 1], mfd[at + 2], mfd[at + 3]]);
+    let ones: u32 = mfd[384..599].iter().map(|b| b.count_ones()).sum();
+    assert_eq!(word(368), ones, "ADTUSED");
+    assert_eq!(word(364) - word(368), word(372), "ADTLEFT");
 }
 
 /// The marker message of run `n` of `name`.
