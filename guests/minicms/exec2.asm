@@ -117,9 +117,32 @@ EXS1     C     2,NTOK
          LR    4,2
          SLL   4,3
          LA    4,TOKENS(4)          R4 -> the word
+         MVI   EXPFXN,0
          CLI   0(4),X'50'           &
-         BNE   EXSCOPY
-         CLI   1(4),C' '            & alone
+         BE    EXS0A
+         LR    5,4                  x&name: x and the value
+         LA    1,1(,4)
+         LA    0,7
+EXSPX1   CLI   0(1),X'50'
+         BE    EXSP2
+         LA    1,1(,1)
+         BCT   0,EXSPX1
+         B     EXSCOPY
+EXSP2    CLI   1(1),C' '            x& alone: as it is
+         BE    EXSCOPY
+         LR    0,1
+         SR    0,4                  the length of x
+         STC   0,EXPFXN
+         MVC   EXPFX,0(4)
+         MVC   EXNAMEW,BLANKS
+         LA    15,8
+         SR    15,0
+         BCTR  15,0
+         EX    15,EXSPMVC
+         LA    4,EXNAMEW
+         B     EXS4
+EXSPMVC  MVC   EXNAMEW(0),0(1)
+EXS0A    CLI   1(4),C' '            & alone
          BE    EXSCOPY
          LTR   3,3                  after &LITERAL: as it is
          BZ    EXS2
@@ -201,7 +224,27 @@ EXSNUM   BAL   14,EXFMT
          LA    1,EXNUMTK
          B     EXSVAL
 EXSCOPY  LR    1,4
-EXSVAL   CLC   0(8,1),BLANKS        null: no word
+EXSVAL   CLI   EXPFXN,0
+         BE    EXSVAL1
+         MVC   EXCOMB,BLANKS        x and the value, cut to 8
+         SR    15,15
+         IC    15,EXPFXN
+         BCTR  15,0
+         EX    15,EXCBMVC
+         LA    15,EXCOMB+1(15)
+         LA    0,EXCOMB+8
+         LA    14,8
+EXCB1    CLI   0(1),C' '
+         BE    EXCB2
+         CR    15,0
+         BNL   EXCB2
+         MVC   0(1,15),0(1)
+         LA    15,1(,15)
+         LA    1,1(,1)
+         BCT   14,EXCB1
+EXCB2    LA    1,EXCOMB
+         MVI   EXPFXN,0
+EXSVAL1  CLC   0(8,1),BLANKS        null: no word
          BE    EXSNULL
          LR    5,3
          SLL   5,3
@@ -211,8 +254,13 @@ EXSVAL   CLC   0(8,1),BLANKS        null: no word
          AR    5,5
          STH   2,SUBRAW(5)
          LA    3,1(,3)
-EXSNULL  LA    2,1(,2)
+EXSNULL  CLI   EXPFXN,0
+         BE    EXSNULL1
+         LA    1,BLANKS             x and a null value: x
+         B     EXSVAL
+EXSNULL1 LA    2,1(,2)
          B     EXS1
+EXCBMVC  MVC   EXCOMB(0),EXPFX
 EXSEND   ST    3,SUBN
          SLL   3,3                  two blank words after the last
          LA    3,SUBTOK(3)
@@ -325,17 +373,17 @@ EXEMSG   LA    1,2(,2)
 EXSPACE  LA    4,1
          LA    1,1(,2)
          C     1,SUBN
-         BNL   EXSP1
+         BNL   EXSPC1
          LA    1,8(,3)
          BAL   14,EXNUMP
          LTR   15,15
          BNZ   EXCONV
          LR    4,1
-EXSP1    LTR   4,4
+EXSPC1   LTR   4,4
          BNP   EXOK
          SR    0,0
          BAL   14,WRTERM
-         BCT   4,EXSP1
+         BCT   4,EXSPC1
          B     EXOK
 *
 * &CONTROL options
@@ -425,8 +473,12 @@ EXSKIP   LA    1,1
          BAL   14,EXNUMP
          LTR   15,15
          BNZ   EXGOBAD
-EXSK1    A     1,EXNUM
-         LTR   1,1
+EXSK1    LTR   1,1                  on: from the next line; back:
+         BM    EXSK2                from the &SKIP line itself
+         A     1,EXNUM
+         B     EXSK3
+EXSK2    A     1,EXCURNO
+EXSK3    LTR   1,1
          BNP   EXGOBAD
          BAL   14,EXGOLN
          B     EXOK
@@ -1321,6 +1373,10 @@ EXINERR  DC    X'00'
 EXLIFO   DC    X'00'
 EXBEGOP  DC    X'00'
 EXVAL    DC    CL8' '
+EXPFXN   DC    X'00'
+EXPFX    DC    CL8' '
+EXNAMEW  DC    CL8' '
+EXCOMB   DC    CL8' '
 EXNUMTK  DC    CL8' '
 EXLWORK  DC    CL8' '
 SUBRAW   DC    64H'0'
