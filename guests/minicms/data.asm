@@ -336,7 +336,7 @@ EXRC     DC    F'0'
 EXLLEN   DC    F'0'
 EXCTL    DC    X'00'
 EXNAME   DC    CL8' '
-EXARGS   DC    CL72' '
+EXARGS   DC    CL240' '             &1 .. &30
 *
          DS    0F
 LSTCOUNT DC    F'0'

@@ -54,17 +54,19 @@ EXECRUN  STM   14,12,0(13)
          BCTR  4,0
          BNM   EXR0
          SR    4,4
-EXR0     C     4,=F'9'
+EXR0     C     4,=F'30'
          BNH   EXR0A
-         LA    4,9
+         LA    4,30
 EXR0A    ST    4,EXNARG
          MVI   EXARGS,C' '
-         MVC   EXARGS+1(71),EXARGS
+         MVC   EXARGS+1(L'EXARGS-1),EXARGS
          LTR   5,4
          BZ    EXR0C
          LA    6,EXARGS
-EXR0B    MVC   0(8,6),0(3)
-         LA    3,8(,3)
+EXR0B    CLC   0(8,3),=CL8'%'       % : a null argument
+         BE    EXR0D
+         MVC   0(8,6),0(3)
+EXR0D    LA    3,8(,3)
          LA    6,8(,6)
          BCT   5,EXR0B
 EXR0C    LR    2,0                  load the lines

@@ -70,6 +70,10 @@ EXMAIN   BAL   14,EXLPCHK           the end of a loop's body
          LR    2,0
          AR    2,1
          ST    2,EXNXT
+         C     0,=F'72'             columns 1-72 (73-80: a sequence
+         BNH   EXM1                 field)
+         LA    0,72
+EXM1     DS    0H
          L     2,EXNUM
          LA    2,1(,2)
          ST    2,EXNUM
@@ -118,7 +122,11 @@ EXS1     C     2,NTOK
          SLL   4,3
          LA    4,TOKENS(4)          R4 -> the word
          MVI   EXPFXN,0
-         CLI   0(4),X'50'           &
+         CLI   EXLITN,0             after &LITERAL: as it is
+         BE    EXS0
+         MVI   EXLITN,0
+         B     EXSCOPY
+EXS0     CLI   0(4),X'50'           &
          BE    EXS0A
          LR    5,4                  x&name: x and the value
          LA    1,1(,4)
@@ -144,14 +152,11 @@ EXSP2    CLI   1(1),C' '            x& alone: as it is
 EXSPMVC  MVC   EXNAMEW(0),0(1)
 EXS0A    CLI   1(4),C' '            & alone
          BE    EXSCOPY
-         LTR   3,3                  after &LITERAL: as it is
-         BZ    EXS2
-         LR    1,3
-         SLL   1,3
-         LA    1,SUBTOK-8(1)
-         CLC   0(8,1),=CL8'&&LITERAL'
-         BE    EXSCOPY
-         C     3,=F'2'              the names after &READ VARS
+         CLC   0(8,4),=CL8'&&LITERAL'  &LITERAL goes, the next word
+         BNE   EXS0B                stays as it is
+         MVI   EXLITN,1
+         B     EXSNULL
+EXS0B    C     3,=F'2'              the names after &READ VARS
          BL    EXS2
          CLC   SUBTOK(8),=CL8'&&READ'
          BNE   EXS2
@@ -163,7 +168,7 @@ EXS2     LA    1,1(,2)              the target of an assignment
          CLC   8(8,4),=CL8'='
          BNE   EXS3
          C     2,EXSUB0
-         BE    EXSCOPY
+         BE    EXSTGT
          L     1,EXSUB0
          LA    1,4(,1)
          CR    1,2
@@ -172,7 +177,17 @@ EXS2     LA    1,1(,2)              the target of an assignment
          SLL   1,3
          LA    1,TOKENS(1)
          CLC   0(8,1),=CL8'&&IF'
-         BE    EXSCOPY
+         BNE   EXS3
+EXSTGT   LR    5,4                  the target: &x&name takes the
+         LA    1,1(,4)              value of &name, else it stays
+         LA    0,7
+EXSTG1   CLI   0(1),X'50'
+         BE    EXSP2
+         LA    1,1(,1)
+         BCT   0,EXSTG1
+         TRT   1(7,4),EXVTAB
+         BNZ   EXSBAD
+         B     EXSCOPY
 EXS3     LA    1,EXCWTAB            control words and built-ins
 EXS3A    CLI   0(1),X'FF'
          BE    EXS4
@@ -180,17 +195,14 @@ EXS3A    CLI   0(1),X'FF'
          BE    EXSCOPY
          LA    1,12(,1)
          B     EXS3A
-EXS4     CLI   1(4),C'0'            &0 .. &9
-         BL    EXS5
-         CLI   2(4),C' '
-         BNE   EXS5
-         SR    1,1
-         IC    1,1(,4)
-         N     1,=F'15'
+EXS4     BAL   14,EXARGN            &0 .. &30
+         LTR   15,15
+         BNZ   EXS5
+         LTR   1,1
          BNZ   EXS4A
          LA    1,EXNAME
          B     EXSVAL
-EXS4A    C     1,EXNARG
+EXS4A    C     1,=F'30'
          BH    EXSNULL
          BCTR  1,0
          SLL   1,3
@@ -287,7 +299,15 @@ EXSTMT   STM   14,12,0(13)
          C     1,SUBN
          BNL   EXST1
          CLC   8(8,3),=CL8'='
-         BE    EXASSIGN
+         BNE   EXST1
+         CLI   EXCTL,2              &CONTROL ALL: shown
+         BNE   EXASSIGN
+         LR    1,2
+         BAL   14,EXJOIN
+         LA    1,EXLINE
+         L     0,EXLLEN
+         BAL   14,WRTERM
+         B     EXASSIGN
 EXST1    LA    4,EXCWTAB
 EXST2    CLI   0(4),X'FF'
          BE    EXCOMMND
@@ -361,13 +381,56 @@ EXTYPE   LA    1,1(,2)
          BAL   14,WRTERM
          B     EXOK
 *
-* &EMSG id words: the words (EMSG TEXT)
-EXEMSG   LA    1,2(,2)
+* &EMSG id words: as CMS edits an error message (EMSG TEXT)
+EXEMSG   LA    1,1(,2)
          BAL   14,EXJOIN
          LA    1,EXLINE
          L     0,EXLLEN
-         BAL   14,WRTERM
+         BAL   14,EXEMSGW
          B     EXOK
+*
+* EXEMSGW: the message at R1, R0 bytes (id, text): an id of 7 with
+* severity E, I or W shows the text only; any other: DMS, id, text
+EXEMSGW  STM   14,12,0(13)
+         LA    13,60(,13)
+         LTR   3,0
+         BNP   RETURN
+         LR    2,1
+         LR    4,1                  the end of the id
+         LA    5,0(3,2)
+EXEW1    CR    4,5
+         BNL   EXEW2
+         CLI   0(4),C' '
+         BE    EXEW2
+         LA    4,1(,4)
+         B     EXEW1
+EXEW2    LR    14,4                 the id's length
+         SR    14,2
+         ST    14,EXEWID
+         LA    1,1(,4)              the text
+         LR    0,5
+         SR    0,1
+         BNM   EXEW3
+         SR    0,0
+EXEW3    C     14,=F'7'
+         BNE   EXEW4
+         CLI   6(2),C'E'
+         BE    EXEW5
+         CLI   6(2),C'I'
+         BE    EXEW5
+         CLI   6(2),C'W'
+         BNE   EXEW4
+EXEW5    BAL   14,WRTERM
+         B     RETURN
+EXEW4    BAL   14,LBEG
+         LA    1,=C'DMS'
+         LA    0,3
+         BAL   14,LTXT
+         LR    1,2                  the whole line: id and text
+         LR    0,3
+         BAL   14,LTXT
+         BAL   14,LOUT
+         B     RETURN
 *
 * &SPACE [n]
 EXSPACE  LA    4,1
@@ -578,16 +641,18 @@ EXARGSC  LA    1,1(,2)
 *
 * EXSETARG: R0 words at R4 become &1 .. &9
 EXSETARG MVI   EXARGS,C' '
-         MVC   EXARGS+1(71),EXARGS
-         C     0,=F'9'
+         MVC   EXARGS+1(L'EXARGS-1),EXARGS
+         C     0,=F'30'
          BNH   EXSA1
-         LA    0,9
+         LA    0,30
 EXSA1    ST    0,EXNARG
          LTR   0,0
          BNPR  14
          LA    1,EXARGS
-EXSA2    MVC   0(8,1),0(4)
-         LA    1,8(,1)
+EXSA2    CLC   0(8,4),=CL8'%'       % : a null argument
+         BE    EXSA3
+         MVC   0(8,1),0(4)
+EXSA3    LA    1,8(,1)
          LA    4,8(,4)
          BCT   0,EXSA2
          BR    14
@@ -662,18 +727,31 @@ EXSTK1   LR    1,2
          BAL   14,STKPUSH
          B     EXOK
 *
-* &BEGTYPE / &BEGSTACK [FIFO|LIFO] / &BEGEMSG ... &END: the lines
-* as written
+* &BEGTYPE [ALL] / &BEGEMSG [ALL] / &BEGSTACK [FIFO|LIFO] [ALL] ...
+* &END: the lines as written (columns 1-72; ALL: the whole record)
 EXBEGTYP MVI   EXBEGOP,0
-         B     EXBEG
+         B     EXBEGO
+EXBEGEMS MVI   EXBEGOP,2
+         B     EXBEGO
 EXBEGSTK MVI   EXBEGOP,1
-         MVI   EXLIFO,0
-         LA    1,1(,2)
-         C     1,SUBN
+EXBEGO   MVI   EXLIFO,0
+         MVI   EXBEGALL,0
+EXBEGO1  LA    2,1(,2)              the options
+         LA    3,8(,3)
+         C     2,SUBN
          BNL   EXBEG
-         CLC   8(8,3),=CL8'LIFO'
-         BNE   EXBEG
+         CLC   0(8,3),=CL8'ALL'
+         BNE   EXBEGO2
+         MVI   EXBEGALL,1
+         B     EXBEGO1
+EXBEGO2  CLI   EXBEGOP,1
+         BNE   EXSYNTAX
+         CLC   0(8,3),=CL8'FIFO'
+         BE    EXBEGO1
+         CLC   0(8,3),=CL8'LIFO'
+         BNE   EXSYNTAX
          MVI   EXLIFO,1
+         B     EXBEGO1
 EXBEG    L     1,EXNXT
          C     1,EXEND
          BNL   EXOK
@@ -693,11 +771,28 @@ EXBEG    L     1,EXNXT
          BE    EXOK
          CLI   4(1),C' '
          BE    EXOK
-EXBEG1   CLI   EXBEGOP,0
-         BNE   EXBEG2
+EXBEG1   CLI   EXBEGALL,0
+         BNE   EXBEG1A
+         C     0,=F'72'             columns 1-72
+         BNH   EXBEG1A
+         LA    0,72
+EXBEG1A  LR    4,1                  trailing blanks go
+         AR    4,0
+EXBEG1B  LTR   0,0
+         BNP   EXBEG1C
+         BCTR  4,0
+         CLI   0(4),C' '
+         BNE   EXBEG1C
+         BCTR  0,0
+         B     EXBEG1B
+EXBEG1C  CLI   EXBEGOP,1
+         BE    EXBEG2
+         BH    EXBEG3
          BAL   14,WRTERM
          B     EXBEG
 EXBEG2   BAL   14,STKPUSH
+         B     EXBEG
+EXBEG3   BAL   14,EXEMSGW
          B     EXBEG
 *
 * &TIME, &CONTINUE, &END, &PUNCH ...: nothing to do
@@ -725,17 +820,20 @@ EXASSIGN LA    4,2(,2)              the first word of the value
          C     5,=F'1'
          BNE   EXARITH
          MVC   EXVAL,0(4)
-EXASET   CLI   1(3),C'1'            &1 .. &9
-         BL    EXASET2
-         CLI   2(3),C' '
-         BNE   EXASET2
-         SR    1,1
-         IC    1,1(,3)
-         N     1,=F'15'
+EXASET   LR    4,3                  &0 .. &30
+         BAL   14,EXARGN
+         LTR   15,15
+         BNZ   EXASET2
+         LTR   1,1
+         BZ    EXASET0
+         C     1,=F'30'
+         BH    EXSPECV
          BCTR  1,0
          SLL   1,3
          LA    1,EXARGS(1)
          MVC   0(8,1),EXVAL
+         B     EXOK
+EXASET0  MVC   EXNAME,EXVAL         &0
          B     EXOK
 EXASET2  LR    1,3
          LA    0,EXVAL
@@ -779,13 +877,13 @@ EXADT    MVC   EXVAL,=CL8'CHAR'
          MVC   EXVAL,=CL8'NUM'
          B     EXASET
 EXASUB   C     5,=F'3'              &SUBSTR word i [n]
-         BL    EXASSBAD
+         BL    EXMISUSE
          LA    1,16(,4)
          BAL   14,EXNUMP
          LTR   15,15
          BNZ   EXCONV
          LTR   1,1
-         BNP   EXCONV
+         BNP   EXMISUSE
          LR    2,1                  i
          LA    1,8(,4)
          BAL   14,TOKLEN
@@ -846,17 +944,35 @@ EXAR4    CLC   8(8,4),=CL8'/'
          BNE   EXASSBAD
          LTR   15,1
          BZ    EXDIV0
+         LTR   2,2                  R6 divides the dividend unsigned:
+         BM    EXOVER               a negative one overflows
          LR    0,2
          SRDA  0,32
          DR    0,15
          LR    2,1
 EXAR8    LA    4,16(,4)
          B     EXAR1
-EXAR9    LR    1,2
+EXAR9    C     2,=F'99999999'
+         BH    EXOVER
+         C     2,=F'-9999999'
+         BL    EXUNDER
+         LR    1,2
          BAL   14,EXFMT
          MVC   EXVAL,EXNUMTK
          B     EXASET
 EXASSBAD LA    1,9                  Invalid assignment
+         BAL   14,EXERR
+         B     RETURN
+EXOVER   LA    1,18                 EXEC arithmetic overflow
+         BAL   14,EXERR
+         B     RETURN
+EXUNDER  LA    1,17                 EXEC arithmetic underflow
+         BAL   14,EXERR
+         B     RETURN
+EXMISUSE LA    1,14                 Misuse of built-in function
+         BAL   14,EXERR
+         B     RETURN
+EXSPECV  LA    1,10                 Misuse of special variable
          BAL   14,EXERR
          B     RETURN
 EXDIV0   LA    1,30                 EXEC divide by zero
@@ -903,6 +1019,28 @@ EXCOTRUE SR    15,15
 EXCOBAD  LA    15,8
          B     RETURN
 EXCOBC   BC    0,EXCOTRUE
+*
+* EXARGN: the word at R4 is &n (n of 1 or 2 digits): R1 = n, R15 =
+* 0; else R15 = 4
+EXARGN   LA    15,4
+         CLI   1(4),C'0'
+         BLR   14
+         SR    1,1
+         IC    1,1(,4)
+         N     1,=F'15'
+         CLI   2(4),C' '
+         BE    EXARGN1
+         CLI   2(4),C'0'
+         BLR   14
+         CLI   3(4),C' '
+         BNER  14
+         MH    1,=H'10'
+         SR    0,0
+         IC    0,2(,4)
+         N     0,=F'15'
+         AR    1,0
+EXARGN1  SR    15,15
+         BR    14
 *
 * EXNUMP: the word at R1 as a signed decimal number: R1, R15 = 0;
 * R15 = 4 if it is not one
@@ -1276,7 +1414,7 @@ EXCWTAB  DC    CL8'&&TYPE',A(EXTYPE)
          DC    CL8'&&STACK',A(EXSTACK)
          DC    CL8'&&BEGSTAC',A(EXBEGSTK)
          DC    CL8'&&BEGTYPE',A(EXBEGTYP)
-         DC    CL8'&&BEGEMSG',A(EXBEGTYP)
+         DC    CL8'&&BEGEMSG',A(EXBEGEMS)
          DC    CL8'&&EMSG',A(EXEMSG)
          DC    CL8'&&SPACE',A(EXSPACE)
          DC    CL8'&&TIME',A(EXNOP)
@@ -1330,6 +1468,14 @@ EXERT8   DC    C'Invalid form of condition'
 EXERT9   DC    C'Invalid assignment'
          DC    AL1(12,L'EXERT12)
 EXERT12  DC    C'Conversion error'
+         DC    AL1(10,L'EXERT10)
+EXERT10  DC    C'Misuse of special variable'
+         DC    AL1(14,L'EXERT14)
+EXERT14  DC    C'Misuse of built-in function'
+         DC    AL1(17,L'EXERT17)
+EXERT17  DC    C'EXEC arithmetic underflow'
+         DC    AL1(18,L'EXERT18)
+EXERT18  DC    C'EXEC arithmetic overflow'
          DC    AL1(19,L'EXERT19)
 EXERT19  DC    C'Invalid char in variable symbol'
          DC    AL1(30,L'EXERT30)
@@ -1373,6 +1519,9 @@ EXINERR  DC    X'00'
 EXLIFO   DC    X'00'
 EXBEGOP  DC    X'00'
 EXVAL    DC    CL8' '
+EXEWID   DC    F'0'
+EXLITN   DC    X'00'
+EXBEGALL DC    X'00'
 EXPFXN   DC    X'00'
 EXPFX    DC    CL8' '
 EXNAMEW  DC    CL8' '
