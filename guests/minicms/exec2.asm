@@ -43,6 +43,8 @@ STKLEN   EQU   132                  of a halfword length and text
 EX2ENTRY LA    6,4095(,7)           R6: the second 4K
          LA    6,1(,6)
 EXINTERP XC    EXNVAR,EXNVAR
+         MVC   EXGLOB,EXGLOB1       &GLOBAL0 .. &GLOBAL9: 1
+         MVI   EXNOPK,0
          XC    LPDEP,LPDEP
          XC    ERRLEN,ERRLEN
          MVI   EXINERR,0
@@ -114,10 +116,14 @@ EXL1     BAL   14,EXSUBS
 EXSUBS   STM   14,12,0(13)
          LA    13,60(,13)
          ST    1,EXSUB0
+         MVI   EXRAWR,0
+         MVI   EXLITN,0
          LR    2,1                  the word in TOKENS
          SR    3,3                  words out
 EXS1     C     2,NTOK
          BNL   EXSEND
+         CLI   EXRAWR,0             after &ERROR: kept as written
+         BNE   EXSRAW
          LR    4,2
          SLL   4,3
          LA    4,TOKENS(4)          R4 -> the word
@@ -192,9 +198,18 @@ EXS3     LA    1,EXCWTAB            control words and built-ins
 EXS3A    CLI   0(1),X'FF'
          BE    EXS4
          CLC   0(8,1),0(4)
-         BE    EXSCOPY
+         BNE   EXS3B
+         CLC   0(8,4),=CL8'&&ERROR'
+         BNE   EXSCOPY
+         MVI   EXRAWR,1
+         B     EXSCOPY
+EXS3B    DS    0H
          LA    1,12(,1)
          B     EXS3A
+EXSRAW   LR    4,2
+         SLL   4,3
+         LA    4,TOKENS(4)
+         B     EXSCOPY
 EXS4     BAL   14,EXARGN            &0 .. &30
          LTR   15,15
          BNZ   EXS5
@@ -216,10 +231,20 @@ EXS6     CLC   0(8,4),=CL8'&&RETCODE'
          BNE   EXS7
          L     1,EXRC
          B     EXSNUM
-EXS7     CLC   0(8,4),=CL8'&&GLOBAL'
-         BNE   EXS8
+EXS7     CLC   0(8,4),=CL8'&&GLOBAL'   the level
+         BNE   EXS7A
          LA    1,1
          B     EXSNUM
+EXS7A    CLC   0(7,4),=C'&&GLOBAL'     &GLOBAL0 .. &GLOBAL9
+         BNE   EXS8
+         CLI   7(4),C'0'
+         BL    EXS8
+         SR    1,1
+         IC    1,7(,4)
+         N     1,=F'15'
+         SLL   1,3
+         LA    1,EXGLOB(1)
+         B     EXSVAL
 EXS8     CLC   0(8,4),=CL8'&&LINENUM'
          BNE   EXS9
          L     1,EXCURNO
@@ -295,61 +320,49 @@ EXSTMT   STM   14,12,0(13)
          LA    3,SUBTOK(3)          R3 -> its first word
          CLI   0(3),X'50'
          BNE   EXCOMMND             not &: a command
-         LA    1,1(,2)
-         C     1,SUBN
-         BNL   EXST1
-         CLC   8(8,3),=CL8'='
-         BNE   EXST1
-         CLI   EXCTL,2              &CONTROL ALL: shown
-         BNE   EXASSIGN
-         LR    1,2
-         BAL   14,EXJOIN
-         LA    1,EXLINE
-         L     0,EXLLEN
-         BAL   14,WRTERM
-         B     EXASSIGN
-EXST1    LA    4,EXCWTAB
+         LA    4,EXCWTAB            a control word
 EXST2    CLI   0(4),X'FF'
-         BE    EXCOMMND
+         BE    EXST1
          CLC   0(8,4),0(3)
          BE    EXST3
          LA    4,12(,4)
          B     EXST2
+EXST1    LA    1,1(,2)              an assignment
+         C     1,SUBN
+         BNL   EXCOMMND
+         CLC   8(8,3),=CL8'='
+         BNE   EXCOMMND
+         LA    4,EXASGNE
 EXST3    CLI   EXCTL,2              &CONTROL ALL: shown
          BNE   EXST4
          LR    1,2
-         BAL   14,EXJOIN
-         LA    1,EXLINE
-         L     0,EXLLEN
-         BAL   14,WRTERM
+         BAL   14,EXSHOW
 EXST4    L     15,8(,4)
          BR    15                   R2 = its index, R3 -> it
 *
 * a command: shown (CMS, ALL), run; not 0: +++ R(rc) +++, &ERROR
-EXCOMMND LR    1,2
-         BAL   14,EXJOIN
-         CLI   EXCTL,1
+EXCOMMND CLI   EXCTL,1
          BL    EXCM1
          CLI   EXCTL,3
          BE    EXCM1
+         LR    1,2
+         BAL   14,EXSHOW
+EXCM1    LR    1,2
+         BAL   14,EXJOIN
          LA    1,EXLINE
-         L     0,EXLLEN
-         BAL   14,WRTERM
-EXCM1    LA    1,EXLINE
          L     0,EXLLEN
          BAL   14,EXECUTE
          ST    15,EXRC
          LTR   15,15
          BZ    EXOK
+         CLI   EXINERR,0            failing in the &ERROR statement
+         BNE   EXERRACT
          CLI   EXCTL,0
          BE    EXCM3
          CLI   EXCTL,3              ERROR: shown now
          BNE   EXCM2
          LR    1,2
-         BAL   14,EXJOIN
-         LA    1,EXLINE
-         L     0,EXLLEN
-         BAL   14,WRTERM
+         BAL   14,EXSHOW
 EXCM2    BAL   14,LBEG
          LA    1,=C'+++ R('
          LA    0,6
@@ -451,9 +464,23 @@ EXSPC1   LTR   4,4
 *
 * &CONTROL options
 EXCONTRL LA    2,1(,2)
+         C     2,SUBN               none: as at the start
+         BL    EXCT1
+         MVI   EXCTL,1
+         MVI   EXNOPK,0
+         B     EXOK
 EXCT1    C     2,SUBN
          BNL   EXOK
          LA    3,8(,3)
+         CLC   0(8,3),=CL8'PACK'
+         BNE   EXCT1A
+         MVI   EXNOPK,0
+         B     EXCT4
+EXCT1A   CLC   0(8,3),=CL8'NOPACK'
+         BNE   EXCT1B
+         MVI   EXNOPK,1
+         B     EXCT4
+EXCT1B   DS    0H
          LA    1,EXCTLTAB
 EXCT2    CLI   0(1),X'FF'
          BE    EXSYNTAX
@@ -519,9 +546,7 @@ EXGO2    BAL   14,EXNUMP
          BNZ   EXGOBAD
          LTR   1,1
          BNP   EXGOBAD
-         C     1,EXNLINE
-         BH    EXGOBAD
-EXGO3    BAL   14,EXGOLN
+EXGO3    BAL   14,EXGOLN            (past the end: the end)
          B     EXOK
 EXGOBAD  LA    1,2                  &SKIP or &GOTO error
          BAL   14,EXERR
@@ -820,7 +845,26 @@ EXASSIGN LA    4,2(,2)              the first word of the value
          C     5,=F'1'
          BNE   EXARITH
          MVC   EXVAL,0(4)
-EXASET   LR    4,3                  &0 .. &30
+EXASET   CLC   0(8,3),=CL8'&&GLOBAL'
+         BE    EXSPECV
+         CLC   0(8,3),=CL8'&&LINENUM'
+         BE    EXSPECV
+         CLC   0(7,3),=C'&&GLOBAL'     &GLOBALn: numbers only
+         BNE   EXASETA
+         CLI   7(3),C'0'
+         BL    EXASETA
+         LA    1,EXVAL
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXCONV
+         SR    1,1
+         IC    1,7(,3)
+         N     1,=F'15'
+         SLL   1,3
+         LA    1,EXGLOB(1)
+         MVC   0(8,1),EXVAL
+         B     EXOK
+EXASETA  LR    4,3                  &0 .. &30
          BAL   14,EXARGN
          LTR   15,15
          BNZ   EXASET2
@@ -975,6 +1019,9 @@ EXMISUSE LA    1,14                 Misuse of built-in function
 EXSPECV  LA    1,10                 Misuse of special variable
          BAL   14,EXERR
          B     RETURN
+EXERRACT LA    1,11                 Error in &ERROR action
+         BAL   14,EXERR
+         B     RETURN
 EXDIV0   LA    1,30                 EXEC divide by zero
          BAL   14,EXERR
          B     RETURN
@@ -1116,6 +1163,18 @@ EXRC5A   LA    1,NUMWORK
          BAL   14,LTXT
          B     RETURN
 *
+* EXSHOW: SUBTOK from word R1 on written as &CONTROL shows it (PACK:
+* one blank between the words; NOPACK: each word padded to 8)
+EXSHOW   STM   14,12,0(13)
+         LA    13,60(,13)
+         MVC   EXJPAD,EXNOPK
+         BAL   14,EXJOIN
+         MVI   EXJPAD,0
+         LA    1,EXLINE
+         L     0,EXLLEN
+         BAL   14,WRTERM
+         B     RETURN
+*
 * EXJOIN: SUBTOK from word R1 on, one blank between, into EXLINE
 EXJOIN   STM   14,12,0(13)
          LA    13,60(,13)
@@ -1126,7 +1185,13 @@ EXJ1     C     2,SUBN
          LR    1,2
          SLL   1,3
          LA    1,SUBTOK(1)
-         BAL   14,LFLD
+         CLI   EXJPAD,0
+         BE    EXJ2
+         LA    0,8
+         BAL   14,LTXT
+         B     EXJ3
+EXJ2     BAL   14,LFLD
+EXJ3     DS    0H
          LA    2,1(,2)
          C     2,SUBN
          BNL   EXJ9
@@ -1136,6 +1201,16 @@ EXJ1     C     2,SUBN
 EXJ9     LA    1,LINE
          L     0,LINEP
          SR    0,1
+EXJ9A    LTR   0,0                  no trailing blanks
+         BNP   EXJ9B
+         LR    15,1
+         AR    15,0
+         BCTR  15,0
+         CLI   0(15),C' '
+         BNE   EXJ9B
+         BCTR  0,0
+         B     EXJ9A
+EXJ9B    DS    0H
          ST    0,EXLLEN
          MVC   EXLINE,LINE
          BAL   14,LBEG
@@ -1367,6 +1442,10 @@ STKLRAW  MVC   0(0,1),2(3)
 EXERR    STM   14,12,0(13)
          LA    13,60(,13)
          LR    2,1
+         CLI   EXINERR,0            in the &ERROR statement: 11
+         BE    EXERR0
+         LA    2,11
+EXERR0   DS    0H
          LA    1,800(,2)
          ST    1,EXEXRC
          BAL   14,LBEG              (R6 CMS shows no message id)
@@ -1401,6 +1480,7 @@ EXER3    BAL   14,LOUT
 *
 * the control words and built-ins (not replaced), with their code
          DS    0F                   (12-byte entries: A() aligned)
+EXASGNE  DC    CL8' ',A(EXASSIGN)   (an assignment)
 EXCWTAB  DC    CL8'&&TYPE',A(EXTYPE)
          DC    CL8'&&IF',A(EXIF)
          DC    CL8'&&GOTO',A(EXGOTO)
@@ -1446,7 +1526,7 @@ EXCTLTAB DC    CL8'OFF',X'00'
 EXOPTAB  DC    CL8'EQ',X'80'
          DC    CL8'=',X'80'
          DC    CL8'NE',X'60'
-         DC    CL8'^=',X'60'
+         DC    X'5F7E404040404040',X'60'   (not-sign =)
          DC    CL8'LT',X'40'
          DC    CL8'<',X'40'
          DC    CL8'LE',X'C0'
@@ -1466,6 +1546,8 @@ EXERT7   DC    C'Invalid syntax'
 EXERT8   DC    C'Invalid form of condition'
          DC    AL1(9,L'EXERT9)
 EXERT9   DC    C'Invalid assignment'
+         DC    AL1(11,L'EXERT11)
+EXERT11  DC    C'Error in &&ERROR action'
          DC    AL1(12,L'EXERT12)
 EXERT12  DC    C'Conversion error'
          DC    AL1(10,L'EXERT10)
@@ -1519,6 +1601,11 @@ EXINERR  DC    X'00'
 EXLIFO   DC    X'00'
 EXBEGOP  DC    X'00'
 EXVAL    DC    CL8' '
+EXGLOB   DC    10CL8'1'
+EXGLOB1  DC    10CL8'1'
+EXRAWR   DC    X'00'
+EXJPAD   DC    X'00'
+EXNOPK   DC    X'00'
 EXEWID   DC    F'0'
 EXLITN   DC    X'00'
 EXBEGALL DC    X'00'
