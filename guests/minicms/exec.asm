@@ -1,10 +1,11 @@
 *---------------------------------------------------------------------
-* EXEC files of plain command lines, as CMS's EXEC processor runs
-* them: &1 ... &9 (the arguments), &0 (the file name), &INDEX (how many
-* arguments) and &RETCODE are replaced; &TYPE writes the rest of the
-* line, &CONTROL OFF / ON / CMS / ALL turns the display of commands
-* off or on, &EXIT [rc] ends the EXEC; lines starting with * are
-* comments. Words are cut to 8 characters as in CMS EXEC.
+* EXEC files: EXEC fn args (or fn args) finds fn EXEC, keeps its
+* arguments (&1 ... &30, % a null one), loads its lines into EXECAREA
+* and runs them with the EXEC interpreter of exec2.asm, which has the
+* CMS EXEC language of VM/370 R6: variables and assignment, &IF,
+* &GOTO, &SKIP, &LOOP, labels, &ERROR, &EXIT, &CONTROL, &TYPE,
+* &BEGTYPE, &STACK, &BEGSTACK, &READ, &ARGS, &EMSG, &SPACE and the
+* built-ins (see its header for the list and what is not there).
 *---------------------------------------------------------------------
 *
 * EXEC fn [args]
