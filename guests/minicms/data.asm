@@ -271,7 +271,7 @@ M072T    DC    C'072E Error in EXEC file '
 M072B    DC    AL1(L'M072BT)
 M072BT   DC    C', line 0 - File not found'
 MEXNEST  DC    AL1(L'MEXNESTT)
-MEXNESTT DC    C'DMSEXT074E An EXEC cannot call EXEC in MINICMS.'
+MEXNESTT DC    C'DMSEXT074E EXECs nested too deeply in MINICMS.'
 MEXBIG   DC    AL1(L'MEXBIGT)
 MEXBIGT  DC    C'DMSEXT073E EXEC file too large.'
 * editor subcommands: name, shortest abbreviation - 1, routine
@@ -329,14 +329,17 @@ MTRUNC   DC    AL1(9),C'TRUNCATED'
 EDGLOB   DC    X'00'
 *
          DS    0F
+EX2BASE  DC    A(EX2ORG+4096,EX2ORG)  bases R6, R7 of exec2.asm
+* an EXEC's own (kept by exec2.asm's EXPUSH when it calls EXEC):
 EXNARG   DC    F'0'
 EXEND    DC    F'0'
-EX2BASE  DC    A(EX2ORG+4096,EX2ORG)  bases R6, R7 of exec2.asm
+EXLOAD   DC    A(EXECAREA)          where its lines are loaded
 EXRC     DC    F'0'
 EXLLEN   DC    F'0'
 EXCTL    DC    X'00'
 EXNAME   DC    CL8' '
 EXARGS   DC    CL240' '             &1 .. &30
+EXOWNL   EQU   *-EXNARG
 *
          DS    0F
 LSTCOUNT DC    F'0'

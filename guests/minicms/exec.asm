@@ -11,13 +11,27 @@
 * EXEC fn [args]
 EXEC     STM   14,12,0(13)
          LA    13,60(,13)
-         MVC   CMDMOD,=C'EXT'
          CLI   INEXEC,0
-         BE    EXEC1
-         LA    1,MEXNEST
+         BNE   EXECN
+         BAL   14,EXECB
+         B     RETURN
+EXECN    LM    6,7,EX2BASE          an EXEC calls EXEC: its state kept
+         L     15,=A(EXPUSH)
+         BALR  14,15
+         LTR   15,15
+         BNZ   EXECDEEP
+         BAL   14,EXECB
+         LM    6,7,EX2BASE          and back
+         L     14,=A(EXPOP)
+         BALR  14,14
+         B     RETURN
+EXECDEEP LA    1,MEXNEST
          BAL   14,MSG
          L     15,=F'-1'
          B     RETURN
+EXECB    STM   14,12,0(13)
+         LA    13,60(,13)
+         MVC   CMDMOD,=C'EXT'
 EXEC1    CLC   NTOK,=F'2'
          BNL   EXEC2
          BAL   14,MSGINC
@@ -75,7 +89,10 @@ EXR0C    LR    2,0                  load the lines
          BAL   14,FROPEN
          LTR   15,15
          BNZ   EXRIOERR
-         L     6,=A(EXECAREA)
+         CLI   INEXEC,0             from CMS: at EXECAREA (from an
+         BNE   EXR0E                EXEC: after its lines)
+         MVC   EXLOAD,=A(EXECAREA)
+EXR0E    L     6,EXLOAD
 EXR1     L     1,=A(RECBUF)
          BAL   14,FRGET
          LTR   15,15

@@ -32,9 +32,11 @@ EX2RESUM EQU   *
          ORG   MINICMS+X'B000'
 EX2ORG   DS    0D
          USING EX2ORG,7,6
-EXVARS   EQU   X'015000'            variables: name, value (16 bytes)
-EXVMAX   EQU   256
-EXSTKA   EQU   X'017000'            the console stack: 64 lines
+EXVARS   EQU   X'015000'            variables: name, value (16 bytes),
+EXVMAX   EQU   128                  128 a level, 2K apart
+EXSTKA   EQU   X'019000'            the console stack: 64 lines
+EXFRAMES EQU   X'01C000'            the callers' state, 2K a level
+EXMAXLV  EQU   8                    levels of EXEC at most
 STKMAX   EQU   64
 STKLEN   EQU   132                  of a halfword length and text
 *
@@ -43,12 +45,19 @@ STKLEN   EQU   132                  of a halfword length and text
 EX2ENTRY LA    6,4095(,7)           R6: the second 4K
          LA    6,1(,6)
 EXINTERP XC    EXNVAR,EXNVAR
-         MVC   EXGLOB,EXGLOB1       &GLOBAL0 .. &GLOBAL9: 1
-         MVI   EXNOPK,0
+         L     1,EXLEVEL            the variables of this level
+         SLL   1,11
+         A     1,=A(EXVARS)
+         ST    1,EXVBASE
+         ICM   1,15,EXLEVEL
+         BNZ   EXI0
+         MVC   EXGLOB(80),EXGLOB1   &GLOBAL0 .. &GLOBAL9: 1 for an
+EXI0     MVI   EXNOPK,0             EXEC command from CMS
          XC    LPDEP,LPDEP
          XC    ERRLEN,ERRLEN
          MVI   EXINERR,0
-         L     1,=A(EXECAREA)
+         L     1,EXLOAD             this EXEC's lines
+         ST    1,EXSTART
          ST    1,EXNXT
          MVC   EXNUM,=F'1'
          SR    2,2                  count the lines
@@ -233,7 +242,8 @@ EXS6     CLC   0(8,4),=CL8'&&RETCODE'
          B     EXSNUM
 EXS7     CLC   0(8,4),=CL8'&&GLOBAL'   the level
          BNE   EXS7A
-         LA    1,1
+         L     1,EXLEVEL
+         LA    1,1(,1)
          B     EXSNUM
 EXS7A    CLC   0(7,4),=C'&&GLOBAL'     &GLOBAL0 .. &GLOBAL9
          BNE   EXS8
@@ -1220,7 +1230,7 @@ EXJ9B    DS    0H
 EXGOLN   STM   14,12,0(13)
          LA    13,60(,13)
          LR    2,1
-         L     3,=A(EXECAREA)
+         L     3,EXSTART
          LA    4,1
 EXGL1    CR    4,2
          BNL   EXGL2
@@ -1247,7 +1257,7 @@ EXLB1    C     3,EXEND
          LTR   5,5                  at the end: again from the top
          BNZ   EXLBNO
          LA    5,2
-         L     3,=A(EXECAREA)
+         L     3,EXSTART
          LA    4,1
          B     EXLB1
 EXLB2    C     5,=F'2'              round once
@@ -1341,7 +1351,7 @@ EXLKBAD  LA    1,8
 EXVFIND  STM   14,12,0(13)
          LA    13,60(,13)
          LR    2,1
-         L     1,=A(EXVARS)
+         L     1,EXVBASE
          L     3,EXNVAR
 EXVF1    LTR   3,3
          BNP   EXVFNO
@@ -1365,7 +1375,7 @@ EXVSET   STM   14,12,0(13)
          BNL   RETURN               full: kept as it was
          LR    1,4
          SLL   1,4
-         A     1,=A(EXVARS)
+         A     1,EXVBASE
          MVC   0(8,1),0(2)
          LA    4,1(,4)
          ST    4,EXNVAR
@@ -1436,6 +1446,59 @@ STKL2    LA    1,INBUF
          B     RETURN
 STKLMVC  MVC   INBUF(0),2(3)
 STKLRAW  MVC   0(0,1),2(3)
+*
+* EXPUSH: an EXEC calls EXEC: its state (and the EXEC's own in
+* data.asm) kept in its frame, the new one's lines after its own;
+* R15 = 4 if EXMAXLV levels are running
+EXPUSH   STM   14,12,0(13)
+         LA    13,60(,13)
+         LA    15,4
+         L     2,EXLEVEL
+         C     2,=A(EXMAXLV-1)
+         BNL   RETURN
+         LR    3,2
+         SLL   3,11
+         A     3,=A(EXFRAMES)
+         LR    14,3                 data.asm's: EXNARG .. EXARGS
+         LA    15,EXOWNL
+         L     0,=A(EXNARG)
+         LR    1,15
+         MVCL  14,0
+         LA    14,512(,3)           exec2's: EXSTATE .. EXSTEND
+         LA    15,EXSTEND-EXSTATE
+         LA    0,EXSTATE
+         LR    1,15
+         MVCL  14,0
+         L     1,EXEND              the new lines after these
+         ST    1,EXLOAD
+         LA    2,1(,2)
+         ST    2,EXLEVEL
+         SR    15,15
+         B     RETURN
+*
+* EXPOP: back to the calling EXEC (R15 kept)
+EXPOP    STM   14,12,0(13)
+         LA    13,60(,13)
+         LR    4,15
+         L     2,EXLEVEL
+         BCTR  2,0
+         ST    2,EXLEVEL
+         LR    3,2
+         SLL   3,11
+         A     3,=A(EXFRAMES)
+         L     14,=A(EXNARG)
+         LA    15,EXOWNL
+         LR    0,3
+         LR    1,15
+         MVCL  14,0
+         LA    14,EXSTATE
+         LA    15,EXSTEND-EXSTATE
+         LA    0,512(,3)
+         LR    1,15
+         MVCL  14,0
+         MVI   INEXEC,1
+         LR    15,4
+         B     RETURN
 *
 * EXERR: (DMSEXT072E) Error in EXEC file fn, line n - text for error
 * R1; the EXEC ends with return code 800 + R1 (R15 = 4)
@@ -1582,7 +1645,29 @@ EXVTAB   DC    256X'FF'
          DC    10X'00'
          ORG   EXVTAB+256
 *
+         DS    0F                   for all the levels:
+STKHEAD  DC    F'0'                 the console stack: first slot,
+STKCNT   DC    F'0'                 number of lines
+EXLEVEL  DC    F'0'                 EXECs running below this one
+EXGLOB   DC    10CL8'1'             &GLOBAL0 .. &GLOBAL9
+EXGLOB1  DC    10CL8'1'
+EXEWID   DC    F'0'
+EXLIFO   DC    X'00'
+EXBEGOP  DC    X'00'
+EXRAWR   DC    X'00'
+EXJPAD   DC    X'00'
+EXLITN   DC    X'00'
+EXBEGALL DC    X'00'
+EXPFXN   DC    X'00'
+EXVAL    DC    CL8' '
+EXPFX    DC    CL8' '
+EXNAMEW  DC    CL8' '
+EXCOMB   DC    CL8' '
+EXNUMTK  DC    CL8' '
+EXLWORK  DC    CL8' '
+EXRDBUF  DC    CL132' '
          DS    0F
+EXSTATE  DS    0F                   each level's own (kept by EXPUSH):
 EXNXT    DC    F'0'                 the next line's record
 EXNUM    DC    F'0'                 the next line's number
 EXCURNO  DC    F'0'                 the number of the line being run
@@ -1590,35 +1675,19 @@ EXCURLN  DC    F'0'                 (the &LOOP line's record)
 EXNLINE  DC    F'0'                 the number of lines
 EXEXRC   DC    F'0'                 the return code at the end
 EXNVAR   DC    F'0'                 the number of variables
+EXVBASE  DC    A(EXVARS)            the variables
+EXSTART  DC    A(EXECAREA)          the first line's record
 EXSUB0   DC    F'0'
 SUBN     DC    F'0'
 LPDEP    DC    F'0'                 loops: depth, and 8 of first,
 LPSTK    DC    8XL16'00'            last, times (-1), &LOOP line
 ERRLEN   DC    F'0'
-STKHEAD  DC    F'0'                 the console stack: first slot,
-STKCNT   DC    F'0'                 number of lines
 EXINERR  DC    X'00'
-EXLIFO   DC    X'00'
-EXBEGOP  DC    X'00'
-EXVAL    DC    CL8' '
-EXGLOB   DC    10CL8'1'
-EXGLOB1  DC    10CL8'1'
-EXRAWR   DC    X'00'
-EXJPAD   DC    X'00'
 EXNOPK   DC    X'00'
-EXEWID   DC    F'0'
-EXLITN   DC    X'00'
-EXBEGALL DC    X'00'
-EXPFXN   DC    X'00'
-EXPFX    DC    CL8' '
-EXNAMEW  DC    CL8' '
-EXCOMB   DC    CL8' '
-EXNUMTK  DC    CL8' '
-EXLWORK  DC    CL8' '
 SUBRAW   DC    64H'0'
 SUBTOK   DC    66CL8' '
 ERRTEXT  DC    CL160' '
-EXRDBUF  DC    CL132' '
+EXSTEND  EQU   *
          LTORG
 * The EXEC interpreter must end below X'D000' (R7 and R6 cover 8K).
          DS    XL(MINICMS+X'D000'-*)
