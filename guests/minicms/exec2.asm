@@ -104,12 +104,41 @@ EXLINE1  STM   14,12,0(13)
          SR    15,15
          LTR   0,0
          BZ    RETURN
-         CLI   0(1),C'*'            a comment
+         LR    2,1                  a comment: * first (blanks
+         LR    3,0                  before it too)
+EXL0     CLI   0(2),C' '
+         BNE   EXL0A
+         LA    2,1(,2)
+         BCT   3,EXL0
+         B     RETURN
+EXL0A    CLI   0(2),C'*'
          BE    RETURN
          BAL   14,TOKENIZE
          SR    1,1
          ICM   2,15,NTOK
          BZ    RETURN
+         C     2,=F'32'             more than 32 words?
+         BL    EXL0D
+         LH    2,TOKPOS+62          past the 32nd
+         A     2,LINEADR
+         L     3,LINEADR
+         A     3,LINELEN
+EXL0B    CR    2,3
+         BNL   EXL0D
+         CLI   0(2),C' '
+         BE    EXL0C
+         LA    2,1(,2)
+         B     EXL0B
+EXL0C    CR    2,3
+         BNL   EXL0D
+         CLI   0(2),C' '
+         BNE   EXL0E
+         LA    2,1(,2)
+         B     EXL0C
+EXL0E    LA    1,13                 Too many tokens in statement
+         BAL   14,EXERR
+         B     RETURN
+EXL0D    SR    1,1
          CLI   TOKENS,C'-'          a label
          BNE   EXL1
          LA    1,1
@@ -165,8 +194,8 @@ EXSP2    CLI   1(1),C' '            x& alone: as it is
          LA    4,EXNAMEW
          B     EXS4
 EXSPMVC  MVC   EXNAMEW(0),0(1)
-EXS0A    CLI   1(4),C' '            & alone
-         BE    EXSCOPY
+EXS0A    CLI   1(4),C' '            & alone: no word
+         BE    EXSNULL
          CLC   0(8,4),=CL8'&&LITERAL'  &LITERAL goes, the next word
          BNE   EXS0B                stays as it is
          MVI   EXLITN,1
@@ -200,7 +229,8 @@ EXSTG1   CLI   0(1),X'50'
          BE    EXSP2
          LA    1,1(,1)
          BCT   0,EXSTG1
-         TRT   1(7,4),EXVTAB
+         L     15,=A(EXVTAB)
+         TRT   1(7,4),0(15)
          BNZ   EXSBAD
          B     EXSCOPY
 EXS3     LA    1,EXCWTAB            control words and built-ins
@@ -256,10 +286,43 @@ EXS7A    CLC   0(7,4),=C'&&GLOBAL'     &GLOBAL0 .. &GLOBAL9
          LA    1,EXGLOB(1)
          B     EXSVAL
 EXS8     CLC   0(8,4),=CL8'&&LINENUM'
-         BNE   EXS9
+         BNE   EXS8A
          L     1,EXCURNO
          B     EXSNUM
-EXS9     TRT   1(7,4),EXVTAB        the characters of a name
+EXS8A    LA    1,=CL8'RT'
+         CLC   0(8,4),=CL8'&&TYPEFLA'
+         BE    EXSVAL
+         LA    1,=CL8'OFF'
+         CLC   0(8,4),=CL8'&&DOS'
+         BE    EXSVAL
+         LA    1,EXNAME
+         CLC   0(8,4),=CL8'&&EXEC'
+         BE    EXSVAL
+         CLC   0(8,4),=CL8'&&READFLA'
+         BNE   EXS8B
+         LA    1,=CL8'CONSOLE'
+         ICM   0,15,STKCNT
+         BZ    EXSVAL
+         LA    1,=CL8'STACK'
+         B     EXSVAL
+EXS8B    CLC   0(5,4),=C'&&DISK'    &DISKx: CMS if accessed, else NA
+         BNE   EXS9
+         CLI   6(4),C' '
+         BNE   EXS9
+         SR    0,0
+         IC    0,5(,4)
+         BAL   14,ADTOF
+         LTR   1,1
+         BZ    EXS9
+         LR    0,1
+         LA    1,=CL8'NA'
+         LR    15,0
+         ICM   15,3,0(15)
+         BZ    EXSVAL
+         LA    1,=CL8'CMS'
+         B     EXSVAL
+EXS9     L     15,=A(EXVTAB)        the characters of a name
+         TRT   1(7,4),0(15)
          BNZ   EXSBAD
          LR    1,4
          BAL   14,EXVFIND
@@ -491,7 +554,7 @@ EXCT1A   CLC   0(8,3),=CL8'NOPACK'
          MVI   EXNOPK,1
          B     EXCT4
 EXCT1B   DS    0H
-         LA    1,EXCTLTAB
+         L     1,=A(EXCTLTAB)
 EXCT2    CLI   0(1),X'FF'
          BE    EXSYNTAX
          CLC   0(8,1),0(3)
@@ -557,6 +620,7 @@ EXGO2    BAL   14,EXNUMP
          LTR   1,1
          BNP   EXGOBAD
 EXGO3    BAL   14,EXGOLN            (past the end: the end)
+         MVI   EXJUMPD,1
          B     EXOK
 EXGOBAD  LA    1,2                  &SKIP or &GOTO error
          BAL   14,EXERR
@@ -579,6 +643,7 @@ EXSK2    A     1,EXCURNO
 EXSK3    LTR   1,1
          BNP   EXGOBAD
          BAL   14,EXGOLN
+         MVI   EXJUMPD,1
          B     EXOK
 *
 * &LOOP n|-label m|condition: the next n lines (or up to the label)
@@ -586,6 +651,7 @@ EXSK3    LTR   1,1
 EXLOOPC  L     1,SUBN
          SR    1,2
          C     1,=F'3'
+         BL    EXCONV
          BE    EXLP1
          C     1,=F'5'
          BNE   EXBADIF
@@ -595,7 +661,7 @@ EXLP1    LA    1,8(,3)              the body
          LA    0,1                  forward only
          BAL   14,EXLABEL
          LTR   1,1
-         BZ    EXGOBAD
+         BZ    EXLPEOF
          LR    4,1                  the last line of the body
          B     EXLP3
 EXLP2    BAL   14,EXNUMP
@@ -624,9 +690,8 @@ EXLP5    LA    1,16(,3)             a condition
          BZ    EXLPSKIP
          L     5,=F'-1'
 EXLP6    L     1,LPDEP
-         C     1,=F'8'
-         BL    EXLP7
-         BCTR  1,0
+         C     1,=F'4'              four loops deep at most
+         BNL   EXLPDEEP
 EXLP7    LR    0,1
          SLL   1,4
          LA    1,LPSTK(1)
@@ -637,6 +702,12 @@ EXLP7    LR    0,1
          AH    0,=H'1'
          ST    0,LPDEP
          B     EXOK
+EXLPEOF  LA    1,15                 EOF found in loop
+         BAL   14,EXERR
+         B     RETURN
+EXLPDEEP LA    1,5                  Max depth of loop nesting exceeded
+         BAL   14,EXERR
+         B     RETURN
 EXLPSKIP LA    1,1(,4)
          BAL   14,EXGOLN
          B     EXOK
@@ -709,8 +780,8 @@ EXREAD   LA    5,1
 EXRD3    LTR   5,5                  n lines, each run as a line
          BNP   EXOK
 EXRD4    BAL   14,RDTERM
-         MVC   EXRDBUF,INBUF
-         LA    1,EXRDBUF
+         L     1,=A(EXRDBUF)
+         MVC   0(L'INBUF,1),INBUF
          BAL   14,EXLINE1
          LTR   15,15
          BNZ   RETURN
@@ -829,6 +900,18 @@ EXBEG2   BAL   14,STKPUSH
          B     EXBEG
 EXBEG3   BAL   14,EXEMSGW
          B     EXBEG
+*
+* &TIME [ON|OFF|RESET|TYPE]: no timing in MINICMS; the operand checked
+EXTIME   LA    1,1(,2)
+         C     1,SUBN
+         BNL   EXOK
+         L     1,=A(EXTIMTAB)
+EXTM1    CLI   0(1),X'FF'
+         BE    EXSYNTAX
+         CLC   0(8,1),8(3)
+         BE    EXOK
+         LA    1,8(,1)
+         B     EXTM1
 *
 * &TIME, &CONTINUE, &END, &PUNCH ...: nothing to do
 EXNOP    B     EXOK
@@ -1047,7 +1130,7 @@ EXSYNTAX LA    1,7                  Invalid syntax
 EXCOND   STM   14,12,0(13)
          LA    13,60(,13)
          LR    2,1
-         LA    3,EXOPTAB
+         L     3,=A(EXOPTAB)
 EXCO1    CLI   0(3),X'FF'
          BE    EXCOBAD
          CLC   0(8,3),8(2)
@@ -1293,6 +1376,24 @@ EXLBNO   SR    1,1
 * or leave the loop; a jump out of the body leaves it
 EXLPCHK  STM   14,12,0(13)
          LA    13,60(,13)
+         CLI   EXJUMPD,0            a &GOTO or &SKIP out of a body
+         BE    EXLK0                (past its end too) leaves it
+         MVI   EXJUMPD,0
+EXLKJ    L     2,LPDEP
+         LTR   2,2
+         BZ    EXLK0
+         BCTR  2,0
+         SLL   2,4
+         LA    2,LPSTK(2)
+         L     3,EXNUM
+         C     3,0(,2)
+         BL    EXLKJP
+         C     3,4(,2)
+         BNH   EXLK0
+EXLKJP   L     1,LPDEP
+         BCTR  1,0
+         ST    1,LPDEP
+         B     EXLKJ
 EXLK0    SR    15,15
          L     2,LPDEP
          LTR   2,2
@@ -1525,7 +1626,7 @@ EXERR0   DS    0H
          LA    1,=C' - '
          LA    0,3
          BAL   14,LTXT
-         LA    1,EXERTAB
+         L     1,=A(EXERTAB)
 EXER1    CLI   0(1),0
          BE    EXER3
          CLM   2,1,0(1)
@@ -1560,7 +1661,7 @@ EXCWTAB  DC    CL8'&&TYPE',A(EXTYPE)
          DC    CL8'&&BEGEMSG',A(EXBEGEMS)
          DC    CL8'&&EMSG',A(EXEMSG)
          DC    CL8'&&SPACE',A(EXSPACE)
-         DC    CL8'&&TIME',A(EXNOP)
+         DC    CL8'&&TIME',A(EXTIME)
          DC    CL8'&&CONTINU',A(EXNOP)
          DC    CL8'&&END',A(EXNOP)
          DC    CL8'&&PUNCH',A(EXNOP)
@@ -1571,6 +1672,56 @@ EXCWTAB  DC    CL8'&&TYPE',A(EXTYPE)
          DC    CL8'&&SUBSTR',A(EXCOMMND)
          DC    CL8'&&LITERAL',A(EXCOMMND)
          DC    X'FF'
+*
+         DS    0F                   for all the levels:
+STKHEAD  DC    F'0'                 the console stack: first slot,
+STKCNT   DC    F'0'                 number of lines
+EXLEVEL  DC    F'0'                 EXECs running below this one
+EXGLOB   DC    10CL8'1'             &GLOBAL0 .. &GLOBAL9
+EXGLOB1  DC    10CL8'1'
+EXEWID   DC    F'0'
+EXLIFO   DC    X'00'
+EXJUMPD  DC    X'00'
+EXBEGOP  DC    X'00'
+EXRAWR   DC    X'00'
+EXJPAD   DC    X'00'
+EXLITN   DC    X'00'
+EXBEGALL DC    X'00'
+EXPFXN   DC    X'00'
+EXVAL    DC    CL8' '
+EXPFX    DC    CL8' '
+EXNAMEW  DC    CL8' '
+EXCOMB   DC    CL8' '
+EXNUMTK  DC    CL8' '
+EXLWORK  DC    CL8' '
+         DS    0F
+EXSTATE  DS    0F                   each level's own (kept by EXPUSH):
+EXNXT    DC    F'0'                 the next line's record
+EXNUM    DC    F'0'                 the next line's number
+EXCURNO  DC    F'0'                 the number of the line being run
+EXCURLN  DC    F'0'                 (the &LOOP line's record)
+EXNLINE  DC    F'0'                 the number of lines
+EXEXRC   DC    F'0'                 the return code at the end
+EXNVAR   DC    F'0'                 the number of variables
+EXVBASE  DC    A(EXVARS)            the variables
+EXSTART  DC    A(EXECAREA)          the first line's record
+EXSUB0   DC    F'0'
+SUBN     DC    F'0'
+LPDEP    DC    F'0'                 loops: depth, and 8 of first,
+LPSTK    DC    8XL16'00'            last, times (-1), &LOOP line
+ERRLEN   DC    F'0'
+EXINERR  DC    X'00'
+EXNOPK   DC    X'00'
+SUBRAW   DC    64H'0'
+SUBTOK   DC    66CL8' '
+ERRTEXT  DC    CL160' '
+EXSTEND  EQU   *
+         LTORG
+* The EXEC interpreter must end below X'D000' (R7 and R6 cover 8K).
+         DS    XL(MINICMS+X'D000'-*)
+*
+* Beyond the base registers (X'D000' up to the stack at X'E000'):
+* tables and buffers the code reaches through an address in a register
 *
 * &CONTROL's options: name, EXCTL (X'FF': no change)
 EXCTLTAB DC    CL8'OFF',X'00'
@@ -1603,6 +1754,8 @@ EXOPTAB  DC    CL8'EQ',X'80'
 * the error texts (real R6 CMS's): number, length, text
 EXERTAB  DC    AL1(2,L'EXERT2)
 EXERT2   DC    C'&&SKIP or &&GOTO error'
+         DC    AL1(5,L'EXERT5)
+EXERT5   DC    C'Max depth of loop nesting exceeded'
          DC    AL1(7,L'EXERT7)
 EXERT7   DC    C'Invalid syntax'
          DC    AL1(8,L'EXERT8)
@@ -1615,8 +1768,12 @@ EXERT11  DC    C'Error in &&ERROR action'
 EXERT12  DC    C'Conversion error'
          DC    AL1(10,L'EXERT10)
 EXERT10  DC    C'Misuse of special variable'
+         DC    AL1(13,L'EXERT13)
+EXERT13  DC    C'Too many tokens in statement'
          DC    AL1(14,L'EXERT14)
 EXERT14  DC    C'Misuse of built-in function'
+         DC    AL1(15,L'EXERT15)
+EXERT15  DC    C'EOF found in loop'
          DC    AL1(17,L'EXERT17)
 EXERT17  DC    C'EXEC arithmetic underflow'
          DC    AL1(18,L'EXERT18)
@@ -1630,6 +1787,8 @@ EXERT30  DC    C'EXEC divide by zero'
 * a variable name's characters: 0 for the good ones (and blank)
 EXVTAB   DC    256X'FF'
          ORG   EXVTAB+X'40'
+         DC    X'00'
+         ORG   EXVTAB+X'50'         & (&A&A is one name)
          DC    X'00'
          ORG   EXVTAB+X'5B'         $
          DC    X'00'
@@ -1645,52 +1804,11 @@ EXVTAB   DC    256X'FF'
          DC    10X'00'
          ORG   EXVTAB+256
 *
-         DS    0F                   for all the levels:
-STKHEAD  DC    F'0'                 the console stack: first slot,
-STKCNT   DC    F'0'                 number of lines
-EXLEVEL  DC    F'0'                 EXECs running below this one
-EXGLOB   DC    10CL8'1'             &GLOBAL0 .. &GLOBAL9
-EXGLOB1  DC    10CL8'1'
-EXEWID   DC    F'0'
-EXLIFO   DC    X'00'
-EXBEGOP  DC    X'00'
-EXRAWR   DC    X'00'
-EXJPAD   DC    X'00'
-EXLITN   DC    X'00'
-EXBEGALL DC    X'00'
-EXPFXN   DC    X'00'
-EXVAL    DC    CL8' '
-EXPFX    DC    CL8' '
-EXNAMEW  DC    CL8' '
-EXCOMB   DC    CL8' '
-EXNUMTK  DC    CL8' '
-EXLWORK  DC    CL8' '
-EXRDBUF  DC    CL132' '
-         DS    0F
-EXSTATE  DS    0F                   each level's own (kept by EXPUSH):
-EXNXT    DC    F'0'                 the next line's record
-EXNUM    DC    F'0'                 the next line's number
-EXCURNO  DC    F'0'                 the number of the line being run
-EXCURLN  DC    F'0'                 (the &LOOP line's record)
-EXNLINE  DC    F'0'                 the number of lines
-EXEXRC   DC    F'0'                 the return code at the end
-EXNVAR   DC    F'0'                 the number of variables
-EXVBASE  DC    A(EXVARS)            the variables
-EXSTART  DC    A(EXECAREA)          the first line's record
-EXSUB0   DC    F'0'
-SUBN     DC    F'0'
-LPDEP    DC    F'0'                 loops: depth, and 8 of first,
-LPSTK    DC    8XL16'00'            last, times (-1), &LOOP line
-ERRLEN   DC    F'0'
-EXINERR  DC    X'00'
-EXNOPK   DC    X'00'
-SUBRAW   DC    64H'0'
-SUBTOK   DC    66CL8' '
-ERRTEXT  DC    CL160' '
-EXSTEND  EQU   *
-         LTORG
-* The EXEC interpreter must end below X'D000' (R7 and R6 cover 8K).
-         DS    XL(MINICMS+X'D000'-*)
+* &TIME's operands
+EXTIMTAB DC    CL8'ON',CL8'OFF',CL8'RESET',CL8'TYPE',X'FF'
+EXRDBUF  DC    CL132' '             a line of &READ n
+* (a negative length here: the tables reach the stack)
+         DS    XL(MINICMS+X'DF00'-*)
          ORG   EX2RESUM
          DROP  7
          DROP  6
