@@ -196,6 +196,10 @@ EXSP2    CLI   1(1),C' '            x& alone: as it is
 EXSPMVC  MVC   EXNAMEW(0),0(1)
 EXS0A    CLI   1(4),C' '            & alone: no word
          BE    EXSNULL
+         CLC   0(8,4),=CL8'&&*'     &* and &$: for &IF
+         BE    EXSCOPY
+         CLC   0(8,4),=CL8'&&$'
+         BE    EXSCOPY
          CLC   0(8,4),=CL8'&&LITERAL'  &LITERAL goes, the next word
          BNE   EXS0B                stays as it is
          MVI   EXLITN,1
@@ -506,7 +510,9 @@ EXEW3    C     14,=F'7'
          BE    EXEW5
          CLI   6(2),C'W'
          BNE   EXEW4
-EXEW5    BAL   14,WRTERM
+EXEW5    LTR   0,0                  (no text: nothing)
+         BNP   RETURN
+         BAL   14,WRTERM
          B     RETURN
 EXEW4    BAL   14,LBEG
          LA    1,=C'DMS'
@@ -587,6 +593,10 @@ EXIF     L     1,SUBN
          BL    EXBADIF
          LA    1,8(,3)
          BAL   14,EXCOND
+         C     15,=F'12'            &* or &$ and no arguments: null
+         BE    EXOK
+         C     15,=F'8'
+         BE    EXBADIF
          C     15,=F'8'
          BE    EXBADIF
          LTR   15,15
@@ -684,6 +694,8 @@ EXLP3    L     1,SUBN
          B     EXLP6
 EXLP5    LA    1,16(,3)             a condition
          BAL   14,EXCOND
+         C     15,=F'12'            (&* with no arguments: done)
+         BE    EXLPSKIP
          C     15,=F'8'
          BE    EXBADIF
          LTR   15,15
@@ -940,6 +952,15 @@ EXASSIGN LA    4,2(,2)              the first word of the value
          MVC   EXVAL,0(4)
 EXASET   CLC   0(8,3),=CL8'&&GLOBAL'
          BE    EXSPECV
+         CLC   0(8,3),=CL8'&&RETCODE'
+         BNE   EXASETR
+         LA    1,EXVAL
+         BAL   14,EXNUMP
+         LTR   15,15
+         BNZ   EXCONV
+         ST    1,EXRC
+         B     EXOK
+EXASETR  DS    0H
          CLC   0(8,3),=CL8'&&LINENUM'
          BE    EXSPECV
          CLC   0(7,3),=C'&&GLOBAL'     &GLOBALn: numbers only
@@ -1128,6 +1149,37 @@ EXSYNTAX LA    1,7                  Invalid syntax
 * EXCOND: the condition of the three words at R1 (a, op, b): R15 = 0
 * true, 4 false, 8 not a condition. Two numbers compare as numbers.
 EXCOND   STM   14,12,0(13)
+         LA    13,60(,13)
+         CLC   0(8,1),=CL8'&&*'     &*: true if for every argument,
+         BE    EXCDA                &$: if for one; no arguments: 12
+         CLC   0(8,1),=CL8'&&$'
+         BE    EXCDA
+         BAL   14,EXCOND1
+         B     RETURN
+EXCDA    LR    3,1
+         LA    15,12
+         ICM   4,15,EXNARG
+         BZ    RETURN
+         MVC   EXTRI+8(16),8(3)     the operator and b
+         LA    5,EXARGS
+EXCDA1   MVC   EXTRI(8),0(5)
+         LA    1,EXTRI
+         BAL   14,EXCOND1
+         C     15,=F'8'
+         BE    RETURN
+         CLI   1(3),C'*'
+         BE    EXCDA2
+         LTR   15,15                &$: one true is enough
+         BZ    RETURN
+         B     EXCDA3
+EXCDA2   LTR   15,15                &*: one false is too many
+         BNZ   RETURN
+EXCDA3   LA    5,8(,5)
+         BCT   4,EXCDA1
+         B     RETURN               (R15: the last one's answer)
+*
+* EXCOND1: the condition a op b of the three words at R1
+EXCOND1  STM   14,12,0(13)
          LA    13,60(,13)
          LR    2,1
          L     3,=A(EXOPTAB)
@@ -1436,6 +1488,8 @@ EXLKC1   BAL   14,EXSUBS
          BL    EXLKBAD
          LA    1,SUBTOK+16
          BAL   14,EXCOND
+         C     15,=F'12'            (&* with no arguments: done)
+         BE    EXLKPOP
          C     15,=F'8'
          BE    EXLKBAD
          LTR   15,15
@@ -1689,6 +1743,7 @@ EXLITN   DC    X'00'
 EXBEGALL DC    X'00'
 EXPFXN   DC    X'00'
 EXVAL    DC    CL8' '
+EXTRI    DC    CL24' '              &IF &*: an argument, op, b
 EXPFX    DC    CL8' '
 EXNAMEW  DC    CL8' '
 EXCOMB   DC    CL8' '
