@@ -8,6 +8,8 @@
 * lines; none: one blank).
 WRTERM   STM   14,12,0(13)
          LA    13,60(,13)
+         CLI   EXHT,0               an EXEC's &STACK HT: nothing
+         BNE   RETURN
          LR    2,1
          LR    3,0
          LTR   3,3
@@ -226,6 +228,12 @@ LHEX     STM   14,12,0(13)
 * LOUT: write the line built so far and start a new one
 LOUT     STM   14,12,0(13)
          LA    13,60(,13)
+         CLI   MSGOFF,0             a message &CONTROL NOMSG drops
+         BE    LOUT1
+         MVI   MSGOFF,0
+         BAL   14,LBEG
+         B     RETURN
+LOUT1    DS    0H
          LA    1,LINE
          L     0,LINEP
          SR    0,1

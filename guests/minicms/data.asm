@@ -50,6 +50,8 @@ HEXO     DC    CL9' '
 NUMWORK  DC    CL13' '
 PGMOLD   DC    D'0'
 INEXEC   DC    X'00'
+EXHT     DC    X'00'                1: &STACK HT, nothing typed
+MSGOFF   DC    X'00'                1: this message line is not typed
 *                                   the directory walk
          DS    0F
 FSTIX    DC    F'0'
@@ -337,6 +339,7 @@ EXLOAD   DC    A(EXECAREA)          where its lines are loaded
 EXRC     DC    F'0'
 EXLLEN   DC    F'0'
 EXCTL    DC    X'00'
+EXNOMSG  DC    X'00'                &CONTROL NOMSG: no CMS messages
 EXNAME   DC    CL8' '
 EXARGS   DC    CL240' '             &1 .. &30
 EXOWNL   EQU   *-EXNARG

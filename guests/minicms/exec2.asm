@@ -44,15 +44,20 @@ STKLEN   EQU   132                  of a halfword length and text
 * EX2ORG
 EX2ENTRY LA    6,4095(,7)           R6: the second 4K
          LA    6,1(,6)
+         MVC   EXDISKW,BLANKS       &DISK*: the mode of its disk
+         MVC   EXDISKW(1),2(2)      (R2: the disk table)
 EXINTERP XC    EXNVAR,EXNVAR
+         MVC   EXZERO,EXNAME
          L     1,EXLEVEL            the variables of this level
          SLL   1,11
          A     1,=A(EXVARS)
          ST    1,EXVBASE
          ICM   1,15,EXLEVEL
          BNZ   EXI0
-         MVC   EXGLOB(80),EXGLOB1   &GLOBAL0 .. &GLOBAL9: 1 for an
+         L     1,=A(EXGLOB1)        &GLOBAL0 .. &GLOBAL9: 1 for an
+         MVC   EXGLOB(80),0(1)
 EXI0     MVI   EXNOPK,0             EXEC command from CMS
+         MVI   EXNOMSG,0
          XC    LPDEP,LPDEP
          XC    ERRLEN,ERRLEN
          MVI   EXINERR,0
@@ -68,6 +73,13 @@ EXI1     C     1,EXEND
          LA    2,1(,2)
          B     EXI1
 EXI2     ST    2,EXNLINE
+         XC    EXCURNO,EXCURNO
+         BAL   14,EXMORE            more than 30 arguments
+         LTR   15,15
+         BZ    EXMAIN
+         LA    1,4                  Too many arguments
+         BAL   14,EXERR
+         B     EXFIN
 EXMAIN   BAL   14,EXLPCHK           the end of a loop's body
          LTR   15,15
          BNZ   EXFIN
@@ -92,7 +104,10 @@ EXM1     DS    0H
          LTR   15,15
          BZ    EXMAIN
 EXFIN    L     15,EXEXRC
-         MVI   INEXEC,0
+         ICM   1,15,EXLEVEL         the end of the first EXEC: typing
+         BNZ   EXFIN1               goes on
+         MVI   EXHT,0
+EXFIN1   MVI   INEXEC,0
          B     RETURN
 EXDONE   XC    EXEXRC,EXEXRC
          B     EXFIN
@@ -117,25 +132,10 @@ EXL0A    CLI   0(2),C'*'
          SR    1,1
          ICM   2,15,NTOK
          BZ    RETURN
-         C     2,=F'32'             more than 32 words?
-         BL    EXL0D
-         LH    2,TOKPOS+62          past the 32nd
-         A     2,LINEADR
-         L     3,LINEADR
-         A     3,LINELEN
-EXL0B    CR    2,3
-         BNL   EXL0D
-         CLI   0(2),C' '
-         BE    EXL0C
-         LA    2,1(,2)
-         B     EXL0B
-EXL0C    CR    2,3
-         BNL   EXL0D
-         CLI   0(2),C' '
-         BNE   EXL0E
-         LA    2,1(,2)
-         B     EXL0C
-EXL0E    LA    1,13                 Too many tokens in statement
+         BAL   14,EXMORE            more than 32 words?
+         LTR   15,15
+         BZ    EXL0D
+         LA    1,13                 Too many tokens in statement
          BAL   14,EXERR
          B     RETURN
 EXL0D    SR    1,1
@@ -147,6 +147,31 @@ EXL1     BAL   14,EXSUBS
          BNZ   RETURN
          SR    1,1
          BAL   14,EXSTMT
+         B     RETURN
+*
+* EXMORE: R15 = 4 if TOKENIZE left words after its 32 (else 0)
+EXMORE   STM   14,12,0(13)
+         LA    13,60(,13)
+         SR    15,15
+         CLC   NTOK,=F'32'
+         BL    RETURN
+         LH    2,TOKPOS+62          past the 32nd
+         A     2,LINEADR
+         L     3,LINEADR
+         A     3,LINELEN
+EXMR1    CR    2,3
+         BNL   RETURN
+         CLI   0(2),C' '
+         BE    EXMR2
+         LA    2,1(,2)
+         B     EXMR1
+EXMR2    CR    2,3
+         BNL   RETURN
+         CLI   0(2),C' '
+         BNE   EXMR3
+         LA    2,1(,2)
+         B     EXMR2
+EXMR3    LA    15,4
          B     RETURN
 *
 * EXSUBS: the words from index R1 of TOKENS with the variables
@@ -258,7 +283,7 @@ EXS4     BAL   14,EXARGN            &0 .. &30
          BNZ   EXS5
          LTR   1,1
          BNZ   EXS4A
-         LA    1,EXNAME
+         LA    1,EXZERO             &0 (assignable; &EXEC is the name)
          B     EXSVAL
 EXS4A    C     1,=F'30'
          BH    EXSNULL
@@ -293,8 +318,15 @@ EXS8     CLC   0(8,4),=CL8'&&LINENUM'
          BNE   EXS8A
          L     1,EXCURNO
          B     EXSNUM
-EXS8A    LA    1,=CL8'RT'
-         CLC   0(8,4),=CL8'&&TYPEFLA'
+EXS8A    CLC   0(8,4),=CL8'&&TYPEFLA'
+         BNE   EXS8A1
+         LA    1,=CL8'RT'
+         CLI   EXHT,0
+         BE    EXSVAL
+         LA    1,=CL8'HT'
+         B     EXSVAL
+EXS8A1   LA    1,EXDISKW            &DISK*: the EXEC's disk
+         CLC   0(8,4),=CL8'&&DISK*'
          BE    EXSVAL
          LA    1,=CL8'OFF'
          CLC   0(8,4),=CL8'&&DOS'
@@ -303,21 +335,21 @@ EXS8A    LA    1,=CL8'RT'
          CLC   0(8,4),=CL8'&&EXEC'
          BE    EXSVAL
          CLC   0(8,4),=CL8'&&READFLA'
-         BNE   EXS8B
+         BNE   EXS9
          LA    1,=CL8'CONSOLE'
          ICM   0,15,STKCNT
          BZ    EXSVAL
          LA    1,=CL8'STACK'
          B     EXSVAL
 EXS8B    CLC   0(5,4),=C'&&DISK'    &DISKx: CMS if accessed, else NA
-         BNE   EXS9
+         BNE   EXSNULL
          CLI   6(4),C' '
-         BNE   EXS9
+         BNE   EXSNULL
          SR    0,0
          IC    0,5(,4)
          BAL   14,ADTOF
          LTR   1,1
-         BZ    EXS9
+         BZ    EXSNULL
          LR    0,1
          LA    1,=CL8'NA'
          LR    15,0
@@ -331,7 +363,7 @@ EXS9     L     15,=A(EXVTAB)        the characters of a name
          LR    1,4
          BAL   14,EXVFIND
          LTR   1,1
-         BZ    EXSNULL
+         BZ    EXS8B                (not set: &DISKx, else null)
          LA    1,8(,1)              its value
          B     EXSVAL
 EXSNUM   BAL   14,EXFMT
@@ -547,6 +579,7 @@ EXCONTRL LA    2,1(,2)
          BL    EXCT1
          MVI   EXCTL,1
          MVI   EXNOPK,0
+         MVI   EXNOMSG,0
          B     EXOK
 EXCT1    C     2,SUBN
          BNL   EXOK
@@ -556,8 +589,16 @@ EXCT1    C     2,SUBN
          MVI   EXNOPK,0
          B     EXCT4
 EXCT1A   CLC   0(8,3),=CL8'NOPACK'
-         BNE   EXCT1B
+         BNE   EXCT1C
          MVI   EXNOPK,1
+         B     EXCT4
+EXCT1C   CLC   0(8,3),=CL8'MSG'
+         BNE   EXCT1D
+         MVI   EXNOMSG,0
+         B     EXCT4
+EXCT1D   CLC   0(8,3),=CL8'NOMSG'
+         BNE   EXCT1B
+         MVI   EXNOMSG,1
          B     EXCT4
 EXCT1B   DS    0H
          L     1,=A(EXCTLTAB)
@@ -749,6 +790,10 @@ EXERMVC  MVC   ERRTEXT(0),0(1)
 *
 * &ARGS [words]: the new &1 .. &9
 EXARGSC  LA    1,1(,2)
+         L     0,SUBN
+         SR    0,1
+         C     0,=F'30'
+         BH    EXARGBAD
          LR    4,1
          SLL   4,3
          LA    4,SUBTOK(4)
@@ -827,7 +872,19 @@ EXRV2    LR    1,3
          B     EXRV1
 *
 * &STACK [FIFO|LIFO] words: a line on the console stack
-EXSTACK  LA    2,1(,2)
+EXSTACK  L     1,SUBN               &STACK HT / RT: the EXEC's
+         SR    1,2                  typing stops / goes on
+         C     1,=F'2'
+         BNE   EXSTKN
+         CLC   8(8,3),=CL8'HT'
+         BNE   EXSTKR
+         MVI   EXHT,1
+         B     EXOK
+EXSTKR   CLC   8(8,3),=CL8'RT'
+         BNE   EXSTKN
+         MVI   EXHT,0
+         B     EXOK
+EXSTKN   LA    2,1(,2)
          LA    3,8(,3)
          MVI   EXLIFO,0
          C     2,SUBN
@@ -991,7 +1048,7 @@ EXASETA  LR    4,3                  &0 .. &30
          LA    1,EXARGS(1)
          MVC   0(8,1),EXVAL
          B     EXOK
-EXASET0  MVC   EXNAME,EXVAL         &0
+EXASET0  MVC   EXZERO,EXVAL         &0
          B     EXOK
 EXASET2  LR    1,3
          LA    0,EXVAL
@@ -1131,6 +1188,9 @@ EXMISUSE LA    1,14                 Misuse of built-in function
          BAL   14,EXERR
          B     RETURN
 EXSPECV  LA    1,10                 Misuse of special variable
+         BAL   14,EXERR
+         B     RETURN
+EXARGBAD LA    1,4                  Too many arguments
          BAL   14,EXERR
          B     RETURN
 EXERRACT LA    1,11                 Error in &ERROR action
@@ -1732,7 +1792,6 @@ STKHEAD  DC    F'0'                 the console stack: first slot,
 STKCNT   DC    F'0'                 number of lines
 EXLEVEL  DC    F'0'                 EXECs running below this one
 EXGLOB   DC    10CL8'1'             &GLOBAL0 .. &GLOBAL9
-EXGLOB1  DC    10CL8'1'
 EXEWID   DC    F'0'
 EXLIFO   DC    X'00'
 EXJUMPD  DC    X'00'
@@ -1767,6 +1826,8 @@ LPSTK    DC    8XL16'00'            last, times (-1), &LOOP line
 ERRLEN   DC    F'0'
 EXINERR  DC    X'00'
 EXNOPK   DC    X'00'
+EXZERO   DC    CL8' '               &0
+EXDISKW  DC    CL8' '               &DISK*
 SUBRAW   DC    64H'0'
 SUBTOK   DC    66CL8' '
 ERRTEXT  DC    CL160' '
@@ -1809,6 +1870,8 @@ EXOPTAB  DC    CL8'EQ',X'80'
 * the error texts (real R6 CMS's): number, length, text
 EXERTAB  DC    AL1(2,L'EXERT2)
 EXERT2   DC    C'&&SKIP or &&GOTO error'
+         DC    AL1(4,L'EXERT4)
+EXERT4   DC    C'Too many arguments'
          DC    AL1(5,L'EXERT5)
 EXERT5   DC    C'Max depth of loop nesting exceeded'
          DC    AL1(7,L'EXERT7)
@@ -1862,6 +1925,7 @@ EXVTAB   DC    256X'FF'
 * &TIME's operands
 EXTIMTAB DC    CL8'ON',CL8'OFF',CL8'RESET',CL8'TYPE',X'FF'
 EXRDBUF  DC    CL132' '             a line of &READ n
+EXGLOB1  DC    10CL8'1'             &GLOBALn at the start
 * (a negative length here: the tables reach the stack)
          DS    XL(MINICMS+X'DF00'-*)
          ORG   EX2RESUM
