@@ -262,7 +262,7 @@ EXSTG1   CLI   0(1),X'50'
          TRT   1(7,4),0(15)
          BNZ   EXSBAD
          B     EXSCOPY
-EXS3     LA    1,EXCWTAB            control words and built-ins
+EXS3     L     1,=A(EXCWTAB)        control words and built-ins
 EXS3A    CLI   0(1),X'FF'
          BE    EXS4
          CLC   0(8,1),0(4)
@@ -429,7 +429,7 @@ EXSTMT   STM   14,12,0(13)
          LA    3,SUBTOK(3)          R3 -> its first word
          CLI   0(3),X'50'
          BNE   EXCOMMND             not &: a command
-         LA    4,EXCWTAB            a control word
+         L     4,=A(EXCWTAB)        a control word
 EXST2    CLI   0(4),X'FF'
          BE    EXST1
          CLC   0(8,4),0(3)
@@ -441,7 +441,7 @@ EXST1    LA    1,1(,2)              an assignment
          BNL   EXCOMMND
          CLC   8(8,3),=CL8'='
          BNE   EXCOMMND
-         LA    4,EXASGNE
+         L     4,=A(EXASGNE)
 EXST3    CLI   EXCTL,2              &CONTROL ALL: shown
          BNE   EXST4
          LR    1,2
@@ -908,6 +908,8 @@ EXBEGTYP MVI   EXBEGOP,0
          B     EXBEGO
 EXBEGEMS MVI   EXBEGOP,2
          B     EXBEGO
+EXBEGPUN MVI   EXBEGOP,3
+         B     EXBEGO
 EXBEGSTK MVI   EXBEGOP,1
 EXBEGO   MVI   EXLIFO,0
          MVI   EXBEGALL,0
@@ -960,15 +962,30 @@ EXBEG1B  LTR   0,0
          BNE   EXBEG1C
          BCTR  0,0
          B     EXBEG1B
-EXBEG1C  CLI   EXBEGOP,1
+EXBEG1C  CLI   EXBEGOP,1            0 type, 1 stack, 2 EMSG, 3 punch
          BE    EXBEG2
-         BH    EXBEG3
+         CLI   EXBEGOP,2
+         BE    EXBEG3
+         CLI   EXBEGOP,3
+         BE    EXBEG4
          BAL   14,WRTERM
          B     EXBEG
 EXBEG2   BAL   14,STKPUSH
          B     EXBEG
 EXBEG3   BAL   14,EXEMSGW
          B     EXBEG
+EXBEG4   L     15,=A(PUNCARD)
+         BALR  14,15
+         B     EXBEG
+*
+* &PUNCH words: a card on the virtual punch
+EXPUNCH  LA    1,1(,2)
+         BAL   14,EXJOIN
+         LA    1,EXLINE
+         L     0,EXLLEN
+         L     15,=A(PUNCARD)
+         BALR  14,15
+         B     EXOK
 *
 * &TIME [ON|OFF|RESET|TYPE]: no timing in MINICMS; the operand checked
 EXTIME   LA    1,1(,2)
@@ -1756,36 +1773,6 @@ EXER3    BAL   14,LOUT
          LA    15,4
          B     RETURN
 *
-* the control words and built-ins (not replaced), with their code
-         DS    0F                   (12-byte entries: A() aligned)
-EXASGNE  DC    CL8' ',A(EXASSIGN)   (an assignment)
-EXCWTAB  DC    CL8'&&TYPE',A(EXTYPE)
-         DC    CL8'&&IF',A(EXIF)
-         DC    CL8'&&GOTO',A(EXGOTO)
-         DC    CL8'&&SKIP',A(EXSKIP)
-         DC    CL8'&&LOOP',A(EXLOOPC)
-         DC    CL8'&&EXIT',A(EXEXIT)
-         DC    CL8'&&CONTROL',A(EXCONTRL)
-         DC    CL8'&&ERROR',A(EXERROR)
-         DC    CL8'&&ARGS',A(EXARGSC)
-         DC    CL8'&&READ',A(EXREAD)
-         DC    CL8'&&STACK',A(EXSTACK)
-         DC    CL8'&&BEGSTAC',A(EXBEGSTK)
-         DC    CL8'&&BEGTYPE',A(EXBEGTYP)
-         DC    CL8'&&BEGEMSG',A(EXBEGEMS)
-         DC    CL8'&&EMSG',A(EXEMSG)
-         DC    CL8'&&SPACE',A(EXSPACE)
-         DC    CL8'&&TIME',A(EXTIME)
-         DC    CL8'&&CONTINU',A(EXNOP)
-         DC    CL8'&&END',A(EXNOP)
-         DC    CL8'&&PUNCH',A(EXNOP)
-         DC    CL8'&&BEGPUNC',A(EXNOP)
-         DC    CL8'&&CONCAT',A(EXCOMMND)
-         DC    CL8'&&LENGTH',A(EXCOMMND)
-         DC    CL8'&&DATATYP',A(EXCOMMND)
-         DC    CL8'&&SUBSTR',A(EXCOMMND)
-         DC    CL8'&&LITERAL',A(EXCOMMND)
-         DC    X'FF'
 *
          DS    0F                   for all the levels:
 STKHEAD  DC    F'0'                 the console stack: first slot,
@@ -1921,6 +1908,37 @@ EXVTAB   DC    256X'FF'
          ORG   EXVTAB+X'F0'         0-9
          DC    10X'00'
          ORG   EXVTAB+256
+*
+* the control words and built-ins (not replaced), with their code
+         DS    0F                   (12-byte entries: A() aligned)
+EXASGNE  DC    CL8' ',A(EXASSIGN)   (an assignment)
+EXCWTAB  DC    CL8'&&TYPE',A(EXTYPE)
+         DC    CL8'&&IF',A(EXIF)
+         DC    CL8'&&GOTO',A(EXGOTO)
+         DC    CL8'&&SKIP',A(EXSKIP)
+         DC    CL8'&&LOOP',A(EXLOOPC)
+         DC    CL8'&&EXIT',A(EXEXIT)
+         DC    CL8'&&CONTROL',A(EXCONTRL)
+         DC    CL8'&&ERROR',A(EXERROR)
+         DC    CL8'&&ARGS',A(EXARGSC)
+         DC    CL8'&&READ',A(EXREAD)
+         DC    CL8'&&STACK',A(EXSTACK)
+         DC    CL8'&&BEGSTAC',A(EXBEGSTK)
+         DC    CL8'&&BEGTYPE',A(EXBEGTYP)
+         DC    CL8'&&BEGEMSG',A(EXBEGEMS)
+         DC    CL8'&&EMSG',A(EXEMSG)
+         DC    CL8'&&SPACE',A(EXSPACE)
+         DC    CL8'&&TIME',A(EXTIME)
+         DC    CL8'&&CONTINU',A(EXNOP)
+         DC    CL8'&&END',A(EXNOP)
+         DC    CL8'&&PUNCH',A(EXPUNCH)
+         DC    CL8'&&BEGPUNC',A(EXBEGPUN)
+         DC    CL8'&&CONCAT',A(EXCOMMND)
+         DC    CL8'&&LENGTH',A(EXCOMMND)
+         DC    CL8'&&DATATYP',A(EXCOMMND)
+         DC    CL8'&&SUBSTR',A(EXCOMMND)
+         DC    CL8'&&LITERAL',A(EXCOMMND)
+         DC    X'FF'
 *
 * &TIME's operands
 EXTIMTAB DC    CL8'ON',CL8'OFF',CL8'RESET',CL8'TYPE',X'FF'
