@@ -542,8 +542,22 @@ EXEW3    C     14,=F'7'
          BE    EXEW5
          CLI   6(2),C'W'
          BNE   EXEW4
-EXEW5    LTR   0,0                  (no text: nothing)
+EXEW5    BAL   14,LBEG              E, I, W: DMS, id and text as
+         LA    1,=C'DMS'            CP's SET EMSG edits them
+         LA    0,3                  (DIAGNOSE X'5C')
+         BAL   14,LTXT
+         LR    1,2
+         LR    0,3
+         BAL   14,LTXT
+         LA    4,LINE
+         L     5,LINEP
+         SR    5,4
+         BAL   14,LBEG
+         DIAG  4,5,X'005C'
+         LTR   5,5
          BNP   RETURN
+         LR    1,4
+         LR    0,5
          BAL   14,WRTERM
          B     RETURN
 EXEW4    BAL   14,LBEG
