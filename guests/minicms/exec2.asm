@@ -13,17 +13,23 @@
 * after &LITERAL and the names after &READ VARS.
 *
 * Statements: &name = value | &CONCAT | &LENGTH | &DATATYPE | &SUBSTR
-* | &LITERAL | a + - * / b ...; &ARGS; &READ ARGS|VARS|n (the console
-* stack first); &IF a op b stmt (EQ NE LT LE GT GE = NE < <= > >=,
-* numbers compared as numbers); &GOTO -label|TOP|n; &SKIP [n];
-* &LOOP n|-label m|condition; &ERROR stmt; &EXIT [rc]; &CONTROL
-* OFF|ERROR|CMS|ALL (MSG NOMSG TIME NOTIME PACK NOPACK accepted);
-* &TYPE; &BEGTYPE ... &END; &STACK [FIFO|LIFO]; &BEGSTACK ... &END;
-* &EMSG; &SPACE [n]; &TIME and &CONTINUE (nothing to do). A command
-* is shown (&CONTROL CMS, ALL) and run; a return code other than 0
-* gives +++ R(rc) +++ and runs the &ERROR statement. Errors end the
-* EXEC with Error in EXEC file fn, line n - text (DMSEXT072E, shown
-* without its id as R6 CMS does), return code 800 + n.
+* | &LITERAL | a + - * / b ... (from the left); &ARGS; &READ ARGS |
+* VARS | n (the console stack first); &IF a op b stmt (EQ NE LT LE GT
+* GE = not= < <= > >=; two numbers compare as numbers; &* and &$ for
+* all or any argument); &GOTO -label|TOP|n; &SKIP [n]; &LOOP n|-label
+* m|condition (4 deep); &ERROR stmt; &EXIT [rc]; &CONTROL OFF|ERROR|
+* CMS|ALL, MSG|NOMSG, PACK|NOPACK (TIME NOTIME accepted); &TYPE;
+* &BEGTYPE, &BEGSTACK, &BEGEMSG, &BEGPUNCH ... &END; &STACK [FIFO|
+* LIFO|HT|RT]; &EMSG (edited by CP's SET EMSG, DIAGNOSE X'5C');
+* &PUNCH (00D); &SPACE [n]; &TIME (no timing typed) and &CONTINUE.
+* Special variables: &TYPEFLAG &READFLAG &DISKx &DISK* &DOS &EXEC
+* &LINENUM &GLOBAL &GLOBAL0-9. An EXEC may call EXEC, 8 levels deep
+* (EXPUSH / EXPOP keep the caller's state). Not here: &HEX.
+* A command is shown (&CONTROL CMS, ALL) and run; a return code other
+* than 0 gives +++ R(rc) +++ and runs the &ERROR statement. Errors end
+* the EXEC with Error in EXEC file fn, line n - text (DMSEXT072E, shown
+* without its id as R6 CMS does), return code 800 + n; the texts are
+* real R6 CMS's (cp/tests/data/exec/README.md lists them).
 *
 * This code lies at X'B000' (EX2ORG) with R7 and R6 as its base
 * registers (loaded from EX2BASE); the routines it calls keep them.
