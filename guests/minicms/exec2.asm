@@ -63,6 +63,7 @@ EXINTERP XC    EXNVAR,EXNVAR
          L     1,=A(EXGLOB1)        &GLOBAL0 .. &GLOBAL9: 1 for an
          MVC   EXGLOB(80),0(1)
 EXI0     MVI   EXNOPK,0             EXEC command from CMS
+         MVI   EXHEXON,0
          MVI   EXNOMSG,0
          XC    LPDEP,LPDEP
          XC    ERRLEN,ERRLEN
@@ -154,6 +155,76 @@ EXL1     BAL   14,EXSUBS
          SR    1,1
          BAL   14,EXSTMT
          B     RETURN
+*
+* EXHEXW: the word X'n at R1 under &HEX ON: in an assignment's value
+* n is hexadecimal and becomes decimal, elsewhere n is decimal and
+* becomes hexadecimal. R1 -> the new word (EXNUMTK); R15 = 4 if n is
+* not a number of that kind.
+EXHEXW   STM   14,12,0(13)
+         LA    13,60(,13)
+         LA    5,10                 (R3: EXSUBS's words so far)
+         C     3,=F'2'
+         BL    EXHW0
+         CLC   SUBTOK+8(8),=CL8'='  in an assignment: hexadecimal
+         BNE   EXHW0
+         LA    5,16
+EXHW0    LA    2,2(,1)              the digits
+         LA    3,6
+         SR    4,4                  the value
+         LA    15,4
+EXHW1    CLI   0(2),C' '
+         BE    EXHW4
+         SR    14,14                the digit
+         IC    14,0(,2)
+         CLI   0(2),C'0'
+         BL    EXHW2
+         N     14,=F'15'
+         B     EXHW3
+EXHW2    C     5,=F'16'             A-F in hexadecimal only
+         BNE   RETURN
+         CLI   0(2),C'A'
+         BL    RETURN
+         CLI   0(2),C'F'
+         BH    RETURN
+         N     14,=F'15'
+         LA    14,9(,14)
+EXHW3    LR    1,4                  value * base + digit
+         MR    0,5
+         AR    1,14
+         LR    4,1
+         LA    2,1(,2)
+         BCT   3,EXHW1
+EXHW4    LA    1,EXNUMTK
+         C     5,=F'16'
+         BNE   EXHW5
+         LR    1,4                  hexadecimal in: decimal out
+         BAL   14,EXFMT
+         LA    1,EXNUMTK
+         SR    15,15
+         B     RETURN
+EXHW5    MVC   EXNUMTK,BLANKS       decimal in: hexadecimal out
+         LA    2,EXNUMTK
+         LA    3,8
+         SR    5,5                  a digit seen
+EXHW6    LR    1,4                  the top hexadecimal digit
+         SRL   1,28
+         SLL   4,4
+         LTR   5,5
+         BNZ   EXHW7
+         LTR   1,1                  (no leading zeros)
+         BZ    EXHW8
+EXHW7    LA    5,1
+         IC    1,EXHEXD(1)
+         STC   1,0(,2)
+         LA    2,1(,2)
+EXHW8    BCT   3,EXHW6
+         LTR   5,5                  0: one digit
+         BNZ   EXHW9
+         MVI   EXNUMTK,C'0'
+EXHW9    LA    1,EXNUMTK
+         SR    15,15
+         B     RETURN
+EXHEXD   DC    C'0123456789ABCDEF'
 *
 * EXMORE: R15 = 4 if TOKENIZE left words after its 32 (else 0)
 EXMORE   STM   14,12,0(13)
@@ -398,6 +469,14 @@ EXCB2    LA    1,EXCOMB
          MVI   EXPFXN,0
 EXSVAL1  CLC   0(8,1),BLANKS        null: no word
          BE    EXSNULL
+         CLI   EXHEXON,0            &HEX ON: X'n words converted
+         BE    EXSVAL2
+         CLC   0(2,1),=X'E77D'      X'
+         BNE   EXSVAL2
+         BAL   14,EXHEXW
+         LTR   15,15
+         BNZ   EXCONV
+EXSVAL2  DS    0H
          LR    5,3
          SLL   5,3
          LA    5,SUBTOK(5)
@@ -493,7 +572,8 @@ EXCM3    ICM   0,15,ERRLEN          the &ERROR statement
          CLI   EXINERR,0
          BNE   EXOK
          MVI   EXINERR,1
-         MVC   EXLINE,ERRTEXT
+         L     1,=A(ERRTEXT)
+         MVC   EXLINE(L'ERRTEXT),0(1)
          LA    1,EXLINE
          BAL   14,EXLINE1
          MVI   EXINERR,0
@@ -799,14 +879,15 @@ EXERROR  LR    1,2
          SR    0,1
          BNP   EXOK
          A     1,LINEADR
-         MVI   ERRTEXT,C' '
-         MVC   ERRTEXT+1(L'ERRTEXT-1),ERRTEXT
+         L     5,=A(ERRTEXT)
+         MVI   0(5),C' '
+         MVC   1(L'ERRTEXT-1,5),0(5)
          LR    4,0
          BCTR  4,0
          EX    4,EXERMVC
          ST    0,ERRLEN
          B     EXOK
-EXERMVC  MVC   ERRTEXT(0),0(1)
+EXERMVC  MVC   0(0,5),0(1)
 *
 * &ARGS [words]: the new &1 .. &9
 EXARGSC  LA    1,1(,2)
@@ -1005,6 +1086,19 @@ EXPUNCH  LA    1,1(,2)
          L     0,EXLLEN
          L     15,=A(PUNCARD)
          BALR  14,15
+         B     EXOK
+*
+* &HEX ON|OFF: X'n words converted (see EXHEXW) or not
+EXHEX    LA    1,1(,2)
+         C     1,SUBN
+         BNL   EXSYNTAX
+         CLC   8(8,3),=CL8'ON'
+         BNE   EXHEX1
+         MVI   EXHEXON,1
+         B     EXOK
+EXHEX1   CLC   8(8,3),=CL8'OFF'
+         BNE   EXSYNTAX
+         MVI   EXHEXON,0
          B     EXOK
 *
 * &TIME [ON|OFF|RESET|TYPE]: no timing in MINICMS; the operand checked
@@ -1721,6 +1815,9 @@ EXPUSH   STM   14,12,0(13)
          LA    0,EXSTATE
          LR    1,15
          MVCL  14,0
+         LA    14,1536(,3)          and ERRTEXT
+         L     1,=A(ERRTEXT)
+         MVC   0(L'ERRTEXT,14),0(1)
          L     1,EXEND              the new lines after these
          ST    1,EXLOAD
          LA    2,1(,2)
@@ -1748,6 +1845,9 @@ EXPOP    STM   14,12,0(13)
          LA    0,512(,3)
          LR    1,15
          MVCL  14,0
+         LA    14,1536(,3)          and ERRTEXT
+         L     1,=A(ERRTEXT)
+         MVC   0(L'ERRTEXT,1),0(14)
          MVI   INEXEC,1
          LR    15,4
          B     RETURN
@@ -1834,10 +1934,10 @@ ERRLEN   DC    F'0'
 EXINERR  DC    X'00'
 EXNOPK   DC    X'00'
 EXZERO   DC    CL8' '               &0
+EXHEXON  DC    X'00'                &HEX ON
 EXDISKW  DC    CL8' '               &DISK*
 SUBRAW   DC    64H'0'
 SUBTOK   DC    66CL8' '
-ERRTEXT  DC    CL160' '
 EXSTEND  EQU   *
          LTORG
 * The EXEC interpreter must end below X'D000' (R7 and R6 cover 8K).
@@ -1948,6 +2048,7 @@ EXCWTAB  DC    CL8'&&TYPE',A(EXTYPE)
          DC    CL8'&&BEGEMSG',A(EXBEGEMS)
          DC    CL8'&&EMSG',A(EXEMSG)
          DC    CL8'&&SPACE',A(EXSPACE)
+         DC    CL8'&&HEX',A(EXHEX)
          DC    CL8'&&TIME',A(EXTIME)
          DC    CL8'&&CONTINU',A(EXNOP)
          DC    CL8'&&END',A(EXNOP)
@@ -1963,6 +2064,8 @@ EXCWTAB  DC    CL8'&&TYPE',A(EXTYPE)
 * &TIME's operands
 EXTIMTAB DC    CL8'ON',CL8'OFF',CL8'RESET',CL8'TYPE',X'FF'
 EXRDBUF  DC    CL132' '             a line of &READ n
+ERRTEXT  DC    CL160' '             the &ERROR statement (each level:
+*                                   kept by EXPUSH at +1536)
 EXGLOB1  DC    10CL8'1'             &GLOBALn at the start
 * (a negative length here: the tables reach the stack)
          DS    XL(MINICMS+X'DF00'-*)
