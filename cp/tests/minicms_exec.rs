@@ -246,3 +246,70 @@ fn errors_name_the_line_and_give_r6_return_codes() {
          Error in EXEC file E10, line 1 - Invalid char in variable symbol\nReady(00819);\n"
     );
 }
+
+/// An EXEC calling EXEC: the caller's variables are its own, `&GLOBAL` is the level and
+/// `&GLOBALn` is shared, `&RETCODE` is the inner `&EXIT`; `&*` / `&$` test all / any
+/// argument; `&HEX ON` converts `X'n` words; `&STACK HT` stops the EXEC's typing.
+#[test]
+fn nested_exec_globals_args_tests_hex_and_ht() {
+    let out = run(
+        &[
+            (
+                "N1",
+                &[
+                    "&CONTROL OFF",
+                    "&A = OUTER",
+                    "&GLOBAL1 = 5",
+                    "EXEC N2 X",
+                    "&TYPE BACK &A RC &RETCODE G1 &GLOBAL1",
+                    "&IF &* = P &TYPE ALL P",
+                    "&IF &$ = Q &TYPE ONE Q",
+                    "&STACK HT",
+                    "&TYPE HIDDEN",
+                    "&STACK RT",
+                ],
+            ),
+            (
+                "N2",
+                &[
+                    "&TYPE INNER .&A &1 LEVEL &GLOBAL G1 &GLOBAL1",
+                    "&GLOBAL1 = 6",
+                    "&HEX ON",
+                    "&TYPE X'255",
+                    "&B = X'FF",
+                    "&TYPE &B",
+                    "&EXIT 9",
+                ],
+            ),
+        ],
+        "N1 P Q P\n",
+    );
+    assert_eq!(
+        out,
+        "INNER . X LEVEL 2 G1 5\nFF\n255\nBACK OUTER RC 9 G1 6\nONE Q\nReady;\n"
+    );
+}
+
+/// An EXEC that calls itself without end stops at MINICMS's eight levels (each level then
+/// goes on with the return code -1), and a loop whose label is missing is R6's error 815:
+/// a bad EXEC ends, it does not hang MINICMS or stop the guest.
+#[test]
+fn runaway_recursion_and_a_missing_loop_label_end() {
+    let out = run(
+        &[
+            (
+                "R",
+                &["&CONTROL OFF", "EXEC R", "&TYPE LEVEL &GLOBAL RC &RETCODE"],
+            ),
+            ("L", &["&LOOP -NOWHERE 2", "&TYPE NOT REACHED"]),
+        ],
+        "R\nL\n",
+    );
+    let mut want = String::from("DMSEXT074E EXECs nested too deeply in MINICMS.\n");
+    for level in (1..=8).rev() {
+        let rc = if level == 8 { -1 } else { 0 };
+        want.push_str(&format!("LEVEL {level} RC {rc}\n"));
+    }
+    want.push_str("Ready;\nError in EXEC file L, line 1 - EOF found in loop\nReady(00815);\n");
+    assert_eq!(out, want);
+}

@@ -24,7 +24,7 @@
 * &PUNCH (00D); &SPACE [n]; &TIME (no timing typed) and &CONTINUE.
 * Special variables: &TYPEFLAG &READFLAG &DISKx &DISK* &DOS &EXEC
 * &LINENUM &GLOBAL &GLOBAL0-9. An EXEC may call EXEC, 8 levels deep
-* (EXPUSH / EXPOP keep the caller's state). Not here: &HEX.
+* (EXPUSH / EXPOP keep the caller's state). &HEX ON|OFF (EXHEXW).
 * A command is shown (&CONTROL CMS, ALL) and run; a return code other
 * than 0 gives +++ R(rc) +++ and runs the &ERROR statement. Errors end
 * the EXEC with Error in EXEC file fn, line n - text (DMSEXT072E, shown
