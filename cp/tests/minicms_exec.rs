@@ -313,3 +313,21 @@ fn runaway_recursion_and_a_missing_loop_label_end() {
     want.push_str("Ready;\nError in EXEC file L, line 1 - EOF found in loop\nReady(00815);\n");
     assert_eq!(out, want);
 }
+
+/// MINICMS's error messages go through DIAGNOSE X'5C' as CMS's do, so CP's SET EMSG decides
+/// what shows: TEXT (the default) the text, ON the code and the text, CODE the code, OFF
+/// nothing.
+#[test]
+fn error_messages_follow_set_emsg() {
+    let out = run(
+        &[],
+        "STATE NOPE EXEC\nCP SET EMSG ON\nSTATE NOPE EXEC\nCP SET EMSG CODE\n\
+         STATE NOPE EXEC\nCP SET EMSG OFF\nSTATE NOPE EXEC\n",
+    );
+    assert_eq!(
+        out,
+        "File 'NOPE EXEC' not found.\nReady(00028);\nReady;\n\
+         DMSSTT002E File 'NOPE EXEC' not found.\nReady(00028);\nReady;\n\
+         DMSSTT002E\nReady(00028);\nReady;\nReady(00028);\n"
+    );
+}

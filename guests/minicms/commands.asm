@@ -63,7 +63,7 @@ ERRMSG   STM   14,12,0(13)
          CLI   EXNOMSG,0
          BE    ERRMSG1
          MVI   MSGOFF,1
-ERRMSG1  DS    0H
+ERRMSG1  MVI   MSGEDIT,1            edited by SET EMSG at LOUT
          LA    1,=C'DMS'
          LA    0,3
          BAL   14,LTXT

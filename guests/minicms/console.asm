@@ -231,9 +231,24 @@ LOUT     STM   14,12,0(13)
          CLI   MSGOFF,0             a message &CONTROL NOMSG drops
          BE    LOUT1
          MVI   MSGOFF,0
+         MVI   MSGEDIT,0
          BAL   14,LBEG
          B     RETURN
-LOUT1    DS    0H
+LOUT1    CLI   MSGEDIT,0            an error message (ERRMSG): as
+         BE    LOUT2                CP's SET EMSG edits it with
+         MVI   MSGEDIT,0            DIAGNOSE X'5C' (TEXT, the
+         LA    2,LINE               default: the text only)
+         L     3,LINEP
+         SR    3,2
+         DIAG  2,3,X'005C'
+         BAL   14,LBEG
+         LTR   3,3
+         BNP   RETURN
+         LR    1,2
+         LR    0,3
+         BAL   14,WRTERM
+         B     RETURN
+LOUT2    DS    0H
          LA    1,LINE
          L     0,LINEP
          SR    0,1

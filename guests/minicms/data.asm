@@ -52,6 +52,7 @@ PGMOLD   DC    D'0'
 INEXEC   DC    X'00'
 EXHT     DC    X'00'                1: &STACK HT, nothing typed
 MSGOFF   DC    X'00'                1: this message line is not typed
+MSGEDIT  DC    X'00'                1: an error message (DIAG X'5C')
 *                                   the directory walk
          DS    0F
 FSTIX    DC    F'0'
