@@ -162,7 +162,7 @@ fn punch_to_own_reader_and_readcard_it_back() {
          READCARD *\nLOGOFF\n",
     );
     let r = response(&out, 2);
-    assert_eq!(r, [format!("{h}")], "{out}");
+    assert_eq!(r, [h.to_string()], "{out}");
     let l = response(&out, 3);
     assert_eq!(l.len(), 1, "{out}");
     assert!(
