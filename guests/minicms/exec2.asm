@@ -214,7 +214,8 @@ EXHW6    LR    1,4                  the top hexadecimal digit
          LTR   1,1                  (no leading zeros)
          BZ    EXHW8
 EXHW7    LA    5,1
-         IC    1,EXHEXD(1)
+         L     14,=A(EXHEXD)
+         IC    1,0(1,14)
          STC   1,0(,2)
          LA    2,1(,2)
 EXHW8    BCT   3,EXHW6
@@ -224,7 +225,6 @@ EXHW8    BCT   3,EXHW6
 EXHW9    LA    1,EXNUMTK
          SR    15,15
          B     RETURN
-EXHEXD   DC    C'0123456789ABCDEF'
 *
 * EXMORE: R15 = 4 if TOKENIZE left words after its 32 (else 0)
 EXMORE   STM   14,12,0(13)
@@ -937,10 +937,18 @@ EXREAD   LA    5,1
          LR    5,1
 EXRD3    LTR   5,5                  n lines, each run as a line
          BNP   EXOK
-EXRD4    BAL   14,RDTERM
+EXRD4    CLI   EXRDDEP+3,8          8 deep at most (the save areas)
+         BNL   EXSYNTAX
+         BAL   14,RDTERM
          L     1,=A(EXRDBUF)
          MVC   0(L'INBUF,1),INBUF
+         L     14,EXRDDEP
+         LA    14,1(,14)
+         ST    14,EXRDDEP
          BAL   14,EXLINE1
+         L     14,EXRDDEP
+         BCTR  14,0
+         ST    14,EXRDDEP
          LTR   15,15
          BNZ   RETURN
          BCT   5,EXRD4
@@ -1351,10 +1359,11 @@ EXCDA    LR    3,1
          LA    15,12
          ICM   4,15,EXNARG
          BZ    RETURN
-         MVC   EXTRI+8(16),8(3)     the operator and b
+         L     2,=A(EXTRI)
+         MVC   8(16,2),8(3)         the operator and b
          LA    5,EXARGS
-EXCDA1   MVC   EXTRI(8),0(5)
-         LA    1,EXTRI
+EXCDA1   MVC   0(8,2),0(5)          an argument
+         LR    1,2
          BAL   14,EXCOND1
          C     15,=F'8'
          BE    RETURN
@@ -1898,6 +1907,7 @@ EXER3    BAL   14,LOUT
 STKHEAD  DC    F'0'                 the console stack: first slot,
 STKCNT   DC    F'0'                 number of lines
 EXLEVEL  DC    F'0'                 EXECs running below this one
+EXRDDEP  DC    F'0'                 &READ n lines running &READ n
 EXGLOB   DC    10CL8'1'             &GLOBAL0 .. &GLOBAL9
 EXEWID   DC    F'0'
 EXLIFO   DC    X'00'
@@ -1909,7 +1919,6 @@ EXLITN   DC    X'00'
 EXBEGALL DC    X'00'
 EXPFXN   DC    X'00'
 EXVAL    DC    CL8' '
-EXTRI    DC    CL24' '              &IF &*: an argument, op, b
 EXPFX    DC    CL8' '
 EXNAMEW  DC    CL8' '
 EXCOMB   DC    CL8' '
@@ -2067,6 +2076,8 @@ EXRDBUF  DC    CL132' '             a line of &READ n
 ERRTEXT  DC    CL160' '             the &ERROR statement (each level:
 *                                   kept by EXPUSH at +1536)
 EXGLOB1  DC    10CL8'1'             &GLOBALn at the start
+EXHEXD   DC    C'0123456789ABCDEF'  hexadecimal digits
+EXTRI    DC    CL24' '              &IF &*: an argument, op, b
 * (a negative length here: the tables reach the stack)
          DS    XL(MINICMS+X'DF00'-*)
          ORG   EX2RESUM

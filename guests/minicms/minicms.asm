@@ -140,6 +140,11 @@ IPLBAN   BAL   14,LBEG
 *---------------------------------------------------------------------
 READY    L     13,=A(STACK)
          MVI   INEXEC,0
+         MVI   EXHT,0               no EXEC runs (after a program
+         MVI   MSGOFF,0             check in one too): its state
+         MVI   MSGEDIT,0            goes
+         L     1,=A(EXLEVEL)
+         XC    0(8,1),0(1)          (EXLEVEL, EXRDDEP)
          L     1,LASTRC
          BAL   14,SAYREADY
 RDLOOP   BAL   14,RDTERM            R1 -> line, R0 = length
