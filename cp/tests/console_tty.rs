@@ -58,8 +58,8 @@ fn pasted_lines_all_run_in_order() {
             .unwrap_or_else(|| panic!("no {s:?} in:\n{text}"))
     };
     // In order: QUERY USERID's answer, LISTFILE's (an empty A-disk), QUERY DISK's.
-    assert!(at("VM390 AT VM390") < at("DMSLST002E"), "{text}");
-    assert!(at("DMSLST002E") < at("A (191):"), "{text}");
+    assert!(at("VM390 AT VM390") < at("File not found."), "{text}");
+    assert!(at("File not found.") < at("A (191):"), "{text}");
     // Each line is shown at the read that took it.
     assert!(text.contains("VM READ  LISTF"), "{text}");
     assert!(text.contains("VM READ  Q DISK"), "{text}");

@@ -162,7 +162,7 @@ fn punch_to_own_reader_and_readcard_it_back() {
          READCARD *\nLOGOFF\n",
     );
     let r = response(&out, 2);
-    assert_eq!(r, [format!("DMSRDC702I {h}")], "{out}");
+    assert_eq!(r, [h.to_string()], "{out}");
     let l = response(&out, 3);
     assert_eq!(l.len(), 1, "{out}");
     assert!(
@@ -176,7 +176,7 @@ fn punch_to_own_reader_and_readcard_it_back() {
     );
     assert_eq!(response(&out, 5), ["NO RDR FILES"], "{out}");
     // An empty reader: R6's DMSRDC701I NULL FILE, and no file.
-    assert_eq!(response(&out, 6), ["DMSRDC701I NULL FILE"], "{out}");
+    assert_eq!(response(&out, 6), ["NULL FILE"], "{out}");
 }
 
 /// PUNCH (NOHEADER TO *: the records alone, to one's own reader (PUNCH spools the punch
@@ -220,8 +220,8 @@ fn readcard_names_and_control_cards() {
     assert_eq!(
         response(&out, 7),
         [
-            "DMSRDC702I READ CONTROL CARD MISSING. FOLLOWING ASSUMED:",
-            "DMSRDC702I :READ READCARD CMSUT1 A1"
+            "READ CONTROL CARD MISSING. FOLLOWING ASSUMED:",
+            ":READ READCARD CMSUT1 A1"
         ],
         "{out}"
     );
@@ -233,10 +233,7 @@ fn readcard_names_and_control_cards() {
     // EDIT (one Ready), PUNCH, READ *.
     assert_eq!(
         response(&out, 11),
-        [
-            "DMSRDC702I :READ FIRST FILE",
-            "DMSRDC702I :READ SECOND FILE A2 MORE"
-        ],
+        [":READ FIRST FILE", ":READ SECOND FILE A2 MORE"],
         "{out}"
     );
     assert_eq!(
@@ -291,36 +288,16 @@ fn print_tell_and_errors() {
     };
     assert_eq!(msg(4), " MSG FROM VM390: HELLO THERE", "{out}");
     assert_eq!(msg(5), " MSG FROM VM390: SECOND ONE", "{out}");
-    assert_eq!(
-        response(&out, 6),
-        ["DMSPUN002E File 'NOPE DATA' not found."],
-        "{out}"
-    );
-    assert_eq!(
-        response(&out, 7),
-        ["DMSPUN003E Invalid option 'BOGUS'."],
-        "{out}"
-    );
-    assert_eq!(
-        response(&out, 8),
-        ["DMSPRT003E Invalid option 'CC'."],
-        "{out}"
-    );
-    assert_eq!(
-        response(&out, 9),
-        ["DMSPUN054E Incomplete fileID specified."],
-        "{out}"
-    );
+    assert_eq!(response(&out, 6), ["File 'NOPE DATA' not found."], "{out}");
+    assert_eq!(response(&out, 7), ["Invalid option 'BOGUS'."], "{out}");
+    assert_eq!(response(&out, 8), ["Invalid option 'CC'."], "{out}");
+    assert_eq!(response(&out, 9), ["Incomplete fileID specified."], "{out}");
     assert_eq!(
         response(&out, 10),
-        ["DMSRDC054E Incomplete fileID specified."],
+        ["Incomplete fileID specified."],
         "{out}"
     );
-    assert_eq!(
-        response(&out, 11),
-        ["DMSRDC069E Disk 'Q' not accessed."],
-        "{out}"
-    );
+    assert_eq!(response(&out, 11), ["Disk 'Q' not accessed."], "{out}");
     assert!(out.contains("Ready(00028);"), "{out}");
     assert_eq!(d.export(1), "LINE ONE\n  LINE TWO\nLAST LINE\n");
     // Nothing went to the reader.
@@ -368,7 +345,7 @@ fn two_users_exchange_a_file() {
         "OTHER",
         "LISTFILE\nQUERY READER\nREADCARD *\nTYPE HELLO DATA\nQUERY READER\nLOGOFF\n",
     );
-    assert_eq!(response(&out, 1), ["DMSLST002E File not found."], "{out}");
+    assert_eq!(response(&out, 1), ["File not found."], "{out}");
     let q = response(&out, 2);
     assert!(
         q[1].starts_with("VM390    0001 A PUN 000003 01  NONE") && q[1].contains("HELLO     DATA"),
@@ -376,7 +353,7 @@ fn two_users_exchange_a_file() {
     );
     let r = response(&out, 3);
     assert!(
-        r.len() == 1 && r[0].starts_with("DMSRDC702I :READ  HELLO    DATA     A1 VM3191 "),
+        r.len() == 1 && r[0].starts_with(":READ  HELLO    DATA     A1 VM3191 "),
         "{r:?}"
     );
     assert_eq!(response(&out, 4), ["FROM VM390", "TO OTHER"], "{out}");
@@ -406,17 +383,14 @@ fn a_full_disk_keeps_the_deck_in_the_reader() {
         out.contains("PUN FILE 0001 TO VM390 COPY 001 NOHOLD"),
         "{out}"
     );
-    assert!(
-        out.contains("DMSCPY104S Error '13'"),
-        "the disk did not fill up"
-    );
+    assert!(out.contains("Error '13'"), "the disk did not fill up");
     let out = d.session(
         "READCARD X Y\nQUERY READER\nLISTFILE X Y\nERASE F1* DATA\nREADCARD X Y\nTYPE X Y\n\
          QUERY READER\nLOGOFF\n",
     );
     assert_eq!(
         response(&out, 1),
-        ["DMSRDC104S Error '13' reading or writing the disk."],
+        ["Error '13' reading or writing the disk."],
         "{out}"
     );
     assert!(out.contains("Ready(00100);"), "{out}");
@@ -425,7 +399,7 @@ fn a_full_disk_keeps_the_deck_in_the_reader() {
         q.len() == 2 && q[1].starts_with("VM390    0001 A PUN 000040 01  NONE"),
         "{q:?}"
     );
-    assert_eq!(response(&out, 3), ["DMSLST002E File not found."], "{out}");
+    assert_eq!(response(&out, 3), ["File not found."], "{out}");
     assert!(response(&out, 5).is_empty(), "{out}");
     assert_eq!(response(&out, 6), cards, "{out}");
     assert_eq!(response(&out, 7), ["NO RDR FILES"], "{out}");

@@ -58,6 +58,12 @@ ERRMSG   STM   14,12,0(13)
          LA    13,60(,13)
          LR    2,1
          BAL   14,LBEG
+         CLI   INEXEC,0             an EXEC's &CONTROL NOMSG: the
+         BE    ERRMSG1              line is built, not typed
+         CLI   EXNOMSG,0
+         BE    ERRMSG1
+         MVI   MSGOFF,1
+ERRMSG1  MVI   MSGEDIT,1            edited by SET EMSG at LOUT
          LA    1,=C'DMS'
          LA    0,3
          BAL   14,LTXT

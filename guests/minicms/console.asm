@@ -8,6 +8,8 @@
 * lines; none: one blank).
 WRTERM   STM   14,12,0(13)
          LA    13,60(,13)
+         CLI   EXHT,0               an EXEC's &STACK HT: nothing
+         BNE   RETURN
          LR    2,1
          LR    3,0
          LTR   3,3
@@ -34,6 +36,14 @@ WRT2     ST    2,CONCCW             data address
 * (trailing blanks dropped).
 RDTERM   STM   14,12,0(13)
          LA    13,60(,13)
+         L     1,=A(STKCNT)         the console stack first (exec2)
+         ICM   1,15,0(1)
+         BZ    RDT0
+         LM    6,7,EX2BASE
+         L     15,=A(STKPULL)
+         BALR  14,15
+         B     RETURN
+RDT0     DS    0H
          MVI   INBUF,C' '
          MVC   INBUF+1(L'INBUF-1),INBUF
          LA    1,INBUF
@@ -218,6 +228,27 @@ LHEX     STM   14,12,0(13)
 * LOUT: write the line built so far and start a new one
 LOUT     STM   14,12,0(13)
          LA    13,60(,13)
+         CLI   MSGOFF,0             a message &CONTROL NOMSG drops
+         BE    LOUT1
+         MVI   MSGOFF,0
+         MVI   MSGEDIT,0
+         BAL   14,LBEG
+         B     RETURN
+LOUT1    CLI   MSGEDIT,0            an error message (ERRMSG): as
+         BE    LOUT2                CP's SET EMSG edits it with
+         MVI   MSGEDIT,0            DIAGNOSE X'5C' (TEXT, the
+         LA    2,LINE               default: the text only)
+         L     3,LINEP
+         SR    3,2
+         DIAG  2,3,X'005C'
+         BAL   14,LBEG
+         LTR   3,3
+         BNP   RETURN
+         LR    1,2
+         LR    0,3
+         BAL   14,WRTERM
+         B     RETURN
+LOUT2    DS    0H
          LA    1,LINE
          L     0,LINEP
          SR    0,1

@@ -2,6 +2,12 @@
 * Constants, messages (CMS R6 texts where CMS has them), tables and
 * work areas. Messages are counted strings: a length byte, the text.
 *---------------------------------------------------------------------
+* The help texts must end below the EXEC interpreter (exec2.asm): a
+* negative length is an assembly error.
+HLPCHK   EQU   *
+         ORG   HELPEND
+         DS    XL(EX2ORG-HELPEND)
+         ORG   HLPCHK
          LTORG
          DS    0D
 WAITPSW  DC    X'FE020000',A(0)     enabled wait for I/O
@@ -44,6 +50,9 @@ HEXO     DC    CL9' '
 NUMWORK  DC    CL13' '
 PGMOLD   DC    D'0'
 INEXEC   DC    X'00'
+EXHT     DC    X'00'                1: &STACK HT, nothing typed
+MSGOFF   DC    X'00'                1: this message line is not typed
+MSGEDIT  DC    X'00'                1: an error message (DIAG X'5C')
 *                                   the directory walk
          DS    0F
 FSTIX    DC    F'0'
@@ -265,7 +274,7 @@ M072T    DC    C'072E Error in EXEC file '
 M072B    DC    AL1(L'M072BT)
 M072BT   DC    C', line 0 - File not found'
 MEXNEST  DC    AL1(L'MEXNESTT)
-MEXNESTT DC    C'DMSEXT074E An EXEC cannot call EXEC in MINICMS.'
+MEXNESTT DC    C'DMSEXT074E EXECs nested too deeply in MINICMS.'
 MEXBIG   DC    AL1(L'MEXBIGT)
 MEXBIGT  DC    C'DMSEXT073E EXEC file too large.'
 * editor subcommands: name, shortest abbreviation - 1, routine
@@ -323,13 +332,18 @@ MTRUNC   DC    AL1(9),C'TRUNCATED'
 EDGLOB   DC    X'00'
 *
          DS    0F
+EX2BASE  DC    A(EX2ORG+4096,EX2ORG)  bases R6, R7 of exec2.asm
+* an EXEC's own (kept by exec2.asm's EXPUSH when it calls EXEC):
 EXNARG   DC    F'0'
 EXEND    DC    F'0'
+EXLOAD   DC    A(EXECAREA)          where its lines are loaded
 EXRC     DC    F'0'
 EXLLEN   DC    F'0'
 EXCTL    DC    X'00'
+EXNOMSG  DC    X'00'                &CONTROL NOMSG: no CMS messages
 EXNAME   DC    CL8' '
-EXARGS   DC    CL72' '
+EXARGS   DC    CL240' '             &1 .. &30
+EXOWNL   EQU   *-EXNARG
 *
          DS    0F
 LSTCOUNT DC    F'0'

@@ -21,6 +21,7 @@
 *   spool.asm    PUNCH PRINT READCARD TELL QUERY READER (at X'5000',
 *                base register R7)
 *   edit2.asm    more EDIT subcommands (after spool.asm, base R7)
+*   exec2.asm    the EXEC interpreter (at X'B000', bases R7, R6)
 *   (help)       the help texts, made from help/*.helpcmd
 *   data.asm     messages, tables, work areas
 *
@@ -139,6 +140,11 @@ IPLBAN   BAL   14,LBEG
 *---------------------------------------------------------------------
 READY    L     13,=A(STACK)
          MVI   INEXEC,0
+         MVI   EXHT,0               no EXEC runs (after a program
+         MVI   MSGOFF,0             check in one too): its state
+         MVI   MSGEDIT,0            goes
+         L     1,=A(EXLEVEL)
+         XC    0(8,1),0(1)          (EXLEVEL, EXRDDEP)
          L     1,LASTRC
          BAL   14,SAYREADY
 RDLOOP   BAL   14,RDTERM            R1 -> line, R0 = length
@@ -256,7 +262,8 @@ EXNEXT   LA    2,12(,2)
          B     EXLOOP
 EXCLC    CLC   TOKENS(0),0(2)
 * not ours: CP's, with no response buffer (its output goes to the
-* console); CP's return code 1 (unknown command) becomes CMS's -3.
+* console); CP's return code 1 (unknown command) becomes CMS's -3,
+* with Unknown CP/CMS command at the terminal (not from an EXEC).
 EXCP     L     2,LINEADR
          AH    2,TOKPOS
          L     3,LINELEN
@@ -264,11 +271,13 @@ EXCP     L     2,LINEADR
          BAL   14,CPNOBUF
          C     15,=F'1'
          BNE   RETURN
+         CLI   INEXEC,0             from an EXEC: no message (R6)
+         BNE   EXCPUNK
          BAL   14,LBEG
          LA    1,MUNKNOWN
          BAL   14,LSTR
          BAL   14,LOUT
-         L     15,=F'-3'
+EXCPUNK  L     15,=F'-3'
          B     RETURN
 *
 * CPNOBUF: DIAGNOSE X'08', R2 -> command, R3 = length; R15 = CP rc

@@ -314,6 +314,18 @@ SPLP4    ST    4,URCCW
          B     RETURN
 SPLPMVC  MVC   0(0,4),0(2)
 *
+* PUNCARD: punch the card at R1 (R0 bytes) on 00D, 80 columns, for the
+* EXEC interpreter's &PUNCH and &BEGPUNCH (exec2.asm); R15 as SPLPUT.
+PUNCARD  STM   14,12,0(13)
+         LA    13,60(,13)
+         L     7,SPLBASE
+         MVC   SPLDEV,=H'13'        X'00D'
+         MVI   SPLOP,X'01'          write, feed
+         MVC   SPLMAX,=H'80'
+         MVI   SPLPAD,1
+         BAL   14,SPLPUT
+         B     RETURN
+*
 * URIO: run the channel program at R2 on device R1: START I/O, then
 * the enabled wait for its device end (WAITIO), as CONSIO does.
 * R15 = the unit status (X'02' unit check, X'01' unit exception), or

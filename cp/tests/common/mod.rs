@@ -446,10 +446,13 @@ pub fn ebcdic_char_any(b: u8) -> char {
     }
 }
 
-/// Host text to EBCDIC (letters, digits, blank and the specials of [`ebcdic_char_any`]).
+/// Host text to EBCDIC (letters, digits, blank, `¬` and the specials of [`ebcdic_char_any`]).
 pub fn to_ebcdic(s: &str) -> Vec<u8> {
     s.chars()
         .map(|c| {
+            if c == '¬' {
+                return 0x5F; // the not sign of code page 037
+            }
             (0u8..=255)
                 .find(|b| *b != 0x4B && ebcdic_char_any(*b) == c && c != '.')
                 .or(if c == '.' { Some(0x4B) } else { None })
@@ -480,47 +483,72 @@ impl CmsDisk {
         self.img.write_track(cyl, head, &track).unwrap();
     }
 
-    /// Adds a new F 80 file `name ftype A1` of `lines` (at most 10) to the disk the way
-    /// CMS lays it out (FORMATS.md D): two free blocks from the QMSK bit map (a first chain
-    /// link and one data block), an entry in a free FST slot, ADTUSED / ADTLEFT / ADTLAST
-    /// updated.
+    /// Adds a new F 80 file `name ftype A1` of `lines` (at most 600: 60 data blocks, one
+    /// chain link) to the disk the way CMS lays it out (FORMATS.md D): free blocks from the
+    /// QMSK bit map (a first chain link and one data block per 10 records), an entry in a
+    /// free FST slot (a new FST block listed in the MFD when every slot is taken), ADTUSED /
+    /// ADTLEFT / ADTLAST updated.
     pub fn add_file(&mut self, name: &str, ftype: &str, lines: &[&str]) {
-        assert!(lines.len() <= 10);
+        assert!(lines.len() <= 600, "{name} {ftype}: more than 600 records");
         let mut mfd = self.block(4);
+        let data_blocks = lines.len().div_ceil(10).max(1);
+        // The MFD's list of FST blocks, and whether one of them has a free slot.
+        let listed: Vec<u16> = (0..182)
+            .map(|i| u16::from_be_bytes([mfd[i * 2], mfd[i * 2 + 1]]))
+            .take_while(|n| *n != 0xFFFF && *n != 0xFFFD && *n != 0)
+            .collect();
+        let has_slot = |b: &[u8]| b.chunks(40).any(|e| e.iter().all(|x| *x == 0));
+        let fst_blk = listed.iter().copied().find(|b| has_slot(&self.block(*b)));
+        let wanted = 1 + data_blocks + usize::from(fst_blk.is_none());
         let mut free = Vec::new();
         for bit in 4..1720usize {
             if mfd[384 + bit / 8] & (0x80 >> (bit % 8)) == 0 {
                 free.push(bit);
-                if free.len() == 2 {
+                if free.len() == wanted {
                     break;
                 }
             }
         }
-        let (fcl, data_blk) = (free[0] as u16 + 1, free[1] as u16 + 1);
+        assert_eq!(free.len(), wanted, "{name} {ftype}: the disk is full");
         for bit in &free {
             mfd[384 + bit / 8] |= 0x80 >> (bit % 8);
         }
+        let blocks: Vec<u16> = free.iter().map(|b| *b as u16 + 1).collect();
         let get =
             |m: &[u8], at: usize| u32::from_be_bytes([m[at], m[at + 1], m[at + 2], m[at + 3]]);
-        let used = get(&mfd, 368) + 2;
-        let left = get(&mfd, 372) - 2;
-        let last = (get(&mfd, 376) as usize).max(free[1] / 8) as u32;
+        let used = get(&mfd, 368) + wanted as u32;
+        let left = get(&mfd, 372) - wanted as u32;
+        let last = (get(&mfd, 376) as usize).max(free[wanted - 1] / 8) as u32;
         mfd[368..372].copy_from_slice(&used.to_be_bytes());
         mfd[372..376].copy_from_slice(&left.to_be_bytes());
         mfd[376..380].copy_from_slice(&last.to_be_bytes());
-        // Data: F 80 records, blank padded.
-        let mut data = Vec::new();
-        for l in lines {
-            let mut r = to_ebcdic(l);
-            r.resize(80, 0x40);
-            data.extend(r);
-        }
-        self.write_block(data_blk, &data);
+        let fcl = blocks[0];
+        // Data: F 80 records, blank padded, 10 to a block.
         let mut link = vec![0u8; 200];
-        link[80..82].copy_from_slice(&data_blk.to_be_bytes());
+        for (i, blk) in blocks[1..=data_blocks].iter().enumerate() {
+            let mut data = Vec::new();
+            for l in lines.iter().skip(i * 10).take(10) {
+                let mut r = to_ebcdic(l);
+                r.resize(80, 0x40);
+                data.extend(r);
+            }
+            self.write_block(*blk, &data);
+            link[80 + i * 2..82 + i * 2].copy_from_slice(&blk.to_be_bytes());
+        }
         self.write_block(fcl, &link);
-        // The FST entry, in the first free slot of the first FST block.
-        let fst_blk = u16::from_be_bytes([mfd[0], mfd[1]]);
+        // The FST block: one with a free slot, or a new one listed after the others.
+        let fst_blk = match fst_blk {
+            Some(b) => b,
+            None => {
+                let b = blocks[data_blocks + 1];
+                let at = listed.len() * 2;
+                let tail = mfd[at..364].to_vec();
+                mfd[at..at + 2].copy_from_slice(&b.to_be_bytes());
+                mfd[at + 2..364].copy_from_slice(&tail[..362 - at]);
+                self.write_block(b, &[0u8; 800]);
+                b
+            }
+        };
         let mut fst = self.block(fst_blk);
         let slot = fst
             .chunks(40)
@@ -543,7 +571,7 @@ impl CmsDisk {
         e.push(to_ebcdic("F")[0]);
         e.push(0);
         e.extend(80u32.to_be_bytes());
-        e.extend(1u16.to_be_bytes());
+        e.extend((data_blocks as u16).to_be_bytes());
         e.extend(to_ebcdic("18"));
         fst[slot * 40..slot * 40 + 40].copy_from_slice(&e);
         self.write_block(fst_blk, &fst);
