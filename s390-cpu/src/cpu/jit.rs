@@ -29,7 +29,7 @@
 //! call after the store, so a region never runs on past code that was changed under it.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::mem::offset_of;
 use std::rc::Rc;
 
@@ -58,9 +58,9 @@ const MAX_KILLS: u8 = 8;
 /// Entries from a branch before an address is compiled, unless `VM390_JIT` says otherwise.
 pub const DEFAULT_THRESHOLD: u32 = 2000;
 
-/// A compiled region: `(cpu, storage, access cache, code-chunk table, budget, entry index)
+/// A compiled region: `(cpu, storage, access cache, code table, budget, entry index)
 /// -> result`.
-type RegionFn = unsafe extern "C" fn(*mut Cpu, *mut u8, *const u8, *const u32, u64, u64) -> u64;
+type RegionFn = unsafe extern "C" fn(*mut Cpu, *mut u8, *const u8, *const u8, u64, u64) -> u64;
 
 /// Result word of a region: bit 63 set for an exception, then the op index in bits 48-62
 /// and the interruption code in bits 32-47; bits 0-31 count the instructions executed
@@ -308,8 +308,26 @@ enum Shape {
     Branch { target: Option<u32>, through: bool },
 }
 
-/// The branch shape of `op` at real address `ia` in page `base`.
-fn shape(op: &Op, ia: u32, amask: u32) -> Shape {
+/// Whether `op` can be compiled as a program switch: a branch on condition whose mask
+/// (bits 8-11, the high half of its second byte) is read from storage each time it runs.
+fn switchable(op: &Op) -> bool {
+    matches!(op.opcode, Opcode::BC | Opcode::BRC)
+}
+
+/// The low half of the second byte of switch `op` as it was compiled (BC's X2; BRC's
+/// opcode extension, 4): when storage has another value there, the instruction is no
+/// longer the one compiled.
+fn switch_low_nibble(op: &Op) -> u8 {
+    if op.opcode == Opcode::BC {
+        op.x2 & 15
+    } else {
+        4
+    }
+}
+
+/// The branch shape of `op` at real address `ia` in page `base`; `switch`: a program switch
+/// (see [`switchable`]), which may branch or fall through whatever its mask now.
+fn shape(op: &Op, ia: u32, amask: u32, switch: bool) -> Shape {
     use Opcode::*;
     let base = ia & !0xFFF;
     let in_page = |t: u32| {
@@ -318,6 +336,16 @@ fn shape(op: &Op, ia: u32, amask: u32) -> Shape {
     };
     let relative = |halfwords: i32| ia.wrapping_add((halfwords as u32).wrapping_mul(2));
     let static_rx = op.x2 == 0 && op.b2 == 0;
+    if switch {
+        return Shape::Branch {
+            target: match op.opcode {
+                BRC => in_page(relative(op.imm)),
+                _ if static_rx => in_page(op.d2 as u32),
+                _ => None,
+            },
+            through: true,
+        };
+    }
     match op.opcode {
         BRC | BRCL => match op.r1 & 15 {
             0 => Shape::Plain,
@@ -503,9 +531,12 @@ impl Cpu {
     /// of its entry points (by entry index).
     fn jit_compile(&mut self, ia: u32, abs: u32) -> Option<(Region, Vec<u32>)> {
         let base = ia & !0xFFF;
+        let abs_base = abs & !0xFFF;
         let amask = self.psw.amask();
         // Walk the page from the entry, following the branches that stay in it.
         let mut nodes: BTreeMap<u32, (Op, Shape)> = BTreeMap::new();
+        // The branches stored into before: program switches, their mask read at run time.
+        let mut switches: BTreeSet<u32> = BTreeSet::new();
         let mut work = vec![ia & 0xFFF];
         while let Some(start) = work.pop() {
             let mut off = start;
@@ -517,7 +548,11 @@ impl Cpu {
                     break;
                 }
                 op.off = off as u16;
-                let s = shape(&op, base | off, amask);
+                let switch = switchable(&op) && self.icache.patched(abs_base | off);
+                if switch {
+                    switches.insert(off);
+                }
+                let s = shape(&op, base | off, amask, switch);
                 nodes.insert(off, (op, s));
                 match s {
                     Shape::Plain => off += op.len as u32,
@@ -569,8 +604,23 @@ impl Cpu {
             .iter()
             .map(|(&off, (op, _))| (base | off, *op))
             .collect();
-        let lo = *nodes.keys().next()?;
-        let hi = nodes.iter().map(|(o, (op, _))| o + op.len as u32).max()?;
+        // The instruction bytes the region was compiled from (a switch's second byte is
+        // read at run time): a store into them kills it.
+        let mut ranges: Vec<(u16, u16)> = Vec::new();
+        for (&off, (op, _)) in &nodes {
+            let end = (off + op.len as u32) as u16;
+            let parts = if switches.contains(&off) {
+                vec![(off as u16, off as u16 + 1), (off as u16 + 2, end)]
+            } else {
+                vec![(off as u16, end)]
+            };
+            for (lo, hi) in parts {
+                match ranges.last_mut() {
+                    Some(last) if last.1 == lo => last.1 = hi,
+                    _ => ranges.push((lo, hi)),
+                }
+            }
+        }
         if self.jit.compiler.is_none() {
             self.jit.compiler = Compiler::new();
         }
@@ -579,6 +629,8 @@ impl Cpu {
         let compiler = self.jit.compiler.as_mut()?;
         let plan = Plan {
             base,
+            abs_base,
+            switches: &switches,
             amask,
             key_tag,
             fixed_ovf,
@@ -603,7 +655,7 @@ impl Cpu {
             }
         };
         let alive = Rc::new(Cell::new(true));
-        self.icache.add_jit_span(abs >> 12, lo, hi, alive.clone());
+        self.icache.add_jit_span(abs >> 12, ranges, alive.clone());
         Some((Region { func, ops, alive }, leaders.into_keys().collect()))
     }
 }
@@ -611,6 +663,10 @@ impl Cpu {
 /// What [`translate`] compiles.
 struct Plan<'a> {
     base: u32,
+    /// The absolute address of the page (the region reads program switches from storage).
+    abs_base: u32,
+    /// Page offsets of the program switches (see [`switchable`]).
+    switches: &'a BTreeSet<u32>,
     amask: u32,
     key_tag: u32,
     fixed_ovf: bool,
@@ -1048,17 +1104,36 @@ impl Gen<'_, '_> {
         let abs = self.b.ins().load(types::I32, trusted(), entry, TLB_ABS);
         let abs = self.b.ins().bor(abs, off);
         if store {
-            // The code-chunk table: bit n of the word of a 2 KiB block = bytes 64n..64n+63
-            // hold predecoded instructions; the store's first chunk and the next are tested.
-            let blk = self.b.ins().ushr_imm_u(abs, 11);
-            let blk = self.b.ins().uextend(types::I64, blk);
-            let boff = self.b.ins().ishl_imm_u(blk, 2);
-            let wp = self.b.ins().iadd(self.code, boff);
-            let w = self.b.ins().load(types::I32, trusted(), wp, 0);
-            let sh = self.b.ins().ushr_imm_u(abs, 6);
-            let sh = self.b.ins().band_imm_u(sh, 31);
-            let bits = self.b.ins().ushr(w, sh);
-            let bits = self.b.ins().band_imm_u(bits, 3);
+            // The code table: bit n of byte k = the halfword at 16k + 2n holds code. Up to 8
+            // bytes: the halfwords stored into, as `ICache::code_probe`; more (STM): every
+            // byte of the table for the 16-byte lines the store can reach.
+            let k = self.b.ins().ushr_imm_u(abs, 4);
+            let k = self.b.ins().uextend(types::I64, k);
+            let wp = self.b.ins().iadd(self.code, k);
+            let bits = if n <= 8 {
+                let lo = self.b.ins().uload8(types::I32, trusted(), wp, 0);
+                let hi = self.b.ins().uload8(types::I32, trusted(), wp, 1);
+                let hi = self.b.ins().ishl_imm_u(hi, 8);
+                let w = self.b.ins().bor(lo, hi);
+                let sh = self.b.ins().ushr_imm_u(abs, 1);
+                let sh = self.b.ins().band_imm_u(sh, 7);
+                let w = self.b.ins().ushr(w, sh);
+                // Halfwords stored into: ((abs & 1) + n + 1) / 2.
+                let odd = self.b.ins().band_imm_u(abs, 1);
+                let count = self.b.ins().iadd_imm_s(odd, n as i64 + 1);
+                let count = self.b.ins().ushr_imm_u(count, 1);
+                let one = self.konst(1);
+                let mask = self.b.ins().ishl(one, count);
+                let mask = self.b.ins().iadd_imm_s(mask, -1);
+                self.b.ins().band(w, mask)
+            } else {
+                let mut any = self.b.ins().uload8(types::I32, trusted(), wp, 0);
+                for i in 1..=(n + 14) / 16 {
+                    let v = self.b.ins().uload8(types::I32, trusted(), wp, i as i32);
+                    any = self.b.ins().bor(any, v);
+                }
+                any
+            };
             let clean = self.b.create_block();
             self.b.ins().brif(bits, slow_block, &[], clean, &[]);
             self.b.switch_to_block(clean);
@@ -1248,6 +1323,13 @@ impl Gen<'_, '_> {
         // first need) when the cache misses.
         let mut slow: Slow = None;
         let mut writes = Writes { regs: 0, cc: false };
+        if self.plan.switches.contains(&off) {
+            let Shape::Branch { target, .. } = s else {
+                unreachable!("a switch is a branch")
+            };
+            self.switch(op, off, ia, target, next);
+            return;
+        }
         match op.opcode {
             LR => {
                 let v = self.get(r2);
@@ -1481,6 +1563,45 @@ impl Gen<'_, '_> {
             self.join_slow(index, next, slow, writes);
         }
         self.after(next);
+    }
+
+    /// A program switch: BC or BRC at page offset `off` (real `ia`) with its mask taken
+    /// from its second byte in storage now. Should the other half of that byte differ from
+    /// the compiled one, the instruction is not the one compiled: the region leaves before
+    /// it, for the interpreter to decode it.
+    fn switch(&mut self, op: &Op, off: u32, ia: u32, target: Option<u32>, next: u32) {
+        let at = self.plan.abs_base as i64 + off as i64 + 1;
+        let p = self.b.ins().iadd_imm_s(self.mem, at);
+        let byte = self
+            .b
+            .ins()
+            .uload8(types::I32, MemFlagsData::new().with_notrap(), p, 0);
+        let low = self.b.ins().band_imm_u(byte, 15);
+        let same = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::Equal, low, switch_low_nibble(op) as i64);
+        let changed = self.b.create_block();
+        let go = self.b.create_block();
+        self.b.ins().brif(same, go, &[], changed, &[]);
+        self.b.switch_to_block(changed);
+        let saved = self.c;
+        self.flush();
+        let here = self.konst(ia);
+        self.b.ins().store(trusted(), here, self.cpu, IA);
+        let n = self.executed();
+        // This instruction did not run.
+        let n = self.b.ins().iadd_imm_s(n, -1);
+        self.b.ins().return_(&[n]);
+        self.c = saved;
+        self.b.switch_to_block(go);
+        let mask = self.b.ins().ushr_imm_u(byte, 4);
+        let cc = self.get_cc();
+        let eight = self.konst(8);
+        let bit = self.b.ins().ushr(eight, cc);
+        let cond = self.b.ins().band(bit, mask);
+        let to = self.destination(op, ia, target);
+        self.branch(Some(cond), to, next);
     }
 
     /// After a plain instruction: on in the same basic block, or (the last of its block)
