@@ -1907,6 +1907,78 @@ mod tests {
         assert_eq!(cpu.gpr[1], (1..=20).sum::<u32>());
     }
 
+    /// XI flips the mask of a BC (or BRC) between X'0' and X'F' every pass; both paths count.
+    fn program_switch(relative: bool) -> Vec<u8> {
+        assemble(CODE, |a| {
+            a.i(LHI, &[Gpr(3), Signed(500)]);
+            a.label("loop");
+            let switch = a.known.get("switch").copied().unwrap_or(0);
+            a.i(XI, &[sto((switch + 1) as u16, 0, 0), Unsigned(0xF0)]);
+            a.label("switch");
+            if relative {
+                a.i(BRC, &[Mask(0), a.rel("other")]);
+            } else {
+                let other = a.known.get("other").copied().unwrap_or(0);
+                a.i(BC, &[Mask(0), sto(other as u16, 0, 0)]);
+            }
+            a.i(AHI, &[Gpr(4), Signed(1)]);
+            a.i(BRCT, &[Gpr(3), a.rel("loop")]);
+            a.i(BRC, &[Mask(15), a.rel("done")]);
+            a.label("other");
+            a.i(AHI, &[Gpr(5), Signed(1)]);
+            a.i(BRCT, &[Gpr(3), a.rel("loop")]);
+            a.label("done");
+            end(a);
+        })
+    }
+
+    #[test]
+    fn a_program_switch_is_compiled_once_and_reads_its_mask() {
+        for relative in [false, true] {
+            let code = program_switch(relative);
+            let (_, cpu) = agree(&code, 0, 1_000_000);
+            assert_eq!(cpu.psw.ia, 0x600D);
+            assert_eq!((cpu.gpr[4], cpu.gpr[5]), (250, 250), "relative {relative}");
+            // Compiled at the first entry: the first flip kills the region, which is then
+            // compiled again with the mask read from storage, and lives.
+            let (_, c1) = run(&code, 0, Some(1), MAX_REGIONS, 1_000_000);
+            let (compiles, killed, _) = c1.jit_stats();
+            assert!(killed <= 4 && compiles <= 6, "{:?}", c1.jit_stats());
+        }
+    }
+
+    #[test]
+    fn a_switch_whose_other_half_byte_changes_leaves_for_the_interpreter() {
+        // The switch's X2 changes too: from 0 to 5 (R5 = 0: the same target) and back;
+        // the region must not run the compiled X2.
+        let code = assemble(CODE, |a| {
+            a.i(LHI, &[Gpr(3), Signed(300)]);
+            a.i(LHI, &[Gpr(5), Signed(0)]);
+            a.label("loop");
+            let switch = a.known.get("switch").copied().unwrap_or(0);
+            a.i(XI, &[sto((switch + 1) as u16, 0, 0), Unsigned(0xF0)]);
+            a.i(TM, &[sto(0x700, 0, 0), Unsigned(1)]);
+            a.i(BRC, &[Mask(8), a.rel("same")]);
+            a.i(XI, &[sto((switch + 1) as u16, 0, 0), Unsigned(0x05)]);
+            a.label("same");
+            a.i(XI, &[sto(0x700, 0, 0), Unsigned(1)]);
+            a.label("switch");
+            let other = a.known.get("other").copied().unwrap_or(0);
+            a.i(BC, &[Mask(0), sto(other as u16, 0, 0)]);
+            a.i(AHI, &[Gpr(4), Signed(1)]);
+            a.i(BRCT, &[Gpr(3), a.rel("loop")]);
+            a.i(BRC, &[Mask(15), a.rel("done")]);
+            a.label("other");
+            a.i(AHI, &[Gpr(6), Signed(1)]);
+            a.i(BRCT, &[Gpr(3), a.rel("loop")]);
+            a.label("done");
+            end(a);
+        });
+        let (_, cpu) = agree(&code, 0, 1_000_000);
+        assert_eq!(cpu.psw.ia, 0x600D);
+        assert_eq!(cpu.gpr[4] + cpu.gpr[6], 300);
+    }
+
     #[test]
     fn instructions_without_inline_code_run_through_their_handlers() {
         // MVC, CLC, STM/LM, BRAS and a return by BR, LA with an index, MHI, CHI, X, BCT.
