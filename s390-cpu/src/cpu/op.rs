@@ -5,7 +5,6 @@
 //! that could overlap the stored bytes.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use s390_decoder::{field, instruction_length, lookup, Arch, Format, Opcode, Privilege};
@@ -242,12 +241,14 @@ impl Slot {
     }
 }
 
-/// The instructions of one 4 KiB page, by halfword, and which of them were ever changed by a
-/// store while decoded (bit n of word n / 64 = the instruction at halfword n): the region
-/// compiler reads such a branch's mask from storage at run time (a program switch).
+/// The instructions of one 4 KiB page, by halfword; which of them were ever changed by a
+/// store while decoded (bit n of word n / 64 = the instruction at halfword n: the region
+/// compiler reads such a branch's mask from storage at run time, a program switch); and the
+/// compiled regions of the page.
 pub(crate) struct Page {
     slots: [Slot; 2048],
     patched: [Cell<u64>; 32],
+    spans: RefCell<Vec<JitSpan>>,
 }
 
 impl Page {
@@ -292,9 +293,8 @@ pub(crate) struct ICache {
     /// Counts the times a compiled region was killed by a store (or everything was
     /// forgotten): a region that calls a handler compares it before and after, see `jit.rs`.
     epoch: Cell<u64>,
-    /// The compiled regions of each absolute page: the bytes of their instructions and the
-    /// flag that keeps each alive.
-    jit_spans: RefCell<HashMap<u32, Vec<JitSpan>>>,
+    /// The pages with compiled regions ([`Page`]'s `spans`), each once.
+    span_pages: RefCell<Vec<u32>>,
 }
 
 /// The instruction bytes of one compiled region in its page: page-offset ranges `lo..hi`
@@ -317,6 +317,7 @@ fn new_page() -> Rc<Page> {
     Rc::new(Page {
         slots: [const { Slot::EMPTY }; 2048],
         patched: [const { Cell::new(0) }; 32],
+        spans: RefCell::new(Vec::new()),
     })
 }
 
@@ -334,7 +335,7 @@ impl ICache {
             pages,
             code,
             epoch: Cell::new(0),
-            jit_spans: RefCell::new(HashMap::new()),
+            span_pages: RefCell::new(Vec::new()),
         }
     }
 
@@ -380,15 +381,26 @@ impl ICache {
     }
 
     /// Records a compiled region with instruction bytes `ranges` (page offsets `lo..hi`) of
-    /// absolute page `page`: a store into them clears `alive`.
-    pub(crate) fn add_jit_span(&self, page: u32, ranges: Vec<(u16, u16)>, alive: Rc<Cell<bool>>) {
+    /// absolute page `page` (inside storage): a store into them clears `alive`.
+    pub(crate) fn add_jit_span(
+        &mut self,
+        page: u32,
+        ranges: Vec<(u16, u16)>,
+        alive: Rc<Cell<bool>>,
+    ) {
         for &(lo, hi) in &ranges {
             for a in (lo as u32 & !1..hi as u32).step_by(2) {
                 self.set_code_bit((page << 12) | a, true);
             }
         }
-        let mut spans = self.jit_spans.borrow_mut();
-        let v = spans.entry(page).or_default();
+        let Some(p) = self.pages.get_mut(page as usize) else {
+            return;
+        };
+        let p = p.get_or_insert_with(new_page);
+        let mut v = p.spans.borrow_mut();
+        if v.is_empty() {
+            self.span_pages.borrow_mut().push(page);
+        }
         v.retain(|s| s.alive.get());
         v.push(JitSpan {
             ranges: ranges.into_boxed_slice(),
@@ -398,32 +410,33 @@ impl ICache {
 
     /// Kills every compiled region.
     pub(crate) fn forget_jit_spans(&self) {
-        for (_, v) in self.jit_spans.borrow_mut().drain() {
-            for s in v {
-                s.alive.set(false);
+        for page in self.span_pages.borrow_mut().drain(..) {
+            if let Some(Some(p)) = self.pages.get(page as usize) {
+                for s in p.spans.borrow_mut().drain(..) {
+                    s.alive.set(false);
+                }
             }
         }
     }
 
-    /// Kills the compiled regions of absolute page `page` that have an instruction byte in
-    /// page offsets `lo..hi`; whether any was.
-    fn kill_jit_spans(&self, page: u32, lo: u32, hi: u32) -> bool {
-        let mut spans = self.jit_spans.borrow_mut();
+    /// Kills the compiled regions of `page` that have an instruction byte in page offsets
+    /// `lo..hi`; whether any was.
+    fn kill_jit_spans(page: &Page, lo: u32, hi: u32) -> bool {
+        let mut spans = page.spans.borrow_mut();
         if spans.is_empty() {
-            // No regions (the interpreter alone): nothing to hash.
+            // No regions (the interpreter alone).
             return false;
         }
         let mut killed = false;
-        if let Some(v) = spans.get_mut(&page) {
-            v.retain(|s| {
-                let hit = s.overlaps(lo, hi);
-                if hit && s.alive.get() {
-                    s.alive.set(false);
-                    killed = true;
-                }
-                !hit && s.alive.get()
-            });
-        }
+        spans.retain(|s| {
+            let hit = s.overlaps(lo, hi);
+            if hit && s.alive.get() {
+                s.alive.set(false);
+                killed = true;
+            }
+            !hit && s.alive.get()
+        });
+        // An emptied vector stays listed in `span_pages` (forgetting it again is harmless).
         killed
     }
 
@@ -506,8 +519,6 @@ impl ICache {
         if first == last {
             if let Some(Some(page)) = self.pages.get(first as usize) {
                 self.clear_slots(first, page, abs & 0xFFF, len);
-            } else {
-                self.clear_slots_no_page(first, abs & 0xFFF, len);
             }
         } else {
             self.invalidate_slow(abs, len);
@@ -522,20 +533,10 @@ impl ICache {
             let page_end = ((a >> 12) + 1) << 12;
             let n = (end.min(page_end) - a) as u32;
             let page_no = (a >> 12) as u32;
-            match self.pages.get(page_no as usize) {
-                Some(Some(page)) => self.clear_slots(page_no, page, (a & 0xFFF) as u32, n),
-                _ => self.clear_slots_no_page(page_no, (a & 0xFFF) as u32, n),
+            if let Some(Some(page)) = self.pages.get(page_no as usize) {
+                self.clear_slots(page_no, page, (a & 0xFFF) as u32, n);
             }
             a += n as u64;
-        }
-    }
-
-    /// A store into a page with no decoded instructions: only regions can be hit (their
-    /// page is always allocated, so this is for completeness).
-    fn clear_slots_no_page(&self, page_no: u32, offset: u32, len: u32) {
-        let hi = (offset + len.max(1)).min(0x1000);
-        if self.kill_jit_spans(page_no, offset, hi) {
-            self.epoch.set(self.epoch.get() + 1);
         }
     }
 
@@ -556,36 +557,21 @@ impl ICache {
                 page.mark_patched(at);
             }
         }
-        if self.kill_jit_spans(page_no, offset, hi) {
+        if Self::kill_jit_spans(page, offset, hi) {
             self.epoch.set(self.epoch.get() + 1);
         }
-        // The halfwords stored into that hold no instruction now (a long move is left
-        // alone past 256 halfwords: its bits only cost a check).
-        let h0 = offset & !1;
-        if hi - h0 > 512 {
-            return;
-        }
-        let mut used = [0u64; 4];
-        let mut mark = |lo: u32, end: u32| {
-            for a in (lo.max(h0) & !1..end.min(hi)).step_by(2) {
-                let h = ((a - h0) >> 1) as usize;
-                used[h / 64] |= 1 << (h % 64);
+        // The halfwords stored into that hold no instruction now. Every instruction with a
+        // byte in them was forgotten above; what is left is the regions' (a program
+        // switch's second byte is stored into at run time).
+        let spans = page.spans.borrow();
+        let mut a = offset & !1;
+        while a < hi {
+            let abs = (page_no << 12) | a;
+            if self.code_probe(abs, 1) && !spans.iter().any(|s| s.alive.get() && s.overlaps(a, a + 2))
+            {
+                self.set_code_bit(abs, false);
             }
-        };
-        // Every instruction with a byte in those halfwords was forgotten above; what is
-        // left is the regions' (a program switch's second byte is stored into at run time).
-        if let Some(v) = self.jit_spans.borrow().get(&page_no) {
-            for span in v.iter().filter(|s| s.alive.get()) {
-                for &(lo, end) in span.ranges.iter() {
-                    mark(lo as u32, end as u32);
-                }
-            }
-        }
-        for a in (h0..hi).step_by(2) {
-            let h = ((a - h0) >> 1) as usize;
-            if used[h / 64] & (1 << (h % 64)) == 0 {
-                self.set_code_bit((page_no << 12) | a, false);
-            }
+            a += 2;
         }
     }
 
@@ -646,7 +632,7 @@ mod tests {
 
     #[test]
     fn a_store_beside_code_leaves_slots_and_regions_alive() {
-        let (c, ops) = cache_with(0x1240, &CODE_BYTES);
+        let (mut c, ops) = cache_with(0x1240, &CODE_BYTES);
         let alive = Rc::new(Cell::new(true));
         c.add_jit_span(1, vec![(0x240, 0x250)], alive.clone());
         let epoch = c.epoch();
@@ -677,7 +663,7 @@ mod tests {
         for &(at, len) in &ops {
             for byte in at..at + len as u32 {
                 for small in [false, true] {
-                    let (c, _) = cache_with(0x1240, &CODE_BYTES);
+                    let (mut c, _) = cache_with(0x1240, &CODE_BYTES);
                     let alive = Rc::new(Cell::new(true));
                     c.add_jit_span(1, vec![(0x240, 0x250)], alive.clone());
                     let epoch = c.epoch();
@@ -704,7 +690,7 @@ mod tests {
     fn a_region_without_a_switch_byte_lives_through_stores_into_it() {
         // BC 0,X'240' at X'1240' compiled as a program switch: its second byte is read at
         // run time, so the region is compiled from bytes X'240' and X'242'-X'243' only.
-        let (c, _) = cache_with(0x1240, &[0x47, 0x00, 0x02, 0x40]);
+        let (mut c, _) = cache_with(0x1240, &[0x47, 0x00, 0x02, 0x40]);
         let alive = Rc::new(Cell::new(true));
         c.add_jit_span(1, vec![(0x240, 0x241), (0x242, 0x244)], alive.clone());
         let epoch = c.epoch();
