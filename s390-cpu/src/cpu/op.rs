@@ -313,6 +313,11 @@ impl JitSpan {
     }
 }
 
+/// A page with no instruction decoded. Never inlined: the page is built in this function's
+/// frame (some 160 KiB) before it moves to the heap, and a caller that inlined it would
+/// probe that much stack on every call (`put` did, once per instruction decoded).
+#[cold]
+#[inline(never)]
 fn new_page() -> Rc<Page> {
     Rc::new(Page {
         slots: [const { Slot::EMPTY }; 2048],
