@@ -665,9 +665,15 @@ fn hercules_vs_vm390() {
     if !exclude.is_empty() {
         eprintln!("hercules_diff: excluding {}", exclude.join(","));
     }
-    differential(&setup, "hercules_diff", base, n_esa, n_370, "", |arch, seed| {
-        gen::generate_excluding(arch, seed, &exclude)
-    });
+    differential(
+        &setup,
+        "hercules_diff",
+        base,
+        n_esa,
+        n_370,
+        "",
+        |arch, seed| gen::generate_excluding(arch, seed, &exclude),
+    );
 }
 
 /// Self-modifying programs (`gen::generate_self_modifying`: program switches, stores into
@@ -809,7 +815,10 @@ fn differential(
     // `cargo test --workspace` elsewhere, may be writing into it).
     if let Ok(dir) = std::fs::read_dir(&report_dir) {
         for e in dir.flatten() {
-            if e.file_name().to_string_lossy().starts_with(&format!("{prefix}fail-")) {
+            if e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{prefix}fail-"))
+            {
                 let _ = std::fs::remove_file(e.path());
             }
         }

@@ -326,7 +326,6 @@ fn new_page() -> Rc<Page> {
     })
 }
 
-
 impl ICache {
     pub(crate) fn new(storage_size: usize) -> ICache {
         let mut pages = Vec::new();
@@ -428,8 +427,8 @@ impl ICache {
     /// `lo..hi`; whether any was.
     fn kill_jit_spans(page: &Page, lo: u32, hi: u32) -> bool {
         let mut spans = page.spans.borrow_mut();
-        if spans.is_empty() {
-            // No regions (the interpreter alone).
+        if !spans.iter().any(|s| s.overlaps(lo, hi)) {
+            // No region has code there (or none at all: the interpreter alone).
             return false;
         }
         let mut killed = false;
@@ -572,7 +571,8 @@ impl ICache {
         let mut a = offset & !1;
         while a < hi {
             let abs = (page_no << 12) | a;
-            if self.code_probe(abs, 1) && !spans.iter().any(|s| s.alive.get() && s.overlaps(a, a + 2))
+            if self.code_probe(abs, 1)
+                && !spans.iter().any(|s| s.alive.get() && s.overlaps(a, a + 2))
             {
                 self.set_code_bit(abs, false);
             }
@@ -631,8 +631,8 @@ mod tests {
 
     // AR 4,3; ST 4,X'262'; MVC X'266'(4),X'262'; BCT 3,X'240'
     const CODE_BYTES: [u8; 16] = [
-        0x1A, 0x43, 0x50, 0x40, 0x02, 0x62, 0xD2, 0x03, 0x02, 0x66, 0x02, 0x62, 0x46, 0x30,
-        0x02, 0x40,
+        0x1A, 0x43, 0x50, 0x40, 0x02, 0x62, 0xD2, 0x03, 0x02, 0x66, 0x02, 0x62, 0x46, 0x30, 0x02,
+        0x40,
     ];
 
     #[test]
@@ -657,7 +657,10 @@ mod tests {
         assert_eq!(c.epoch(), epoch, "no region was killed");
         assert!(alive.get(), "the region is alive");
         for (at, _) in ops {
-            assert!(c.get(at).is_some(), "the instruction at {at:X} is still decoded");
+            assert!(
+                c.get(at).is_some(),
+                "the instruction at {at:X} is still decoded"
+            );
         }
     }
 
@@ -715,7 +718,10 @@ mod tests {
         let (c, _) = cache_with(0x1240, &CODE_BYTES);
         assert!(c.code_probe(0x1242, 4));
         c.invalidate_range(0x1242, 4);
-        assert!(!c.code_probe(0x1242, 4), "ST forgotten: its halfwords are data now");
+        assert!(
+            !c.code_probe(0x1242, 4),
+            "ST forgotten: its halfwords are data now"
+        );
         assert!(c.code_probe(0x1240, 2), "AR is still code");
         assert!(c.code_probe(0x1246, 1), "MVC is still code");
         c.clear();
