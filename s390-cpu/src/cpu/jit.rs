@@ -23,10 +23,19 @@
 //! runs every program twice, interpreted and with regions compiled at the first entry
 //! (`VM390_JIT=eager`).
 //!
-//! A region stays valid until a store reaches its bytes: the predecoded-instruction cache
-//! ([`super::op::ICache`]) keeps each region's span and kills the region when it forgets
-//! instructions there. A store from inside a region that reaches any predecoded code ends the
-//! call after the store, so a region never runs on past code that was changed under it.
+//! A region stays valid until a store reaches one of its instruction bytes: the
+//! predecoded-instruction cache ([`super::op::ICache`]) keeps each region's instruction byte
+//! ranges with its page and kills the region then (a store into data between them does not).
+//! A handler called from a region whose store killed a region ends the call after the store,
+//! so a region never runs on past code that was changed under it: a store into the next
+//! instruction takes effect before it executes, as when the interpreter fetches it after
+//! the store (SA22-7201 chapter 5, "Instruction Fetching"; Hercules does the same).
+//!
+//! A program switch (a BC or BRC whose mask a store has changed before, [`switchable`]) is
+//! compiled with its mask read from storage when it runs; its second byte is left out of the
+//! region's bytes, so flipping the switch every pass neither kills the region nor ends it.
+//! Should the other half of that byte change too, the region leaves before the instruction
+//! and the interpreter runs it.
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
