@@ -1916,6 +1916,46 @@ mod tests {
         assert_eq!(cpu.gpr[1], (1..=20).sum::<u32>());
     }
 
+    #[test]
+    fn stores_into_data_between_a_regions_instructions_leave_it_alive() {
+        // The loop branches over two words in its middle (inside the region's span, in the
+        // doubleword of its instructions) and stores, moves, compares and loads them every
+        // pass.
+        let code = assemble(CODE, |a| {
+            a.i(LHI, &[Gpr(3), Signed(400)]);
+            a.label("loop");
+            let w = a.known.get("word").copied().unwrap_or(0) as u16;
+            a.i(AR, &[Gpr(4), Gpr(3)]);
+            a.i(ST, &[Gpr(4), sto(w, 0, 0)]);
+            a.i(BRC, &[Mask(15), a.rel("over")]);
+            a.label("word");
+            a.code.extend_from_slice(&[0; 8]);
+            a.label("over");
+            a.i(STH, &[Gpr(3), sto(w + 4, 0, 0)]);
+            a.i(MVC, &[ssl(w + 4, 0, 4), sto(w, 0, 0)]);
+            a.i(CLC, &[ssl(w + 4, 0, 4), sto(w, 0, 0)]);
+            a.i(BRC, &[Mask(7), a.rel("bad")]);
+            a.i(L, &[Gpr(5), sto(w + 4, 0, 0)]);
+            a.i(BRCT, &[Gpr(3), a.rel("loop")]);
+            a.i(BRC, &[Mask(15), a.rel("done")]);
+            a.label("bad");
+            a.i(LHI, &[Gpr(0), Signed(-1)]);
+            a.label("done");
+            end(a);
+        });
+        let (_, cpu) = agree(&code, 0, 1_000_000);
+        assert_eq!(cpu.psw.ia, 0x600D);
+        assert_eq!(cpu.gpr[0], 0);
+        assert_eq!(cpu.gpr[4], (1..=400).sum::<u32>());
+        let (_, c1) = run(&code, 0, Some(1), MAX_REGIONS, 1_000_000);
+        assert_eq!(
+            c1.jit_stats().1,
+            0,
+            "no region killed: {:?}",
+            c1.jit_stats()
+        );
+    }
+
     /// XI flips the mask of a BC (or BRC) between X'0' and X'F' every pass; both paths count.
     fn program_switch(relative: bool) -> Vec<u8> {
         assemble(CODE, |a| {
