@@ -80,7 +80,8 @@ const FAULT: u64 = 1 << 63;
 mod helper_result {
     /// The instruction completed; go on.
     pub const NEXT: u32 = 0;
-    /// The instruction completed and changed predecoded code: end the region after it.
+    /// The instruction completed and its store killed a region (changed the code of one):
+    /// end the region after it.
     pub const EXIT_AFTER: u32 = 1;
     /// A branch was taken; the PSW has its target.
     pub const JUMPED: u32 = 2;
