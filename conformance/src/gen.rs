@@ -949,26 +949,47 @@ impl Gen {
         writeln!(it.text, "{top}:").unwrap();
         match m {
             "SWITCH" => {
-                // A BC whose mask (X'0' no branch, X'F' always, or another) changes every
-                // pass: XI flips it, or each path sets it for the next pass (MVI/OI/NI, as
-                // assembler programs turn NOP/B switches on and off).
+                // A BC, BCR or BRC (ESA/390) whose mask (X'0' no branch, X'F' always, or
+                // another) changes every pass: XI flips it, or each path sets it for the
+                // next pass (MVI/OI/NI, as assembler programs turn NOP/B switches on and off).
                 let mask = *self.rng.pick(&[0, 15, 0, 15, 8, 7]);
                 let toggle = self.rng.below(3);
-                // Rarely the X2 field changes too, to a register set to zero (same target).
-                let x = if self.chance(20) { u } else { 0 };
-                if x != 0 {
-                    it.ins(2, format!("sr %r{x},%r{x}"));
-                }
-                let flip = 0xF0 | x;
+                let kind = match self
+                    .rng
+                    .below(if self.arch == Arch::Esa390 { 4 } else { 3 })
+                {
+                    0 => "bcr",
+                    3 => "brc",
+                    _ => "bc",
+                };
+                // The low half of the second byte: BCR's R2 (the target address), BRC's
+                // opcode extension; for BC rarely the X2 field changes too, to a register set
+                // to zero (the same target).
+                let (x, low) = match kind {
+                    "bcr" => {
+                        it.ins(4, format!("la %r{u},{b}"));
+                        (0, u)
+                    }
+                    "brc" => (0, 4),
+                    _ if self.chance(20) => {
+                        it.ins(2, format!("sr %r{u},%r{u}"));
+                        (u, 0)
+                    }
+                    _ => (0, 0),
+                };
+                let (set, reset) = (0xF0 | x | low, low);
                 if toggle == 0 {
-                    it.ins(4, format!("xi {a}+1,0x{flip:02X}"));
+                    it.ins(4, format!("xi {a}+1,0x{:02X}", 0xF0 | x));
                 }
                 writeln!(it.text, "{a}:").unwrap();
-                it.ins(4, format!("bc {mask},{b}"));
+                match kind {
+                    "bcr" => it.ins(2, format!("bcr {mask},%r{u}")),
+                    _ => it.ins(4, format!("{kind} {mask},{b}")),
+                }
                 it.ins(2, format!("alr %r{t},%r{c}"));
                 match toggle {
-                    1 => it.ins(4, format!("mvi {a}+1,0x{flip:02X}")),
-                    2 => it.ins(4, format!("oi {a}+1,0x{flip:02X}")),
+                    1 => it.ins(4, format!("mvi {a}+1,0x{set:02X}")),
+                    2 => it.ins(4, format!("oi {a}+1,0x{set:02X}")),
                     _ => {}
                 }
                 it.ins(4, format!("bct %r{c},{top}"));
@@ -976,8 +997,8 @@ impl Gen {
                 writeln!(it.text, "{b}:").unwrap();
                 it.ins(2, format!("xr %r{t},%r{c}"));
                 match toggle {
-                    1 => it.ins(4, format!("mvi {a}+1,0x00")),
-                    2 => it.ins(4, format!("ni {a}+1,0x0F")),
+                    1 => it.ins(4, format!("mvi {a}+1,0x{reset:02X}")),
+                    2 => it.ins(4, format!("ni {a}+1,0x{:02X}", 0x0F & !x)),
                     _ => {}
                 }
                 it.ins(4, format!("bct %r{c},{top}"));

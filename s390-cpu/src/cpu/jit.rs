@@ -319,19 +319,25 @@ enum Shape {
 }
 
 /// Whether `op` can be compiled as a program switch: a branch on condition whose mask
-/// (bits 8-11, the high half of its second byte) is read from storage each time it runs.
+/// (bits 8-11, the high half of its second byte) is read from storage each time it runs
+/// (BC, BRC, and BCR with a register: `BCR 0,R2` is a no-operation whatever R2 holds, while
+/// `BCR M,0` never branches).
 fn switchable(op: &Op) -> bool {
-    matches!(op.opcode, Opcode::BC | Opcode::BRC)
+    match op.opcode {
+        Opcode::BC | Opcode::BRC => true,
+        Opcode::BCR => op.r2 != 0,
+        _ => false,
+    }
 }
 
-/// The low half of the second byte of switch `op` as it was compiled (BC's X2; BRC's
-/// opcode extension, 4): when storage has another value there, the instruction is no
+/// The low half of the second byte of switch `op` as it was compiled (BC's X2; BCR's R2;
+/// BRC's opcode extension, 4): when storage has another value there, the instruction is no
 /// longer the one compiled.
 fn switch_low_nibble(op: &Op) -> u8 {
-    if op.opcode == Opcode::BC {
-        op.x2 & 15
-    } else {
-        4
+    match op.opcode {
+        Opcode::BC => op.x2 & 15,
+        Opcode::BCR => op.r2 & 15,
+        _ => 4,
     }
 }
 
@@ -350,7 +356,7 @@ fn shape(op: &Op, ia: u32, amask: u32, switch: bool) -> Shape {
         return Shape::Branch {
             target: match op.opcode {
                 BRC => in_page(relative(op.imm)),
-                _ if static_rx => in_page(op.d2 as u32),
+                BC if static_rx => in_page(op.d2 as u32),
                 _ => None,
             },
             through: true,
@@ -1121,21 +1127,23 @@ impl Gen<'_, '_> {
             let k = self.b.ins().uextend(types::I64, k);
             let wp = self.b.ins().iadd(self.code, k);
             let bits = if n <= 8 {
-                let lo = self.b.ins().uload8(types::I32, trusted(), wp, 0);
-                let hi = self.b.ins().uload8(types::I32, trusted(), wp, 1);
-                let hi = self.b.ins().ishl_imm_u(hi, 8);
-                let w = self.b.ins().bor(lo, hi);
+                // Two bytes of the table, little-endian (the table's bit order).
+                let flags = trusted().with_endianness(ir::Endianness::Little);
+                let w = self.b.ins().uload16(types::I32, flags, wp, 0);
                 let sh = self.b.ins().ushr_imm_u(abs, 1);
                 let sh = self.b.ins().band_imm_u(sh, 7);
                 let w = self.b.ins().ushr(w, sh);
-                // Halfwords stored into: ((abs & 1) + n + 1) / 2.
-                let odd = self.b.ins().band_imm_u(abs, 1);
-                let count = self.b.ins().iadd_imm_s(odd, n as i64 + 1);
-                let count = self.b.ins().ushr_imm_u(count, 1);
-                let one = self.konst(1);
-                let mask = self.b.ins().ishl(one, count);
-                let mask = self.b.ins().iadd_imm_s(mask, -1);
-                self.b.ins().band(w, mask)
+                // Halfwords stored into: (n + 1) / 2 from an even address; n / 2 + 1 from
+                // an odd one, one more when n is even.
+                let even_mask = (1u32 << n.div_ceil(2)) - 1;
+                if n % 2 == 0 {
+                    let odd = self.b.ins().band_imm_u(abs, 1);
+                    let extra = self.b.ins().ishl_imm_u(odd, (n / 2) as i64);
+                    let mask = self.b.ins().bor_imm_u(extra, even_mask as i64);
+                    self.b.ins().band(w, mask)
+                } else {
+                    self.b.ins().band_imm_u(w, even_mask as i64)
+                }
             } else {
                 let mut any = self.b.ins().uload8(types::I32, trusted(), wp, 0);
                 for i in 1..=(n + 14) / 16 {
@@ -1957,19 +1965,21 @@ mod tests {
         );
     }
 
-    /// XI flips the mask of a BC (or BRC) between X'0' and X'F' every pass; both paths count.
-    fn program_switch(relative: bool) -> Vec<u8> {
+    /// XI flips the mask of a BC, BRC or BCR between X'0' and X'F' every pass; both paths
+    /// count.
+    fn program_switch(kind: Opcode) -> Vec<u8> {
         assemble(CODE, |a| {
             a.i(LHI, &[Gpr(3), Signed(500)]);
+            let other = a.known.get("other").copied().unwrap_or(0);
+            a.i(LA, &[Gpr(9), sto(other as u16, 0, 0)]);
             a.label("loop");
             let switch = a.known.get("switch").copied().unwrap_or(0);
             a.i(XI, &[sto((switch + 1) as u16, 0, 0), Unsigned(0xF0)]);
             a.label("switch");
-            if relative {
-                a.i(BRC, &[Mask(0), a.rel("other")]);
-            } else {
-                let other = a.known.get("other").copied().unwrap_or(0);
-                a.i(BC, &[Mask(0), sto(other as u16, 0, 0)]);
+            match kind {
+                BRC => a.i(BRC, &[Mask(0), a.rel("other")]),
+                BCR => a.i(BCR, &[Mask(0), Gpr(9)]),
+                _ => a.i(BC, &[Mask(0), sto(other as u16, 0, 0)]),
             }
             a.i(AHI, &[Gpr(4), Signed(1)]);
             a.i(BRCT, &[Gpr(3), a.rel("loop")]);
@@ -1984,11 +1994,11 @@ mod tests {
 
     #[test]
     fn a_program_switch_is_compiled_once_and_reads_its_mask() {
-        for relative in [false, true] {
-            let code = program_switch(relative);
+        for kind in [BC, BRC, BCR] {
+            let code = program_switch(kind);
             let (_, cpu) = agree(&code, 0, 1_000_000);
             assert_eq!(cpu.psw.ia, 0x600D);
-            assert_eq!((cpu.gpr[4], cpu.gpr[5]), (250, 250), "relative {relative}");
+            assert_eq!((cpu.gpr[4], cpu.gpr[5]), (250, 250), "{kind:?}");
             // Compiled at the first entry: the first flip kills the region, which is then
             // compiled again with the mask read from storage, and lives.
             let (_, c1) = run(&code, 0, Some(1), MAX_REGIONS, 1_000_000);
