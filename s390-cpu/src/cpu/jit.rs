@@ -1136,7 +1136,7 @@ impl Gen<'_, '_> {
                 // Halfwords stored into: (n + 1) / 2 from an even address; n / 2 + 1 from
                 // an odd one, one more when n is even.
                 let even_mask = (1u32 << n.div_ceil(2)) - 1;
-                if n % 2 == 0 {
+                if n.is_multiple_of(2) {
                     let odd = self.b.ins().band_imm_u(abs, 1);
                     let extra = self.b.ins().ishl_imm_u(odd, (n / 2) as i64);
                     let mask = self.b.ins().bor_imm_u(extra, even_mask as i64);
