@@ -643,10 +643,15 @@ impl Cpu {
         let fixed_ovf = self.psw.prog_mask & mask::FIXED_OVERFLOW != 0;
         let key_tag = ((self.psw.key as u32) << 4) | 1;
         let compiler = self.jit.compiler.as_mut()?;
+        let switch_slots: BTreeMap<u32, *const u8> = switches
+            .iter()
+            .filter_map(|&off| Some((off, self.icache.slot_state_ptr(abs_base | off)?)))
+            .collect();
         let plan = Plan {
             base,
             abs_base,
             switches: &switches,
+            switch_slots: &switch_slots,
             amask,
             key_tag,
             fixed_ovf,
@@ -683,6 +688,8 @@ struct Plan<'a> {
     abs_base: u32,
     /// Page offsets of the program switches (see [`switchable`]).
     switches: &'a BTreeSet<u32>,
+    /// The state byte of each switch's predecoded slot (see [`Gen::flip_switch`]).
+    switch_slots: &'a BTreeMap<u32, *const u8>,
     amask: u32,
     key_tag: u32,
     fixed_ovf: bool,
@@ -1088,6 +1095,18 @@ impl Gen<'_, '_> {
     /// (`store`: for a store, and the bytes hold no predecoded code); otherwise to the slow
     /// path, made here on first need.
     fn host_addr(&mut self, ea: ir::Value, n: u32, store: bool, slow: &mut Slow) -> ir::Value {
+        self.host_addr_probing(ea, n, store, store, slow)
+    }
+
+    /// As [`Gen::host_addr`]; `probe`: test the code table (a store that may reach code).
+    fn host_addr_probing(
+        &mut self,
+        ea: ir::Value,
+        n: u32,
+        store: bool,
+        probe: bool,
+        slow: &mut Slow,
+    ) -> ir::Value {
         let slow_block = match slow {
             Some((b, _)) => *b,
             None => {
@@ -1119,7 +1138,7 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(hit);
         let abs = self.b.ins().load(types::I32, trusted(), entry, TLB_ABS);
         let abs = self.b.ins().bor(abs, off);
-        if store {
+        if probe {
             // The code table: bit n of byte k = the halfword at 16k + 2n holds code. Up to 8
             // bytes: the halfwords stored into, as `ICache::code_probe`; more (STM): every
             // byte of the table for the 16-byte lines the store can reach.
@@ -1346,6 +1365,10 @@ impl Gen<'_, '_> {
                 unreachable!("a switch is a branch")
             };
             self.switch(op, off, ia, target, next);
+            return;
+        }
+        if matches!(op.opcode, XI | OI | NI | MVI) && !self.plan.switch_slots.is_empty() {
+            self.flip_switch(index, op, next);
             return;
         }
         match op.opcode {
@@ -1620,6 +1643,64 @@ impl Gen<'_, '_> {
         let cond = self.b.ins().band(bit, mask);
         let to = self.destination(op, ia, target);
         self.branch(Some(cond), to, next);
+    }
+
+    /// XI, OI, NI or MVI in a region with program switches: when its operand is the second
+    /// byte of one of them, done in line (the access cache still vouches for the store: key
+    /// and change bit), forgetting the switch's predecoded slot for the interpreter and with
+    /// no region killed: no live region was compiled from that byte (a region holds it only
+    /// when compiled before the byte was first stored into, and that store killed it).
+    /// Anything else goes to the handler.
+    fn flip_switch(&mut self, index: usize, op: &Op, next: u32) {
+        use Opcode::*;
+        self.flush();
+        let ea = self.ea(0, op.b1, op.d1);
+        let helper = self.b.create_block();
+        let done = self.b.create_block();
+        let imm = op.imm as u8 as u32;
+        let slots: Vec<(u32, *const u8)> = self
+            .plan
+            .switch_slots
+            .iter()
+            .take(4)
+            .map(|(&o, &p)| (o, p))
+            .collect();
+        for (sw, state) in slots {
+            let want = self.plan.base | (sw + 1);
+            let hit = self.b.ins().icmp_imm_u(IntCC::Equal, ea, want as i64);
+            let flip = self.b.create_block();
+            let other = self.b.create_block();
+            self.b.ins().brif(hit, flip, &[], other, &[]);
+            self.b.switch_to_block(flip);
+            let mut slow: Slow = Some((helper, self.c));
+            let p = self.host_addr_probing(ea, 1, true, false, &mut slow);
+            let f = MemFlagsData::new().with_notrap();
+            let v = self.b.ins().uload8(types::I32, f, p, 0);
+            let r = match op.opcode {
+                XI => self.b.ins().bxor_imm_u(v, imm as i64),
+                OI => self.b.ins().bor_imm_u(v, imm as i64),
+                NI => self.b.ins().band_imm_u(v, imm as i64),
+                _ => self.konst(imm),
+            };
+            self.b.ins().istore8(f, r, p, 0);
+            if op.opcode != MVI {
+                let nz = self.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
+                let cc = self.b.ins().uextend(types::I32, nz);
+                self.b.ins().istore8(trusted(), cc, self.cpu, CC);
+            }
+            let at = self.b.ins().iconst(types::I64, state as usize as i64);
+            let zero = self.konst(0);
+            self.b.ins().istore8(trusted(), zero, at, 0);
+            self.b.ins().jump(done, &[]);
+            self.b.switch_to_block(other);
+        }
+        self.b.ins().jump(helper, &[]);
+        self.b.switch_to_block(helper);
+        self.call_helper(index, next);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        self.c = Cache::EMPTY;
+        self.after(next);
     }
 
     /// After a plain instruction: on in the same basic block, or (the last of its block)
@@ -2004,6 +2085,18 @@ mod tests {
             let (_, c1) = run(&code, 0, Some(1), MAX_REGIONS, 1_000_000);
             let (compiles, killed, _) = c1.jit_stats();
             assert!(killed <= 4 && compiles <= 6, "{:?}", c1.jit_stats());
+        }
+    }
+
+    #[test]
+    fn a_switch_flipped_in_line_stops_in_the_same_place_at_every_budget() {
+        // The budget ends the region anywhere in the loop, the interpreter finishing the
+        // count (the region that flips the switch in line forgets its slot; the test of a
+        // changed X2 below is the one that fails without that).
+        let code = program_switch(BC);
+        for limit in (1..160).chain([997, 1501]) {
+            let (stop, cpu) = agree(&code, 0, limit);
+            assert_eq!(cpu.instructions, limit, "{stop:?}");
         }
     }
 

@@ -376,6 +376,16 @@ impl ICache {
         }
     }
 
+    /// The address of the state byte of the slot at absolute `abs` (0 = not valid: a region
+    /// forgets a program switch's slot through it when it flips the switch in line), or None
+    /// when no page is allocated there. Pages are never freed or replaced while the cache
+    /// lives, so the address stays good as long as the CPU and its regions.
+    pub(crate) fn slot_state_ptr(&self, abs: u32) -> Option<*const u8> {
+        let page = self.pages.get((abs >> 12) as usize)?.as_ref()?;
+        // `Cell<u8>` has the layout of `u8`.
+        Some(page.slot(abs).state.as_ptr() as *const u8)
+    }
+
     /// Whether a store has changed the decoded instruction at absolute `abs`.
     pub(crate) fn patched(&self, abs: u32) -> bool {
         match self.pages.get((abs >> 12) as usize) {
