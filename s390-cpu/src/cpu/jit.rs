@@ -472,9 +472,12 @@ impl Cpu {
         // SAFETY: the region was compiled by `jit_compile` for this CPU's layout; it reads and
         // writes the CPU only through `cpu` (and `jit_helper`) while this call holds the only
         // reference; it touches storage only at absolute addresses the access cache vouches
-        // for (inside the mapping), the access cache and the code-chunk table inside their
-        // bounds. `region` (its ops) outlives the call, and the compiled code is freed only
-        // by `jit_warm`, never while a region runs.
+        // for (inside the mapping) and reads its program switches' second bytes (in its own
+        // page, which is inside storage); it touches the access cache and the code table
+        // inside their bounds, and the state bytes of its program switches' predecoded slots
+        // (the ICache's pages are never freed or replaced while the CPU lives). `region`
+        // (its ops) outlives the call, and the compiled code is freed only by `jit_warm`,
+        // never while a region runs.
         let r = unsafe { (region.func)(cpu, mem, tlb, code, left, index as u64) };
         let ran = r & 0xFFFF_FFFF;
         if r & FAULT == 0 {
