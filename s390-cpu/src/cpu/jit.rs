@@ -35,7 +35,8 @@
 //! compiled with its mask read from storage when it runs; its second byte is left out of the
 //! region's bytes, so flipping the switch every pass neither kills the region nor ends it.
 //! Should the other half of that byte change too, the region leaves before the instruction
-//! and the interpreter runs it.
+//! and the interpreter runs it. An XI, OI, NI or MVI of the region whose operand is such a
+//! byte is done in line ([`Gen::flip_switch`]).
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
