@@ -1,6 +1,6 @@
 //! vm390 against Hercules 3.13, side by side: `cargo bench -p conformance --bench vs_hercules`.
 //!
-//! Two guest images, each run under Hercules (`shared/tools/hercules/run.sh`) and under
+//! Four guest images, each run under Hercules (`shared/tools/hercules/run.sh`) and under
 //! `target/release/vm390 run`, interleaved, [`RUNS`] times each (`VM390_BENCH_RUNS` to change),
 //! keeping the best:
 //!
@@ -9,6 +9,10 @@
 //! - `bench/workload/workload.bin` (committed; C compiled by `bench/workload/build.sh`):
 //!   sieve, CRC-32, quicksort, strings, packed decimal. MIPS = guest instructions (vm390's
 //!   JSON `instructions`; for Hercules the DIAG X'F08' delta) / STCK delta.
+//! - `bench/selfmod/near.S` and `switch.S` (built here like `loop.S`): assembler-style code
+//!   that keeps its data beside its instructions (ST, MVC, CLC, L into the loop's own 64
+//!   bytes) and that flips a program switch (XI on the mask of a BC) every iteration; MIPS
+//!   from their fixed instruction counts and STCK values.
 //!
 //! Both emulators must reach the same results (final PSW X'600D', the guest's result words);
 //! a difference is reported and makes the bench exit with status 1.
@@ -34,6 +38,12 @@ const RUNS: usize = 3;
 /// iteration on; the workload's kernels take longer to come round (and to be compiled).
 const CALLGRIND_INSTRUCTIONS: u64 = 5_000_000;
 const CALLGRIND_WORKLOAD_INSTRUCTIONS: u64 = 100_000_000;
+/// The guests of `bench/selfmod/` (source name, table row, guest instructions per
+/// iteration): assembler-style code that stores beside and into itself.
+const SELFMOD: [(&str, &str, u32); 2] = [
+    ("near", "data beside code", 7),
+    ("switch", "program switch (XI/BC)", 4),
+];
 /// Hercules watchdog (seconds) per run.
 const HERCULES_SECS: u32 = 60;
 /// Result area dumped from both emulators: 0x300..0x350.
@@ -48,6 +58,13 @@ enum Kind {
     /// `workload.bin`: TOD at 0x300/0x308, checksum 0x310, failures 0x314, rounds 0x318,
     /// F08 at 0x320/0x324.
     Workload,
+    /// A loop of `bench/selfmod/` with a fixed count of guest instructions: TOD at
+    /// 0x300/0x308, F08 at 0x320/0x324, results at 0x340/0x344/0x348 (0x348: iterations).
+    Fixed {
+        row: &'static str,
+        /// Guest instructions per iteration.
+        per_iteration: u32,
+    },
 }
 
 /// A guest image to measure.
@@ -142,6 +159,22 @@ fn metrics(kind: Kind, r: &RunResult, herc: bool) -> Result<Vec<Metric>, String>
                 },
             ])
         }
+        Kind::Fixed { row, per_iteration } => {
+            let n = f64::from(r.word(0x348)?) * f64::from(per_iteration);
+            let d = f64::from(r.word(0x324)?.wrapping_sub(r.word(0x320)?));
+            if (d - n).abs() > n / 100.0 {
+                let msg = format!("{row}: DIAG X'F08' delta {d}, expected ~{n}");
+                if !herc {
+                    return Err(msg);
+                }
+                eprintln!("  note: Hercules {msg} (its counter; the fixed count is used)");
+            }
+            Ok(vec![Metric {
+                row,
+                instructions: n,
+                micros: r.micros(0x300, 0x308)?,
+            }])
+        }
         Kind::Workload => {
             let n = if herc {
                 f64::from(r.word(0x324)?.wrapping_sub(r.word(0x320)?))
@@ -162,6 +195,7 @@ fn results(kind: Kind, r: &RunResult) -> Result<Vec<(u32, u32)>, String> {
     let addrs: &[u32] = match kind {
         Kind::Loop => &[0x340],
         Kind::Workload => &[0x310, 0x314, 0x318],
+        Kind::Fixed { .. } => &[0x340, 0x344, 0x348],
     };
     addrs.iter().map(|&a| Ok((a, r.word(a)?))).collect()
 }
@@ -500,8 +534,30 @@ fn bench() -> Result<bool, String> {
                 path: tmp.0.join("loop.bin"),
                 kind: Kind::Loop,
             });
+            for (name, row, per_iteration) in SELFMOD {
+                let src = root.join("bench/selfmod").join(format!("{name}.S"));
+                let status = Command::new(build_sh)
+                    .env("OUT", &tmp.0)
+                    .arg(&src)
+                    .status()
+                    .map_err(|e| format!("{}: {e}", build_sh.display()))?;
+                if !status.success() {
+                    return Err(format!(
+                        "{} {}: {status}",
+                        build_sh.display(),
+                        src.display()
+                    ));
+                }
+                images.push(Image {
+                    name,
+                    path: tmp.0.join(format!("{name}.bin")),
+                    kind: Kind::Fixed { row, per_iteration },
+                });
+            }
         }
-        _ => println!("SKIPPED: loop.S (needs s390x-linux-gnu-as and shared/tools/hercules)"),
+        _ => println!(
+            "SKIPPED: loop.S and bench/selfmod (need s390x-linux-gnu-as and shared/tools/hercules)"
+        ),
     }
     let workload = root.join("bench/workload/workload.bin");
     // The committed image must be what its sources build to.
@@ -616,6 +672,8 @@ fn bench() -> Result<bool, String> {
                     }
                     Err(e) => cg_rows.push(("loop2 AR/AHI/ST/L/BCT".into(), Err(e))),
                 }
+            } else if let Kind::Fixed { row, .. } = img.kind {
+                cg_images.push((row.into(), img.path.clone(), CALLGRIND_INSTRUCTIONS));
             } else {
                 cg_images.push((
                     "workload (C)".into(),

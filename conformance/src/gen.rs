@@ -163,7 +163,31 @@ pub const AFP_DATA: &str = "AFP-DATA";
 /// Generates the program for `seed` without the templates named in `exclude` (mnemonics,
 /// upper case, or [`AFP_DATA`]); for looking past a known mismatch.
 pub fn generate_excluding(arch: Arch, seed: u64, exclude: &[String]) -> Program {
-    let mut rng = Rng::new(scramble(seed ^ if arch == Arch::S370 { 0x370 } else { 0 }));
+    generate_family(arch, seed, exclude, false)
+}
+
+/// Generates the self-modifying program for `seed`: a body of which more than half the
+/// items are small loops that store into their own code ([`SELF_MODIFYING`]: program
+/// switches, stores into the next instruction and into a later block of the loop, EX of a
+/// target changed each pass, data kept beside the instructions), the rest ordinary items.
+pub fn generate_self_modifying(arch: Arch, seed: u64) -> Program {
+    generate_family(arch, seed, &[], true)
+}
+
+/// The item kinds of [`generate_self_modifying`] (the names reports and the allowlist use).
+pub const SELF_MODIFYING: [&str; 5] = [
+    "SWITCH",
+    "STORE-NEXT",
+    "STORE-LATER",
+    "EX-MODIFIED",
+    "DATA-BESIDE-CODE",
+];
+
+fn generate_family(arch: Arch, seed: u64, exclude: &[String], self_modifying: bool) -> Program {
+    let family = if self_modifying { 0x5E1F_0000 } else { 0 };
+    let mut rng = Rng::new(scramble(
+        seed ^ family ^ if arch == Arch::S370 { 0x370 } else { 0 },
+    ));
     let esa = arch == Arch::Esa390;
     let afp = esa && rng.below(4) != 0;
     let amode31 = esa && rng.below(4) != 0;
@@ -198,7 +222,11 @@ pub fn generate_excluding(arch: Arch, seed: u64, exclude: &[String]) -> Program 
     let mut size = 0;
     let mut target_size = 0;
     while items.len() < target {
-        let item = g.item(0);
+        let item = if self_modifying && g.chance(60) {
+            g.self_modifying()
+        } else {
+            g.item(0)
+        };
         if size + item.size + target_size + item.target_size > BODY_BUDGET {
             break;
         }
@@ -888,6 +916,150 @@ impl Gen {
             pick -= weight;
         }
         unreachable!()
+    }
+
+    /// Three different registers other than R12: a loop counter and two to work in.
+    fn three_regs(&mut self) -> (u8, u8, u8) {
+        let c = self.tgt();
+        let t = loop {
+            let r = self.tgt();
+            if r != c {
+                break r;
+            }
+        };
+        let u = loop {
+            let r = self.tgt();
+            if r != c && r != t {
+                break r;
+            }
+        };
+        (c, t, u)
+    }
+
+    /// A loop of 2 to 9 passes (counter in a register, BCT at the end) that stores into its
+    /// own instructions: one of [`SELF_MODIFYING`]. Every instruction exists in System/370
+    /// and ESA/390; operands stay in the data area or the item's own bytes.
+    fn self_modifying(&mut self) -> Item {
+        let m = *self.rng.pick(&SELF_MODIFYING);
+        let mut it = Item::new(m);
+        let (c, t, u) = self.three_regs();
+        let n = self.rng.range(2, 9);
+        let (top, a, b, end) = (self.label(), self.label(), self.label(), self.label());
+        it.ins(4, format!("la %r{c},{n}"));
+        writeln!(it.text, "{top}:").unwrap();
+        match m {
+            "SWITCH" => {
+                // A BC, BCR or BRC (ESA/390) whose mask (X'0' no branch, X'F' always, or
+                // another) changes every pass: XI flips it, or each path sets it for the
+                // next pass (MVI/OI/NI, as assembler programs turn NOP/B switches on and off).
+                let mask = *self.rng.pick(&[0, 15, 0, 15, 8, 7]);
+                let toggle = self.rng.below(3);
+                let kind = match self
+                    .rng
+                    .below(if self.arch == Arch::Esa390 { 4 } else { 3 })
+                {
+                    0 => "bcr",
+                    3 => "brc",
+                    _ => "bc",
+                };
+                // The low half of the second byte: BCR's R2 (the target address), BRC's
+                // opcode extension; for BC rarely the X2 field changes too, to a register set
+                // to zero (the same target).
+                let (x, low) = match kind {
+                    "bcr" => {
+                        it.ins(4, format!("la %r{u},{b}"));
+                        (0, u)
+                    }
+                    "brc" => (0, 4),
+                    _ if self.chance(20) => {
+                        it.ins(2, format!("sr %r{u},%r{u}"));
+                        (u, 0)
+                    }
+                    _ => (0, 0),
+                };
+                let (set, reset) = (0xF0 | x | low, low);
+                if toggle == 0 {
+                    it.ins(4, format!("xi {a}+1,0x{:02X}", 0xF0 | x));
+                }
+                writeln!(it.text, "{a}:").unwrap();
+                match kind {
+                    "bcr" => it.ins(2, format!("bcr {mask},%r{u}")),
+                    _ => it.ins(4, format!("{kind} {mask},{b}")),
+                }
+                it.ins(2, format!("alr %r{t},%r{c}"));
+                match toggle {
+                    1 => it.ins(4, format!("mvi {a}+1,0x{set:02X}")),
+                    2 => it.ins(4, format!("oi {a}+1,0x{set:02X}")),
+                    _ => {}
+                }
+                it.ins(4, format!("bct %r{c},{top}"));
+                it.ins(4, format!("bc 15,{end}"));
+                writeln!(it.text, "{b}:").unwrap();
+                it.ins(2, format!("xr %r{t},%r{c}"));
+                match toggle {
+                    1 => it.ins(4, format!("mvi {a}+1,0x{reset:02X}")),
+                    2 => it.ins(4, format!("ni {a}+1,0x{:02X}", 0x0F & !x)),
+                    _ => {}
+                }
+                it.ins(4, format!("bct %r{c},{top}"));
+            }
+            "STORE-NEXT" => {
+                // The displacement (byte 3) of the very next instruction, from the counter
+                // or an immediate: the store takes effect before it is fetched.
+                if self.chance(50) {
+                    it.ins(4, format!("stc %r{c},{a}+3"));
+                } else {
+                    let v = self.rng.below(256);
+                    it.ins(4, format!("mvi {a}+3,{v}"));
+                }
+                writeln!(it.text, "{a}:").unwrap();
+                it.ins(4, format!("la %r{t},0(%r{t})"));
+                it.ins(2, format!("alr %r{u},%r{t}"));
+                it.ins(4, format!("bct %r{c},{top}"));
+            }
+            "STORE-LATER" => {
+                // Into an instruction of a later basic block of the same loop, reached by
+                // a branch.
+                it.ins(4, format!("stc %r{c},{b}+3"));
+                it.ins(4, format!("bc 15,{a}"));
+                it.ins(2, format!("alr %r{u},%r{c}"));
+                writeln!(it.text, "{a}:").unwrap();
+                it.ins(2, format!("alr %r{u},%r{t}"));
+                writeln!(it.text, "{b}:").unwrap();
+                it.ins(4, format!("la %r{t},1(%r{t})"));
+                it.ins(4, format!("bct %r{c},{top}"));
+            }
+            "EX-MODIFIED" => {
+                // EX of an MVC whose length byte is the counter: changed before every EX.
+                let d1 = self.disp(16, 1);
+                let d2 = self.disp(16, 1);
+                it.ins(4, format!("stc %r{c},{a}+1"));
+                it.ins(4, format!("ex %r0,{a}"));
+                it.ins(4, format!("bct %r{c},{top}"));
+                writeln!(it.targets, "{a}:").unwrap();
+                writeln!(it.targets, "        mvc {d1}(1,%r12),{d2}(%r12)").unwrap();
+                it.target_size += 6;
+            }
+            _ => {
+                // DATA-BESIDE-CODE: two words right after the loop's last instruction,
+                // stored, moved, compared and loaded every pass.
+                let (w1, w2) = (self.label(), self.label());
+                let v = self.rng.next_u64();
+                it.ins(4, format!("st %r{c},{w1}"));
+                it.ins(6, format!("mvc {w2}(4),{w1}"));
+                it.ins(6, format!("clc {w2}(4),{w1}"));
+                it.ins(4, format!("bc 7,{end}"));
+                it.ins(4, format!("l %r{t},{w2}"));
+                it.ins(2, format!("alr %r{u},%r{t}"));
+                it.ins(4, format!("bct %r{c},{top}"));
+                it.ins(4, format!("bc 15,{end}"));
+                writeln!(it.text, "{w1}: .long 0x{:08X}", v as u32).unwrap();
+                writeln!(it.text, "{w2}: .long 0x{:08X}", (v >> 32) as u32).unwrap();
+                it.size += 8;
+            }
+        }
+        writeln!(it.text, "{end}:").unwrap();
+        it
     }
 
     /// A branch over the next item.

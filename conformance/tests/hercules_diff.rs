@@ -34,6 +34,9 @@ use conformance::{oracle, oracles_required, shared_dir, workspace_root};
 const BASE_SEED: u64 = 0x0390_0000;
 const ESA_PROGRAMS: u64 = 2000;
 const S370_PROGRAMS: u64 = 400;
+/// Programs of the self-modifying family (`hercules_vs_vm390_self_modifying`).
+const SELFMOD_ESA_PROGRAMS: u64 = 300;
+const SELFMOD_S370_PROGRAMS: u64 = 100;
 const MAX_INSTRUCTIONS: u64 = 200_000;
 const WATCHDOG_SECS: u32 = 3;
 /// Wall-clock limit for one `vm390 run`.
@@ -650,18 +653,9 @@ fn hercules_vs_vm390() {
     let Some(setup) = setup("diff", true) else {
         return;
     };
-    let started = Instant::now();
     let base = env_u64("VM390_HERCULES_DIFF_SEED", BASE_SEED);
     let n_esa = env_u64("VM390_HERCULES_DIFF_ESA", ESA_PROGRAMS);
     let n_370 = env_u64("VM390_HERCULES_DIFF_S370", S370_PROGRAMS);
-    let jobs: Vec<(Arch, u64)> = (0..n_esa)
-        .map(|i| (Arch::Esa390, base + i))
-        .chain((0..n_370).map(|i| (Arch::S370, base + i)))
-        .collect();
-    eprintln!(
-        "hercules_diff: {n_esa} ESA/390 + {n_370} S/370 programs, seeds {base:#x}.., vm390 {}",
-        setup.vm390.as_ref().unwrap().display()
-    );
     let exclude: Vec<String> = std::env::var("VM390_HERCULES_DIFF_EXCLUDE")
         .unwrap_or_default()
         .split(',')
@@ -671,9 +665,66 @@ fn hercules_vs_vm390() {
     if !exclude.is_empty() {
         eprintln!("hercules_diff: excluding {}", exclude.join(","));
     }
-    let results = parallel(&setup, &jobs, |dir, &(arch, seed)| {
-        let p = gen::generate_excluding(arch, seed, &exclude);
-        let r = run_source(&setup, arch, &p.source(), dir);
+    differential(
+        &setup,
+        "hercules_diff",
+        base,
+        n_esa,
+        n_370,
+        "",
+        |arch, seed| gen::generate_excluding(arch, seed, &exclude),
+    );
+}
+
+/// Self-modifying programs (`gen::generate_self_modifying`: program switches, stores into
+/// the next instruction and into a later block of a loop, EX of a modified target, data
+/// beside code), interpreted and with regions compiled at the first entry, against
+/// Hercules. Knobs: `VM390_HERCULES_DIFF_SEED`, `VM390_HERCULES_SELFMOD_ESA` and
+/// `VM390_HERCULES_SELFMOD_S370` (program counts); reports go to
+/// `target/hercules-diff/selfmod-*`.
+#[test]
+fn hercules_vs_vm390_self_modifying() {
+    let Some(setup) = setup("selfmod", true) else {
+        return;
+    };
+    let base = env_u64("VM390_HERCULES_DIFF_SEED", BASE_SEED);
+    let n_esa = env_u64("VM390_HERCULES_SELFMOD_ESA", SELFMOD_ESA_PROGRAMS);
+    let n_370 = env_u64("VM390_HERCULES_SELFMOD_S370", SELFMOD_S370_PROGRAMS);
+    differential(
+        &setup,
+        "hercules_diff (self-modifying)",
+        base,
+        n_esa,
+        n_370,
+        "selfmod-",
+        gen::generate_self_modifying,
+    );
+}
+
+/// Runs `n_esa` ESA/390 and `n_370` S/370 programs made by `make` from seeds `base..`
+/// under Hercules and vm390, reduces and reports the mismatches (`{prefix}report.txt` and
+/// `{prefix}fail-*.S` in `target/hercules-diff/`), and fails on any not allowlisted.
+fn differential(
+    setup: &Setup,
+    what: &str,
+    base: u64,
+    n_esa: u64,
+    n_370: u64,
+    prefix: &str,
+    make: impl Fn(Arch, u64) -> Program + Sync,
+) {
+    let started = Instant::now();
+    let jobs: Vec<(Arch, u64)> = (0..n_esa)
+        .map(|i| (Arch::Esa390, base + i))
+        .chain((0..n_370).map(|i| (Arch::S370, base + i)))
+        .collect();
+    eprintln!(
+        "{what}: {n_esa} ESA/390 + {n_370} S/370 programs, seeds {base:#x}.., vm390 {}",
+        setup.vm390.as_ref().unwrap().display()
+    );
+    let results = parallel(setup, &jobs, |dir, &(arch, seed)| {
+        let p = make(arch, seed);
+        let r = run_source(setup, arch, &p.source(), dir);
         (p, r)
     });
     let run_time = started.elapsed();
@@ -709,7 +760,7 @@ fn hercules_vs_vm390() {
         }
     }
     eprintln!(
-        "hercules_diff: ran {} programs in {:.1?}: Hercules ended {good} at 600D, {dead} at DEAD, {checks} program checks in all; {} mismatches, {} errors",
+        "{what}: ran {} programs in {:.1?}: Hercules ended {good} at 600D, {dead} at DEAD, {checks} program checks in all; {} mismatches, {} errors",
         jobs.len(),
         run_time,
         failures.len(),
@@ -717,7 +768,7 @@ fn hercules_vs_vm390() {
     );
     if !errors.is_empty() {
         eprintln!(
-            "hercules_diff: harness errors (generator or Hercules problems):\n{}",
+            "{what}: harness errors (generator or Hercules problems):\n{}",
             errors.join("\n")
         );
     }
@@ -745,8 +796,8 @@ fn hercules_vs_vm390() {
         .min(env_u64("VM390_HERCULES_DIFF_REDUCE", REDUCE_MAX as u64) as usize);
     let reduce_started = Instant::now();
     let to_reduce: Vec<Mutex<Failure>> = failures.drain(..reduce_n).map(Mutex::new).collect();
-    parallel(&setup, &to_reduce, |dir, f| {
-        reduce(&setup, dir, &mut f.lock().unwrap())
+    parallel(setup, &to_reduce, |dir, f| {
+        reduce(setup, dir, &mut f.lock().unwrap())
     });
     let mut failures: Vec<Failure> = to_reduce
         .into_iter()
@@ -755,7 +806,7 @@ fn hercules_vs_vm390() {
         .collect();
     if reduce_n > 0 {
         eprintln!(
-            "hercules_diff: reduced {reduce_n} failing programs in {:.1?}",
+            "{what}: reduced {reduce_n} failing programs in {:.1?}",
             reduce_started.elapsed()
         );
     }
@@ -764,7 +815,10 @@ fn hercules_vs_vm390() {
     // `cargo test --workspace` elsewhere, may be writing into it).
     if let Ok(dir) = std::fs::read_dir(&report_dir) {
         for e in dir.flatten() {
-            if e.file_name().to_string_lossy().starts_with("fail-") {
+            if e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{prefix}fail-"))
+            {
                 let _ = std::fs::remove_file(e.path());
             }
         }
@@ -772,7 +826,7 @@ fn hercules_vs_vm390() {
     let write = |name: &str, text: &str| {
         let _ = std::fs::create_dir_all(&report_dir);
         if let Err(e) = std::fs::write(report_dir.join(name), text) {
-            eprintln!("hercules_diff: writing {name}: {e}");
+            eprintln!("{what}: writing {name}: {e}");
         }
     };
     let allow = allowlist();
@@ -786,7 +840,7 @@ fn hercules_vs_vm390() {
         }
         let p = &f.program;
         let tag = format!("{}-{}", p.arch.name(), p.seed);
-        write(&format!("fail-{tag}.S"), &p.source());
+        write(&format!("{prefix}fail-{tag}.S"), &p.source());
         let mnemonics = p.mnemonics(&f.keep);
         let excuse = f.reduced.as_ref().and_then(|_| {
             allow
@@ -836,7 +890,7 @@ fn hercules_vs_vm390() {
         .unwrap();
         if let Some((diffs, h, o)) = &f.reduced {
             let src = p.source_with(&f.keep);
-            write(&format!("fail-{tag}-reduced.S"), &src);
+            write(&format!("{prefix}fail-{tag}-reduced.S"), &src);
             let (psw0, psw1) = p.initial_psw();
             writeln!(
                 report,
@@ -883,10 +937,10 @@ fn hercules_vs_vm390() {
             )
             .unwrap();
         }
-        write("report.txt", &report);
+        write(&format!("{prefix}report.txt"), &report);
         match cut {
             Some(cut) => eprintln!(
-                "{}... {} more mismatching programs in report.txt\n{}",
+                "{}... {} more mismatching programs in {prefix}report.txt\n{}",
                 &report[..cut],
                 failures.len() - PRINT_DETAIL_MAX,
                 &report[summary..]
@@ -894,11 +948,11 @@ fn hercules_vs_vm390() {
             None => eprintln!("{report}"),
         }
         eprintln!(
-            "hercules_diff: report in {}",
-            report_dir.join("report.txt").display()
+            "{what}: report in {}",
+            report_dir.join(format!("{prefix}report.txt")).display()
         );
     }
-    eprintln!("hercules_diff: total {:.1?}", started.elapsed());
+    eprintln!("{what}: total {:.1?}", started.elapsed());
     assert!(
         errors.is_empty(),
         "harness errors (generator or Hercules problems):\n{}",

@@ -856,13 +856,15 @@ impl Cpu {
                 }
             }
             // Anything else gets the updated PSW, its length and the count, and the page
-            // is looked up again after it.
-            let op = &slot.op;
+            // is looked up again after it. The page is let go of first: such an
+            // instruction (EX) may decode into it.
+            let op = slot.op;
+            drop(page);
             left -= 1;
             self.enter(base | off, op.len);
             self.instructions = start + (budget - left);
-            if let Err(code) = (op.handler)(self, op) {
-                match self.after_exception(sup, op, code) {
+            if let Err(code) = (op.handler)(self, &op) {
+                match self.after_exception(sup, &op, code) {
                     None => continue 'batch,
                     Some(r) => break 'batch r,
                 }
@@ -1043,6 +1045,13 @@ impl Cpu {
         if !self.mem.contains(abs, 2) {
             self.cur_len = 0;
             return Err(ProgramInterrupt::ADDRESSING);
+        }
+        if ia & 0xFFF <= 0x1000 - 6 && self.mem.contains(abs, 6) {
+            // All six bytes in the page (and so at consecutive absolute addresses).
+            let a = abs.0 as usize;
+            bytes.copy_from_slice(&self.mem.bytes()[a..a + 6]);
+            self.cur_len = s390_decoder::instruction_length(bytes[0]) as u8;
+            return Ok(bytes);
         }
         bytes[0] = self.mem.bytes()[abs.0 as usize];
         bytes[1] = self.mem.bytes()[abs.0 as usize + 1];

@@ -5,7 +5,6 @@
 //! that could overlap the stored bytes.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use s390_decoder::{field, instruction_length, lookup, Arch, Format, Opcode, Privilege};
@@ -242,12 +241,14 @@ impl Slot {
     }
 }
 
-/// The instructions of one 4 KiB page, by halfword, and which 64-byte chunks of the page
-/// have had instructions decoded (bit n = bytes 64n..64n+63), so that stores into the data
-/// parts of a page with code do not have to look at slots.
+/// The instructions of one 4 KiB page, by halfword; which of them were ever changed by a
+/// store while decoded (bit n of word n / 64 = the instruction at halfword n: the region
+/// compiler reads such a branch's mask from storage at run time, a program switch); and the
+/// compiled regions of the page.
 pub(crate) struct Page {
     slots: [Slot; 2048],
-    chunks: Cell<u64>,
+    patched: [Cell<u64>; 32],
+    spans: RefCell<Vec<JitSpan>>,
 }
 
 impl Page {
@@ -256,44 +257,72 @@ impl Page {
     pub(crate) fn slot(&self, offset: u32) -> &Slot {
         &self.slots[((offset & 0xFFF) >> 1) as usize]
     }
+
+    /// Whether a store has changed the decoded instruction at page offset `offset`.
+    pub(crate) fn patched(&self, offset: u32) -> bool {
+        let h = ((offset & 0xFFF) >> 1) as usize;
+        self.patched[h / 64].get() & (1 << (h % 64)) != 0
+    }
+
+    fn mark_patched(&self, offset: u32) {
+        let h = ((offset & 0xFFF) >> 1) as usize;
+        let w = &self.patched[h / 64];
+        w.set(w.get() | (1 << (h % 64)));
+    }
 }
 
 /// Predecoded instructions per 4 KiB page of absolute storage. Pages are reference-counted so
 /// the run loop can hold the current one while an instruction executes (and stores into it).
+///
+/// Code is tracked at instruction granularity: a store changes nothing here unless it
+/// reaches a byte of a decoded instruction or of a compiled region's instructions. The flat
+/// [`ICache::code`] table marks those halfwords, so that a store into data costs one or two
+/// loads; a store that reaches code is checked against the slots and the regions of its
+/// page ([`ICache::clear_slots`]).
 pub(crate) struct ICache {
     pages: Vec<Option<Rc<Page>>>,
-    /// Per 2 KiB block of absolute storage, which 64-byte chunks hold the bytes of decoded
-    /// instructions (bit n = bytes 64n..64n+63): a store is checked against this flat table
-    /// before any page is looked at, so stores into data cost one load.
-    code: Vec<Cell<u32>>,
-    /// Counts the times predecoded instructions were forgotten (a region that calls a handler
-    /// compares it before and after, see `jit.rs`).
+    /// Which halfwords of absolute storage hold bytes of decoded instructions or of
+    /// compiled regions' instructions: bit n of byte k = the halfword at 16k + 2n. One byte
+    /// per 16 bytes of storage, allocated zeroed and written only where code is decoded,
+    /// so that the parts of it for storage that never held code stay unbacked (a few KiB
+    /// are resident for a CMS nucleus). Set when an instruction is decoded or a region
+    /// compiled; cleared by the precise check for the halfwords stored into that hold no
+    /// instruction any more. Eight bytes of padding at the end let a probe read past the
+    /// last halfword.
+    code: Box<[Cell<u8>]>,
+    /// Counts the times a compiled region was killed by a store (or everything was
+    /// forgotten): a region that calls a handler compares it before and after, see `jit.rs`.
     epoch: Cell<u64>,
-    /// The spans (page offsets `lo..hi`) of the compiled regions of each absolute page, with
-    /// the flag that keeps each alive.
-    jit_spans: RefCell<HashMap<u32, Vec<JitSpan>>>,
+    /// The pages with compiled regions ([`Page`]'s `spans`), each once.
+    span_pages: RefCell<Vec<u32>>,
 }
 
-/// The bytes of one compiled region: page offsets `lo..hi` and its alive flag.
+/// The instruction bytes of one compiled region in its page: page-offset ranges `lo..hi`
+/// (a region compiled to read part of an instruction from storage at run time leaves that
+/// byte out), and its alive flag.
 struct JitSpan {
-    lo: u32,
-    hi: u32,
+    ranges: Box<[(u16, u16)]>,
     alive: Rc<Cell<bool>>,
 }
 
-/// The 64-byte chunks (bits of an [`ICache`] code mask) that `len` bytes at block offset
-/// `off` touch; `off + len` must not exceed the block.
-#[inline(always)]
-fn chunk_bits(off: u32, len: u32) -> u32 {
-    let lo = off >> 6;
-    let hi = (off + len.max(1) - 1) >> 6;
-    (u32::MAX >> (31 - hi)) & (u32::MAX << lo)
+impl JitSpan {
+    fn overlaps(&self, lo: u32, hi: u32) -> bool {
+        self.ranges
+            .iter()
+            .any(|&(a, b)| (a as u32) < hi && lo < b as u32)
+    }
 }
 
+/// A page with no instruction decoded. Never inlined: the page is built in this function's
+/// frame (some 160 KiB) before it moves to the heap, and a caller that inlined it would
+/// probe that much stack on every call (`put` did, once per instruction decoded).
+#[cold]
+#[inline(never)]
 fn new_page() -> Rc<Page> {
     Rc::new(Page {
         slots: [const { Slot::EMPTY }; 2048],
-        chunks: Cell::new(0),
+        patched: [const { Cell::new(0) }; 32],
+        spans: RefCell::new(Vec::new()),
     })
 }
 
@@ -301,13 +330,16 @@ impl ICache {
     pub(crate) fn new(storage_size: usize) -> ICache {
         let mut pages = Vec::new();
         pages.resize_with(storage_size.div_ceil(4096), || None);
-        let mut code = Vec::new();
-        code.resize_with(storage_size.div_ceil(2048), || Cell::new(0));
+        let table = vec![0u8; storage_size.div_ceil(16) + 8].into_boxed_slice();
+        // SAFETY: `Cell<u8>` has the same in-memory representation as `u8` (std::cell::Cell
+        // documentation), so the boxed slice is reinterpreted with the same length and
+        // allocation layout; the box is its only owner.
+        let code = unsafe { Box::from_raw(Box::into_raw(table) as *mut [Cell<u8>]) };
         ICache {
             pages,
             code,
             epoch: Cell::new(0),
-            jit_spans: RefCell::new(HashMap::new()),
+            span_pages: RefCell::new(Vec::new()),
         }
     }
 
@@ -317,48 +349,109 @@ impl ICache {
         self.epoch.get()
     }
 
-    /// The code-chunk table (one word per 2 KiB block of storage), for compiled code.
-    pub(crate) fn code_table(&self) -> *const u32 {
-        // `Cell<u32>` has the layout of `u32`.
-        self.code.as_ptr() as *const u32
+    /// The code table (see its field), for compiled code: bit `(a >> 1) & 7` of byte
+    /// `a >> 4`.
+    pub(crate) fn code_table(&self) -> *const u8 {
+        // `Cell<u8>` has the layout of `u8`.
+        self.code.as_ptr() as *const u8
     }
 
-    /// Records a compiled region over page offsets `lo..hi` of absolute page `page`: a store
-    /// there clears `alive`.
-    pub(crate) fn add_jit_span(&self, page: u32, lo: u32, hi: u32, alive: Rc<Cell<bool>>) {
-        let mut spans = self.jit_spans.borrow_mut();
-        let v = spans.entry(page).or_default();
+    /// Whether the code table has a bit for a halfword of a store of 1 to 8 bytes at `abs`
+    /// (at most five halfwords: two bytes of the table).
+    #[inline(always)]
+    fn code_probe(&self, abs: u32, len: u32) -> bool {
+        let i = (abs >> 4) as usize;
+        let (Some(a), Some(b)) = (self.code.get(i), self.code.get(i + 1)) else {
+            return false;
+        };
+        let w = (a.get() as u32) | ((b.get() as u32) << 8);
+        let halfwords = ((abs + len - 1) >> 1) - (abs >> 1) + 1;
+        (w >> ((abs >> 1) & 7)) & ((1 << halfwords) - 1) != 0
+    }
+
+    fn set_code_bit(&self, abs: u32, on: bool) {
+        if let Some(c) = self.code.get((abs >> 4) as usize) {
+            let bit = 1u8 << ((abs >> 1) & 7);
+            c.set(if on { c.get() | bit } else { c.get() & !bit });
+        }
+    }
+
+    /// The address of the state byte of the slot at absolute `abs` (0 = not valid: a region
+    /// forgets a program switch's slot through it when it flips the switch in line), or None
+    /// when no page is allocated there. Pages are never freed or replaced while the cache
+    /// lives, so the address stays good as long as the CPU and its regions.
+    pub(crate) fn slot_state_ptr(&self, abs: u32) -> Option<*const u8> {
+        let page = self.pages.get((abs >> 12) as usize)?.as_ref()?;
+        // `Cell<u8>` has the layout of `u8`.
+        Some(page.slot(abs).state.as_ptr() as *const u8)
+    }
+
+    /// Whether a store has changed the decoded instruction at absolute `abs`.
+    pub(crate) fn patched(&self, abs: u32) -> bool {
+        match self.pages.get((abs >> 12) as usize) {
+            Some(Some(page)) => page.patched(abs),
+            _ => false,
+        }
+    }
+
+    /// Records a compiled region with instruction bytes `ranges` (page offsets `lo..hi`) of
+    /// absolute page `page` (inside storage): a store into them clears `alive`.
+    pub(crate) fn add_jit_span(
+        &mut self,
+        page: u32,
+        ranges: Vec<(u16, u16)>,
+        alive: Rc<Cell<bool>>,
+    ) {
+        for &(lo, hi) in &ranges {
+            for a in (lo as u32 & !1..hi as u32).step_by(2) {
+                self.set_code_bit((page << 12) | a, true);
+            }
+        }
+        let Some(p) = self.pages.get_mut(page as usize) else {
+            return;
+        };
+        let p = p.get_or_insert_with(new_page);
+        let mut v = p.spans.borrow_mut();
+        if v.is_empty() {
+            self.span_pages.borrow_mut().push(page);
+        }
         v.retain(|s| s.alive.get());
-        v.push(JitSpan { lo, hi, alive });
+        v.push(JitSpan {
+            ranges: ranges.into_boxed_slice(),
+            alive,
+        });
     }
 
     /// Kills every compiled region.
     pub(crate) fn forget_jit_spans(&self) {
-        for (_, v) in self.jit_spans.borrow_mut().drain() {
-            for s in v {
-                s.alive.set(false);
+        for page in self.span_pages.borrow_mut().drain(..) {
+            if let Some(Some(p)) = self.pages.get(page as usize) {
+                for s in p.spans.borrow_mut().drain(..) {
+                    s.alive.set(false);
+                }
             }
         }
     }
 
-    /// Kills the compiled regions of absolute page `page` that hold any of `len` bytes at
-    /// page offset `offset`.
-    fn kill_jit_spans(&self, page: u32, offset: u32, len: u32) {
-        let mut spans = self.jit_spans.borrow_mut();
-        if spans.is_empty() {
-            // No regions (the interpreter alone): nothing to hash.
-            return;
+    /// Kills the compiled regions of `page` that have an instruction byte in page offsets
+    /// `lo..hi`; whether any was.
+    fn kill_jit_spans(page: &Page, lo: u32, hi: u32) -> bool {
+        let mut spans = page.spans.borrow_mut();
+        if !spans.iter().any(|s| s.overlaps(lo, hi)) {
+            // No region has code there (or none at all: the interpreter alone).
+            return false;
         }
-        if let Some(v) = spans.get_mut(&page) {
-            let end = offset + len.max(1);
-            v.retain(|s| {
-                let hit = s.lo < end && offset < s.hi;
-                if hit {
-                    s.alive.set(false);
-                }
-                !hit && s.alive.get()
-            });
-        }
+        let mut killed = false;
+        spans.retain(|s| {
+            let hit = s.overlaps(lo, hi);
+            if hit && s.alive.get() {
+                s.alive.set(false);
+                killed = true;
+            }
+            !hit && s.alive.get()
+        });
+        // An emptied vector stays listed in `span_pages` (forgetting it again is harmless).
+        killed
     }
 
     #[inline(always)]
@@ -375,61 +468,62 @@ impl ICache {
             .clone()
     }
 
-    /// Caches `op` at `abs`. The run loop has let go of its page handle, so the page is
-    /// normally not shared; if it is, the page is replaced by a fresh copy.
+    /// Caches `op` at `abs`, which must not cross its page. The run loop lets go of its page
+    /// handle before it executes anything that can decode (see `Cpu::run_batch`), so the
+    /// page is normally not shared; if it is, the op is simply not cached (the page, with
+    /// its other slots, stays).
     pub(crate) fn put(&mut self, abs: u32, op: Op, storage_size: u32) {
-        if abs >= storage_size {
+        if abs >= storage_size || op.len == 0 {
             return;
         }
         let rc = self.pages[(abs >> 12) as usize].get_or_insert_with(new_page);
-        if Rc::get_mut(rc).is_none() {
-            *rc = new_page();
-        }
-        if let Some(page) = Rc::get_mut(rc) {
-            let offset = abs & 0xFFF;
-            let slot = &mut page.slots[(offset >> 1) as usize];
-            slot.op = op;
-            slot.op.off = offset as u16;
-            slot.state
-                .set(if op.flow == Flow::Straight { 1 } else { 2 });
-            // The instruction may reach into the next chunk.
-            let first = offset >> 6;
-            let last = ((offset + op.len as u32 - 1).min(0xFFF)) >> 6;
-            page.chunks
-                .set(page.chunks.get() | (1u64 << first) | (1u64 << last));
-        }
-        // The first and the last byte may lie in different key blocks.
-        let last_abs = abs + op.len.max(1) as u32 - 1;
-        for a in [abs, last_abs] {
-            if let Some(c) = self.code.get((a >> 11) as usize) {
-                c.set(c.get() | chunk_bits(a & 0x7FF, 1));
-            }
+        let Some(page) = Rc::get_mut(rc) else {
+            return;
+        };
+        let offset = abs & 0xFFF;
+        let slot = &mut page.slots[(offset >> 1) as usize];
+        slot.op = op;
+        slot.op.off = offset as u16;
+        slot.state
+            .set(if op.flow == Flow::Straight { 1 } else { 2 });
+        for a in (abs..abs + op.len as u32).step_by(2) {
+            self.set_code_bit(a, true);
         }
     }
 
-    /// Forgets the instructions that could overlap `len` bytes stored at `abs`.
+    /// Forgets the instructions that overlap `len` bytes stored at `abs`.
     #[inline(always)]
     pub(crate) fn invalidate_range(&self, abs: u32, len: u32) {
-        let off = abs & 0x7FF;
-        if off + len <= 0x800 {
-            match self.code.get((abs >> 11) as usize) {
-                Some(c) if c.get() & chunk_bits(off, len) == 0 => return,
-                None => return,
-                Some(_) => {}
+        if (1..=8).contains(&len) {
+            if !self.code_probe(abs, len) {
+                return;
             }
+        } else if !self.any_code(abs, len) {
+            return;
         }
         self.invalidate_pages(abs, len);
     }
 
-    /// As [`ICache::invalidate_range`] for at most 8 bytes inside one 2 KiB block: the
-    /// chunk test takes the chunk of the first byte and the next one.
+    /// As [`ICache::invalidate_range`] for at most 8 bytes.
     #[inline(always)]
     pub(crate) fn invalidate_small(&self, abs: u32, len: u32) {
-        if let Some(c) = self.code.get((abs >> 11) as usize) {
-            if c.get() & (3u32 << ((abs >> 6) & 31)) != 0 {
-                self.invalidate_pages(abs, len);
-            }
+        if self.code_probe(abs, len) {
+            self.invalidate_pages(abs, len);
         }
+    }
+
+    /// Whether the code table has a bit for any halfword of `len` bytes at `abs`.
+    fn any_code(&self, abs: u32, len: u32) -> bool {
+        let h0 = abs as u64 >> 1;
+        let h1 = (abs as u64 + len.max(1) as u64 - 1) >> 1;
+        let (k0, k1) = (h0 >> 3, h1 >> 3);
+        let k1 = k1.min(self.code.len() as u64 - 1);
+        (k0..=k1).any(|k| {
+            let lo = if k == k0 { h0 & 7 } else { 0 };
+            let hi = if k == h1 >> 3 { h1 & 7 } else { 7 };
+            let mask = ((0xFFu32 << lo) & (0xFF >> (7 - hi))) as u8;
+            self.code[k as usize].get() & mask != 0
+        })
     }
 
     #[inline(never)]
@@ -452,33 +546,47 @@ impl ICache {
         while a < end {
             let page_end = ((a >> 12) + 1) << 12;
             let n = (end.min(page_end) - a) as u32;
-            if let Some(Some(page)) = self.pages.get((a >> 12) as usize) {
-                self.clear_slots((a >> 12) as u32, page, (a & 0xFFF) as u32, n);
+            let page_no = (a >> 12) as u32;
+            if let Some(Some(page)) = self.pages.get(page_no as usize) {
+                self.clear_slots(page_no, page, (a & 0xFFF) as u32, n);
             }
             a += n as u64;
         }
     }
 
-    #[inline(always)]
+    /// The precise check of a store of `len` bytes at page offset `offset` of absolute page
+    /// `page_no`: forgets the decoded instructions with a byte stored into (marking them
+    /// patched), kills the regions with an instruction byte stored into (and only then moves
+    /// the epoch, which ends a running region after the store), and clears the code-table
+    /// bits of the halfwords that no longer hold any instruction.
+    #[inline(never)]
     fn clear_slots(&self, page_no: u32, page: &Page, offset: u32, len: u32) {
+        let hi = (offset + len.max(1)).min(0x1000);
         // An instruction of up to 6 bytes starting up to 4 bytes before `offset` overlaps it.
-        let start = offset.saturating_sub(4);
-        let end = (offset + len.max(1) - 1).min(0xFFF);
-        let (c0, c1) = (start >> 6, end >> 6);
-        let span = if c1 - c0 >= 63 {
-            u64::MAX
-        } else {
-            ((1u64 << (c1 - c0 + 1)) - 1) << c0
-        };
-        // Compiled regions are killed by their own spans (a page replaced in `put` starts
-        // with no chunks).
-        self.epoch.set(self.epoch.get() + 1);
-        self.kill_jit_spans(page_no, offset, len);
-        if page.chunks.get() & span == 0 {
-            return;
+        let start = offset.saturating_sub(4) & !1;
+        for at in (start..hi).step_by(2) {
+            let slot = page.slot(at);
+            if slot.valid() && at + slot.op.len as u32 > offset {
+                slot.state.set(0);
+                page.mark_patched(at);
+            }
         }
-        for slot in &page.slots[(start >> 1) as usize..=(end >> 1) as usize] {
-            slot.state.set(0);
+        if Self::kill_jit_spans(page, offset, hi) {
+            self.epoch.set(self.epoch.get() + 1);
+        }
+        // The halfwords stored into that hold no instruction now. Every instruction with a
+        // byte in them was forgotten above; what is left is the regions' (a program
+        // switch's second byte is stored into at run time).
+        let spans = page.spans.borrow();
+        let mut a = offset & !1;
+        while a < hi {
+            let abs = (page_no << 12) | a;
+            if self.code_probe(abs, 1)
+                && !spans.iter().any(|s| s.alive.get() && s.overlaps(a, a + 2))
+            {
+                self.set_code_bit(abs, false);
+            }
+            a += 2;
         }
     }
 
@@ -489,10 +597,11 @@ impl ICache {
             for slot in &page.slots {
                 slot.state.set(0);
             }
-            page.chunks.set(0);
         }
-        for c in &self.code {
-            c.set(0);
+        for c in self.code.iter() {
+            if c.get() != 0 {
+                c.set(0);
+            }
         }
     }
 }
@@ -511,6 +620,122 @@ mod tests {
             self.0 ^= self.0 << 17;
             self.0
         }
+    }
+
+    /// An ICache of 64 KiB with `bytes` decoded at `abs` (each instruction in turn).
+    fn cache_with(abs: u32, bytes: &[u8]) -> (ICache, Vec<(u32, u8)>) {
+        let mut c = ICache::new(64 * 1024);
+        let mut at = 0usize;
+        let mut ops = Vec::new();
+        while at < bytes.len() {
+            let mut b = [0u8; 6];
+            let n = (bytes.len() - at).min(6);
+            b[..n].copy_from_slice(&bytes[at..at + n]);
+            let op = Op::decode(Arch::Esa390, &b);
+            c.put(abs + at as u32, op, 64 * 1024);
+            ops.push((abs + at as u32, op.len));
+            at += op.len as usize;
+        }
+        (c, ops)
+    }
+
+    // AR 4,3; ST 4,X'262'; MVC X'266'(4),X'262'; BCT 3,X'240'
+    const CODE_BYTES: [u8; 16] = [
+        0x1A, 0x43, 0x50, 0x40, 0x02, 0x62, 0xD2, 0x03, 0x02, 0x66, 0x02, 0x62, 0x46, 0x30, 0x02,
+        0x40,
+    ];
+
+    #[test]
+    fn a_store_beside_code_leaves_slots_and_regions_alive() {
+        let (mut c, ops) = cache_with(0x1240, &CODE_BYTES);
+        let alive = Rc::new(Cell::new(true));
+        c.add_jit_span(1, vec![(0x240, 0x250)], alive.clone());
+        let epoch = c.epoch();
+        // Every byte before and after the code, at every length up to 8 and some longer.
+        for len in (1..=8).chain([12, 16, 64]) {
+            for at in (0x1240 - 0x80)..0x1240 - len {
+                c.invalidate_range(at, len);
+                c.invalidate_small(at.max(0x1200), len.min(8));
+            }
+            for at in 0x1250..0x12C0 {
+                c.invalidate_range(at, len);
+                if len <= 8 {
+                    c.invalidate_small(at, len);
+                }
+            }
+        }
+        assert_eq!(c.epoch(), epoch, "no region was killed");
+        assert!(alive.get(), "the region is alive");
+        for (at, _) in ops {
+            assert!(
+                c.get(at).is_some(),
+                "the instruction at {at:X} is still decoded"
+            );
+        }
+    }
+
+    #[test]
+    fn a_store_into_any_byte_of_an_instruction_forgets_it_and_kills_its_region() {
+        let (probe, ops) = cache_with(0x1240, &CODE_BYTES);
+        drop(probe);
+        for &(at, len) in &ops {
+            for byte in at..at + len as u32 {
+                for small in [false, true] {
+                    let (mut c, _) = cache_with(0x1240, &CODE_BYTES);
+                    let alive = Rc::new(Cell::new(true));
+                    c.add_jit_span(1, vec![(0x240, 0x250)], alive.clone());
+                    let epoch = c.epoch();
+                    if small {
+                        c.invalidate_small(byte, 1);
+                    } else {
+                        c.invalidate_range(byte, 1);
+                    }
+                    assert!(c.get(at).is_none(), "a store at {byte:X} forgets {at:X}");
+                    for &(other, _) in &ops {
+                        if other != at {
+                            assert!(c.get(other).is_some(), "{other:X} stays decoded");
+                        }
+                    }
+                    assert!(!alive.get(), "a store at {byte:X} kills the region");
+                    assert_ne!(c.epoch(), epoch, "the epoch moves");
+                    assert!(c.patched(at), "{at:X} is marked as patched");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_region_without_a_switch_byte_lives_through_stores_into_it() {
+        // BC 0,X'240' at X'1240' compiled as a program switch: its second byte is read at
+        // run time, so the region is compiled from bytes X'240' and X'242'-X'243' only.
+        let (mut c, _) = cache_with(0x1240, &[0x47, 0x00, 0x02, 0x40]);
+        let alive = Rc::new(Cell::new(true));
+        c.add_jit_span(1, vec![(0x240, 0x241), (0x242, 0x244)], alive.clone());
+        let epoch = c.epoch();
+        c.invalidate_small(0x1241, 1);
+        assert!(alive.get(), "the region lives");
+        assert_eq!(c.epoch(), epoch);
+        assert!(c.get(0x1240).is_none(), "the interpreter decodes it again");
+        assert!(c.patched(0x1240));
+        // The halfword stays marked as code: the region still has byte X'240'.
+        assert!(c.code_probe(0x1241, 1));
+        c.invalidate_small(0x1242, 2);
+        assert!(!alive.get(), "a store into the address kills it");
+    }
+
+    #[test]
+    fn halfwords_that_hold_no_code_any_more_leave_the_table() {
+        let (c, _) = cache_with(0x1240, &CODE_BYTES);
+        assert!(c.code_probe(0x1242, 4));
+        c.invalidate_range(0x1242, 4);
+        assert!(
+            !c.code_probe(0x1242, 4),
+            "ST forgotten: its halfwords are data now"
+        );
+        assert!(c.code_probe(0x1240, 2), "AR is still code");
+        assert!(c.code_probe(0x1246, 1), "MVC is still code");
+        c.clear();
+        assert!(!c.any_code(0x1000, 0x1000), "clear forgets everything");
     }
 
     fn machine(arch: Arch, image: &[u8], seed: u64, next_ia: u32, len: u8) -> Cpu {
