@@ -190,6 +190,7 @@ impl Cp {
         }
         cpu.gpr = [0; 16];
         cpu.fpr = [0; 16];
+        cpu.fpc = 0; // cleared by initial CPU reset (SA22-7201 figure 4-3)
         cpu.cr = initial_control_registers(cpu.arch);
         cpu.psw = Psw::from_bytes(Arch::S370, RESET_PSW).0;
         cpu.invalidate_all();
