@@ -944,3 +944,241 @@ pub fn class_mask_bit(f: Format, v: u128) -> u32 {
     };
     0x800 >> (2 * pos + f.negative(v) as u32)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator of interesting operands.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        /// Mostly moderate exponents, sometimes extremes, denormals, zeros, infinities.
+        fn f64(&mut self) -> f64 {
+            let r = self.next();
+            let v = match r % 8 {
+                0 => f64::from_bits(r >> 12), // denormal or tiny
+                1 => f64::from_bits((0x7FEu64 << 52) | (r >> 12)),
+                2 => [0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY, f64::MIN_POSITIVE][(r >> 8) as usize % 5],
+                _ => f64::from_bits(((0x3C0 + (r >> 56) % 0x80) << 52) | (self.next() >> 12)),
+            };
+            if r & 0x100 != 0 {
+                -v
+            } else {
+                v
+            }
+        }
+        fn f32(&mut self) -> f32 {
+            let r = self.next();
+            let v = match r % 8 {
+                0 => f32::from_bits((r >> 41) as u32),
+                1 => f32::from_bits((0xFE << 23) | (r >> 41) as u32),
+                2 => [0.0, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::MIN_POSITIVE][(r >> 8) as usize % 5],
+                _ => f32::from_bits((((0x70 + (r >> 56) % 0x20) as u32) << 23) | (self.next() >> 41) as u32),
+            };
+            if r & 0x100 != 0 {
+                -v
+            } else {
+                v
+            }
+        }
+    }
+
+    const NE: Rounding = Rounding::NearestEven;
+
+    /// Against the host's IEEE arithmetic (round to nearest even, non-NaN operands): add,
+    /// subtract, multiply, divide, square root and fused multiply-add, short and long.
+    #[test]
+    fn agrees_with_host_ieee_in_round_to_nearest() {
+        let mut g = Rng(0x1234_5678_9ABC_DEF1);
+        for i in 0..200_000 {
+            let (a, b, c) = (g.f64(), g.f64(), g.f64());
+            let (ab, bb, cb) = (a.to_bits() as u128, b.to_bits() as u128, c.to_bits() as u128);
+            let same = |mine: u128, host: f64, what: &str| {
+                if host.is_nan() {
+                    assert_eq!(mine, LONG.default_nan(), "{what} {a:e} {b:e} {c:e}");
+                } else {
+                    assert_eq!(mine as u64, host.to_bits(), "#{i} {what} {a:e} {b:e} {c:e}");
+                }
+            };
+            same(add(LONG, ab, bb, false, NE).value, a + b, "add");
+            same(add(LONG, ab, bb, true, NE).value, a - b, "sub");
+            same(multiply(LONG, LONG, ab, bb, NE).value, a * b, "mul");
+            same(divide(LONG, ab, bb, NE).value, a / b, "div");
+            same(sqrt(LONG, ab, NE).value, a.sqrt(), "sqrt");
+            same(multiply_add(LONG, cb, bb, ab, false, NE).value, a.mul_add(b, c), "fma");
+            let (x, y, z) = (g.f32(), g.f32(), g.f32());
+            let (xb, yb, zb) = (x.to_bits() as u128, y.to_bits() as u128, z.to_bits() as u128);
+            let same32 = |mine: u128, host: f32, what: &str| {
+                if host.is_nan() {
+                    assert_eq!(mine, SHORT.default_nan(), "{what} {x:e} {y:e} {z:e}");
+                } else {
+                    assert_eq!(mine as u32, host.to_bits(), "#{i} {what} {x:e} {y:e} {z:e}");
+                }
+            };
+            same32(add(SHORT, xb, yb, false, NE).value, x + y, "add");
+            same32(multiply(SHORT, SHORT, xb, yb, NE).value, x * y, "mul");
+            same32(divide(SHORT, xb, yb, NE).value, x / y, "div");
+            same32(sqrt(SHORT, xb, NE).value, x.sqrt(), "sqrt");
+            same32(multiply_add(SHORT, zb, yb, xb, false, NE).value, x.mul_add(y, z), "fma");
+            // short to long is exact; long to short rounds as the host's `as`.
+            same(convert(SHORT, LONG, xb, NE).value, x as f64, "lengthen");
+            same32(convert(LONG, SHORT, ab, NE).value, a as f32, "round");
+        }
+    }
+
+    /// Extended: sums and products of long operands that are exact in 113 bits, rounded
+    /// back to long, are the host's long results; lengthening to extended and back is the
+    /// identity.
+    #[test]
+    fn extended_exact_then_rounded_to_long() {
+        let mut g = Rng(0xFEED_F00D_1234_0001);
+        for _ in 0..100_000 {
+            let (a, b) = (g.f64(), g.f64());
+            let (xa, xb) = (
+                convert(LONG, EXT, a.to_bits() as u128, NE).value,
+                convert(LONG, EXT, b.to_bits() as u128, NE).value,
+            );
+            assert_eq!(convert(EXT, LONG, xa, NE).value as u64, a.to_bits());
+            let p = multiply(EXT, EXT, xa, xb, NE).value;
+            let host = a * b;
+            if !host.is_nan() && host.is_normal() {
+                assert_eq!(convert(EXT, LONG, p, NE).value as u64, host.to_bits(), "{a:e}*{b:e}");
+            }
+            if (a.abs().log2() - b.abs().log2()).abs() < 50.0 && !(a + b).is_nan() {
+                let s = add(EXT, xa, xb, false, NE).value;
+                assert_eq!(convert(EXT, LONG, s, NE).value as u64, (a + b).to_bits(), "{a:e}+{b:e}");
+            }
+            // MXDBR is the exact product.
+            let mx = multiply(LONG, EXT, a.to_bits() as u128, b.to_bits() as u128, NE);
+            assert_eq!(mx.value, p);
+        }
+        // sqrt(2) in extended, squared and rounded, is 2 within an ulp; 1/3*3 rounds to 1.
+        let two = convert(LONG, EXT, 2f64.to_bits() as u128, NE).value;
+        let three = convert(LONG, EXT, 3f64.to_bits() as u128, NE).value;
+        let one = convert(LONG, EXT, 1f64.to_bits() as u128, NE).value;
+        let r = sqrt(EXT, two, NE);
+        assert!(r.inexact);
+        assert_eq!(r.value >> 64, 0x3FFF_6A09_E667_F3BC);
+        assert_eq!(multiply(EXT, EXT, divide(EXT, one, three, NE).value, three, NE).value, one);
+    }
+
+    /// The rounding modes, on 1 + 2^-30 (short: halfway cases and beyond), signed.
+    #[test]
+    fn rounding_modes() {
+        let one = 1f32.to_bits() as u128;
+        let tiny = (2f32.powi(-24)).to_bits() as u128; // half an ulp of 1
+        let up = (1f32 + f32::EPSILON).to_bits() as u128;
+        let case = |m: Rounding, b: u128| add(SHORT, one, b, false, m);
+        assert_eq!(case(NE, tiny).value, one); // tie to even
+        assert_eq!(case(Rounding::NearestAway, tiny).value, up); // tie away
+        assert_eq!(case(Rounding::TowardZero, tiny).value, one);
+        assert_eq!(case(Rounding::TowardPlus, tiny).value, up);
+        assert_eq!(case(Rounding::TowardMinus, tiny).value, one);
+        let r = case(Rounding::TowardPlus, tiny);
+        assert!(r.inexact && r.incremented);
+        // x - x is +0, but -0 rounding toward minus infinity.
+        assert_eq!(add(SHORT, one, one, true, NE).value, 0);
+        assert_eq!(add(SHORT, one, one, true, Rounding::TowardMinus).value, SHORT.sign_bit());
+        // Overflow: to infinity or to the largest number, by mode and sign.
+        let max = f32::MAX.to_bits() as u128;
+        let r = add(SHORT, max, max, false, Rounding::TowardZero);
+        assert!(r.overflow && r.inexact && !r.incremented);
+        assert_eq!(r.value as u32, f32::MAX.to_bits());
+        assert_eq!(add(SHORT, max, max, false, NE).value as u32, f32::INFINITY.to_bits());
+        // The trapped result: (2 - 2^-23) * 2^128 scaled by 2^-192.
+        assert_eq!(r.scaled as u32, (2f32.powi(-64) * (2.0 - f32::EPSILON)).to_bits());
+    }
+
+    /// Underflow: tininess before rounding, the denormalized default result, the scaled
+    /// trap result; an exact tiny result is not inexact.
+    #[test]
+    fn underflow_and_denormals() {
+        let min = f64::MIN_POSITIVE.to_bits() as u128;
+        let half = 0.5f64.to_bits() as u128;
+        let r = multiply(LONG, LONG, min, half, NE);
+        assert!(r.tiny && !r.inexact);
+        assert_eq!(r.value as u64, (f64::MIN_POSITIVE / 2.0).to_bits());
+        // Scaled by 2^1536: 2^-1023 * 2^1536 = 2^513.
+        assert_eq!(r.scaled as u64, 2f64.powi(513).to_bits());
+        // (2^-1022 - 2^-1075) rounds up to the smallest normal number: tiny before rounding.
+        let below = (f64::MIN_POSITIVE - f64::from_bits(1)).to_bits() as u128;
+        let r = multiply(LONG, LONG, below, (1.0 + f64::EPSILON).to_bits() as u128, NE);
+        assert!(r.tiny && r.inexact);
+        assert_eq!(r.value as u64, f64::MIN_POSITIVE.to_bits());
+        // Denormal operands are exact inputs.
+        let d = f64::from_bits(3).to_bits() as u128;
+        assert_eq!(add(LONG, d, d, false, NE).value, 6);
+    }
+
+    /// NaNs: signaling ones are invalid and made quiet, the first operand's wins among
+    /// the same kind, signaling before quiet; invalid operations give the default NaN.
+    #[test]
+    fn nans() {
+        let s1 = 0x7F80_0001u128;
+        let q2 = 0xFFC0_0002u128;
+        let one = 1f32.to_bits() as u128;
+        let r = add(SHORT, q2, s1, false, NE);
+        assert_eq!((r.value, r.special), (0x7FC0_0001, flag::INVALID));
+        let r = add(SHORT, q2, one, false, NE);
+        assert_eq!((r.value, r.special), (q2, 0));
+        let r = add(SHORT, one, 0x7FC0_0003, false, NE);
+        assert_eq!(r.value, 0x7FC0_0003);
+        let inf = f32::INFINITY.to_bits() as u128;
+        assert_eq!(add(SHORT, inf, inf, true, NE), Res::invalid(SHORT.default_nan()));
+        assert_eq!(sqrt(SHORT, (-1f32).to_bits() as u128, NE).special, flag::INVALID);
+        assert_eq!(sqrt(SHORT, (-0f32).to_bits() as u128, NE).value, SHORT.sign_bit());
+        let r = divide(SHORT, one, 0, NE);
+        assert_eq!((r.value, r.special), (inf, flag::DIVIDE));
+        // Lengthening keeps the payload's leftmost bits; rounding drops the rightmost.
+        assert_eq!(convert(SHORT, LONG, s1, NE).value, 0x7FF8_0000_2000_0000);
+        assert_eq!(convert(LONG, SHORT, 0x7FF0_0000_2000_0001, NE).value, 0x7FC0_0001);
+        assert_eq!(compare(SHORT, q2, one, false), (3, false));
+        assert_eq!(compare(SHORT, q2, one, true), (3, true));
+        assert_eq!(compare(SHORT, s1, one, false), (3, true));
+        assert_eq!(compare(SHORT, 0, SHORT.sign_bit(), false), (0, false));
+    }
+
+    /// Conversions with fixed point and to integer values, with each M3 method.
+    #[test]
+    fn integers() {
+        let v = |x: f64| x.to_bits() as u128;
+        assert_eq!(to_fixed(LONG, v(2.5), NE).0, 2);
+        assert_eq!(to_fixed(LONG, v(2.5), Rounding::NearestAway).0, 3);
+        assert_eq!(to_fixed(LONG, v(-2.5), Rounding::NearestAway).0, -3i32 as u32);
+        assert_eq!(to_fixed(LONG, v(-2.5), Rounding::TowardZero).0, -2i32 as u32);
+        assert_eq!(to_fixed(LONG, v(-2.1), Rounding::TowardMinus).0, -3i32 as u32);
+        assert_eq!(to_fixed(LONG, v(2.1), Rounding::TowardPlus).0, 3);
+        let (r, cc, res) = to_fixed(LONG, v(2147483647.4), NE);
+        assert_eq!((r, cc, res.inexact), (0x7FFF_FFFF, 2, true));
+        let (r, cc, res) = to_fixed(LONG, v(2147483648.0), NE);
+        assert_eq!((r, cc, res.special), (0x7FFF_FFFF, 3, flag::INVALID));
+        assert_eq!(to_fixed(LONG, v(-2147483648.0), NE).0, 0x8000_0000);
+        assert_eq!(to_fixed(LONG, LONG.default_nan(), NE).0, 0x8000_0000);
+        assert_eq!(to_fixed(EXT, convert(LONG, EXT, v(-7.0), NE).value, NE).0, -7i32 as u32);
+        let r = from_fixed(SHORT, 0x7FFF_FFFF, NE);
+        assert_eq!((r.value as u32, r.inexact), (2147483648f32.to_bits(), true));
+        assert_eq!(from_fixed(EXT, -1, NE).value >> 64, 0xBFFF_0000_0000_0000);
+        assert_eq!(round_to_integer(LONG, v(-0.4), NE).value as u64, (-0f64).to_bits());
+        assert_eq!(round_to_integer(LONG, v(1.5), NE).value as u64, 2f64.to_bits());
+        assert_eq!(round_to_integer(LONG, v(1.5), Rounding::TowardZero).value as u64, 1f64.to_bits());
+        assert!(round_to_integer(LONG, v(1.5), NE).inexact);
+        assert!(!round_to_integer(LONG, v(1e300), NE).inexact);
+    }
+
+    #[test]
+    fn test_data_class_bits() {
+        assert_eq!(class_mask_bit(SHORT, 0), 0x800);
+        assert_eq!(class_mask_bit(SHORT, SHORT.sign_bit()), 0x400);
+        assert_eq!(class_mask_bit(SHORT, 1f32.to_bits() as u128), 0x200);
+        assert_eq!(class_mask_bit(SHORT, 1), 0x080);
+        assert_eq!(class_mask_bit(SHORT, SHORT.infinity(true)), 0x010);
+        assert_eq!(class_mask_bit(SHORT, SHORT.default_nan()), 0x008);
+        assert_eq!(class_mask_bit(SHORT, 0xFF80_0001), 0x001);
+    }
+}
