@@ -412,3 +412,236 @@ impl Cpu {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu::{NoSupervisor, Psw, Stop};
+    use crate::storage::{AbsAddr, Storage};
+    use s390_decoder::Arch;
+
+    const CHECKED: u32 = 0x0DEA;
+
+    /// An ESA/390 CPU that runs the instructions of `code` at X'1000' and stops after them;
+    /// a program interruption loads a disabled-wait PSW at X'0DEA'. `setup` runs before.
+    fn run(code: &[u8], afp: bool, setup: impl FnOnce(&mut Cpu)) -> Cpu {
+        let mut cpu = Cpu::new(Arch::Esa390, Storage::new(64 * 1024).unwrap());
+        let psw = |ia: u32, wait: bool| -> [u8; 8] {
+            let mut p = [0, if wait { 0x0A } else { 0x08 }, 0, 0, 0, 0, 0, 0];
+            p[4..].copy_from_slice(&ia.to_be_bytes());
+            p
+        };
+        cpu.psw = Psw::from_bytes(Arch::Esa390, psw(0x1000, false)).0;
+        cpu.mem.load(AbsAddr(0x68), &psw(CHECKED, true)).unwrap();
+        cpu.mem.load(AbsAddr(0x1000), code).unwrap();
+        let (mut n, mut at) = (0, 0);
+        while at < code.len() {
+            at += [2, 4, 4, 6][(code[at] >> 6) as usize];
+            n += 1;
+        }
+        if afp {
+            cpu.cr[0] |= CR0_AFP;
+        }
+        setup(&mut cpu);
+        let stop = cpu.run(&mut NoSupervisor, n);
+        if cpu.psw.ia != CHECKED {
+            assert_eq!((stop, cpu.psw.ia), (Stop::InstructionLimit, 0x1000 + at as u32));
+        }
+        cpu
+    }
+    /// The program-interruption code and the DXC at X'93', or None when none was taken.
+    fn check(cpu: &Cpu) -> Option<(u16, u8)> {
+        if cpu.psw.ia != CHECKED {
+            return None;
+        }
+        Some((cpu.mem.read_u16(AbsAddr(0x8E)), cpu.mem.bytes()[0x93]))
+    }
+    fn short(v: f32) -> u64 {
+        (v.to_bits() as u64) << 32
+    }
+
+    /// Without the AFP-register control every BFP and FPC instruction is a data exception
+    /// with DXC 2; with it, they run.
+    #[test]
+    fn afp_register_control() {
+        for code in [
+            &[0xB3, 0x0A, 0x00, 0x12][..], // AEBR 1,2
+            &[0xB3, 0x8C, 0x00, 0x10],     // EFPC 1
+            &[0xB2, 0x99, 0x00, 0x01],     // SRNM 1
+        ] {
+            let cpu = run(code, false, |_| {});
+            assert_eq!(check(&cpu), Some((7, 2)), "{code:02X?}");
+            let cpu = run(code, true, |_| {});
+            assert_eq!(check(&cpu), None, "{code:02X?}");
+        }
+    }
+
+    /// SFPC, EFPC, LFPC, STFPC, SRNM; reserved FPC bits are a specification exception.
+    #[test]
+    fn fpc_instructions() {
+        // SFPC 1; SRNM 3; EFPC 2; STFPC X'800'; LFPC X'804'
+        let code = [
+            0xB3, 0x84, 0x00, 0x10, 0xB2, 0x99, 0x00, 0x03, 0xB3, 0x8C, 0x00, 0x20, 0xB2,
+            0x9C, 0x08, 0x00, 0xB2, 0x9D, 0x08, 0x04,
+        ];
+        let cpu = run(&code, true, |c| {
+            c.gpr[1] = 0xF800_0001;
+            c.mem.write_u32(AbsAddr(0x804), 0x0008_0002);
+        });
+        assert_eq!(check(&cpu), None);
+        assert_eq!(cpu.gpr[2], 0xF800_0003);
+        assert_eq!(cpu.mem.read_u32(AbsAddr(0x800)), 0xF800_0003);
+        assert_eq!(cpu.fpc, 0x0008_0002);
+        for bad in [0x0400_0000u32, 0x0000_0004, 0x0000_0080] {
+            let cpu = run(&code[..4], true, |c| c.gpr[1] = bad);
+            assert_eq!(check(&cpu).map(|c| c.0), Some(6), "{bad:08X}");
+            assert_eq!(cpu.fpc, 0);
+        }
+    }
+
+    /// AEBR/ADB/AXBR with their CCs; the rounding mode comes from the FPC.
+    #[test]
+    fn add_and_rounding_mode() {
+        // AEBR 1,2
+        let cpu = run(&[0xB3, 0x0A, 0x00, 0x12], true, |c| {
+            c.fpr[1] = short(1.5);
+            c.fpr[2] = short(-4.0);
+        });
+        assert_eq!((cpu.fpr[1] >> 32) as u32, (-2.5f32).to_bits());
+        assert_eq!(cpu.psw.cc, 1);
+        // ADB 0,X'800' with 1 + 2^-60, rounding toward +infinity (FPC 2) and nearest.
+        for (fpc, want) in [(2u32, 1.0 + f64::EPSILON), (0, 1.0)] {
+            let cpu = run(&[0xED, 0x00, 0x08, 0x00, 0x00, 0x1A], true, |c| {
+                c.fpc = fpc;
+                c.fpr[0] = 1f64.to_bits();
+                c.mem.write_u64(AbsAddr(0x800), 2f64.powi(-60).to_bits());
+            });
+            assert_eq!(check(&cpu), None);
+            assert_eq!(cpu.fpr[0], want.to_bits());
+            assert_eq!(cpu.fpc & 0x0008_0000, 0x0008_0000, "inexact flag");
+        }
+        // AXBR 1,4 on a pair that is not one: specification exception.
+        let cpu = run(&[0xB3, 0x4A, 0x00, 0x14], true, |_| {});
+        assert!(matches!(check(&cpu), None)); // 1 and 4 are valid pairs
+        let cpu = run(&[0xB3, 0x4A, 0x00, 0x12], true, |_| {});
+        assert_eq!(check(&cpu).map(|c| c.0), Some(6));
+    }
+
+    /// IEEE exceptions: flags when masked off, a data exception with the DXC (at X'93' and
+    /// in the FPC) when on: suppressing for invalid and divide by zero, completing with the
+    /// scaled result for overflow and underflow, with the rounded result for inexact.
+    #[test]
+    fn ieee_traps_and_flags() {
+        let ddbr = [0xB3, 0x1D, 0x00, 0x12]; // DDBR 1,2
+        let setup = |fpc: u32, a: f64, b: f64| {
+            move |c: &mut Cpu| {
+                c.fpc = fpc;
+                c.fpr[1] = a.to_bits();
+                c.fpr[2] = b.to_bits();
+            }
+        };
+        // Divide by zero, masked off: infinity and the flag.
+        let cpu = run(&ddbr, true, setup(0, 1.0, 0.0));
+        assert_eq!(check(&cpu), None);
+        assert_eq!(cpu.fpr[1], f64::INFINITY.to_bits());
+        assert_eq!(cpu.fpc, 0x0040_0000);
+        // Enabled: suppressed, DXC X'40'.
+        let cpu = run(&ddbr, true, setup(0x4000_0000, 1.0, 0.0));
+        assert_eq!(check(&cpu), Some((7, 0x40)));
+        assert_eq!(cpu.fpr[1], 1f64.to_bits());
+        assert_eq!(cpu.fpc, 0x4000_4000);
+        // Invalid 0/0 enabled: suppressed, DXC X'80'; masked off: default NaN.
+        let cpu = run(&ddbr, true, setup(0x8000_0000, 0.0, 0.0));
+        assert_eq!(check(&cpu), Some((7, 0x80)));
+        let cpu = run(&ddbr, true, setup(0, 0.0, 0.0));
+        assert_eq!(cpu.fpr[1], 0x7FF8_0000_0000_0000);
+        assert_eq!(cpu.fpc, 0x0080_0000);
+        // Overflow enabled: MAX / 0.5 exact, scaled by 2^-1536: DXC X'20'.
+        let cpu = run(&ddbr, true, setup(0x2000_0000, f64::MAX, 0.5));
+        assert_eq!(check(&cpu), Some((7, 0x20)));
+        assert_eq!(cpu.fpr[1], (f64::MAX * 2f64.powi(-1000) * 2f64.powi(-535)).to_bits());
+        // Overflow masked off: infinity, overflow and inexact flags.
+        let cpu = run(&ddbr, true, setup(0, f64::MAX, 0.5));
+        assert_eq!((cpu.fpr[1], cpu.fpc), (f64::INFINITY.to_bits(), 0x0028_0000));
+        // Underflow enabled, exact: DXC X'10', scaled by 2^1536.
+        let cpu = run(&ddbr, true, setup(0x1000_0000, f64::MIN_POSITIVE, 2.0));
+        assert_eq!(check(&cpu), Some((7, 0x10)));
+        assert_eq!(cpu.fpr[1], 2f64.powi(-1023 + 1536).to_bits());
+        // Underflow masked off, exact: the denormal, no flag.
+        let cpu = run(&ddbr, true, setup(0, f64::MIN_POSITIVE, 2.0));
+        assert_eq!((cpu.fpr[1], cpu.fpc), ((f64::MIN_POSITIVE / 2.0).to_bits(), 0));
+        // Underflow masked off, inexact: underflow and inexact flags.
+        let cpu = run(&ddbr, true, setup(0, f64::MIN_POSITIVE, 3.0));
+        assert_eq!(cpu.fpc, 0x0018_0000);
+        // Inexact enabled: 1/3 stored, DXC X'08' (truncated) or X'0C' (incremented).
+        let cpu = run(&ddbr, true, setup(0x0800_0000, 1.0, 3.0));
+        assert_eq!(check(&cpu), Some((7, 0x08)));
+        assert_eq!(cpu.fpr[1], (1.0f64 / 3.0).to_bits());
+        let cpu = run(&ddbr, true, setup(0x0800_0000, 1.0, 10.0));
+        assert_eq!(check(&cpu), Some((7, 0x0C)));
+        assert_eq!(cpu.fpr[1], 0.1f64.to_bits());
+        assert_eq!(cpu.fpc, 0x0800_0C00);
+    }
+
+    /// Compare and compare and signal; LTEBR quiets a signaling NaN.
+    #[test]
+    fn compare_and_test() {
+        let nan = 0x7FC0_0000u64 << 32;
+        for (code, a, b, fpc, cc, flags) in [
+            ([0xB3, 0x09, 0x00, 0x12], short(1.0), short(2.0), 0u32, 1u8, 0u32), // CEBR
+            ([0xB3, 0x09, 0x00, 0x12], nan, short(2.0), 0, 3, 0),
+            ([0xB3, 0x08, 0x00, 0x12], nan, short(2.0), 0, 3, 0x0080_0000), // KEBR
+        ] {
+            let cpu = run(&code, true, |c| {
+                c.fpc = fpc;
+                c.fpr[1] = a;
+                c.fpr[2] = b;
+            });
+            assert_eq!((cpu.psw.cc, cpu.fpc), (cc, flags));
+        }
+        let cpu = run(&[0xB3, 0x02, 0x00, 0x12], true, |c| c.fpr[2] = 0x7F80_0001u64 << 32);
+        assert_eq!((cpu.fpr[1] >> 32, cpu.psw.cc), (0x7FC0_0001, 3));
+        assert_eq!(cpu.fpc, 0x0080_0000);
+    }
+
+    /// CFDBR with M3; CEFBR; FIDBR; LDEBR/LEDBR; MXDBR; MAEBR; TCEB.
+    #[test]
+    fn conversions_and_the_rest() {
+        // CFDBR 3,5,2 (toward 0)
+        let cpu = run(&[0xB3, 0x99, 0x50, 0x32], true, |c| c.fpr[2] = (-7.9f64).to_bits());
+        assert_eq!((cpu.gpr[3], cpu.psw.cc), (-7i32 as u32, 1));
+        // CFDBR 3,2,2: M3 2 is a specification exception.
+        let cpu = run(&[0xB3, 0x99, 0x20, 0x32], true, |_| {});
+        assert_eq!(check(&cpu).map(|c| c.0), Some(6));
+        // CEFBR 1,2
+        let cpu = run(&[0xB3, 0x94, 0x00, 0x12], true, |c| c.gpr[2] = -3i32 as u32);
+        assert_eq!(cpu.fpr[1] >> 32, (-3f32).to_bits() as u64);
+        // FIDBR 1,1,2 (nearest, ties away)
+        let cpu = run(&[0xB3, 0x5F, 0x10, 0x12], true, |c| c.fpr[2] = 2.5f64.to_bits());
+        assert_eq!(cpu.fpr[1], 3f64.to_bits());
+        // LEDBR 1,2 then LDEBR 3,1
+        let cpu = run(&[0xB3, 0x44, 0x00, 0x12, 0xB3, 0x04, 0x00, 0x31], true, |c| {
+            c.fpr[2] = 0.1f64.to_bits()
+        });
+        assert_eq!(cpu.fpr[3], (0.1f64 as f32 as f64).to_bits());
+        // MXDBR 4,2: the exact product in 4 and 6.
+        let cpu = run(&[0xB3, 0x07, 0x00, 0x42], true, |c| {
+            c.fpr[4] = 3f64.to_bits();
+            c.fpr[2] = 0.1f64.to_bits();
+        });
+        assert_eq!(cpu.fpr[4], 0x3FFD_3333_3333_3333);
+        assert_eq!(cpu.fpr[6], 0x3800_0000_0000_0000);
+        // MAEBR 1,3,2: 1 = 3 * 2 + 1
+        let cpu = run(&[0xB3, 0x0E, 0x10, 0x32], true, |c| {
+            c.fpr[1] = short(1.0);
+            c.fpr[2] = short(2.0);
+            c.fpr[3] = short(5.0);
+        });
+        assert_eq!(cpu.fpr[1], short(11.0));
+        // TCEB 1,X'020' (+infinity bit) on +infinity and on 1.0
+        for (v, cc) in [(f32::INFINITY, 1), (1.0, 0)] {
+            let cpu = run(&[0xED, 0x10, 0x00, 0x20, 0x00, 0x10], true, |c| c.fpr[1] = short(v));
+            assert_eq!(cpu.psw.cc, cc);
+        }
+    }
+}
