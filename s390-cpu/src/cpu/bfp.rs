@@ -816,10 +816,19 @@ fn to_integer(f: Format, v: u128, mode: Rounding) -> (u128, bool, bool) {
 
 /// CONVERT TO FIXED (to 32 bits): the result, the CC, and the IEEE conditions (SA22-7201
 /// "CONVERT TO FIXED (BFP)": a NaN or a value out of range is an invalid operation whose
-/// default result is the largest number of the sign, X'80000000' for a NaN, CC 3).
+/// default result is the largest number of the sign, X'80000000' for a NaN, with CC 3, and
+/// inexact too, as the result is not the source's value; otherwise the CC gives the sign of
+/// the source, not of the rounded result).
 pub fn to_fixed(f: Format, v: u128, mode: Rounding) -> (u32, u8, Res) {
     let neg = f.negative(v);
-    let invalid = |r: u32| (r, 3, Res::invalid(0));
+    let invalid = |r: u32| {
+        let res = Res {
+            special: flag::INVALID,
+            inexact: true,
+            ..Res::default()
+        };
+        (r, 3, res)
+    };
     match f.class(v) {
         Class::QNaN | Class::SNaN => return invalid(0x8000_0000),
         Class::Infinity => return invalid(if neg { 0x8000_0000 } else { 0x7FFF_FFFF }),
@@ -836,16 +845,9 @@ pub fn to_fixed(f: Format, v: u128, mode: Rounding) -> (u32, u8, Res) {
     } else {
         m as u32
     };
-    let cc = if m == 0 {
-        0
-    } else if neg {
-        1
-    } else {
-        2
-    };
     (
         r,
-        cc,
+        if neg { 1 } else { 2 },
         Res {
             inexact,
             incremented,
@@ -1157,7 +1159,9 @@ mod tests {
         let (r, cc, res) = to_fixed(LONG, v(2147483647.4), NE);
         assert_eq!((r, cc, res.inexact), (0x7FFF_FFFF, 2, true));
         let (r, cc, res) = to_fixed(LONG, v(2147483648.0), NE);
-        assert_eq!((r, cc, res.special), (0x7FFF_FFFF, 3, flag::INVALID));
+        assert_eq!((r, cc, res.special, res.inexact), (0x7FFF_FFFF, 3, flag::INVALID, true));
+        // The CC is the source's sign: 0.4 rounds to 0 with CC 2.
+        assert_eq!(to_fixed(LONG, v(0.4), NE).1, 2);
         assert_eq!(to_fixed(LONG, v(-2147483648.0), NE).0, 0x8000_0000);
         assert_eq!(to_fixed(LONG, LONG.default_nan(), NE).0, 0x8000_0000);
         assert_eq!(to_fixed(EXT, convert(LONG, EXT, v(-7.0), NE).value, NE).0, -7i32 as u32);

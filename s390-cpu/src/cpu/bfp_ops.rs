@@ -118,8 +118,11 @@ impl Cpu {
                 return Err(P::DATA);
             }
             self.fpc |= (r.special as u32) << 16;
-            store(self, r.value);
-            return Ok(());
+            if !r.inexact {
+                store(self, r.value);
+                return Ok(());
+            }
+            // CONVERT TO FIXED: an untrapped invalid operation is inexact too.
         }
         if r.overflow || r.tiny {
             let (bit, dxc) = if r.overflow {
@@ -250,6 +253,8 @@ impl Cpu {
                     LDXBR => (EXT, LONG),
                     _ => (EXT, SHORT),
                 };
+                // LDXBR and LEXBR name pairs in both fields, though the result is the left
+                // register only (as GNU as and Hercules 3.13 check them).
                 if to == EXT {
                     Self::bfp_pair(op.r1)?;
                 }
