@@ -736,6 +736,10 @@ const TEMPLATES: &[(&str, u32, bool, bool)] = &[
     ("TCEB", 1, false, false),
     ("TCDB", 1, false, false),
     ("TCXB", 1, false, false),
+    ("THDER", 1, false, false),
+    ("THDR", 1, false, false),
+    ("TBEDR", 1, false, false),
+    ("TBDR", 1, false, false),
     ("SRNM", 1, false, false),
     ("SFPC", 1, false, false),
     ("EFPC", 1, false, false),
@@ -1760,6 +1764,15 @@ impl Gen {
                     format!("%f{a},%f{b}"),
                     gas_fp_pair(a) && gas_fp_pair(b),
                 );
+            }
+            "THDER" | "THDR" => {
+                let (a, b) = (self.fpr(), self.fpr());
+                it.ins(4, format!("{lc} %f{a},%f{b}"));
+            }
+            "TBEDR" | "TBDR" => {
+                let (a, b) = (self.fpr(), self.fpr());
+                let mode = self.bfp_method();
+                it.ins(4, format!("{lc} %f{a},{mode},%f{b}"));
             }
             "MAEBR" | "MSEBR" | "MADBR" | "MSDBR" => {
                 let (a, b, c) = (self.fpr(), self.fpr(), self.fpr());

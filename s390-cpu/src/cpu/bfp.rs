@@ -947,6 +947,68 @@ pub fn class_mask_bit(f: Format, v: u128) -> u32 {
     0x800 >> (2 * pos + f.negative(v) as u32)
 }
 
+/// CONVERT BFP TO HFP (THDER, THDR): a BFP value of format `f` as a long HFP number, and
+/// the CC (0 zero, 1 negative, 2 positive, 3 infinity, NaN or too large). The long HFP
+/// fraction holds every BFP significand exactly; a value beyond the HFP range becomes the
+/// largest HFP number of the sign (CC 3), one below it a true zero of the sign (CC 1 or
+/// 2) (SA22-7201 chapter 9, "CONVERT BFP TO HFP").
+pub fn to_hfp(f: Format, v: u128) -> (u64, u8) {
+    let neg = f.negative(v);
+    let sign = (neg as u64) << 63;
+    let sign_cc = if neg { 1 } else { 2 };
+    match f.class(v) {
+        Class::Zero => return (sign, 0),
+        Class::Infinity | Class::QNaN | Class::SNaN => return (sign | 0x7FFF_FFFF_FFFF_FFFF, 3),
+        _ => {}
+    }
+    let (_, e, sig) = f.unpack(v);
+    let top = e + 127 - sig.leading_zeros() as i32;
+    let c = top.div_euclid(4) + 65;
+    if c > 127 {
+        return (sign | 0x7FFF_FFFF_FFFF_FFFF, 3);
+    }
+    if c < 0 {
+        return (sign, sign_cc);
+    }
+    let s = e + 312 - 4 * c;
+    let frac = if s >= 0 { sig << s } else { sig >> -s } as u64;
+    (sign | (c as u64) << 56 | frac, sign_cc)
+}
+
+/// CONVERT HFP TO BFP (TBEDR, TBDR): a long HFP number into BFP format `f`, rounded by
+/// `mode`, and the CC (0 zero, 1 negative, 2 positive, 3 too large for the format: the
+/// largest number of the sign); no IEEE exceptions (SA22-7201 chapter 9, "CONVERT HFP TO
+/// BFP").
+pub fn from_hfp(f: Format, v: u64, mode: Rounding) -> (u128, u8) {
+    let neg = v >> 63 != 0;
+    let frac = v & 0x00FF_FFFF_FFFF_FFFF;
+    if frac == 0 {
+        return (f.zero(neg), 0);
+    }
+    let c = ((v >> 56) & 0x7F) as i32;
+    let r = round(
+        f,
+        Exact {
+            neg,
+            exp: 4 * (c - 78),
+            sig: W::from(frac as u128),
+            sticky: false,
+        },
+        mode,
+    );
+    if r.overflow {
+        return (f.max_finite(neg), 3);
+    }
+    let cc = if f.class(r.value) == Class::Zero {
+        0
+    } else if neg {
+        1
+    } else {
+        2
+    };
+    (r.value, cc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1173,6 +1235,28 @@ mod tests {
         assert_eq!(round_to_integer(LONG, v(1.5), Rounding::TowardZero).value as u64, 1f64.to_bits());
         assert!(round_to_integer(LONG, v(1.5), NE).inexact);
         assert!(!round_to_integer(LONG, v(1e300), NE).inexact);
+    }
+
+    /// BFP to HFP and back: exact for every long BFP number in the HFP range.
+    #[test]
+    fn hfp_conversions() {
+        assert_eq!(to_hfp(LONG, 1f64.to_bits() as u128), (0x4110_0000_0000_0000, 2));
+        assert_eq!(to_hfp(LONG, (-0.5f64).to_bits() as u128), (0xC080_0000_0000_0000, 1));
+        assert_eq!(to_hfp(SHORT, 1), (0x1B80_0000_0000_0000, 2)); // 2^-149 = 1/2 * 16^-37
+        assert_eq!(to_hfp(LONG, f64::MAX.to_bits() as u128).1, 3);
+        assert_eq!(to_hfp(LONG, f64::MIN_POSITIVE.to_bits() as u128), (0, 2));
+        assert_eq!(to_hfp(LONG, LONG.default_nan()).1, 3);
+        let mut g = Rng(77);
+        for _ in 0..10_000 {
+            let x = g.f64();
+            if !x.is_finite() || x == 0.0 || x.abs() > 1e70 || x.abs() < 1e-70 {
+                continue;
+            }
+            let (h, _) = to_hfp(LONG, x.to_bits() as u128);
+            assert_eq!(from_hfp(LONG, h, NE).0 as u64, x.to_bits(), "{x:e} {h:016X}");
+        }
+        assert_eq!(from_hfp(SHORT, 0x7FFF_FFFF_FFFF_FFFF, NE), (SHORT.max_finite(false), 3));
+        assert_eq!(from_hfp(SHORT, 0x4110_0000_0000_0001, Rounding::TowardPlus).0, 0x3F80_0001);
     }
 
     #[test]

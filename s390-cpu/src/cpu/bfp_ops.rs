@@ -413,6 +413,24 @@ impl Cpu {
                 self.psw.cc = (mask & bfp::class_mask_bit(f, v) != 0) as u8;
                 Ok(())
             }
+            // ---- HFP <-> BFP: floating-point-support instructions, register checks as HFP
+            THDER | THDR => {
+                let (r1, r2) = (self.fpr(op.r1)?, self.fpr(op.r2)?);
+                let f = if op.opcode == THDER { SHORT } else { LONG };
+                let (v, cc) = bfp::to_hfp(f, self.bfp_get(f, r2 as u8));
+                self.fpr[r1] = v;
+                self.psw.cc = cc;
+                Ok(())
+            }
+            TBEDR | TBDR => {
+                let (r1, r2) = (self.fpr(op.r1)?, self.fpr(op.r2)?);
+                let f = if op.opcode == TBEDR { SHORT } else { LONG };
+                let mode = self.bfp_rounding(op.r3)?;
+                let (v, cc) = bfp::from_hfp(f, self.fpr[r2], mode);
+                self.bfp_set(f, r1 as u8, v);
+                self.psw.cc = cc;
+                Ok(())
+            }
             _ => Err(NOT_BFP),
         }
     }
