@@ -188,8 +188,13 @@ pub fn generate_excluding(arch: Arch, seed: u64, exclude: &[String]) -> Program 
     }
     gpr[12] = DATA;
     let mut fpr = [0u64; 16];
+    // NaNs of one kind per program: Hercules 3.13 prefers a first-operand quiet NaN to a
+    // second-operand signaling one (SA22-7201 chapter 19: the signaling NaN takes
+    // precedence), so signaling NaNs come only with the invalid-operation trap enabled,
+    // where neither result is stored.
+    let snan = rng.below(3) == 0;
     for f in fpr.iter_mut() {
-        *f = fp_long(&mut rng);
+        *f = fp_long(&mut rng, snan);
     }
     // The masks only ever enable the invalid-operation and division-by-zero traps: Hercules
     // 3.13 departs from the Principles of Operation on the trapped overflow, underflow and
@@ -200,8 +205,8 @@ pub fn generate_excluding(arch: Arch, seed: u64, exclude: &[String]) -> Program 
         rng.below(4) as u32
     } else {
         (rng.next_u64() as u32) & 0xC0F8_0003
-    };
-    let data = data_area(&mut rng);
+    } | if snan { 0x8000_0000 } else { 0 };
+    let data = data_area(&mut rng, snan);
     let mut g = Gen {
         rng,
         arch,
@@ -290,18 +295,19 @@ fn hfp_long(rng: &mut Rng) -> u64 {
 }
 
 /// A floating-point register or storage value: half HFP numbers, half BFP bit patterns.
-fn fp_long(rng: &mut Rng) -> u64 {
+fn fp_long(rng: &mut Rng, snan: bool) -> u64 {
     if rng.below(2) == 0 {
         hfp_long(rng)
     } else {
-        bfp_long(rng)
+        bfp_long(rng, snan)
     }
 }
 
 /// A long BFP bit pattern: mostly moderate numbers (whose left halves are moderate short
 /// numbers too), and zeros, infinities, quiet and signaling NaNs, denormals, extreme
-/// exponents and short special values in the left half.
-fn bfp_long(rng: &mut Rng) -> u64 {
+/// exponents and short special values in the left half. Its NaNs are signaling when `snan`,
+/// else quiet.
+fn bfp_long(rng: &mut Rng, snan: bool) -> u64 {
     let sign = rng.below(2) << 63;
     let mut frac = rng.next_u64() & 0x000F_FFFF_FFFF_FFFF;
     if rng.below(3) == 0 {
@@ -311,16 +317,20 @@ fn bfp_long(rng: &mut Rng) -> u64 {
     match rng.below(20) {
         0 => sign,
         1 => sign | 0x7FF0 << 48,
-        2 => sign | 0x7FF8 << 48 | frac >> 1,
-        3 => sign | 0x7FF0 << 48 | frac >> 1 | 1,
+        2 | 3 if !snan => sign | 0x7FF8 << 48 | frac >> 1,
+        2 | 3 => sign | 0x7FF0 << 48 | frac >> 1 | 1,
         4 => sign | frac >> rng.below(52),
         5 => sign | (rng.range(1, 0x7FE) as u64) << 52 | frac,
         6 => sign | *rng.pick(&[0x001u64, 0x002, 0x7FE, 0x7FD, 0x3FF, 0x400]) << 52 | frac,
         7 => {
+            let nan = if snan {
+                0x7F80_0001 | (frac & 0x3F_FFFF)
+            } else {
+                0x7FC0_0000 | (frac & 0x3F_FFFF)
+            };
             let short = *rng.pick(&[
                 0x7F80_0000u64,
-                0x7FC0_0000 | (frac & 0x3F_FFFF),
-                0x7F80_0001 | (frac & 0x3F_FFFF),
+                nan,
                 frac & 0x7F_FFFF,
                 0x0080_0000,
                 0x7F7F_FFFF,
@@ -333,7 +343,7 @@ fn bfp_long(rng: &mut Rng) -> u64 {
 }
 
 /// The data area: see the region constants.
-fn data_area(rng: &mut Rng) -> Vec<u8> {
+fn data_area(rng: &mut Rng, snan: bool) -> Vec<u8> {
     let mut d = vec![0u8; DATA_LEN as usize];
     for b in d[RANDOM.0 as usize..RANDOM.1 as usize].iter_mut() {
         *b = rng.next_u64() as u8;
@@ -422,7 +432,7 @@ fn data_area(rng: &mut Rng) -> Vec<u8> {
     }
     // HFP and BFP numbers.
     for k in 0..32usize {
-        let v = fp_long(rng);
+        let v = fp_long(rng, snan);
         d[HFP as usize + 8 * k..HFP as usize + 8 * k + 8].copy_from_slice(&v.to_be_bytes());
     }
     d

@@ -977,7 +977,8 @@ pub fn to_hfp(f: Format, v: u128) -> (u64, u8) {
 
 /// CONVERT HFP TO BFP (TBEDR, TBDR): a long HFP number into BFP format `f`, rounded by
 /// `mode`, and the CC (0 zero, 1 negative, 2 positive, 3 too large for the format: the
-/// largest number of the sign); no IEEE exceptions (SA22-7201 chapter 9, "CONVERT HFP TO
+/// largest number of the sign, or infinity when rounding away from zero toward it, as an
+/// IEEE overflow's default result); no IEEE exceptions (SA22-7201 chapter 9, "CONVERT HFP TO
 /// BFP").
 pub fn from_hfp(f: Format, v: u64, mode: Rounding) -> (u128, u8) {
     let neg = v >> 63 != 0;
@@ -997,7 +998,8 @@ pub fn from_hfp(f: Format, v: u64, mode: Rounding) -> (u128, u8) {
         mode,
     );
     if r.overflow {
-        return (f.max_finite(neg), 3);
+        // Rounded away from zero, the largest number becomes infinity.
+        return (r.value, 3);
     }
     let cc = if f.class(r.value) == Class::Zero {
         0
@@ -1255,7 +1257,9 @@ mod tests {
             let (h, _) = to_hfp(LONG, x.to_bits() as u128);
             assert_eq!(from_hfp(LONG, h, NE).0 as u64, x.to_bits(), "{x:e} {h:016X}");
         }
-        assert_eq!(from_hfp(SHORT, 0x7FFF_FFFF_FFFF_FFFF, NE), (SHORT.max_finite(false), 3));
+        let huge = 0x7FFF_FFFF_FFFF_FFFF;
+        assert_eq!(from_hfp(SHORT, huge, Rounding::TowardZero), (SHORT.max_finite(false), 3));
+        assert_eq!(from_hfp(SHORT, huge, Rounding::TowardPlus), (SHORT.infinity(false), 3));
         assert_eq!(from_hfp(SHORT, 0x4110_0000_0000_0001, Rounding::TowardPlus).0, 0x3F80_0001);
     }
 
