@@ -1746,8 +1746,7 @@ impl Gen {
             // BFP, register operands
             "LPEBR" | "LNEBR" | "LTEBR" | "LCEBR" | "LPDBR" | "LNDBR" | "LTDBR" | "LCDBR"
             | "LDEBR" | "LEDBR" | "AEBR" | "SEBR" | "ADBR" | "SDBR" | "MEEBR" | "MDBR"
-            | "MDEBR" | "DEBR" | "DDBR" | "CEBR" | "KEBR" | "CDBR" | "KDBR" | "SQEBR"
-            | "SQDBR" => {
+            | "MDEBR" | "DEBR" | "DDBR" | "CEBR" | "KEBR" | "CDBR" | "KDBR" | "SQEBR" | "SQDBR" => {
                 let (a, b) = (self.fpr(), self.fpr());
                 it.ins(l, format!("{lc} %f{a},%f{b}"));
             }
@@ -1823,7 +1822,11 @@ impl Gen {
                 } else {
                     self.fpr()
                 };
-                let len = if m.contains('E') && m != "MXDB" && m != "LXDB" { 4 } else { 8 };
+                let len = if m.contains('E') && m != "MXDB" && m != "LXDB" {
+                    4
+                } else {
+                    8
+                };
                 let mem = self.hfp_mem(&mut it, len);
                 it.ins(6, format!("{lc} %f{f},{mem}"));
             }

@@ -121,7 +121,11 @@ impl Format {
         if e == 0 {
             (neg, 1 - self.bias() - self.frac as i32, f)
         } else {
-            (neg, e - self.bias() - self.frac as i32, f | (1u128 << self.frac))
+            (
+                neg,
+                e - self.bias() - self.frac as i32,
+                f | (1u128 << self.frac),
+            )
         }
     }
 }
@@ -631,11 +635,7 @@ pub fn multiply_add(
             cancel_zero(f, mode)
         }
     });
-    let prod = if p_zero {
-        W::ZERO
-    } else {
-        W::mul(s2, s3)
-    };
+    let prod = if p_zero { W::ZERO } else { W::mul(s2, s3) };
     add_exact(
         f,
         (pneg, e2 + e3, prod),
@@ -1030,7 +1030,13 @@ mod tests {
             let v = match r % 8 {
                 0 => f64::from_bits(r >> 12), // denormal or tiny
                 1 => f64::from_bits((0x7FEu64 << 52) | (r >> 12)),
-                2 => [0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY, f64::MIN_POSITIVE][(r >> 8) as usize % 5],
+                2 => [
+                    0.0,
+                    -0.0,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::MIN_POSITIVE,
+                ][(r >> 8) as usize % 5],
                 _ => f64::from_bits(((0x3C0 + (r >> 56) % 0x80) << 52) | (self.next() >> 12)),
             };
             if r & 0x100 != 0 {
@@ -1044,8 +1050,16 @@ mod tests {
             let v = match r % 8 {
                 0 => f32::from_bits((r >> 41) as u32),
                 1 => f32::from_bits((0xFE << 23) | (r >> 41) as u32),
-                2 => [0.0, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::MIN_POSITIVE][(r >> 8) as usize % 5],
-                _ => f32::from_bits((((0x70 + (r >> 56) % 0x20) as u32) << 23) | (self.next() >> 41) as u32),
+                2 => [
+                    0.0,
+                    -0.0,
+                    f32::INFINITY,
+                    f32::NEG_INFINITY,
+                    f32::MIN_POSITIVE,
+                ][(r >> 8) as usize % 5],
+                _ => f32::from_bits(
+                    (((0x70 + (r >> 56) % 0x20) as u32) << 23) | (self.next() >> 41) as u32,
+                ),
             };
             if r & 0x100 != 0 {
                 -v
@@ -1064,7 +1078,11 @@ mod tests {
         let mut g = Rng(0x1234_5678_9ABC_DEF1);
         for i in 0..200_000 {
             let (a, b, c) = (g.f64(), g.f64(), g.f64());
-            let (ab, bb, cb) = (a.to_bits() as u128, b.to_bits() as u128, c.to_bits() as u128);
+            let (ab, bb, cb) = (
+                a.to_bits() as u128,
+                b.to_bits() as u128,
+                c.to_bits() as u128,
+            );
             let same = |mine: u128, host: f64, what: &str| {
                 if host.is_nan() {
                     assert_eq!(mine, LONG.default_nan(), "{what} {a:e} {b:e} {c:e}");
@@ -1077,9 +1095,17 @@ mod tests {
             same(multiply(LONG, LONG, ab, bb, NE).value, a * b, "mul");
             same(divide(LONG, ab, bb, NE).value, a / b, "div");
             same(sqrt(LONG, ab, NE).value, a.sqrt(), "sqrt");
-            same(multiply_add(LONG, cb, bb, ab, false, NE).value, a.mul_add(b, c), "fma");
+            same(
+                multiply_add(LONG, cb, bb, ab, false, NE).value,
+                a.mul_add(b, c),
+                "fma",
+            );
             let (x, y, z) = (g.f32(), g.f32(), g.f32());
-            let (xb, yb, zb) = (x.to_bits() as u128, y.to_bits() as u128, z.to_bits() as u128);
+            let (xb, yb, zb) = (
+                x.to_bits() as u128,
+                y.to_bits() as u128,
+                z.to_bits() as u128,
+            );
             let same32 = |mine: u128, host: f32, what: &str| {
                 if host.is_nan() {
                     assert_eq!(mine, SHORT.default_nan(), "{what} {x:e} {y:e} {z:e}");
@@ -1091,7 +1117,11 @@ mod tests {
             same32(multiply(SHORT, SHORT, xb, yb, NE).value, x * y, "mul");
             same32(divide(SHORT, xb, yb, NE).value, x / y, "div");
             same32(sqrt(SHORT, xb, NE).value, x.sqrt(), "sqrt");
-            same32(multiply_add(SHORT, zb, yb, xb, false, NE).value, x.mul_add(y, z), "fma");
+            same32(
+                multiply_add(SHORT, zb, yb, xb, false, NE).value,
+                x.mul_add(y, z),
+                "fma",
+            );
             // short to long is exact; long to short rounds as the host's `as`.
             same(convert(SHORT, LONG, xb, NE).value, x as f64, "lengthen");
             same32(convert(LONG, SHORT, ab, NE).value, a as f32, "round");
@@ -1114,11 +1144,19 @@ mod tests {
             let p = multiply(EXT, EXT, xa, xb, NE).value;
             let host = a * b;
             if !host.is_nan() && host.is_normal() {
-                assert_eq!(convert(EXT, LONG, p, NE).value as u64, host.to_bits(), "{a:e}*{b:e}");
+                assert_eq!(
+                    convert(EXT, LONG, p, NE).value as u64,
+                    host.to_bits(),
+                    "{a:e}*{b:e}"
+                );
             }
             if (a.abs().log2() - b.abs().log2()).abs() < 50.0 && !(a + b).is_nan() {
                 let s = add(EXT, xa, xb, false, NE).value;
-                assert_eq!(convert(EXT, LONG, s, NE).value as u64, (a + b).to_bits(), "{a:e}+{b:e}");
+                assert_eq!(
+                    convert(EXT, LONG, s, NE).value as u64,
+                    (a + b).to_bits(),
+                    "{a:e}+{b:e}"
+                );
             }
             // MXDBR is the exact product.
             let mx = multiply(LONG, EXT, a.to_bits() as u128, b.to_bits() as u128, NE);
@@ -1131,7 +1169,10 @@ mod tests {
         let r = sqrt(EXT, two, NE);
         assert!(r.inexact);
         assert_eq!(r.value >> 64, 0x3FFF_6A09_E667_F3BC);
-        assert_eq!(multiply(EXT, EXT, divide(EXT, one, three, NE).value, three, NE).value, one);
+        assert_eq!(
+            multiply(EXT, EXT, divide(EXT, one, three, NE).value, three, NE).value,
+            one
+        );
     }
 
     /// The rounding modes, on 1 + 2^-30 (short: halfway cases and beyond), signed.
@@ -1150,15 +1191,24 @@ mod tests {
         assert!(r.inexact && r.incremented);
         // x - x is +0, but -0 rounding toward minus infinity.
         assert_eq!(add(SHORT, one, one, true, NE).value, 0);
-        assert_eq!(add(SHORT, one, one, true, Rounding::TowardMinus).value, SHORT.sign_bit());
+        assert_eq!(
+            add(SHORT, one, one, true, Rounding::TowardMinus).value,
+            SHORT.sign_bit()
+        );
         // Overflow: to infinity or to the largest number, by mode and sign.
         let max = f32::MAX.to_bits() as u128;
         let r = add(SHORT, max, max, false, Rounding::TowardZero);
         assert!(r.overflow && r.inexact && !r.incremented);
         assert_eq!(r.value as u32, f32::MAX.to_bits());
-        assert_eq!(add(SHORT, max, max, false, NE).value as u32, f32::INFINITY.to_bits());
+        assert_eq!(
+            add(SHORT, max, max, false, NE).value as u32,
+            f32::INFINITY.to_bits()
+        );
         // The trapped result: (2 - 2^-23) * 2^128 scaled by 2^-192.
-        assert_eq!(r.scaled as u32, (2f32.powi(-64) * (2.0 - f32::EPSILON)).to_bits());
+        assert_eq!(
+            r.scaled as u32,
+            (2f32.powi(-64) * (2.0 - f32::EPSILON)).to_bits()
+        );
     }
 
     /// Underflow: tininess before rounding, the denormalized default result, the scaled
@@ -1174,7 +1224,13 @@ mod tests {
         assert_eq!(r.scaled as u64, 2f64.powi(513).to_bits());
         // (2^-1022 - 2^-1075) rounds up to the smallest normal number: tiny before rounding.
         let below = (f64::MIN_POSITIVE - f64::from_bits(1)).to_bits() as u128;
-        let r = multiply(LONG, LONG, below, (1.0 + f64::EPSILON).to_bits() as u128, NE);
+        let r = multiply(
+            LONG,
+            LONG,
+            below,
+            (1.0 + f64::EPSILON).to_bits() as u128,
+            NE,
+        );
         assert!(r.tiny && r.inexact);
         assert_eq!(r.value as u64, f64::MIN_POSITIVE.to_bits());
         // Denormal operands are exact inputs.
@@ -1196,14 +1252,26 @@ mod tests {
         let r = add(SHORT, one, 0x7FC0_0003, false, NE);
         assert_eq!(r.value, 0x7FC0_0003);
         let inf = f32::INFINITY.to_bits() as u128;
-        assert_eq!(add(SHORT, inf, inf, true, NE), Res::invalid(SHORT.default_nan()));
-        assert_eq!(sqrt(SHORT, (-1f32).to_bits() as u128, NE).special, flag::INVALID);
-        assert_eq!(sqrt(SHORT, (-0f32).to_bits() as u128, NE).value, SHORT.sign_bit());
+        assert_eq!(
+            add(SHORT, inf, inf, true, NE),
+            Res::invalid(SHORT.default_nan())
+        );
+        assert_eq!(
+            sqrt(SHORT, (-1f32).to_bits() as u128, NE).special,
+            flag::INVALID
+        );
+        assert_eq!(
+            sqrt(SHORT, (-0f32).to_bits() as u128, NE).value,
+            SHORT.sign_bit()
+        );
         let r = divide(SHORT, one, 0, NE);
         assert_eq!((r.value, r.special), (inf, flag::DIVIDE));
         // Lengthening keeps the payload's leftmost bits; rounding drops the rightmost.
         assert_eq!(convert(SHORT, LONG, s1, NE).value, 0x7FF8_0000_2000_0000);
-        assert_eq!(convert(LONG, SHORT, 0x7FF0_0000_2000_0001, NE).value, 0x7FC0_0001);
+        assert_eq!(
+            convert(LONG, SHORT, 0x7FF0_0000_2000_0001, NE).value,
+            0x7FC0_0001
+        );
         assert_eq!(compare(SHORT, q2, one, false), (3, false));
         assert_eq!(compare(SHORT, q2, one, true), (3, true));
         assert_eq!(compare(SHORT, s1, one, false), (3, true));
@@ -1216,25 +1284,49 @@ mod tests {
         let v = |x: f64| x.to_bits() as u128;
         assert_eq!(to_fixed(LONG, v(2.5), NE).0, 2);
         assert_eq!(to_fixed(LONG, v(2.5), Rounding::NearestAway).0, 3);
-        assert_eq!(to_fixed(LONG, v(-2.5), Rounding::NearestAway).0, -3i32 as u32);
-        assert_eq!(to_fixed(LONG, v(-2.5), Rounding::TowardZero).0, -2i32 as u32);
-        assert_eq!(to_fixed(LONG, v(-2.1), Rounding::TowardMinus).0, -3i32 as u32);
+        assert_eq!(
+            to_fixed(LONG, v(-2.5), Rounding::NearestAway).0,
+            -3i32 as u32
+        );
+        assert_eq!(
+            to_fixed(LONG, v(-2.5), Rounding::TowardZero).0,
+            -2i32 as u32
+        );
+        assert_eq!(
+            to_fixed(LONG, v(-2.1), Rounding::TowardMinus).0,
+            -3i32 as u32
+        );
         assert_eq!(to_fixed(LONG, v(2.1), Rounding::TowardPlus).0, 3);
         let (r, cc, res) = to_fixed(LONG, v(2147483647.4), NE);
         assert_eq!((r, cc, res.inexact), (0x7FFF_FFFF, 2, true));
         let (r, cc, res) = to_fixed(LONG, v(2147483648.0), NE);
-        assert_eq!((r, cc, res.special, res.inexact), (0x7FFF_FFFF, 3, flag::INVALID, true));
+        assert_eq!(
+            (r, cc, res.special, res.inexact),
+            (0x7FFF_FFFF, 3, flag::INVALID, true)
+        );
         // The CC is the source's sign: 0.4 rounds to 0 with CC 2.
         assert_eq!(to_fixed(LONG, v(0.4), NE).1, 2);
         assert_eq!(to_fixed(LONG, v(-2147483648.0), NE).0, 0x8000_0000);
         assert_eq!(to_fixed(LONG, LONG.default_nan(), NE).0, 0x8000_0000);
-        assert_eq!(to_fixed(EXT, convert(LONG, EXT, v(-7.0), NE).value, NE).0, -7i32 as u32);
+        assert_eq!(
+            to_fixed(EXT, convert(LONG, EXT, v(-7.0), NE).value, NE).0,
+            -7i32 as u32
+        );
         let r = from_fixed(SHORT, 0x7FFF_FFFF, NE);
         assert_eq!((r.value as u32, r.inexact), (2147483648f32.to_bits(), true));
         assert_eq!(from_fixed(EXT, -1, NE).value >> 64, 0xBFFF_0000_0000_0000);
-        assert_eq!(round_to_integer(LONG, v(-0.4), NE).value as u64, (-0f64).to_bits());
-        assert_eq!(round_to_integer(LONG, v(1.5), NE).value as u64, 2f64.to_bits());
-        assert_eq!(round_to_integer(LONG, v(1.5), Rounding::TowardZero).value as u64, 1f64.to_bits());
+        assert_eq!(
+            round_to_integer(LONG, v(-0.4), NE).value as u64,
+            (-0f64).to_bits()
+        );
+        assert_eq!(
+            round_to_integer(LONG, v(1.5), NE).value as u64,
+            2f64.to_bits()
+        );
+        assert_eq!(
+            round_to_integer(LONG, v(1.5), Rounding::TowardZero).value as u64,
+            1f64.to_bits()
+        );
         assert!(round_to_integer(LONG, v(1.5), NE).inexact);
         assert!(!round_to_integer(LONG, v(1e300), NE).inexact);
     }
@@ -1242,8 +1334,14 @@ mod tests {
     /// BFP to HFP and back: exact for every long BFP number in the HFP range.
     #[test]
     fn hfp_conversions() {
-        assert_eq!(to_hfp(LONG, 1f64.to_bits() as u128), (0x4110_0000_0000_0000, 2));
-        assert_eq!(to_hfp(LONG, (-0.5f64).to_bits() as u128), (0xC080_0000_0000_0000, 1));
+        assert_eq!(
+            to_hfp(LONG, 1f64.to_bits() as u128),
+            (0x4110_0000_0000_0000, 2)
+        );
+        assert_eq!(
+            to_hfp(LONG, (-0.5f64).to_bits() as u128),
+            (0xC080_0000_0000_0000, 1)
+        );
         assert_eq!(to_hfp(SHORT, 1), (0x1B80_0000_0000_0000, 2)); // 2^-149 = 1/2 * 16^-37
         assert_eq!(to_hfp(LONG, f64::MAX.to_bits() as u128).1, 3);
         assert_eq!(to_hfp(LONG, f64::MIN_POSITIVE.to_bits() as u128), (0, 2));
@@ -1255,12 +1353,25 @@ mod tests {
                 continue;
             }
             let (h, _) = to_hfp(LONG, x.to_bits() as u128);
-            assert_eq!(from_hfp(LONG, h, NE).0 as u64, x.to_bits(), "{x:e} {h:016X}");
+            assert_eq!(
+                from_hfp(LONG, h, NE).0 as u64,
+                x.to_bits(),
+                "{x:e} {h:016X}"
+            );
         }
         let huge = 0x7FFF_FFFF_FFFF_FFFF;
-        assert_eq!(from_hfp(SHORT, huge, Rounding::TowardZero), (SHORT.max_finite(false), 3));
-        assert_eq!(from_hfp(SHORT, huge, Rounding::TowardPlus), (SHORT.infinity(false), 3));
-        assert_eq!(from_hfp(SHORT, 0x4110_0000_0000_0001, Rounding::TowardPlus).0, 0x3F80_0001);
+        assert_eq!(
+            from_hfp(SHORT, huge, Rounding::TowardZero),
+            (SHORT.max_finite(false), 3)
+        );
+        assert_eq!(
+            from_hfp(SHORT, huge, Rounding::TowardPlus),
+            (SHORT.infinity(false), 3)
+        );
+        assert_eq!(
+            from_hfp(SHORT, 0x4110_0000_0000_0001, Rounding::TowardPlus).0,
+            0x3F80_0001
+        );
     }
 
     #[test]

@@ -295,8 +295,8 @@ impl Cpu {
                 self.bfp_finish(f, r, true, op.r1)
             }
             // ---- multiply, divide
-            MEEBR | MDBR | MXBR | MEEB | MDB | MDEBR | MXDBR | MDEB | MXDB | DEBR | DDBR
-            | DXBR | DEB | DDB => {
+            MEEBR | MDBR | MXBR | MEEB | MDB | MDEBR | MXDBR | MDEB | MXDB | DEBR | DDBR | DXBR
+            | DEB | DDB => {
                 self.bfp_allowed()?;
                 let (from, to) = match op.opcode {
                     MDEBR | MDEB => (SHORT, LONG),
@@ -468,7 +468,10 @@ mod tests {
         setup(&mut cpu);
         let stop = cpu.run(&mut NoSupervisor, n);
         if cpu.psw.ia != CHECKED {
-            assert_eq!((stop, cpu.psw.ia), (Stop::InstructionLimit, 0x1000 + at as u32));
+            assert_eq!(
+                (stop, cpu.psw.ia),
+                (Stop::InstructionLimit, 0x1000 + at as u32)
+            );
         }
         cpu
     }
@@ -504,8 +507,8 @@ mod tests {
     fn fpc_instructions() {
         // SFPC 1; SRNM 3; EFPC 2; STFPC X'800'; LFPC X'804'
         let code = [
-            0xB3, 0x84, 0x00, 0x10, 0xB2, 0x99, 0x00, 0x03, 0xB3, 0x8C, 0x00, 0x20, 0xB2,
-            0x9C, 0x08, 0x00, 0xB2, 0x9D, 0x08, 0x04,
+            0xB3, 0x84, 0x00, 0x10, 0xB2, 0x99, 0x00, 0x03, 0xB3, 0x8C, 0x00, 0x20, 0xB2, 0x9C,
+            0x08, 0x00, 0xB2, 0x9D, 0x08, 0x04,
         ];
         let cpu = run(&code, true, |c| {
             c.gpr[1] = 0xF800_0001;
@@ -545,7 +548,7 @@ mod tests {
         }
         // AXBR 1,4 on a pair that is not one: specification exception.
         let cpu = run(&[0xB3, 0x4A, 0x00, 0x14], true, |_| {});
-        assert!(matches!(check(&cpu), None)); // 1 and 4 are valid pairs
+        assert!(check(&cpu).is_none()); // 1 and 4 are valid pairs
         let cpu = run(&[0xB3, 0x4A, 0x00, 0x12], true, |_| {});
         assert_eq!(check(&cpu).map(|c| c.0), Some(6));
     }
@@ -582,17 +585,26 @@ mod tests {
         // Overflow enabled: MAX / 0.5 exact, scaled by 2^-1536: DXC X'20'.
         let cpu = run(&ddbr, true, setup(0x2000_0000, f64::MAX, 0.5));
         assert_eq!(check(&cpu), Some((7, 0x20)));
-        assert_eq!(cpu.fpr[1], (f64::MAX * 2f64.powi(-1000) * 2f64.powi(-535)).to_bits());
+        assert_eq!(
+            cpu.fpr[1],
+            (f64::MAX * 2f64.powi(-1000) * 2f64.powi(-535)).to_bits()
+        );
         // Overflow masked off: infinity, overflow and inexact flags.
         let cpu = run(&ddbr, true, setup(0, f64::MAX, 0.5));
-        assert_eq!((cpu.fpr[1], cpu.fpc), (f64::INFINITY.to_bits(), 0x0028_0000));
+        assert_eq!(
+            (cpu.fpr[1], cpu.fpc),
+            (f64::INFINITY.to_bits(), 0x0028_0000)
+        );
         // Underflow enabled, exact: DXC X'10', scaled by 2^1536.
         let cpu = run(&ddbr, true, setup(0x1000_0000, f64::MIN_POSITIVE, 2.0));
         assert_eq!(check(&cpu), Some((7, 0x10)));
         assert_eq!(cpu.fpr[1], 2f64.powi(-1023 + 1536).to_bits());
         // Underflow masked off, exact: the denormal, no flag.
         let cpu = run(&ddbr, true, setup(0, f64::MIN_POSITIVE, 2.0));
-        assert_eq!((cpu.fpr[1], cpu.fpc), ((f64::MIN_POSITIVE / 2.0).to_bits(), 0));
+        assert_eq!(
+            (cpu.fpr[1], cpu.fpc),
+            ((f64::MIN_POSITIVE / 2.0).to_bits(), 0)
+        );
         // Underflow masked off, inexact: underflow and inexact flags.
         let cpu = run(&ddbr, true, setup(0, f64::MIN_POSITIVE, 3.0));
         assert_eq!(cpu.fpc, 0x0018_0000);
@@ -611,7 +623,14 @@ mod tests {
     fn compare_and_test() {
         let nan = 0x7FC0_0000u64 << 32;
         for (code, a, b, fpc, cc, flags) in [
-            ([0xB3, 0x09, 0x00, 0x12], short(1.0), short(2.0), 0u32, 1u8, 0u32), // CEBR
+            (
+                [0xB3, 0x09, 0x00, 0x12],
+                short(1.0),
+                short(2.0),
+                0u32,
+                1u8,
+                0u32,
+            ), // CEBR
             ([0xB3, 0x09, 0x00, 0x12], nan, short(2.0), 0, 3, 0),
             ([0xB3, 0x08, 0x00, 0x12], nan, short(2.0), 0, 3, 0x0080_0000), // KEBR
         ] {
@@ -622,7 +641,9 @@ mod tests {
             });
             assert_eq!((cpu.psw.cc, cpu.fpc), (cc, flags));
         }
-        let cpu = run(&[0xB3, 0x02, 0x00, 0x12], true, |c| c.fpr[2] = 0x7F80_0001u64 << 32);
+        let cpu = run(&[0xB3, 0x02, 0x00, 0x12], true, |c| {
+            c.fpr[2] = 0x7F80_0001u64 << 32
+        });
         assert_eq!((cpu.fpr[1] >> 32, cpu.psw.cc), (0x7FC0_0001, 3));
         assert_eq!(cpu.fpc, 0x0080_0000);
     }
@@ -631,7 +652,9 @@ mod tests {
     #[test]
     fn conversions_and_the_rest() {
         // CFDBR 3,5,2 (toward 0)
-        let cpu = run(&[0xB3, 0x99, 0x50, 0x32], true, |c| c.fpr[2] = (-7.9f64).to_bits());
+        let cpu = run(&[0xB3, 0x99, 0x50, 0x32], true, |c| {
+            c.fpr[2] = (-7.9f64).to_bits()
+        });
         assert_eq!((cpu.gpr[3], cpu.psw.cc), (-7i32 as u32, 1));
         // CFDBR 3,2,2: M3 2 is a specification exception.
         let cpu = run(&[0xB3, 0x99, 0x20, 0x32], true, |_| {});
@@ -640,12 +663,16 @@ mod tests {
         let cpu = run(&[0xB3, 0x94, 0x00, 0x12], true, |c| c.gpr[2] = -3i32 as u32);
         assert_eq!(cpu.fpr[1] >> 32, (-3f32).to_bits() as u64);
         // FIDBR 1,1,2 (nearest, ties away)
-        let cpu = run(&[0xB3, 0x5F, 0x10, 0x12], true, |c| c.fpr[2] = 2.5f64.to_bits());
+        let cpu = run(&[0xB3, 0x5F, 0x10, 0x12], true, |c| {
+            c.fpr[2] = 2.5f64.to_bits()
+        });
         assert_eq!(cpu.fpr[1], 3f64.to_bits());
         // LEDBR 1,2 then LDEBR 3,1
-        let cpu = run(&[0xB3, 0x44, 0x00, 0x12, 0xB3, 0x04, 0x00, 0x31], true, |c| {
-            c.fpr[2] = 0.1f64.to_bits()
-        });
+        let cpu = run(
+            &[0xB3, 0x44, 0x00, 0x12, 0xB3, 0x04, 0x00, 0x31],
+            true,
+            |c| c.fpr[2] = 0.1f64.to_bits(),
+        );
         assert_eq!(cpu.fpr[3], (0.1f64 as f32 as f64).to_bits());
         // MXDBR 4,2: the exact product in 4 and 6.
         let cpu = run(&[0xB3, 0x07, 0x00, 0x42], true, |c| {
@@ -663,7 +690,9 @@ mod tests {
         assert_eq!(cpu.fpr[1], short(11.0));
         // TCEB 1,X'020' (+infinity bit) on +infinity and on 1.0
         for (v, cc) in [(f32::INFINITY, 1), (1.0, 0)] {
-            let cpu = run(&[0xED, 0x10, 0x00, 0x20, 0x00, 0x10], true, |c| c.fpr[1] = short(v));
+            let cpu = run(&[0xED, 0x10, 0x00, 0x20, 0x00, 0x10], true, |c| {
+                c.fpr[1] = short(v)
+            });
             assert_eq!(cpu.psw.cc, cc);
         }
     }
