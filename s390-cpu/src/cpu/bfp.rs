@@ -950,15 +950,17 @@ pub fn class_mask_bit(f: Format, v: u128) -> u32 {
 /// CONVERT BFP TO HFP (THDER, THDR): a BFP value of format `f` as a long HFP number, and
 /// the CC (0 zero, 1 negative, 2 positive, 3 infinity, NaN or too large). The long HFP
 /// fraction holds every BFP significand exactly; a value beyond the HFP range becomes the
-/// largest HFP number of the sign (CC 3), one below it a true zero of the sign (CC 1 or
-/// 2) (SA22-7201 chapter 9, "CONVERT BFP TO HFP").
+/// largest HFP number of the sign (CC 3; a NaN the largest positive one), one below it a
+/// true zero of the sign (CC 1 or 2) (SA22-7201 chapter 9, "CONVERT BFP TO HFP").
 pub fn to_hfp(f: Format, v: u128) -> (u64, u8) {
     let neg = f.negative(v);
     let sign = (neg as u64) << 63;
     let sign_cc = if neg { 1 } else { 2 };
     match f.class(v) {
         Class::Zero => return (sign, 0),
-        Class::Infinity | Class::QNaN | Class::SNaN => return (sign | 0x7FFF_FFFF_FFFF_FFFF, 3),
+        Class::Infinity => return (sign | 0x7FFF_FFFF_FFFF_FFFF, 3),
+        // A NaN has no meaningful sign: the largest positive number (as Hercules 3.13).
+        Class::QNaN | Class::SNaN => return (0x7FFF_FFFF_FFFF_FFFF, 3),
         _ => {}
     }
     let (_, e, sig) = f.unpack(v);
@@ -1345,7 +1347,14 @@ mod tests {
         assert_eq!(to_hfp(SHORT, 1), (0x1B80_0000_0000_0000, 2)); // 2^-149 = 1/2 * 16^-37
         assert_eq!(to_hfp(LONG, f64::MAX.to_bits() as u128).1, 3);
         assert_eq!(to_hfp(LONG, f64::MIN_POSITIVE.to_bits() as u128), (0, 2));
-        assert_eq!(to_hfp(LONG, LONG.default_nan()).1, 3);
+        assert_eq!(
+            to_hfp(LONG, LONG.default_nan() | LONG.sign_bit()),
+            (0x7FFF_FFFF_FFFF_FFFF, 3)
+        );
+        assert_eq!(
+            to_hfp(LONG, LONG.infinity(true)),
+            (0xFFFF_FFFF_FFFF_FFFF, 3)
+        );
         let mut g = Rng(77);
         for _ in 0..10_000 {
             let x = g.f64();
