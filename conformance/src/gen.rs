@@ -746,6 +746,8 @@ const TEMPLATES: &[(&str, u32, bool, bool)] = &[
     ("TCEB", 1, false, false),
     ("TCDB", 1, false, false),
     ("TCXB", 1, false, false),
+    ("DIEBR", 1, false, false),
+    ("DIDBR", 1, false, false),
     ("THDER", 1, false, false),
     ("THDR", 1, false, false),
     ("TBEDR", 1, false, false),
@@ -1773,6 +1775,11 @@ impl Gen {
                     format!("%f{a},%f{b}"),
                     gas_fp_pair(a) && gas_fp_pair(b),
                 );
+            }
+            "DIEBR" | "DIDBR" => {
+                let (a, b, c) = (self.fpr(), self.fpr(), self.fpr());
+                let mode = self.bfp_method();
+                it.ins(4, format!("{lc} %f{a},%f{b},%f{c},{mode}"));
             }
             "THDER" | "THDR" => {
                 let (a, b) = (self.fpr(), self.fpr());

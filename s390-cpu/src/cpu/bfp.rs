@@ -947,6 +947,176 @@ pub fn class_mask_bit(f: Format, v: u128) -> u32 {
     0x800 >> (2 * pos + f.negative(v) as u32)
 }
 
+/// `num / den` of wide integers: the quotient (saturating at 2^127) and the remainder.
+fn divide_wide(num: &W, den: &W) -> (u128, W) {
+    let (mut q, mut rem) = (0u128, W::ZERO);
+    for i in (0..num.bits()).rev() {
+        rem = rem.shl(1);
+        if num.bit(i) {
+            rem.set_bit(0);
+        }
+        q = q.saturating_mul(2);
+        if rem.cmp(den) != Ordering::Less {
+            rem = rem.sub(den);
+            q |= 1;
+        }
+    }
+    (q, rem)
+}
+
+/// DIVIDE TO INTEGER (SA22-7201 chapter 19): `a / b` as an integer quotient rounded by
+/// `mode` and the exact remainder `a - b * quotient`; the remainder with its IEEE
+/// conditions (invalid operation, or the underflow of a tiny remainder), the quotient, and
+/// the CC: 0 remainder complete, 1 complete with the quotient a NaN, 2 partial (the
+/// quotient is too large for the format's precision: the program divides again).
+///
+/// A partial quotient is the precise quotient rounded toward zero to the precision, which
+/// makes the partial remainder exact; a zero remainder has the dividend's sign.
+pub fn divide_to_integer(f: Format, a: u128, b: u128, mode: Rounding) -> (Res, u128, u8) {
+    if let Some(r) = nan_result(f, &[a, b]) {
+        return (r, r.value, 1);
+    }
+    let (ca, cb) = (f.class(a), f.class(b));
+    let (aneg, bneg) = (f.negative(a), f.negative(b));
+    let qneg = aneg ^ bneg;
+    if ca == Class::Infinity || cb == Class::Zero {
+        let nan = f.default_nan();
+        return (Res::invalid(nan), nan, 1);
+    }
+    if cb == Class::Infinity || ca == Class::Zero {
+        return (Res::exact(a), f.zero(qneg), 0);
+    }
+    let p = f.frac as i32 + 1;
+    let (_, ea, sa) = f.unpack(a);
+    let (_, eb, sb) = f.unpack(b);
+    let top = |e: i32, s: u128| e + 127 - s.leading_zeros() as i32;
+    let (ta, tb) = (top(ea, sa), top(eb, sb));
+    let remainder = |neg: bool, e: i32, mag: W| -> Res {
+        if mag.is_zero() {
+            return Res::exact(f.zero(aneg));
+        }
+        round(
+            f,
+            Exact {
+                neg,
+                exp: e,
+                sig: mag,
+                sticky: false,
+            },
+            Rounding::NearestEven,
+        )
+    };
+    if ta - tb > p {
+        // Partial: the quotient truncated to p bits, N * 2^k.
+        let k = ta - tb - p;
+        let num = W::from(sa).shl((ea - eb - k + 1).max(0) as u32);
+        let den = W::from(sb);
+        let (mut n, _) = divide_wide(&num, &den);
+        if ea - eb - k + 1 < 0 {
+            n = 0;
+        }
+        // n has p + 1 or p + 2 bits here (one extra shift for the estimate); truncate.
+        let extra = (128 - n.leading_zeros()) as i32 - p;
+        let (n, k) = if extra > 0 {
+            (n >> extra, k - 1 + extra)
+        } else {
+            (n, k - 1)
+        };
+        // remainder = a - b * n * 2^k, exact, at exponent min(ea, eb + k).
+        let e0 = ea.min(eb + k);
+        let av = W::from(sa).shl((ea - e0) as u32);
+        let bn = W::mul(sb, n).shl((eb + k - e0) as u32);
+        let (rneg, mag) = if av.cmp(&bn) != Ordering::Less {
+            (aneg, av.sub(&bn))
+        } else {
+            (!aneg, bn.sub(&av))
+        };
+        let q = round(
+            f,
+            Exact {
+                neg: qneg,
+                exp: k,
+                sig: W::from(n),
+                sticky: false,
+            },
+            Rounding::TowardZero,
+        );
+        let quotient = if q.overflow { q.scaled } else { q.value };
+        return (
+            remainder(rneg, e0, mag),
+            quotient,
+            if q.overflow { 3 } else { 2 },
+        );
+    }
+    // Final: |a / b| < 2^(p+1); Q and R exactly at the common exponent e0.
+    let e0 = ea.min(eb);
+    if eb - ea > 2 * p + 8 {
+        // |a / b| < 2^-(p+4): the quotient rounds to 0 or 1.
+        let n = mode.increments(qneg, false, false, true) as u128;
+        if n == 0 {
+            return (Res::exact(a), f.zero(qneg), 0);
+        }
+        let av = W::from(sa);
+        let bv = W::from(sb).shl((eb - ea) as u32);
+        let q = from_fixed(f, if qneg { -1 } else { 1 }, mode).value;
+        return (remainder(!aneg, ea, bv.sub(&av)), q, 0);
+    }
+    let av = W::from(sa).shl((ea - e0) as u32);
+    let bv = W::from(sb).shl((eb - e0) as u32);
+    let (q, r) = divide_wide(&av, &bv);
+    let twice = r.shl(1);
+    let (rb, st) = match twice.cmp(&bv) {
+        Ordering::Less => (false, !r.is_zero()),
+        Ordering::Equal => (true, false),
+        Ordering::Greater => (true, true),
+    };
+    let n = q + mode.increments(qneg, q & 1 != 0, rb, st) as u128;
+    if 128 - n.leading_zeros() as i32 > p && n != 1u128 << p {
+        // Too many bits for the precision after all: partial, truncated to p bits.
+        let extra = (128 - n.leading_zeros()) as i32 - p;
+        let n = q >> extra;
+        let bn = W::mul(sb, n).shl((eb - e0) as u32 + extra as u32);
+        let (rneg, mag) = if av.cmp(&bn) != Ordering::Less {
+            (aneg, av.sub(&bn))
+        } else {
+            (!aneg, bn.sub(&av))
+        };
+        let quotient = round(
+            f,
+            Exact {
+                neg: qneg,
+                exp: extra,
+                sig: W::from(n),
+                sticky: false,
+            },
+            Rounding::TowardZero,
+        )
+        .value;
+        return (remainder(rneg, e0, mag), quotient, 2);
+    }
+    let (rneg, mag) = if n == q {
+        (aneg, r)
+    } else {
+        (!aneg, bv.sub(&r))
+    };
+    let quotient = if n == 0 {
+        f.zero(qneg)
+    } else {
+        round(
+            f,
+            Exact {
+                neg: qneg,
+                exp: 0,
+                sig: W::from(n),
+                sticky: false,
+            },
+            Rounding::TowardZero,
+        )
+        .value
+    };
+    (remainder(rneg, e0, mag), quotient, 0)
+}
+
 /// CONVERT BFP TO HFP (THDER, THDR): a BFP value of format `f` as a long HFP number, and
 /// the CC (0 zero, 1 negative, 2 positive, 3 infinity, NaN or too large). The long HFP
 /// fraction holds every BFP significand exactly; a value beyond the HFP range becomes the
@@ -1381,6 +1551,48 @@ mod tests {
             from_hfp(SHORT, 0x4110_0000_0000_0001, Rounding::TowardPlus).0,
             0x3F80_0001
         );
+    }
+
+    /// DIVIDE TO INTEGER: the IEEE remainder with nearest rounding, the truncated one
+    /// toward zero, a partial result for a huge quotient, the special cases.
+    #[test]
+    fn divide_to_integer_cases() {
+        let v = |x: f64| x.to_bits() as u128;
+        let d = |a: f64, b: f64, m: Rounding| {
+            let (r, q, cc) = divide_to_integer(LONG, v(a), v(b), m);
+            (f64::from_bits(r.value as u64), f64::from_bits(q as u64), cc)
+        };
+        assert_eq!(d(7.0, 2.0, NE), (-1.0, 4.0, 0));
+        assert_eq!(d(7.0, 2.0, Rounding::TowardZero), (1.0, 3.0, 0));
+        assert_eq!(d(-7.0, 2.0, Rounding::TowardZero), (-1.0, -3.0, 0));
+        assert_eq!(d(6.0, 2.0, NE), (0.0, 3.0, 0));
+        assert_eq!(d(-6.0, 2.0, NE).0.to_bits(), (-0.0f64).to_bits());
+        assert_eq!(d(1.0, 1e300, NE), (1.0, 0.0, 0));
+        assert_eq!(d(1.0, f64::INFINITY, NE), (1.0, 0.0, 0));
+        let (r, q, cc) = d(1e300, 3.0, NE);
+        assert_eq!(cc, 2);
+        // a = b * q + r exactly, with q an integer of 53 bits and |r| < |b| * 2^k.
+        assert!(q.fract() == 0.0 && r.abs() < 3.0 * q / 2f64.powi(50));
+        let (r, _, cc) = divide_to_integer(LONG, v(f64::INFINITY), v(1.0), NE);
+        assert_eq!((r.special, cc), (flag::INVALID, 1));
+        let mut g = Rng(5);
+        for _ in 0..20_000 {
+            let (a, b) = (g.f64(), g.f64());
+            if !a.is_finite() || !b.is_finite() || b == 0.0 || (a / b).abs() >= 2f64.powi(52) {
+                continue;
+            }
+            let (r, q, cc) = d(a, b, NE);
+            assert_eq!(cc, 0);
+            // The host's IEEE remainder (round to nearest even quotient).
+            let want = a - b * (a / b).round_ties_even();
+            if (a / b).fract().abs() != 0.5 && (a / b) == (a / b) && want.is_finite() {
+                let host_q = (a / b).round_ties_even();
+                if (a / b - host_q).abs() < 0.49 {
+                    assert_eq!(q, host_q, "{a:e} / {b:e}");
+                }
+            }
+            let _ = r;
+        }
     }
 
     #[test]

@@ -413,6 +413,23 @@ impl Cpu {
                 self.psw.cc = (mask & bfp::class_mask_bit(f, v) != 0) as u8;
                 Ok(())
             }
+            // ---- divide to integer: R1 remainder, R3 quotient, M4 the quotient's rounding
+            DIEBR | DIDBR => {
+                self.bfp_allowed()?;
+                let f = if op.opcode == DIEBR { SHORT } else { LONG };
+                let (r1, r2, r3) = (op.r1 & 15, op.r2 & 15, op.r3 & 15);
+                if r1 == r2 || r1 == r3 || r2 == r3 {
+                    return Err(P::SPECIFICATION);
+                }
+                let mode = self.bfp_rounding(op.x2)?;
+                let (a, b) = (self.bfp_get(f, r1), self.bfp_get(f, r2));
+                let (rem, quotient, cc) = bfp::divide_to_integer(f, a, b, mode);
+                self.bfp_apply(rem, |c, v| {
+                    c.bfp_set(f, r1, v);
+                    c.bfp_set(f, r3, quotient);
+                    c.psw.cc = cc;
+                })
+            }
             // ---- HFP <-> BFP: floating-point-support instructions, register checks as HFP
             THDER | THDR => {
                 let (r1, r2) = (self.fpr(op.r1)?, self.fpr(op.r2)?);
@@ -646,6 +663,21 @@ mod tests {
         });
         assert_eq!((cpu.fpr[1] >> 32, cpu.psw.cc), (0x7FC0_0001, 3));
         assert_eq!(cpu.fpc, 0x0080_0000);
+    }
+
+    /// DIDBR: remainder in R1, quotient in R3; the registers must differ.
+    #[test]
+    fn divide_to_integer() {
+        // DIDBR 1,3,2,5 (toward 0): 7.5 / 2 = 3 remainder 1.5
+        let cpu = run(&[0xB3, 0x5B, 0x35, 0x12], true, |c| {
+            c.fpr[1] = 7.5f64.to_bits();
+            c.fpr[2] = 2f64.to_bits();
+        });
+        assert_eq!((cpu.fpr[1], cpu.fpr[3]), (1.5f64.to_bits(), 3f64.to_bits()));
+        assert_eq!(cpu.psw.cc, 0);
+        // DIDBR 1,1,2,0
+        let cpu = run(&[0xB3, 0x5B, 0x10, 0x12], true, |_| {});
+        assert_eq!(check(&cpu).map(|c| c.0), Some(6));
     }
 
     /// CFDBR with M3; CEFBR; FIDBR; LDEBR/LEDBR; MXDBR; MAEBR; TCEB.
