@@ -965,14 +965,21 @@ fn divide_wide(num: &W, den: &W) -> (u128, W) {
 }
 
 /// DIVIDE TO INTEGER (SA22-7201 chapter 19): `a / b` as an integer quotient rounded by
-/// `mode` and the exact remainder `a - b * quotient`; the remainder with its IEEE
-/// conditions (invalid operation, or the underflow of a tiny remainder), the quotient, and
-/// the CC: 0 remainder complete, 1 complete with the quotient a NaN, 2 partial (the
-/// quotient is too large for the format's precision: the program divides again).
+/// `mode` (the M4 method) and the remainder `a - b * quotient`, rounded by `fpc_mode` when
+/// it is not exact (a quotient rounded away from zero past a much smaller dividend); the
+/// remainder with its IEEE conditions, the quotient, and the CC: 0 remainder complete,
+/// 1 complete with the quotient a NaN, 2 partial (the quotient is too large for the
+/// format's precision: the program divides again).
 ///
 /// A partial quotient is the precise quotient rounded toward zero to the precision, which
 /// makes the partial remainder exact; a zero remainder has the dividend's sign.
-pub fn divide_to_integer(f: Format, a: u128, b: u128, mode: Rounding) -> (Res, u128, u8) {
+pub fn divide_to_integer(
+    f: Format,
+    a: u128,
+    b: u128,
+    mode: Rounding,
+    fpc_mode: Rounding,
+) -> (Res, u128, u8) {
     if let Some(r) = nan_result(f, &[a, b]) {
         return (r, r.value, 1);
     }
@@ -1003,7 +1010,7 @@ pub fn divide_to_integer(f: Format, a: u128, b: u128, mode: Rounding) -> (Res, u
                 sig: mag,
                 sticky: false,
             },
-            Rounding::NearestEven,
+            fpc_mode,
         )
     };
     if ta - tb > p {
@@ -1056,10 +1063,10 @@ pub fn divide_to_integer(f: Format, a: u128, b: u128, mode: Rounding) -> (Res, u
         if n == 0 {
             return (Res::exact(a), f.zero(qneg), 0);
         }
-        let av = W::from(sa);
-        let bv = W::from(sb).shl((eb - ea) as u32);
+        // remainder = a - b * (+-1) = a - |b| with a's sign
         let q = from_fixed(f, if qneg { -1 } else { 1 }, mode).value;
-        return (remainder(!aneg, ea, bv.sub(&av)), q, 0);
+        let r = add(f, a, f.with_sign(b, aneg), true, fpc_mode);
+        return (r, q, 0);
     }
     let av = W::from(sa).shl((ea - e0) as u32);
     let bv = W::from(sb).shl((eb - e0) as u32);
@@ -1559,7 +1566,7 @@ mod tests {
     fn divide_to_integer_cases() {
         let v = |x: f64| x.to_bits() as u128;
         let d = |a: f64, b: f64, m: Rounding| {
-            let (r, q, cc) = divide_to_integer(LONG, v(a), v(b), m);
+            let (r, q, cc) = divide_to_integer(LONG, v(a), v(b), m, NE);
             (f64::from_bits(r.value as u64), f64::from_bits(q as u64), cc)
         };
         assert_eq!(d(7.0, 2.0, NE), (-1.0, 4.0, 0));
@@ -1569,11 +1576,18 @@ mod tests {
         assert_eq!(d(-6.0, 2.0, NE).0.to_bits(), (-0.0f64).to_bits());
         assert_eq!(d(1.0, 1e300, NE), (1.0, 0.0, 0));
         assert_eq!(d(1.0, f64::INFINITY, NE), (1.0, 0.0, 0));
+        // A quotient rounded up to 1 past a tiny dividend: the remainder a - b is rounded.
+        let (r, q, _) = divide_to_integer(LONG, v(1e-300), v(1e300), Rounding::TowardPlus, NE);
+        assert_eq!(
+            (f64::from_bits(r.value as u64), f64::from_bits(q as u64)),
+            (-1e300, 1.0)
+        );
+        assert!(r.inexact);
         let (r, q, cc) = d(1e300, 3.0, NE);
         assert_eq!(cc, 2);
         // a = b * q + r exactly, with q an integer of 53 bits and |r| < |b| * 2^k.
         assert!(q.fract() == 0.0 && r.abs() < 3.0 * q / 2f64.powi(50));
-        let (r, _, cc) = divide_to_integer(LONG, v(f64::INFINITY), v(1.0), NE);
+        let (r, _, cc) = divide_to_integer(LONG, v(f64::INFINITY), v(1.0), NE, NE);
         assert_eq!((r.special, cc), (flag::INVALID, 1));
         let mut g = Rng(5);
         for _ in 0..20_000 {

@@ -423,7 +423,8 @@ impl Cpu {
                 }
                 let mode = self.bfp_rounding(op.x2)?;
                 let (a, b) = (self.bfp_get(f, r1), self.bfp_get(f, r2));
-                let (rem, quotient, cc) = bfp::divide_to_integer(f, a, b, mode);
+                let fpc_mode = Rounding::from_fpc(self.fpc);
+                let (rem, quotient, cc) = bfp::divide_to_integer(f, a, b, mode, fpc_mode);
                 self.bfp_apply(rem, |c, v| {
                     c.bfp_set(f, r1, v);
                     c.bfp_set(f, r3, quotient);
