@@ -761,6 +761,12 @@ const TEMPLATES: &[(&str, u32, bool, bool)] = &[
     ("STFPC", 1, false, false),
 ];
 
+/// Templates whose results Hercules 3.13 often gets wrong (`conformance/hercules-allowlist.txt`
+/// says how): generated a quarter as often as their weight says.
+const HERCULES_DEVIANT: &[&str] = &[
+    "MAEBR", "MSEBR", "MADBR", "MSDBR", "MAEB", "MSEB", "MADB", "MSDB", "TBEDR", "TBDR",
+];
+
 /// Privileged instructions, only in problem-state programs (where each one is a
 /// privileged-operation exception): mnemonic, weight, whether System/370 has it.
 const PRIVILEGED: &[(&str, u32, bool)] = &[
@@ -1042,17 +1048,25 @@ impl Gen {
         candidates.retain(|c| !exclude.iter().any(|e| e == c.0));
         let total: u32 = candidates.iter().map(|c| c.1).sum();
         let mut pick = self.rng.below(total as u64) as u32;
+        let mut chosen = None;
         for (m, weight, branch) in candidates {
             if pick < weight {
-                return if branch {
-                    self.branch(m, depth)
-                } else {
-                    self.plain(m)
-                };
+                chosen = Some((m, branch));
+                break;
             }
             pick -= weight;
         }
-        unreachable!()
+        let (m, branch) = chosen.expect("a pick below the total weight");
+        // A template Hercules 3.13 gets wrong often (see HERCULES_DEVIANT) is kept one time
+        // in four, so the mismatches it causes stay few enough to be reduced and excused.
+        if HERCULES_DEVIANT.contains(&m) && !self.chance(25) {
+            return self.item(depth);
+        }
+        if branch {
+            self.branch(m, depth)
+        } else {
+            self.plain(m)
+        }
     }
 
     /// A branch over the next item.

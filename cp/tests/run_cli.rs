@@ -440,6 +440,7 @@ fn binary_floating_point_runs() {
         .unwrap();
     let json = String::from_utf8(out.stdout).unwrap();
     assert_eq!(field(&json, "psw"), "000A00000000600D", "{json}");
+    assert_eq!(field(&json, "fpc"), "00080000", "{json}");
     let want = format!("{:016X}00080000", (1f64 / 3.0).to_bits());
     assert!(
         json.contains(&format!("\"storage\":{{\"00000300\":\"{want}\"}}")),
