@@ -1609,6 +1609,53 @@ mod tests {
         }
     }
 
+    /// Every operation on random bit patterns of every format, in every rounding mode,
+    /// returns (a guest can hand the CPU any bits).
+    #[test]
+    fn any_bits_any_operation() {
+        let mut g = Rng(0xBAD_F00D);
+        let modes = [
+            Rounding::NearestEven,
+            Rounding::TowardZero,
+            Rounding::TowardPlus,
+            Rounding::TowardMinus,
+            Rounding::NearestAway,
+        ];
+        for i in 0..30_000u32 {
+            let f = [SHORT, LONG, EXT][i as usize % 3];
+            let mask = (f.sign_bit() << 1).wrapping_sub(1);
+            let mut bits = || {
+                let v = (g.next() as u128) << 64 | g.next() as u128;
+                // Often an extreme exponent.
+                match g.next() % 4 {
+                    0 => v & !(f.sign_bit() - 1 - f.frac_mask()) & mask,
+                    1 => (v | (f.sign_bit() - 1 - f.frac_mask())) & mask,
+                    _ => v & mask,
+                }
+            };
+            let (a, b, c) = (bits(), bits(), bits());
+            let m = modes[(i / 3) as usize % 5];
+            use std::hint::black_box as bb;
+            bb(add(f, a, b, i & 8 != 0, m));
+            bb(multiply(f, f, a, b, m));
+            if f != EXT {
+                let to = if f == SHORT { LONG } else { EXT };
+                bb(multiply(f, to, a, b, m));
+                bb(divide_to_integer(f, a, b, m, m));
+                bb(to_hfp(f, a));
+                bb(from_hfp(f, a as u64, m));
+            }
+            bb(multiply_add(f, a, b, c, i & 16 != 0, m));
+            bb(divide(f, a, b, m));
+            bb(sqrt(f, a, m));
+            bb(convert(f, SHORT, a, m));
+            bb(convert(f, EXT, a, m));
+            bb(to_fixed(f, a, m));
+            bb(round_to_integer(f, a, m));
+            bb(compare(f, a, b, true));
+        }
+    }
+
     #[test]
     fn test_data_class_bits() {
         assert_eq!(class_mask_bit(SHORT, 0), 0x800);
