@@ -61,6 +61,10 @@ pub const PGM_LOG: u32 = 0x6F0;
 pub const GPR_INIT: u32 = 0x730;
 /// Initial FPR values (LD sources).
 pub const FPR_INIT: u32 = 0x770;
+/// Initial FPC value (LFPC source of the prologue, ESA/390 with the AFP registers).
+pub const FPC_INIT: u32 = 0x7F0;
+/// STFPC target of the epilogue.
+pub const FPC_SAVE: u32 = 0x7F4;
 /// The data area (R12 points here).
 pub const DATA: u32 = 0x800;
 /// Length of the data area.
@@ -135,8 +139,11 @@ pub struct Program {
     pub program_mask: u8,
     /// Initial GPRs (R12 = `DATA`).
     pub gpr: [u32; 16],
-    /// Initial FPRs (long HFP; in S/370 only 0,2,4,6 are loaded).
+    /// Initial FPRs (long HFP or BFP bit patterns; in S/370 only 0,2,4,6 are loaded).
     pub fpr: [u64; 16],
+    /// Initial FPC (loaded only with the AFP registers): random masks, flags and rounding
+    /// mode.
+    pub fpc: u32,
     /// The data area `800`-`FFF`.
     pub data: Vec<u8>,
     /// The random body.
@@ -205,10 +212,27 @@ fn generate_family(arch: Arch, seed: u64, exclude: &[String], self_modifying: bo
     }
     gpr[12] = DATA;
     let mut fpr = [0u64; 16];
+    // NaNs of one kind per program (the register and storage values; a short or extended
+    // view of them may still be a signaling NaN).
+    let snan = rng.below(3) == 0;
     for f in fpr.iter_mut() {
-        *f = hfp_long(&mut rng);
+        *f = fp_long(&mut rng, snan);
     }
-    let data = data_area(&mut rng);
+    // The masks only ever enable the invalid-operation and division-by-zero traps: Hercules
+    // 3.13 departs from the Principles of Operation on the trapped overflow, underflow and
+    // inexact exceptions (it stores the default result instead of the exponent-adjusted one,
+    // and its DXC never says "incremented"; SA22-7201 "IEEE Overflow", "IEEE Underflow",
+    // figure 6-3), which the CPU's own tests (`bfp_ops.rs`) cover instead. The invalid-
+    // operation trap is always enabled: with a signaling NaN among the operands Hercules 3.13
+    // returns SoftFloat 2's choice of NaN (the second operand when the first is the
+    // signaling one) where SA22-7201 chapter 19 takes the signaling NaN first, and only a
+    // suppressed instruction hides which NaN was chosen.
+    let fpc = if rng.below(2) == 0 {
+        rng.below(4) as u32
+    } else {
+        (rng.next_u64() as u32) & 0xC0F8_0003
+    } | 0x8000_0000;
+    let data = data_area(&mut rng, snan);
     let mut g = Gen {
         rng,
         arch,
@@ -245,6 +269,7 @@ fn generate_family(arch: Arch, seed: u64, exclude: &[String], self_modifying: bo
         program_mask,
         gpr,
         fpr,
+        fpc,
         data,
         items,
     }
@@ -299,8 +324,56 @@ fn hfp_long(rng: &mut Rng) -> u64 {
     }
 }
 
+/// A floating-point register or storage value: half HFP numbers, half BFP bit patterns.
+fn fp_long(rng: &mut Rng, snan: bool) -> u64 {
+    if rng.below(2) == 0 {
+        hfp_long(rng)
+    } else {
+        bfp_long(rng, snan)
+    }
+}
+
+/// A long BFP bit pattern: mostly moderate numbers (whose left halves are moderate short
+/// numbers too), and zeros, infinities, quiet and signaling NaNs, denormals, extreme
+/// exponents and short special values in the left half. Its NaNs are signaling when `snan`,
+/// else quiet.
+fn bfp_long(rng: &mut Rng, snan: bool) -> u64 {
+    let sign = rng.below(2) << 63;
+    let mut frac = rng.next_u64() & 0x000F_FFFF_FFFF_FFFF;
+    if rng.below(3) == 0 {
+        // trailing zeros: exact results more likely
+        frac &= 0x000F_FF00_0000_0000;
+    }
+    match rng.below(20) {
+        0 => sign,
+        1 => sign | 0x7FF0 << 48,
+        2 | 3 if !snan => sign | 0x7FF8 << 48 | frac >> 1,
+        2 | 3 => sign | 0x7FF0 << 48 | frac >> 1 | 1,
+        4 => sign | frac >> rng.below(52),
+        5 => sign | (rng.range(1, 0x7FE) as u64) << 52 | frac,
+        6 => sign | *rng.pick(&[0x001u64, 0x002, 0x7FE, 0x7FD, 0x3FF, 0x400]) << 52 | frac,
+        7 => {
+            let nan = if snan {
+                0x7F80_0001 | (frac & 0x3F_FFFF)
+            } else {
+                0x7FC0_0000 | (frac & 0x3F_FFFF)
+            };
+            let short = *rng.pick(&[
+                0x7F80_0000u64,
+                nan,
+                frac & 0x7F_FFFF,
+                0x0080_0000,
+                0x7F7F_FFFF,
+                0x0000_0001,
+            ]);
+            sign | short << 32 | (rng.next_u64() & 0xFFFF_FFFF)
+        }
+        _ => sign | (rng.range(0x3E0, 0x420) as u64) << 52 | frac,
+    }
+}
+
 /// The data area: see the region constants.
-fn data_area(rng: &mut Rng) -> Vec<u8> {
+fn data_area(rng: &mut Rng, snan: bool) -> Vec<u8> {
     let mut d = vec![0u8; DATA_LEN as usize];
     for b in d[RANDOM.0 as usize..RANDOM.1 as usize].iter_mut() {
         *b = rng.next_u64() as u8;
@@ -387,9 +460,9 @@ fn data_area(rng: &mut Rng) -> Vec<u8> {
             0
         };
     }
-    // HFP numbers.
+    // HFP and BFP numbers.
     for k in 0..32usize {
-        let v = hfp_long(rng);
+        let v = fp_long(rng, snan);
         d[HFP as usize + 8 * k..HFP as usize + 8 * k + 8].copy_from_slice(&v.to_be_bytes());
     }
     d
@@ -622,6 +695,104 @@ const TEMPLATES: &[(&str, u32, bool, bool)] = &[
     ("SU", 1, true, false),
     ("SW", 1, true, false),
     ("MXD", 1, true, false),
+    // BFP (ESA/390 only; a data exception with DXC 2 without the AFP-register control)
+    ("LPEBR", 1, false, false),
+    ("LNEBR", 1, false, false),
+    ("LTEBR", 1, false, false),
+    ("LCEBR", 1, false, false),
+    ("LPDBR", 1, false, false),
+    ("LNDBR", 1, false, false),
+    ("LTDBR", 1, false, false),
+    ("LCDBR", 1, false, false),
+    ("LPXBR", 1, false, false),
+    ("LNXBR", 1, false, false),
+    ("LTXBR", 1, false, false),
+    ("LCXBR", 1, false, false),
+    ("LDEBR", 1, false, false),
+    ("LXDBR", 1, false, false),
+    ("LXEBR", 1, false, false),
+    ("LEDBR", 2, false, false),
+    ("LDXBR", 1, false, false),
+    ("LEXBR", 1, false, false),
+    ("AEBR", 2, false, false),
+    ("SEBR", 1, false, false),
+    ("ADBR", 2, false, false),
+    ("SDBR", 1, false, false),
+    ("AXBR", 1, false, false),
+    ("SXBR", 1, false, false),
+    ("MEEBR", 2, false, false),
+    ("MDBR", 2, false, false),
+    ("MXBR", 1, false, false),
+    ("MDEBR", 1, false, false),
+    ("MXDBR", 1, false, false),
+    ("DEBR", 2, false, false),
+    ("DDBR", 2, false, false),
+    ("DXBR", 1, false, false),
+    ("CEBR", 1, false, false),
+    ("KEBR", 1, false, false),
+    ("CDBR", 1, false, false),
+    ("KDBR", 1, false, false),
+    ("CXBR", 1, false, false),
+    ("KXBR", 1, false, false),
+    ("SQEBR", 1, false, false),
+    ("SQDBR", 1, false, false),
+    ("SQXBR", 1, false, false),
+    ("MAEBR", 1, false, false),
+    ("MSEBR", 1, false, false),
+    ("MADBR", 1, false, false),
+    ("MSDBR", 1, false, false),
+    ("FIEBR", 1, false, false),
+    ("FIDBR", 1, false, false),
+    ("FIXBR", 1, false, false),
+    ("CEFBR", 1, false, false),
+    ("CDFBR", 1, false, false),
+    ("CXFBR", 1, false, false),
+    ("CFEBR", 1, false, false),
+    ("CFDBR", 2, false, false),
+    ("CFXBR", 1, false, false),
+    ("LDEB", 1, false, false),
+    ("LXDB", 1, false, false),
+    ("LXEB", 1, false, false),
+    ("AEB", 1, false, false),
+    ("SEB", 1, false, false),
+    ("ADB", 1, false, false),
+    ("SDB", 1, false, false),
+    ("MEEB", 1, false, false),
+    ("MDB", 1, false, false),
+    ("MDEB", 1, false, false),
+    ("MXDB", 1, false, false),
+    ("DEB", 1, false, false),
+    ("DDB", 1, false, false),
+    ("CEB", 1, false, false),
+    ("KEB", 1, false, false),
+    ("CDB", 1, false, false),
+    ("KDB", 1, false, false),
+    ("SQEB", 1, false, false),
+    ("SQDB", 1, false, false),
+    ("MAEB", 1, false, false),
+    ("MSEB", 1, false, false),
+    ("MADB", 1, false, false),
+    ("MSDB", 1, false, false),
+    ("TCEB", 1, false, false),
+    ("TCDB", 1, false, false),
+    ("TCXB", 1, false, false),
+    ("DIEBR", 1, false, false),
+    ("DIDBR", 1, false, false),
+    ("THDER", 1, false, false),
+    ("THDR", 1, false, false),
+    ("TBEDR", 1, false, false),
+    ("TBDR", 1, false, false),
+    ("SRNM", 1, false, false),
+    ("SFPC", 1, false, false),
+    ("EFPC", 1, false, false),
+    ("LFPC", 1, false, false),
+    ("STFPC", 1, false, false),
+];
+
+/// Templates whose results Hercules 3.13 often gets wrong (`conformance/hercules-allowlist.txt`
+/// says how): generated a quarter as often as their weight says.
+const HERCULES_DEVIANT: &[&str] = &[
+    "MAEBR", "MSEBR", "MADBR", "MSDBR", "MAEB", "MSEB", "MADB", "MSDB", "TBEDR", "TBDR",
 ];
 
 /// Privileged instructions, only in problem-state programs (where each one is a
@@ -905,17 +1076,25 @@ impl Gen {
         candidates.retain(|c| !exclude.iter().any(|e| e == c.0));
         let total: u32 = candidates.iter().map(|c| c.1).sum();
         let mut pick = self.rng.below(total as u64) as u32;
+        let mut chosen = None;
         for (m, weight, branch) in candidates {
             if pick < weight {
-                return if branch {
-                    self.branch(m, depth)
-                } else {
-                    self.plain(m)
-                };
+                chosen = Some((m, branch));
+                break;
             }
             pick -= weight;
         }
-        unreachable!()
+        let (m, branch) = chosen.expect("a pick below the total weight");
+        // A template Hercules 3.13 gets wrong often (see HERCULES_DEVIANT) is kept one time
+        // in four, so the mismatches it causes stay few enough to be reduced and excused.
+        if HERCULES_DEVIANT.contains(&m) && !self.chance(25) {
+            return self.item(depth);
+        }
+        if branch {
+            self.branch(m, depth)
+        } else {
+            self.plain(m)
+        }
     }
 
     /// Three different registers other than R12: a loop counter and two to work in.
@@ -1754,9 +1933,152 @@ impl Gen {
                 let mem = self.hfp_mem(&mut it, 8);
                 emit(&mut it, m, format!("%f{f},{mem}"), gas_fp_pair(f));
             }
+            // BFP, register operands
+            "LPEBR" | "LNEBR" | "LTEBR" | "LCEBR" | "LPDBR" | "LNDBR" | "LTDBR" | "LCDBR"
+            | "LDEBR" | "LEDBR" | "AEBR" | "SEBR" | "ADBR" | "SDBR" | "MEEBR" | "MDBR"
+            | "MDEBR" | "DEBR" | "DDBR" | "CEBR" | "KEBR" | "CDBR" | "KDBR" | "SQEBR" | "SQDBR" => {
+                let (a, b) = (self.fpr(), self.fpr());
+                it.ins(l, format!("{lc} %f{a},%f{b}"));
+            }
+            "LPXBR" | "LNXBR" | "LTXBR" | "LCXBR" | "AXBR" | "SXBR" | "MXBR" | "DXBR" | "CXBR"
+            | "KXBR" | "SQXBR" => {
+                let (a, b) = (self.fpr_ext(), self.fpr_ext());
+                emit(
+                    &mut it,
+                    m,
+                    format!("%f{a},%f{b}"),
+                    gas_fp_pair(a) && gas_fp_pair(b),
+                );
+            }
+            "LXDBR" | "LXEBR" | "MXDBR" => {
+                let (a, b) = (self.fpr_ext(), self.fpr());
+                emit(&mut it, m, format!("%f{a},%f{b}"), gas_fp_pair(a));
+            }
+            "LDXBR" | "LEXBR" => {
+                // both fields name pairs (the result goes to the left register)
+                let (a, b) = (self.fpr_ext(), self.fpr_ext());
+                emit(
+                    &mut it,
+                    m,
+                    format!("%f{a},%f{b}"),
+                    gas_fp_pair(a) && gas_fp_pair(b),
+                );
+            }
+            "DIEBR" | "DIDBR" => {
+                let (a, b, c) = (self.fpr(), self.fpr(), self.fpr());
+                let mode = self.bfp_method();
+                it.ins(4, format!("{lc} %f{a},%f{b},%f{c},{mode}"));
+            }
+            "THDER" | "THDR" => {
+                let (a, b) = (self.fpr(), self.fpr());
+                it.ins(4, format!("{lc} %f{a},%f{b}"));
+            }
+            "TBEDR" | "TBDR" => {
+                let (a, b) = (self.fpr(), self.fpr());
+                let mode = self.bfp_method();
+                it.ins(4, format!("{lc} %f{a},{mode},%f{b}"));
+            }
+            "MAEBR" | "MSEBR" | "MADBR" | "MSDBR" => {
+                let (a, b, c) = (self.fpr(), self.fpr(), self.fpr());
+                it.ins(4, format!("{lc} %f{a},%f{b},%f{c}"));
+            }
+            "FIEBR" | "FIDBR" | "FIXBR" => {
+                let (a, b) = if m == "FIXBR" {
+                    (self.fpr_ext_gas(), self.fpr_ext_gas())
+                } else {
+                    (self.fpr(), self.fpr())
+                };
+                let mode = self.bfp_method();
+                it.ins(4, format!("{lc} %f{a},{mode},%f{b}"));
+            }
+            "CEFBR" | "CDFBR" => {
+                let (a, r) = (self.fpr(), self.any());
+                it.ins(4, format!("{lc} %f{a},%r{r}"));
+            }
+            "CXFBR" => {
+                let (a, r) = (self.fpr_ext_gas(), self.any());
+                it.ins(4, format!("cxfbr %f{a},%r{r}"));
+            }
+            "CFEBR" | "CFDBR" | "CFXBR" => {
+                let t = self.tgt();
+                let f = if m == "CFXBR" {
+                    self.fpr_ext_gas()
+                } else {
+                    self.fpr()
+                };
+                let mode = self.bfp_method();
+                it.ins(4, format!("{lc} %r{t},{mode},%f{f}"));
+            }
+            // BFP, storage operands
+            "LDEB" | "LXEB" | "AEB" | "SEB" | "MEEB" | "MDEB" | "DEB" | "CEB" | "KEB" | "SQEB"
+            | "LXDB" | "ADB" | "SDB" | "MDB" | "MXDB" | "DDB" | "CDB" | "KDB" | "SQDB" => {
+                let f = if matches!(m, "LXEB" | "LXDB" | "MXDB") {
+                    self.fpr_ext_gas()
+                } else {
+                    self.fpr()
+                };
+                let len = if m.contains('E') && m != "MXDB" && m != "LXDB" {
+                    4
+                } else {
+                    8
+                };
+                let mem = self.hfp_mem(&mut it, len);
+                it.ins(6, format!("{lc} %f{f},{mem}"));
+            }
+            "MAEB" | "MSEB" | "MADB" | "MSDB" => {
+                let (f, g) = (self.fpr(), self.fpr());
+                let mem = self.hfp_mem(&mut it, if m.contains('E') { 4 } else { 8 });
+                it.ins(6, format!("{lc} %f{f},%f{g},{mem}"));
+            }
+            "TCEB" | "TCDB" | "TCXB" => {
+                let f = if m == "TCXB" {
+                    self.fpr_ext_gas()
+                } else {
+                    self.fpr()
+                };
+                let mask = self.rng.below(4096);
+                it.ins(6, format!("{lc} %f{f},{mask}"));
+            }
+            "SRNM" => {
+                let d = self.rng.below(4096);
+                it.ins(4, format!("srnm {d}"));
+            }
+            "SFPC" => {
+                let r = self.tgt();
+                if self.chance(80) {
+                    it.ins(4, format!("l %r{r},0x{FPC_INIT:X}"));
+                }
+                it.ins(4, format!("sfpc %r{r}"));
+            }
+            "EFPC" => {
+                let r = self.tgt();
+                it.ins(4, format!("efpc %r{r}"));
+            }
+            "LFPC" => {
+                if self.chance(80) {
+                    it.ins(4, format!("lfpc 0x{FPC_INIT:X}"));
+                } else {
+                    let mem = self.mem(&mut it, 4, 4, false);
+                    it.ins(4, format!("lfpc {mem}"));
+                }
+            }
+            "STFPC" => {
+                let mem = self.mem(&mut it, 4, 4, false);
+                it.ins(4, format!("stfpc {mem}"));
+            }
             _ => unreachable!("no template for {m}"),
         }
         it
+    }
+
+    /// A BFP rounding method for an M3 field: mostly valid, sometimes 2, 3 or 8-15
+    /// (specification exception).
+    fn bfp_method(&mut self) -> u32 {
+        if self.chance(5) {
+            *self.rng.pick(&[2, 3, 8, 12, 15])
+        } else {
+            *self.rng.pick(&[0, 0, 1, 4, 5, 6, 7])
+        }
     }
 
     fn mvcl_len(&mut self) -> u32 {
@@ -1868,6 +2190,7 @@ impl Program {
         writeln!(w, "        .org 0x{CODE:X}").unwrap();
         if self.afp {
             writeln!(w, "        lctl %c0,%c0,0x{CR0_VALUE:X}").unwrap();
+            writeln!(w, "        lfpc 0x{FPC_INIT:X}").unwrap();
         }
         writeln!(w, "        lm %r0,%r15,0x{GPR_INIT:X}").unwrap();
         for f in self.fprs() {
@@ -1960,6 +2283,8 @@ impl Program {
         for f in self.fpr {
             writeln!(w, "        .long 0x{:08X},0x{:08X}", f >> 32, f as u32).unwrap();
         }
+        writeln!(w, "        .org 0x{FPC_INIT:X}").unwrap();
+        writeln!(w, "        .long 0x{:08X}  # initial FPC", self.fpc).unwrap();
         writeln!(w, "        .org 0x{DATA:X}").unwrap();
         for chunk in self.data.chunks(16) {
             let v: Vec<String> = chunk.iter().map(|b| format!("0x{b:02X}")).collect();
@@ -1982,6 +2307,9 @@ impl Program {
         writeln!(w, "        stm %r0,%r15,0x{GPR_SAVE:X}").unwrap();
         for f in self.fprs() {
             writeln!(w, "        std %f{f},0x{:X}", FPR_SAVE + 8 * f as u32).unwrap();
+        }
+        if self.afp {
+            writeln!(w, "        stfpc 0x{FPC_SAVE:X}").unwrap();
         }
     }
 
@@ -2041,6 +2369,8 @@ pub fn describe(addr: u32) -> String {
         a if (FPR_SAVE..DEAD_PSW).contains(&a) => format!("saved F{}", (a - FPR_SAVE) / 8),
         a if (PGM_COUNT..=PGM_COUNT + PGM_LIMIT).contains(&a) => "program-check count".into(),
         a if a == GIVE_UP_FLAG => "give-up flag".into(),
+        a if (FPC_INIT..FPC_SAVE).contains(&a) => "initial FPC".into(),
+        a if (FPC_SAVE..FPC_SAVE + 4).contains(&a) => "saved FPC".into(),
         a if (PGM_LOG..PGM_LOG + 64).contains(&a) => {
             format!("program-check log entry {}", 8 - (a - PGM_LOG) / 8)
         }
@@ -2053,7 +2383,7 @@ pub fn describe(addr: u32) -> String {
                 0x400..=0x47F => "edit patterns",
                 0x480..=0x4FF => "zoned",
                 0x500..=0x5FF => "TRT table",
-                0x600..=0x6FF => "HFP numbers",
+                0x600..=0x6FF => "HFP and BFP numbers",
                 _ => "misc",
             };
             format!("data+{d:03X} ({region})")

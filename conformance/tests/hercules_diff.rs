@@ -582,6 +582,24 @@ fn body(program: &Program, keep: &[bool]) -> String {
     s
 }
 
+/// The mnemonics (upper case) of the instruction lines of `source`: the first word of each
+/// line, or the `# MNEMONIC` comment of an `.insn` line.
+fn used_mnemonics(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            if l.starts_with(".insn") {
+                l.split("# ").nth(1).map(|m| m.trim().to_uppercase())
+            } else if l.is_empty() || l.starts_with('.') || l.starts_with('#') {
+                None
+            } else {
+                l.split_whitespace().next().map(str::to_uppercase)
+            }
+        })
+        .collect()
+}
+
 fn describe_outcome(o: &Outcome) -> String {
     let mut s = format!("stop {:?}, PSW {:016X}\n", o.stop, o.psw);
     for (i, r) in o.gpr.iter().enumerate() {
@@ -842,10 +860,12 @@ fn differential(
         let tag = format!("{}-{}", p.arch.name(), p.seed);
         write(&format!("{prefix}fail-{tag}.S"), &p.source());
         let mnemonics = p.mnemonics(&f.keep);
+        // The instructions of the reduced body, those inside a branch item too.
+        let used = used_mnemonics(&body(p, &f.keep));
         let excuse = f.reduced.as_ref().and_then(|_| {
             allow
                 .iter()
-                .find(|(m, _)| mnemonics.iter().any(|x| x == m))
+                .find(|(m, _)| mnemonics.iter().any(|x| x == m) || used.contains(m))
                 .map(|(m, why)| format!("{m}: {why}"))
         });
         if excuse.is_none() {

@@ -915,6 +915,7 @@ impl Cp {
         place_segment(&mut cpu.mem, &sys);
         cpu.gpr = sys.gpr;
         cpu.fpr = [0; 16];
+        cpu.fpc = 0;
         cpu.ar = [0; 16];
         for (i, f) in sys.fpr.iter().enumerate() {
             cpu.fpr[i * 2] = *f;

@@ -405,3 +405,45 @@ fn diagnose_08_has_the_full_cp_command_set() {
     assert!(ns > 0, "{json}");
     assert_eq!(field(&json, "io_interruptions"), "0", "{json}");
 }
+
+/// Binary floating point from the binary: with the AFP-register control on (LCTL of CR0
+/// bit 13), DDBR divides 1 by 3 in long BFP; the stored quotient is the IEEE one and STFPC
+/// shows the inexact flag (SA22-7201 chapter 19).
+#[test]
+fn binary_floating_point_runs() {
+    let p = image(
+        "bfp",
+        &[
+            (0, &[0x00, 0x08, 0x00, 0x00, 0x80, 0x00, 0x02, 0x00]),
+            (
+                0x200,
+                &[
+                    0xB7, 0x00, 0x02, 0x40, // LCTL 0,0,X'240'
+                    0x68, 0x00, 0x02, 0x48, // LD 0,X'248'
+                    0x68, 0x20, 0x02, 0x50, // LD 2,X'250'
+                    0xB3, 0x1D, 0x00, 0x02, // DDBR 0,2
+                    0x60, 0x00, 0x03, 0x00, // STD 0,X'300'
+                    0xB2, 0x9C, 0x03, 0x08, // STFPC X'308'
+                    0x82, 0x00, 0x02, 0x28, // LPSW X'228'
+                ],
+            ),
+            (0x228, &[0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x60, 0x0D]),
+            (0x240, &[0x00, 0x04, 0x00, 0xE0]),
+            (0x248, &1f64.to_bits().to_be_bytes()),
+            (0x250, &3f64.to_bits().to_be_bytes()),
+        ],
+    );
+    let out = vm390()
+        .args(["run", "--json", "--dump", "300.C"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(field(&json, "psw"), "000A00000000600D", "{json}");
+    assert_eq!(field(&json, "fpc"), "00080000", "{json}");
+    let want = format!("{:016X}00080000", (1f64 / 3.0).to_bits());
+    assert!(
+        json.contains(&format!("\"storage\":{{\"00000300\":\"{want}\"}}")),
+        "{json}"
+    );
+}

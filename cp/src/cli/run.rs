@@ -393,8 +393,8 @@ pub fn run(a: &RunArgs) -> ExitCode {
         }
         let _ = write!(
             out,
-            "],\"instructions\":{},\"storage\":{{",
-            cpu.instructions
+            "],\"fpc\":\"{:08X}\",\"instructions\":{},\"storage\":{{",
+            cpu.fpc, cpu.instructions
         );
         for (i, (addr, h)) in dumps.iter().enumerate() {
             let _ = write!(

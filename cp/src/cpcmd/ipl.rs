@@ -190,6 +190,7 @@ impl Cp {
         }
         cpu.gpr = [0; 16];
         cpu.fpr = [0; 16];
+        cpu.fpc = 0; // cleared by initial CPU reset (SA22-7201 figure 4-3)
         cpu.cr = initial_control_registers(cpu.arch);
         cpu.psw = Psw::from_bytes(Arch::S370, RESET_PSW).0;
         cpu.invalidate_all();
@@ -310,7 +311,8 @@ mod tests {
 
     /// The control registers of an initial CPU reset (GA22-7000-10: CR0 X'000000E0', CR2
     /// X'FFFFFFFF', CR14 X'C2000000', CR15 X'00000200'), the same in a new CPU, after the
-    /// reset of an IPL from a device and of DEFINE STORAGE, and in the built-in MINICMS.
+    /// reset of an IPL from a device and of DEFINE STORAGE (which clears the FPC as well),
+    /// and in the built-in MINICMS.
     #[test]
     fn one_initial_cpu_reset() {
         let mut s370 = [0u32; 16];
@@ -335,9 +337,12 @@ mod tests {
         let mut vm = Vm::logon(&dir, "T", Box::new(ScriptTerminal::default())).unwrap();
         for command in ["IPL 00C", "DEFINE STORAGE 1M"] {
             vm.cpu.cr = [0x1234_5678; 16];
+            vm.cpu.fpc = 0x8808_0001;
             let r = vm.cp.cp_command_from(&mut vm.cpu, command, true);
             assert_eq!(r.effect, Effect::Reset, "{command}: {:?}", r.lines);
             assert_eq!(vm.cpu.cr, s370, "{command}");
+            // The FPC too (SA22-7201 figure 4-3: cleared by initial CPU reset).
+            assert_eq!(vm.cpu.fpc, 0, "{command}");
         }
     }
 

@@ -2220,6 +2220,9 @@ impl Cpu {
         if let Some(r) = self.execute_float(op) {
             return r;
         }
+        if let Some(r) = self.execute_bfp(op) {
+            return r;
+        }
         Err(P::OPERATION)
     }
     fn i_invalid(&mut self, _op: &Op) -> Exec {

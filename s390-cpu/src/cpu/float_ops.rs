@@ -30,7 +30,7 @@ impl Cpu {
             P::SPECIFICATION
         }
     }
-    fn fpr(&mut self, r: u8) -> Result<usize, P> {
+    pub(super) fn fpr(&mut self, r: u8) -> Result<usize, P> {
         if !self.afp() && r & 9 != 0 {
             return Err(self.non_afp_register());
         }

@@ -4,6 +4,8 @@
 //! carries a program check up to the run loop, which stores the old PSW and loads the new one
 //! as the architecture says. Nothing a guest does can panic the CP.
 
+pub mod bfp;
+mod bfp_ops;
 pub mod decimal;
 mod decimal_ops;
 mod exec;
@@ -494,6 +496,11 @@ impl Cpu {
             // register used while the AFP-register control is off.
             if code == ProgramInterrupt::DATA && self.arch == Arch::Esa390 {
                 let dxc = std::mem::take(&mut self.dxc);
+                // With the AFP-register control on, the DXC goes into the FPC too
+                // (SA22-7201 "Data-exception code").
+                if self.cr[0] & 0x0004_0000 != 0 {
+                    self.fpc = (self.fpc & !0xFF00) | (dxc as u32) << 8;
+                }
                 let a = self.mem.absolute(RealAddr(low::DXC));
                 self.mem.write_u32(a, dxc as u32);
                 self.icache.invalidate_range(a.0, 4);
