@@ -37,6 +37,7 @@ MKDR14   DC    F'0'
 LINEP    DC    A(LINE)
 EMSGLN   DC    X'00'                1: LINE is an error message
 SPLBASE  DC    A(SPOOLORG)          base (R7) of the spool commands
+FSEBASE  DC    A(FSEORG)            base (R7) of the full-screen editor
 LINEADR  DC    A(0)
 LINELEN  DC    F'0'
 NTOK     DC    F'0'

@@ -21,6 +21,7 @@
 *   spool.asm    PUNCH PRINT READCARD TELL QUERY READER (at X'5000',
 *                base register R7)
 *   edit2.asm    more EDIT subcommands (after spool.asm, base R7)
+*   fsedit.asm   EDIT's full-screen mode, (FULL (at X'C000', base R7)
 *   (help)       the help texts, made from help/*.helpcmd
 *   data.asm     messages, tables, work areas
 *

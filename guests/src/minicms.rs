@@ -20,6 +20,7 @@ pub const SOURCES: &[&str] = &[
     "exec.asm",
     "spool.asm",
     "edit2.asm",
+    "fsedit.asm",
     "data.asm",
 ];
 
