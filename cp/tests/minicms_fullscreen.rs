@@ -203,7 +203,7 @@ fn editor_screen(s: &[String], title: &str) -> bool {
     s.len() == 24
         && !console_screen(s)
         && s[0].contains(title)
-        && s[23].contains("PF3 FILE  PF7 UP  PF8 DOWN  PF12 QUIT")
+        && s[23].trim() == "PF1 HELP  PF2 ADD  PF3 FILE  PF4 DEL  PF7 UP  PF8 DOWN  PF12 QUIT"
 }
 
 /// VM390 logged on at an s3270 and `Ready;`, the screen cleared; the lines `lines` put
@@ -329,6 +329,60 @@ fn full_screen_edit_scrolls_with_pf8_and_pf7_and_pf12_quits() {
     t.wait_screen("Ready; on the console screen", |s| {
         console_screen(s) && s.iter().any(|l| l.starts_with("Ready;"))
     });
+}
+
+#[test]
+fn full_screen_edit_pf1_help_pf2_adds_and_pf4_deletes_lines() {
+    let lines: Vec<String> = ["AAA", "BBB", "CCC"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let Some((_tmp, _server, mut t)) = session_with_file(&lines) else {
+        return;
+    };
+    t.action("Wait(10,InputField)");
+    t.action("String(\"EDIT FS TEST A (FULL\")");
+    t.action("Enter");
+    t.wait_screen("the editor's screen", |s| {
+        editor_screen(s, "LINES 1-3 OF 3")
+    });
+    // PF1: the help line in place of the title, until the next key.
+    t.action("PF(1)");
+    t.wait_screen("the help line", |s| {
+        editor_screen(
+            s,
+            "Overtype, ENTER applies; PF2 adds a line after the cursor's, PF4 deletes it",
+        )
+    });
+    t.action("Enter");
+    t.wait_screen("the title again", |s| editor_screen(s, "LINES 1-3 OF 3"));
+    // PF2 with the cursor on AAA: an empty line after it, the cursor in its field.
+    t.action("MoveCursor(1,3)");
+    t.action("PF(2)");
+    let s = t.wait_screen("the added line", |s| editor_screen(s, "LINES 1-4 OF 4"));
+    assert_eq!(
+        s[1..5].iter().map(|l| l.trim()).collect::<Vec<_>>(),
+        ["AAA", "", "BBB", "CCC"],
+        "{}",
+        s.join("\n")
+    );
+    t.action("String(\"NEW\")");
+    // PF4 with the cursor on CCC: deleted (the typed line is applied first).
+    t.action("MoveCursor(4,1)");
+    t.action("PF(4)");
+    let s = t.wait_screen("the line deleted", |s| editor_screen(s, "LINES 1-3 OF 3"));
+    assert_eq!(
+        s[1..5].iter().map(|l| l.trim()).collect::<Vec<_>>(),
+        ["AAA", "NEW", "BBB", ""],
+        "{}",
+        s.join("\n")
+    );
+    t.action("PF(3)");
+    t.wait_screen("Ready; on the console screen", |s| {
+        console_screen(s) && s.iter().any(|l| l.starts_with("Ready;"))
+    });
+    t.action("Clear");
+    assert_eq!(type_file(&mut t), ["AAA", "NEW", "BBB"]);
 }
 
 #[test]

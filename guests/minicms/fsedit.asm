@@ -77,7 +77,13 @@ FSDRAW   L     5,=A(FSOUT)
          BAL   6,FSSBA
          MVI   0(5),X'1D'
          MVI   1(5),X'E8'
-         MVC   2(8,5),EDNAME
+         CLI   FSHELPF,0
+         BE    FSDRT
+         MVI   FSHELPF,0            PF1: the help line instead
+         MVC   2(FSHELPL,5),FSHELPT
+         LA    5,2+FSHELPL(,5)
+         B     FSDRL
+FSDRT    MVC   2(8,5),EDNAME
          MVI   10(5),C' '
          MVC   11(8,5),EDNAME+8
          MVI   19(5),C' '
@@ -104,7 +110,7 @@ FSDR0    DS    0H
          LA    5,4(,5)
          L     1,EDN
          BAL   6,FSNUM
-         LA    2,1                  the rows of the lines
+FSDRL    LA    2,1                  the rows of the lines
          L     3,FSETOP
 FSDR1    LR    1,2
          MH    1,FSECOLS
@@ -148,10 +154,12 @@ FSDR2    LA    3,1(,3)
          BAL   6,FSSBA
          MVI   0(5),X'1D'
          MVI   1(5),X'60'
-         MVC   2(L'FSLEGEND,5),FSLEGEND
-         LA    5,2+L'FSLEGEND(,5)
-         LH    1,FSECOLS            the cursor: the first line's field
+         MVC   2(FSLEGL,5),FSLEGEND
+         LA    5,2+FSLEGL(,5)
+         LH    1,FSCROW             the cursor: in a line's field
+         MH    1,FSECOLS
          LA    1,1(,1)
+         MVC   FSCROW,=H'1'
          BAL   6,FSSBA
          MVI   0(5),X'13'           insert cursor
          LA    5,1(,5)
@@ -196,7 +204,13 @@ FSATTNI  CLC   X'3A'(2),CONSADDR    the console's attention?
          BE    FSDRAW
          CLI   FSAID,X'6B'
          BE    FSDRAW
-         LA    2,3(,2)              after the AID and the cursor
+         LA    2,1(,2)              the cursor's row
+         BAL   6,FSADDR
+         SR    0,0
+         LH    15,FSECOLS
+         DR    0,15
+         ST    1,FSCUR
+         LA    2,2(,2)              after the AID and the cursor
 *
 * the fields: SBA, address, data; each replaces its line
 FSF1     CR    2,3
@@ -208,19 +222,8 @@ FSF1     CR    2,3
 FSF2     LA    4,3(,2)
          CR    4,3
          BH    FSKEY
-         SR    1,1
-         IC    1,1(,2)
-         SR    0,0
-         IC    0,2(,2)
-         TM    1(2),X'C0'
-         BZ    FSF14
-         N     1,=F'63'             12-bit address: 6 bits a byte
-         SLL   1,6
-         N     0,=F'63'
-         OR    1,0
-         B     FSF3
-FSF14    SLL   1,8                  14-bit address
-         OR    1,0
+         LA    2,1(,2)
+         BAL   6,FSADDR
 FSF3     LR    2,4                  the data: up to the next SBA
 FSF4     CR    4,3
          BNL   FSF5
@@ -247,9 +250,53 @@ FSF6     LR    2,4
 *
 * the key
 FSKEY    CLI   FSAID,X'F3'          PF3: FILE
-         BNE   FSKEY7
+         BNE   FSKEY1
          MVC   NTOK,=F'1'
          B     EDFILE
+FSKEY1   CLI   FSAID,X'F1'          PF1: the help line
+         BNE   FSKEY2
+         MVI   FSHELPF,1
+         B     FSDRAW
+FSKEY2   CLI   FSAID,X'F2'          PF2 or PF4: the cursor's line
+         BE    FSKEY2L
+         CLI   FSAID,X'F4'
+         BNE   FSKEY7
+FSKEY2L  L     1,FSCUR              the cursor's line (row 0: the one
+         BCTR  1,0                  before the first shown)
+         A     1,FSETOP
+         LH    15,FSEROWS
+         BCTR  15,0
+         C     15,FSCUR
+         BNH   FSDRAW               not on a line's row
+         CLI   FSAID,X'F2'          PF2: a line after it
+         BNE   FSKEY4
+         LR    3,1
+         C     3,EDN
+         BNH   FSKEY2A
+         L     3,EDN
+FSKEY2A  SR    0,0
+         BAL   14,EDINS
+         L     1,FSCUR              the cursor on the new line
+         LA    1,1(,1)
+         LH    15,FSEROWS
+         BCTR  15,0
+         CR    1,15
+         BNL   FSDRAW
+         STH   1,FSCROW
+         B     FSDRAW
+FSKEY4   CLI   FSAID,X'F4'          PF4: delete it
+         BNE   FSKEY7
+         LTR   1,1
+         BNP   FSDRAW
+         C     1,EDN
+         BH    FSDRAW
+         ST    1,EDCUR
+         LA    1,1
+         BAL   14,EDDEL
+         XC    EDCUR,EDCUR
+         L     1,FSCUR
+         STH   1,FSCROW
+         B     FSDRAW
 FSKEY7   LH    1,FSEROWS            a screen's lines
          S     1,=F'2'
          CLI   FSAID,X'F7'          PF7: up
@@ -373,6 +420,23 @@ FSSBA    MVI   0(5),X'11'
          LA    5,3(,5)
          BR    6
 *
+* FSADDR: the buffer address in the 2 bytes at R2 (12- or 14-bit
+* code) in R1. R6: return.
+FSADDR   SR    1,1
+         IC    1,0(,2)
+         SR    0,0
+         IC    0,1(,2)
+         TM    0(2),X'C0'
+         BZ    FSADDR14
+         N     1,=F'63'             12-bit address: 6 bits a byte
+         SLL   1,6
+         N     0,=F'63'
+         OR    1,0
+         BR    6
+FSADDR14 SLL   1,8                  14-bit address
+         OR    1,0
+         BR    6
+*
 * FSNUM: the number R1 in decimal at R5, R5 past it. R6: return.
 FSNUM    CVD   1,FSDW
          UNPK  FSNB(7),FSDW
@@ -404,6 +468,9 @@ FSEINFO  DC    XL6'00'              flags, width, height (DIAG 8C)
 FSECOLS  DC    H'80'
 FSEROWS  DC    H'24'
 FSEON    DC    X'00'                1: (FULL
+FSHELPF  DC    X'00'                1: the help line on the title row
+FSCUR    DC    F'0'                 the cursor's row
+FSCROW   DC    H'1'                 the row for the cursor next
 FSAID    DC    X'00'
 FSNB     DC    CL7' '
 FSOFULL  DC    AL1(4),C'FULL'
@@ -411,7 +478,12 @@ MFSENOT  DC    AL1(MFSENOTE-MFSENOTT)
 MFSENOTT DC    C'003E Invalid option ''FULL'': the console is not'
          DC    C' a 3270 display.'
 MFSENOTE EQU   *
-FSLEGEND DC    C'PF3 FILE  PF7 UP  PF8 DOWN  PF12 QUIT  ENTER APPLY'
+FSLEGEND DC    C'PF1 HELP  PF2 ADD  PF3 FILE  PF4 DEL  PF7 UP'
+         DC    C'  PF8 DOWN  PF12 QUIT'
+FSLEGL   EQU   *-FSLEGEND
+FSHELPT  DC    C'Overtype, ENTER applies; PF2 adds a line'
+         DC    C' after the cursor''s, PF4 deletes it'
+FSHELPL  EQU   *-FSHELPT
 * The 12-bit buffer address code (GA23-0059 "Buffer Addressing"):
 * the 6-bit value 0-63 as a graphic.
 FSCODE   DC    X'40C1C2C3C4C5C6C7C8C94A4B4C4D4E4F'
