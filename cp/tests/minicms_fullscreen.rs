@@ -385,6 +385,45 @@ fn full_screen_edit_pf1_help_pf2_adds_and_pf4_deletes_lines() {
     assert_eq!(type_file(&mut t), ["AAA", "NEW", "BBB"]);
 }
 
+/// VM/SP "Full Screen Interactions": PA1 is CP mode; after BEGIN the key typed at VM
+/// READ is an attention, the editor's READ MODIFIED ends with unit status X'8E' (CP had
+/// the screen) and the editor draws its screen again.
+#[test]
+fn full_screen_edit_draws_again_after_pa1_and_begin() {
+    let lines: Vec<String> = ["ONE", "TWO"].iter().map(|s| s.to_string()).collect();
+    let Some((_tmp, _server, mut t)) = session_with_file(&lines) else {
+        return;
+    };
+    t.action("Wait(10,InputField)");
+    t.action("String(\"EDIT FS TEST A (FULL\")");
+    t.action("Enter");
+    t.wait_screen("the editor's screen", |s| {
+        editor_screen(s, "LINES 1-2 OF 2")
+    });
+    t.action("PA(1)");
+    t.wait_screen("CP READ", |s| {
+        console_screen(s) && s.last().is_some_and(|l| l.trim_end().ends_with("CP READ"))
+    });
+    t.action("Clear");
+    t.action("Wait(10,InputField)");
+    t.action("String(\"BEGIN\")");
+    t.action("Enter");
+    t.wait_screen("VM READ", |s| {
+        s.last().is_some_and(|l| l.trim_end().ends_with("VM READ"))
+    });
+    t.action("Enter");
+    t.wait_screen("the editor's screen again", |s| {
+        editor_screen(s, "LINES 1-2 OF 2") && s[2].trim() == "TWO"
+    });
+    t.overtype(2, "TWO AGAIN");
+    t.action("PF(3)");
+    t.wait_screen("Ready; on the console screen", |s| {
+        console_screen(s) && s.iter().any(|l| l.starts_with("Ready;"))
+    });
+    t.action("Clear");
+    assert_eq!(type_file(&mut t), ["ONE", "TWO AGAIN"]);
+}
+
 #[test]
 fn full_on_a_line_console_is_refused() {
     let t = tempfile::tempdir().unwrap();
