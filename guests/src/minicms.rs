@@ -196,7 +196,13 @@ pub fn help_source(help: &Path) -> Result<String, String> {
         }
         s.push_str("         DC    X'FF'\n");
     }
-    s.push_str("HELPEND  EQU   *\n         ORG   HLPRESUM\n");
+    s.push_str(
+        "HELPEND  EQU   *\n\
+         * EDIT's full-screen mode (fsedit.asm, FSEORG) must lie above them:\n\
+         * a negative length is an assembly error.\n\
+         \x20        DS    XL(FSEORG-*)\n\
+         \x20        ORG   HLPRESUM\n",
+    );
     Ok(s)
 }
 
