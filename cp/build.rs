@@ -26,11 +26,11 @@ fn main() {
             if a.origin != 0 {
                 fail(&["minicms: error: the image must start at address 0".to_string()]);
             }
-            // The save-area stack starts at X'E000' (STACK in minicms.asm): the image,
-            // the help texts at its end included, must stay below it.
-            if a.image.len() > 0xE000 {
+            // The work areas start at X'10000' (FSTBUF in minicms.asm): the image, the
+            // full-screen editor at its end included, must stay below them.
+            if a.image.len() > 0x10000 {
                 fail(&[format!(
-                    "minicms: error: the image ({} bytes) reaches the stack at X'E000'",
+                    "minicms: error: the image ({} bytes) reaches the work areas at X'10000'",
                     a.image.len()
                 )]);
             }

@@ -42,6 +42,7 @@ WAITR14  DC    F'0'
 MKDR14   DC    F'0'
 LINEP    DC    A(LINE)
 SPLBASE  DC    A(SPOOLORG)          base (R7) of the spool commands
+FSEBASE  DC    A(FSEORG)            base (R7) of the full-screen editor
 LINEADR  DC    A(0)
 LINELEN  DC    F'0'
 NTOK     DC    F'0'

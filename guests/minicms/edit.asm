@@ -14,6 +14,10 @@ EDIT     STM   14,12,0(13)
          BAL   14,FILEARGS
          LTR   15,15
          BNZ   RETURN
+         L     15,=A(FSEOPT)        (FULL: full screen (fsedit.asm)
+         BALR  14,15
+         LTR   15,15
+         BNZ   RETURN
          MVC   EDNAME,PATID
          L     1,=A(EDLAST)         no last subcommand yet
          XC    0(4,1),0(1)
@@ -78,6 +82,8 @@ EDNEW1   SR    0,0
          LA    1,MNEWFILE
          BAL   14,MSG
 EDGO     MVC   EDTRUNC,EDLRECL      TRUNC: the record length
+         L     15,=A(FSEGO)         (FULL: the full-screen editor
+         BALR  14,15
          LA    1,MEDIT
          BAL   14,MSG
 *

@@ -22,6 +22,7 @@
 *                base register R7)
 *   edit2.asm    more EDIT subcommands (after spool.asm, base R7)
 *   exec2.asm    the EXEC interpreter (at X'B000', bases R7, R6)
+*   fsedit.asm   EDIT's full-screen mode, (FULL (at X'E000', base R7)
 *   (help)       the help texts, made from help/*.helpcmd
 *   data.asm     messages, tables, work areas
 *
@@ -48,7 +49,7 @@ IONPSW   DC    X'00000000',A(IOINT)     I/O new
 *
 * Absolute areas outside the program (storage must be 1M or more).
 *
-STACK    EQU   X'00E000'            save-area stack (8K)
+STACK    EQU   X'038000'            save-area stack (8K)
 FSTBUF   EQU   X'010000'            directory (FST) block being read
 FRCL1    EQU   X'010400'            reader: first chain link
 FRCLN    EQU   X'010800'            reader: current later chain link

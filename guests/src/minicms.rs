@@ -21,6 +21,7 @@ pub const SOURCES: &[&str] = &[
     "spool.asm",
     "edit2.asm",
     "exec2.asm",
+    "fsedit.asm",
     "data.asm",
 ];
 
