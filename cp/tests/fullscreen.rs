@@ -12,23 +12,13 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::net::{Server, S3270};
+use common::net::{console_screen, Server, S3270};
 use common::{setup, shared, CMS_FILES};
 
 /// A server on `directory` with OTHER at the console; a full output area (CMS's logon
 /// messages) goes on after a second.
 fn server(directory: &std::path::Path) -> Server {
     Server::start_in(None, directory, "OTHER", &[], &[("VM390_MORE_HOLD", "1")])
-}
-
-/// The VM/370 console screen: its status area on the bottom line.
-fn console_screen(s: &[String]) -> bool {
-    s.last().is_some_and(|l| {
-        let l = l.trim_end();
-        ["VM READ", "CP READ", "RUNNING", "MORE...", "HOLDING"]
-            .iter()
-            .any(|st| l.ends_with(st))
-    })
 }
 
 /// Real CMS: MECAFF's `FSQRY QRYTYPE` says DIAG X'58' full screen (return code 1058:

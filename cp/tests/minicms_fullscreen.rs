@@ -9,11 +9,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::net::{console_screen, Server, S3270};
 
 /// The built-in default's data directory in `home` (made by a session of `vm390
 /// --data-dir`), its directory file with a user OTHER added to hold the stdin console;
@@ -36,168 +36,6 @@ fn data_dir(home: &Path) -> std::path::PathBuf {
     direct
 }
 
-/// `vm390 --directory DIRECT --logon OTHER --listen 127.0.0.1:0` (input kept open).
-struct Server {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    port: u16,
-}
-
-impl Server {
-    fn start(direct: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vm390"))
-            .arg("--directory")
-            .arg(direct)
-            .args(["--logon", "OTHER", "--listen", "127.0.0.1:0"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take();
-        let (tx, rx) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Some(a) = line.strip_prefix("vm390: listening on 127.0.0.1:") {
-                    let _ = tx.send(a.trim().parse::<u16>().unwrap());
-                }
-            }
-        });
-        let port = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("vm390 names its port");
-        Server { child, stdin, port }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut s) = self.stdin.take() {
-            let _ = s.write_all(b"SHUTDOWN\n");
-        }
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `s3270` driven through its standard input, one action a line.
-struct S3270 {
-    child: Child,
-    stdin: ChildStdin,
-    out: BufReader<std::process::ChildStdout>,
-}
-
-impl S3270 {
-    fn start(port: u16) -> Option<S3270> {
-        if !Path::new("/usr/bin/s3270").exists() {
-            common::missing("s3270 (apt-get install s3270)");
-            return None;
-        }
-        let mut child = Command::new("/usr/bin/s3270")
-            .args(["-model", "3278-2"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let out = BufReader::new(child.stdout.take().unwrap());
-        let mut s = S3270 { child, stdin, out };
-        s.action(&format!("Connect(127.0.0.1:{port})"));
-        Some(s)
-    }
-
-    /// Runs `action`; its data lines.
-    fn action(&mut self, action: &str) -> Vec<String> {
-        writeln!(self.stdin, "{action}").unwrap();
-        self.stdin.flush().unwrap();
-        let mut data = Vec::new();
-        loop {
-            let mut line = String::new();
-            assert!(self.out.read_line(&mut line).unwrap() > 0, "s3270 ended");
-            let line = line.trim_end_matches(['\r', '\n']).to_string();
-            if line == "ok" {
-                return data;
-            }
-            if line == "error" {
-                panic!("s3270 {action}: {data:?}");
-            }
-            if let Some(d) = line.strip_prefix("data: ") {
-                data.push(d.to_string());
-            } else if line == "data:" {
-                data.push(String::new());
-            }
-        }
-    }
-
-    /// Waits until the screen satisfies `ok`; the screen.
-    fn wait_screen(&mut self, what: &str, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let s = self.action("Ascii");
-            if ok(&s) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {what} on the screen:\n{}",
-                s.join("\n")
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_text(&mut self, needle: &str) -> Vec<String> {
-        self.wait_screen(needle, |s| s.iter().any(|l| l.contains(needle)))
-    }
-
-    /// Types `text` at VM READ and waits for `reply`; then clears the screen.
-    fn command(&mut self, text: &str, reply: &str) -> Vec<String> {
-        self.action("Wait(10,InputField)");
-        if !text.is_empty() {
-            self.action(&format!("String(\"{text}\")"));
-        }
-        self.action("Enter");
-        let s = self.wait_text(reply);
-        self.action("Clear");
-        s
-    }
-
-    /// Overtypes the field of the screen's `row` (0-based) with `text`.
-    fn overtype(&mut self, row: usize, text: &str) {
-        self.action(&format!("MoveCursor({row},1)"));
-        self.action("EraseEOF");
-        self.action(&format!("String(\"{text}\")"));
-    }
-}
-
-impl Drop for S3270 {
-    fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "Quit");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The VM/370 console screen: its status area on the bottom line.
-fn console_screen(s: &[String]) -> bool {
-    s.last().is_some_and(|l| {
-        let l = l.trim_end();
-        ["VM READ", "CP READ", "RUNNING", "MORE...", "HOLDING"]
-            .iter()
-            .any(|st| l.ends_with(st))
-    })
-}
-
 /// The editor's screen: not the console screen, the PF-key line at the bottom.
 fn editor_screen(s: &[String], title: &str) -> bool {
     s.len() == 24
@@ -211,7 +49,7 @@ fn editor_screen(s: &[String], title: &str) -> bool {
 fn session_with_file(lines: &[String]) -> Option<(tempfile::TempDir, Server, S3270)> {
     let tmp = tempfile::tempdir().unwrap();
     let direct = data_dir(tmp.path());
-    let server = Server::start(&direct);
+    let server = Server::start_in(None, &direct, "OTHER", &[], &[]);
     let mut t = S3270::start(server.port)?;
     t.wait_text("VM390 ONLINE");
     t.command("LOGON VM390", "ENTER PASSWORD");

@@ -1952,7 +1952,7 @@ EXSTEND  EQU   *
 * The EXEC interpreter must end below X'D000' (R7 and R6 cover 8K).
          DS    XL(MINICMS+X'D000'-*)
 *
-* Beyond the base registers (X'D000' up to the stack at X'E000'):
+* Beyond the base registers (X'D000' up to the full-screen editor at X'E000'):
 * tables and buffers the code reaches through an address in a register
 *
 * &CONTROL's options: name, EXCTL (X'FF': no change)

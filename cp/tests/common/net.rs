@@ -202,6 +202,22 @@ impl S3270 {
         }
     }
 
+    /// Types `text` at VM READ and waits for `reply`; then clears the screen.
+    pub fn command(&mut self, text: &str, reply: &str) -> Vec<String> {
+        self.enter(text);
+        let s = self.wait_text(reply);
+        self.action("Clear");
+        s
+    }
+
+    /// Overtypes the field of the screen's `row` (0-based) with `text`.
+    pub fn overtype(&mut self, row: usize, text: &str) {
+        self.action(&format!("MoveCursor({row},1)"));
+        self.action("EraseEOF");
+        self.action(&format!("String(\"{text}\")"));
+    }
+
+    /// Types `text` (if any) into the input field and presses ENTER.
     pub fn enter(&mut self, text: &str) {
         self.action("Wait(10,InputField)");
         if !text.is_empty() {
@@ -217,4 +233,14 @@ impl Drop for S3270 {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The VM/370 console screen: its status area on the bottom line.
+pub fn console_screen(s: &[String]) -> bool {
+    s.last().is_some_and(|l| {
+        let l = l.trim_end();
+        ["VM READ", "CP READ", "RUNNING", "MORE...", "HOLDING"]
+            .iter()
+            .any(|st| l.ends_with(st))
+    })
 }
