@@ -504,9 +504,9 @@ fn diag18_code() -> Vec<PathCode> {
     ]
 }
 
-/// The CP code of the START I/O path: the I/O instruction, the channel program, the CKD
-/// commands, the interruption.
-fn sio_code() -> Vec<PathCode> {
+/// The CP code every START I/O runs: the I/O instruction, the channel program, the CSW and
+/// the interruption.
+fn sio_channel_code() -> Vec<PathCode> {
     vec![
         code!("cp/src/vm.rs", "s370_io"),
         code!("cp/src/vm.rs", "start_chain"),
@@ -514,9 +514,15 @@ fn sio_code() -> Vec<PathCode> {
         code!("cp/src/vm.rs", "store_csw"),
         code!("cp/src/io/mod.rs", "run_chain"),
         code!("cp/src/io/device.rs", "run_device_chain"),
-        code!("cp/src/io/dasd.rs", "start"),
-        code!("cp/src/io/dasd.rs", "channel_command"),
     ]
+}
+
+/// The CP code of the START I/O path to the minidisk: the channel, the CKD commands.
+fn sio_code() -> Vec<PathCode> {
+    let mut v = sio_channel_code();
+    v.push(code!("cp/src/io/dasd.rs", "start"));
+    v.push(code!("cp/src/io/dasd.rs", "channel_command"));
+    v
 }
 
 /// The CP code of the DIAGNOSE X'58' console path.
@@ -528,17 +534,11 @@ fn diag58_code() -> Vec<PathCode> {
     ]
 }
 
-/// The CP code of the START I/O console path.
+/// The CP code of the START I/O path to the console: the channel, the 3215's commands.
 fn sio_console_code() -> Vec<PathCode> {
-    vec![
-        code!("cp/src/vm.rs", "s370_io"),
-        code!("cp/src/vm.rs", "start_chain"),
-        code!("cp/src/vm.rs", "take_io_interrupt"),
-        code!("cp/src/vm.rs", "store_csw"),
-        code!("cp/src/io/mod.rs", "run_chain"),
-        code!("cp/src/io/device.rs", "run_device_chain"),
-        code!("cp/src/io/devices/console.rs", "start"),
-    ]
+    let mut v = sio_channel_code();
+    v.push(code!("cp/src/io/devices/console.rs", "start"));
+    v
 }
 
 /// Lines of the function `function` in `text` (from its `fn` line to the closing brace at

@@ -23,13 +23,12 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{setup, shared, CmsDisk, CMS_FILES};
+use common::{run_script_until, setup, shared, CmsDisk, CMS_FILES};
 
 /// `cp/tests/data/exec`.
 fn corpus_dir() -> PathBuf {
@@ -157,40 +156,14 @@ fn run_session(shared: &Path, corpus: &[Exec], system: &str, input: &str) -> Str
         disk.add_file(&e.name, "EXEC", &lines);
     }
     drop(disk);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vm390"))
-        .arg("--directory")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
+    cmd.arg("--directory")
         .arg(&dir)
         .arg("--logon")
         .arg("CMSUSER")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start vm390");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_string();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(input.as_bytes());
-    });
-    let mut out = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        String::from_utf8_lossy(&s).to_string()
-    });
-    let start = Instant::now();
-    let mut timed_out = false;
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            let _ = child.wait();
-            timed_out = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let _ = writer.join();
-    let mut text = reader.join().unwrap();
+        .stderr(Stdio::null());
+    let (code, mut text, _) = run_script_until(cmd, input, Duration::from_secs(30));
+    let timed_out = code.is_none();
     if timed_out {
         text.push_str("(vm390 did not end within 30 s and was stopped)\n");
     }

@@ -149,8 +149,22 @@ pub fn session_as(directory: &Path, logon: Option<&str>, input: &str) -> (i32, S
 
 /// Runs `cmd` (the vm390 binary with its arguments and environment) with `input` on its
 /// standard input, killing it after `limit`; returns (exit code, stdout, stderr; stderr is
-/// empty unless the caller piped it).
-pub fn run_script(mut cmd: Command, input: &str, limit: Duration) -> (i32, String, String) {
+/// empty unless the caller piped it). A run that does not end within `limit` fails the test.
+pub fn run_script(cmd: Command, input: &str, limit: Duration) -> (i32, String, String) {
+    let (code, out, err) = run_script_until(cmd, input, limit);
+    match code {
+        Some(c) => (c, out, err),
+        None => panic!("vm390 did not finish within {limit:?}:\n{out}"),
+    }
+}
+
+/// [`run_script`], but a run still going after `limit` is killed and gives no exit code
+/// (None) and what it wrote so far.
+pub fn run_script_until(
+    mut cmd: Command,
+    input: &str,
+    limit: Duration,
+) -> (Option<i32>, String, String) {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -161,35 +175,34 @@ pub fn run_script(mut cmd: Command, input: &str, limit: Duration) -> (i32, Strin
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(input.as_bytes());
     });
-    let mut out = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err_reader = child.stderr.take().map(|mut err| {
+    let lossy = |mut from: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = err.read_to_string(&mut s);
-            s
+            let mut s = Vec::new();
+            let _ = from.read_to_end(&mut s);
+            String::from_utf8_lossy(&s).to_string()
         })
-    });
+    };
+    let reader = lossy(Box::new(child.stdout.take().unwrap()));
+    let err_reader = child
+        .stderr
+        .take()
+        .map(|err| lossy(Box::new(err) as Box<dyn Read + Send>));
     let start = Instant::now();
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {
-            break st;
+            break Some(st);
         }
         if start.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("vm390 did not finish within {limit:?}");
+            break None;
         }
         std::thread::sleep(Duration::from_millis(10));
     };
     let _ = writer.join();
     let text = reader.join().unwrap();
     let err = err_reader.map(|r| r.join().unwrap()).unwrap_or_default();
-    (status.code().unwrap_or(-1), text, err)
+    (status.map(|s| s.code().unwrap_or(-1)), text, err)
 }
 
 /// [`session_as`] for CMSUSER.
