@@ -61,15 +61,24 @@ fn main() {
 const STUDY_GUESTS: &[&str] = &["blockio", "console"];
 
 /// The guests of `vm390 study` (`guests/study/*.asm`), each assembled into
-/// `OUT_DIR/study_NAME.bin` for `cp/src/study.rs` to embed.
+/// `OUT_DIR/study_NAME.bin` for `cp/src/study.rs` to embed; `COPY member` takes
+/// `guests/study/member.asm` (the members the guests share).
 fn study_guests(manifest: &Path) {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let dir = manifest.join("../guests/study");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let library = |member: &str| {
+        let path = dir.join(format!("{}.asm", member.to_ascii_lowercase()));
+        println!("cargo:rerun-if-changed={}", path.display());
+        let text = std::fs::read_to_string(&path).ok()?;
+        Some((path.display().to_string(), text))
+    };
     for name in STUDY_GUESTS {
-        let path = manifest.join(format!("../guests/study/{name}.asm"));
+        let path = dir.join(format!("{name}.asm"));
         println!("cargo:rerun-if-changed={}", path.display());
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| fail(&[format!("{}: error: cannot read: {e}", path.display())]));
-        match guests::asm::assemble(name, &text) {
+        match guests::asm::assemble_with_library(name, &text, &library).result {
             Ok(a) if a.origin == 0 => {
                 let bin = out.join(format!("study_{name}.bin"));
                 if let Err(e) = std::fs::write(&bin, &a.image) {
@@ -83,15 +92,7 @@ fn study_guests(manifest: &Path) {
             Err(diags) => fail(
                 &diags
                     .iter()
-                    .map(|d| {
-                        format!(
-                            "{}:{}:{}: error: {}",
-                            path.display(),
-                            d.line,
-                            d.column,
-                            d.message
-                        )
-                    })
+                    .map(|d| format!("{}:{}:{}: error: {}", d.file, d.line, d.column, d.message))
                     .collect::<Vec<_>>(),
             ),
         }

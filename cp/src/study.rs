@@ -28,10 +28,10 @@ pub static BLOCKIO: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/study_bloc
 /// The CONSOLE guest, assembled from `guests/study/console.asm`.
 pub static CONSOLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/study_console.bin"));
 
-/// BLOCKIO's parameters and results (blockio.asm, at X'300').
+/// The study guests' parameters and results (`guests/study/studylow.asm`, at X'300').
 mod at {
     pub const MODE: u32 = 0x300;
-    pub const NBLK: u32 = 0x304;
+    pub const NUNITS: u32 = 0x304;
     pub const VDEV: u32 = 0x308;
     pub const OPS: u32 = 0x30C;
     pub const ERRORS: u32 = 0x310;
@@ -106,10 +106,10 @@ pub enum StudyError {
     Guest(String),
     /// The two paths left different data on disk.
     DataDiffers {
-        /// Blocks of the work.
-        blocks: u32,
-        /// The first block that differs.
-        block: u32,
+        /// Units of the work (blocks or lines).
+        units: u32,
+        /// The first unit that differs.
+        first: u32,
     },
 }
 
@@ -120,9 +120,9 @@ impl std::fmt::Display for StudyError {
             StudyError::Disk(e) => write!(f, "scratch minidisk: {e}"),
             StudyError::Attach(e) => write!(f, "scratch minidisk: {e}"),
             StudyError::Guest(s) => write!(f, "the study guest: {s}"),
-            StudyError::DataDiffers { blocks, block } => write!(
+            StudyError::DataDiffers { units, first } => write!(
                 f,
-                "the two paths left different data on disk ({blocks} blocks; block {block} first)"
+                "the two paths left different data ({units} blocks or lines; number {first} first)"
             ),
         }
     }
@@ -141,8 +141,8 @@ impl From<DasdError> for StudyError {
 pub struct Sample {
     /// The path taken.
     pub path: IoPath,
-    /// Blocks written and read.
-    pub blocks: u32,
+    /// Units of the work: blocks written and read, or console lines.
+    pub units: u32,
     /// Operations: a write and a read per block.
     pub ops: u64,
     /// Guest instructions of the whole run.
@@ -178,7 +178,7 @@ impl Sample {
 
     /// Nanoseconds per block of the write pass and of the read pass.
     pub fn pass_ns_per_block(&self) -> (f64, f64) {
-        let n = f64::from(self.blocks.max(1));
+        let n = f64::from(self.units.max(1));
         (
             self.write_pass.as_nanos() as f64 / n,
             self.read_pass.as_nanos() as f64 / n,
@@ -271,7 +271,7 @@ fn run_guest(
     };
     for (a, v) in [
         (at::MODE, path.mode()),
-        (at::NBLK, units),
+        (at::NUNITS, units),
         (at::VDEV, u32::from(vdev)),
     ] {
         vm.cpu.mem.bytes_mut()[a as usize..a as usize + 4].copy_from_slice(&v.to_be_bytes());
@@ -320,7 +320,7 @@ fn run_guest(
     };
     let sample = Sample {
         path,
-        blocks: units,
+        units,
         ops,
         instructions: vm.cpu.instructions,
         diagnoses: vm.cp.hypercalls.values().map(|h| h.calls).sum(),
@@ -384,8 +384,8 @@ pub fn expected_line(n: u32) -> Vec<u8> {
 /// One size of the work, both paths: the median run of each.
 #[derive(Clone, Debug)]
 pub struct Row {
-    /// Blocks of the work.
-    pub blocks: u32,
+    /// Units of the work (blocks or lines).
+    pub units: u32,
     /// The DIAGNOSE X'18' run of median host time.
     pub diag: Sample,
     /// The START I/O run of median host time.
@@ -454,23 +454,16 @@ fn rows(
         for u in 0..units {
             let want = expected(u);
             if diag_data.get(u as usize) != Some(&want) || sio_data.get(u as usize) != Some(&want) {
-                return Err(StudyError::DataDiffers {
-                    blocks: units,
-                    block: u,
-                });
+                return Err(StudyError::DataDiffers { units, first: u });
             }
         }
         if diag_data.len() != sio_data.len() {
             return Err(StudyError::DataDiffers {
-                blocks: units,
-                block: units,
+                units,
+                first: units,
             });
         }
-        rows.push(Row {
-            blocks: units,
-            diag,
-            sio,
-        });
+        rows.push(Row { units, diag, sio });
     }
     Ok(rows)
 }
@@ -683,7 +676,7 @@ fn experiment_table(rows: &[Row], experiment: Experiment) -> String {
             let _ = write!(
                 s,
                 "| {} | {name} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} |",
-                r.blocks,
+                r.units,
                 x.per_op(x.instructions),
                 x.per_op(x.cp_entries()),
                 x.per_op(x.diagnoses),
@@ -790,7 +783,7 @@ fn csv(rows: &[Row]) -> String {
             let _ = writeln!(
                 s,
                 "{},{},{},{},{},{},{},{},{},{}",
-                r.blocks,
+                r.units,
                 x.path.file_tag(),
                 x.ops,
                 x.instructions,
@@ -825,7 +818,7 @@ fn svg_plot(
         .iter()
         .map(|r| {
             (
-                f64::from(r.blocks).max(1.0),
+                f64::from(r.units).max(1.0),
                 value(&r.diag).max(1e-3),
                 value(&r.sio).max(1e-3),
             )
@@ -987,7 +980,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let rows = blockio_rows(25, 1, t.path()).unwrap();
         assert_eq!(
-            rows.iter().map(|r| r.blocks).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.units).collect::<Vec<_>>(),
             [1, 10, 25]
         );
         let r = &rows[2];
@@ -1006,7 +999,7 @@ mod tests {
     fn both_paths_show_the_same_lines() {
         let rows = console_rows(12, 1).unwrap();
         assert_eq!(
-            rows.iter().map(|r| r.blocks).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.units).collect::<Vec<_>>(),
             [1, 10, 12]
         );
         let r = &rows[2];

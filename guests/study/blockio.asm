@@ -18,7 +18,7 @@
 *
 * Block b holds b in its first word and the pattern X'C1C2C3C4' +
 * 4 x word index in the rest; the driver (cp/src/study.rs) sets MODE,
-* NBLK and VDEV, runs the guest to its disabled wait and reads the
+* NUNITS and VDEV, runs the guest to its disabled wait and reads the
 * results: the ops done and the errors (blocks that read back wrong,
 * I/O that did not end cleanly) and the TOD clock at the start, after
 * the write pass and at the end. Wait PSW X'600D': done; X'DEAD': a
@@ -26,25 +26,7 @@
 *---------------------------------------------------------------------
 BLOCKIO  START 0
          USING BLOCKIO,12
-IPLPSW   DC    X'00000000',A(BEGIN)
-         ORG   BLOCKIO+X'48'
-CAW      DC    F'0'
-         ORG   BLOCKIO+X'68'
-PGMNPSW  DC    X'00020000',A(X'DEAD')   program new: disabled wait
-MCKNPSW  DC    X'00020000',A(X'DEAD')   machine check new
-IONPSW   DC    X'00000000',A(IODONE)    I/O new: disabled, to IODONE
-*
-* The parameters (set by the driver) and the results.
-         ORG   BLOCKIO+X'300'
-MODE     DC    F'0'                 0 DIAGNOSE X'18', 1 START I/O
-NBLK     DC    F'1'                 blocks to write and read
-VDEV     DC    F'0'                 the minidisk's device address
-OPS      DC    F'0'                 operations done
-ERRORS   DC    F'0'                 blocks wrong or I/O in error
-LASTCC   DC    F'0'                 condition code of the last error
-TODS     DC    3D'0'                TOD clock: start, after the writes, end
-*
-         ORG   BLOCKIO+X'400'
+         COPY  STUDYLOW             low storage, parameters, results
 BEGIN    SR    12,12
          LA    13,WBUF              the pattern in words 1..199
          L     2,=X'C1C2C3C4'
@@ -67,7 +49,7 @@ FILL     LA    13,4(,13)
 * PASS: blocks 0 .. N-1 with the command in OPCODE, data at R4.
 PASS     ST    14,PASSR14
          SR    3,3                  R3 = block
-PASSLP   C     3,NBLK
+PASSLP   C     3,NUNITS
          BNL   PASSEND
          LR    1,3                  track and record of the block
          SR    0,0
@@ -123,16 +105,6 @@ PASSNEXT LA    3,1(,3)
 PASSEND  L     14,PASSR14
          BR    14
 *
-* IOERR: count an I/O error, keep its condition code.
-IOERR    BALR  1,0                  R1 bits 2-3 = the condition code
-         SRL   1,28
-         N     1,=F'3'
-         ST    1,LASTCC
-         L     1,ERRORS
-         LA    1,1(,1)
-         ST    1,ERRORS
-         BR    14
-*
 * CHECK: the block read at RBUF must be block R3 with the pattern.
 CHECK    C     3,RBUF
          BNE   CHECKBAD
@@ -149,9 +121,8 @@ CHECKBAD L     1,ERRORS
          ST    1,ERRORS
          BR    14
 *
+         COPY  STUDYIO              IOERR, DONEPSW, WAITPSW
          DS    0D
-DONEPSW  DC    X'00020000',A(X'600D')   disabled wait: done
-WAITPSW  DC    X'FE020000',A(0)         enabled wait, channels 0-6
 SEEKCCW  DC    X'07',AL3(SEEKARG),X'40',X'00',H'6'     SEEK
 SRCHCCW  DC    X'31',AL3(SRCHARG),X'40',X'00',H'5'     SEARCH ID EQ
          DC    X'08',AL3(SRCHCCW),X'00',X'00',H'0'     TIC *-8

@@ -14,36 +14,18 @@
 *           the I/O interruption, the CSW checked for channel end and
 *           device end [GA22-7000; GA24-3326, 3215 commands].
 *
-* The driver (cp/src/study.rs) sets MODE, NLINE and VDEV, captures the
+* The driver (cp/src/study.rs) sets MODE, NUNITS and VDEV, captures the
 * console's lines and compares the two paths. Results: the operations
 * done, the errors, the TOD clock at the start and the end. Wait PSW
 * X'600D': done; X'DEAD': a program check.
 *---------------------------------------------------------------------
 CONSOLE  START 0
          USING CONSOLE,12
-IPLPSW   DC    X'00000000',A(BEGIN)
-         ORG   CONSOLE+X'48'
-CAW      DC    F'0'
-         ORG   CONSOLE+X'68'
-PGMNPSW  DC    X'00020000',A(X'DEAD')   program new: disabled wait
-MCKNPSW  DC    X'00020000',A(X'DEAD')   machine check new
-IONPSW   DC    X'00000000',A(IODONE)    I/O new: disabled, to IODONE
-*
-* The parameters (set by the driver) and the results.
-         ORG   CONSOLE+X'300'
-MODE     DC    F'0'                 0 DIAGNOSE X'58', 1 START I/O
-NLINE    DC    F'1'                 lines to write
-VDEV     DC    F'9'                 the console's device address
-OPS      DC    F'0'                 operations done
-ERRORS   DC    F'0'                 lines not written cleanly
-LASTCC   DC    F'0'                 condition code of the last error
-TODS     DC    3D'0'                TOD clock: start, (unused), end
-*
-         ORG   CONSOLE+X'400'
+         COPY  STUDYLOW             low storage, parameters, results
 BEGIN    SR    12,12
          STCK  TODS
          SR    3,3                  R3 = line
-LOOP     C     3,NLINE
+LOOP     C     3,NUNITS
          BNL   DONE
          CVD   3,DWORD              the line's number, 8 digits
          UNPK  LINE+11(8),DWORD+3(5)
@@ -80,19 +62,8 @@ LOOPNEXT LA    3,1(,3)
 DONE     STCK  TODS+16
          LPSW  DONEPSW
 *
-* IOERR: count an error, keep its condition code.
-IOERR    BALR  1,0                  R1 bits 2-3 = the condition code
-         SRL   1,28
-         N     1,=F'3'
-         ST    1,LASTCC
-         L     1,ERRORS
-         LA    1,1(,1)
-         ST    1,ERRORS
-         BR    14
-*
+         COPY  STUDYIO              IOERR, DONEPSW, WAITPSW
          DS    0D
-DONEPSW  DC    X'00020000',A(X'600D')   disabled wait: done
-WAITPSW  DC    X'FE020000',A(0)         enabled wait, channels 0-6
 DISPCCW  DC    X'19',AL3(LINE),X'20',X'00',H'80'       display, CTL 0
 WRCCW    DC    X'09',AL3(LINE),X'20',X'00',H'80'       write, CR
 DWORD    DC    D'0'
