@@ -3,48 +3,9 @@
 //! Each test drives the `vm390` binary's built-in default MINICMS session in scripted mode
 //! and compares what the editor typed, line for line.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
 mod common;
 
-/// Runs a session of the built-in default (`vm390 --data-dir DIR`) on a fresh data
-/// directory with `input`; returns stdout.
-fn default_session(input: &str) -> String {
-    let t = tempfile::tempdir().unwrap();
-    let home: &Path = t.path();
-    let data = home.join("data");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
-    cmd.args(["--data-dir", &data.to_string_lossy()])
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("xdg"))
-        .current_dir(home)
-        .stderr(Stdio::null());
-    let (code, out, _) = common::run_script(cmd, input, Duration::from_secs(120));
-    assert_eq!(code, 0, "exit status {code}:\n{out}");
-    assert!(!out.contains("DMKDSP"), "the guest stopped:\n{out}");
-    assert!(!out.contains("DMSABN"), "program check:\n{out}");
-    out
-}
-
-/// The console output between the `Ready;` after the `n`-th command (0: the logon) and
-/// the next `Ready...;`: what command `n` wrote.
-fn replies(out: &str) -> Vec<Vec<String>> {
-    let mut all = Vec::new();
-    let mut cur: Option<Vec<String>> = None;
-    for l in out.lines() {
-        if l.starts_with("Ready;") || l.starts_with("Ready(") {
-            if let Some(c) = cur.take() {
-                all.push(c);
-            }
-            cur = Some(Vec::new());
-        } else if let Some(c) = cur.as_mut() {
-            c.push(l.trim_end().to_string());
-        }
-    }
-    all
-}
+use common::minicms::{default_session, replies, run};
 
 /// Four lines, entered in INPUT mode (upper-cased: CASE U is the default for DATA).
 const FOUR: &str = "EDIT T DATA A\nINPUT\nalpha one\nbeta two\ngamma three\nbeta four\n\n";
@@ -234,20 +195,17 @@ fn records_longer_than_80_are_kept_and_trunc_goes_to_the_lrecl() {
         vf.name,
         vf.ftype,
     );
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
     let direct = t.path().join("mini.direct");
-    cmd.args([
-        "--directory",
-        &direct.to_string_lossy(),
-        "--logon",
-        "CMSUSER",
-    ])
-    .env("HOME", t.path())
-    .env("XDG_DATA_HOME", t.path().join("xdg"))
-    .current_dir(t.path())
-    .stderr(Stdio::null());
-    let (code, out, _) = common::run_script(cmd, &input, Duration::from_secs(120));
-    assert_eq!(code, 0, "{out}");
+    let out = run(
+        &[
+            "--directory",
+            &direct.to_string_lossy(),
+            "--logon",
+            "CMSUSER",
+        ],
+        &input,
+        t.path(),
+    );
     let r = replies(&out);
     assert_eq!(
         r[1],

@@ -5,10 +5,10 @@
 //! All through the `vm390` binary in scripted mode.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
 
 mod common;
+
+use common::minicms::{default_session, replies, run};
 
 /// `guests/minicms`.
 fn minicms_dir() -> PathBuf {
@@ -37,46 +37,6 @@ fn dispatched_commands() -> Vec<String> {
     }
     assert!(names.len() >= 10, "CMDTAB read: {names:?}");
     names
-}
-
-/// Runs vm390 with `args` (HOME in a temporary directory) and `input`; returns stdout.
-fn run(args: &[&str], input: &str, home: &Path) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
-    cmd.args(args)
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("xdg"))
-        .current_dir(home)
-        .stderr(Stdio::null());
-    let (code, out, _) = common::run_script(cmd, input, Duration::from_secs(120));
-    assert_eq!(code, 0, "exit status {code}:\n{out}");
-    assert!(!out.contains("DMKDSP"), "the guest stopped:\n{out}");
-    assert!(!out.contains("DMSABN"), "program check:\n{out}");
-    out
-}
-
-/// A session of the built-in default (`vm390 --data-dir DIR`) on a fresh data directory.
-fn default_session(input: &str) -> String {
-    let t = tempfile::tempdir().unwrap();
-    let data = t.path().join("data");
-    run(&["--data-dir", &data.to_string_lossy()], input, t.path())
-}
-
-/// The console output between the `Ready;` after the `n`-th command (0: the logon) and
-/// the next `Ready...;`: what command `n` wrote.
-fn replies(out: &str) -> Vec<Vec<String>> {
-    let mut all = Vec::new();
-    let mut cur: Option<Vec<String>> = None;
-    for l in out.lines() {
-        if l.starts_with("Ready;") || l.starts_with("Ready(") {
-            if let Some(c) = cur.take() {
-                all.push(c);
-            }
-            cur = Some(Vec::new());
-        } else if let Some(c) = cur.as_mut() {
-            c.push(l.trim_end().to_string());
-        }
-    }
-    all
 }
 
 /// The lines of a help text file, as they are typed (trailing blanks dropped).

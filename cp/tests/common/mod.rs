@@ -8,6 +8,7 @@
 
 #![allow(dead_code)] // each test binary uses a part of this module
 
+pub mod minicms;
 pub mod net;
 pub mod tty;
 pub mod users;
