@@ -20,14 +20,7 @@ use common::net::{console_screen, Server, S3270};
 /// returns the directory file.
 fn data_dir(home: &Path) -> std::path::PathBuf {
     let data = home.join("data");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vm390"));
-    cmd.args(["--data-dir", &data.to_string_lossy()])
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("xdg"))
-        .current_dir(home)
-        .stderr(Stdio::null());
-    let (code, out, _) = common::run_script(cmd, "", Duration::from_secs(60));
-    assert_eq!(code, 0, "{out}");
+    common::minicms::run(&["--data-dir", &data.to_string_lossy()], "", home);
     let direct = data.join("vm390.direct");
     let mut text = std::fs::read_to_string(&direct).unwrap();
     assert!(text.contains("USER VM390 VM390"), "{text}");
@@ -46,7 +39,7 @@ fn editor_screen(s: &[String], title: &str) -> bool {
 
 /// VM390 logged on at an s3270 and `Ready;`, the screen cleared; the lines `lines` put
 /// in file `FS TEST A` with the line editor.
-fn session_with_file(lines: &[String]) -> Option<(tempfile::TempDir, Server, S3270)> {
+fn session_with_file<S: AsRef<str>>(lines: &[S]) -> Option<(tempfile::TempDir, Server, S3270)> {
     let tmp = tempfile::tempdir().unwrap();
     let direct = data_dir(tmp.path());
     let server = Server::start_in(None, &direct, "OTHER", &[], &[]);
@@ -57,11 +50,7 @@ fn session_with_file(lines: &[String]) -> Option<(tempfile::TempDir, Server, S32
     t.command("EDIT FS TEST A", "EDIT:");
     t.command("INPUT", "INPUT:");
     for l in lines {
-        t.action("Wait(10,InputField)");
-        t.action(&format!("String(\"{l}\")"));
-        t.action("Enter");
-        t.wait_text(l);
-        t.action("Clear");
+        t.command(l.as_ref(), l.as_ref());
     }
     t.command("", "EDIT:");
     t.command("FILE", "Ready;");
@@ -85,16 +74,11 @@ fn type_file(t: &mut S3270) -> Vec<String> {
 
 #[test]
 fn full_screen_edit_changes_a_line_and_pf3_files_it() {
-    let lines: Vec<String> = ["FIRST LINE", "SECOND LINE", "THIRD LINE"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let lines = ["FIRST LINE", "SECOND LINE", "THIRD LINE"];
     let Some((_tmp, _server, mut t)) = session_with_file(&lines) else {
         return;
     };
-    t.action("Wait(10,InputField)");
-    t.action("String(\"EDIT FS TEST A (FULL\")");
-    t.action("Enter");
+    t.enter("EDIT FS TEST A (FULL");
     let s = t.wait_screen("the editor's screen", |s| {
         editor_screen(s, "FS       TEST     A1  LINES 1-3 OF 3")
     });
@@ -129,9 +113,7 @@ fn full_screen_edit_scrolls_with_pf8_and_pf7_and_pf12_quits() {
     let Some((_tmp, _server, mut t)) = session_with_file(&lines) else {
         return;
     };
-    t.action("Wait(10,InputField)");
-    t.action("String(\"EDIT FS TEST A (FULL\")");
-    t.action("Enter");
+    t.enter("EDIT FS TEST A (FULL");
     // 24 rows: the title, 22 lines, the PF keys.
     let s = t.wait_screen("the first page", |s| editor_screen(s, "LINES 1-22 OF 25"));
     assert_eq!(s[22].trim(), "LINE 22", "{}", s.join("\n"));
@@ -156,9 +138,7 @@ fn full_screen_edit_scrolls_with_pf8_and_pf7_and_pf12_quits() {
         console_screen(s) && s.iter().any(|l| l.starts_with("Ready;"))
     });
     t.action("Clear");
-    t.action("Wait(10,InputField)");
-    t.action("String(\"EDIT FS TEST A (FULL\")");
-    t.action("Enter");
+    t.enter("EDIT FS TEST A (FULL");
     t.wait_screen("the file again", |s| editor_screen(s, "LINES 1-22 OF 25"));
     t.action("PF(8)");
     let s = t.wait_screen("the second page", |s| editor_screen(s, "LINES 23-25 OF 25"));
@@ -171,16 +151,11 @@ fn full_screen_edit_scrolls_with_pf8_and_pf7_and_pf12_quits() {
 
 #[test]
 fn full_screen_edit_pf1_help_pf2_adds_and_pf4_deletes_lines() {
-    let lines: Vec<String> = ["AAA", "BBB", "CCC"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let lines = ["AAA", "BBB", "CCC"];
     let Some((_tmp, _server, mut t)) = session_with_file(&lines) else {
         return;
     };
-    t.action("Wait(10,InputField)");
-    t.action("String(\"EDIT FS TEST A (FULL\")");
-    t.action("Enter");
+    t.enter("EDIT FS TEST A (FULL");
     t.wait_screen("the editor's screen", |s| {
         editor_screen(s, "LINES 1-3 OF 3")
     });
@@ -228,13 +203,11 @@ fn full_screen_edit_pf1_help_pf2_adds_and_pf4_deletes_lines() {
 /// the screen) and the editor draws its screen again.
 #[test]
 fn full_screen_edit_draws_again_after_pa1_and_begin() {
-    let lines: Vec<String> = ["ONE", "TWO"].iter().map(|s| s.to_string()).collect();
+    let lines = ["ONE", "TWO"];
     let Some((_tmp, _server, mut t)) = session_with_file(&lines) else {
         return;
     };
-    t.action("Wait(10,InputField)");
-    t.action("String(\"EDIT FS TEST A (FULL\")");
-    t.action("Enter");
+    t.enter("EDIT FS TEST A (FULL");
     t.wait_screen("the editor's screen", |s| {
         editor_screen(s, "LINES 1-2 OF 2")
     });
