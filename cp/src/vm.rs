@@ -1272,12 +1272,10 @@ impl Cp {
         if let (DeviceClass::Console, Some((rows, cols))) =
             (dev.class(), self.terminal.screen_size())
         {
-            let model: u32 = match (rows, cols) {
-                (32, _) => 3,
-                (43, _) => 4,
-                (27, _) => 5,
-                _ => 2,
-            };
+            let model = u32::from(crate::net::tn3270::model_of_size(
+                usize::from(rows),
+                usize::from(cols),
+            ));
             rdev = 0x4004_0000 | model << 8 | u32::from(cols.min(255));
         }
         Some(DeviceInfo {

@@ -60,20 +60,30 @@ pub enum Aid {
     Other,
 }
 
-/// The screen sizes of the 3278 models: 2 (24x80), 3 (32x80), 4 (43x80), 5 (27x132).
+/// The 3278 models and their screens (rows, columns).
+const MODELS: [(u8, (usize, usize)); 4] =
+    [(2, (24, 80)), (3, (32, 80)), (4, (43, 80)), (5, (27, 132))];
+
+/// The screen size of the 3278 model a terminal type names (`IBM-3278-n`, `IBM-3279-n`,
+/// `-E` or not).
 pub fn model_size(terminal_type: &str) -> Option<(usize, usize)> {
     let t = terminal_type.to_ascii_uppercase();
     let model = t
         .strip_prefix("IBM-3278-")
         .or_else(|| t.strip_prefix("IBM-3279-"))?;
     let model = model.strip_suffix("-E").unwrap_or(model);
-    match model {
-        "2" => Some((24, 80)),
-        "3" => Some((32, 80)),
-        "4" => Some((43, 80)),
-        "5" => Some((27, 132)),
-        _ => None,
-    }
+    MODELS
+        .iter()
+        .find(|(m, _)| model == m.to_string())
+        .map(|&(_, size)| size)
+}
+
+/// The 3278 model with a screen of `rows` x `cols` (model 2 for any other size).
+pub fn model_of_size(rows: usize, cols: usize) -> u8 {
+    MODELS
+        .iter()
+        .find(|&&(_, size)| size == (rows, cols))
+        .map_or(2, |&(m, _)| m)
 }
 
 /// Encodes a buffer address in 12-bit form.
@@ -254,6 +264,10 @@ mod tests {
         assert_eq!(model_size("IBM-3279-5-E"), Some((27, 132)));
         assert_eq!(model_size("IBM-3278-9"), None);
         assert_eq!(model_size("VT100"), None);
+        for m in ["2", "3", "4", "5"] {
+            let (rows, cols) = model_size(&format!("IBM-3278-{m}")).unwrap();
+            assert_eq!(model_of_size(rows, cols).to_string(), m);
+        }
     }
 
     #[test]
