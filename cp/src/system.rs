@@ -966,6 +966,19 @@ impl Pipe {
         }
     }
 
+    /// Waits until the machine took every line typed so far and is not reading: it runs
+    /// (a line typed and the attention key pressed before the machine took the line would
+    /// find it still at its read).
+    pub fn wait_running(&self, timeout: Duration) -> bool {
+        let running = |st: &PipeState| !st.reading && st.input.is_empty();
+        let st = self.lock();
+        let (st, _) = self
+            .cond
+            .wait_timeout_while(st, timeout, |st| !running(st))
+            .unwrap_or_else(|e| e.into_inner());
+        running(&st)
+    }
+
     /// Waits until the terminal reads with nothing typed ahead: its machine took every
     /// line typed so far and waits for more.
     pub fn wait_reading(&self, timeout: Duration) -> bool {
@@ -1023,6 +1036,7 @@ impl Terminal for PipeTerminal {
             st = self.pipe.cond.wait(st).unwrap_or_else(|e| e.into_inner());
         };
         st.reading = false;
+        self.pipe.cond.notify_all();
         got
     }
     fn write(&mut self, text: &str) {

@@ -171,6 +171,7 @@ fn a_looping_machine_does_not_hold_up_another() {
     alice.enter("STORE 200 41101001 47F00200");
     alice.enter("STORE PSW 00000000 00000200");
     alice.term.pipe.type_line("BEGIN");
+    assert!(alice.term.pipe.wait_running(WAIT), "{}", alice.output());
     std::thread::sleep(Duration::from_millis(200));
     for _ in 0..20 {
         let r = bob.cmd("QUERY TIME", "CONNECT=");
